@@ -89,3 +89,15 @@ def get(name: str, environ: Mapping[str, str] | None = None, secrets: Mapping[st
 def default_db_path() -> Path:
     """Where the embedded sample database lives when `CX_DB` is not set."""
     return PROJECT_ROOT / "var" / "cx.duckdb"
+
+
+# The customer journey in the order customers live it: the column order of the journey map.
+JOURNEY_ORDER: tuple[str, ...] = (
+    "sales",
+    "onboarding",
+    "product",
+    "support",
+    "field_service",
+    "billing",
+    "renewal",
+)
