@@ -1,0 +1,114 @@
+"""Reporting periods: ISO weeks, months, quarters and year-to-date, their prior and same-period-last-year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A closed date range [start, end] at a grain, e.g. ISO week 2026-W46 = 2026-11-09..2026-11-15."""
+
+    grain: str
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        """Short human label: 2026-W46, Oct 2026, 2026 Q3, 2026 YTD."""
+        if self.grain == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.grain == "month":
+            return self.start.strftime("%b %Y")
+        if self.grain == "quarter":
+            return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        return f"{self.start.year} YTD to {self.end:%d %b}"
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period."""
+        return (self.end - self.start).days + 1
+
+
+def _month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def _add_months(d: date, months: int) -> date:
+    index = d.year * 12 + d.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_containing(grain: str, d: date) -> Period:
+    """The period of `grain` that contains day `d` (year-to-date ends on `d`)."""
+    if grain == "week":
+        start = d - timedelta(days=d.weekday())
+        return Period("week", start, start + timedelta(days=6))
+    if grain == "month":
+        start = _month_start(d)
+        return Period("month", start, _add_months(start, 1) - timedelta(days=1))
+    if grain == "quarter":
+        start = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+        return Period("quarter", start, _add_months(start, 3) - timedelta(days=1))
+    if grain == "ytd":
+        return Period("ytd", date(d.year, 1, 1), d)
+    raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
+
+
+def last_complete(grain: str, last_day: date) -> Period:
+    """The latest period of `grain` that ends on or before `last_day`, the last day with data."""
+    if grain == "ytd":
+        return Period("ytd", date(last_day.year, 1, 1), last_complete("week", last_day).end)
+    current = period_containing(grain, last_day)
+    if current.end <= last_day:
+        return current
+    return period_containing(grain, current.start - timedelta(days=1))
+
+
+def prior(period: Period) -> Period:
+    """The period just before (same length for weeks; previous calendar unit otherwise)."""
+    if period.grain == "ytd":
+        return same_last_year(period)
+    return period_containing(period.grain, period.start - timedelta(days=1))
+
+
+def same_last_year(period: Period) -> Period:
+    """The same period one year earlier (the same ISO week number for weeks)."""
+    if period.grain == "week":
+        year, week, _ = period.start.isocalendar()
+        try:
+            start = date.fromisocalendar(year - 1, week, 1)
+        except ValueError:  # week 53 does not exist last year: use week 52
+            start = date.fromisocalendar(year - 1, 52, 1)
+        return Period("week", start, start + timedelta(days=6))
+    if period.grain == "ytd":
+        end = period.end
+        end = end.replace(year=end.year - 1, day=28) if (end.month, end.day) == (2, 29) else end.replace(year=end.year - 1)
+        return Period("ytd", date(end.year, 1, 1), end)
+    return period_containing(period.grain, _add_months(period.start, -12))
+
+
+def rolling_weeks(week: Period, weeks: int) -> Period:
+    """The `weeks` ISO weeks ending with `week` as one range (grain 'rolling')."""
+    return Period("rolling", week.end - timedelta(days=7 * weeks - 1), week.end)
+
+
+def periods_between(grain: str, first_day: date, last_day: date) -> list[Period]:
+    """Every period of `grain` that overlaps [first_day, last_day], oldest first."""
+    periods = []
+    current = period_containing(grain, first_day)
+    while current.start <= last_day:
+        periods.append(current)
+        current = period_containing(grain, current.end + timedelta(days=1))
+    return periods
+
+
+def parse_week(label: str) -> Period:
+    """The ISO week of a label like '2026-W46'."""
+    year_text, _, week_text = label.partition("-W")
+    start = date.fromisocalendar(int(year_text), int(week_text), 1)
+    return Period("week", start, start + timedelta(days=6))
