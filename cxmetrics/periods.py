@@ -87,7 +87,11 @@ def same_last_year(period: Period) -> Period:
         return Period("week", start, start + timedelta(days=6))
     if period.grain == "ytd":
         end = period.end
-        end = end.replace(year=end.year - 1, day=28) if (end.month, end.day) == (2, 29) else end.replace(year=end.year - 1)
+        end = (
+            end.replace(year=end.year - 1, day=28)
+            if (end.month, end.day) == (2, 29)
+            else end.replace(year=end.year - 1)
+        )
         return Period("ytd", date(end.year, 1, 1), end)
     return period_containing(period.grain, _add_months(period.start, -12))
 

@@ -130,7 +130,13 @@ TABLES: tuple[Table, ...] = (
         "Attribute ratings given in relationship surveys: the inputs of key driver analysis.",
         ("response_id", "attribute"),
         (
-            _c("response_id", "VARCHAR", "Response the rating belongs to.", required=True, references="responses.response_id"),
+            _c(
+                "response_id",
+                "VARCHAR",
+                "Response the rating belongs to.",
+                required=True,
+                references="responses.response_id",
+            ),
             _c("attribute", "VARCHAR", "Rated attribute (e.g. product_reliability, billing_accuracy).", required=True),
             _c("rating", "SMALLINT", "Rating, 1-5.", required=True, low=1, high=5),
         ),
