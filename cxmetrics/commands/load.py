@@ -1,0 +1,71 @@
+"""`python -m cxmetrics load DATA_DIR --db PATH`: validate and load a data folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tqdm import tqdm
+
+from cxmetrics import db
+from cxmetrics.ingest import LoadReport, StrictLoadAborted, load_folder
+from cxmetrics.staging import LoadError
+
+SHOWN_REJECTS = 50
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `load` sub-command."""
+    parser = sub.add_parser("load", help="validate a data folder and load it into the database")
+    parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with one CSV or Parquet file per table")
+    parser.add_argument("--db", default=None, help="database path or connection string (default: CX_DB)")
+    parser.add_argument("--strict", action="store_true", help="abort the whole load if any row is rejected")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def _summary(report: LoadReport) -> str:
+    """A plain-text table of what each file did."""
+    lines = [f"{'table':<22}{'read':>10}{'inserted':>10}{'updated':>10}{'unchanged':>11}{'rejected':>10}"]
+    for t in report.tables:
+        lines.append(f"{t.table:<22}{t.rows_read:>10}{t.inserted:>10}{t.updated:>10}{t.unchanged:>11}{t.rejected:>10}")
+    return "\n".join(lines)
+
+
+def _print_rejects(report: LoadReport) -> None:
+    for reject in report.rejects[:SHOWN_REJECTS]:
+        print(f"rejected: {reject}", file=sys.stderr)
+    hidden = len(report.rejects) - SHOWN_REJECTS
+    if hidden > 0:
+        print(f"... and {hidden} more problems (all kept in the load_rejects table)", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the folder; exit 0 when everything loaded, 1 when anything was rejected or the load was aborted."""
+    target = args.db or db.configured_target()
+    bar = None if args.quiet else tqdm(total=1, unit="file", desc="loading")
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(label)
+        bar.refresh()
+
+    try:
+        report = load_folder(args.data_dir, target, strict=args.strict, progress=progress if bar else None)
+    except LoadError as exc:
+        print(f"error: {exc}\nnothing was loaded", file=sys.stderr)
+        return 1
+    except StrictLoadAborted as exc:
+        _print_rejects(exc.report)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if bar:
+            bar.close()
+    for name in report.ignored_files:
+        print(f"note: ignored {name} (not a table of the data contract)", file=sys.stderr)
+    print(_summary(report))
+    _print_rejects(report)
+    print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
+    return 1 if report.rejected else 0

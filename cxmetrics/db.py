@@ -1,0 +1,131 @@
+"""Database targets: read-only connections for the app, and build-then-swap writes so loads never block readers."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from cxmetrics import config
+
+_CONNECTION_STRING = re.compile(r"^[a-z][a-z0-9]*:(?!\\)", re.IGNORECASE)
+
+
+def is_file_target(target: str | Path) -> bool:
+    """Whether the target is a local DuckDB file (not a connection string such as `md:cx`)."""
+    text = str(target)
+    return text != ":memory:" and not (_CONNECTION_STRING.match(text) and not Path(text).drive)
+
+
+def configured_target() -> str:
+    """The database the app and the CLI use by default: `CX_DB`, or the embedded sample database."""
+    return str(config.get("CX_DB") or config.default_db_path())
+
+
+def connect_read_only(target: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection: many processes may hold one while a load replaces the file."""
+    if is_file_target(target):
+        return duckdb.connect(str(target), read_only=True)
+    return duckdb.connect(str(target))
+
+
+def file_identity(target: str | Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of a database file, which changes whenever a load swaps it in; None if absent."""
+    if not is_file_target(target):
+        return None
+    try:
+        stat = os.stat(target)
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """Serialise writers of one database file across processes."""
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale_copies(path: Path) -> None:
+    """Delete working copies left by loads that were killed (safe: we hold the writer lock)."""
+    for stale in path.parent.glob(f".{path.name}.loading-*"):
+        stale.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _swapped_copy(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable copy of `path` (empty if `fresh`) that atomically replaces it if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(path):
+        _remove_stale_copies(path)
+        work = path.with_name(f".{path.name}.loading-{os.getpid()}")
+        if path.exists() and not fresh:
+            shutil.copyfile(path, work)
+        try:
+            conn = duckdb.connect(str(work))
+            try:
+                yield conn
+                conn.execute("CHECKPOINT")
+            finally:
+                conn.close()
+            with open(work, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(work, path)
+        finally:
+            work.unlink(missing_ok=True)
+            Path(str(work) + ".wal").unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def writable(target: str | Path, fresh: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection whose work becomes visible to readers only if the block completes.
+
+    `fresh` starts a file database from empty (the old file is still replaced only on success).
+    """
+    if is_file_target(target):
+        with _swapped_copy(Path(target), fresh) as conn:
+            yield conn
+    else:
+        conn = duckdb.connect(str(target))
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def folder_fingerprint(folder: Path) -> str:
+    """A content hash of a data folder: the embedded database is rebuilt when its sample data changes."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        digest.update(path.name.encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def stored_fingerprint(target: str | Path) -> str | None:
+    """The fingerprint of the folder the database was built from, if it was built from one."""
+    if file_identity(target) is None:
+        return None
+    conn = connect_read_only(target)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'source_fingerprint'").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
