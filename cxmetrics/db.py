@@ -15,6 +15,7 @@ import duckdb
 
 from cxmetrics import config
 
+ALIAS = "cx"
 _CONNECTION_STRING = re.compile(r"^[a-z][a-z0-9]*:(?!\\)", re.IGNORECASE)
 
 
@@ -29,11 +30,33 @@ def configured_target() -> str:
     return str(config.get("CX_DB") or config.default_db_path())
 
 
+def _sql_string(text: str) -> str:
+    """A SQL string literal for a configured path (ATTACH takes no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def connect_read_only(target: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection: many processes may hold one while a load replaces the file."""
-    if is_file_target(target):
-        return duckdb.connect(str(target), read_only=True)
-    return duckdb.connect(str(target))
+    """A read-only connection: many processes may hold one while a load replaces the file.
+
+    A file is ATTACHed to a fresh in-memory instance rather than opened with `duckdb.connect(path)`, whose
+    per-process instance cache would hand back the old, replaced file for as long as any connection to it lives.
+    """
+    if not is_file_target(target):
+        return duckdb.connect(str(target))
+    if not Path(target).exists():
+        raise FileNotFoundError(f"database {target} does not exist; load data with `python -m cxmetrics load`")
+    conn = duckdb.connect(":memory:")
+    conn.execute(f"ATTACH {_sql_string(str(target))} AS {ALIAS} (READ_ONLY)")
+    conn.execute(f"USE {ALIAS}")
+    return conn
+
+
+def cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor (for one thread or script run) that sees the same database as `conn`."""
+    cur = conn.cursor()
+    if cur.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [ALIAS]).fetchone()[0]:
+        cur.execute(f"USE {ALIAS}")
+    return cur
 
 
 def file_identity(target: str | Path) -> tuple[int, int, int] | None:

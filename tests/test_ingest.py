@@ -1,0 +1,260 @@
+"""The loader: every rejected-row rule with its exact message, idempotence, atomicity and strict mode."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cxmetrics import db
+from cxmetrics.ingest import StrictLoadAborted, load_folder
+from cxmetrics.staging import LoadError
+
+CUSTOMERS = """\
+customer_id,name,region,segment,industry,acquisition_channel,signup_date,churn_date
+C1,Acme Freight,EMEA,SMB,Logistics,referral,2024-01-05,
+C2,Borealis Health,APAC,Enterprise,Healthcare,direct_sales,2024-02-01,2025-06-30
+"""
+
+RESPONSES_HEADER = "response_id,customer_id,responded_at,survey,touchpoint,channel,nps,csat,ces,comment\n"
+GOOD_RESPONSES = RESPONSES_HEADER + (
+    "R1,C1,2026-01-05 10:00:00,relationship,,email,9,5,,Great partner\n"
+    "R2,C2,2026-01-06,transactional,billing,web,3,2,2,Invoice was wrong\n"
+    "R3,,2026-01-07,transactional,support,phone,,4,6,\n"
+)
+
+
+def write_folder(folder: Path, **tables: str) -> Path:
+    """Write CSV texts named after their tables into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(textwrap.dedent(text))
+    return folder
+
+
+def counts(target: Path) -> dict[str, int]:
+    """Row counts of the contract's core tables."""
+    conn = db.connect_read_only(target)
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("customers", "responses")}  # noqa: S608
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def loaded(tmp_path: Path) -> Path:
+    """A database holding the good two-table folder."""
+    target = tmp_path / "cx.duckdb"
+    load_folder(write_folder(tmp_path / "good", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
+    return target
+
+
+def test_good_folder_loads_every_row(loaded: Path) -> None:
+    assert counts(loaded) == {"customers": 2, "responses": 3}
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        ("R9,C1,2026-01-08,relationship,,email,abc,,,", "nps", "wrong type: 'abc' is not a whole number"),
+        ("R9,C1,2026-01-08,relationship,,email,11,,,", "nps", "out of range: 11 is not between 0 and 10"),
+        ("R9,C1,2026-01-08,relationship,,email,7.5,,,", "nps", "wrong type: '7.5' is not a whole number"),
+        ("R9,C1,2026-01-08,transactional,billing,web,,0,,", "csat", "out of range: 0 is not between 1 and 5"),
+        ("R9,C1,2026-01-08,transactional,billing,web,,,8,", "ces", "out of range: 8 is not between 1 and 7"),
+        (
+            "R1,C1,2026-01-08,relationship,,email,5,,,",
+            "response_id",
+            "duplicate key: (response_id) = (R1) already on line 2",
+        ),
+        (
+            "R9,C404,2026-01-08,relationship,,email,5,,,",
+            "customer_id",
+            "unknown customer: customer_id 'C404' is not in customers",
+        ),
+        (
+            "R9,C1,31/02/2026,relationship,,email,5,,,",
+            "responded_at",
+            "unparseable date: '31/02/2026' is not a date or timestamp YYYY-MM-DD[ HH:MM:SS]",
+        ),
+        (
+            "R9,C1,2026-02-31,relationship,,email,5,,,",
+            "responded_at",
+            "unparseable date: '2026-02-31' is not a date or timestamp YYYY-MM-DD[ HH:MM:SS]",
+        ),
+        ("R9,C1,,relationship,,email,5,,,", "responded_at", "missing value: responded_at is required"),
+        (
+            "R9,C1,2026-01-08,weekly,,email,5,,,",
+            "survey",
+            "not an accepted value: 'weekly' (accepted: relationship, transactional)",
+        ),
+        ("R9,C1,2026-01-08,relationship,,email,,,,", None, "no score: nps, csat and ces are all empty"),
+        (
+            "R9,C1,1850-01-08,relationship,,email,5,,,",
+            "responded_at",
+            "implausible date: 1850-01-08 is outside 1900-2100",
+        ),
+    ],
+)
+def test_bad_response_row_is_rejected_with_its_reason(tmp_path: Path, row: str, column: str, reason: str) -> None:
+    responses = RESPONSES_HEADER + "R1,C1,2026-01-05,relationship,,email,9,,,\n" + row + "\n"
+    report = load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), tmp_path / "x.db")
+    assert [(r.file, r.line, r.column, r.reason) for r in report.rejects] == [("responses.csv", 3, column, reason)]
+    assert counts(tmp_path / "x.db")["responses"] == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        (
+            "C3,X,EMEA,SMB,Retail,web,2024-05-01,2024-04-01",
+            "churn_date",
+            "churn_date 2024-04-01 is before signup_date 2024-05-01",
+        ),
+        (
+            "C3,X,EMEA,SMB,Retail,web,2024-13-01,",
+            "signup_date",
+            "unparseable date: '2024-13-01' is not a date YYYY-MM-DD",
+        ),
+        ("C3,,EMEA,SMB,Retail,web,2024-05-01,", "name", "missing value: name is required"),
+    ],
+)
+def test_bad_customer_row_is_rejected_with_its_reason(tmp_path: Path, row: str, column: str, reason: str) -> None:
+    report = load_folder(
+        write_folder(tmp_path / "in", customers=CUSTOMERS + row + "\n", responses=GOOD_RESPONSES), tmp_path / "x.db"
+    )
+    assert [(r.line, r.column, r.reason) for r in report.rejects] == [(4, column, reason)]
+
+
+def test_rules_of_other_tables(tmp_path: Path) -> None:
+    folder = write_folder(
+        tmp_path / "in",
+        customers=CUSTOMERS,
+        responses=GOOD_RESPONSES,
+        customer_revenue="customer_id,month,revenue_usd,gross_margin_usd,cost_to_serve_usd\n"
+        "C1,2026-01-01,100,40,10\nC1,2026-02-15,100,40,10\nC1,2026-03-01,-5,40,10\n",
+        complaints="complaint_id,customer_id,opened_at,resolved_at,category,process,channel,severity,outcome\n"
+        "K1,C1,2026-01-10,2026-01-09,invoice error,billing,email,high,recovered\n"
+        "K2,C1,2026-01-10,,invoice error,billing,email,urgent,open\n",
+        contacts="contact_id,customer_id,contacted_at,channel,reason,resolved_first_contact,handle_minutes,cost_usd\n"
+        "T1,C1,2026-01-10,phone,billing question,maybe,5,6\nT2,C1,2026-01-10,phone,billing question,yes,5,6\n",
+        targets="metric,period_start,grain,region,segment,target\nnps,2026-01-01,quarter,,,35\n"
+        "nps,2026-01-01,quarter,EMEA,,30\nnps,2026-01-01,fortnight,,,30\n",
+    )
+    report = load_folder(folder, tmp_path / "x.db")
+    found = {(r.table, r.line, r.column, r.reason) for r in report.rejects}
+    assert found == {
+        ("customer_revenue", 3, "month", "not the first day of a month: 2026-02-15"),
+        ("customer_revenue", 4, "revenue_usd", "out of range: -5 is below the minimum of 0"),
+        ("complaints", 2, "resolved_at", "resolved_at 2026-01-09 is before opened_at 2026-01-10"),
+        ("complaints", 3, "severity", "not an accepted value: 'urgent' (accepted: low, medium, high, critical)"),
+        ("contacts", 2, "resolved_first_contact", "wrong type: 'maybe' is not true or false"),
+        ("targets", 4, "grain", "not an accepted value: 'fortnight' (accepted: week, month, quarter, year)"),
+    }
+    conn = db.connect_read_only(tmp_path / "x.db")
+    assert conn.execute("SELECT region, segment FROM targets ORDER BY region").fetchall() == [("", ""), ("EMEA", "")]
+    assert conn.execute("SELECT resolved_first_contact FROM contacts").fetchall() == [(True,)]
+
+
+def test_rejects_are_kept_in_the_database_with_the_load_log(tmp_path: Path) -> None:
+    responses = GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,12,,,\n"
+    target = tmp_path / "x.db"
+    report = load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), target)
+    conn = db.connect_read_only(target)
+    assert conn.execute("SELECT table_name, file, line, column_name, value, reason FROM load_rejects").fetchall() == [
+        ("responses", "responses.csv", 5, "nps", "12", "out of range: 12 is not between 0 and 10")
+    ]
+    log = conn.execute(
+        "SELECT table_name, rows_read, inserted, rejected FROM load_log WHERE load_id = ?", [report.load_id]
+    )
+    assert sorted(log.fetchall()) == [("customers", 2, 2, 0), ("responses", 4, 3, 1)]
+
+
+def test_line_numbers_count_physical_lines_of_multiline_fields(tmp_path: Path) -> None:
+    responses = (
+        RESPONSES_HEADER
+        + 'R1,C1,2026-01-05,relationship,,email,9,,,"two\nlines"\n\nR2,C1,2026-01-05,relationship,,email,99,,,\n'
+    )
+    report = load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), tmp_path / "x.db")
+    assert [r.line for r in report.rejects] == [5]
+
+
+def test_missing_required_column_names_file_and_column_and_changes_nothing(loaded: Path, tmp_path: Path) -> None:
+    before = db.file_identity(loaded)
+    responses = "response_id,customer_id,survey,nps\nR7,C1,relationship,9\n"
+    with pytest.raises(LoadError, match=r"responses\.csv: line 1: column responded_at: missing required column"):
+        load_folder(write_folder(tmp_path / "bad", customers=CUSTOMERS, responses=responses), loaded)
+    assert db.file_identity(loaded) == before
+    assert counts(loaded) == {"customers": 2, "responses": 3}
+
+
+def test_first_load_requires_customers_and_responses(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="required table responses is missing"):
+        load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS), tmp_path / "x.db")
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_reloading_the_same_folder_adds_nothing(loaded: Path, tmp_path: Path) -> None:
+    report = load_folder(write_folder(tmp_path / "good", customers=CUSTOMERS, responses=GOOD_RESPONSES), loaded)
+    assert [(t.table, t.inserted, t.updated, t.unchanged) for t in report.tables] == [
+        ("customers", 0, 0, 2),
+        ("responses", 0, 0, 3),
+    ]
+    assert counts(loaded) == {"customers": 2, "responses": 3}
+
+
+def test_a_corrected_row_replaces_the_old_one(loaded: Path, tmp_path: Path) -> None:
+    corrected = GOOD_RESPONSES.replace(
+        "R2,C2,2026-01-06,transactional,billing,web,3", "R2,C2,2026-01-06,transactional,billing,web,6"
+    )
+    report = load_folder(write_folder(tmp_path / "fix", customers=CUSTOMERS, responses=corrected), loaded)
+    assert [(t.inserted, t.updated, t.unchanged) for t in report.tables] == [(0, 0, 2), (0, 1, 2)]
+    conn = db.connect_read_only(loaded)
+    assert conn.execute("SELECT nps FROM responses WHERE response_id = 'R2'").fetchone() == (6,)
+
+
+def test_strict_load_with_a_reject_changes_nothing(loaded: Path, tmp_path: Path) -> None:
+    before = db.file_identity(loaded)
+    responses = (
+        GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,8,,,\nR5,C1,2026-01-08,relationship,,email,11,,,\n"
+    )
+    with pytest.raises(StrictLoadAborted) as aborted:
+        load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), loaded, strict=True)
+    assert [r.line for r in aborted.value.report.rejects] == [6]
+    assert db.file_identity(loaded) == before
+    assert counts(loaded) == {"customers": 2, "responses": 3}
+
+
+def test_parquet_sources_report_row_numbers(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    rows = {
+        "response_id": ["P1", "P2"],
+        "customer_id": ["C1", "C1"],
+        "responded_at": pa.array([1767225600000000, 1767225600000000], pa.timestamp("us")),
+        "survey": ["relationship", "relationship"],
+        "nps": pa.array([10, 42], pa.int16()),
+    }
+    pq.write_table(pa.table(rows), folder / "responses.parquet")
+    report = load_folder(folder, tmp_path / "x.db")
+    assert [str(r) for r in report.rejects] == [
+        "responses.parquet: row 2: column nps: out of range: 42 is not between 0 and 10"
+    ]
+    assert counts(tmp_path / "x.db")["responses"] == 1
+
+
+def test_a_table_given_twice_is_refused(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS, responses=GOOD_RESPONSES)
+    pq.write_table(pa.table({"customer_id": ["C1"]}), folder / "customers.parquet")
+    with pytest.raises(LoadError, match="both customers.csv and customers.parquet exist"):
+        load_folder(folder, tmp_path / "x.db")
+
+
+def test_schema_rejects_what_the_loader_would(loaded: Path) -> None:
+    conn = duckdb.connect(str(loaded))
+    with pytest.raises(duckdb.ConstraintException):
+        conn.execute(
+            "INSERT INTO responses (response_id, responded_at, survey, nps) VALUES ('Z', now(), 'relationship', 11)"
+        )
