@@ -1,0 +1,63 @@
+"""One visual language: colour meaning (good / watch / bad / not enough data) and the plotly template."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+GOOD = "#1b7f3b"
+WATCH = "#c98a00"
+BAD = "#c0392b"
+INSUFFICIENT = "#9aa0a6"
+INK = "#1f2933"
+MUTED = "#6b7280"
+PRIMARY = "#1f4e79"
+SECONDARY = "#5b8db8"
+BAND = "rgba(31, 78, 121, 0.15)"
+SERIES = (PRIMARY, "#e07b39", "#2a9d8f", "#8e6bbf", "#d4a017", "#c2185b", "#607d8b")
+
+STATUS_COLOURS = {
+    "on_target": GOOD,
+    "watch": WATCH,
+    "off_target": BAD,
+    "suppressed": INSUFFICIENT,
+    "no_target": MUTED,
+}
+STATUS_LABELS = {
+    "on_target": "On target",
+    "watch": "Watch (miss within noise)",
+    "off_target": "Off target (significant)",
+    "suppressed": "Too few responses",
+    "no_target": "No target",
+}
+
+TEMPLATE_NAME = "cx"
+
+
+def status_colour(status: str | None) -> str:
+    """The colour that means `status` everywhere in the dashboard."""
+    return STATUS_COLOURS.get(status or "no_target", MUTED)
+
+
+def _template() -> go.layout.Template:
+    """Plain, print-friendly charts: white background, light grid, one font, the series palette."""
+    return go.layout.Template(
+        layout=go.Layout(
+            font={"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13, "color": INK},
+            colorway=list(SERIES),
+            paper_bgcolor="white",
+            plot_bgcolor="white",
+            margin={"l": 56, "r": 24, "t": 48, "b": 40},
+            xaxis={"showgrid": False, "linecolor": "#d0d5dd", "ticks": "outside", "tickcolor": "#d0d5dd"},
+            yaxis={"gridcolor": "#eef0f3", "zerolinecolor": "#d0d5dd"},
+            legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+            hoverlabel={"bgcolor": "white", "font": {"color": INK}},
+            title={"x": 0, "xanchor": "left", "font": {"size": 16}},
+        )
+    )
+
+
+def register() -> None:
+    """Make the dashboard template plotly's default."""
+    pio.templates[TEMPLATE_NAME] = _template()
+    pio.templates.default = TEMPLATE_NAME

@@ -1,0 +1,209 @@
+"""The one Streamlit helper module: the cached connection, cached queries, global filters bound to the URL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import streamlit as st
+
+from cxmetrics import catalog, config, db, ingest
+from cxmetrics.filters import Filters
+from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
+
+T = TypeVar("T")
+_build_lock = threading.Lock()
+
+FILTER_KEYS: tuple[tuple[str, str], ...] = (
+    ("region", "Region"),
+    ("segment", "Segment"),
+    ("touchpoint", "Touchpoint"),
+    ("channel", "Survey channel"),
+)
+WEEKS_OFFERED = 157
+
+
+@dataclass(frozen=True)
+class Database:
+    """This run's cursor and the database version (path and file identity) that query caches are keyed by."""
+
+    conn: duckdb.DuckDBPyConnection
+    version: tuple
+
+
+@dataclass(frozen=True)
+class Review:
+    """What the user chose in the sidebar: the filters, the review week, and the last day with data."""
+
+    filters: Filters
+    week: Period
+    last_day: date
+
+
+@st.cache_resource(show_spinner=False)
+def _sample_fingerprint(folder: str) -> str:
+    return db.folder_fingerprint(Path(folder))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _built_from(target: str, identity: tuple | None) -> str | None:
+    return db.stored_fingerprint(target)
+
+
+def _ensure_embedded_database(target: Path) -> None:
+    """Build the sample database on first run (or when sample_data changed), with a visible progress bar."""
+    folder = str(config.get("CX_SAMPLE_DIR"))
+    wanted = _sample_fingerprint(folder)
+    if _built_from(str(target), db.file_identity(target)) == wanted:
+        return
+    with _build_lock:
+        if db.stored_fingerprint(target) == wanted:
+            return
+        bar = st.progress(0.0, text="First run: building the sample database from sample_data/ ...")
+
+        def progress(done: int, total: int, label: str) -> None:
+            bar.progress(
+                done / max(total, 1), text=f"First run: building the sample database: {label} ({done}/{total})"
+            )
+
+        ingest.ensure_built(target, Path(folder), progress=progress)
+        bar.empty()
+
+
+def _close(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.close()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
+def _shared_connection(target: str, identity: tuple | None) -> duckdb.DuckDBPyConnection:
+    """One read-only connection per database version; a load that swaps the file gives a new identity."""
+    return db.connect_read_only(target)
+
+
+def database_target() -> str:
+    """The configured database, building the embedded sample database first when none is configured."""
+    config.use_secrets(_secrets())
+    target = db.configured_target()
+    if not config.get("CX_DB"):
+        _ensure_embedded_database(Path(target))
+    return target
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def connection() -> Database:
+    """A cursor on the shared read-only connection for this script run; stops the page with a clear error."""
+    target = database_target()
+    identity = db.file_identity(target)
+    if db.is_file_target(target) and identity is None:
+        st.error(
+            f"The database `{target}` does not exist. Load data with `python -m cxmetrics load DATA_DIR --db {target}`."
+        )
+        st.stop()
+    return Database(db.cursor(_shared_connection(target, identity)), (target, identity))
+
+
+@st.cache_data(
+    show_spinner=False, ttl=int(config.get("CX_CACHE_TTL_SECONDS")), max_entries=int(config.get("CX_CACHE_MAX_ENTRIES"))
+)
+def _cached_call(name: str, version: tuple, args: tuple, kwargs: tuple, _fn: Callable, _conn) -> Any:
+    return _fn(_conn, *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., T], database: Database, *args: Any, **kwargs: Any) -> T:
+    """`fn(conn, *args, **kwargs)`, cached per database version and arguments (results, never figures)."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached_call(name, database.version, args, tuple(sorted(kwargs.items())), fn, database.conn)
+
+
+def _init_from_url(key: str, options: list[str], multi: bool, default: str | None = None) -> None:
+    """Seed a widget's state from the URL the first time this session sees it."""
+    if key in st.session_state:
+        return
+    values = [v for v in st.query_params.get_all(key) if v in options]
+    st.session_state[key] = values if multi else (values[0] if values else default)
+
+
+def _write_url(keys: list[str]) -> None:
+    """Mirror the sidebar choices into the URL so a copied link reproduces the view."""
+    for key in keys:
+        value = st.session_state.get(key)
+        if value:
+            st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def _week_label(week: Period) -> str:
+    return f"{week.label} · {week.start:%d %b} – {week.end:%d %b %Y}"
+
+
+def _week_options(database: Database, last_day: date) -> list[str]:
+    """ISO weeks with data, newest (the last complete one) first; the partial week when none is complete."""
+    first_day = cached(catalog.first_response_day, database) or last_day
+    latest = last_complete("week", last_day)
+    if latest.end < first_day:
+        latest = period_containing("week", last_day)
+    first_day = max(first_day, latest.end - timedelta(weeks=WEEKS_OFFERED))
+    return [w.label for w in reversed(periods_between("week", first_day, latest.end)) if w.end <= latest.end]
+
+
+def _ordered(dimension: str, values: list[str]) -> list[str]:
+    if dimension != "touchpoint":
+        return values
+    order = {name: i for i, name in enumerate(config.JOURNEY_ORDER)}
+    return sorted(values, key=lambda v: (order.get(v, len(order)), v))
+
+
+def global_filters(database: Database) -> Review:
+    """The sidebar: review week and dimension filters, seeded from and written back to the URL."""
+    last_day = cached(catalog.last_response_day, database)
+    if last_day is None:
+        st.warning("The database has no survey responses yet. Load a data folder (see the Data page).")
+        st.stop()
+    base = Filters()
+    weeks = _week_options(database, last_day)
+    _init_from_url("week", weeks, multi=False, default=weeks[0])
+    sidebar = st.sidebar
+    sidebar.selectbox(
+        "Review week",
+        weeks,
+        key="week",
+        format_func=lambda label: _week_label(parse_week(label)),
+        help="ISO week under review. Default: the last complete week in the data.",
+    )
+    chosen = {}
+    for key, label in FILTER_KEYS:
+        options = _ordered(key, cached(catalog.dimension_values, database, key, base.scope))
+        _init_from_url(key, options, multi=True)
+        chosen[key] = tuple(sidebar.multiselect(label, options, key=key, placeholder="All"))
+    _write_url(["week", *[k for k, _ in FILTER_KEYS]])
+    week = parse_week(st.session_state["week"])
+    filters = Filters(
+        regions=chosen["region"],
+        segments=chosen["segment"],
+        touchpoints=chosen["touchpoint"],
+        channels=chosen["channel"],
+        scope=base.scope,
+    )
+    return Review(filters=filters, week=week, last_day=last_day)
+
+
+def review() -> Review:
+    """The sidebar choices made in dashboard.py for this run."""
+    return st.session_state["_review"]
+
+
+def remember(review_choice: Review) -> None:
+    """Keep this run's sidebar choices for the page being rendered."""
+    st.session_state["_review"] = review_choice
