@@ -373,3 +373,51 @@ def create_schema(conn) -> None:
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
         [str(SCHEMA_VERSION)],
     )
+
+
+def _rules_text(table: Table, col: Column) -> str:
+    """The rules of a column in words, for the data model document."""
+    rules = []
+    if (col.required or col.name in table.key) and not col.empty_means_all:
+        rules.append("required")
+    if col.empty_means_all:
+        rules.append("empty = all")
+    if col.low is not None and col.high is not None:
+        rules.append(f"{col.low:g} to {col.high:g}")
+    elif col.low is not None:
+        rules.append(f">= {col.low:g}")
+    elif col.high is not None:
+        rules.append(f"<= {col.high:g}")
+    if col.choices:
+        rules.append("one of " + ", ".join(col.choices))
+    if col.references:
+        rules.append(f"must exist in {col.references}")
+    if col.not_before:
+        rules.append(f"not before {col.not_before}")
+    if col.first_of_month:
+        rules.append("first day of a month")
+    return "; ".join(rules)
+
+
+def data_model_markdown() -> str:
+    """docs/data_model.md: every table and column with type, rules and meaning, generated from this module."""
+    out = [
+        "# Data model",
+        "",
+        "Generated from `cxmetrics/schema.py` by `python -m cxmetrics schema --markdown`; a test fails when it drifts.",
+        "",
+        "A data folder holds one file per table, CSV (UTF-8, comma-separated, header line) or Parquet, named after",
+        "the table (`customers.csv`, `responses.parquet`, ...). `customers` and `responses` are required on the first",
+        "load; every other table is optional. Dates are `YYYY-MM-DD`; timestamps `YYYY-MM-DD HH:MM:SS` (or a date).",
+        "Empty cells are missing values. Rows that break a rule are rejected with file, line, column and reason and",
+        "kept in the `load_rejects` table; valid rows load. Loading the same rows again changes nothing; a row whose",
+        "key exists with other values replaces the old row.",
+        "",
+    ]
+    for table in TABLES:
+        status = "required" if table.required else "optional"
+        out += [f"## {table.name} ({status})", "", table.description, "", f"Key: {', '.join(table.key)}", ""]
+        out += ["| column | type | rules | meaning |", "|---|---|---|---|"]
+        out += [f"| {c.name} | {c.type} | {_rules_text(table, c)} | {c.description} |" for c in table.columns]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs (Python packages, Debian's Chromium for the browser tests) and run it.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -m "not browser"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+exec python -m pytest "$@"
