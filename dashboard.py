@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cxmetrics import theme, ui
+from cxmetrics import navigation, theme, ui
 
 st.set_page_config(page_title="Executive CX dashboard", page_icon=":material/insights:", layout="wide")
 theme.register()
@@ -11,7 +11,8 @@ database = ui.connection()
 st.sidebar.title("Executive CX")
 ui.remember(ui.global_filters(database))
 
-PAGES = {
-    "Data": [st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data")],
+pages = {
+    section: [st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path) for p in specs]
+    for section, specs in navigation.sections().items()
 }
-st.navigation(PAGES).run()
+st.navigation(pages).run()

@@ -24,6 +24,7 @@ st.subheader("Tables")
 st.dataframe(
     overview[["table", "rows", "first_date", "last_date", "last_loaded_at", "last_source", "required", "used_for"]],
     hide_index=True,
+    height=36 * (len(overview) + 1) + 4,
     column_config={
         "table": "Table",
         "rows": st.column_config.NumberColumn("Rows", format="localized"),

@@ -1,0 +1,32 @@
+"""The dashboard's pages by section, in menu order: read by dashboard.py and by the tests that visit every page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page: its script under pages/, title, URL path and Material icon."""
+
+    section: str
+    script: str
+    title: str
+    url_path: str
+    icon: str
+
+
+PAGES: tuple[PageSpec, ...] = (PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),)
+
+
+def sections() -> dict[str, list[PageSpec]]:
+    """Pages grouped by section, sections in first-appearance order."""
+    grouped: dict[str, list[PageSpec]] = {}
+    for page in PAGES:
+        grouped.setdefault(page.section, []).append(page)
+    return grouped
+
+
+def url_path(page: PageSpec) -> str:
+    """The page's path in the app's URL: the first page is the default, served at the root."""
+    return "" if page == PAGES[0] else page.url_path

@@ -1,0 +1,40 @@
+"""Shared fixtures: small seeded worlds and databases built in temporary folders (the suite never writes the repo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxmetrics.ingest import load_folder
+from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, write_folder
+
+SMALL_WORLD_RESPONSES = 20_000
+
+
+@pytest.fixture(scope="session")
+def small_world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small sample world (every table of the contract) generated with the default seed."""
+    from cxmetrics.sample_world import generate
+
+    folder = tmp_path_factory.mktemp("world")
+    generate(folder, responses=SMALL_WORLD_RESPONSES, seed=42)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def small_world_db(small_world_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database loaded from the small sample world."""
+    target = tmp_path_factory.mktemp("world_db") / "cx.duckdb"
+    report = load_folder(small_world_dir, target)
+    assert report.rejected == 0, [str(r) for r in report.rejects[:5]]
+    return target
+
+
+@pytest.fixture(scope="session")
+def minimal_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with only the two required tables (customers, responses) and a handful of rows."""
+    base = tmp_path_factory.mktemp("minimal")
+    target = base / "cx.duckdb"
+    load_folder(write_folder(base / "in", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
+    return target
