@@ -1,0 +1,116 @@
+"""Intervals, significance tests and minimum-n suppression: pure functions over counts and sums.
+
+Every function takes scalars or numpy arrays (element-wise) and returns the same shape; an empty group (n = 0) gives
+NaN rather than an error.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy import stats as sps
+
+Z95 = 1.96
+ALPHA = 0.05
+
+
+class Test(NamedTuple):
+    """The outcome of a significance test of a change: test statistic, two-sided p-value, and the verdict."""
+
+    statistic: np.ndarray | float
+    p_value: np.ndarray | float
+    significant: np.ndarray | bool
+
+
+def _array(x) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def ratio(num, den) -> np.ndarray:
+    """num / den element-wise, NaN where den is 0."""
+    num, den = _array(num), _array(den)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+def _z_test(z) -> Test:
+    """Two-sided test of a standard-normal statistic, significant at |z| >= 1.96."""
+    z = _array(z)
+    return Test(z, 2 * sps.norm.sf(np.abs(z)), np.abs(z) >= Z95)
+
+
+def nps_score(promoters, detractors, n) -> np.ndarray:
+    """Net Promoter Score in points: 100 x (promoters - detractors) / respondents."""
+    return 100 * ratio(_array(promoters) - _array(detractors), n)
+
+
+def nps_adjusted(promoters, detractors, n) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted NPS as a fraction (p' - d') and its variance (Rocks 2016, adjusted-Wald: add 3 responses)."""
+    n_adj = _array(n) + 3
+    p = (_array(promoters) + 0.75) / n_adj
+    d = (_array(detractors) + 0.75) / n_adj
+    return p - d, (p + d - (p - d) ** 2) / n_adj
+
+
+def nps_interval(promoters, detractors, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted-Wald 95% interval of NPS in points, clipped to [-100, 100] (Rocks 2016)."""
+    centre, variance = nps_adjusted(promoters, detractors, n)
+    half = z * np.sqrt(variance)
+    return np.clip(100 * (centre - half), -100, 100), np.clip(100 * (centre + half), -100, 100)
+
+
+def nps_change_test(p1, d1, n1, p2, d2, n2) -> Test:
+    """Significance of an NPS change: z = (NPS'1 - NPS'2) / (100 sqrt(Var1 + Var2)) on adjusted-Wald estimates."""
+    centre1, var1 = nps_adjusted(p1, d1, n1)
+    centre2, var2 = nps_adjusted(p2, d2, n2)
+    return _z_test(ratio(centre1 - centre2, np.sqrt(var1 + var2)))
+
+
+def wilson_interval(successes, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion, as fractions 0..1 (Wilson 1927)."""
+    n = _array(n)
+    p = ratio(successes, n)
+    z2n = ratio(z * z, n)
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * np.sqrt(ratio(p * (1 - p), n) + ratio(z * z, 4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def two_proportion_test(x1, n1, x2, n2) -> Test:
+    """Pooled two-proportion z-test of p1 - p2 (e.g. Agresti, Categorical Data Analysis, 2013, 3.1)."""
+    pooled = ratio(_array(x1) + _array(x2), _array(n1) + _array(n2))
+    se = np.sqrt(pooled * (1 - pooled) * (ratio(1, n1) + ratio(1, n2)))
+    return _z_test(ratio(ratio(x1, n1) - ratio(x2, n2), se))
+
+
+def mean_sd(total, total_squares, n) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample standard deviation from a count, a sum and a sum of squares."""
+    n = _array(n)
+    mean = ratio(total, n)
+    variance = ratio(_array(total_squares) - n * mean**2, n - 1)
+    return mean, np.sqrt(np.maximum(variance, 0))
+
+
+def t_interval(mean, sd, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Student-t interval of a mean: mean +/- t(n-1) sd / sqrt(n) (Student 1908); NaN below n = 2."""
+    n = _array(n)
+    valid = n >= 2
+    df = np.where(valid, n - 1, 1)
+    half = np.where(valid, sps.t.ppf(0.5 + level / 2, df) * ratio(sd, np.sqrt(n)), np.nan)
+    return _array(mean) - half, _array(mean) + half
+
+
+def welch_test(mean1, sd1, n1, mean2, sd2, n2) -> Test:
+    """Welch's unequal-variance t-test of mean1 - mean2 (Welch 1947), significant at p < 0.05."""
+    v1, v2 = ratio(_array(sd1) ** 2, n1), ratio(_array(sd2) ** 2, n2)
+    t = ratio(_array(mean1) - _array(mean2), np.sqrt(v1 + v2))
+    df = ratio((v1 + v2) ** 2, ratio(v1**2, _array(n1) - 1) + ratio(v2**2, _array(n2) - 1))
+    p = 2 * sps.t.sf(np.abs(t), np.where(np.isnan(df), 1, df))
+    p = np.where(np.isnan(t) | np.isnan(df), np.nan, p)
+    return Test(t, p, p < ALPHA)
+
+
+def suppressed(n, min_n: int) -> np.ndarray:
+    """Whether a cell's count is below the minimum n (its score is then withheld; the count is still shown)."""
+    return _array(n) < min_n
