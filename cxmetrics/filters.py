@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 # Dimensions a user may filter or group by. Values are always bound parameters; only these names reach SQL.
-DIMENSIONS: tuple[str, ...] = ("region", "segment", "industry", "touchpoint", "channel", "survey")
+DIMENSIONS: tuple[str, ...] = ("region", "segment", "industry", "touchpoint", "channel", "survey", "nps_group")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class Filters:
     touchpoints: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     scope: AccessScope = field(default_factory=AccessScope)
+    industries: tuple[str, ...] = ()
+    surveys: tuple[str, ...] = ()
 
     def with_period(self, start: date | None, end: date | None) -> Filters:
         """The same filters over another period."""
@@ -44,5 +46,7 @@ class Filters:
             "segment": self.segments,
             "touchpoint": self.touchpoints,
             "channel": self.channels,
+            "industry": self.industries,
+            "survey": self.surveys,
         }
         return {dim: values for dim, values in chosen.items() if values}

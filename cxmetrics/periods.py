@@ -116,3 +116,36 @@ def parse_week(label: str) -> Period:
     year_text, _, week_text = label.partition("-W")
     start = date.fromisocalendar(int(year_text), int(week_text), 1)
     return Period("week", start, start + timedelta(days=6))
+
+
+def closed_month(d: date) -> Period:
+    """The latest calendar month that ends on or before day `d`."""
+    month = period_containing("month", d)
+    return month if month.end <= d else period_containing("month", month.start - timedelta(days=1))
+
+
+def is_month_aligned(period: Period) -> bool:
+    """Whether the period is a whole number of calendar months."""
+    return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1
+
+
+def month_basis(period: Period) -> Period:
+    """The months a monthly table answers for `period`: itself when month-aligned, else the latest closed month.
+
+    Year-to-date runs from January to the latest closed month (or that month alone early in January).
+    """
+    if is_month_aligned(period):
+        return period
+    latest = closed_month(period.end)
+    if period.grain == "ytd" and latest.start >= period.start:
+        return Period("ytd", period.start, latest.end)
+    return latest
+
+
+def business_deadline(d: date, business_days: int = 2) -> date:
+    """The `business_days`-th Monday-to-Friday day after day `d` (public holidays are not modelled)."""
+    current, counted = d, 0
+    while counted < business_days:
+        current += timedelta(days=1)
+        counted += current.weekday() < 5
+    return current

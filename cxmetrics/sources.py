@@ -1,0 +1,206 @@
+"""The relations metrics aggregate over: part of the metric registry (see `cxmetrics.metrics`).
+
+Each source is a FROM clause with aliases, an optional time column that puts rows into periods, the dimensions it
+can be filtered and split by (with the join each needs, added only when used), and a fixed condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Dim:
+    """How a source exposes a dimension: a SQL expression and the optional join it needs."""
+
+    expr: str
+    join: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A relation metrics aggregate over.
+
+    `bucket` sources have a `time` expression and are grouped into periods by it; `window` sources join the
+    `bases b` relation (basis_id, basis_start, basis_end) themselves, for metrics over a window such as the
+    trailing twelve months.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    from_sql: str
+    dims: Mapping[str, Dim]
+    time: str = ""
+    where: str = ""
+    joins: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_window(self) -> bool:
+        """Whether the source joins the period bases itself rather than being bucketed by a time column."""
+        return not self.time
+
+
+_CUSTOMER = "LEFT JOIN customers c ON c.customer_id = {alias}.customer_id"
+_YEAR_START = "(b.basis_end + INTERVAL 1 DAY - INTERVAL 12 MONTH)"
+# The customer's NPS group from their latest relationship response strictly before {when}.
+_NPS_GROUP_JOIN = (
+    "ASOF LEFT JOIN (SELECT customer_id, responded_at, nps FROM responses "
+    "WHERE survey = 'relationship' AND nps IS NOT NULL) g "
+    "ON g.customer_id = {alias}.customer_id AND {when} > g.responded_at"
+)
+_NPS_GROUP = Dim(
+    "CASE WHEN g.nps >= 9 THEN 'promoter' WHEN g.nps >= 7 THEN 'passive' WHEN g.nps >= 0 THEN 'detractor' END",
+    "g",
+)
+
+
+def _customer_dims(alias: str = "c", join: str = "c") -> dict[str, Dim]:
+    return {name: Dim(f"{alias}.{name}", join) for name in ("region", "segment", "industry")}
+
+
+def _response_dims() -> dict[str, Dim]:
+    own = {name: Dim(f"r.{name}") for name in ("touchpoint", "channel", "survey")}
+    return _customer_dims() | own
+
+
+# End of the 2nd business day after the response date: +2 days Mon-Wed, +4 Thu-Fri, +3 Sat, +2 Sun.
+DEADLINE = (
+    "(CAST(r.responded_at AS DATE) + CASE isodow(r.responded_at) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 3 ELSE 2 END)"
+)
+
+_LAST_RESPONSE_DAY = "(SELECT CAST(max(responded_at) AS DATE) FROM responses)"
+
+RESPONSES = Source(
+    "responses",
+    ("responses", "customers"),
+    "responses r",
+    _response_dims(),
+    time="r.responded_at",
+    joins={"c": _CUSTOMER.format(alias="r")},
+)
+DETRACTORS = Source(
+    "detractors",
+    ("responses", "follow_ups", "customers"),
+    "responses r LEFT JOIN follow_ups f ON f.response_id = r.response_id",
+    _response_dims(),
+    time="r.responded_at",
+    where=f"r.nps <= 6 AND r.customer_id IS NOT NULL AND {DEADLINE} <= {_LAST_RESPONSE_DAY}",
+    joins={"c": _CUSTOMER.format(alias="r")},
+)
+CLOSED_FOLLOW_UPS = Source(
+    "closed_follow_ups",
+    ("follow_ups", "responses", "customers"),
+    "follow_ups f JOIN responses r ON r.response_id = f.response_id",
+    _response_dims(),
+    time="f.closed_at",
+    where="f.closed_at IS NOT NULL",
+    joins={"c": _CUSTOMER.format(alias="r")},
+)
+COMPLAINTS_OPENED = Source(
+    "complaints_opened",
+    ("complaints", "customers"),
+    "complaints k",
+    _customer_dims(),
+    time="k.opened_at",
+    joins={"c": _CUSTOMER.format(alias="k")},
+)
+COMPLAINTS_RESOLVED = Source(
+    "complaints_resolved",
+    ("complaints", "customers"),
+    "complaints k",
+    _customer_dims(),
+    time="k.resolved_at",
+    where="k.resolved_at IS NOT NULL",
+    joins={"c": _CUSTOMER.format(alias="k")},
+)
+CONTACTS = Source(
+    "contacts",
+    ("contacts", "customers"),
+    "contacts t",
+    _customer_dims(),
+    time="t.contacted_at",
+    joins={"c": _CUSTOMER.format(alias="t")},
+)
+ACTIVE_CUSTOMERS = Source(
+    "active_customers",
+    ("customers",),
+    "bases b JOIN customers c ON c.signup_date <= b.basis_end "
+    "AND (c.churn_date IS NULL OR c.churn_date >= b.basis_start)",
+    _customer_dims(join=""),
+)
+COHORT = Source(
+    "cohort",
+    ("customers", "responses"),
+    f"bases b JOIN customers c ON c.signup_date < {_YEAR_START} "
+    f"AND (c.churn_date IS NULL OR c.churn_date >= {_YEAR_START})",
+    _customer_dims(join="") | {"nps_group": _NPS_GROUP},
+    joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
+)
+CUSTOMER_MONTHS = Source(
+    "customer_months",
+    ("customer_revenue", "customers", "responses"),
+    "customer_revenue cr",
+    _customer_dims() | {"nps_group": _NPS_GROUP},
+    time="cr.month",
+    where="cr.revenue_usd > 0",
+    joins={"c": _CUSTOMER.format(alias="cr"), "g": _NPS_GROUP_JOIN.format(alias="cr", when="cr.month")},
+)
+TRAILING_CUSTOMER_MONTHS = Source(
+    "trailing_customer_months",
+    ("customer_revenue", "customers"),
+    f"bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} AND cr.month <= b.basis_end AND cr.revenue_usd > 0",
+    _customer_dims(),
+    joins={"c": _CUSTOMER.format(alias="cr")},
+)
+REVENUE_YEAR_AGO = Source(
+    "revenue_year_ago",
+    ("customer_revenue", "customers"),
+    "customer_revenue cr0 LEFT JOIN customer_revenue cr1 "
+    "ON cr1.customer_id = cr0.customer_id AND cr1.month = cr0.month + INTERVAL 12 MONTH",
+    _customer_dims(),
+    time="(cr0.month + INTERVAL 12 MONTH)",
+    where="cr0.revenue_usd > 0",
+    joins={"c": _CUSTOMER.format(alias="cr0")},
+)
+BOUGHT_LAST_MONTH = Source(
+    "bought_last_month",
+    ("customer_revenue", "customers"),
+    "customer_revenue cr0 LEFT JOIN customer_revenue cr1 "
+    "ON cr1.customer_id = cr0.customer_id AND cr1.month = cr0.month + INTERVAL 1 MONTH",
+    _customer_dims(),
+    time="(cr0.month + INTERVAL 1 MONTH)",
+    where="cr0.revenue_usd > 0",
+    joins={"c": _CUSTOMER.format(alias="cr0")},
+)
+FINANCIALS = Source(
+    "financials",
+    ("financials",),
+    "financials fi",
+    {"region": Dim("fi.region"), "segment": Dim("fi.segment")},
+    time="fi.month",
+)
+ENGAGEMENT = Source(
+    "employee_engagement",
+    ("employee_engagement",),
+    "employee_engagement e",
+    {"region": Dim("e.region")},
+    time="e.month",
+)
+
+SOURCES: tuple[Source, ...] = (
+    RESPONSES,
+    DETRACTORS,
+    CLOSED_FOLLOW_UPS,
+    COMPLAINTS_OPENED,
+    COMPLAINTS_RESOLVED,
+    CONTACTS,
+    ACTIVE_CUSTOMERS,
+    COHORT,
+    CUSTOMER_MONTHS,
+    TRAILING_CUSTOMER_MONTHS,
+    REVENUE_YEAR_AGO,
+    BOUGHT_LAST_MONTH,
+    FINANCIALS,
+    ENGAGEMENT,
+)
