@@ -1,0 +1,294 @@
+"""Tiny databases for metric tests: the contract schema plus rows small enough to check on paper."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from cxmetrics.schema import TABLES_BY_NAME, create_schema
+
+WEEK = date(2026, 11, 9)  # ISO week 2026-W46, Monday
+WEEK_END = date(2026, 11, 15)
+
+
+def new_db(path: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """An empty database with the whole schema."""
+    conn = duckdb.connect(path)
+    create_schema(conn)
+    return conn
+
+
+def insert(conn, table: str, rows: list[dict]) -> None:
+    """Insert rows given as dicts (columns not given are NULL or their default)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    known = TABLES_BY_NAME[table].column_names
+    assert set(columns) <= set(known), f"unknown columns {set(columns) - set(known)}"
+    conn.register("new_rows", pd.DataFrame(rows, columns=columns))
+    conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")  # noqa: S608 (contract names only)
+    conn.unregister("new_rows")
+
+
+def customer(customer_id: str, region: str = "EMEA", segment: str = "SMB", **extra) -> dict:
+    """A customer who signed up in 2020 and is active unless `churn_date` is given."""
+    row = {
+        "customer_id": customer_id,
+        "name": customer_id.upper(),
+        "region": region,
+        "segment": segment,
+        "industry": "Retail",
+        "signup_date": date(2020, 1, 1),
+        "churn_date": None,
+    }
+    return row | extra
+
+
+def responses(prefix: str, when: datetime | date, customer_id: str | None = None, **scores) -> list[dict]:
+    """One response per value in each score list, e.g. nps=[10, 9, 0] gives three NPS-only responses."""
+    when = when if isinstance(when, datetime) else datetime.combine(when, datetime.min.time()) + timedelta(hours=12)
+    rows = []
+    for column, values in scores.items():
+        rows += [
+            {
+                "response_id": f"{prefix}-{column}-{i}",
+                "customer_id": customer_id,
+                "responded_at": when,
+                "survey": "relationship",
+                "touchpoint": None,
+                "channel": "email",
+                "nps": value if column == "nps" else None,
+                "csat": value if column == "csat" else None,
+                "ces": value if column == "ces" else None,
+                "comment": None,
+            }
+            for i, value in enumerate(values)
+        ]
+    return rows
+
+
+def nps_scores(promoters: int, passives: int, detractors: int) -> list[int]:
+    """NPS answers with the given counts of promoters (10), passives (8) and detractors (3)."""
+    return [10] * promoters + [8] * passives + [3] * detractors
+
+
+def close_week(conn, end: date = WEEK_END) -> None:
+    """One anonymous response on `end`, so that the week ending there is the last complete one in the data."""
+    insert(conn, "responses", responses("extent", end, csat=[3]))
+
+
+def at(text: str) -> datetime:
+    """A timestamp from 'YYYY-MM-DD HH:MM'."""
+    return datetime.fromisoformat(text)
+
+
+def cx_world(conn) -> None:
+    """Week 2026-W46, all on Sunday 2026-11-15.
+
+    NPS: customer a answers 10, 10, 10, 9, 9 and b answers 8, 8, 8, 3, 3 -> P=5, D=2, n=10, NPS 30.
+    CSAT: a 5, 4, 4, 2 and b 3, 5 -> 4 of 6 satisfied. CES: a 7, 6, 5 and b 2, 1 -> n 5, sum 21, squares 115.
+    Comments: 3 of the 21 responses carry text, one more only blanks.
+    """
+    insert(conn, "customers", [customer("a", "EMEA"), customer("b", "APAC")])
+    rows = responses("a", WEEK_END, "a", nps=[10, 10, 10, 9, 9], csat=[5, 4, 4, 2], ces=[7, 6, 5])
+    rows += responses("b", WEEK_END, "b", nps=[8, 8, 8, 3, 3], csat=[3, 5], ces=[2, 1])
+    for row, comment in zip(rows, ["great", "slow", "   ", "ok"], strict=False):
+        row["comment"] = comment
+    insert(conn, "responses", rows)
+
+
+def loyalty_world(conn) -> None:
+    """Customers, relationship responses and revenue around October 2026 (trailing window 2025-11-01..2026-10-31).
+
+    Cohort (active at 2025-11-01): c1, c2, c5, c6, c7, c8, c9 = 7; churned by 2026-10-31: c2, c5, c8 = 3.
+    c3 churned before the window, c4 signed up inside it.
+    """
+    insert(
+        conn,
+        "customers",
+        [
+            customer("c1", "EMEA"),
+            customer("c2", "EMEA", churn_date=date(2026, 3, 15)),
+            customer("c3", "EMEA", churn_date=date(2025, 10, 31)),
+            customer("c4", "APAC", signup_date=date(2025, 12, 1)),
+            customer("c5", "APAC", churn_date=date(2026, 10, 31)),
+            customer("c6", "APAC", churn_date=date(2026, 11, 1)),
+            customer("c7", "APAC", signup_date=date(2025, 10, 31)),
+            customer("c8", "EMEA", churn_date=date(2025, 11, 1)),
+            customer("c9", "EMEA"),
+        ],
+    )
+    rows = []
+    for cid, moment, score, survey in [
+        ("c1", "2025-06-01 10:00", 10, "relationship"),  # promoter
+        ("c2", "2025-10-15 10:00", 2, "relationship"),  # detractor
+        ("c2", "2025-12-01 10:00", 10, "relationship"),  # after the window start: ignored
+        ("c5", "2024-01-01 10:00", 5, "relationship"),  # detractor
+        ("c6", "2025-09-01 10:00", 8, "relationship"),  # passive
+        ("c8", "2025-10-31 23:00", 9, "relationship"),  # promoter, just before the start
+        ("c9", "2025-10-01 10:00", 0, "transactional"),  # not a relationship response: no group
+    ]:
+        row = responses(f"{cid}-{moment[:10]}", at(moment), cid, nps=[score])[0]
+        row["survey"] = survey
+        rows.append(row)
+    insert(conn, "responses", rows)
+    insert(
+        conn,
+        "customer_revenue",
+        [
+            _revenue("c1", "2025-10", 100, 50),
+            _revenue("c2", "2025-10", 200, 80),
+            _revenue("c3", "2025-10", 100, 30),
+            _revenue("c5", "2025-10", 0, 0),
+            _revenue("c1", "2026-09", 80, 40),
+            _revenue("c3", "2026-09", 10, 5),
+            _revenue("c6", "2026-09", 40, 15),
+            _revenue("c1", "2026-10", 150, 60, cost=30),
+            _revenue("c3", "2026-10", 50, 20, cost=20),
+            _revenue("c4", "2026-10", 500, 200),
+        ],
+    )
+    close_week(conn)
+
+
+def _revenue(customer_id: str, month: str, revenue: float, margin: float, cost: float | None = None) -> dict:
+    return {
+        "customer_id": customer_id,
+        "month": date.fromisoformat(f"{month}-01"),
+        "revenue_usd": revenue,
+        "gross_margin_usd": margin,
+        "cost_to_serve_usd": cost,
+    }
+
+
+def finance_world(conn) -> None:
+    """Financials for September and October 2026 and employee engagement for October 2026."""
+    rows = [
+        ("2026-10-01", "EMEA", "SMB", 1000, 400),
+        ("2026-10-01", "APAC", "SMB", 3000, None),
+        ("2026-10-01", "EMEA", "Enterprise", 1000, 100),
+        ("2026-09-01", "EMEA", "SMB", 500, 200),
+    ]
+    insert(
+        conn,
+        "financials",
+        [
+            {"month": date.fromisoformat(m), "region": r, "segment": s, "revenue_usd": rev, "gross_margin_usd": gm}
+            for m, r, s, rev, gm in rows
+        ],
+    )
+    teams = [("EMEA", "Support", 10, 20, 70), ("EMEA", "Sales", 30, -20, 60), ("APAC", "Support", 20, 50, None)]
+    insert(
+        conn,
+        "employee_engagement",
+        [
+            {"month": date(2026, 10, 1), "region": r, "team": t, "headcount": h, "enps": e, "engagement_index": g}
+            for r, t, h, e, g in teams
+        ],
+    )
+    close_week(conn)
+
+
+def operations_world(conn) -> None:
+    """Complaints, contacts and detractor follow-ups in weeks 2026-W45 and 2026-W46."""
+    insert(
+        conn,
+        "customers",
+        [
+            customer("c1", "EMEA"),
+            customer("c2", "EMEA"),
+            customer("c3", "APAC"),
+            customer("c4", "APAC"),
+            customer("c5", "APAC", churn_date=date(2026, 1, 1)),
+            customer("c6", "APAC", signup_date=date(2026, 11, 20)),
+            customer("c7", "EMEA", churn_date=date(2026, 11, 10)),
+        ],
+    )
+    complaints = [
+        ("k1", "c1", "2026-11-01 00:00", "2026-11-10 12:00", "recovered"),  # 9.5 days
+        ("k2", "c1", "2026-11-09 00:00", "2026-11-11 00:00", "lost"),  # 2 days
+        ("k3", "c3", "2026-11-12 00:00", "2026-11-13 06:00", "recovered"),  # 1.25 days
+        ("k4", "c1", "2026-11-14 00:00", None, "open"),
+    ]
+    insert(
+        conn,
+        "complaints",
+        [
+            {
+                "complaint_id": k,
+                "customer_id": c,
+                "opened_at": at(o),
+                "resolved_at": r and at(r),
+                "category": "billing",
+                "outcome": out,
+            }
+            for k, c, o, r, out in complaints
+        ],
+    )
+    contacts = [("t1", "c1", True, 10.0), ("t2", "c3", False, 20.0), ("t3", "c1", True, None), ("t4", None, None, 6.0)]
+    insert(
+        conn,
+        "contacts",
+        [
+            {
+                "contact_id": t,
+                "customer_id": c,
+                "contacted_at": at("2026-11-10 10:00"),
+                "resolved_first_contact": f,
+                "cost_usd": cost,
+            }
+            for t, c, f, cost in contacts
+        ],
+    )
+    _follow_up_world(conn)
+
+
+def _follow_up_world(conn) -> None:
+    """Detractors of 2026-W45 with follow-ups: d1 and d3 closed by the deadline, d2 late, d4 still open."""
+    detractors = [
+        ("d1", "c1", "2026-11-02 09:00", 3, "2026-11-02 23:00", "2026-11-04 23:00"),  # Mon, due Wed: in time
+        ("d2", "c2", "2026-11-05 09:00", 0, "2026-11-05 12:00", "2026-11-10 09:00"),  # Thu, due Mon: late
+        ("d3", "c3", "2026-11-07 09:00", 6, "2026-11-08 18:00", "2026-11-10 18:00"),  # Sat, due Tue: in time
+        ("d4", "c4", "2026-11-08 09:00", 5, "2026-11-08 12:00", None),  # Sun, due Tue: open
+        ("d5", None, "2026-11-02 09:00", 1, None, None),  # anonymous: not counted
+        ("p1", "c1", "2026-11-02 09:00", 9, "2026-11-02 12:00", "2026-11-03 00:00"),  # promoter: not counted
+        ("d6", "c2", "2026-11-15 09:00", 2, None, None),  # Sun 15th, due Tue 17th: after the data, not due
+    ]
+    rows, follow_ups = [], []
+    for rid, cid, moment, score, opened, closed in detractors:
+        row = responses(rid, at(moment), cid, nps=[score])[0]
+        rows.append(row)
+        if opened:
+            follow_ups.append(
+                {
+                    "response_id": row["response_id"],
+                    "owner": "cx team",
+                    "status": "closed" if closed else "open",
+                    "opened_at": at(opened),
+                    "closed_at": closed and at(closed),
+                }
+            )
+    insert(conn, "responses", rows)
+    insert(conn, "follow_ups", follow_ups)
+
+
+def trend_world(conn) -> None:
+    """NPS over weeks 2026-W44..W46, a partial W47 and the same week a year earlier.
+
+    W46: EMEA P=40 passives 5 D=5 (NPS 70), APAC P=5 passives 25 D=10 (NPS -12.5), anonymous P=5 D=5 (NPS 0);
+    company P=50 D=20 n=100 (NPS 30). W45: EMEA P=20 passives 20 D=10, APAC P=10 passives 20 D=20; company
+    P=30 D=30 n=100 (NPS 0). W44: one EMEA promoter. W47: one response on its Monday (incomplete week).
+    2025-W46: ten APAC promoters.
+    """
+    insert(conn, "customers", [customer("e1", "EMEA", "SMB"), customer("a1", "APAC", "Enterprise")])
+    rows = responses("w46e", WEEK_END, "e1", nps=nps_scores(40, 5, 5))
+    rows += responses("w46a", WEEK, "a1", nps=nps_scores(5, 25, 10))
+    rows += responses("w46x", WEEK, None, nps=nps_scores(5, 0, 5))
+    rows += responses("w45e", date(2026, 11, 2), "e1", nps=nps_scores(20, 20, 10))
+    rows += responses("w45a", date(2026, 11, 8), "a1", nps=nps_scores(10, 20, 20))
+    rows += responses("w44e", date(2026, 10, 28), "e1", nps=nps_scores(1, 0, 0))
+    rows += responses("w47e", date(2026, 11, 16), "e1", nps=nps_scores(1, 0, 0))
+    rows += responses("ly", date(2025, 11, 12), "a1", nps=nps_scores(10, 0, 0))
+    insert(conn, "responses", rows)

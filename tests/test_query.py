@@ -1,0 +1,217 @@
+"""The query layer: trends in one pass, filters and access scope as bound parameters, comparisons, the scorecard."""
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cxmetrics import query
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.metrics import REGISTRY
+from cxmetrics.periods import Period, parse_week
+from tests import metric_fixtures as fx
+
+W46 = parse_week("2026-W46")
+
+
+@pytest.fixture
+def trend():
+    conn = fx.new_db()
+    fx.trend_world(conn)
+    return conn
+
+
+@pytest.fixture(autouse=True)
+def min_n_of_ten(monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "10")
+
+
+class CountingConnection:
+    """Delegates to a DuckDB connection and records every SQL statement."""
+
+    def __init__(self, conn):
+        self.conn, self.statements = conn, []
+
+    def execute(self, sql, params=None):
+        self.statements.append(sql)
+        return self.conn.execute(sql, params or [])
+
+
+def by_week(frame: pd.DataFrame) -> dict:
+    return {row.period_label: row for row in frame.itertuples()}
+
+
+def test_data_extent_and_latest_complete_periods(trend):
+    assert query.data_extent(trend) == date(2026, 11, 16)
+    assert query.latest_period(trend, "week") == W46
+    assert query.latest_period(trend, "month").start == date(2026, 10, 1)
+
+
+def test_trend_has_every_complete_week_and_not_the_current_one(trend):
+    frame = query.metric_frame(trend, "nps", Filters(start=date(2026, 10, 26)), "week")
+    assert list(frame["period_label"]) == ["2026-W44", "2026-W45", "2026-W46"]
+    weeks = by_week(frame)
+    assert weeks["2026-W46"].value == pytest.approx(30.0)
+    assert (weeks["2026-W46"].promoters, weeks["2026-W46"].detractors, weeks["2026-W46"].n) == (50, 20, 100)
+    assert weeks["2026-W45"].value == pytest.approx(0.0)
+
+
+def test_a_trend_is_one_query_per_source(trend):
+    counting = CountingConnection(trend)
+    query.metric_frames(counting, ["nps", "csat", "ces", "responses"], Filters(), "week")
+    aggregates = [s for s in counting.statements if "GROUP BY" in s]
+    assert len(aggregates) == 1
+    assert "date_trunc('week'" in aggregates[0]
+
+
+def test_below_minimum_n_the_value_is_withheld_and_n_kept(trend):
+    w44 = by_week(query.metric_frame(trend, "nps", Filters(start=date(2026, 10, 26)), "week"))["2026-W44"]
+    assert w44.suppressed and w44.n == 1
+    assert math.isnan(w44.value) and math.isnan(w44.low) and math.isnan(w44.high)
+
+
+def test_company_value_is_a_ratio_of_sums_not_a_mean_of_regions(trend):
+    company = query.period_frame(trend, "nps", None, [W46]).iloc[0]
+    regions = query.period_frame(trend, "nps", None, [W46], by="region").set_index("region")
+    assert regions.loc["EMEA", "value"] == pytest.approx(70.0)
+    assert regions.loc["APAC", "value"] == pytest.approx(-12.5)
+    assert regions.loc["(none)", "n"] == 10  # anonymous responses form their own group
+    for column in ("promoters", "detractors", "n"):
+        assert regions[column].sum() == company[column]
+    assert company["value"] == pytest.approx(30.0)
+    assert company["value"] != pytest.approx(regions.loc[["EMEA", "APAC"], "value"].mean())
+
+
+def test_anonymous_responses_drop_out_under_a_region_filter(trend):
+    emea_apac = Filters(regions=("EMEA", "APAC"))
+    row = query.period_frame(trend, "nps", emea_apac, [W46]).iloc[0]
+    assert (row["n"], row["promoters"], row["detractors"]) == (90, 45, 15)
+
+
+def test_access_scope_restricts_every_query(trend):
+    scoped = Filters(scope=AccessScope(("EMEA",)))
+    row = query.period_frame(trend, "nps", scoped, [W46]).iloc[0]
+    assert (row["n"], row["value"]) == (50, pytest.approx(70.0))
+    split = query.period_frame(trend, "nps", scoped, [W46], by="region")
+    assert list(split["region"]) == ["EMEA"]
+
+
+def test_scope_and_filter_intersect(trend):
+    outside = Filters(regions=("APAC",), scope=AccessScope(("EMEA",)))
+    assert query.period_frame(trend, "nps", outside, [W46]).empty
+
+
+def test_empty_scope_sees_nothing(trend):
+    assert query.period_frame(trend, "nps", Filters(scope=AccessScope(())), [W46]).empty
+
+
+def test_unknown_filter_value_gives_an_empty_frame(trend):
+    frame = query.metric_frame(trend, "nps", Filters(regions=("Atlantis",)), "week")
+    assert frame.empty
+    assert {"period_start", "value", "low", "high", "n", "suppressed", "status"} <= set(frame.columns)
+
+
+def test_injection_looking_values_are_only_data(trend):
+    evil = "EMEA') OR 1=1; DROP TABLE responses; --"
+    assert query.metric_frame(trend, "nps", Filters(regions=(evil,), touchpoints=(evil,)), "week").empty
+    assert trend.execute("SELECT count(*) FROM responses").fetchone()[0] == 212
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "by", "message"),
+    [
+        ("nps", "region; DROP TABLE responses", "unknown dimension 'region; DROP TABLE responses'; valid dimensions"),
+        ("revenue", "touchpoint", "metric 'revenue' cannot be split by 'touchpoint'; valid: region, segment"),
+        ("no_such_metric", None, "unknown metric 'no_such_metric'; valid metrics: nps, csat"),
+    ],
+)
+def test_unknown_names_raise_clear_errors(trend, metric_id, by, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        query.metric_frame(trend, metric_id, Filters(), "week", by=by)
+
+
+def test_unknown_grain_names_the_valid_ones(trend):
+    with pytest.raises(ValueError, match="unknown grain 'day'; valid grains: week, month, quarter"):
+        query.metric_frame(trend, "nps", Filters(), "day")
+
+
+def test_filters_a_metric_cannot_apply_are_ignored_and_reported(trend):
+    frame = query.metric_frame(trend, "revenue", Filters(touchpoints=("billing",)), "month")
+    assert frame.attrs["ignored_filters"] == ("touchpoint",)
+    assert query.metric_frame(trend, "nps", Filters(touchpoints=("billing",)), "week").empty
+
+
+def test_compare_with_the_prior_week(trend):
+    frame = query.metric_frame(trend, "nps", Filters(start=date(2026, 11, 9)), "week", compare="prior")
+    row = frame.iloc[0]
+    assert row["period_label"] == "2026-W46" and row["compare_start"] == date(2026, 11, 2)
+    assert (row["compare_value"], row["compare_n"], row["compare_delta"]) == (0.0, 100, 30.0)
+    assert row["compare_z"] == pytest.approx(2.691236, abs=1e-5)  # as in test_stats
+    assert bool(row["compare_significant"])
+
+
+def test_compare_with_the_same_week_last_year(trend):
+    frame = query.metric_frame(trend, "nps", Filters(start=date(2026, 11, 9)), "week", "region", "last_year")
+    apac = frame.set_index("region").loc["APAC"]
+    assert apac["compare_start"] == date(2025, 11, 10)
+    assert apac["compare_value"] == 100.0
+    assert apac["compare_delta"] == pytest.approx(-12.5 - 100)
+    emea = frame.set_index("region").loc["EMEA"]
+    assert emea["compare_n"] == 0 and pd.isna(emea["compare_significant"])
+
+
+def test_exact_metrics_have_no_significance(trend):
+    fx.finance_world(trend)
+    frame = query.metric_frame(trend, "revenue", Filters(start=date(2026, 10, 1)), "month", compare="prior")
+    row = frame.iloc[0]
+    assert (row["value"], row["compare_value"], row["compare_delta"]) == (5000.0, 500.0, 4500.0)
+    assert pd.isna(row["compare_significant"])
+
+
+def test_week_grain_pairs_monthly_data_with_the_latest_closed_month(trend):
+    fx.finance_world(trend)
+    weeks = by_week(query.metric_frame(trend, "revenue", Filters(start=date(2026, 10, 19)), "week"))
+    assert weeks["2026-W43"].basis_start == date(2026, 9, 1) and weeks["2026-W43"].value == 500.0
+    # W44 ends on Sunday 1 November: October has closed by then.
+    assert weeks["2026-W44"].basis_start == date(2026, 10, 1) and weeks["2026-W44"].value == 5000.0
+    assert weeks["2026-W46"].basis_start == date(2026, 10, 1) and weeks["2026-W46"].value == 5000.0
+
+
+def test_quarter_grain_sums_its_months(trend):
+    fx.finance_world(trend)
+    fx.insert(trend, "financials", [{"month": date(2026, 7, 1), "region": "EMEA", "segment": "SMB", "revenue_usd": 50}])
+    frame = query.metric_frame(trend, "revenue", Filters(), "quarter")
+    assert list(frame["period_label"]) == ["2026 Q3"]  # October is in the incomplete fourth quarter
+    assert frame.iloc[0]["value"] == 550.0
+
+
+def test_scorecard_snapshot(trend):
+    counting = CountingConnection(trend)
+    card = query.snapshot(counting, ["nps", "responses", "revenue"], Filters())
+    assert len([s for s in counting.statements if "GROUP BY" in s]) == 2  # responses and financials
+    nps = card.set_index("metric").loc["nps"]
+    assert nps["period_label"] == "2026-W46" and nps["value"] == pytest.approx(30.0)
+    assert nps["prior_delta"] == 30.0 and bool(nps["prior_significant"])
+    assert nps["last_year_value"] == 100.0 and nps["last_year_n"] == 10
+    # W43..W46 pooled: P = 50 + 30 + 1, D = 20 + 30, n = 201 (ratio of sums, not a mean of weekly scores).
+    assert nps["rolling_4w_n"] == 201
+    assert nps["rolling_4w_value"] == pytest.approx(100 * (81 - 50) / 201)
+    revenue = card.set_index("metric").loc["revenue"]
+    assert revenue["n"] == 0 and math.isnan(revenue["value"])  # no financials loaded: shown as missing
+
+
+def test_an_empty_database_gives_empty_frames():
+    conn = fx.new_db()
+    assert query.metric_frame(conn, "nps", Filters(), "week").empty
+    assert query.latest_period(conn, "week") is None
+
+
+def test_every_metric_runs_at_every_grain_and_list_of_periods(trend):
+    fx.finance_world(trend)
+    ids = list(REGISTRY)
+    for grain in ("week", "month", "quarter"):
+        frames = query.metric_frames(trend, ids, Filters(start=date(2025, 10, 1)), grain, compare="prior")
+        assert set(frames) == set(ids)
+    card = query.snapshot(trend, ids, Filters(regions=("EMEA",)), Period("ytd", date(2026, 1, 1), date(2026, 11, 15)))
+    assert list(card["metric"]) == ids

@@ -1,0 +1,116 @@
+"""Targets: the most specific applicable target, and on_target / watch / off_target with significance."""
+
+import math
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cxmetrics import query, targets
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.metrics import get_metric
+from cxmetrics.periods import Period, parse_week
+from tests import metric_fixtures as fx
+
+W46 = parse_week("2026-W46")
+OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+NOVEMBER = Period("month", date(2026, 11, 1), date(2026, 11, 30))
+Q4 = Period("quarter", date(2026, 10, 1), date(2026, 12, 31))
+
+TABLE = pd.DataFrame(
+    [
+        (date(2026, 1, 1), "year", "", "", 40.0),
+        (date(2026, 1, 1), "year", "EMEA", "", 50.0),
+        (date(2026, 1, 1), "year", "EMEA", "SMB", 55.0),
+        (date(2026, 1, 1), "year", "", "SMB", 45.0),
+        (date(2026, 7, 1), "quarter", "", "", 42.0),
+        (date(2026, 11, 1), "month", "", "", 43.0),
+        (date(2027, 1, 1), "year", "", "", 60.0),
+    ],
+    columns=list(targets.TARGET_COLUMNS),
+)
+
+
+@pytest.mark.parametrize(
+    ("period", "region", "segment", "same_grain", "expected"),
+    [
+        (W46, "", "", False, 43.0),  # company-wide: the latest target starting on or before the week
+        (OCTOBER, "", "", False, 42.0),  # the November month target has not started yet
+        (W46, "EMEA", "", False, 50.0),  # a region's own target beats the company's
+        (W46, "EMEA", "SMB", False, 55.0),  # region and segment is the most specific
+        (W46, "APAC", "SMB", False, 45.0),  # the segment target applies in a region without its own
+        (W46, "APAC", "", False, 43.0),  # company-wide as fallback
+        (Period("month", date(2025, 6, 1), date(2025, 6, 30)), "", "", False, None),  # before any target
+        (OCTOBER, "", "", True, None),  # a total takes only a target of its own grain
+        (NOVEMBER, "", "", True, 43.0),
+        (Q4, "", "", True, 42.0),
+        (NOVEMBER, "", "", False, 43.0),  # the same grain wins over an older yearly target
+    ],
+)
+def test_find_target(period, region, segment, same_grain, expected):
+    assert targets.find_target(TABLE, period, region, segment, same_grain) == expected
+
+
+def test_no_targets_table_rows():
+    assert targets.find_target(TABLE.iloc[0:0], W46) is None
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "value", "target", "low", "high", "expected"),
+    [
+        ("nps", 35.0, 30.0, 20.0, 50.0, "on_target"),
+        ("nps", 30.0, 30.0, 20.0, 40.0, "on_target"),  # meeting the target exactly
+        ("nps", 25.0, 30.0, 10.0, 40.0, "watch"),  # the miss is inside the interval: noise
+        ("nps", 20.0, 30.0, 12.0, 28.0, "off_target"),  # the whole interval is below the target
+        ("nps", 20.0, 30.0, math.nan, math.nan, "watch"),  # no interval: cannot call it significant
+        ("nps", math.nan, 30.0, math.nan, math.nan, None),  # suppressed
+        ("nps", 20.0, None, 10.0, 30.0, None),  # no target
+        ("churn_rate", 10.0, 12.0, 8.0, 12.5, "on_target"),  # lower is better
+        ("churn_rate", 14.0, 12.0, 11.0, 17.0, "watch"),
+        ("churn_rate", 14.0, 12.0, 12.5, 15.5, "off_target"),
+        ("revenue", 101.0, 100.0, math.nan, math.nan, "on_target"),
+        ("revenue", 99.0, 100.0, math.nan, math.nan, "watch"),  # exact: within the 2% tolerance
+        ("revenue", 98.0, 100.0, math.nan, math.nan, "watch"),
+        ("revenue", 97.9, 100.0, math.nan, math.nan, "off_target"),
+        ("cost_per_contact", 10.1, 10.0, math.nan, math.nan, "watch"),
+        ("cost_per_contact", 10.5, 10.0, math.nan, math.nan, "off_target"),
+        ("cost_per_contact", 9.0, 10.0, math.nan, math.nan, "on_target"),
+    ],
+)
+def test_status(metric_id, value, target, low, high, expected):
+    assert targets.status(get_metric(metric_id), value, target, low, high) == expected
+
+
+@pytest.fixture
+def with_targets(monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "10")
+    conn = fx.new_db()
+    fx.trend_world(conn)
+    rows = [("nps", date(2026, 1, 1), "year", "", "", 40.0), ("nps", date(2026, 1, 1), "year", "EMEA", "", 60.0)]
+    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TARGET_COLUMNS], r, strict=True)) for r in rows])
+    return conn
+
+
+def test_frames_carry_target_variance_and_status(with_targets):
+    frame = query.period_frame(with_targets, "nps", None, [W46], by="region").set_index("region")
+    # EMEA 70 against its own 60; APAC -12.5 (interval well below 40) against the company's 40.
+    assert (frame.loc["EMEA", "target"], frame.loc["EMEA", "status"]) == (60.0, "on_target")
+    assert frame.loc["EMEA", "variance_to_target"] == pytest.approx(10.0)
+    assert (frame.loc["APAC", "target"], frame.loc["APAC", "status"]) == (40.0, "off_target")
+    company = query.period_frame(with_targets, "nps", None, [W46]).iloc[0]
+    # 30 against 40, interval 14.05..44.20 holds the target: a miss inside the noise.
+    assert (company["target"], company["status"]) == (40.0, "watch")
+    assert company["variance_to_target_pct"] == pytest.approx(-25.0)
+
+
+def test_a_restricted_scope_uses_its_region_target(with_targets):
+    row = query.period_frame(with_targets, "nps", Filters(scope=AccessScope(("EMEA",))), [W46]).iloc[0]
+    assert (row["value"], row["target"], row["status"]) == (pytest.approx(70.0), 60.0, "on_target")
+
+
+def test_no_target_under_a_filter_targets_cannot_express(with_targets):
+    fx.insert(with_targets, "responses", fx.responses("tp", fx.WEEK, "e1", nps=[10] * 20))
+    with_targets.execute("UPDATE responses SET touchpoint = 'billing' WHERE response_id LIKE 'tp-%'")
+    row = query.period_frame(with_targets, "nps", Filters(touchpoints=("billing",)), [W46]).iloc[0]
+    assert row["value"] == 100.0
+    assert math.isnan(row["target"]) and pd.isna(row["status"])
