@@ -1,0 +1,130 @@
+"""`python -m cxmetrics metrics`: list the metric registry, or print its reference (docs/metrics.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cxmetrics import config
+from cxmetrics.metrics import GROUPS, METRICS, Metric
+
+INTRO = """# Metrics
+
+Generated from the metric registry (`cxmetrics/metrics.py`) by `python -m cxmetrics metrics --markdown`; a test
+fails when this file is out of date. Pages, charts, the scorecard, the review pack and the command line all ask for
+metrics by id.
+
+How every metric is computed:
+- **Ratios are ratios of sums** over the filtered rows: the company value is never the mean of regional values.
+- **Periods**: ISO weeks (Monday to Sunday), calendar months and quarters; trends show complete periods only, and
+  the latest period is the last complete one in the data (the last day with survey responses). Metrics on monthly
+  tables (financials, customer revenue, employee engagement) and the trailing-12-month loyalty metrics use, at week
+  grain, the latest calendar month that closed on or before the week's end; the frame's `basis_start`/`basis_end`
+  say which.
+- **Filters**: region, segment and industry come from the customer (`customers`), or from the table's own region and
+  segment columns (financials, employee engagement); the access scope (the regions a user may see) applies to every
+  query. Touchpoint, channel and survey filters apply to survey-based metrics only; a filter a metric cannot apply is
+  ignored and reported. Rows without a customer (anonymous responses, contacts of unknown customers) count
+  company-wide but drop out under a region, segment or industry filter or a restricted access scope.
+- **Minimum n**: below its minimum n a cell's value and interval are withheld (`suppressed`); its n is still
+  reported. The setting `CX_MIN_N` is the default minimum ({min_n} unless configured).
+- **Intervals** are 95%: adjusted-Wald for NPS (Rocks 2016), Wilson for proportions (Wilson 1927), Student-t for
+  means. Changes between periods or groups are tested with z = (NPS'1 - NPS'2) / (100 sqrt(Var1 + Var2)) for NPS,
+  a pooled two-proportion z-test for proportions and Welch's t-test for means, significant at |z| >= 1.96
+  (p < 0.05). Exact figures (revenue, medians, ...) carry no interval.
+- **Targets** come from the `targets` table: the most specific slice wins (region and segment, region, segment,
+  company-wide), then a target set at the period's grain, then the latest starting on or before the period; totals
+  (marked additive) only take a target set at the period's own grain. Status is `on_target` when the value meets
+  the target; for metrics with an interval `off_target` only when the target lies outside the 95% interval on the
+  wrong side (a miss inside the noise is `watch`); for exact metrics a miss within the tolerance is `watch`. No
+  target is compared under a touchpoint, channel, survey or industry filter, which the targets table cannot
+  express.
+"""
+
+
+_DEFAULT_MIN_N = next(s.default for s in config.SETTINGS if s.name == "CX_MIN_N")
+
+
+def _min_n_text(metric: Metric) -> str:
+    if metric.min_n is None:
+        return f"CX_MIN_N (default {_DEFAULT_MIN_N}) {metric.n_label}"
+    return "none" if metric.min_n == 0 else f"{metric.min_n} {metric.n_label}"
+
+
+def _direction_text(metric: Metric) -> str:
+    return "higher is better" if metric.direction == "higher" else "lower is better"
+
+
+def _status_text(metric: Metric) -> str:
+    if metric.sampled:
+        return "off_target only when the target is outside the 95% interval"
+    return f"watch within {metric.tolerance_pct:g}% of the target, off_target beyond"
+
+
+def metric_markdown(metric: Metric) -> str:
+    """The reference section of one metric."""
+    lines = [
+        f"### {metric.label} (`{metric.id}`)",
+        "",
+        metric.description,
+        "",
+        f"- Formula: {metric.formula}",
+        f"- Unit: {metric.unit} (format `{metric.fmt}`), {_direction_text(metric)}",
+        f"- n: {metric.n_label}; minimum n: {_min_n_text(metric)}",
+        f"- Interval: {metric.interval}",
+        f"- Target status: {_status_text(metric)}{' (additive: same-grain targets only)' if metric.additive else ''}",
+        f"- Grains: {', '.join(metric.grains)}",
+        f"- Dimensions: {', '.join(metric.dimensions)}",
+        f"- Tables: {', '.join(metric.tables)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def markdown() -> str:
+    """The whole metric reference, as committed in docs/metrics.md."""
+    parts = [INTRO.format(min_n=_DEFAULT_MIN_N)]
+    parts.append("| id | label | unit | good | minimum n | interval |\n|---|---|---|---|---|---|\n")
+    parts[-1] += "".join(
+        f"| `{m.id}` | {m.label} | {m.unit} | {m.direction} | {_min_n_text(m)} | {m.interval} |\n" for m in METRICS
+    )
+    for group in GROUPS:
+        parts.append(f"## {group}\n")
+        parts.extend(metric_markdown(m) for m in METRICS if m.group == group)
+    return "\n".join(parts)
+
+
+def _row(metric: Metric) -> dict:
+    return {
+        "id": metric.id,
+        "group": metric.group,
+        "label": metric.label,
+        "unit": metric.unit,
+        "direction": metric.direction,
+        "min_n": metric.min_n,
+        "interval": metric.interval,
+        "tables": list(metric.tables),
+        "dimensions": list(metric.dimensions),
+        "description": metric.description,
+        "formula": metric.formula,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the registry as a table, JSON, or the Markdown reference."""
+    if args.markdown:
+        print(markdown(), end="")
+    elif args.format == "json":
+        print(json.dumps([_row(m) for m in METRICS], indent=2))
+    else:
+        width = max(len(m.id) for m in METRICS)
+        for metric in METRICS:
+            print(f"{metric.id:<{width}}  {metric.group:<10}  {metric.unit:<22}  {metric.label}")
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the `metrics` sub-command."""
+    parser = subparsers.add_parser("metrics", help="List the metric registry.", description=run.__doc__)
+    parser.add_argument("--markdown", action="store_true", help="Print the Markdown reference (docs/metrics.md).")
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="Output format of the list.")
+    parser.set_defaults(run=run)

@@ -1,0 +1,218 @@
+"""Every metric of the registry against a hand-computed value on a tiny database, and the registry's own rules."""
+
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cxmetrics import query
+from cxmetrics.commands.metrics import markdown
+from cxmetrics.filters import DIMENSIONS, Filters
+from cxmetrics.metrics import DIRECTIONS, GROUPS, METRICS, get_metric
+from cxmetrics.periods import Period
+from cxmetrics.schema import TABLES_BY_NAME
+from tests import metric_fixtures as fx
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
+OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+W45 = Period("week", date(2026, 11, 2), date(2026, 11, 8))
+W46 = Period("week", fx.WEEK, fx.WEEK_END)
+
+REQUIRED = {
+    "CX": ("nps", "csat", "ces", "ces_easy", "responses", "comment_share"),
+    "Loyalty": ("logo_retention", "churn_rate", "grr", "nrr", "repeat_purchase_rate", "arpc", "clv"),
+    "Financial": ("revenue", "gross_margin_pct", "cost_to_serve"),
+    "Operations": (
+        "complaints_per_1000",
+        "complaint_recovery_rate",
+        "median_days_to_resolve",
+        "fcr_rate",
+        "cost_per_contact",
+        "follow_up_2bd",
+        "median_days_to_close_follow_up",
+    ),
+    "People": ("enps", "engagement_index"),
+}
+
+
+@pytest.fixture(autouse=True)
+def tiny_min_n(monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "1")
+
+
+def one(conn, metric_id: str, period: Period, filters: Filters | None = None, by: str | None = None):
+    """The single row of a metric for one period."""
+    frame = query.period_frame(conn, metric_id, filters, [period], by)
+    assert len(frame) == 1, frame
+    return frame.iloc[0]
+
+
+@pytest.fixture
+def cx():
+    conn = fx.new_db()
+    fx.cx_world(conn)
+    return conn
+
+
+@pytest.fixture
+def loyalty():
+    conn = fx.new_db()
+    fx.loyalty_world(conn)
+    return conn
+
+
+@pytest.fixture
+def finance():
+    conn = fx.new_db()
+    fx.finance_world(conn)
+    return conn
+
+
+@pytest.fixture
+def operations():
+    conn = fx.new_db()
+    fx.operations_world(conn)
+    return conn
+
+
+# metric, value, n, low, high (None: no interval) -- see the docstring of each world in metric_fixtures.
+CX_ORACLE = [
+    ("nps", 30.0, 10, -19.0514, 65.2052),
+    # 4/6 satisfied; Wilson: centre (0.6667 + 0.3201) / 1.6403, half 1.19494 x sqrt(0.037037 + 0.026678).
+    ("csat", 100 * 4 / 6, 6, 30.0, 90.32),
+    # mean 21/5 = 4.2, variance (115 - 5 x 4.2^2) / 4 = 6.7, half = 2.776445 x sqrt(6.7 / 5) = 3.21399.
+    ("ces", 4.2, 5, 0.98601, 7.41399),
+    ("ces_easy", 60.0, 5, 23.07, 88.24),
+    ("responses", 21.0, 21, None, None),
+    ("comment_share", 100 * 3 / 21, 21, 4.98, 34.64),
+]
+
+
+@pytest.mark.parametrize(("metric_id", "value", "n", "low", "high"), CX_ORACLE)
+def test_cx_metrics(cx, metric_id, value, n, low, high):
+    row = one(cx, metric_id, W46)
+    assert row["value"] == pytest.approx(value)
+    assert row["n"] == n
+    if low is None:
+        assert math.isnan(row["low"]) and math.isnan(row["high"])
+    else:
+        assert row["low"] == pytest.approx(low, abs=0.01)
+        assert row["high"] == pytest.approx(high, abs=0.01)
+
+
+LOYALTY_ORACLE = [
+    ("logo_retention", 100 * 4 / 7, 7),
+    ("churn_rate", 100 * 3 / 7, 7),
+    ("nrr", 100 * 200 / 400, 3),  # c1 100 -> 150, c2 200 -> 0, c3 100 -> 50; c4 is new, c5 paid 0
+    ("grr", 100 * 150 / 400, 3),  # capped: 100 + 0 + 50
+    ("repeat_purchase_rate", 100 * 2 / 3, 3),  # bought in September: c1, c3, c6; again in October: c1, c3
+    ("arpc", 700 / 3, 3),  # October: 150 + 50 + 500 over three paying customers
+    ("cost_to_serve", (30 + 20) / 2, 2),  # c4 has no cost recorded
+    # margin Nov 2025..Oct 2026: 40 + 5 + 15 + 60 + 20 + 200 = 340 over 6 customer-months; retention 4/7.
+    ("clv", (340 / 6) / (1 - (4 / 7) ** (1 / 12)), 7),
+]
+
+
+@pytest.mark.parametrize(("metric_id", "value", "n"), LOYALTY_ORACLE)
+@pytest.mark.parametrize("period", [OCTOBER, W46], ids=["month", "week uses the closed month"])
+def test_loyalty_metrics(loyalty, metric_id, value, n, period):
+    row = one(loyalty, metric_id, period)
+    assert row["value"] == pytest.approx(value)
+    assert row["n"] == n
+    assert (row["basis_start"], row["basis_end"]) == (OCTOBER.start, OCTOBER.end)
+
+
+def test_churn_by_nps_group_of_the_latest_relationship_response_before_the_window(loyalty):
+    frame = query.period_frame(loyalty, "churn_rate", None, [OCTOBER], by="nps_group")
+    got = {row.nps_group: (row.churned, row.cohort) for row in frame.itertuples()}
+    assert got == {"promoter": (1, 2), "detractor": (2, 2), "passive": (0, 1), "(none)": (0, 2)}
+
+
+def test_logo_retention_interval_is_wilson(loyalty):
+    row = one(loyalty, "logo_retention", OCTOBER)
+    # 4/7: centre (0.571429 + 0.274400) / 1.548800 = 0.546114, half 1.265496 x sqrt(0.034985 + 0.019600).
+    assert row["low"] == pytest.approx(25.04, abs=0.01)
+    assert row["high"] == pytest.approx(84.18, abs=0.01)
+
+
+FINANCE_ORACLE = [
+    ("revenue", OCTOBER, 5000.0),
+    ("revenue", W46, 5000.0),
+    ("revenue", Period("quarter", date(2026, 7, 1), date(2026, 9, 30)), 500.0),
+    ("gross_margin_pct", OCTOBER, 100 * (400 + 100) / (1000 + 1000)),  # APAC has no margin: out of both sums
+    ("enps", OCTOBER, (10 * 20 + 30 * -20 + 20 * 50) / 60),  # 10, where the mean of teams is 16.7
+    ("engagement_index", OCTOBER, (10 * 70 + 30 * 60) / 40),
+]
+
+
+@pytest.mark.parametrize(("metric_id", "period", "value"), FINANCE_ORACLE)
+def test_financial_and_people_metrics(finance, metric_id, period, value):
+    assert one(finance, metric_id, period)["value"] == pytest.approx(value)
+
+
+OPERATIONS_ORACLE = [
+    ("complaints_per_1000", W46, 1000 * 3 / 5, 5),  # k2, k3, k4 opened; c1-c4 and c7 (churned mid-week) active
+    ("complaint_recovery_rate", W46, 100 * 2 / 3, 3),  # resolved in W46: k1, k3 recovered, k2 lost
+    ("median_days_to_resolve", W46, 2.0, 3),  # 9.5, 2, 1.25 days
+    ("fcr_rate", W46, 100 * 2 / 3, 3),  # t4 has no flag
+    ("cost_per_contact", W46, (10 + 20 + 6) / 3, 3),  # t3 has no cost
+    ("follow_up_2bd", W45, 100 * 2 / 4, 4),  # d1, d3 in time; d2 late; d4 open; d5 anonymous; p1 a promoter
+    ("median_days_to_close_follow_up", W45, 1.25, 2),  # closed in W45: d1 2.0 days, p1 0.5 days
+    ("median_days_to_close_follow_up", W46, 3.4375, 2),  # closed in W46: d2 4.875 days, d3 2.0 days
+]
+
+
+@pytest.mark.parametrize(("metric_id", "period", "value", "n"), OPERATIONS_ORACLE)
+def test_operations_metrics(operations, metric_id, period, value, n):
+    row = one(operations, metric_id, period)
+    assert row["value"] == pytest.approx(value)
+    assert row["n"] == n
+
+
+def test_detractors_not_yet_due_are_not_counted(operations):
+    # d6 answered on Sunday 15th is due on Tuesday 17th, after the last day with data.
+    assert query.period_frame(operations, "follow_up_2bd", None, [W46]).empty
+
+
+@pytest.mark.parametrize("group", list(REQUIRED))
+def test_registry_has_every_required_metric(group):
+    assert {m.id for m in METRICS if m.group == group} == set(REQUIRED[group])
+
+
+@pytest.mark.parametrize("metric", METRICS, ids=lambda m: m.id)
+def test_metric_declaration(metric):
+    assert metric.label and metric.formula
+    assert metric.description.endswith(".")
+    assert metric.direction in DIRECTIONS
+    assert metric.group in GROUPS
+    assert set(metric.tables) <= set(TABLES_BY_NAME)
+    assert set(metric.dimensions) <= set(DIMENSIONS)
+    assert "region" in metric.dimensions  # the access scope can always be applied
+    assert metric.n_column in query.sum_columns(metric)
+    assert metric.format(1234.5)
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "value", "text"),
+    [("nps", 30.2, "+30"), ("csat", 87.54, "87.5%"), ("revenue", 1234567.8, "$1,234,568"), ("nps", math.nan, "-")],
+)
+def test_format(metric_id, value, text):
+    assert get_metric(metric_id).format(value) == text
+
+
+def test_unknown_metric_names_the_valid_ones():
+    with pytest.raises(ValueError, match="unknown metric 'nope'; valid metrics: nps, csat"):
+        get_metric("nope")
+
+
+def test_docs_are_generated_from_the_registry():
+    assert DOCS.read_text() == markdown(), "docs/metrics.md is stale: python -m cxmetrics metrics --markdown > it"
+
+
+def test_docs_state_each_formula_and_interval():
+    text = markdown()
+    for metric in METRICS:
+        assert f"(`{metric.id}`)" in text
+        assert metric.formula in text
+    assert "Rocks 2016" in text and "Wilson 1927" in text
