@@ -10,6 +10,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cxmetrics.commands.load",
     "cxmetrics.commands.schema",
     "cxmetrics.commands.sample",
+    "cxmetrics.commands.metrics",
+    "cxmetrics.commands.query",
 )
 
 
