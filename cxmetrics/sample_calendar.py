@@ -123,7 +123,7 @@ def sample_times(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:
 def add_business_days(start: np.ndarray, business_days: np.ndarray) -> np.ndarray:
     """Timestamps `business_days` (fractional, 8-hour days) after `start`, skipping weekends."""
     whole = np.floor(business_days).astype(np.int64)
-    frac_us = ((business_days - whole) * 8 * 3600 * 1_000_000).astype(np.int64)
+    frac_us = ((business_days - whole) * 8 * 3600).astype(np.int64) * 1_000_000
     day = start.astype("datetime64[D]")
     time_of_day = start - day.astype("datetime64[us]")
     target = np.busday_offset(day, whole, roll="forward")

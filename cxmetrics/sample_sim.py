@@ -345,7 +345,7 @@ class ChunkSimulation:
         opened = cal.sample_times(rng, days)
         duration_days = np.exp(np.log(RESOLUTION_MEDIAN_DAYS[severity]) + rng.normal(0, 0.9, n))
         duration_days *= np.where(rng.random(n) < 0.08, 8.0, 1.0)
-        resolved = opened + (duration_days * 86_400e6).astype("timedelta64[us]")
+        resolved = opened + ((duration_days * 86_400).astype(np.int64) * 1_000_000).astype("timedelta64[us]")
         region = pop.region[customers]
         migration = np.where((region == EMEA) & (process == 0), self.ctx.migration[days], 0.0)
         quality = self.latent[customers] + pop.attribute_effect[customers, PROCESS_ATTRIBUTE[process]]

@@ -230,7 +230,7 @@ class ChunkTables:
         n = len(rows)
         customers = r["customer"][rows]
         region = pop.region[customers]
-        opened = times[rows] + (rng.exponential(5 * 3600, n) * 1e6).astype("timedelta64[us]")
+        opened = times[rows] + (rng.exponential(5 * 3600, n).astype(np.int64) * 1_000_000).astype("timedelta64[us]")
         migration = np.where(region == EMEA, self.ctx.migration[r["day"][rows]], 0.0)
         delay = 1 + sp.MIGRATION.effects["follow_up_delay_multiple"] * migration
         ops = world.operations

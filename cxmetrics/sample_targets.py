@@ -15,7 +15,7 @@ QUARTERS = np.arange(np.datetime64("2023-10", "M"), np.datetime64("2026-11", "M"
 BASELINE_QUARTERS = 4
 # Planned change per quarter (additive, or multiplicative where marked) and rounding of each metric.
 PLAN = {
-    "nps": (0.8, 0, False),
+    "nps": (0.5, 0, False),
     "csat": (0.3, 1, False),
     "ces": (0.01, 2, False),
     "complaints_per_1000": (-0.01, 1, True),
