@@ -1,39 +1,47 @@
-"""Filters -> SQL with bound parameters -> small aggregated frames of metric values, intervals and comparisons.
+"""Metric frames: value, interval, n, suppression, comparisons and target status, for trends and scorecards.
 
-Every query aggregates in DuckDB in one pass per source: a trend groups all its periods in one GROUP BY, a list of
-periods (a scorecard's week, prior week, same week last year, rolling windows) joins a small table of periods.
-Metrics that share a source are computed in the same pass. User values only ever reach SQL as bound parameters;
-identifiers come from the metric registry and the dimension allow-list.
+The one place pages, charts, the scorecard, the review pack and the command line get metric numbers from:
+`metric_frame` (a trend at a grain, optionally split by a dimension and compared with the prior period or the same
+period last year), `period_frame` (any list of periods) and `snapshot` (a scorecard: the latest week with prior
+week, same week last year, rolling 4 and 13 weeks and targets). The SQL lives in `cxmetrics.aggregate`; the arithmetic
+from sums to values in the metric registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from cxmetrics import config, periods, targets
+from cxmetrics.aggregate import Plan, aggregate, bases, basis, ignored_filters, sum_columns
 from cxmetrics.filters import DIMENSIONS, Filters
-from cxmetrics.metrics import GRAINS, Metric, Part, Source, get_metric
+from cxmetrics.metrics import GRAINS, Metric, get_metric
 from cxmetrics.periods import Period
 
-NONE_LABEL = "(none)"
 COMPARISONS: tuple[str, ...] = ("prior", "last_year")
 ROLLING_WEEKS: tuple[int, ...] = (4, 13)
+VALUE_COLUMNS: tuple[str, ...] = ("value", "low", "high", "n", "suppressed")
+
+__all__ = [
+    "COMPARISONS",
+    "data_extent",
+    "data_start",
+    "ignored_filters",
+    "latest_period",
+    "metric_frame",
+    "metric_frames",
+    "period_frame",
+    "snapshot",
+    "snapshot_periods",
+    "sum_columns",
+    "trend_periods",
+]
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The periods to compute; `grain` is set when they are consecutive buckets of one grain (a trend)."""
-
-    periods: tuple[Period, ...]
-    grain: str | None = None
-
-
-# --- validation --------------------------------------------------------------------------------------------------
+# --- validation and data extent ----------------------------------------------------------------------------------
 
 
 def _check_grain(grain: str) -> None:
@@ -50,7 +58,11 @@ def _check_by(metric: Metric, by: str | None) -> None:
         raise ValueError(f"metric {metric.id!r} cannot be split by {by!r}; valid: {', '.join(metric.dimensions)}")
 
 
-# --- data extent -------------------------------------------------------------------------------------------------
+def _metrics(metric_ids: Sequence[str], by: str | None) -> list[Metric]:
+    metrics = [get_metric(m) for m in metric_ids]
+    for metric in metrics:
+        _check_by(metric, by)
+    return metrics
 
 
 def data_extent(conn) -> date | None:
@@ -75,236 +87,82 @@ def trend_periods(conn, grain: str, filters: Filters) -> tuple[Period, ...]:
     first, last = data_start(conn), data_extent(conn)
     if last is None:
         return ()
-    start = filters.start or first
-    end = min(filters.end or last, last)
+    start, end = filters.start or first, min(filters.end or last, last)
     return tuple(p for p in periods.periods_between(grain, start, end) if p.end <= last) if start <= end else ()
 
 
-# --- SQL ---------------------------------------------------------------------------------------------------------
-
-
-def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str:
-    """`expr IN ($prefix_0, ...)` with every value bound; an empty list matches nothing."""
-    if not values:
-        return "FALSE"
-    names = [f"{prefix}_{i}" for i in range(len(values))]
-    params.update(zip(names, values, strict=True))
-    return f"{expr} IN ({', '.join('$' + n for n in names)})"
-
-
-def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[str], set[str]]:
-    """WHERE conditions of the filters and access scope that apply to `source`, and the joins they need."""
-    conditions, joins = [], set()
-    for position, (dim, values) in enumerate(sorted(filters.selections().items())):
-        if dim in source.dims:
-            conditions.append(_in_list(source.dims[dim].expr, values, f"f{position}", params))
-            joins.add(source.dims[dim].join)
-    if not filters.scope.unrestricted:
-        region = source.dims.get("region")
-        if region is None:
-            return ["FALSE"], joins
-        conditions.append(_in_list(region.expr, filters.scope.regions or (), "scope", params))
-        joins.add(region.join)
-    return conditions, joins
-
-
-def ignored_filters(metric: Metric, filters: Filters) -> tuple[str, ...]:
-    """Dimensions selected in the filters that do not apply to the metric (e.g. touchpoint for revenue)."""
-    return tuple(d for d in sorted(filters.selections()) if d not in metric.dimensions)
-
-
-def _bases_cte(bases: Sequence[Period], params: dict) -> str:
-    params.update(
-        basis_id=list(range(len(bases))),
-        basis_start=[b.start for b in bases],
-        basis_end=[b.end for b in bases],
-    )
-    return (
-        "bases AS (SELECT unnest($basis_id::INTEGER[]) AS basis_id, unnest($basis_start::DATE[]) AS basis_start, "
-        "unnest($basis_end::DATE[]) AS basis_end)"
-    )
-
-
-def _period_clause(source: Source, bases: Sequence[Period], bucket: str | None, params: dict) -> tuple[str, str, list]:
-    """The basis key, the join of the period bases (if needed) and the time-range conditions of a source."""
-    if source.is_window:
-        return "b.basis_id", "", []
-    params.update(t0=min(b.start for b in bases), t1=max(b.end for b in bases) + timedelta(days=1))
-    time_range = [f"{source.time} >= $t0", f"{source.time} < $t1"]
-    if bucket is None:
-        return (
-            "b.basis_id",
-            f"JOIN bases b ON {source.time} >= b.basis_start AND {source.time} < b.basis_end + 1",
-            time_range,
-        )
-    return f"CAST(date_trunc('{bucket}', {source.time}) AS DATE)", "", time_range
-
-
-def _dim_expr(source: Source, by: str | None, joins: set[str]) -> str:
-    """The dimension value of a row (missing values labelled), adding the join it needs."""
-    if by is None:
-        return "''"
-    joins.add(source.dims[by].join)
-    return f"coalesce(CAST({source.dims[by].expr} AS VARCHAR), '{NONE_LABEL}')"
-
-
-def _source_sql(
-    source: Source, sums: Sequence[str], filters: Filters, by: str | None, bases: Sequence[Period], bucket: str | None
-) -> tuple[str, dict]:
-    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
-    params: dict = {}
-    conditions, joins = _conditions(source, filters, params)
-    dim = _dim_expr(source, by, joins)
-    key, bases_join, time_range = _period_clause(source, bases, bucket, params)
-    conditions = time_range + conditions + ([f"({source.where})"] if source.where else [])
-    join_sql = " ".join([bases_join, *(source.joins[j] for j in source.joins if j in joins)])
-    select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
-    with_sql = f"WITH {_bases_cte(bases, params)} " if source.is_window or bucket is None else ""
-    sql = (
-        f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} "  # noqa: S608 (registry identifiers only)
-        f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'} GROUP BY ALL"
-    )
-    return sql, params
-
-
-# --- planning and aggregation ------------------------------------------------------------------------------------
-
-
-def _basis(metric: Metric, period: Period) -> Period:
-    """The period a metric's data answers for `period`: itself, or the months of a monthly table."""
-    return periods.month_basis(period) if metric.basis == "month" else period
-
-
-def _bucket(metric: Metric, plan: Plan) -> str | None:
-    """The date_trunc unit grouping a trend's rows, or None when the periods are joined as a list."""
-    if plan.grain is None:
-        return None
-    return "month" if metric.basis == "month" and plan.grain == "week" else plan.grain
-
-
-def _bases(metric: Metric, plan: Plan) -> list[Period]:
-    return list(dict.fromkeys(_basis(metric, p) for p in plan.periods))
-
-
-def _run_source(conn, source, sums, filters, by, bases, bucket) -> pd.DataFrame:
-    """Aggregate one source; the basis_key column becomes the index of the basis period."""
-    sql, params = _source_sql(source, sums, filters, by, bases, bucket)
-    frame = conn.execute(sql, params).fetchdf()
-    if bucket is not None and not source.is_window:
-        index = {b.start: i for i, b in enumerate(bases)}
-        frame["basis_key"] = [index.get(pd.Timestamp(k).date(), -1) for k in frame["basis_key"]]
-        frame = frame[frame["basis_key"] >= 0]
-    return frame.rename(columns={"basis_key": "basis_id"})
-
-
-def _group_key(metric: Metric, part: Part, plan: Plan) -> tuple:
-    return (part.source.name, tuple(_bases(metric, plan)), _bucket(metric, plan))
-
-
-def _aggregate(
-    conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None
-) -> dict[str, pd.DataFrame]:
-    """Sums per (basis_id, dim_value) for each metric, with one query per source shared by all the metrics."""
-    groups: dict[tuple, dict[str, str]] = {}
-    for metric in metrics:
-        for part in metric.parts:
-            exprs = groups.setdefault(_group_key(metric, part, plan), {})
-            for _, expr in part.sums:
-                exprs.setdefault(expr, f"s{len(exprs)}")
-    results = {}
-    for key, exprs in groups.items():
-        metric, part = next((m, p) for m in metrics for p in m.parts if _group_key(m, p, plan) == key)
-        results[key] = _run_source(conn, part.source, list(exprs), filters, by, _bases(metric, plan), key[2])
-    return {m.id: _metric_sums(m, plan, groups, results) for m in metrics}
-
-
-def _metric_sums(metric: Metric, plan: Plan, groups: dict, results: dict) -> pd.DataFrame:
-    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero)."""
-    merged = None
-    for part in metric.parts:
-        key = _group_key(metric, part, plan)
-        result = results[key]
-        frame = pd.DataFrame({"basis_id": result["basis_id"], "dim_value": result["dim_value"]})
-        for name, expr in part.sums:
-            frame[name] = result[groups[key][expr]].astype(float)
-        merged = frame if merged is None else merged.merge(frame, on=["basis_id", "dim_value"], how="outer")
-    return merged.fillna(0) if len(metric.parts) > 1 else merged
+# --- from sums to rows -------------------------------------------------------------------------------------------
 
 
 def _min_n(metric: Metric) -> int:
     return config.get("CX_MIN_N") if metric.min_n is None else metric.min_n
 
 
-def sum_columns(metric: Metric) -> list[str]:
-    """The names of a metric's sums, as they appear in its frames."""
-    return list(dict.fromkeys(name for part in metric.parts for name, _ in part.sums))
-
-
 def _estimate(metric: Metric, plan: Plan, sums: pd.DataFrame) -> pd.DataFrame:
-    """Rows per (period_index, dim_value) with the sums, value, interval, n and the suppression flag."""
-    index = {b: i for i, b in enumerate(_bases(metric, plan))}
-    rows = pd.DataFrame({"period_index": range(len(plan.periods))})
-    rows["basis_id"] = [index[_basis(metric, p)] for p in plan.periods]
-    frame = rows.merge(sums, on="basis_id", how="inner").sort_values(["period_index", "dim_value"])
-    frame = frame.reset_index(drop=True)
+    """Rows per (period_index, dim_value): the sums, value, interval, n and the suppression flag."""
+    index = {b: i for i, b in enumerate(bases(metric, plan))}
+    wanted = pd.DataFrame(
+        {"period_index": range(len(plan.periods)), "basis_id": [index[basis(metric, p)] for p in plan.periods]}
+    )
+    frame = wanted.merge(sums, on="basis_id").sort_values(["period_index", "dim_value"], ignore_index=True)
     value, low, high = metric.estimate.estimate({c: frame[c].to_numpy(dtype=float) for c in sum_columns(metric)})
     n = frame[metric.n_column].to_numpy(dtype=float)
     hidden = n < _min_n(metric)
-    frame["value"] = np.where(hidden, np.nan, value)
-    frame["low"] = np.where(hidden, np.nan, low)
-    frame["high"] = np.where(hidden, np.nan, high)
-    frame["n"] = n.astype("int64")
-    frame["suppressed"] = hidden
-    return frame
+    return frame.assign(
+        value=np.where(hidden, np.nan, value),
+        low=np.where(hidden, np.nan, low),
+        high=np.where(hidden, np.nan, high),
+        n=n.astype("int64"),
+        suppressed=hidden,
+    )
 
 
 def _compute(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, pd.DataFrame]:
     """Estimated rows per metric for every period of the plan."""
-    sums = _aggregate(conn, metrics, filters, plan, by)
+    sums = aggregate(conn, metrics, filters, plan, by)
     return {m.id: _estimate(m, plan, sums[m.id]) for m in metrics}
 
 
-# --- comparisons and targets -------------------------------------------------------------------------------------
-
-
-def _compare_period(period: Period, compare: str) -> Period:
-    return periods.prior(period) if compare == "prior" else periods.same_last_year(period)
-
-
-def _change(metric: Metric, rows: pd.DataFrame, against: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """Delta of `rows` against aligned `against` rows, with the test statistic, p-value and significance."""
-    out = pd.DataFrame(index=rows.index)
-    out[f"{prefix}value"] = against["value"].to_numpy()
-    out[f"{prefix}n"] = against["n"].fillna(0).astype("int64").to_numpy()
-    out[f"{prefix}delta"] = rows["value"].to_numpy() - against["value"].to_numpy()
-    columns = sum_columns(metric)
-    test = metric.estimate.test(
-        {c: rows[c].to_numpy(dtype=float) for c in columns}, {c: against[c].to_numpy(dtype=float) for c in columns}
-    )
-    comparable = ~(np.isnan(out[f"{prefix}delta"].to_numpy()))
-    if test is None:
-        out[f"{prefix}z"], out[f"{prefix}p_value"] = np.nan, np.nan
-        out[f"{prefix}significant"] = pd.array([pd.NA] * len(rows), dtype="boolean")
-        return out
-    out[f"{prefix}z"] = np.where(comparable, test.statistic, np.nan)
-    out[f"{prefix}p_value"] = np.where(comparable, test.p_value, np.nan)
-    significant = pd.array(np.asarray(test.significant, dtype=bool), dtype="boolean")
-    significant[~comparable] = pd.NA
-    out[f"{prefix}significant"] = significant
-    return out
-
-
-def _aligned(frame: pd.DataFrame, plan: Plan, rows: pd.DataFrame, targets_of: Sequence[Period]) -> pd.DataFrame:
-    """The rows of `frame` for the periods `targets_of` (one per row of `rows`) and the same dimension values."""
+def _aligned(
+    metric: Metric, rows: pd.DataFrame, plan: Plan, wanted: Sequence[Period], dims: Sequence[str]
+) -> dict[str, np.ndarray]:
+    """Numeric columns of the rows for each (period, dimension value) pair asked for; NaN where there is none."""
     position = {p: i for i, p in enumerate(plan.periods)}
-    wanted = pd.DataFrame(
-        {"period_index": [position.get(p, -1) for p in targets_of], "dim_value": rows["dim_value"].to_numpy()}
-    )
-    return wanted.merge(frame, on=["period_index", "dim_value"], how="left")
+    keys = zip(rows["period_index"].tolist(), rows["dim_value"].tolist(), strict=True)
+    found = {key: i for i, key in enumerate(keys)}
+    picks = [found.get((position.get(p, -1), d), -1) for p, d in zip(wanted, dims, strict=True)]
+    columns = [*sum_columns(metric), *VALUE_COLUMNS]
+    return {c: np.append(rows[c].to_numpy(dtype=float), np.nan)[picks] for c in columns}
+
+
+# --- columns of the public frames ----------------------------------------------------------------------------------
+
+
+def _period_columns(metric: Metric, plan: Plan, rows: pd.DataFrame, by: str | None) -> dict:
+    chosen = [plan.periods[i] for i in rows["period_index"]]
+    based = [basis(metric, p) for p in chosen]
+    columns = {
+        "period_start": [p.start for p in chosen],
+        "period_end": [p.end for p in chosen],
+        "period_label": [p.label for p in chosen],
+        "grain": [p.grain for p in chosen],
+        "basis_start": [b.start for b in based],
+        "basis_end": [b.end for b in based],
+    }
+    if by is not None:
+        columns[by] = rows["dim_value"].to_numpy()
+    return columns
+
+
+def _value_columns(metric: Metric, rows: pd.DataFrame, with_sums: bool = True) -> dict:
+    columns = {c: rows[c].to_numpy() for c in VALUE_COLUMNS} | {"unit": [metric.unit] * len(rows)}
+    if with_sums:
+        columns |= {c: rows[c].to_numpy(dtype=float) for c in sum_columns(metric) if c not in columns}
+    return columns
 
 
 def _slice(filters: Filters, by: str | None, dim_value: str) -> tuple[str, str] | None:
-    """The (region, segment) whose target applies to a row; None when a filter targets cannot express is set."""
+    """The (region, segment) whose target applies to a row; None under a filter the targets cannot express."""
     if any(d not in ("region", "segment") for d in filters.selections()) or by not in (None, "region", "segment"):
         return None
     regions = set(filters.regions) if filters.regions else None
@@ -313,63 +171,60 @@ def _slice(filters: Filters, by: str | None, dim_value: str) -> tuple[str, str] 
         regions = allowed if regions is None else regions & allowed
     region = next(iter(regions)) if regions is not None and len(regions) == 1 else ""
     segment = filters.segments[0] if len(filters.segments) == 1 else ""
-    if by == "region":
-        region = dim_value
-    if by == "segment":
-        segment = dim_value
-    return region, segment
+    return (dim_value if by == "region" else region), (dim_value if by == "segment" else segment)
 
 
-def _with_targets(conn, metric: Metric, filters: Filters, by: str | None, frame: pd.DataFrame) -> pd.DataFrame:
-    """Target, variance to target and status for every row of a public frame."""
-    table = targets.load_targets(conn, metric.id)
+def _target_columns(metric: Metric, table: list, filters: Filters, by: str | None, columns: dict) -> dict:
+    """Target, variance to target and status for each row described by `columns`."""
     found, status = [], []
-    for row in frame.itertuples(index=False):
-        where = _slice(filters, by, getattr(row, by) if by else "")
-        period = Period(row.grain, row.period_start, row.period_end)
+    dims = columns[by] if by else [""] * len(columns["value"])
+    for i, dim_value in enumerate(dims):
+        where = _slice(filters, by, dim_value)
+        period = Period(columns["grain"][i], columns["period_start"][i], columns["period_end"][i])
         target = None if where is None else targets.find_target(table, period, *where, same_grain=metric.additive)
         found.append(np.nan if target is None else target)
-        status.append(targets.status(metric, row.value, target, row.low, row.high))
-    frame["target"] = np.asarray(found, dtype=float)
-    frame["variance_to_target"] = frame["value"] - frame["target"]
-    frame["variance_to_target_pct"] = 100 * frame["variance_to_target"] / frame["target"].abs()
-    frame["status"] = pd.array(status, dtype="string")
+        status.append(targets.status(metric, columns["value"][i], target, columns["low"][i], columns["high"][i]))
+    target = np.asarray(found, dtype=float)
+    variance = np.asarray(columns["value"], dtype=float) - target
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance_pct = 100 * variance / np.abs(target)
+    return {
+        "target": target,
+        "variance_to_target": variance,
+        "variance_to_target_pct": variance_pct,
+        "status": pd.array(status, dtype="string"),
+    }
+
+
+def _change_columns(metric: Metric, rows: pd.DataFrame, against: dict[str, np.ndarray], prefix: str) -> dict:
+    """Value and n of the compared rows, the delta, its test statistic, p-value and significance."""
+    delta = rows["value"].to_numpy(dtype=float) - against["value"]
+    comparable = ~np.isnan(delta)
+    sums = sum_columns(metric)
+    test = metric.estimate.test({c: rows[c].to_numpy(dtype=float) for c in sums}, {c: against[c] for c in sums})
+    significant = pd.array([pd.NA] * len(rows), dtype="boolean")
+    statistic = p_value = np.full(len(rows), np.nan)
+    if test is not None:
+        statistic = np.where(comparable, test.statistic, np.nan)
+        p_value = np.where(comparable, test.p_value, np.nan)
+        significant[comparable] = np.broadcast_to(np.asarray(test.significant, dtype=bool), len(rows))[comparable]
+    return {
+        f"{prefix}value": against["value"],
+        f"{prefix}n": np.nan_to_num(against["n"]).astype("int64"),
+        f"{prefix}delta": delta,
+        f"{prefix}z": statistic,
+        f"{prefix}p_value": p_value,
+        f"{prefix}significant": significant,
+    }
+
+
+def _noted(frame: pd.DataFrame, metric: Metric, filters: Filters) -> pd.DataFrame:
+    """The frame with `attrs` naming the metric and the filters that did not apply to it."""
+    frame.attrs.update(metric=metric.id, ignored_filters=ignored_filters(metric, filters))
     return frame
 
 
-def _public(metric: Metric, plan: Plan, rows: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """The public frame: period, dimension value, value, interval, n, suppressed, unit and the sums."""
-    chosen = [plan.periods[i] for i in rows["period_index"]]
-    basis = [_basis(metric, p) for p in chosen]
-    out = pd.DataFrame(
-        {
-            "period_start": [p.start for p in chosen],
-            "period_end": [p.end for p in chosen],
-            "period_label": [p.label for p in chosen],
-            "grain": [p.grain for p in chosen],
-            "basis_start": [b.start for b in basis],
-            "basis_end": [b.end for b in basis],
-        }
-    )
-    if by is not None:
-        out[by] = rows["dim_value"].to_numpy()
-    for column in ("value", "low", "high", "n", "suppressed"):
-        out[column] = rows[column].to_numpy()
-    out["unit"] = metric.unit
-    for column in sum_columns(metric):
-        if column not in out:
-            out[column] = rows[column].to_numpy(dtype=float)
-    return out
-
-
-# --- public API --------------------------------------------------------------------------------------------------
-
-
-def _metrics(metric_ids: Sequence[str], by: str | None) -> list[Metric]:
-    metrics = [get_metric(m) for m in metric_ids]
-    for metric in metrics:
-        _check_by(metric, by)
-    return metrics
+# --- trends ------------------------------------------------------------------------------------------------------
 
 
 def metric_frames(
@@ -385,7 +240,8 @@ def metric_frames(
     Each frame has one row per period (and value of `by`): period_start, period_end, period_label, grain,
     basis_start/basis_end (the months a monthly table answers for the period), value, low, high, n, suppressed,
     unit, the metric's sums, target, variance_to_target(_pct) and status; with `compare` ("prior" or
-    "last_year") also compare_value, compare_n, compare_delta, compare_z, compare_p_value, compare_significant.
+    "last_year") also compare_start, compare_value, compare_n, compare_delta, compare_z, compare_p_value and
+    compare_significant. `attrs["ignored_filters"]` names selected filters the metric cannot apply.
     """
     filters = filters or Filters()
     _check_grain(grain)
@@ -393,31 +249,15 @@ def metric_frames(
         raise ValueError(f"unknown comparison {compare!r}; valid: {', '.join(COMPARISONS)}")
     metrics = _metrics(metric_ids, by)
     shown = trend_periods(conn, grain, filters)
+    table = targets.load_targets(conn, [m.id for m in metrics])
     if not shown:
-        return {m.id: _noted(_empty_frame(m, by, compare), m, filters) for m in metrics}
+        return {m.id: _noted(_empty_trend(m, table[m.id], filters, by, compare), m, filters) for m in metrics}
     first = min(_compare_period(p, compare).start for p in shown) if compare else shown[0].start
     plan = Plan(tuple(periods.periods_between(grain, first, shown[-1].end)), grain)
     rows = _compute(conn, metrics, filters, plan, by)
-    return {m.id: _noted(_trend(conn, m, filters, plan, shown, rows[m.id], by, compare), m, filters) for m in metrics}
-
-
-def _noted(frame: pd.DataFrame, metric: Metric, filters: Filters) -> pd.DataFrame:
-    """The frame with `attrs` naming the metric and the filters that did not apply to it."""
-    frame.attrs.update(metric=metric.id, ignored_filters=ignored_filters(metric, filters))
-    return frame
-
-
-def _trend(conn, metric, filters, plan, shown, rows, by, compare) -> pd.DataFrame:
-    """A trend frame for the `shown` periods, with targets and the optional comparison."""
-    positions = {plan.periods.index(p) for p in shown}
-    current = rows[rows["period_index"].isin(positions)].reset_index(drop=True)
-    out = _with_targets(conn, metric, filters, by, _public(metric, plan, current, by))
-    if compare is None:
-        return out
-    against = [_compare_period(plan.periods[i], compare) for i in current["period_index"]]
-    aligned = _aligned(rows, plan, current, against)
-    out["compare_start"] = [p.start for p in against]
-    return pd.concat([out, _change(metric, current, aligned, "compare_")], axis=1)
+    return {
+        m.id: _noted(_trend(m, table[m.id], filters, plan, shown, rows[m.id], by, compare), m, filters) for m in metrics
+    }
 
 
 def metric_frame(
@@ -432,27 +272,49 @@ def metric_frame(
     return metric_frames(conn, [metric_id], filters, grain, by, compare)[metric_id]
 
 
+def _compare_period(period: Period, compare: str) -> Period:
+    return periods.prior(period) if compare == "prior" else periods.same_last_year(period)
+
+
+def _trend(metric, table, filters, plan, shown, rows, by, compare) -> pd.DataFrame:
+    """A trend frame for the `shown` periods, with targets and the optional comparison."""
+    positions = [i for i, p in enumerate(plan.periods) if p in set(shown)]
+    current = rows[rows["period_index"].isin(positions)].reset_index(drop=True)
+    columns = _period_columns(metric, plan, current, by) | _value_columns(metric, current)
+    columns |= _target_columns(metric, table, filters, by, columns)
+    if compare is not None:
+        against = [_compare_period(plan.periods[i], compare) for i in current["period_index"]]
+        columns["compare_start"] = [p.start for p in against]
+        columns |= _change_columns(
+            metric, current, _aligned(metric, rows, plan, against, current["dim_value"]), "compare_"
+        )
+    return pd.DataFrame(columns)
+
+
+def _empty_rows(metric: Metric) -> pd.DataFrame:
+    columns = ["period_index", "basis_id", "dim_value", *sum_columns(metric), *VALUE_COLUMNS]
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+
+
+def _empty_trend(metric, table, filters, by, compare) -> pd.DataFrame:
+    """A trend without periods: no rows, the same columns."""
+    return _trend(metric, table, filters, Plan(()), (), _empty_rows(metric), by, compare)
+
+
+# --- lists of periods and the scorecard ----------------------------------------------------------------------------
+
+
 def period_frame(
     conn, metric_id: str, filters: Filters | None, period_list: Sequence[Period], by: str | None = None
 ) -> pd.DataFrame:
     """Metric `metric_id` for arbitrary periods (rolling windows, year-to-date, ...), one row per period and value."""
     filters = filters or Filters()
-    metrics = _metrics([metric_id], by)
+    metric = _metrics([metric_id], by)[0]
     plan = Plan(tuple(period_list))
-    rows = _compute(conn, metrics, filters, plan, by)[metric_id]
-    return _noted(
-        _with_targets(conn, metrics[0], filters, by, _public(metrics[0], plan, rows, by)), metrics[0], filters
-    )
-
-
-def _empty_frame(metric: Metric, by: str | None, compare: str | None) -> pd.DataFrame:
-    columns = ["period_start", "period_end", "period_label", "grain", "basis_start", "basis_end"]
-    columns += [by] if by else []
-    columns += ["value", "low", "high", "n", "suppressed", "unit", *sum_columns(metric)]
-    columns += ["target", "variance_to_target", "variance_to_target_pct", "status"]
-    if compare:
-        columns += ["compare_start"] + [f"compare_{c}" for c in ("value", "n", "delta", "z", "p_value", "significant")]
-    return pd.DataFrame(columns=columns)
+    rows = _compute(conn, [metric], filters, plan, by)[metric_id]
+    columns = _period_columns(metric, plan, rows, by) | _value_columns(metric, rows)
+    columns |= _target_columns(metric, targets.load_targets(conn, [metric_id])[metric_id], filters, by, columns)
+    return _noted(pd.DataFrame(columns), metric, filters)
 
 
 def snapshot_periods(period: Period) -> dict[str, Period]:
@@ -473,10 +335,11 @@ def snapshot(
 ) -> pd.DataFrame:
     """The scorecard: one row per metric (and value of `by`) for `period` (default: the last complete ISO week).
 
-    Columns: metric, label, unit, fmt, direction, the period and basis columns, value, low, high, n, suppressed,
-    target, variance_to_target(_pct), status; for "prior" and "last_year" the prefixed value, n, delta, z,
-    p_value and significant; for a week rolling_4w_ and rolling_13w_ value, low, high, n and suppressed.
-    All metrics that share a source are computed in one query.
+    Columns: metric, label, fmt, direction, ignored_filters, the period and basis columns, value, low, high, n,
+    suppressed, unit, target, variance_to_target(_pct), status; for "prior" and "last_year" the prefixed value, n,
+    delta, z, p_value and significant; for a week, rolling_4w_ and rolling_13w_ value, low, high, n and suppressed.
+    A metric without data in the period still has its row (no value, n = 0). Metrics that share a source are
+    computed in one query.
     """
     filters = filters or Filters()
     metrics = _metrics(metric_ids, by)
@@ -486,9 +349,9 @@ def snapshot(
     chosen = snapshot_periods(period)
     plan = Plan(tuple(chosen.values()))
     rows = _compute(conn, metrics, filters, plan, by)
-    return pd.concat(
-        [_snapshot_rows(conn, m, filters, plan, chosen, rows[m.id], by) for m in metrics], ignore_index=True
-    )
+    table = targets.load_targets(conn, metric_ids)
+    frames = [_snapshot_rows(m, table[m.id], filters, plan, chosen, rows[m.id], by) for m in metrics]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _no_data_row(metric: Metric) -> pd.DataFrame:
@@ -498,29 +361,24 @@ def _no_data_row(metric: Metric) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def _snapshot_rows(conn, metric, filters, plan, chosen, rows, by) -> pd.DataFrame:
+def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> pd.DataFrame:
     """One metric's scorecard rows."""
-    names = list(chosen)
     current = rows[rows["period_index"] == 0].reset_index(drop=True)
     if current.empty and by is None:
         current = _no_data_row(metric)
-    head = pd.DataFrame(
-        {
-            "metric": metric.id,
-            "label": metric.label,
-            "fmt": metric.fmt,
-            "direction": metric.direction,
-            "ignored_filters": ", ".join(ignored_filters(metric, filters)),
-        },
-        index=current.index,
-    )
-    public = _public(metric, plan, current, by).drop(columns=[c for c in sum_columns(metric) if c != "n"])
-    parts = [head, _with_targets(conn, metric, filters, by, public)]
-    for name in ("prior", "last_year"):
-        aligned = _aligned(rows, plan, current, [chosen[name]] * len(current))
-        parts.append(_change(metric, current, aligned, f"{name}_"))
-    for name in names[3:]:
-        aligned = _aligned(rows, plan, current, [chosen[name]] * len(current))
-        window = aligned[["value", "low", "high", "n", "suppressed"]].add_prefix(f"{name}_")
-        parts.append(window.set_index(current.index))
-    return pd.concat(parts, axis=1)
+    columns = {
+        "metric": metric.id,
+        "label": metric.label,
+        "fmt": metric.fmt,
+        "direction": metric.direction,
+        "ignored_filters": ", ".join(ignored_filters(metric, filters)),
+    }
+    columns |= _period_columns(metric, plan, current, by) | _value_columns(metric, current, with_sums=False)
+    columns |= _target_columns(metric, table, filters, by, columns)
+    for name, period in list(chosen.items())[1:]:
+        aligned = _aligned(metric, rows, plan, [period] * len(current), current["dim_value"])
+        if name in COMPARISONS:
+            columns |= _change_columns(metric, current, aligned, f"{name}_")
+        else:
+            columns |= {f"{name}_{c}": aligned[c] for c in VALUE_COLUMNS}
+    return pd.DataFrame(columns, index=range(len(current)))

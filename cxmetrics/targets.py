@@ -13,52 +13,59 @@ Status rules:
 from __future__ import annotations
 
 import math
-
-import pandas as pd
+from collections.abc import Sequence
+from datetime import date
+from typing import NamedTuple
 
 from cxmetrics.metrics import Metric
 from cxmetrics.periods import Period
 
 STATUSES: tuple[str, ...] = ("on_target", "watch", "off_target")
-TARGET_COLUMNS: tuple[str, ...] = ("period_start", "grain", "region", "segment", "target")
 
 
-def load_targets(conn, metric_id: str) -> pd.DataFrame:
-    """Every target row of one metric (a small table); empty when there are none."""
-    return conn.execute(
-        "SELECT period_start, grain, region, segment, target FROM targets WHERE metric = ?", [metric_id]
-    ).fetchdf()
+class TargetRow(NamedTuple):
+    """One row of the targets table ('' region or segment = all)."""
+
+    period_start: date
+    grain: str
+    region: str
+    segment: str
+    target: float
+
+
+def load_targets(conn, metric_ids: Sequence[str]) -> dict[str, list[TargetRow]]:
+    """The target rows of each metric (a small table), keyed by metric id."""
+    found: dict[str, list[TargetRow]] = {m: [] for m in metric_ids}
+    rows = conn.execute(
+        "SELECT metric, period_start, grain, region, segment, target FROM targets WHERE list_contains(?, metric)",
+        [list(metric_ids)],
+    ).fetchall()
+    for metric, *values in rows:
+        found[metric].append(TargetRow(*values))
+    return found
 
 
 def find_target(
-    table: pd.DataFrame, period: Period, region: str = "", segment: str = "", same_grain: bool = False
+    rows: Sequence[TargetRow], period: Period, region: str = "", segment: str = "", same_grain: bool = False
 ) -> float | None:
     """The target for `period` and slice: the most specific slice wins (region and segment, region, segment,
     company-wide), then a target set at the period's grain, then the latest one starting on or before the period.
 
     Additive metrics (totals such as revenue) pass `same_grain=True`: a year's revenue target is no month's target.
     """
-    if table.empty:
+    grain = _target_grain(period)
+    usable = [
+        r
+        for r in rows
+        if r.region in (region, "")
+        and r.segment in (segment, "")
+        and r.period_start <= period.start
+        and (r.grain == grain or not same_grain)
+    ]
+    if not usable:
         return None
-    starts = pd.to_datetime(table["period_start"]).dt.date
-    usable = (
-        table["region"].isin([region, ""]) & table["segment"].isin([segment, ""]) & (starts <= period.start)
-    ).to_numpy()
-    same = (table["grain"] == _target_grain(period)).to_numpy()
-    if same_grain:
-        usable = usable & same
-    if not usable.any():
-        return None
-    ranked = pd.DataFrame(
-        {
-            "specificity": 2 * (table["region"] != "").astype(int) + (table["segment"] != "").astype(int),
-            "same_grain": same.astype(int),
-            "start": starts,
-            "target": table["target"].astype(float),
-        }
-    )[usable]
-    best = ranked.sort_values(["specificity", "same_grain", "start"], ascending=False).iloc[0]
-    return float(best["target"])
+    best = max(usable, key=lambda r: (2 * (r.region != "") + (r.segment != ""), r.grain == grain, r.period_start))
+    return float(best.target)
 
 
 def _target_grain(period: Period) -> str:
@@ -66,7 +73,7 @@ def _target_grain(period: Period) -> str:
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA
+    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def status(metric: Metric, value, target, low=None, high=None) -> str | None:

@@ -17,8 +17,9 @@ OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
 NOVEMBER = Period("month", date(2026, 11, 1), date(2026, 11, 30))
 Q4 = Period("quarter", date(2026, 10, 1), date(2026, 12, 31))
 
-TABLE = pd.DataFrame(
-    [
+TABLE = [
+    targets.TargetRow(*row)
+    for row in [
         (date(2026, 1, 1), "year", "", "", 40.0),
         (date(2026, 1, 1), "year", "EMEA", "", 50.0),
         (date(2026, 1, 1), "year", "EMEA", "SMB", 55.0),
@@ -26,9 +27,8 @@ TABLE = pd.DataFrame(
         (date(2026, 7, 1), "quarter", "", "", 42.0),
         (date(2026, 11, 1), "month", "", "", 43.0),
         (date(2027, 1, 1), "year", "", "", 60.0),
-    ],
-    columns=list(targets.TARGET_COLUMNS),
-)
+    ]
+]
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,14 @@ def test_find_target(period, region, segment, same_grain, expected):
 
 
 def test_no_targets_table_rows():
-    assert targets.find_target(TABLE.iloc[0:0], W46) is None
+    assert targets.find_target([], W46) is None
+
+
+def test_load_targets_by_metric(with_targets):
+    loaded = targets.load_targets(with_targets, ["nps", "csat"])
+    assert loaded["csat"] == []
+    assert sorted(r.target for r in loaded["nps"]) == [40.0, 60.0]
+    assert loaded["nps"][0].period_start == date(2026, 1, 1)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +94,7 @@ def with_targets(monkeypatch):
     conn = fx.new_db()
     fx.trend_world(conn)
     rows = [("nps", date(2026, 1, 1), "year", "", "", 40.0), ("nps", date(2026, 1, 1), "year", "EMEA", "", 60.0)]
-    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TARGET_COLUMNS], r, strict=True)) for r in rows])
+    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
     return conn
 
 

@@ -1,0 +1,190 @@
+"""Filters and periods -> one aggregate SQL query per source, with bound parameters -> sums per period and value.
+
+Every query aggregates in DuckDB in one pass per source: a trend groups all its periods in one GROUP BY (date_trunc),
+a list of periods (a scorecard's week, prior week, same week last year, rolling windows) joins a small table of
+periods, and window sources (trailing twelve months) join that table themselves. Metrics that share a source share
+the pass. User values only ever reach SQL as bound parameters; identifiers come from the metric registry and the
+dimension allow-list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+
+from cxmetrics import periods
+from cxmetrics.filters import Filters
+from cxmetrics.metrics import Metric, Part, Source
+from cxmetrics.periods import Period
+
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The periods to compute; `grain` is set when they are consecutive buckets of one grain (a trend)."""
+
+    periods: tuple[Period, ...]
+    grain: str | None = None
+
+
+def sum_columns(metric: Metric) -> list[str]:
+    """The names of a metric's sums, as they appear in its frames."""
+    return list(dict.fromkeys(name for part in metric.parts for name, _ in part.sums))
+
+
+def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str:
+    """`expr IN ($prefix_0, ...)` with every value bound; an empty list matches nothing."""
+    if not values:
+        return "FALSE"
+    names = [f"{prefix}_{i}" for i in range(len(values))]
+    params.update(zip(names, values, strict=True))
+    return f"{expr} IN ({', '.join('$' + n for n in names)})"
+
+
+def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[str], set[str]]:
+    """WHERE conditions of the filters and access scope that apply to `source`, and the joins they need."""
+    conditions, joins = [], set()
+    for position, (dim, values) in enumerate(sorted(filters.selections().items())):
+        if dim in source.dims:
+            conditions.append(_in_list(source.dims[dim].expr, values, f"f{position}", params))
+            joins.add(source.dims[dim].join)
+    if not filters.scope.unrestricted:
+        region = source.dims.get("region")
+        if region is None:
+            return ["FALSE"], joins
+        conditions.append(_in_list(region.expr, filters.scope.regions or (), "scope", params))
+        joins.add(region.join)
+    return conditions, joins
+
+
+def ignored_filters(metric: Metric, filters: Filters) -> tuple[str, ...]:
+    """Dimensions selected in the filters that do not apply to the metric (e.g. touchpoint for revenue)."""
+    return tuple(d for d in sorted(filters.selections()) if d not in metric.dimensions)
+
+
+def _bases_cte(basis_periods: Sequence[Period], params: dict) -> str:
+    """The `bases` relation (basis_id, basis_start, basis_end), built from bound lists."""
+    params.update(
+        basis_id=list(range(len(basis_periods))),
+        basis_start=[b.start for b in basis_periods],
+        basis_end=[b.end for b in basis_periods],
+    )
+    return (
+        "bases AS (SELECT unnest($basis_id::INTEGER[]) AS basis_id, unnest($basis_start::DATE[]) AS basis_start, "
+        "unnest($basis_end::DATE[]) AS basis_end)"
+    )
+
+
+def _period_clause(
+    source: Source, basis_periods: Sequence[Period], bucket: str | None, params: dict
+) -> tuple[str, str, list]:
+    """The basis key, the join of the period bases (if needed) and the time-range conditions of a source."""
+    if source.is_window:
+        return "b.basis_id", "", []
+    params.update(t0=min(b.start for b in basis_periods), t1=max(b.end for b in basis_periods) + timedelta(days=1))
+    time_range = [f"{source.time} >= $t0", f"{source.time} < $t1"]
+    if bucket is None:
+        return (
+            "b.basis_id",
+            f"JOIN bases b ON {source.time} >= b.basis_start AND {source.time} < b.basis_end + 1",
+            time_range,
+        )
+    return f"CAST(date_trunc('{bucket}', {source.time}) AS DATE)", "", time_range
+
+
+def _dim_expr(source: Source, by: str | None, joins: set[str]) -> str:
+    """The dimension value of a row (missing values labelled), adding the join it needs."""
+    if by is None:
+        return "''"
+    joins.add(source.dims[by].join)
+    return f"coalesce(CAST({source.dims[by].expr} AS VARCHAR), '{NONE_LABEL}')"
+
+
+def _source_sql(
+    source: Source,
+    sums: Sequence[str],
+    filters: Filters,
+    by: str | None,
+    basis_periods: Sequence[Period],
+    bucket: str | None,
+) -> tuple[str, dict]:
+    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
+    params: dict = {}
+    conditions, joins = _conditions(source, filters, params)
+    dim = _dim_expr(source, by, joins)
+    key, bases_join, time_range = _period_clause(source, basis_periods, bucket, params)
+    conditions = time_range + conditions + ([f"({source.where})"] if source.where else [])
+    join_sql = " ".join([bases_join, *(source.joins[j] for j in source.joins if j in joins)])
+    select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
+    with_sql = f"WITH {_bases_cte(basis_periods, params)} " if source.is_window or bucket is None else ""
+    sql = (
+        f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} "  # noqa: S608 (registry identifiers only)
+        f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'} GROUP BY ALL"
+    )
+    return sql, params
+
+
+# --- planning and aggregation ------------------------------------------------------------------------------------
+
+
+def basis(metric: Metric, period: Period) -> Period:
+    """The period a metric's data answers for `period`: itself, or the months of a monthly table."""
+    return periods.month_basis(period) if metric.basis == "month" else period
+
+
+def _bucket(metric: Metric, plan: Plan) -> str | None:
+    """The date_trunc unit grouping a trend's rows, or None when the periods are joined as a list."""
+    if plan.grain is None:
+        return None
+    return "month" if metric.basis == "month" and plan.grain == "week" else plan.grain
+
+
+def bases(metric: Metric, plan: Plan) -> list[Period]:
+    """The distinct basis periods of a plan, in order."""
+    return list(dict.fromkeys(basis(metric, p) for p in plan.periods))
+
+
+def _run_source(conn, source, sums, filters, by, basis_periods, bucket) -> pd.DataFrame:
+    """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
+    sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket)
+    frame = conn.execute(sql, params).fetchdf()
+    if bucket is not None and not source.is_window:
+        index = {b.start: i for i, b in enumerate(basis_periods)}
+        frame["basis_key"] = [index.get(pd.Timestamp(k).date(), -1) for k in frame["basis_key"]]
+        frame = frame[frame["basis_key"] >= 0]
+    return frame.rename(columns={"basis_key": "basis_id"})
+
+
+def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, pd.DataFrame]:
+    """Sums per (basis_id, dim_value) for each metric, with one query per source shared by all the metrics."""
+    keyed = [(m, p, _group_key(m, p, plan)) for m in metrics for p in m.parts]
+    aliases: dict[tuple, dict[str, str]] = {}
+    for _, part, key in keyed:
+        exprs = aliases.setdefault(key, {})
+        for _, expr in part.sums:
+            exprs.setdefault(expr, f"s{len(exprs)}")
+    results = {}
+    for _, part, key in keyed:
+        if key not in results:
+            results[key] = _run_source(conn, part.source, list(aliases[key]), filters, by, key[1], key[2])
+    return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
+
+
+def _group_key(metric: Metric, part: Part, plan: Plan) -> tuple:
+    """Parts with equal keys are computed by one query: same source, basis periods and bucketing."""
+    return (part.source.name, tuple(bases(metric, plan)), _bucket(metric, plan))
+
+
+def _metric_sums(parts: list[tuple[Part, pd.DataFrame, dict[str, str]]]) -> pd.DataFrame:
+    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero)."""
+    merged = None
+    for part, result, alias in parts:
+        columns = {"basis_id": result["basis_id"].to_numpy(), "dim_value": result["dim_value"].to_numpy()}
+        columns |= {name: result[alias[expr]].to_numpy(dtype=float) for name, expr in part.sums}
+        frame = pd.DataFrame(columns)
+        merged = frame if merged is None else merged.merge(frame, on=["basis_id", "dim_value"], how="outer")
+    return merged.fillna(0) if len(parts) > 1 else merged
