@@ -33,7 +33,7 @@ from cxmetrics.sources import (
     ENGAGEMENT,
     FINANCIALS,
     RESPONSES,
-    REVENUE_YEAR_AGO,
+    REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
     Source,
 )
@@ -140,10 +140,10 @@ _ENGAGEMENT_SUMS = (
     ("engagement_headcount", "sum(e.headcount) FILTER (WHERE e.engagement_index IS NOT NULL)"),
 )
 _RETENTION_SUMS = (
-    ("base_usd", "sum(cr0.revenue_usd)"),
-    ("net_usd", "sum(coalesce(cr1.revenue_usd, 0))"),
-    ("gross_usd", "sum(least(coalesce(cr1.revenue_usd, 0), cr0.revenue_usd))"),
-    ("customer_months", "count(*)"),
+    ("base_usd", "sum(x.prior_usd)"),
+    ("net_usd", "sum(coalesce(x.current_usd, 0))"),
+    ("gross_usd", "sum(least(coalesce(x.current_usd, 0), x.prior_usd))"),
+    ("customers", "count(*)"),
 )
 _NPS_SUMS = (
     ("n", "count(r.nps)"),
@@ -279,36 +279,36 @@ _LOYALTY: tuple[Metric, ...] = (
     Metric(
         id="grr",
         label="Gross revenue retention",
-        description="Revenue in the period's months from customers who had revenue 12 months earlier, each "
-        "customer-month capped at its revenue 12 months earlier, as a share of that earlier revenue (expansion "
-        "excluded)." + _WEEK_MONTH,
-        formula="100 x sum of min(revenue, revenue 12 months earlier) / sum of revenue 12 months earlier, "
-        "over customer-months with revenue 12 months earlier",
+        description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, "
+        "each customer capped at their earlier revenue (expansion excluded), as a share of that earlier revenue. "
+        "Annual windows keep months without a purchase from reading as churn." + _TRAILING,
+        formula="100 x sum over customers of min(revenue in the trailing 12 months, revenue in the 12 months "
+        "before) / sum of revenue in the 12 months before, over customers with revenue in the 12 months before",
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(REVENUE_YEAR_AGO, _RETENTION_SUMS),),
-        estimate=RatioEstimate("gross_usd", "base_usd", "customer_months", 100),
+        parts=(Part(REVENUE_TWO_YEARS, _RETENTION_SUMS),),
+        estimate=RatioEstimate("gross_usd", "base_usd", "customers", 100),
         group="Loyalty",
-        n_label="customer-months with revenue 12 months earlier",
+        n_label="customers with revenue in the 12 months before",
         basis="month",
         min_n=0,
     ),
     Metric(
         id="nrr",
         label="Net revenue retention",
-        description="Revenue in the period's months from customers who had revenue 12 months earlier, as a share "
-        "of their revenue 12 months earlier (expansion included; a customer who stopped paying counts as zero)."
-        + _WEEK_MONTH,
-        formula="100 x sum of revenue / sum of revenue 12 months earlier, over customer-months with revenue 12 "
-        "months earlier",
+        description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, as "
+        "a share of their revenue in those 12 months (expansion included; customers who left count as zero)."
+        + _TRAILING,
+        formula="100 x revenue in the trailing 12 months / revenue in the 12 months before, over customers with "
+        "revenue in the 12 months before",
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(REVENUE_YEAR_AGO, _RETENTION_SUMS),),
-        estimate=RatioEstimate("net_usd", "base_usd", "customer_months", 100),
+        parts=(Part(REVENUE_TWO_YEARS, _RETENTION_SUMS),),
+        estimate=RatioEstimate("net_usd", "base_usd", "customers", 100),
         group="Loyalty",
-        n_label="customer-months with revenue 12 months earlier",
+        n_label="customers with revenue in the 12 months before",
         basis="month",
         min_n=0,
     ),
@@ -333,24 +333,25 @@ _LOYALTY: tuple[Metric, ...] = (
     Metric(
         id="arpc",
         label="Average revenue per customer",
-        description="Average monthly revenue per paying customer (a customer-month is a month with revenue > 0). "
+        description="Average monthly revenue per active customer (a customer-month is a row of customer_revenue: "
+        "a month the customer was active, revenue possibly zero). "
         "Split by nps_group, the group is that of the customer's latest relationship response before the month."
         + _WEEK_MONTH,
-        formula="sum of revenue / customer-months with revenue",
+        formula="sum of revenue / customer-months",
         unit="usd_per_customer_month",
         fmt=",.0f",
         direction="higher",
         parts=(Part(CUSTOMER_MONTHS, _CUSTOMER_MONTH_SUMS),),
         estimate=RatioEstimate("revenue_usd", "customer_months", "customer_months"),
         group="Loyalty",
-        n_label="customer-months with revenue",
+        n_label="customer-months",
         basis="month",
         min_n=0,
     ),
     Metric(
         id="clv",
         label="Customer lifetime value",
-        description="Average monthly gross margin per paying customer over the trailing 12 months divided by the "
+        description="Average monthly gross margin per active customer over the trailing 12 months divided by the "
         "monthly churn rate implied by trailing-12-month logo retention (expected lifetime = 1 / monthly churn); "
         "empty when nobody churned." + _TRAILING,
         formula="(gross margin / customer-months, trailing 12 months) / (1 - (logo retention / 100)^(1/12))",
@@ -407,15 +408,15 @@ _FINANCIAL: tuple[Metric, ...] = (
     Metric(
         id="cost_to_serve",
         label="Cost to serve per customer",
-        description="Average monthly cost to serve per paying customer (customer_revenue)." + _WEEK_MONTH,
-        formula="sum of cost_to_serve_usd / customer-months with revenue and a cost",
+        description="Average monthly cost to serve per active customer (customer_revenue)." + _WEEK_MONTH,
+        formula="sum of cost_to_serve_usd / customer-months with a cost",
         unit="usd_per_customer_month",
         fmt=",.0f",
         direction="lower",
         parts=(Part(CUSTOMER_MONTHS, _CUSTOMER_MONTH_SUMS),),
         estimate=RatioEstimate("cost_to_serve_usd", "costed_months", "costed_months"),
         group="Financial",
-        n_label="customer-months with revenue and a cost",
+        n_label="customer-months with a cost",
         basis="month",
         min_n=0,
     ),

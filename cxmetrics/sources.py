@@ -143,25 +143,30 @@ CUSTOMER_MONTHS = Source(
     "customer_revenue cr",
     _customer_dims() | {"nps_group": _NPS_GROUP},
     time="cr.month",
-    where="cr.revenue_usd > 0",
     joins={"c": _CUSTOMER.format(alias="cr"), "g": _NPS_GROUP_JOIN.format(alias="cr", when="cr.month")},
 )
 TRAILING_CUSTOMER_MONTHS = Source(
     "trailing_customer_months",
     ("customer_revenue", "customers"),
-    f"bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} AND cr.month <= b.basis_end AND cr.revenue_usd > 0",
+    f"bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} AND cr.month <= b.basis_end",
     _customer_dims(),
     joins={"c": _CUSTOMER.format(alias="cr")},
 )
-REVENUE_YEAR_AGO = Source(
-    "revenue_year_ago",
+# Per customer and basis: revenue in the trailing 12 months and in the 12 months before them.
+_TWO_YEARS = (
+    "(SELECT b.basis_id, cr.customer_id, "  # noqa: S608 (constants only)
+    f"sum(cr.revenue_usd) FILTER (WHERE cr.month < {_YEAR_START}) AS prior_usd, "
+    f"sum(cr.revenue_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS current_usd "
+    f"FROM bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} - INTERVAL 12 MONTH "
+    "AND cr.month <= b.basis_end GROUP BY ALL) x JOIN bases b ON b.basis_id = x.basis_id"
+)
+REVENUE_TWO_YEARS = Source(
+    "revenue_two_years",
     ("customer_revenue", "customers"),
-    "customer_revenue cr0 LEFT JOIN customer_revenue cr1 "
-    "ON cr1.customer_id = cr0.customer_id AND cr1.month = cr0.month + INTERVAL 12 MONTH",
+    _TWO_YEARS,
     _customer_dims(),
-    time="(cr0.month + INTERVAL 12 MONTH)",
-    where="cr0.revenue_usd > 0",
-    joins={"c": _CUSTOMER.format(alias="cr0")},
+    where="x.prior_usd > 0",
+    joins={"c": _CUSTOMER.format(alias="x")},
 )
 BOUGHT_LAST_MONTH = Source(
     "bought_last_month",
@@ -199,7 +204,7 @@ SOURCES: tuple[Source, ...] = (
     COHORT,
     CUSTOMER_MONTHS,
     TRAILING_CUSTOMER_MONTHS,
-    REVENUE_YEAR_AGO,
+    REVENUE_TWO_YEARS,
     BOUGHT_LAST_MONTH,
     FINANCIALS,
     ENGAGEMENT,

@@ -148,6 +148,7 @@ def loyalty_world(conn) -> None:
             _revenue("c1", "2026-10", 150, 60, cost=30),
             _revenue("c3", "2026-10", 50, 20, cost=20),
             _revenue("c4", "2026-10", 500, 200),
+            _revenue("c6", "2026-10", 0, -10, cost=5),  # active, bought nothing
         ],
     )
     close_week(conn)

@@ -104,13 +104,15 @@ def test_cx_metrics(cx, metric_id, value, n, low, high):
 LOYALTY_ORACLE = [
     ("logo_retention", 100 * 4 / 7, 7),
     ("churn_rate", 100 * 3 / 7, 7),
-    ("nrr", 100 * 200 / 400, 3),  # c1 100 -> 150, c2 200 -> 0, c3 100 -> 50; c4 is new, c5 paid 0
-    ("grr", 100 * 150 / 400, 3),  # capped: 100 + 0 + 50
+    # Revenue Nov 2025..Oct 2026 vs Nov 2024..Oct 2025 of c1 (100 -> 80 + 150), c2 (200 -> 0), c3 (100 -> 10 + 50);
+    # c5 paid 0 before and c4, c6 only inside the window: not in the cohort.
+    ("nrr", 100 * (230 + 0 + 60) / 400, 3),
+    ("grr", 100 * (100 + 0 + 60) / 400, 3),  # c1 capped at its earlier 100
     ("repeat_purchase_rate", 100 * 2 / 3, 3),  # bought in September: c1, c3, c6; again in October: c1, c3
-    ("arpc", 700 / 3, 3),  # October: 150 + 50 + 500 over three paying customers
-    ("cost_to_serve", (30 + 20) / 2, 2),  # c4 has no cost recorded
-    # margin Nov 2025..Oct 2026: 40 + 5 + 15 + 60 + 20 + 200 = 340 over 6 customer-months; retention 4/7.
-    ("clv", (340 / 6) / (1 - (4 / 7) ** (1 / 12)), 7),
+    ("arpc", (150 + 50 + 500 + 0) / 4, 4),  # October: four active customers, c6 bought nothing
+    ("cost_to_serve", (30 + 20 + 5) / 3, 3),  # c4 has no cost recorded
+    # margin Nov 2025..Oct 2026: 40 + 5 + 15 + 60 + 20 + 200 - 10 = 330 over 7 customer-months; retention 4/7.
+    ("clv", (330 / 7) / (1 - (4 / 7) ** (1 / 12)), 7),
 ]
 
 
