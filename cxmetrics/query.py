@@ -58,10 +58,12 @@ def _check_by(metric: Metric, by: str | None) -> None:
         raise ValueError(f"metric {metric.id!r} cannot be split by {by!r}; valid: {', '.join(metric.dimensions)}")
 
 
-def _metrics(metric_ids: Sequence[str], by: str | None) -> list[Metric]:
+def _metrics(metric_ids: Sequence[str], by: str | None, grain: str | None = None) -> list[Metric]:
     metrics = [get_metric(m) for m in metric_ids]
     for metric in metrics:
         _check_by(metric, by)
+        if grain is not None and grain not in metric.grains:
+            raise ValueError(f"metric {metric.id!r} has no {grain!r} grain; valid: {', '.join(metric.grains)}")
     return metrics
 
 
@@ -247,7 +249,7 @@ def metric_frames(
     _check_grain(grain)
     if compare is not None and compare not in COMPARISONS:
         raise ValueError(f"unknown comparison {compare!r}; valid: {', '.join(COMPARISONS)}")
-    metrics = _metrics(metric_ids, by)
+    metrics = _metrics(metric_ids, by, grain)
     shown = trend_periods(conn, grain, filters)
     table = targets.load_targets(conn, [m.id for m in metrics])
     if not shown:
@@ -311,7 +313,7 @@ def period_frame(
     filters = filters or Filters()
     metric = _metrics([metric_id], by)[0]
     plan = Plan(tuple(period_list))
-    rows = _compute(conn, [metric], filters, plan, by)[metric_id]
+    rows = _compute(conn, [metric], filters, plan, by)[metric_id] if plan.periods else _empty_rows(metric)
     columns = _period_columns(metric, plan, rows, by) | _value_columns(metric, rows)
     columns |= _target_columns(metric, targets.load_targets(conn, [metric_id])[metric_id], filters, by, columns)
     return _noted(pd.DataFrame(columns), metric, filters)

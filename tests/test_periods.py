@@ -67,6 +67,21 @@ def test_rolling_windows_end_with_the_week():
     assert periods.rolling_weeks(week, 13).days == 91
 
 
+@pytest.mark.parametrize(
+    ("period", "label"),
+    [
+        (periods.parse_week("2026-W46"), "2026-W46"),
+        (Period("month", d("2026-10-01"), d("2026-10-31")), "Oct 2026"),
+        (Period("quarter", d("2026-07-01"), d("2026-09-30")), "2026 Q3"),
+        (Period("ytd", d("2026-01-01"), d("2026-11-15")), "2026 YTD to 15 Nov"),
+        (periods.rolling_weeks(periods.parse_week("2026-W46"), 13), "13 weeks to 15 Nov 2026"),
+        (Period("range", d("2023-11-01"), d("2026-11-16")), "2023-11-01..2026-11-16"),
+    ],
+)
+def test_labels(period, label):
+    assert period.label == label
+
+
 def test_periods_between_covers_every_overlapping_period():
     found = periods.periods_between("month", d("2026-01-15"), d("2026-03-02"))
     assert [p.start for p in found] == [d("2026-01-01"), d("2026-02-01"), d("2026-03-01")]

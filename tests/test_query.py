@@ -1,6 +1,7 @@
 """The query layer: trends in one pass, filters and access scope as bound parameters, comparisons, the scorecard."""
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -215,3 +216,24 @@ def test_every_metric_runs_at_every_grain_and_list_of_periods(trend):
         assert set(frames) == set(ids)
     card = query.snapshot(trend, ids, Filters(regions=("EMEA",)), Period("ytd", date(2026, 1, 1), date(2026, 11, 15)))
     assert list(card["metric"]) == ids
+
+
+def test_no_periods_give_an_empty_frame_with_the_usual_columns(trend):
+    empty = query.period_frame(trend, "nps", None, [])
+    full = query.period_frame(trend, "nps", None, [W46])
+    assert empty.empty and list(empty.columns) == list(full.columns)
+
+
+def test_a_trend_frame_keeps_its_columns_when_empty():
+    conn = fx.new_db()
+    frame = query.metric_frame(conn, "csat", Filters(), "month", by="segment", compare="last_year")
+    assert frame.empty
+    assert {"segment", "value", "n", "satisfied", "status", "compare_delta", "compare_significant"} <= set(frame)
+
+
+def test_a_grain_the_metric_does_not_support_is_refused(trend, monkeypatch):
+    monthly_only = replace(REGISTRY["revenue"], id="monthly_only", grains=("month", "quarter"))
+    monkeypatch.setitem(REGISTRY, "monthly_only", monthly_only)
+    with pytest.raises(ValueError, match="metric 'monthly_only' has no 'week' grain; valid: month, quarter"):
+        query.metric_frame(trend, "monthly_only", Filters(), "week")
+    assert query.metric_frame(trend, "monthly_only", Filters(), "month").empty
