@@ -124,6 +124,8 @@ class ClvEstimate:
         """Value, and NaN bounds; NaN when nobody churned (the lifetime is then unbounded)."""
         margin_per_month = stats.ratio(s["margin_usd"], s["customer_months"])
         retention = stats.ratio(s["retained"], s["cohort"])
+        # Constant monthly churn c gives a geometric lifetime of mean 1/c months; undiscounted margin x lifetime
+        # (the no-discount case of the constant-retention model, Gupta & Lehmann 2003).
         monthly_churn = 1 - np.power(retention, 1 / 12)
         value = stats.ratio(margin_per_month, np.where(monthly_churn > 0, monthly_churn, 0))
         return value, np.full_like(value, np.nan), np.full_like(value, np.nan)

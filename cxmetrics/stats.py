@@ -41,7 +41,7 @@ def _z_test(z) -> Test:
 
 
 def nps_score(promoters, detractors, n) -> np.ndarray:
-    """Net Promoter Score in points: 100 x (promoters - detractors) / respondents."""
+    """Net Promoter Score in points: 100 x (promoters - detractors) / respondents (Reichheld 2003)."""
     return 100 * ratio(_array(promoters) - _array(detractors), n)
 
 

@@ -218,3 +218,9 @@ def test_docs_state_each_formula_and_interval():
         assert f"(`{metric.id}`)" in text
         assert metric.formula in text
     assert "Rocks 2016" in text and "Wilson 1927" in text
+
+
+def test_revenue_per_customer_by_nps_group_of_the_latest_relationship_response_before_the_month(loyalty):
+    # October 2026: c1 promoter (10 in June 2025), c6 passive (8 in September 2025), c3 and c4 never answered.
+    frame = query.period_frame(loyalty, "arpc", None, [OCTOBER], by="nps_group").set_index("nps_group")
+    assert frame["value"].to_dict() == {"(none)": (50 + 500) / 2, "passive": 0.0, "promoter": 150.0}
