@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -52,6 +53,7 @@ def table_overview(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """
     ).df()
     overview = stats.merge(loads, on="table", how="left")
+    overview["source_file"] = overview["last_source"].map(lambda p: Path(p).name, na_action="ignore")
     overview["required"] = [t.required for t in TABLES]
     overview["used_for"] = overview["table"].map(USED_BY)
     overview["description"] = [t.description for t in TABLES]

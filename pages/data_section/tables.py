@@ -22,7 +22,7 @@ col_rejects.metric("Rejected rows (last 5 loads)", f"{rejected_rows:,}", help="A
 
 st.subheader("Tables")
 st.dataframe(
-    overview[["table", "rows", "first_date", "last_date", "last_loaded_at", "last_source", "required", "used_for"]],
+    overview[["table", "rows", "first_date", "last_date", "last_loaded_at", "source_file", "required", "used_for"]],
     hide_index=True,
     height=36 * (len(overview) + 1) + 4,
     column_config={
@@ -31,7 +31,7 @@ st.dataframe(
         "first_date": st.column_config.DateColumn("From"),
         "last_date": st.column_config.DateColumn("To"),
         "last_loaded_at": st.column_config.DatetimeColumn("Last loaded", format="YYYY-MM-DD HH:mm"),
-        "last_source": "Source file",
+        "source_file": st.column_config.TextColumn("Source file", help="File of the last load"),
         "required": st.column_config.CheckboxColumn("Required"),
         "used_for": "Needed for",
     },
