@@ -51,13 +51,13 @@ def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[st
     for position, (dim, values) in enumerate(sorted(filters.selections().items())):
         if dim in source.dims:
             conditions.append(_in_list(source.dims[dim].expr, values, f"f{position}", params))
-            joins.add(source.dims[dim].join)
+            joins.update(source.dims[dim].joins)
     if not filters.scope.unrestricted:
         region = source.dims.get("region")
         if region is None:
             return ["FALSE"], joins
         conditions.append(_in_list(region.expr, filters.scope.regions or (), "scope", params))
-        joins.add(region.join)
+        joins.update(region.joins)
     return conditions, joins
 
 
@@ -100,7 +100,7 @@ def _dim_expr(source: Source, by: str | None, joins: set[str]) -> str:
     """The dimension value of a row (missing values labelled), adding the join it needs."""
     if by is None:
         return "''"
-    joins.add(source.dims[by].join)
+    joins.update(source.dims[by].joins)
     return f"coalesce(CAST({source.dims[by].expr} AS VARCHAR), '{NONE_LABEL}')"
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Dim:
-    """How a source exposes a dimension: a SQL expression and the optional join it needs."""
+    """How a source exposes a dimension: a SQL expression and the keys of the joins it needs."""
 
     expr: str
-    join: str = ""
+    joins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,17 +51,17 @@ _NPS_GROUP_JOIN = (
 )
 _NPS_GROUP = Dim(
     "CASE WHEN g.nps >= 9 THEN 'promoter' WHEN g.nps >= 7 THEN 'passive' WHEN g.nps >= 0 THEN 'detractor' END",
-    "g",
+    ("g",),
 )
 
 
-def _customer_dims(alias: str = "c", join: str = "c") -> dict[str, Dim]:
-    return {name: Dim(f"{alias}.{name}", join) for name in ("region", "segment", "industry")}
+def _customer_dims(joins: tuple[str, ...] = ("c",)) -> dict[str, Dim]:
+    return {name: Dim(f"c.{name}", joins) for name in ("region", "segment", "industry")}
 
 
-def _response_dims() -> dict[str, Dim]:
-    own = {name: Dim(f"r.{name}") for name in ("touchpoint", "channel", "survey")}
-    return _customer_dims() | own
+def _response_dims(joins: tuple[str, ...] = ()) -> dict[str, Dim]:
+    own = {name: Dim(f"r.{name}", joins) for name in ("touchpoint", "channel", "survey")}
+    return _customer_dims((*joins, "c")) | own
 
 
 # End of the 2nd business day after the response date: +2 days Mon-Wed, +4 Thu-Fri, +3 Sat, +2 Sun.
@@ -91,11 +91,11 @@ DETRACTORS = Source(
 CLOSED_FOLLOW_UPS = Source(
     "closed_follow_ups",
     ("follow_ups", "responses", "customers"),
-    "follow_ups f JOIN responses r ON r.response_id = f.response_id",
-    _response_dims(),
+    "follow_ups f",
+    _response_dims(("r",)),
     time="f.closed_at",
     where="f.closed_at IS NOT NULL",
-    joins={"c": _CUSTOMER.format(alias="r")},
+    joins={"r": "JOIN responses r ON r.response_id = f.response_id", "c": _CUSTOMER.format(alias="r")},
 )
 COMPLAINTS_OPENED = Source(
     "complaints_opened",
@@ -127,14 +127,14 @@ ACTIVE_CUSTOMERS = Source(
     ("customers",),
     "bases b JOIN customers c ON c.signup_date <= b.basis_end "
     "AND (c.churn_date IS NULL OR c.churn_date >= b.basis_start)",
-    _customer_dims(join=""),
+    _customer_dims(()),
 )
 COHORT = Source(
     "cohort",
     ("customers", "responses"),
     f"bases b JOIN customers c ON c.signup_date < {_YEAR_START} "
     f"AND (c.churn_date IS NULL OR c.churn_date >= {_YEAR_START})",
-    _customer_dims(join="") | {"nps_group": _NPS_GROUP},
+    _customer_dims(()) | {"nps_group": _NPS_GROUP},
     joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
 )
 CUSTOMER_MONTHS = Source(

@@ -8,7 +8,7 @@ import pytest
 
 from cxmetrics import query
 from cxmetrics.commands.metrics import markdown
-from cxmetrics.filters import DIMENSIONS, Filters
+from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.metrics import DIRECTIONS, GROUPS, METRICS, get_metric
 from cxmetrics.periods import Period
 from cxmetrics.schema import TABLES_BY_NAME
@@ -224,3 +224,17 @@ def test_revenue_per_customer_by_nps_group_of_the_latest_relationship_response_b
     # October 2026: c1 promoter (10 in June 2025), c6 passive (8 in September 2025), c3 and c4 never answered.
     frame = query.period_frame(loyalty, "arpc", None, [OCTOBER], by="nps_group").set_index("nps_group")
     assert frame["value"].to_dict() == {"(none)": (50 + 500) / 2, "passive": 0.0, "promoter": 150.0}
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "period", "value", "n"),
+    [
+        ("median_days_to_close_follow_up", W46, 4.875, 1),  # d2 (c2, EMEA); d3 is APAC
+        ("follow_up_2bd", W45, 50.0, 2),  # d1 in time, d2 late
+        ("complaints_per_1000", W46, 1000 * 2 / 3, 3),  # k2, k4 of c1; active c1, c2, c7
+        ("fcr_rate", W46, 100.0, 2),  # t1 and t3 of c1; t2 is APAC, t4 of an unknown customer drops out
+    ],
+)
+def test_operations_metrics_within_a_scope(operations, metric_id, period, value, n):
+    row = one(operations, metric_id, period, Filters(scope=AccessScope(("EMEA",))))
+    assert (row["value"], row["n"]) == (pytest.approx(value), n)
