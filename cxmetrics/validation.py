@@ -5,6 +5,7 @@ Column names come from the schema (never from the data); data values are only ev
 
 from __future__ import annotations
 
+from cxmetrics.metrics import REGISTRY
 from cxmetrics.schema import Column, Table
 
 EARLIEST_DATE = "1900-01-01"
@@ -140,8 +141,20 @@ def column_rules(table: Table, col: Column) -> list[str]:
     return rules
 
 
+def _known_metric_rule() -> str:
+    """Targets must name a metric of the registry, or they would silently never apply."""
+    known = ", ".join(_quote(m) for m in REGISTRY)
+    reason = (
+        "'unknown metric: ''' || metric || ''' is not in the metric registry "
+        "(python -m cxmetrics metrics lists them)'"
+    )
+    return _reject("metric", f"metric IS NOT NULL AND metric NOT IN ({known})", reason, "metric")
+
+
 def table_rules(table: Table) -> list[str]:
-    """Rules that involve several columns of a row."""
+    """Rules that involve several columns of a row, or knowledge beyond the schema."""
+    if table.name == "targets":
+        return [_known_metric_rule()]
     if table.name == "responses":
         return [
             _reject(

@@ -142,7 +142,7 @@ def test_rules_of_other_tables(tmp_path: Path) -> None:
         contacts="contact_id,customer_id,contacted_at,channel,reason,resolved_first_contact,handle_minutes,cost_usd\n"
         "T1,C1,2026-01-10,phone,billing question,maybe,5,6\nT2,C1,2026-01-10,phone,billing question,yes,5,6\n",
         targets="metric,period_start,grain,region,segment,target\nnps,2026-01-01,quarter,,,35\n"
-        "nps,2026-01-01,quarter,EMEA,,30\nnps,2026-01-01,fortnight,,,30\n",
+        "nps,2026-01-01,quarter,EMEA,,30\nnps,2026-01-01,fortnight,,,30\nhappiness,2026-01-01,quarter,,,30\n",
     )
     report = load_folder(folder, tmp_path / "x.db")
     found = {(r.table, r.line, r.column, r.reason) for r in report.rejects}
@@ -153,6 +153,12 @@ def test_rules_of_other_tables(tmp_path: Path) -> None:
         ("complaints", 3, "severity", "not an accepted value: 'urgent' (accepted: low, medium, high, critical)"),
         ("contacts", 2, "resolved_first_contact", "wrong type: 'maybe' is not true or false"),
         ("targets", 4, "grain", "not an accepted value: 'fortnight' (accepted: week, month, quarter, year)"),
+        (
+            "targets",
+            5,
+            "metric",
+            "unknown metric: 'happiness' is not in the metric registry (python -m cxmetrics metrics lists them)",
+        ),
     }
     conn = db.connect_read_only(tmp_path / "x.db")
     assert conn.execute("SELECT region, segment FROM targets ORDER BY region").fetchall() == [("", ""), ("EMEA", "")]
