@@ -6,6 +6,7 @@ import argparse
 import itertools
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -14,9 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxmetrics import schema
+from cxmetrics import query, schema, targets
 from cxmetrics.commands import sample as sample_command
 from cxmetrics.config import JOURNEY_ORDER, SAMPLE_DATA_DIR
+from cxmetrics.metrics import REGISTRY
+from cxmetrics.periods import Period, parse_week
 from cxmetrics.sample_world import DEFAULT_RESPONSES, generate
 
 SMALL = 20_000
@@ -45,6 +48,12 @@ PLANTED_ORDER = (
     "billing_accuracy",
     "account_management",
 )
+COMPANY_QUARTERLY_TARGETS = (
+    "nps", "csat", "ces", "fcr_rate", "follow_up_2bd", "enps", "gross_margin_pct",
+    "logo_retention", "nrr", "churn_rate", "complaints_per_1000", "revenue",
+)  # fmt: skip
+MONTHLY_TARGETS = ("revenue", "complaints_per_1000")
+Q3_2026 = Period("quarter", date(2026, 7, 1), date(2026, 9, 30))
 NPS_SQL = "100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)) / count(nps)"
 
 
@@ -142,11 +151,12 @@ def test_small_world_content_rules(small_world):
         r[0] for r in conn.execute("SELECT DISTINCT touchpoint FROM responses WHERE touchpoint IS NOT NULL").fetchall()
     }
     assert touchpoints == set(JOURNEY_ORDER)
-    wide = conn.execute("SELECT DISTINCT metric FROM targets WHERE region = '' AND segment = '' AND grain = 'quarter'")
-    assert {r[0] for r in wide.fetchall()} == {
-        "nps", "csat", "ces", "complaints_per_1000", "fcr", "followup_rate_2bd", "enps",
-        "gross_margin_pct", "revenue", "logo_retention", "nrr",
-    }  # fmt: skip
+    wide = conn.execute("SELECT grain, list(DISTINCT metric ORDER BY metric) FROM targets WHERE region = '' GROUP BY 1")
+    assert dict(wide.fetchall()) == {"quarter": sorted(COMPANY_QUARTERLY_TARGETS), "month": sorted(MONTHLY_TARGETS)}
+    regional = conn.execute(
+        "SELECT grain, list(DISTINCT metric ORDER BY metric) FROM targets WHERE region <> '' GROUP BY 1"
+    )
+    assert dict(regional.fetchall()) == {"quarter": ["csat", "nps"], "month": ["revenue"]}
     open_follow_ups = conn.execute(
         "SELECT count(*) FILTER (WHERE (status = 'open') <> (closed_at IS NULL)) FROM follow_ups"
     ).fetchone()[0]
@@ -384,6 +394,65 @@ def test_money_is_plausible(default_db):
             GROUP BY ALL) c USING (month, region, segment)"""
     ).fetchone()[0]
     assert same < 1.0
+
+
+@pytest.mark.parametrize("world", ["small_world", "default_world"])
+def test_every_target_names_a_registry_metric(request, world):
+    folder = request.getfixturevalue(world)
+    metrics = set(pq.read_table(folder / "targets.parquet", columns=["metric"]).column("metric").to_pylist())
+    assert metrics and metrics <= set(REGISTRY), metrics - set(REGISTRY)
+
+
+@pytest.mark.parametrize("metric_id", COMPANY_QUARTERLY_TARGETS)
+def test_company_target_of_2026_q3_is_near_the_realised_value(default_db, metric_id):
+    row = query.period_frame(default_db, metric_id, None, [Q3_2026]).iloc[0]
+    assert row["target"] == pytest.approx(row["value"], rel=0.25), (row["value"], row["target"])
+
+
+def test_nps_targets_of_the_last_four_quarters_are_not_all_met(default_db):
+    frame = query.metric_frame(default_db, "nps", grain="quarter").tail(4)
+    assert frame["target"].notna().all()
+    assert set(frame["status"]) - {"on_target"}
+
+
+def test_revenue_targets_add_up_over_regions_and_months(default_db):
+    company_months_off = default_db.execute(
+        """SELECT count(*) FROM (SELECT c.target, sum(r.target) AS regions FROM targets c
+            LEFT JOIN targets r ON r.metric = 'revenue' AND r.grain = 'month' AND r.region <> ''
+                AND r.period_start = c.period_start
+            WHERE c.metric = 'revenue' AND c.grain = 'month' AND c.region = '' GROUP BY ALL)
+        WHERE regions IS DISTINCT FROM target"""
+    ).fetchone()[0]
+    quarters_off = default_db.execute(
+        """SELECT count(*) FROM (SELECT q.target, sum(m.target) AS months, count(m.target) AS n FROM targets q
+            LEFT JOIN targets m ON m.metric = 'revenue' AND m.grain = 'month' AND m.region = ''
+                AND date_trunc('quarter', m.period_start) = q.period_start
+            WHERE q.metric = 'revenue' AND q.grain = 'quarter' GROUP BY ALL)
+        WHERE months IS DISTINCT FROM target OR n <> 3"""
+    ).fetchone()[0]
+    assert (company_months_off, quarters_off) == (0, 0)
+
+
+def test_churn_targets_are_the_complement_of_logo_retention(default_db):
+    pairs, complements, churn_rows = default_db.execute(
+        """SELECT count(r.target), count(*) FILTER (WHERE abs(c.target + r.target - 100) < 1e-9), count(*)
+        FROM targets c LEFT JOIN targets r ON r.metric = 'logo_retention'
+            AND (r.period_start, r.grain, r.region, r.segment) = (c.period_start, c.grain, c.region, c.segment)
+        WHERE c.metric = 'churn_rate'"""
+    ).fetchone()
+    logo_rows = default_db.execute("SELECT count(*) FROM targets WHERE metric = 'logo_retention'").fetchone()[0]
+    assert pairs == complements == churn_rows == logo_rows > 0
+
+
+def test_review_week_scorecard_finds_monthly_and_quarterly_targets(default_db):
+    card = query.snapshot(default_db, ["gross_margin_pct", "nps"], period=parse_week("2026-W46")).set_index("metric")
+    assert card["target"].notna().all() and card["status"].notna().all()
+    # Financial rows of a week use the latest closed month; that month has a company revenue target of its own.
+    margin = card.loc["gross_margin_pct"]
+    closed_month = Period("month", margin["basis_start"], margin["basis_end"])
+    assert closed_month.label == "Oct 2026"
+    rows = targets.load_targets(default_db, ["revenue"])["revenue"]
+    assert targets.find_target(rows, closed_month, same_grain=True) is not None
 
 
 def test_sample_command_registers_and_runs(tmp_path, capsys):
