@@ -183,6 +183,8 @@ def _target_columns(metric: Metric, table: list, filters: Filters, by: str | Non
     for i, dim_value in enumerate(dims):
         where = _slice(filters, by, dim_value)
         period = Period(columns["grain"][i], columns["period_start"][i], columns["period_end"][i])
+        # Judge monthly data against the target of the month it shows (a week's revenue row is a month's revenue).
+        period = basis(metric, period)
         target = None if where is None else targets.find_target(table, period, *where, same_grain=metric.additive)
         found.append(np.nan if target is None else target)
         status.append(targets.status(metric, columns["value"][i], target, columns["low"][i], columns["high"][i]))

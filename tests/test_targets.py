@@ -121,3 +121,22 @@ def test_no_target_under_a_filter_targets_cannot_express(with_targets):
     row = query.period_frame(with_targets, "nps", Filters(touchpoints=("billing",)), [W46]).iloc[0]
     assert row["value"] == 100.0
     assert math.isnan(row["target"]) and pd.isna(row["status"])
+
+
+def test_monthly_data_at_week_grain_is_judged_against_its_months_target():
+    conn = fx.new_db()
+    fx.finance_world(conn)
+    rows = [
+        ("revenue", date(2026, 10, 1), "month", "", "", 4000.0),
+        ("revenue", date(2026, 11, 1), "month", "", "", 9999.0),
+        ("revenue", date(2026, 10, 1), "week", "", "", 1.0),
+    ]
+    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
+    row = query.period_frame(conn, "revenue", None, [W46]).iloc[0]
+    # Week 2026-W46 shows October's revenue (5,000), so October's monthly target applies, not a weekly one.
+    assert (row["basis_start"], row["value"], row["target"], row["status"]) == (
+        date(2026, 10, 1),
+        5000.0,
+        4000.0,
+        "on_target",
+    )
