@@ -36,20 +36,6 @@ ARROW_TYPES = {
     "BOOLEAN": pa.bool_(),
 }
 ID_WIDTH = {"C": 6, "R": 8, "CMP": 7, "CT": 8, "SM": 6}
-TABLE_ORDER = (
-    "customers",
-    "responses",
-    "response_attributes",
-    "customer_revenue",
-    "financials",
-    "complaints",
-    "contacts",
-    "follow_ups",
-    "employee_engagement",
-    "social_mentions",
-    "targets",
-    "events",
-)
 TOPIC_OF_TOUCHPOINT = np.array([text.TOPIC_INDEX[t] for t in sp.TOUCHPOINTS])
 TOPIC_OF_ATTRIBUTE = np.array([text.TOPIC_INDEX[t] for t in text.ATTRIBUTE_TOPICS])
 

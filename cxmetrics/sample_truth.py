@@ -9,22 +9,11 @@ import numpy as np
 
 from cxmetrics import sample_calendar as cal
 from cxmetrics import sample_params as sp
-from cxmetrics import stats
+from cxmetrics import schema, stats
 from cxmetrics.sample_context import Context
 
-TABLES = (
-    "customers",
-    "responses",
-    "response_attributes",
-    "customer_revenue",
-    "financials",
-    "complaints",
-    "contacts",
-    "follow_ups",
-    "employee_engagement",
-    "social_mentions",
-    "events",
-)
+# Every contract table but targets, which are planned after the truth is measured.
+TABLES = tuple(t.name for t in schema.TABLES if t.name != "targets")
 COHORT_START = "2025-11-01"
 COHORT_END = "2026-10-31"
 NPS_SUMS = "count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6), count(nps)"
