@@ -88,6 +88,15 @@ def _remove_stale_copies(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def _fsync_directory(folder: Path) -> None:
+    """Make a rename durable: flush the folder entry too."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 @contextlib.contextmanager
 def _swapped_copy(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writable copy of `path` (empty if `fresh`) that atomically replaces it if the block succeeds."""
@@ -107,6 +116,7 @@ def _swapped_copy(path: Path, fresh: bool) -> Iterator[duckdb.DuckDBPyConnection
             with open(work, "rb+") as handle:
                 os.fsync(handle.fileno())
             os.replace(work, path)
+            _fsync_directory(path.parent)
         finally:
             work.unlink(missing_ok=True)
             Path(str(work) + ".wal").unlink(missing_ok=True)

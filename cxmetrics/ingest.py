@@ -16,6 +16,7 @@ from cxmetrics.schema import REQUIRED_TABLES, TABLES_BY_NAME, Table, create_sche
 from cxmetrics.staging import LoadError, Source, find_sources, read_source
 
 Progress = Callable[[int, int, str], None]
+REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,13 @@ class TableResult:
 
 @dataclass
 class LoadReport:
-    """The outcome of one load: per-table counts, rejected rows, ignored files, and whether it was committed."""
+    """The outcome of one load: per-table counts, the first rejects, ignored files and columns, committed or not."""
 
     load_id: str
     tables: list[TableResult] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
     committed: bool = False
 
     @property
@@ -68,7 +70,8 @@ class StrictLoadAborted(Exception):
     """A strict load found rejects: it was rolled back, nothing changed; `report` says why."""
 
     def __init__(self, report: LoadReport):
-        super().__init__(f"{report.rejected} rows rejected; strict load aborted, nothing was changed")
+        ignored = f" and {len(report.ignored_columns)} columns ignored" if report.ignored_columns else ""
+        super().__init__(f"{report.rejected} rows rejected{ignored}; strict load aborted, nothing was changed")
         self.report = report
 
 
@@ -82,7 +85,7 @@ def _columns_sql(table: Table, present: set[str]) -> str:
 
 
 def _check_columns(table: Table, source: Source, names: list[str]) -> set[str]:
-    """The contract columns the file has; a missing required column stops the load."""
+    """The columns the file has; a missing required column stops the load."""
     present = set(names) - {"_line"}
     for col in table.columns:
         if (col.required or col.name in table.key) and not col.empty_means_all and col.name not in present:
@@ -93,15 +96,26 @@ def _check_columns(table: Table, source: Source, names: list[str]) -> set[str]:
     return present
 
 
-def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: Source, data: pa.Table) -> set[str]:
-    """Create `stage` (text) for one file; returns the contract columns present."""
+def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: Source, data: pa.Table) -> list[str]:
+    """Create `stage` (text) for one file; returns the file's columns that are not in the contract."""
     present = _check_columns(table, source, data.column_names)
     conn.register("source_rows", data)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE stage AS SELECT _line, {_columns_sql(table, present)} FROM source_rows"  # noqa: S608
     )
     conn.unregister("source_rows")
-    return present
+    return sorted(present - set(table.column_names))
+
+
+def _reject_malformed(conn: duckdb.DuckDBPyConnection, malformed: tuple[tuple[int, int, int], ...]) -> None:
+    """Records with the wrong number of fields become rejects with their line."""
+    for line, expected, found in malformed:
+        reason = f"malformed row: expected {expected} fields, found {found}"
+        conn.execute("INSERT INTO rejects VALUES (?, NULL, NULL, ?)", [line, reason])
+
+
+def _malformed_count(conn: duckdb.DuckDBPyConnection) -> int:
+    return conn.execute("SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)").fetchone()[0]
 
 
 def _typed_sql(table: Table) -> str:
@@ -189,9 +203,12 @@ def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, s
         "INSERT INTO load_rejects SELECT ?, ?, ?, _line, column_name, left(value, 200), reason FROM rejects",
         [report.load_id, table.name, file],
     )
-    rows = conn.execute("SELECT _line, column_name, value, reason FROM rejects ORDER BY _line, column_name").fetchall()
+    room = max(REJECTS_KEPT - len(report.rejects), 0)
+    rows = conn.execute(
+        "SELECT _line, column_name, value, reason FROM rejects ORDER BY _line, column_name LIMIT ?", [room]
+    ).fetchall()
     report.rejects.extend(Reject(table.name, file, line, col, value, reason) for line, col, value, reason in rows)
-    read = conn.execute("SELECT count(*) FROM stage").fetchone()[0]
+    read = conn.execute("SELECT count(*) FROM stage").fetchone()[0] + _malformed_count(conn)
     rejected = conn.execute("SELECT count(DISTINCT _line) FROM rejects").fetchone()[0]
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
@@ -199,14 +216,17 @@ def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, s
 def load_table(conn: duckdb.DuckDBPyConnection, report: LoadReport, source: Source) -> TableResult:
     """Stage, validate and merge one file inside the caller's transaction."""
     table = TABLES_BY_NAME[source.table]
-    _stage(conn, table, source, read_source(source))
+    staged = read_source(source)
+    ignored = _stage(conn, table, source, staged.rows)
+    report.ignored_columns += [f"{source.path.name}: {name}" for name in ignored]
     _validate(conn, table)
+    _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
     inserted, updated, unchanged = _merge(conn, table)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
     conn.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [report.load_id, datetime.now(), table.name, result.source, *_counts(result)],
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report.load_id, datetime.now(), table.name, result.source, *_counts(result), ", ".join(ignored) or None],
     )
     return result
 
@@ -236,15 +256,16 @@ def _load_into(
 ) -> None:
     """Run the whole load in `conn` inside one transaction."""
     sources, report.ignored_files = find_sources(folder)
-    create_schema(conn)
+    conn.execute("SET TimeZone = 'UTC'")
     conn.execute("BEGIN TRANSACTION")
     try:
+        create_schema(conn)
         _require_tables(conn, folder, sources)
         for step, source in enumerate(sources):
             if progress:
                 progress(step, len(sources), source.path.name)
             report.tables.append(load_table(conn, report, source))
-        if strict and report.rejects:
+        if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
         for key, value in meta.items():
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -300,8 +300,10 @@ CREATE TABLE IF NOT EXISTS load_log (
     updated BIGINT NOT NULL,
     unchanged BIGINT NOT NULL,
     rejected BIGINT NOT NULL,
+    ignored_columns VARCHAR,
     PRIMARY KEY (load_id, table_name)
 );
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS ignored_columns VARCHAR;
 CREATE TABLE IF NOT EXISTS load_rejects (
     load_id VARCHAR NOT NULL,
     table_name VARCHAR NOT NULL,

@@ -27,13 +27,26 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# The largest magnitude each whole-number type holds: larger values are rejected, never overflow the load.
+_WHOLE_LIMITS = {"SMALLINT": 32767, "INTEGER": 2147483647, "BIGINT": 9223372036854775807}
+
+
+def _number(ref: str) -> str:
+    return f"TRY_CAST({ref} AS DOUBLE)"
+
+
 def typed(col: Column, ref: str | None = None) -> str:
-    """SQL that converts the staged text of `col` to its contract type (NULL when empty)."""
+    """SQL that converts the staged text of `col` to its contract type (NULL when empty).
+
+    Timestamps with an offset are converted to UTC (the load session runs in UTC); naive ones are kept as written.
+    """
     ref = ref or col.name
     if col.is_whole_number:
-        return f"CAST(TRY_CAST({ref} AS DOUBLE) AS {col.type})"
+        return f"CAST({_number(ref)} AS {col.type})"
     if col.type == "BOOLEAN":
         return f"TRY_CAST(lower({ref}) AS BOOLEAN)"
+    if col.type == "TIMESTAMP":
+        return f"CAST(TRY_CAST({ref} AS TIMESTAMPTZ) AS TIMESTAMP)"
     if col.choices:
         return f"lower({ref})"
     if col.empty_means_all:
@@ -45,12 +58,11 @@ def typed(col: Column, ref: str | None = None) -> str:
 
 def _parses(col: Column) -> str:
     """SQL true when the non-empty staged text of `col` converts to its type."""
-    name = col.name
+    number = _number(col.name)
     if col.is_whole_number:
-        number = f"TRY_CAST({name} AS DOUBLE)"
         return f"coalesce(isfinite({number}) AND {number} = floor({number}), false)"
     if col.type == "DOUBLE":
-        return f"coalesce(isfinite(TRY_CAST({name} AS DOUBLE)), false)"
+        return f"coalesce(isfinite({number}), false)"
     if col.type == "VARCHAR":
         return "true"
     return f"({typed(col)} IS NOT NULL)"
@@ -65,88 +77,113 @@ def _reject(col: str | None, condition: str, reason_sql: str, value_sql: str = "
     )
 
 
-def _range_reason(col: Column) -> str:
+def _quoted_value(name: str) -> str:
+    """SQL for the staged value in quotes, as shown in a reason."""
+    return f"'''' || {name} || ''''"
+
+
+def _required_rule(table: Table, col: Column) -> list[str]:
+    if not (col.required or col.name in table.key) or col.empty_means_all:
+        return []
+    return [_reject(col.name, f"{col.name} IS NULL", _quote(f"missing value: {col.name} is required"))]
+
+
+def _type_rule(col: Column) -> list[str]:
+    if col.type == "VARCHAR":
+        return []
+    name = col.name
+    expected = _TYPE_WORDS[col.type]
+    reason = "unparseable date" if col.is_temporal else "wrong type"
+    condition = f"{name} IS NOT NULL AND NOT {_parses(col)}"
+    return [_reject(name, condition, f"'{reason}: ' || {_quoted_value(name)} || ' is not {expected}'", name)]
+
+
+def _fits(col: Column) -> str:
+    """SQL true when a whole number fits its column type (always true for other types)."""
+    if not col.is_whole_number:
+        return "true"
+    return f"abs({_number(col.name)}) <= {_WHOLE_LIMITS[col.type]}"
+
+
+def _valid(col: Column) -> str:
+    return f"{col.name} IS NOT NULL AND {_parses(col)} AND {_fits(col)}"
+
+
+def _size_rule(col: Column) -> list[str]:
+    """Whole numbers too large for their type (where the column's own range does not already say so)."""
+    if not col.is_whole_number:
+        return []
+    found = _range_condition_reason(col)
+    outside_range = f" AND NOT ({found[0]})" if found else ""
+    condition = f"{col.name} IS NOT NULL AND {_parses(col)} AND NOT {_fits(col)}{outside_range}"
+    reason = f"'out of range: ' || {col.name} || ' is beyond {_WHOLE_LIMITS[col.type]}, the largest this column holds'"
+    return [_reject(col.name, condition, reason, col.name)]
+
+
+def _range_condition_reason(col: Column) -> tuple[str, str] | None:
+    name, number = col.name, _number(col.name)
     if col.low is not None and col.high is not None:
-        return f"'out of range: ' || {col.name} || ' is not between {col.low:g} and {col.high:g}'"
+        reason = f"'out of range: ' || {name} || ' is not between {col.low:g} and {col.high:g}'"
+        return f"({number} < {col.low!r} OR {number} > {col.high!r})", reason
     if col.low is not None:
-        return f"'out of range: ' || {col.name} || ' is below the minimum of {col.low:g}'"
-    return f"'out of range: ' || {col.name} || ' is above the maximum of {col.high:g}'"
-
-
-def _range_condition(col: Column) -> str:
-    bounds = []
-    if col.low is not None:
-        bounds.append(f"{typed(col)} < {col.low!r}")
+        return f"{number} < {col.low!r}", f"'out of range: ' || {name} || ' is below the minimum of {col.low:g}'"
     if col.high is not None:
-        bounds.append(f"{typed(col)} > {col.high!r}")
-    return " OR ".join(bounds)
+        return f"{number} > {col.high!r}", f"'out of range: ' || {name} || ' is above the maximum of {col.high:g}'"
+    return None
+
+
+def _range_rule(col: Column) -> list[str]:
+    found = _range_condition_reason(col)
+    if found is None:
+        return []
+    condition, reason = found
+    return [_reject(col.name, f"{col.name} IS NOT NULL AND {_parses(col)} AND {condition}", reason, col.name)]
+
+
+def _date_rules(table: Table, col: Column) -> list[str]:
+    if not col.is_temporal:
+        return []
+    name = col.name
+    outside = f"{typed(col)} NOT BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}'"
+    reason = f"'implausible date: ' || {name} || ' is outside {EARLIEST_DATE[:4]}-{LATEST_DATE[:4]}'"
+    rules = [_reject(name, f"{_valid(col)} AND {outside}", reason, name)]
+    if col.first_of_month:
+        reason = f"'not the first day of a month: ' || {name}"
+        rules.append(_reject(name, f"{_valid(col)} AND day({typed(col)}) <> 1", reason, name))
+    if col.not_before:
+        other = table.column(col.not_before)
+        both = f"{_valid(col)} AND {_valid(other)} AND {typed(col)} < {typed(other)}"
+        reason = f"'{name} ' || {name} || ' is before {other.name} ' || {other.name}"
+        rules.append(_reject(name, both, reason, name))
+    return rules
+
+
+def _choices_rule(col: Column) -> list[str]:
+    if not col.choices:
+        return []
+    name, accepted = col.name, ", ".join(col.choices)
+    options = ", ".join(_quote(c) for c in col.choices)
+    reason = f"'not an accepted value: ' || {_quoted_value(name)} || ' (accepted: {accepted})'"
+    return [_reject(name, f"{name} IS NOT NULL AND lower({name}) NOT IN ({options})", reason, name)]
 
 
 def column_rules(table: Table, col: Column) -> list[str]:
     """Rule expressions for one column, each NULL or a reject struct."""
-    name, rules = col.name, []
-    present = f"{name} IS NOT NULL"
-    if (col.required or col.name in table.key) and not col.empty_means_all:
-        rules.append(_reject(name, f"{name} IS NULL", _quote(f"missing value: {name} is required")))
-    expected = _TYPE_WORDS.get(col.type)
-    if expected and col.type != "VARCHAR":
-        reason = "unparseable date" if col.is_temporal else "wrong type"
-        rules.append(
-            _reject(
-                name,
-                f"{present} AND NOT {_parses(col)}",
-                f"'{reason}: ''' || {name} || ''' is not {expected}'",
-                name,
-            )
-        )
-    valid = f"{present} AND {_parses(col)}"
-    if col.low is not None or col.high is not None:
-        rules.append(_reject(name, f"{valid} AND ({_range_condition(col)})", _range_reason(col), name))
-    if col.is_temporal:
-        outside = f"{typed(col)} NOT BETWEEN DATE '{EARLIEST_DATE}' AND DATE '{LATEST_DATE}'"
-        rules.append(
-            _reject(
-                name,
-                f"{valid} AND {outside}",
-                f"'implausible date: ' || {name} || ' is outside {EARLIEST_DATE[:4]}-{LATEST_DATE[:4]}'",
-                name,
-            )
-        )
-    if col.choices:
-        accepted = ", ".join(col.choices)
-        options = ", ".join(_quote(c) for c in col.choices)
-        rules.append(
-            _reject(
-                name,
-                f"{present} AND lower({name}) NOT IN ({options})",
-                f"'not an accepted value: ''' || {name} || ''' (accepted: {accepted})'",
-                name,
-            )
-        )
-    if col.first_of_month:
-        rules.append(
-            _reject(name, f"{valid} AND day({typed(col)}) <> 1", f"'not the first day of a month: ' || {name}", name)
-        )
-    if col.not_before:
-        other = table.column(col.not_before)
-        both = f"{valid} AND {other.name} IS NOT NULL AND {_parses(other)}"
-        rules.append(
-            _reject(
-                name,
-                f"{both} AND {typed(col)} < {typed(other)}",
-                f"'{name} ' || {name} || ' is before {other.name} ' || {other.name}",
-                name,
-            )
-        )
-    return rules
+    return [
+        *_required_rule(table, col),
+        *_type_rule(col),
+        *_size_rule(col),
+        *_range_rule(col),
+        *_date_rules(table, col),
+        *_choices_rule(col),
+    ]
 
 
 def _known_metric_rule() -> str:
     """Targets must name a metric of the registry, or they would silently never apply."""
     known = ", ".join(_quote(m) for m in REGISTRY)
     reason = (
-        "'unknown metric: ''' || metric || ''' is not in the metric registry "
-        "(python -m cxmetrics metrics lists them)'"
+        "'unknown metric: ''' || metric || ''' is not in the metric registry (python -m cxmetrics metrics lists them)'"
     )
     return _reject("metric", f"metric IS NOT NULL AND metric NOT IN ({known})", reason, "metric")
 

@@ -264,3 +264,108 @@ def test_schema_rejects_what_the_loader_would(loaded: Path) -> None:
         conn.execute(
             "INSERT INTO responses (response_id, responded_at, survey, nps) VALUES ('Z', now(), 'relationship', 11)"
         )
+
+
+def _load_responses(tmp_path: Path, text: str):
+    """Load the good customers with `text` as responses.csv into a fresh database."""
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    (folder / "customers.csv").write_text(CUSTOMERS)
+    (folder / "responses.csv").write_bytes(text.encode() if isinstance(text, str) else text)
+    return load_folder(folder, tmp_path / "x.db"), tmp_path / "x.db"
+
+
+def test_numbers_too_large_for_their_column_are_rejected_not_crashing(tmp_path: Path) -> None:
+    folder = write_folder(
+        tmp_path / "in",
+        customers=CUSTOMERS,
+        responses=RESPONSES_HEADER + "R9,C1,2026-01-08,relationship,,email,100000,,,\n",
+        social_mentions="mention_id,posted_at,platform,region,text,reach\nM1,2026-01-08,X,EMEA,hi,9999999999\n",
+    )
+    report = load_folder(folder, tmp_path / "x.db")
+    assert {(r.table, r.column, r.reason) for r in report.rejects} == {
+        ("responses", "nps", "out of range: 100000 is not between 0 and 10"),
+        ("social_mentions", "reach", "out of range: 9999999999 is beyond 2147483647, the largest this column holds"),
+    }
+
+
+def test_timestamps_with_an_offset_are_stored_in_utc(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    rows = (
+        RESPONSES_HEADER
+        + "R1,C1,2026-01-05 23:30:00+02:00,relationship,,email,9,,,\nR2,C1,2026-01-05 23:30,relationship,,email,9,,,\n"
+    )
+    _, target = _load_responses(tmp_path, rows)
+    conn = db.connect_read_only(target)
+    assert conn.execute("SELECT response_id, responded_at::VARCHAR FROM responses ORDER BY 1").fetchall() == [
+        ("R1", "2026-01-05 21:30:00"),
+        ("R2", "2026-01-05 23:30:00"),
+    ]
+
+
+def test_parquet_timestamps_with_a_time_zone_are_stored_in_utc(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    stamp = pa.array([1767569400000000], pa.timestamp("us", tz="UTC"))  # 2026-01-04 23:30 UTC, a Sunday
+    rows = {"response_id": ["P1"], "customer_id": ["C1"], "responded_at": stamp, "survey": ["relationship"], "nps": [9]}
+    pq.write_table(pa.table(rows), folder / "responses.parquet")
+    load_folder(folder, tmp_path / "x.db")
+    conn = db.connect_read_only(tmp_path / "x.db")
+    assert conn.execute("SELECT responded_at::VARCHAR FROM responses").fetchone() == ("2026-01-04 23:30:00",)
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_rejected_with_its_line(tmp_path: Path) -> None:
+    rows = (
+        GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,9,,,,extra\nR5,C1,2026-01-08,relationship,,email,8,,,\n"
+    )
+    report, target = _load_responses(tmp_path, rows)
+    assert [(r.line, r.column, r.reason) for r in report.rejects] == [
+        (5, None, "malformed row: expected 10 fields, found 11")
+    ]
+    assert counts(target)["responses"] == 4
+    assert [(t.table, t.rows_read, t.rejected) for t in report.tables][1] == ("responses", 5, 1)
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    text = GOOD_RESPONSES.encode() + "R4,C1,2026-01-08,relationship,,email,9,,,caf\xe9\n".encode("latin-1")
+    with pytest.raises(LoadError, match=r"responses\.csv: line 5: not valid UTF-8 text"):
+        _load_responses(tmp_path, text)
+
+
+def test_columns_outside_the_contract_are_reported_and_fail_a_strict_load(tmp_path: Path) -> None:
+    rows = GOOD_RESPONSES.replace(",comment\n", ",csat_score\n", 1)
+    report, _ = _load_responses(tmp_path, rows)
+    assert report.ignored_columns == ["responses.csv: csat_score"]
+    with pytest.raises(StrictLoadAborted, match="0 rows rejected and 1 columns ignored"):
+        load_folder(tmp_path / "in", tmp_path / "strict.db", strict=True)
+
+
+def test_parquet_columns_that_differ_only_by_case_are_refused(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    pq.write_table(pa.table({"response_id": ["P1"], "NPS": [9], "nps": [3]}), folder / "responses.parquet")
+    with pytest.raises(LoadError, match="column 'nps' appears more than once"):
+        load_folder(folder, tmp_path / "x.db")
+
+
+def test_byte_order_mark_windows_line_ends_and_header_case_are_accepted(tmp_path: Path) -> None:
+    text = "\ufeff" + GOOD_RESPONSES.replace("response_id,customer_id", " Response_ID,Customer_Id").replace(
+        "\n", "\r\n"
+    )
+    report, target = _load_responses(tmp_path, text)
+    assert report.rejects == [] and counts(target)["responses"] == 3
+
+
+def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None:
+    folder = write_folder(
+        tmp_path / "in",
+        customers=CUSTOMERS + "C3,,EMEA,SMB,Retail,web,2024-05-01,\n",
+        responses=GOOD_RESPONSES
+        + "R4,C3,2026-01-08,relationship,,email,9,,,\nR5,C1,2026-01-08,relationship,,email,99,,,\n",
+        response_attributes="response_id,attribute,rating\nR5,billing_accuracy,4\nR1,billing_accuracy,5\n",
+    )
+    report = load_folder(folder, tmp_path / "x.db")
+    assert [(r.table, r.line, r.reason) for r in report.rejects if r.table != "customers"] == [
+        ("responses", 5, "unknown customer: customer_id 'C3' is not in customers"),
+        ("responses", 6, "out of range: 99 is not between 0 and 10"),
+        ("response_attributes", 2, "unknown response: response_id 'R5' is not in responses"),
+    ]

@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             bar.close()
     for name in report.ignored_files:
         print(f"note: ignored {name} (not a table of the data contract)", file=sys.stderr)
+    for column in report.ignored_columns:
+        print(f"warning: ignored column {column} (not in the data contract: misspelled?)", file=sys.stderr)
     print(_summary(report))
     _print_rejects(report)
     print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
