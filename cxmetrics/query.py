@@ -163,17 +163,29 @@ def _value_columns(metric: Metric, rows: pd.DataFrame, with_sums: bool = True) -
     return columns
 
 
-def _slice(filters: Filters, by: str | None, dim_value: str) -> tuple[str, str] | None:
-    """The (region, segment) whose target applies to a row; None under a filter the targets cannot express."""
+def _one_or_all(chosen: set[str] | None) -> str | None:
+    """The single value a target can name: '' for no restriction, None when several values are chosen."""
+    if chosen is None:
+        return ""
+    return next(iter(chosen)) if len(chosen) == 1 else None
+
+
+def _slice(metric: Metric, filters: Filters, by: str | None, dim_value: str) -> tuple[str, str] | None:
+    """The (region, segment) whose target applies to a row; None under a filter the targets cannot express.
+
+    A total (revenue, responses) of several regions or segments has no target: the company's would overstate it.
+    """
     if any(d not in ("region", "segment") for d in filters.selections()) or by not in (None, "region", "segment"):
         return None
     regions = set(filters.regions) if filters.regions else None
     if not filters.scope.unrestricted:
         allowed = set(filters.scope.regions or ())
         regions = allowed if regions is None else regions & allowed
-    region = next(iter(regions)) if regions is not None and len(regions) == 1 else ""
-    segment = filters.segments[0] if len(filters.segments) == 1 else ""
-    return (dim_value if by == "region" else region), (dim_value if by == "segment" else segment)
+    region = dim_value if by == "region" else _one_or_all(regions)
+    segment = dim_value if by == "segment" else _one_or_all(set(filters.segments) if filters.segments else None)
+    if region is None or segment is None:
+        return None if metric.additive else (region or "", segment or "")
+    return region, segment
 
 
 def _target_columns(metric: Metric, table: list, filters: Filters, by: str | None, columns: dict) -> dict:
@@ -181,11 +193,11 @@ def _target_columns(metric: Metric, table: list, filters: Filters, by: str | Non
     found, status = [], []
     dims = columns[by] if by else [""] * len(columns["value"])
     for i, dim_value in enumerate(dims):
-        where = _slice(filters, by, dim_value)
+        where = _slice(metric, filters, by, dim_value)
         period = Period(columns["grain"][i], columns["period_start"][i], columns["period_end"][i])
         # Judge monthly data against the target of the month it shows (a week's revenue row is a month's revenue).
         period = basis(metric, period)
-        target = None if where is None else targets.find_target(table, period, *where, same_grain=metric.additive)
+        target = None if where is None else targets.find_target(table, period, *where, additive=metric.additive)
         found.append(np.nan if target is None else target)
         status.append(targets.status(metric, columns["value"][i], target, columns["low"][i], columns["high"][i]))
     target = np.asarray(found, dtype=float)

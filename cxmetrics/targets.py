@@ -46,26 +46,33 @@ def load_targets(conn, metric_ids: Sequence[str]) -> dict[str, list[TargetRow]]:
 
 
 def find_target(
-    rows: Sequence[TargetRow], period: Period, region: str = "", segment: str = "", same_grain: bool = False
+    rows: Sequence[TargetRow], period: Period, region: str = "", segment: str = "", additive: bool = False
 ) -> float | None:
     """The target for `period` and slice: the most specific slice wins (region and segment, region, segment,
     company-wide), then a target set at the period's grain, then the latest one starting on or before the period.
 
-    Additive metrics (totals such as revenue) pass `same_grain=True`: a year's revenue target is no month's target.
+    Totals (`additive`, e.g. revenue) take only a target of exactly their slice and grain: a year's revenue target
+    is no month's target, and the company's revenue target is no region's.
     """
     grain = _target_grain(period)
     usable = [
         r
         for r in rows
-        if r.region in (region, "")
-        and r.segment in (segment, "")
+        if (r.region, r.segment) in _slices(region, segment, additive)
         and r.period_start <= period.start
-        and (r.grain == grain or not same_grain)
+        and (r.grain == grain or not additive)
     ]
     if not usable:
         return None
     best = max(usable, key=lambda r: (2 * (r.region != "") + (r.segment != ""), r.grain == grain, r.period_start))
     return float(best.target)
+
+
+def _slices(region: str, segment: str, additive: bool) -> set[tuple[str, str]]:
+    """The (region, segment) slices whose targets may apply, from the exact one up to company-wide."""
+    if additive:
+        return {(region, segment)}
+    return {(region, segment), (region, ""), ("", segment), ("", "")}
 
 
 def _target_grain(period: Period) -> str:

@@ -452,7 +452,7 @@ def test_review_week_scorecard_finds_monthly_and_quarterly_targets(default_db):
     closed_month = Period("month", margin["basis_start"], margin["basis_end"])
     assert closed_month.label == "Oct 2026"
     rows = targets.load_targets(default_db, ["revenue"])["revenue"]
-    assert targets.find_target(rows, closed_month, same_grain=True) is not None
+    assert targets.find_target(rows, closed_month, additive=True) is not None
 
 
 def test_sample_command_registers_and_runs(tmp_path, capsys):

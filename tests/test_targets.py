@@ -32,7 +32,7 @@ TABLE = [
 
 
 @pytest.mark.parametrize(
-    ("period", "region", "segment", "same_grain", "expected"),
+    ("period", "region", "segment", "additive", "expected"),
     [
         (W46, "", "", False, 43.0),  # company-wide: the latest target starting on or before the week
         (OCTOBER, "", "", False, 42.0),  # the November month target has not started yet
@@ -45,10 +45,11 @@ TABLE = [
         (NOVEMBER, "", "", True, 43.0),
         (Q4, "", "", True, 42.0),
         (NOVEMBER, "", "", False, 43.0),  # the same grain wins over an older yearly target
+        (NOVEMBER, "APAC", "", True, None),  # a region's total is not judged against the company's total
     ],
 )
-def test_find_target(period, region, segment, same_grain, expected):
-    assert targets.find_target(TABLE, period, region, segment, same_grain) == expected
+def test_find_target(period, region, segment, additive, expected):
+    assert targets.find_target(TABLE, period, region, segment, additive) == expected
 
 
 def test_no_targets_table_rows():
@@ -140,3 +141,22 @@ def test_monthly_data_at_week_grain_is_judged_against_its_months_target():
         4000.0,
         "on_target",
     )
+
+
+def test_a_total_under_a_filter_takes_only_its_own_slices_target():
+    conn = fx.new_db()
+    fx.finance_world(conn)
+    rows = [
+        ("revenue", date(2026, 10, 1), "month", "", "", 5000.0),
+        ("revenue", date(2026, 10, 1), "month", "APAC", "", 2500.0),
+        ("gross_margin_pct", date(2026, 10, 1), "quarter", "", "", 10.0),
+    ]
+    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
+    emea = query.period_frame(conn, "revenue", Filters(regions=("EMEA",)), [W46]).iloc[0]
+    assert emea["value"] == 2000.0 and math.isnan(emea["target"]) and pd.isna(emea["status"])
+    apac = query.period_frame(conn, "revenue", Filters(scope=AccessScope(("APAC",))), [W46]).iloc[0]
+    assert (apac["value"], apac["target"], apac["status"]) == (3000.0, 2500.0, "on_target")
+    both = query.period_frame(conn, "revenue", Filters(regions=("EMEA", "APAC")), [W46]).iloc[0]
+    assert math.isnan(both["target"]), "two regions' revenue has no target"
+    margin = query.period_frame(conn, "gross_margin_pct", Filters(regions=("EMEA", "APAC")), [W46]).iloc[0]
+    assert margin["target"] == 10.0, "a ratio of two regions is still held to the company-wide standard"
