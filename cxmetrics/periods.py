@@ -66,7 +66,9 @@ def period_containing(grain: str, d: date) -> Period:
 def last_complete(grain: str, last_day: date) -> Period:
     """The latest period of `grain` that ends on or before `last_day`, the last day with data."""
     if grain == "ytd":
-        return Period("ytd", date(last_day.year, 1, 1), last_complete("week", last_day).end)
+        # Year to date through the last complete week; in the first days of January that week is last year's.
+        end = last_complete("week", last_day).end
+        return Period("ytd", date(end.year, 1, 1), end)
     current = period_containing(grain, last_day)
     if current.end <= last_day:
         return current

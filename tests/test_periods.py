@@ -153,3 +153,8 @@ def test_deadline_leaves_two_business_days(day):
     between = [day + timedelta(days=i) for i in range(1, (deadline - day).days + 1)]
     assert sum(x.weekday() < 5 for x in between) == 2
     assert deadline.weekday() < 5
+
+
+def test_year_to_date_in_the_first_days_of_january_is_last_years():
+    assert periods.last_complete("ytd", date(2026, 1, 2)) == Period("ytd", date(2025, 1, 1), date(2025, 12, 28))
+    assert periods.last_complete("ytd", date(2026, 1, 11)) == Period("ytd", date(2026, 1, 1), date(2026, 1, 11))
