@@ -90,6 +90,17 @@ def recent_rejects(conn: duckdb.DuckDBPyConnection, loads: int = 5, limit: int =
     ).df()
 
 
+def rejected_rows(conn: duckdb.DuckDBPyConnection, loads: int = 5) -> int:
+    """Rows rejected by the latest `loads` loads (a row breaking several rules counts once)."""
+    return conn.execute(
+        """
+        SELECT coalesce(sum(rejected), 0) FROM load_log
+        WHERE load_id IN (SELECT load_id FROM load_log GROUP BY load_id ORDER BY max(loaded_at) DESC LIMIT ?)
+        """,
+        [loads],
+    ).fetchone()[0]
+
+
 def last_response_day(conn: duckdb.DuckDBPyConnection) -> date | None:
     """The last day with any survey response: the reference for 'the last complete period in the data'."""
     return conn.execute("SELECT max(responded_at)::DATE FROM responses").fetchone()[0]

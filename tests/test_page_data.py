@@ -85,3 +85,12 @@ def test_missing_database_gives_a_clear_error(monkeypatch, tmp_path: Path) -> No
     assert not app.exception
     assert "does not exist" in app.error[0].value
     assert "python -m cxmetrics load" in app.error[0].value
+
+
+def test_rejected_row_count_is_not_capped_by_the_list(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CX_REJECTS_SHOWN", "2")
+    bad = "".join(f"B{i},C1,2026-01-08,relationship,,email,{11 + i},,,\n" for i in range(5))
+    load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=GOOD_RESPONSES + bad), tmp_path / "x.db")
+    app = run_page(monkeypatch, tmp_path / "x.db", PAGE)
+    assert app.metric[2].value == "5"
+    assert len(app.dataframe[1].value) == 2

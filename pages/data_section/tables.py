@@ -17,7 +17,7 @@ col_tables, col_rows, col_rejects = st.columns(3)
 col_tables.metric("Tables loaded", f"{loaded_tables} of {len(overview)}")
 col_rows.metric("Survey responses", f"{int(overview.loc[overview['table'] == 'responses', 'rows'].iloc[0]):,}")
 rejects = ui.cached(catalog.recent_rejects, database, 5, int(config.get("CX_REJECTS_SHOWN")))
-rejected_rows = len(rejects.drop_duplicates(["loaded_at", "table", "line"]))
+rejected_rows = ui.cached(catalog.rejected_rows, database, 5)
 col_rejects.metric("Rejected rows (last 5 loads)", f"{rejected_rows:,}", help="A row can break several rules.")
 
 st.subheader("Tables")
