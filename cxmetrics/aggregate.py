@@ -3,8 +3,9 @@
 Every query aggregates in DuckDB in one pass per source: a trend groups all its periods in one GROUP BY (date_trunc),
 a list of periods (a scorecard's week, prior week, same week last year, rolling windows) joins a small table of
 periods, and window sources (trailing twelve months) join that table themselves. Metrics that share a source share
-the pass. User values only ever reach SQL as bound parameters; identifiers come from the metric registry and the
-dimension allow-list.
+the pass. A heavy source is read from its rollup table (`cxmetrics.rollups`, built at load time) whenever the rollup
+holds the sums and dimensions a query needs, with the same conditions. User values only ever reach SQL as bound
+parameters; identifiers come from the metric registry and the dimension allow-list.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from cxmetrics import periods
+from cxmetrics import periods, rollups
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import Metric, Part, Source
 from cxmetrics.periods import Period
@@ -104,6 +105,14 @@ def _dim_expr(source: Source, by: str | None, joins: set[str]) -> str:
     return f"coalesce(CAST({source.dims[by].expr} AS VARCHAR), '{NONE_LABEL}')"
 
 
+def _needed_dims(source: Source, filters: Filters, by: str | None) -> set[str]:
+    """The dimensions of `source` that the filters, the access scope and the split use."""
+    needed = {dim for dim in filters.selections() if dim in source.dims}
+    if not filters.scope.unrestricted and "region" in source.dims:
+        needed.add("region")
+    return needed | ({by} if by else set())
+
+
 def _source_sql(
     source: Source,
     sums: Sequence[str],
@@ -111,8 +120,13 @@ def _source_sql(
     by: str | None,
     basis_periods: Sequence[Period],
     bucket: str | None,
+    catalog: rollups.Catalog | None = None,
 ) -> tuple[str, dict]:
-    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
+    """One aggregate query over `source` (or a rollup of it that can answer): a key per basis period, the dimension
+    value, and the sums s0, s1, ..."""
+    rolled = catalog and catalog.plan(source, sums, _needed_dims(source, filters, by), [b.end for b in basis_periods])
+    if rolled:
+        source, sums = rolled
     params: dict = {}
     conditions, joins = _conditions(source, filters, params)
     dim = _dim_expr(source, by, joins)
@@ -148,9 +162,9 @@ def bases(metric: Metric, plan: Plan) -> list[Period]:
     return list(dict.fromkeys(basis(metric, p) for p in plan.periods))
 
 
-def _run_source(conn, source, sums, filters, by, basis_periods, bucket) -> pd.DataFrame:
+def _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog=None) -> pd.DataFrame:
     """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
-    sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket)
+    sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket, catalog)
     frame = conn.execute(sql, params).fetchdf()
     if bucket is not None and not source.is_window:
         index = {b.start: i for i, b in enumerate(basis_periods)}
@@ -168,9 +182,10 @@ def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by:
         for _, expr in part.sums:
             exprs.setdefault(expr, f"s{len(exprs)}")
     results = {}
+    catalog = rollups.Catalog.of(conn)
     for _, part, key in keyed:
         if key not in results:
-            results[key] = _run_source(conn, part.source, list(aliases[key]), filters, by, key[1], key[2])
+            results[key] = _run_source(conn, part.source, list(aliases[key]), filters, by, key[1], key[2], catalog)
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from cxmetrics import db, validation
+from cxmetrics import db, rollups, validation
 from cxmetrics.schema import REQUIRED_TABLES, TABLES_BY_NAME, Table, create_schema
 from cxmetrics.staging import LoadError, Source, find_sources, read_source
 
@@ -267,6 +267,7 @@ def _load_into(
             report.tables.append(load_table(conn, report, source))
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
+        rollups.build(conn)
         for key, value in meta.items():
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         conn.execute("COMMIT")

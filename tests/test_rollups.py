@@ -1,0 +1,169 @@
+"""Rollup tables: every metric reads the same numbers from them as from raw rows, under filters and access scopes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cxmetrics import db, query, rollups
+from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
+from cxmetrics.metrics import METRICS, get_metric
+from cxmetrics.periods import Period
+from cxmetrics.sources import COHORT, FINANCIALS, RESPONSES
+
+FILTERS = {
+    "everything": Filters(),
+    "one region": Filters(regions=("EMEA",)),
+    "segment and touchpoint": Filters(segments=("SMB",), touchpoints=("billing", "support")),
+    "channel, survey and industry": Filters(channels=("email",), surveys=("transactional",), industries=("Retail",)),
+    "restricted scope": Filters(scope=AccessScope(("APAC",))),
+    "scope, segment and touchpoint": Filters(
+        scope=AccessScope(("EMEA", "North America")), segments=("Enterprise",), touchpoints=("onboarding",)
+    ),
+    "nothing visible": Filters(scope=AccessScope(())),
+}
+IDS = [m.id for m in METRICS]
+
+
+class Recording:
+    """Delegates to a connection and records every SQL statement."""
+
+    def __init__(self, conn):
+        self.conn, self.statements = conn, []
+
+    def execute(self, sql, params=None):
+        self.statements.append(sql)
+        return self.conn.execute(sql, params or [])
+
+
+@pytest.fixture(scope="module")
+def conn(small_world_db):
+    connection = db.connect_read_only(small_world_db)
+    yield connection
+    connection.close()
+
+
+def assert_same(with_rollups: pd.DataFrame, raw: pd.DataFrame) -> None:
+    assert len(with_rollups) > 0 or len(raw) == 0
+    pd.testing.assert_frame_equal(with_rollups, raw, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def both(fn):
+    """fn() with rollups and with raw rows only."""
+    result = fn()
+    with rollups.disabled():
+        return result, fn()
+
+
+def splittable(by: str) -> list[str]:
+    return [m for m in IDS if by in get_metric(m).dimensions]
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_every_metric_snapshot_is_identical_with_and_without_rollups(conn, name) -> None:
+    assert_same(*both(lambda: query.snapshot(conn, IDS, FILTERS[name])))
+
+
+@pytest.mark.parametrize("name", FILTERS)
+@pytest.mark.parametrize("by", DIMENSIONS)
+def test_every_split_snapshot_is_identical_with_and_without_rollups(conn, name, by) -> None:
+    assert_same(*both(lambda: query.snapshot(conn, splittable(by), FILTERS[name], by=by)))
+
+
+@pytest.mark.parametrize("name", FILTERS)
+@pytest.mark.parametrize("grain", ["week", "month", "quarter"])
+def test_every_metric_trend_is_identical_with_and_without_rollups(conn, name, grain) -> None:
+    ids = [m for m in IDS if grain in get_metric(m).grains]
+    filters = FILTERS[name].with_period(date(2025, 1, 1), None)
+    with_rollups, raw = both(lambda: query.metric_frames(conn, ids, filters, grain, compare="last_year"))
+    for metric_id in ids:
+        assert_same(with_rollups[metric_id], raw[metric_id])
+    assert bool(with_rollups["nps"]["n"].sum() > 0) is (name != "nothing visible")  # the filters select real data
+
+
+@pytest.mark.parametrize("by", [None, "region", "touchpoint"])
+def test_weekly_trends_split_by_a_dimension_are_identical(conn, by) -> None:
+    ids = splittable(by) if by else IDS
+    filters = Filters(scope=AccessScope(("EMEA", "APAC")), start=date(2026, 6, 1))
+    with_rollups, raw = both(lambda: query.metric_frames(conn, ids, filters, "week", by=by, compare="prior"))
+    for metric_id in ids:
+        assert_same(with_rollups[metric_id], raw[metric_id])
+
+
+@pytest.mark.parametrize("metric_id", IDS)
+def test_year_to_date_and_custom_periods_are_identical(conn, metric_id) -> None:
+    chosen = [
+        Period("ytd", date(2026, 1, 1), date(2026, 11, 15)),
+        Period("range", date(2025, 2, 3), date(2025, 7, 19)),
+        Period("month", date(2024, 2, 1), date(2024, 2, 29)),
+    ]
+    filters = Filters(regions=("APAC", "EMEA"))
+    assert_same(*both(lambda: query.period_frame(conn, metric_id, filters, chosen)))
+
+
+def test_the_scorecard_reads_rollups_and_a_split_by_nps_group_reads_raw_rows(conn) -> None:
+    recording = Recording(conn)
+    query.snapshot(recording, ["nps", "csat", "follow_up_2bd", "nrr", "churn_rate"])
+    aggregates = " ".join(s for s in recording.statements if "GROUP BY" in s)
+    for table in ("rollup_responses", "rollup_detractors", "rollup_revenue_two_years", "rollup_cohort"):
+        assert table in aggregates
+    assert "FROM responses" not in aggregates
+    recording.statements.clear()
+    query.snapshot(recording, ["churn_rate"], by="nps_group")
+    assert "rollup_" not in " ".join(s for s in recording.statements if "GROUP BY" in s)
+
+
+def test_user_values_stay_bound_parameters_on_rollups(conn) -> None:
+    recording = Recording(conn)
+    hostile = "EMEA') OR TRUE --"
+    frame = query.snapshot(recording, ["nps"], Filters(regions=(hostile,)), by="region")
+    assert frame.empty
+    assert all(hostile not in s for s in recording.statements)
+
+
+def test_a_rollup_answers_only_what_it_holds(conn) -> None:
+    catalog = rollups.Catalog.of(conn)
+    nps_sums = ["count(r.nps)", "count(*) FILTER (WHERE r.nps >= 9)"]
+    assert catalog.plan(RESPONSES, nps_sums, {"region", "touchpoint"}, []) is not None
+    assert catalog.plan(RESPONSES, [*nps_sums, "avg(r.nps)"], set(), []) is None  # not a sum it holds
+    assert catalog.plan(FINANCIALS, ["sum(fi.revenue_usd)"], set(), []) is None  # no rollup: a small table
+    month_end, beyond = date(2026, 10, 31), date(2030, 1, 31)
+    cohort = ["count(*)"]
+    assert catalog.plan(COHORT, cohort, set(), [month_end]) is not None
+    assert catalog.plan(COHORT, cohort, set(), [month_end, beyond]) is None  # beyond the month ends it covers
+    assert catalog.plan(COHORT, cohort, set(), [date(2026, 10, 30)]) is None  # not a month end
+    assert catalog.plan(COHORT, cohort, {"nps_group"}, [month_end]) is None  # a dimension it does not have
+    with rollups.disabled():
+        assert rollups.Catalog.of(conn).plan(RESPONSES, nps_sums, set(), []) is None
+
+
+def test_the_smallest_level_holding_the_needed_dimensions_is_read() -> None:
+    responses = next(r for r in rollups.ROLLUPS if r.source is RESPONSES)
+    assert responses.level(set()) == ()
+    assert responses.level({"touchpoint", "region"}) == ("region", "touchpoint")
+    assert responses.level({"region", "segment", "channel"}) == responses.dims
+    assert responses.level({"nps_group"}) is None
+    assert responses.level_id(responses.dims) == 0
+    assert responses.level_id(()) == 2 ** len(responses.dims) - 1
+
+
+@pytest.mark.parametrize(
+    ("expr", "additive"),
+    [
+        ("count(*)", True),
+        ("count(r.nps)", True),
+        ("count(*) FILTER (WHERE r.nps >= 9)", True),
+        ("sum(e.enps * e.headcount) FILTER (WHERE e.enps IS NOT NULL)", True),
+        ("sum(least(coalesce(x.current_usd, 0), x.prior_usd))", True),
+        ("count(DISTINCT r.customer_id)", False),
+        ("quantile_cont(epoch(k.resolved_at - k.opened_at) / 86400.0, 0.5)", False),
+        ("sum(a) / count(*)", False),
+        ("sum(a) FILTER (WHERE a > 0) + 1", False),
+        ("avg(r.nps)", False),
+        ("sum(a", False),
+    ],
+)
+def test_only_single_counts_and_sums_are_rolled_up(expr, additive) -> None:
+    assert rollups.is_additive(expr) is additive
