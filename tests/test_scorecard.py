@@ -1,0 +1,279 @@
+"""The scorecard module: periods, formatting, the statement and tiles against the query layer, trends, empty data."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cxmetrics import periods, query, scorecard
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.metrics import get_metric
+from cxmetrics.periods import Period, parse_week
+
+W46 = parse_week("2026-W46")
+OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+
+
+@pytest.fixture(scope="module")
+def world(small_world_db: Path):
+    conn = duckdb.connect(str(small_world_db), read_only=True)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def week_card(world) -> scorecard.Scorecard:
+    return scorecard.build(world, Filters(), W46)
+
+
+def _row(card: scorecard.Scorecard, metric_id: str) -> pd.Series:
+    statement = card.statement
+    return statement[statement["metric"] == metric_id].iloc[0]
+
+
+def _tiles(card: scorecard.Scorecard) -> dict[str, scorecard.Tile]:
+    return {tile.metric: tile for row in card.headline for tile in row}
+
+
+# --- periods and formatting ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("grain", "start", "end"),
+    [
+        ("week", date(2026, 11, 9), date(2026, 11, 15)),
+        ("month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("quarter", date(2026, 7, 1), date(2026, 9, 30)),
+        ("ytd", date(2026, 1, 1), date(2026, 11, 15)),
+    ],
+)
+def test_the_review_period_is_the_last_one_complete_by_the_end_of_the_review_week(grain, start, end):
+    assert scorecard.review_period(grain, W46) == Period(grain, start, end)
+
+
+def test_an_unknown_grain_is_refused():
+    with pytest.raises(ValueError, match="unknown grain 'year'"):
+        scorecard.review_period("year", W46)
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "delta", "short", "text"),
+    [
+        ("nps", -1.4, False, "-1 pts"),
+        ("nps", 0.3, False, "0 pts"),
+        ("csat", 2.345, False, "+2.3 pts"),
+        ("ces", -0.021, False, "-0.02"),
+        ("revenue", 3_215_941.2, False, "+$3,215,941"),
+        ("revenue", 3_215_941.2, True, "+$3.2M"),
+        ("revenue", -436_205, True, "-$436,205"),
+        ("cost_to_serve", 8.8, False, "+$9"),
+        ("complaints_per_1000", -0.45, False, "-0.5"),
+        ("nps", float("nan"), False, ""),
+    ],
+)
+def test_changes_are_signed_in_the_metric_unit_and_precision(metric_id, delta, short, text):
+    assert scorecard.format_delta(get_metric(metric_id), delta, short=short) == text
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "value", "text"),
+    [
+        ("revenue", 53_261_451, "$53.3M"),
+        ("revenue", 950_000, "$950,000"),
+        ("nps", 38.7, "+39"),
+        ("csat", 76.69, "76.7%"),
+    ],
+)
+def test_tiles_show_millions_of_dollars_compactly(metric_id, value, text):
+    assert scorecard.compact(get_metric(metric_id), value) == text
+
+
+# --- the statement -------------------------------------------------------------------------------------------------
+
+
+def test_the_statement_is_laid_out_like_a_p_and_l(week_card):
+    statement = week_card.statement
+    sections = statement.loc[statement["kind"] == "section", "Measure"].tolist()
+    assert sections == ["Customer", "Loyalty", "Financial results", "Operations", "People"]
+    assert statement.loc[statement["kind"] == "metric", "metric"].tolist() == list(scorecard.STATEMENT_METRICS)
+    assert list(scorecard.STATEMENT_COLUMNS) == [
+        "Measure", "Period", "Actual", "Status", "Prior", "Change", "Target", "Variance", "Last year", "Trend",
+    ]  # fmt: skip
+
+
+def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week_card):
+    assert _row(week_card, "nps")["Period"] == "2026-W46"
+    for metric_id in ("revenue", "gross_margin_pct", "logo_retention", "enps"):
+        assert _row(week_card, metric_id)["Period"] == "Oct 2026"
+        assert _row(week_card, metric_id)["prior_period"] == "Sep 2026"
+    assert week_card.basis_note == (
+        "Loyalty, financial results and people rows show October 2026, the latest closed month."
+    )
+
+
+def test_statement_values_are_the_query_layer_values(world, week_card):
+    snap = query.snapshot(world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).set_index("metric")
+    monthly = query.snapshot(world, ["revenue", "nrr"], Filters(), OCTOBER).set_index("metric")
+    for metric_id, source in [("nps", snap), ("csat", snap), ("complaints_per_1000", snap), ("revenue", monthly)]:
+        row, expected = _row(week_card, metric_id), source.loc[metric_id]
+        assert row["actual"] == pytest.approx(expected["value"])
+        assert row["prior"] == pytest.approx(expected["prior_value"])
+        assert row["last_year"] == pytest.approx(expected["last_year_value"])
+        assert row["status"] == ("no_target" if pd.isna(expected["status"]) else expected["status"])
+    assert _row(week_card, "nps")["Actual"] == get_metric("nps").format(snap.loc["nps", "value"])
+
+
+def test_change_says_whether_it_is_significant_and_exact_figures_carry_no_verdict(week_card):
+    nps_change = _row(week_card, "nps")["Change"]
+    assert nps_change.endswith((" · significant", " · not significant"))
+    assert _row(week_card, "revenue")["Change"].startswith(("+$", "-$"))
+    assert "significant" not in _row(week_card, "revenue")["Change"]
+
+
+def test_each_row_carries_its_13_period_trend_ending_with_the_period(world, week_card):
+    weekly = query.metric_frame(world, "csat", Filters(start=W46.start - timedelta(weeks=12), end=W46.end), "week")
+    assert _row(week_card, "csat")["Trend"] == pytest.approx(weekly["value"].tolist())
+    assert len(_row(week_card, "revenue")["Trend"]) == 13
+
+
+def test_the_csv_has_one_unformatted_row_per_metric(week_card):
+    frame = pd.read_csv(io.BytesIO(scorecard.statement_csv(week_card)))
+    assert frame["metric"].tolist() == list(scorecard.STATEMENT_METRICS)
+    assert frame.loc[frame["metric"] == "nps", "actual"].iloc[0] == pytest.approx(_row(week_card, "nps")["actual"])
+    assert frame.loc[frame["metric"] == "revenue", "period"].iloc[0] == "Oct 2026"
+    assert {"label", "change_significant", "target", "variance_to_target", "status"} <= set(frame.columns)
+
+
+# --- headline tiles ------------------------------------------------------------------------------------------------
+
+
+def test_six_headline_tiles_customer_scores_first(week_card):
+    assert [[t.metric for t in row] for row in week_card.headline] == [
+        ["nps", "csat", "ces"],
+        ["logo_retention", "revenue", "gross_margin_pct"],
+    ]
+
+
+def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(world, week_card):
+    tile = _tiles(week_card)["nps"]
+    snap = query.snapshot(world, ["nps"], Filters(), W46).iloc[0]
+    metric = get_metric("nps")
+    assert tile.value == metric.format(snap["value"])
+    assert tile.comparison == "vs 2026-W45 · " + ("significant" if snap["prior_significant"] else "not significant")
+    assert tile.delta_colour == ("normal" if snap["prior_significant"] else "off")
+    assert len(tile.trend) == 13 and tile.trend[-1] == pytest.approx(snap["value"])
+    assert f"95% interval {metric.format(snap['low'])} to {metric.format(snap['high'])}" in tile.help
+    assert f"n = {int(snap['n']):,} responses with an NPS answer" in tile.help
+
+
+def test_a_monthly_tile_names_its_month_and_compares_months(week_card):
+    tile = _tiles(week_card)["revenue"]
+    assert tile.label == "Revenue · Oct 2026"
+    assert tile.comparison == "vs Sep 2026"
+    assert tile.value.startswith("$") and tile.value.endswith("M")
+
+
+def test_a_suppressed_tile_says_why(world):
+    thin = scorecard.build(world, Filters(regions=("LATAM",), touchpoints=("sales",)), W46)
+    tile = _tiles(thin)["nps"]
+    assert (tile.value, tile.status, tile.delta) == ("—", "suppressed", None)
+    assert tile.comparison.startswith("Hidden: n = ")
+    assert tile.comparison.endswith("responses with an NPS answer, below the minimum of 30")
+
+
+# --- the trend chart's frames ----------------------------------------------------------------------------------------
+
+
+def test_weekly_nps_covers_two_years_to_the_review_week_with_interval_target_and_rolling_13_weeks(week_card):
+    weekly = week_card.nps_weekly
+    assert len(weekly) == scorecard.CHART_WEEKS
+    assert weekly["period_label"].iloc[-1] == "2026-W46"
+    assert {"value", "low", "high", "n", "target", "rolling_13w", "rolling_13w_n"} <= set(weekly.columns)
+
+
+def test_the_rolling_13_weeks_equal_the_engine_over_the_same_13_weeks(world, week_card):
+    weekly = week_card.nps_weekly.set_index("period_label")
+    for label in ("2026-W46", "2026-W20", "2025-W48"):
+        window = periods.rolling_weeks(parse_week(label), 13)
+        engine = query.period_frame(world, "nps", Filters(), [window]).iloc[0]
+        assert weekly.loc[label, "rolling_13w"] == pytest.approx(engine["value"])
+        assert weekly.loc[label, "rolling_13w_n"] == engine["n"]
+
+
+def test_monthly_revenue_ends_with_the_latest_closed_month(week_card):
+    revenue = week_card.revenue_monthly
+    assert revenue["period_label"].iloc[-1] == "Oct 2026"
+    assert revenue["latest"].tolist() == [False] * (len(revenue) - 1) + [True]
+
+
+def test_events_follow_the_region_filter_and_the_access_scope(world):
+    everything = scorecard.events_between(world, Filters(), date(2023, 1, 1), date(2026, 12, 31))
+    assert {"", "EMEA", "APAC"} <= set(everything["region"])
+    emea = scorecard.events_between(world, Filters(regions=("EMEA",)), date(2023, 1, 1), date(2026, 12, 31))
+    assert set(emea["region"]) == {"", "EMEA"}
+    scoped = scorecard.events_between(
+        world, Filters(scope=AccessScope(("APAC",))), date(2023, 1, 1), date(2026, 12, 31)
+    )
+    assert set(scoped["region"]) == {"", "APAC"}
+
+
+# --- grains, filters, partial data -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("grain", ["month", "quarter", "ytd"])
+def test_every_grain_answers_with_the_query_layer(world, grain):
+    period = scorecard.review_period(grain, W46)
+    card = scorecard.build(world, Filters(), period)
+    expected = query.snapshot(world, ["nps", "revenue"], Filters(), period).set_index("metric")
+    assert _row(card, "nps")["actual"] == pytest.approx(expected.loc["nps", "value"])
+    assert _row(card, "revenue")["actual"] == pytest.approx(expected.loc["revenue", "value"])
+    assert card.basis_note is None if grain != "ytd" else card.basis_note.endswith("the closed months of the year.")
+    assert card.changes
+
+
+def test_a_filter_a_row_cannot_apply_is_footnoted(world):
+    card = scorecard.build(world, Filters(touchpoints=("billing",)), W46)
+    assert _row(card, "revenue")["Measure"] == "Revenue †"
+    assert _row(card, "nps")["Measure"] == "NPS"
+    assert card.filter_note.startswith("† The touchpoint filter does not apply to these rows")
+    assert "none is compared under this filter" in card.filter_note
+    assert _tiles(card)["revenue"].label == "Revenue · Oct 2026 †"
+    assert card.chart_note == "Revenue is not split by touchpoint: it shows all of them."
+
+
+def test_a_region_filter_gives_the_region_values(world):
+    emea = Filters(regions=("EMEA",))
+    card = scorecard.build(world, emea, OCTOBER)
+    expected = query.metric_frame(world, "nps", emea, "month").set_index("period_label").loc["Oct 2026"]
+    assert _row(card, "nps")["actual"] == pytest.approx(expected["value"])
+    assert _row(card, "nps")["n"] == expected["n"] < _row(scorecard.build(world, Filters(), OCTOBER), "nps")["n"]
+    assert card.subtitle == "Month Oct 2026, compared with Sep 2026, for region EMEA."
+
+
+def test_with_only_customers_and_responses_the_cx_rows_show_and_the_rest_says_what_to_load(minimal_db: Path):
+    conn = duckdb.connect(str(minimal_db), read_only=True)
+    week = parse_week("2026-W02")
+    card = scorecard.build(conn, Filters(), week)
+    conn.close()
+    shown = card.statement.loc[card.statement["kind"] == "metric", "metric"].tolist()
+    assert shown == ["nps", "csat", "ces", "responses", "logo_retention", "churn_rate"]
+    assert set(card.missing_tables) == {
+        "financials", "customer_revenue", "complaints", "contacts", "follow_ups", "employee_engagement", "targets",
+        "events",
+    }  # fmt: skip
+    assert card.missing_note.startswith("Load `customer_revenue` (Net revenue retention, Repeat purchase rate")
+    assert _tiles(card)["revenue"].comparison == "Load financials to see it"
+    assert card.revenue_monthly.empty and card.events.empty
+    assert card.chart_note == "Monthly revenue appears under NPS once the financials table is loaded."
+    assert [c.direction for c in card.changes] == ["steady"]
+
+
+def test_the_scorecard_is_frozen(week_card):
+    with pytest.raises(AttributeError):
+        week_card.period = replace(W46)  # type: ignore[misc]
