@@ -16,7 +16,10 @@ class PageSpec:
     icon: str
 
 
-PAGES: tuple[PageSpec, ...] = (PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),)
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("Review", "pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
+    PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),
+)
 
 
 def sections() -> dict[str, list[PageSpec]]:

@@ -144,6 +144,19 @@ def _write_url(keys: list[str]) -> None:
             del st.query_params[key]
 
 
+def choice_from_url(key: str, options: list[str], default: str) -> None:
+    """Seed a single-choice widget keyed `key` from the URL (`?key=value`) the first time this session sees it."""
+    _init_from_url(key, options, multi=False, default=default)
+
+
+def choice_to_url(key: str, default: str) -> None:
+    """Mirror a single-choice widget into the URL, leaving the default out so plain links stay short."""
+    if st.session_state.get(key) == default:
+        st.query_params.pop(key, None)
+    else:
+        _write_url([key])
+
+
 def _week_label(week: Period) -> str:
     return f"{week.label} · {week.start:%d %b} – {week.end:%d %b %Y}"
 
