@@ -1,4 +1,4 @@
-"""The committed sample world (sample_data/) loaded into a database file, for tests of what the dashboard finds in it."""
+"""The committed sample world (sample_data/) in a database file, for tests of what the dashboard finds in it."""
 
 from __future__ import annotations
 
