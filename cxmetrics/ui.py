@@ -41,8 +41,19 @@ class Review:
     """What the user chose in the sidebar: the filters, the review week, and the last day with data."""
 
     filters: Filters
-    week: Period
-    last_day: date
+    week: Period | None
+    last_day: date | None
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+# Deployment secrets are a source of settings; read them before any decorator below reads a setting.
+config.use_secrets(_secrets())
 
 
 @st.cache_resource(show_spinner=False)
@@ -75,30 +86,22 @@ def _ensure_embedded_database(target: Path) -> None:
         bar.empty()
 
 
-def _close(conn: duckdb.DuckDBPyConnection) -> None:
-    conn.close()
-
-
-@st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _shared_connection(target: str, identity: tuple | None) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per database version; a load that swaps the file gives a new identity."""
+    """One read-only connection per database version; a load that swaps the file gives a new identity.
+
+    An evicted connection is not closed here: runs in other sessions may still hold cursors on it, and it is
+    released when the last of them is gone.
+    """
     return db.connect_read_only(target)
 
 
 def database_target() -> str:
     """The configured database, building the embedded sample database first when none is configured."""
-    config.use_secrets(_secrets())
     target = db.configured_target()
     if not config.get("CX_DB"):
         _ensure_embedded_database(Path(target))
     return target
-
-
-def _secrets() -> dict[str, Any]:
-    try:
-        return dict(st.secrets)
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return {}
 
 
 def connection() -> Database:
@@ -110,7 +113,13 @@ def connection() -> Database:
             f"The database `{target}` does not exist. Load data with `python -m cxmetrics load DATA_DIR --db {target}`."
         )
         st.stop()
-    return Database(db.cursor(_shared_connection(target, identity)), (target, identity))
+    cursor = db.cursor(_shared_connection(target, identity))
+    return Database(cursor, (target, identity or _last_load(cursor)))
+
+
+def _last_load(conn: duckdb.DuckDBPyConnection) -> str:
+    """The version of a database that is not a local file (e.g. `md:`): the time of its latest load."""
+    return str(conn.execute("SELECT max(loaded_at) FROM load_log").fetchone()[0])
 
 
 @st.cache_data(
@@ -181,10 +190,10 @@ def _ordered(dimension: str, values: list[str]) -> list[str]:
 def global_filters(database: Database) -> Review:
     """The sidebar: review week and dimension filters, seeded from and written back to the URL."""
     last_day = cached(catalog.last_response_day, database)
-    if last_day is None:
-        st.warning("The database has no survey responses yet. Load a data folder (see the Data page).")
-        st.stop()
     base = Filters()
+    if last_day is None:
+        st.sidebar.warning("No survey responses are loaded yet: the Data page shows what was loaded and rejected.")
+        return Review(filters=base, week=None, last_day=None)
     weeks = _week_options(database, last_day)
     _init_from_url("week", weeks, multi=False, default=weeks[0])
     sidebar = st.sidebar
@@ -213,8 +222,15 @@ def global_filters(database: Database) -> Review:
 
 
 def review() -> Review:
-    """The sidebar choices made in dashboard.py for this run."""
-    return st.session_state["_review"]
+    """The sidebar choices made in dashboard.py for this run; stops a page that needs responses when there are none."""
+    chosen = st.session_state["_review"]
+    if chosen.week is None:
+        st.warning("No survey responses are loaded yet, so there is nothing to review. Load a data folder first.")
+        st.page_link(
+            "pages/data_section/tables.py", label="See what was loaded and rejected", icon=":material/database:"
+        )
+        st.stop()
+    return chosen
 
 
 def remember(review_choice: Review) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cxmetrics.ingest import load_folder
 from tests.apptest import assert_no_exception, run_page
-from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, write_folder
+from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, write_folder
 
 PAGE = "pages/data_section/tables.py"
 
@@ -94,3 +94,14 @@ def test_rejected_row_count_is_not_capped_by_the_list(monkeypatch, tmp_path: Pat
     app = run_page(monkeypatch, tmp_path / "x.db", PAGE)
     assert app.metric[2].value == "5"
     assert len(app.dataframe[1].value) == 2
+
+
+def test_with_every_response_rejected_the_data_page_still_explains_why(monkeypatch, tmp_path: Path) -> None:
+    responses = RESPONSES_HEADER + "R1,C1,2026-01-08,relationship,,email,99,,,\n"
+    load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), tmp_path / "x.db")
+    home = run_page(monkeypatch, tmp_path / "x.db")
+    assert_no_exception(home)
+    assert "No survey responses are loaded yet" in home.warning[0].value
+    data = run_page(monkeypatch, tmp_path / "x.db", PAGE)
+    assert_no_exception(data)
+    assert data.dataframe[1].value["reason"].tolist() == ["out of range: 99 is not between 0 and 10"]
