@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods, query, stats
+from cxmetrics import config, navigation, periods, query, stats
 from cxmetrics.aggregate import NONE_LABEL, sum_columns
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import Metric, get_metric
@@ -33,7 +33,7 @@ RECENT_WEEKS, BASELINE_WEEKS = 4, 13
 BASELINE_PERIODS = {"month": 3, "quarter": 4}
 FALSE_DISCOVERY_RATE = 0.05
 MAX_CHANGES, MIN_CHANGES = 6, 3
-EXPLORE_PAGE = ""  # the scorecard, served at the app's root, shows the NPS trend of any filtered slice
+EXPLORE_PAGE = "scorecard"  # its filtered view shows the slice's scores, statement and NPS trend
 SCALE_WIDTH = {"points": 200.0, "percent": 100.0, "score_1_7": 6.0}
 _FILTER_FIELDS = {"region": "regions", "segment": "segments", "touchpoint": "touchpoints", "channel": "channels"}
 _PERIOD_NAMES = {"week": "week", "month": "month", "quarter": "quarter"}
@@ -70,7 +70,10 @@ class Change:
     @property
     def href(self) -> str | None:
         """A link relative to the app's root that opens the page filtered to this slice; None for a steady note."""
-        return f"./{self.page}?{self.query}" if self.significant else None
+        if not self.significant:
+            return None
+        spec = next(p for p in navigation.PAGES if p.url_path == self.page)
+        return f"./{navigation.url_path(spec)}?{self.query}"
 
 
 # --- the comparisons -----------------------------------------------------------------------------------------------
