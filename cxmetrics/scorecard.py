@@ -221,13 +221,18 @@ def _change_text(metric: Metric, row: pd.Series) -> str:
     return f"{delta} · {verdict}" if delta and verdict else delta
 
 
+def _count(row: pd.Series) -> int:
+    """The row's n (0 when the engine has none)."""
+    return 0 if _missing(row["n"]) else int(row["n"])
+
+
 def _min_n(metric: Metric) -> int:
     """The metric's minimum n: its own, or the configured default."""
     return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
 
 
 def _suppressed_text(metric: Metric, row: pd.Series) -> str:
-    return f"Hidden: n = {int(row['n']):,} {metric.n_label}, below the minimum of {_min_n(metric)}"
+    return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {_min_n(metric)}"
 
 
 # --- the statement ----------------------------------------------------------------------------------------------------
@@ -255,7 +260,7 @@ def _statement_row(section: str, metric: Metric, row: pd.Series, trend: tuple[fl
         "metric": metric.id,
         "Measure": metric.label + (FOOTNOTE if row.get("ignored_filters") else ""),
         "Period": _period_label(row),
-        "Actual": f"{MISSING} (n={int(row['n'])})" if status == "suppressed" else compact(metric, row["value"]),
+        "Actual": f"{MISSING} (n={_count(row)})" if status == "suppressed" else compact(metric, row["value"]),
         "Prior": compact(metric, row["prior_value"]),
         "Change": _change_text(metric, row),
         "Target": "" if _missing(row["target"]) else compact(metric, row["target"]),
@@ -269,7 +274,7 @@ def _statement_row(section: str, metric: Metric, row: pd.Series, trend: tuple[fl
         "actual": row["value"],
         "low": row["low"],
         "high": row["high"],
-        "n": int(row["n"]),
+        "n": _count(row),
         "prior_period": Period(row["grain"], *_compared(row, "prior")).label,
         "prior": row["prior_value"],
         "change": row["prior_delta"],
@@ -426,7 +431,7 @@ def _tile_help(metric: Metric, row: pd.Series, status: str) -> str:
         lines.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])} ({metric.interval}).")
     elif not metric.sampled:
         lines.append("Exact figure (no sampling interval).")
-    lines.append(f"n = {int(row['n']):,} {metric.n_label}.")
+    lines.append(f"n = {_count(row):,} {metric.n_label}.")
     target = "no target set" if _missing(row["target"]) else f"target {metric.format(row['target'])}"
     lines.append(f"{target.capitalize()}: {STATUS_LABELS[status].lower()}.")
     return "  \n".join(lines)

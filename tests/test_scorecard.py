@@ -277,3 +277,10 @@ def test_with_only_customers_and_responses_the_cx_rows_show_and_the_rest_says_wh
 def test_the_scorecard_is_frozen(week_card):
     with pytest.raises(AttributeError):
         week_card.period = replace(W46)  # type: ignore[misc]
+
+
+def test_a_row_without_a_count_reads_as_zero_responses(world):
+    snap = query.snapshot(world, ["nps"], Filters(), W46).set_index("metric")
+    snap.loc["nps", ["n", "suppressed"]] = [float("nan"), True]
+    row = scorecard.statement_frame(snap, {}).set_index("metric").loc["nps"]
+    assert (row["Actual"], row["Status"], row["n"]) == ("— (n=0)", "Too few", 0)
