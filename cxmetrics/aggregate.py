@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-import pandas as pd
+import numpy as np
 
 from cxmetrics import periods, rollups
 from cxmetrics.filters import Filters
@@ -22,6 +22,8 @@ from cxmetrics.metrics import Metric, Part, Source
 from cxmetrics.periods import Period
 
 NONE_LABEL = "(none)"
+Columns = dict[str, np.ndarray]
+_EPOCH = date(1970, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -162,19 +164,30 @@ def bases(metric: Metric, plan: Plan) -> list[Period]:
     return list(dict.fromkeys(basis(metric, p) for p in plan.periods))
 
 
-def _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog=None) -> pd.DataFrame:
+def _floats(values) -> np.ndarray:
+    """A fetched column as floats, NULL as NaN."""
+    return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
+
+
+def _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
     """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
     sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket, catalog)
-    frame = conn.execute(sql, params).fetchdf()
+    fetched = conn.execute(sql, params).fetchnumpy()
+    columns = {c: _floats(v) for c, v in fetched.items() if c not in ("basis_key", "dim_value")}
+    columns["dim_value"] = np.asarray(fetched["dim_value"], dtype=object)
+    key = np.asarray(fetched["basis_key"])
     if bucket is not None and not source.is_window:
-        index = {b.start: i for i, b in enumerate(basis_periods)}
-        frame["basis_key"] = [index.get(pd.Timestamp(k).date(), -1) for k in frame["basis_key"]]
-        frame = frame[frame["basis_key"] >= 0]
-    return frame.rename(columns={"basis_key": "basis_id"})
+        index = {(b.start - _EPOCH).days: i for i, b in enumerate(basis_periods)}
+        days = key.astype("datetime64[D]").astype(np.int64).tolist()
+        key = np.array([index.get(day, -1) for day in days], dtype=np.int64)
+        columns = {c: v[key >= 0] for c, v in columns.items()}
+        key = key[key >= 0]
+    return columns | {"basis_id": key}
 
 
-def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, pd.DataFrame]:
-    """Sums per (basis_id, dim_value) for each metric, with one query per source shared by all the metrics."""
+def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Columns]:
+    """Sums per (basis_id, dim_value) for each metric, as columns (numpy arrays: basis_id, dim_value and the
+    metric's named sums), with one query per source shared by all the metrics."""
     keyed = [(m, p, _group_key(m, p, plan)) for m in metrics for p in m.parts]
     aliases: dict[tuple, dict[str, str]] = {}
     for _, part, key in keyed:
@@ -194,12 +207,23 @@ def _group_key(metric: Metric, part: Part, plan: Plan) -> tuple:
     return (part.source.name, tuple(bases(metric, plan)), _bucket(metric, plan))
 
 
-def _metric_sums(parts: list[tuple[Part, pd.DataFrame, dict[str, str]]]) -> pd.DataFrame:
+def _metric_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:
     """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero)."""
-    merged = None
+    if len(parts) == 1:
+        part, result, alias = parts[0]
+        return {"basis_id": result["basis_id"], "dim_value": result["dim_value"]} | {
+            name: result[alias[expr]] for name, expr in part.sums
+        }
+    merged: dict[tuple, dict[str, float]] = {}
     for part, result, alias in parts:
-        columns = {"basis_id": result["basis_id"].to_numpy(), "dim_value": result["dim_value"].to_numpy()}
-        columns |= {name: result[alias[expr]].to_numpy(dtype=float) for name, expr in part.sums}
-        frame = pd.DataFrame(columns)
-        merged = frame if merged is None else merged.merge(frame, on=["basis_id", "dim_value"], how="outer")
-    return merged.fillna(0) if len(parts) > 1 else merged
+        for i, key in enumerate(zip(result["basis_id"].tolist(), result["dim_value"].tolist(), strict=True)):
+            merged.setdefault(key, {}).update({name: result[alias[expr]][i] for name, expr in part.sums})
+    keys = list(merged)
+    columns = {
+        "basis_id": np.array([k[0] for k in keys], dtype=np.int64),
+        "dim_value": np.array([k[1] for k in keys], dtype=object),
+    }
+    for name in dict.fromkeys(name for part, _, _ in parts for name, _ in part.sums):
+        values = np.array([merged[k].get(name, 0.0) for k in keys], dtype=float)
+        columns[name] = np.where(np.isnan(values), 0.0, values)
+    return columns

@@ -100,47 +100,59 @@ def _min_n(metric: Metric) -> int:
     return config.get("CX_MIN_N") if metric.min_n is None else metric.min_n
 
 
-def _estimate(metric: Metric, plan: Plan, sums: pd.DataFrame) -> pd.DataFrame:
-    """Rows per (period_index, dim_value): the sums, value, interval, n and the suppression flag."""
+# Rows are columns of equal length (numpy arrays keyed by name): period_index, basis_id, dim_value, the metric's
+# sums, value, low, high, n and suppressed. Plain arrays rather than DataFrames keep a scorecard of many metrics
+# from spending its time in pandas bookkeeping; the public frames are built once, at the end.
+Rows = dict[str, np.ndarray]
+
+
+def _take(rows: Rows, index) -> Rows:
+    """The rows at `index` (positions or a boolean mask), in that order."""
+    return {c: v[index] for c, v in rows.items()}
+
+
+def _estimate(metric: Metric, plan: Plan, sums: Rows) -> Rows:
+    """Rows per (period_index, dim_value), in that order: the sums, value, interval, n and the suppression flag."""
     index = {b: i for i, b in enumerate(bases(metric, plan))}
-    wanted = pd.DataFrame(
-        {"period_index": range(len(plan.periods)), "basis_id": [index[basis(metric, p)] for p in plan.periods]}
-    )
-    frame = wanted.merge(sums, on="basis_id").sort_values(["period_index", "dim_value"], ignore_index=True)
-    value, low, high = metric.estimate.estimate({c: frame[c].to_numpy(dtype=float) for c in sum_columns(metric)})
-    n = frame[metric.n_column].to_numpy(dtype=float)
+    periods_of: dict[int, list[int]] = {}
+    for position, period in enumerate(plan.periods):
+        periods_of.setdefault(index[basis(metric, period)], []).append(position)
+    keyed = zip(sums["basis_id"].tolist(), sums["dim_value"].tolist(), strict=True)
+    pairs = sorted((p, dim, row) for row, (b, dim) in enumerate(keyed) for p in periods_of.get(b, ()))
+    rows = _take(sums, np.array([row for _, _, row in pairs], dtype=np.int64))
+    rows["period_index"] = np.array([p for p, _, _ in pairs], dtype=np.int64)
+    value, low, high = metric.estimate.estimate({c: rows[c] for c in sum_columns(metric)})
+    n = rows[metric.n_column]
     hidden = n < _min_n(metric)
-    return frame.assign(
-        value=np.where(hidden, np.nan, value),
-        low=np.where(hidden, np.nan, low),
-        high=np.where(hidden, np.nan, high),
-        n=n.astype("int64"),
-        suppressed=hidden,
-    )
+    return rows | {
+        "value": np.where(hidden, np.nan, value),
+        "low": np.where(hidden, np.nan, low),
+        "high": np.where(hidden, np.nan, high),
+        "n": n.astype("int64"),
+        "suppressed": hidden,
+    }
 
 
-def _compute(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, pd.DataFrame]:
+def _compute(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Rows]:
     """Estimated rows per metric for every period of the plan."""
     sums = aggregate(conn, metrics, filters, plan, by)
     return {m.id: _estimate(m, plan, sums[m.id]) for m in metrics}
 
 
-def _aligned(
-    metric: Metric, rows: pd.DataFrame, plan: Plan, wanted: Sequence[Period], dims: Sequence[str]
-) -> dict[str, np.ndarray]:
+def _aligned(metric: Metric, rows: Rows, plan: Plan, wanted: Sequence[Period], dims: Sequence[str]) -> Rows:
     """Numeric columns of the rows for each (period, dimension value) pair asked for; NaN where there is none."""
     position = {p: i for i, p in enumerate(plan.periods)}
     keys = zip(rows["period_index"].tolist(), rows["dim_value"].tolist(), strict=True)
     found = {key: i for i, key in enumerate(keys)}
     picks = [found.get((position.get(p, -1), d), -1) for p, d in zip(wanted, dims, strict=True)]
     columns = [*sum_columns(metric), *VALUE_COLUMNS]
-    return {c: np.append(rows[c].to_numpy(dtype=float), np.nan)[picks] for c in columns}
+    return {c: np.append(np.asarray(rows[c], dtype=float), np.nan)[picks] for c in columns}
 
 
 # --- columns of the public frames ----------------------------------------------------------------------------------
 
 
-def _period_columns(metric: Metric, plan: Plan, rows: pd.DataFrame, by: str | None) -> dict:
+def _period_columns(metric: Metric, plan: Plan, rows: Rows, by: str | None) -> dict:
     chosen = [plan.periods[i] for i in rows["period_index"]]
     based = [basis(metric, p) for p in chosen]
     columns = {
@@ -152,14 +164,14 @@ def _period_columns(metric: Metric, plan: Plan, rows: pd.DataFrame, by: str | No
         "basis_end": [b.end for b in based],
     }
     if by is not None:
-        columns[by] = rows["dim_value"].to_numpy()
+        columns[by] = rows["dim_value"]
     return columns
 
 
-def _value_columns(metric: Metric, rows: pd.DataFrame, with_sums: bool = True) -> dict:
-    columns = {c: rows[c].to_numpy() for c in VALUE_COLUMNS} | {"unit": [metric.unit] * len(rows)}
+def _value_columns(metric: Metric, rows: Rows, with_sums: bool = True) -> dict:
+    columns = {c: rows[c] for c in VALUE_COLUMNS} | {"unit": [metric.unit] * len(rows["value"])}
     if with_sums:
-        columns |= {c: rows[c].to_numpy(dtype=float) for c in sum_columns(metric) if c not in columns}
+        columns |= {c: np.asarray(rows[c], dtype=float) for c in sum_columns(metric) if c not in columns}
     return columns
 
 
@@ -212,18 +224,19 @@ def _target_columns(metric: Metric, table: list, filters: Filters, by: str | Non
     }
 
 
-def _change_columns(metric: Metric, rows: pd.DataFrame, against: dict[str, np.ndarray], prefix: str) -> dict:
+def _change_columns(metric: Metric, rows: Rows, against: Rows, prefix: str) -> dict:
     """Value and n of the compared rows, the delta, its test statistic, p-value and significance."""
-    delta = rows["value"].to_numpy(dtype=float) - against["value"]
+    delta = np.asarray(rows["value"], dtype=float) - against["value"]
     comparable = ~np.isnan(delta)
+    count = len(delta)
     sums = sum_columns(metric)
-    test = metric.estimate.test({c: rows[c].to_numpy(dtype=float) for c in sums}, {c: against[c] for c in sums})
-    significant = pd.array([pd.NA] * len(rows), dtype="boolean")
-    statistic = p_value = np.full(len(rows), np.nan)
+    test = metric.estimate.test({c: np.asarray(rows[c], dtype=float) for c in sums}, {c: against[c] for c in sums})
+    significant = pd.array([pd.NA] * count, dtype="boolean")
+    statistic = p_value = np.full(count, np.nan)
     if test is not None:
         statistic = np.where(comparable, test.statistic, np.nan)
         p_value = np.where(comparable, test.p_value, np.nan)
-        significant[comparable] = np.broadcast_to(np.asarray(test.significant, dtype=bool), len(rows))[comparable]
+        significant[comparable] = np.broadcast_to(np.asarray(test.significant, dtype=bool), count)[comparable]
     return {
         f"{prefix}value": against["value"],
         f"{prefix}n": np.nan_to_num(against["n"]).astype("int64"),
@@ -294,8 +307,9 @@ def _compare_period(period: Period, compare: str) -> Period:
 
 def _trend(metric, table, filters, plan, shown, rows, by, compare) -> pd.DataFrame:
     """A trend frame for the `shown` periods, with targets and the optional comparison."""
-    positions = [i for i, p in enumerate(plan.periods) if p in set(shown)]
-    current = rows[rows["period_index"].isin(positions)].reset_index(drop=True)
+    wanted = set(shown)
+    positions = [i for i, p in enumerate(plan.periods) if p in wanted]
+    current = _take(rows, np.isin(rows["period_index"], positions))
     columns = _period_columns(metric, plan, current, by) | _value_columns(metric, current)
     columns |= _target_columns(metric, table, filters, by, columns)
     if compare is not None:
@@ -307,9 +321,9 @@ def _trend(metric, table, filters, plan, shown, rows, by, compare) -> pd.DataFra
     return pd.DataFrame(columns)
 
 
-def _empty_rows(metric: Metric) -> pd.DataFrame:
+def _empty_rows(metric: Metric) -> Rows:
     columns = ["period_index", "basis_id", "dim_value", *sum_columns(metric), *VALUE_COLUMNS]
-    return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    return {c: np.array([], dtype="float64") for c in columns}
 
 
 def _empty_trend(metric, table, filters, by, compare) -> pd.DataFrame:
@@ -366,21 +380,40 @@ def snapshot(
     plan = Plan(tuple(chosen.values()))
     rows = _compute(conn, metrics, filters, plan, by)
     table = targets.load_targets(conn, metric_ids)
-    frames = [_snapshot_rows(m, table[m.id], filters, plan, chosen, rows[m.id], by) for m in metrics]
-    return pd.concat(frames, ignore_index=True)
+    parts = [_snapshot_rows(m, table[m.id], filters, plan, chosen, rows[m.id], by) for m in metrics]
+    if parts and all(count for _, count in parts):
+        return _stacked(parts)
+    return pd.concat([pd.DataFrame(columns, index=range(count)) for columns, count in parts], ignore_index=True)
 
 
-def _no_data_row(metric: Metric) -> pd.DataFrame:
+def _stacked(parts: Sequence[tuple[dict, int]]) -> pd.DataFrame:
+    """One frame of the metrics' rows, as concatenating a frame per metric gives (every metric has rows), built
+    at once: a frame per metric costs more than the rest of a scorecard's arithmetic."""
+    stacked = {}
+    for name, first in parts[0][0].items():
+        values = [columns[name] for columns, _ in parts]
+        if isinstance(first, str):
+            stacked[name] = [value for value, (_, count) in zip(values, parts, strict=True) for _ in range(count)]
+        elif isinstance(first, pd.api.extensions.ExtensionArray):
+            stacked[name] = type(first)._concat_same_type(values)
+        elif isinstance(first, np.ndarray):
+            stacked[name] = np.concatenate(values)
+        else:
+            stacked[name] = [item for value in values for item in value]
+    return pd.DataFrame(stacked, index=range(sum(count for _, count in parts)))
+
+
+def _no_data_row(metric: Metric) -> Rows:
     """The current-period row of a metric without data: no value, n = 0."""
     row = {"period_index": 0, "basis_id": 0, "dim_value": ""} | dict.fromkeys(sum_columns(metric), np.nan)
     row |= {"value": np.nan, "low": np.nan, "high": np.nan, "n": 0, "suppressed": _min_n(metric) > 0}
-    return pd.DataFrame([row])
+    return {c: np.array([v], dtype=object if c == "dim_value" else None) for c, v in row.items()}
 
 
-def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> pd.DataFrame:
-    """One metric's scorecard rows."""
-    current = rows[rows["period_index"] == 0].reset_index(drop=True)
-    if current.empty and by is None:
+def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict, int]:
+    """One metric's scorecard rows: their columns and how many there are."""
+    current = _take(rows, rows["period_index"] == 0)
+    if len(current["value"]) == 0 and by is None:
         current = _no_data_row(metric)
     columns = {
         "metric": metric.id,
@@ -392,9 +425,9 @@ def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> pd.DataFra
     columns |= _period_columns(metric, plan, current, by) | _value_columns(metric, current, with_sums=False)
     columns |= _target_columns(metric, table, filters, by, columns)
     for name, period in list(chosen.items())[1:]:
-        aligned = _aligned(metric, rows, plan, [period] * len(current), current["dim_value"])
+        aligned = _aligned(metric, rows, plan, [period] * len(current["value"]), current["dim_value"])
         if name in COMPARISONS:
             columns |= _change_columns(metric, current, aligned, f"{name}_")
         else:
             columns |= {f"{name}_{c}": aligned[c] for c in VALUE_COLUMNS}
-    return pd.DataFrame(columns, index=range(len(current)))
+    return columns, len(current["value"])

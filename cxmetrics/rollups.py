@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -187,25 +188,24 @@ _BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}
 
 def build(conn) -> None:
     """Rebuild every rollup from the current tables; the loader calls it inside each load's transaction."""
+    with contextlib.suppress(TypeError):
+        _CATALOGS.pop(conn, None)
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.build(conn)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Catalog:
-    """The rollups one database holds (read once per aggregation), and which queries they can answer."""
+    """The rollups one database holds, and which queries they can answer."""
 
-    conn: object
-    columns: dict[str, frozenset[str]]
-    _coverage: dict[str, tuple[date, date]] | None = None
+    columns: Mapping[str, frozenset[str]]
+    coverage: Mapping[str, tuple[date, date]]
 
     @classmethod
-    def of(cls, conn) -> Catalog:
-        """The rollups of the connection's current database; none while rollups are disabled."""
-        if not _ENABLED.get():
-            return cls(conn, {})
+    def read(cls, conn) -> Catalog:
+        """The rollup tables of the connection's current database, their columns and the month ends they cover."""
         rows = conn.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
             "AND schema_name = current_schema() AND starts_with(table_name, ?)",
@@ -214,21 +214,39 @@ class Catalog:
         columns: dict[str, set[str]] = {}
         for table, column in rows:
             columns.setdefault(table, set()).add(column)
-        return cls(conn, {table: frozenset(names) for table, names in columns.items()})
+        if COVERAGE_TABLE not in columns:  # no rollups, or made by other code: read raw rows
+            return cls({}, {})
+        ranges = conn.execute("SELECT table_name, first_end, last_end FROM rollup_coverage").fetchall()
+        coverage = {table: (first, last) for table, first, last in ranges if first is not None}
+        return cls({table: frozenset(names) for table, names in columns.items()}, coverage)
+
+    @classmethod
+    def of(cls, conn) -> Catalog:
+        """The catalog of a connection, read once per connection (cursor); empty while rollups are disabled.
+
+        A connection sees one database version (a load swaps in a new file, which readers open anew), and the
+        loader that rebuilds rollups forgets the catalog of its own connection.
+        """
+        if not _ENABLED.get():
+            return cls({}, {})
+        try:
+            return _CATALOGS[conn]
+        except KeyError:
+            catalog = _CATALOGS[conn] = cls.read(conn)
+        except TypeError:  # a connection that cannot be weakly referenced: read every time
+            catalog = cls.read(conn)
+        return catalog
 
     def _covers(self, rollup: Rollup, ends: Sequence[date]) -> bool:
         """Whether a window rollup has every period end asked for (month ends in its range)."""
-        if self._coverage is None:
-            rows = self.conn.execute("SELECT table_name, first_end, last_end FROM rollup_coverage").fetchall()
-            self._coverage = {table: (first, last) for table, first, last in rows if first is not None}
-        first, last = self._coverage.get(rollup.table, (date.max, date.min))
+        first, last = self.coverage.get(rollup.table, (date.max, date.min))
         return all(first <= e <= last and (e + timedelta(days=1)).day == 1 for e in ends)
 
     def plan(self, source: Source, sums: Sequence[str], needed: set[str], ends: Sequence[date]):
         """(source, sums) reading the rollup that answers `sums` over `source` with the `needed` dimensions for
         periods ending on `ends`, or None when raw rows must be read."""
         rollup = _BY_SOURCE.get(source.name)
-        if rollup is None or rollup.table not in self.columns or COVERAGE_TABLE not in self.columns:
+        if rollup is None or rollup.table not in self.columns:
             return None
         level = rollup.level(needed)
         columns = [column_name(expr) for expr in sums]
@@ -237,6 +255,9 @@ class Catalog:
         if rollup.by_end and not self._covers(rollup, ends):
             return None
         return rollup.as_source(level), [f"sum(u.{c})" for c in columns]
+
+
+_CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.metrics import METRICS, get_metric
 from cxmetrics.periods import Period
 from cxmetrics.sources import COHORT, FINANCIALS, RESPONSES
+from tests import metric_fixtures as fx
 
 FILTERS = {
     "everything": Filters(),
@@ -113,6 +114,29 @@ def test_the_scorecard_reads_rollups_and_a_split_by_nps_group_reads_raw_rows(con
     recording.statements.clear()
     query.snapshot(recording, ["churn_rate"], by="nps_group")
     assert "rollup_" not in " ".join(s for s in recording.statements if "GROUP BY" in s)
+
+
+def test_the_catalog_is_read_once_per_connection(conn) -> None:
+    recording = Recording(conn)
+    query.snapshot(recording, ["nps", "churn_rate"])
+    query.metric_frame(recording, "nps", Filters(regions=("EMEA",)), "month")
+    assert sum("duckdb_columns()" in s for s in recording.statements) == 1
+
+
+@pytest.mark.parametrize("world", [fx.trend_world, fx.loyalty_world, fx.operations_world])
+def test_rollups_built_on_a_hand_checked_world_give_its_numbers(world, monkeypatch) -> None:
+    monkeypatch.setenv("CX_MIN_N", "1")
+    conn = fx.new_db()
+    world(conn)
+    raw = query.snapshot(conn, IDS)
+    assert rollups.Catalog.of(conn).columns == {}
+    rollups.build(conn)  # also forgets the catalog read above
+    assert "rollup_responses" in rollups.Catalog.of(conn).columns
+    assert_same(query.snapshot(conn, IDS), raw)
+    for by in ("region", "segment"):
+        with rollups.disabled():
+            expected = query.snapshot(conn, splittable(by), by=by)
+        assert_same(query.snapshot(conn, splittable(by), by=by), expected)
 
 
 def test_user_values_stay_bound_parameters_on_rollups(conn) -> None:
