@@ -15,10 +15,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods, targets
+from cxmetrics import config, memo, periods, targets
 from cxmetrics.aggregate import Plan, aggregate, bases, basis, ignored_filters, sum_columns
 from cxmetrics.filters import DIMENSIONS, Filters
-from cxmetrics.metrics import GRAINS, Metric, get_metric
+from cxmetrics.metrics import GRAINS, REGISTRY, Metric, get_metric
 from cxmetrics.periods import Period
 
 COMPARISONS: tuple[str, ...] = ("prior", "last_year")
@@ -69,12 +69,20 @@ def _metrics(metric_ids: Sequence[str], by: str | None, grain: str | None = None
 
 def data_extent(conn) -> date | None:
     """The last day with survey responses, or None for an empty database."""
-    return conn.execute("SELECT CAST(max(responded_at) AS DATE) FROM responses").fetchone()[0]
+    sql = "SELECT CAST(max(responded_at) AS DATE) FROM responses"
+    return memo.remembered(conn, "data_extent", lambda: conn.execute(sql).fetchone()[0])
 
 
 def data_start(conn) -> date | None:
     """The first day with survey responses, or None for an empty database."""
-    return conn.execute("SELECT CAST(min(responded_at) AS DATE) FROM responses").fetchone()[0]
+    sql = "SELECT CAST(min(responded_at) AS DATE) FROM responses"
+    return memo.remembered(conn, "data_start", lambda: conn.execute(sql).fetchone()[0])
+
+
+def _targets(conn, metric_ids: Sequence[str]) -> dict[str, list[targets.TargetRow]]:
+    """The target rows of each metric (all targets are read once per read-only connection)."""
+    table = memo.remembered(conn, "targets", lambda: targets.load_targets(conn, list(REGISTRY)))
+    return {m: list(table.get(m, ())) for m in metric_ids}
 
 
 def latest_period(conn, grain: str) -> Period | None:
@@ -278,7 +286,7 @@ def metric_frames(
         raise ValueError(f"unknown comparison {compare!r}; valid: {', '.join(COMPARISONS)}")
     metrics = _metrics(metric_ids, by, grain)
     shown = trend_periods(conn, grain, filters)
-    table = targets.load_targets(conn, [m.id for m in metrics])
+    table = _targets(conn, [m.id for m in metrics])
     if not shown:
         return {m.id: _noted(_empty_trend(m, table[m.id], filters, by, compare), m, filters) for m in metrics}
     first = min(_compare_period(p, compare).start for p in shown) if compare else shown[0].start
@@ -343,7 +351,7 @@ def period_frame(
     plan = Plan(tuple(period_list))
     rows = _compute(conn, [metric], filters, plan, by)[metric_id] if plan.periods else _empty_rows(metric)
     columns = _period_columns(metric, plan, rows, by) | _value_columns(metric, rows)
-    columns |= _target_columns(metric, targets.load_targets(conn, [metric_id])[metric_id], filters, by, columns)
+    columns |= _target_columns(metric, _targets(conn, [metric_id])[metric_id], filters, by, columns)
     return _noted(pd.DataFrame(columns), metric, filters)
 
 
@@ -379,7 +387,7 @@ def snapshot(
     chosen = snapshot_periods(period)
     plan = Plan(tuple(chosen.values()))
     rows = _compute(conn, metrics, filters, plan, by)
-    table = targets.load_targets(conn, metric_ids)
+    table = _targets(conn, metric_ids)
     parts = [_snapshot_rows(m, table[m.id], filters, plan, chosen, rows[m.id], by) for m in metrics]
     if parts and all(count for _, count in parts):
         return _stacked(parts)

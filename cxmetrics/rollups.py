@@ -19,12 +19,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from cxmetrics import memo
 from cxmetrics.metrics import METRICS
 from cxmetrics.sources import (
     BOUGHT_LAST_MONTH,
@@ -188,8 +188,6 @@ _BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}
 
 def build(conn) -> None:
     """Rebuild every rollup from the current tables; the loader calls it inside each load's transaction."""
-    with contextlib.suppress(TypeError):
-        _CATALOGS.pop(conn, None)
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
         if rollup.measures:
@@ -222,20 +220,10 @@ class Catalog:
 
     @classmethod
     def of(cls, conn) -> Catalog:
-        """The catalog of a connection, read once per connection (cursor); empty while rollups are disabled.
-
-        A connection sees one database version (a load swaps in a new file, which readers open anew), and the
-        loader that rebuilds rollups forgets the catalog of its own connection.
-        """
+        """The catalog of a connection (read once for a read-only one); empty while rollups are disabled."""
         if not _ENABLED.get():
             return cls({}, {})
-        try:
-            return _CATALOGS[conn]
-        except KeyError:
-            catalog = _CATALOGS[conn] = cls.read(conn)
-        except TypeError:  # a connection that cannot be weakly referenced: read every time
-            catalog = cls.read(conn)
-        return catalog
+        return memo.remembered(conn, "rollups", lambda: cls.read(conn))
 
     def _covers(self, rollup: Rollup, ends: Sequence[date]) -> bool:
         """Whether a window rollup has every period end asked for (month ends in its range)."""
@@ -255,9 +243,6 @@ class Catalog:
         if rollup.by_end and not self._covers(rollup, ends):
             return None
         return rollup.as_source(level), [f"sum(u.{c})" for c in columns]
-
-
-_CATALOGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @contextlib.contextmanager
