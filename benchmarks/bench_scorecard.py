@@ -32,9 +32,11 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import pandas as pd  # noqa: E402
 
 from benchmarks import harness  # noqa: E402
-from benchmarks.naive_scorecard import NaiveScorecard, as_float, read_tables  # noqa: E402
-from cxmetrics import periods, query  # noqa: E402
+from benchmarks.naive_scorecard import NONE_LABEL, NaiveScorecard, as_float, read_tables  # noqa: E402
+from cxmetrics import changes, periods, query, scorecard  # noqa: E402
+from cxmetrics.aggregate import sum_columns  # noqa: E402
 from cxmetrics.filters import Filters  # noqa: E402
+from cxmetrics.metrics import get_metric  # noqa: E402
 from cxmetrics.periods import Period  # noqa: E402
 
 SCRIPT = Path(__file__).resolve()
@@ -43,141 +45,152 @@ TOLERANCE = 1e-6
 
 # --- the scorecard's query set -------------------------------------------------------------------------------------
 
-STATEMENT_METRICS: tuple[str, ...] = (
-    "nps",
-    "csat",
-    "ces",
-    "responses",
-    "logo_retention",
-    "churn_rate",
-    "nrr",
-    "repeat_purchase_rate",
-    "revenue",
-    "gross_margin_pct",
-    "cost_to_serve",
-    "complaints_per_1000",
-    "complaint_recovery_rate",
-    "fcr_rate",
-    "follow_up_2bd",
-    "enps",
-)
-CHANGE_METRICS: tuple[str, ...] = ("nps", "csat")
-CHANGE_DIMENSIONS: tuple[str, ...] = ("region", "segment", "touchpoint")
-TREND_PERIODS = 13
-SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = tuple(
-    (f"{prefix}value", f"{prefix}n") for prefix in ("", "prior_", "last_year_", "rolling_4w_", "rolling_13w_")
-)
+
+def scorecard_queries(conn) -> scorecard.Scorecard:
+    """The scorecard page's complete query set, as the page runs it, for the last complete week, unfiltered:
+    `scorecard.build` (headline and statement with prior, last year and targets, 13-period trends, the NPS and
+    revenue chart frames, the "what changed" scans by region, segment, touchpoint and touchpoint within region,
+    events). This is what the benchmark times."""
+    return scorecard.build(conn, Filters(), query.latest_period(conn, "week"))
 
 
-def trend_weeks(week: Period) -> list[Period]:
-    """The 13 ISO weeks ending with `week`."""
-    return periods.periods_between("week", week.start - timedelta(weeks=TREND_PERIODS - 1), week.end)
+# --- numbers to compare: {"part|metric|where|column": value} -------------------------------------------------------
+
+STATEMENT_NUMBERS: tuple[str, ...] = ("actual", "prior", "last_year", "n")
+WEEKLY_NUMBERS: tuple[str, ...] = ("value", "n", "rolling_13w", "rolling_13w_n")
 
 
-def trend_months(month: Period) -> list[Period]:
-    """The 13 months ending with `month`."""
-    start = month.start
-    for _ in range(TREND_PERIODS - 1):
-        start = periods.period_containing("month", start - timedelta(days=1)).start
-    return periods.periods_between("month", start, month.end)
-
-
-def scorecard_queries(conn) -> dict[str, pd.DataFrame]:
-    """The scorecard page's complete query set for the last complete week: what the benchmark times.
-
-    The statement's metrics with prior week, same week last year, rolling windows and targets; the weekly NPS trend
-    with last year's weeks and the monthly revenue trend (13 periods each); "what changed" scans of NPS and CSAT by
-    region, segment and touchpoint.
-    """
-    filters = Filters()
-    week, month = query.latest_period(conn, "week"), query.latest_period(conn, "month")
-    results = {"statement": query.snapshot(conn, STATEMENT_METRICS, filters, week)}
-    weeks, months = trend_weeks(week), trend_months(month)
-    results["nps_trend"] = query.metric_frame(
-        conn, "nps", filters.with_period(weeks[0].start, week.end), "week", compare="last_year"
-    )
-    results["revenue_trend"] = query.metric_frame(
-        conn, "revenue", filters.with_period(months[0].start, month.end), "month"
-    )
-    for dim in CHANGE_DIMENSIONS:
-        results[f"by_{dim}"] = query.snapshot(conn, CHANGE_METRICS, filters, week, by=dim)
-    return results
-
-
-# --- numbers to compare: {"part|metric|dimension value|column": value} ---------------------------------------------
-
-
-def _key(part: str, metric: str, dim: str, column: str) -> str:
-    return f"{part}|{metric}|{dim}|{column}"
+def _key(part: str, metric: str, where: str, column: str) -> str:
+    return f"{part}|{metric}|{where}|{column}"
 
 
 def _number(column: str, value) -> float:
-    """A compared number; a missing n counts as 0."""
+    """A compared number; a missing count is 0."""
     number = as_float(value)
-    return 0.0 if column.endswith("n") and math.isnan(number) else number
+    return 0.0 if (column == "n" or column.endswith("_n")) and math.isnan(number) else number
 
 
-def scorecard_numbers(results: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The engine's numbers of the scorecard query set, flattened for comparison."""
+def _cell_where(slice_key: str, period: Period) -> str:
+    return f"{slice_key}@{period.start}..{period.end}"
+
+
+def scorecard_numbers(conn, card: scorecard.Scorecard) -> dict[str, float]:
+    """The engine's numbers of a scorecard, flattened: the statement (actual, prior, last year, n, 13-period
+    trend), the weekly NPS chart, monthly revenue, and the sums of every "what changed" cell (region, segment,
+    touchpoint, touchpoint within region), which `build` scans with `changes.scan` (called again here, untimed)."""
     numbers = {}
-    for part, frame in results.items():
-        by = part.removeprefix("by_") if part.startswith("by_") else None
-        for row in frame.to_dict("records"):
-            if part.endswith("_trend"):
-                metric, dim, columns = part.removesuffix("_trend"), row["period_label"], ("value", "n")
-                columns += ("compare_value", "compare_n") if "compare_value" in row else ()
-            else:
-                metric, dim = row["metric"], row[by] if by else ""
-                columns = [c for pair in SNAPSHOT_COLUMNS for c in pair]
-            numbers |= {_key(part, metric, dim, c): _number(c, row[c]) for c in columns}
+    for row in card.statement[card.statement["kind"] == "metric"].to_dict("records"):
+        numbers |= {_key("statement", row["metric"], "", c): _number(c, row[c]) for c in STATEMENT_NUMBERS}
+        numbers |= {_key("trend", row["metric"], str(i), "value"): float(v) for i, v in enumerate(row["Trend"])}
+    for row in card.nps_weekly.to_dict("records"):
+        numbers |= {_key("nps_weekly", "nps", row["period_label"], c): _number(c, row[c]) for c in WEEKLY_NUMBERS}
+    for row in card.revenue_monthly.to_dict("records"):
+        numbers[_key("revenue_monthly", "revenue", row["period_label"], "revenue_usd")] = as_float(row["revenue_usd"])
+    for row in changes.scan(conn, Filters(), card.period).to_dict("records"):
+        where = _cell_where(row["slice"], Period("range", row["period_start"], row["period_end"]))
+        for column in sum_columns(get_metric(row["metric"])):
+            numbers[_key("cells", row["metric"], where, column)] = as_float(row[column])
     return numbers
 
 
-def _naive_snapshot(naive: NaiveScorecard, part: str, metrics, week: Period, by: str | None) -> dict[str, float]:
+def _naive_statement(naive: NaiveScorecard, metric_id: str, week: Period) -> dict[str, float]:
+    """A statement row: the week (monthly data: its latest closed month), prior, last year, and the trend."""
+    monthly = get_metric(metric_id).basis == "month"
+    period = periods.month_basis(week) if monthly else week
+    found = {
+        name: naive.value(metric_id, p).loc[""]
+        for name, p in (
+            ("actual", period),
+            ("prior", periods.prior(period)),
+            ("last_year", periods.same_last_year(period)),
+        )
+    }
+    numbers = {_key("statement", metric_id, "", c): as_float(found[c]["value"]) for c in STATEMENT_NUMBERS[:3]}
+    numbers[_key("statement", metric_id, "", "n")] = _number("n", found["actual"]["n"])
+    last = period
+    shown = [last]
+    for _ in range(scorecard.TREND_PERIODS - 1):
+        shown.insert(0, periods.prior(shown[0]))
+    rows = [naive.value(metric_id, p).loc[""] for p in shown]
+    trend = [float(r["value"]) for r in rows if r["n"] > 0 and not math.isnan(r["value"])]
+    return numbers | {_key("trend", metric_id, str(i), "value"): v for i, v in enumerate(trend)}
+
+
+def _naive_nps_weekly(naive: NaiveScorecard, week: Period) -> dict[str, float]:
+    """Weekly NPS over the chart's two years and the rolling 13-week NPS, from one groupby by week."""
+    first = week.start - timedelta(weeks=scorecard.CHART_WEEKS - 1)
+    start = first - timedelta(weeks=scorecard.ROLLING_WEEKS - 1)
+    weekly = naive.weekly_nps()
+    weekly = weekly[(weekly.index >= pd.Timestamp(start)) & (weekly.index <= pd.Timestamp(week.start))]
+    every = pd.date_range(weekly.index.min(), weekly.index.max(), freq="7D")
+    rolled = weekly.reindex(every, fill_value=0).rolling(scorecard.ROLLING_WEEKS).sum()
     numbers = {}
-    chosen = list(query.snapshot_periods(week).values())
-    for metric in metrics:
-        current, *others = [naive.value(metric, p, by) for p in chosen]
-        for dim in current.index:
-            for (value_col, n_col), frame in zip(SNAPSHOT_COLUMNS, [current, *others], strict=True):
-                found = dim in frame.index
-                numbers[_key(part, metric, dim, value_col)] = as_float(frame.at[dim, "value"]) if found else math.nan
-                numbers[_key(part, metric, dim, n_col)] = _number(n_col, frame.at[dim, "n"] if found else 0)
+    for monday, row in weekly[weekly.index >= pd.Timestamp(first)].iterrows():
+        label = periods.period_containing("week", monday.date()).label
+        window = rolled.loc[monday]
+        values = {
+            "value": naive.nps_value(row),
+            "n": row["nps_n"],
+            "rolling_13w": naive.nps_value(window),
+            "rolling_13w_n": window["nps_n"],
+        }
+        numbers |= {_key("nps_weekly", "nps", label, c): _number(c, v) for c, v in values.items()}
     return numbers
 
 
-def _naive_trend(naive: NaiveScorecard, metric: str, shown: list[Period], compare: bool) -> dict[str, float]:
+def _naive_revenue_monthly(naive: NaiveScorecard, week: Period) -> dict[str, float]:
+    first = periods.period_containing("week", week.start - timedelta(weeks=scorecard.CHART_WEEKS - 1))
     numbers = {}
-    for period in shown:
-        row = naive.value(metric, period).loc[""]
-        numbers |= {_key(f"{metric}_trend", metric, period.label, c): _number(c, row[c]) for c in ("value", "n")}
-        if compare:
-            last_year = naive.value(metric, periods.same_last_year(period)).loc[""]
-            numbers[_key(f"{metric}_trend", metric, period.label, "compare_value")] = as_float(last_year["value"])
-            numbers[_key(f"{metric}_trend", metric, period.label, "compare_n")] = _number("n", last_year["n"])
+    for month in periods.periods_between("month", first.start, week.end):
+        row = naive.value("revenue", month).loc[""]
+        if month.end <= week.end and row["n"] > 0:
+            numbers[_key("revenue_monthly", "revenue", month.label, "revenue_usd")] = as_float(row["value"])
+    return numbers
+
+
+def _naive_cells(naive: NaiveScorecard, week: Period) -> dict[str, float]:
+    """The sums of the "what changed" scan: company-wide, by region, segment and touchpoint, and by touchpoint
+    within each region, for the review week, the week before, the last 4 weeks and the 13 weeks before them."""
+    numbers = {}
+    scanned = changes.scan_periods(changes.windows(week))
+    scopes = [(None, None), *((dim, None) for dim in changes.SCANNED)]
+    regions = set()
+    for metric_id in changes.CX_METRICS:
+        for period in scanned:
+            regions |= set(naive.score_sums(metric_id, period, "region").index) - {NONE_LABEL}
+    scopes += [("touchpoint", region) for region in sorted(regions)]
+    for metric_id in changes.CX_METRICS:
+        for period in scanned:
+            for by, region in scopes:
+                sums = naive.score_sums(metric_id, period, by, region)
+                for value, row in sums.iterrows():
+                    if value == NONE_LABEL:
+                        continue
+                    pairs = [("region", region)] if region else []
+                    key = changes.slice_key([*pairs, (by, value)] if by else pairs)
+                    numbers |= {_key("cells", metric_id, _cell_where(key, period), c): row[c] for c in row.index}
     return numbers
 
 
 def naive_scorecard(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The same numbers as `scorecard_queries`, computed with pandas from the tables in memory."""
+    """The same numbers as `scorecard_numbers`, computed with pandas from the tables in memory."""
     naive = NaiveScorecard(tables)
-    last_day = naive.responses["responded_at"].max().date()
-    week, month = periods.last_complete("week", last_day), periods.last_complete("month", last_day)
-    numbers = _naive_snapshot(naive, "statement", STATEMENT_METRICS, week, None)
-    numbers |= _naive_trend(naive, "nps", trend_weeks(week), compare=True)
-    numbers |= _naive_trend(naive, "revenue", trend_months(month), compare=False)
-    for dim in CHANGE_DIMENSIONS:
-        numbers |= _naive_snapshot(naive, f"by_{dim}", CHANGE_METRICS, week, dim)
-    return numbers
+    week = periods.last_complete("week", naive.responses["responded_at"].max().date())
+    numbers = {}
+    for metric_id in scorecard.STATEMENT_METRICS:
+        numbers |= _naive_statement(naive, metric_id, week)
+    numbers |= _naive_nps_weekly(naive, week)
+    numbers |= _naive_revenue_monthly(naive, week)
+    return numbers | _naive_cells(naive, week)
 
 
 @dataclass(frozen=True)
 class QuerySet:
-    """A page's queries as the engine runs them, their numbers, the naive equivalent and the numbers that must
-    be present (not missing) in both."""
+    """A page's queries as the engine runs them, their numbers, the naive equivalent and the numbers that must be
+    present (not missing) in both ('*' matches anything)."""
 
-    run: Callable[[object], dict[str, pd.DataFrame]]
-    numbers: Callable[[dict[str, pd.DataFrame]], dict[str, float]]
+    run: Callable[[object], object]
+    numbers: Callable[[object, object], dict[str, float]]
     naive: Callable[[dict[str, pd.DataFrame]], dict[str, float]]
     required: tuple[str, ...]
 
@@ -188,11 +201,13 @@ QUERY_SETS: dict[str, QuerySet] = {
         scorecard_numbers,
         naive_scorecard,
         required=(
-            _key("statement", "nps", "", "value"),
-            _key("statement", "csat", "", "value"),
-            _key("statement", "revenue", "", "value"),
-            _key("by_region", "nps", "*", "value"),
-            _key("by_region", "csat", "*", "value"),
+            _key("statement", "nps", "", "actual"),
+            _key("statement", "csat", "", "actual"),
+            _key("statement", "revenue", "", "actual"),
+            _key("revenue_monthly", "revenue", "*", "revenue_usd"),
+            _key("nps_weekly", "nps", "*", "rolling_13w"),
+            _key("cells", "nps", "region=*", "promoters"),
+            _key("cells", "csat", "region=*", "satisfied"),
         ),
     ),
 }
@@ -244,7 +259,7 @@ def phase_engine(args: argparse.Namespace) -> dict:
     baseline = harness.rss_mb()
     cold, (conn, results) = harness.timed(lambda: (c := db.connect_read_only(args.db), query_set.run(c)))
     warm = harness.median_time(lambda: query_set.run(conn))
-    Path(args.numbers).write_text(json.dumps(query_set.numbers(results)))
+    Path(args.numbers).write_text(json.dumps(query_set.numbers(conn, results)))
     return {"cold_s": cold, "warm_s": warm, "peak_mb": harness.peak_rss_mb(), "baseline_mb": baseline}
 
 

@@ -2,7 +2,7 @@
 
 This is the baseline the engine is measured against, and an independent check of its numbers: it shares only the
 period definitions (`cxmetrics.periods`) and the minimum-n setting with the engine, never its SQL or arithmetic.
-Every function returns a frame indexed by dimension value ("" company-wide) with columns value and n.
+Every metric function returns a frame indexed by dimension value ("" company-wide) with columns value and n.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ class NaiveScorecard:
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
         self.min_n = config.get("CX_MIN_N")
+        self._periods: dict[tuple[str, Period], pd.DataFrame] = {}
         customers = tables["customers"]
         self.customers = customers.assign(one=1)
         self.responses = self._responses(tables["responses"], customers, tables["follow_ups"])
@@ -116,30 +117,39 @@ class NaiveScorecard:
             satisfied=frame["csat"] >= 4,
             ces_n=frame["ces"].notna(),
             ces_total=frame["ces"].fillna(0),
+            ces_squares=frame["ces"].fillna(0) ** 2,
             due=due,
             in_time=due & (frame["closed_at"].dt.normalize() <= deadline),
         )
 
+    def responses_in(self, period: Period, region: str | None = None) -> pd.DataFrame:
+        """The responses of a period (kept for the other metrics of the same period), optionally of one region."""
+        key = ("responses", period)
+        if key not in self._periods:
+            self._periods[key] = _in(self.responses, "responded_at", period)
+        rows = self._periods[key]
+        return rows if region is None else rows[rows["region"] == region]
+
     # --- survey metrics ------------------------------------------------------------------------------------------
 
     def nps(self, period: Period, by: str | None = None) -> pd.DataFrame:
-        s = _sums(_in(self.responses, "responded_at", period), ["nps_n", "promoters", "detractors"], by)
+        s = _sums(self.responses_in(period), ["nps_n", "promoters", "detractors"], by)
         return _result(_ratio(s["promoters"] - s["detractors"], s["nps_n"], 100), s["nps_n"], self.min_n)
 
     def csat(self, period: Period, by: str | None = None) -> pd.DataFrame:
-        s = _sums(_in(self.responses, "responded_at", period), ["csat_n", "satisfied"], by)
+        s = _sums(self.responses_in(period), ["csat_n", "satisfied"], by)
         return _result(_ratio(s["satisfied"], s["csat_n"], 100), s["csat_n"], self.min_n)
 
     def ces(self, period: Period, by: str | None = None) -> pd.DataFrame:
-        s = _sums(_in(self.responses, "responded_at", period), ["ces_n", "ces_total"], by)
+        s = _sums(self.responses_in(period), ["ces_n", "ces_total"], by)
         return _result(_ratio(s["ces_total"], s["ces_n"]), s["ces_n"], self.min_n)
 
     def responses_count(self, period: Period, by: str | None = None) -> pd.DataFrame:
-        s = _sums(_in(self.responses, "responded_at", period), ["one"], by)
+        s = _sums(self.responses_in(period), ["one"], by)
         return _result(s["one"].astype(float), s["one"], 0)
 
     def follow_up_2bd(self, period: Period, by: str | None = None) -> pd.DataFrame:
-        s = _sums(_in(self.responses, "responded_at", period), ["due", "in_time"], by)
+        s = _sums(self.responses_in(period), ["due", "in_time"], by)
         return _result(_ratio(s["in_time"], s["due"], 100), s["due"], self.min_n)
 
     # --- customers and revenue (monthly: `period` is already the month basis) --------------------------------------
@@ -223,6 +233,34 @@ class NaiveScorecard:
     def fcr_rate(self, period: Period, by: str | None = None) -> pd.DataFrame:
         s = _sums(_in(self.contacts, "contacted_at", period), ["flagged", "resolved"], by)
         return _result(_ratio(s["resolved"], s["flagged"], 100), s["flagged"], self.min_n)
+
+    # --- sums of the survey scores (the "what changed" cells) and the weekly NPS -----------------------------------
+
+    SCORE_SUMS = {
+        "nps": {"n": "nps_n", "promoters": "promoters", "detractors": "detractors"},
+        "csat": {"n": "csat_n", "satisfied": "satisfied"},
+        "ces": {"n": "ces_n", "total": "ces_total", "squares": "ces_squares"},
+    }
+
+    def score_sums(self, metric_id: str, period: Period, by: str | None, region: str | None = None) -> pd.DataFrame:
+        """A survey score's sums (named as the engine names them) per value of `by`, optionally in one region."""
+        names = self.SCORE_SUMS[metric_id]
+        sums = _sums(self.responses_in(period, region), list(names.values()), by)
+        sums = sums.rename(columns={v: k for k, v in names.items()}).astype(float)
+        if metric_id == "ces":  # a sum over no answers is missing, as in SQL
+            sums[["total", "squares"]] = sums[["total", "squares"]].where(sums["n"] > 0)
+        return sums
+
+    def nps_value(self, sums: pd.Series) -> float:
+        """NPS from a row of nps_n, promoters and detractors; missing below the minimum n."""
+        n = float(sums["nps_n"])
+        return 100 * (sums["promoters"] - sums["detractors"]) / n if n >= self.min_n and n > 0 else float("nan")
+
+    def weekly_nps(self) -> pd.DataFrame:
+        """NPS sums per ISO week (indexed by the week's Monday), every week of the data."""
+        week = self.responses["responded_at"].dt.normalize()
+        week = week - pd.to_timedelta(week.dt.dayofweek, unit="D")
+        return self.responses.groupby(week)[["nps_n", "promoters", "detractors"]].sum().astype(float)
 
     # --- by metric id ----------------------------------------------------------------------------------------------
 
