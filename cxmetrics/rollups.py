@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from cxmetrics import memo
 from cxmetrics.metrics import METRICS
 from cxmetrics.sources import (
+    ACTIVE_CUSTOMERS,
     BOUGHT_LAST_MONTH,
     COHORT,
     COMPLAINTS_OPENED,
@@ -46,13 +47,13 @@ COVERAGE_TABLE = "rollup_coverage"
 _ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
 _CUSTOMER_DIMS = ("region", "segment", "industry")
 _RESPONSE_DIMS = (*_CUSTOMER_DIMS, "touchpoint", "channel", "survey")
-# The month ends a window rollup covers: every month from the first to the last date in the customer tables.
+# The month ends a window rollup covers: from the first month with responses or revenue to the last month with any
+# data. Periods ending outside them (before the data starts) are read from raw rows.
 _MONTH_RANGE = """
-    SELECT date_trunc('month', min(d)) AS first_month, date_trunc('month', max(d)) AS last_month FROM (
-        SELECT min(signup_date) AS d FROM customers UNION ALL SELECT max(signup_date) FROM customers
-        UNION ALL SELECT max(churn_date) FROM customers
-        UNION ALL SELECT CAST(max(responded_at) AS DATE) FROM responses
-        UNION ALL SELECT min(month) FROM customer_revenue UNION ALL SELECT max(month) FROM customer_revenue)
+    SELECT date_trunc('month', min(first_day)) AS first_month, date_trunc('month', max(last_day)) AS last_month FROM (
+        SELECT CAST(min(responded_at) AS DATE) AS first_day, CAST(max(responded_at) AS DATE) AS last_day FROM responses
+        UNION ALL SELECT min(month), max(month) FROM customer_revenue
+        UNION ALL SELECT NULL, greatest(max(signup_date), max(churn_date)) FROM customers)
 """
 
 
@@ -170,11 +171,66 @@ class Rollup:
             src.name, src.tables, f"{self.table} u", dims, time="u.day", where=f"u.level = {self.level_id(level)}"
         )
 
+    def holds(self, sums: Sequence[str], columns: frozenset[str]) -> bool:
+        """Whether the rollup table, with these columns, holds every one of `sums`."""
+        return {column_name(expr) for expr in sums} <= columns
+
+    def read_sums(self, sums: Sequence[str]) -> list[str]:
+        """The expressions reading `sums` from the rollup."""
+        return [f"sum(u.{column_name(expr)})" for expr in sums]
+
+
+_SIGNUPS_AND_CHURNS = """
+    SELECT c.signup_date AS day, c.region, c.segment, c.industry, count(*) AS signups, 0 AS churns
+    FROM customers c GROUP BY ALL
+    UNION ALL
+    SELECT c.churn_date, c.region, c.segment, c.industry, 0, count(*)
+    FROM customers c WHERE c.churn_date IS NOT NULL GROUP BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class ActiveCustomersRollup(Rollup):
+    """Customers active during a period, from sign-ups and churns per day: those signed up by the period's end
+    less those who churned before its start (a customer cannot churn before signing up: the schema checks it)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measures", ("count(*)",))
+
+    def build(self, conn) -> None:
+        """Sign-ups and churns per day, at every level of the customer dimensions."""
+        dims = ", ".join(self.dims)
+        sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
+        conn.execute(
+            f"CREATE OR REPLACE TABLE {self.table} AS SELECT grouping({dims}) AS level, day, {dims}, "  # noqa: S608
+            f"sum(signups) AS signups, sum(churns) AS churns FROM ({_SIGNUPS_AND_CHURNS}) "
+            f"GROUP BY GROUPING SETS ({sets}) ORDER BY level, day"
+        )
+
+    def as_source(self, level: tuple[str, ...]) -> Source:
+        """Active customers per period and dimension value (only where there are some, as with raw rows)."""
+        columns = "".join(f", u.{d}" for d in level)
+        active = "sum(u.signups) - coalesce(sum(u.churns) FILTER (WHERE u.day < b.basis_start), 0)"
+        per_period = (
+            f"(SELECT b.basis_id{columns}, {active} AS active FROM bases b JOIN {self.table} u "  # noqa: S608
+            f"ON u.day <= b.basis_end AND u.level = {self.level_id(level)} GROUP BY ALL HAVING active > 0) a "
+            "JOIN bases b ON b.basis_id = a.basis_id"
+        )
+        src = self.source
+        return Source(src.name, src.tables, per_period, {d: Dim(f"a.{d}") for d in level})
+
+    def holds(self, sums: Sequence[str], columns: frozenset[str]) -> bool:
+        return set(sums) <= set(self.measures) and {"signups", "churns"} <= columns
+
+    def read_sums(self, sums: Sequence[str]) -> list[str]:
+        return ["sum(a.active)" for _ in sums]
+
 
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(RESPONSES, _RESPONSE_DIMS),
     Rollup(DETRACTORS, _RESPONSE_DIMS),
     Rollup(CONTACTS, _CUSTOMER_DIMS),
+    ActiveCustomersRollup(ACTIVE_CUSTOMERS, _CUSTOMER_DIMS),
     Rollup(COMPLAINTS_OPENED, _CUSTOMER_DIMS),
     Rollup(COMPLAINTS_RESOLVED, _CUSTOMER_DIMS),
     Rollup(CUSTOMER_MONTHS, _CUSTOMER_DIMS),
@@ -237,12 +293,11 @@ class Catalog:
         if rollup is None or rollup.table not in self.columns:
             return None
         level = rollup.level(needed)
-        columns = [column_name(expr) for expr in sums]
-        if level is None or not set(columns) <= self.columns[rollup.table]:
+        if level is None or not rollup.holds(sums, self.columns[rollup.table]):
             return None
         if rollup.by_end and not self._covers(rollup, ends):
             return None
-        return rollup.as_source(level), [f"sum(u.{c})" for c in columns]
+        return rollup.as_source(level), rollup.read_sums(sums)
 
 
 @contextlib.contextmanager

@@ -106,11 +106,12 @@ def test_year_to_date_and_custom_periods_are_identical(conn, metric_id) -> None:
 
 def test_the_scorecard_reads_rollups_and_a_split_by_nps_group_reads_raw_rows(conn) -> None:
     recording = Recording(conn)
-    query.snapshot(recording, ["nps", "csat", "follow_up_2bd", "nrr", "churn_rate"])
+    query.snapshot(recording, ["nps", "csat", "follow_up_2bd", "nrr", "churn_rate", "complaints_per_1000"])
     aggregates = " ".join(s for s in recording.statements if "GROUP BY" in s)
-    for table in ("rollup_responses", "rollup_detractors", "rollup_revenue_two_years", "rollup_cohort"):
-        assert table in aggregates
-    assert "FROM responses" not in aggregates
+    rolled = ("responses", "detractors", "revenue_two_years", "cohort", "active_customers", "complaints_opened")
+    for table in rolled:
+        assert f"rollup_{table}" in aggregates
+    assert "FROM responses" not in aggregates and "JOIN customers c ON c.signup_date" not in aggregates
     recording.statements.clear()
     query.snapshot(recording, ["churn_rate"], by="nps_group")
     assert "rollup_" not in " ".join(s for s in recording.statements if "GROUP BY" in s)
@@ -137,6 +138,20 @@ def test_rollups_built_on_a_hand_checked_world_give_its_numbers(world, monkeypat
         with rollups.disabled():
             expected = query.snapshot(conn, splittable(by), by=by)
         assert_same(query.snapshot(conn, splittable(by), by=by), expected)
+
+
+def test_a_region_whose_customers_all_left_before_the_period_has_no_active_customers_row() -> None:
+    conn = fx.new_db()
+    fx.operations_world(conn)
+    fx.insert(conn, "customers", [fx.customer("c8", "LATAM", churn_date=date(2025, 3, 1))])
+    rollups.build(conn)
+    recording = Recording(conn)
+    with_rollups = query.snapshot(recording, ["complaints_per_1000"], by="region")
+    assert "rollup_active_customers" in " ".join(recording.statements)
+    with rollups.disabled():
+        raw = query.snapshot(conn, ["complaints_per_1000"], by="region")
+    assert_same(with_rollups, raw)
+    assert "LATAM" not in set(with_rollups["region"])
 
 
 def test_user_values_stay_bound_parameters_on_rollups(conn) -> None:
