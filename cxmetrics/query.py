@@ -34,6 +34,7 @@ __all__ = [
     "metric_frame",
     "metric_frames",
     "period_frame",
+    "period_frames",
     "snapshot",
     "snapshot_periods",
     "sum_columns",
@@ -342,17 +343,29 @@ def _empty_trend(metric, table, filters, by, compare) -> pd.DataFrame:
 # --- lists of periods and the scorecard ----------------------------------------------------------------------------
 
 
+def period_frames(
+    conn, metric_ids: Sequence[str], filters: Filters | None, period_list: Sequence[Period], by: str | None = None
+) -> dict[str, pd.DataFrame]:
+    """Several metrics for arbitrary periods (rolling windows, year-to-date, ...), one row per period and value,
+    sharing source scans: metrics over one source take one query."""
+    filters = filters or Filters()
+    metrics = _metrics(metric_ids, by)
+    plan = Plan(tuple(period_list))
+    rows = _compute(conn, metrics, filters, plan, by) if plan.periods else {m.id: _empty_rows(m) for m in metrics}
+    table = _targets(conn, [m.id for m in metrics])
+    frames = {}
+    for metric in metrics:
+        columns = _period_columns(metric, plan, rows[metric.id], by) | _value_columns(metric, rows[metric.id])
+        columns |= _target_columns(metric, table[metric.id], filters, by, columns)
+        frames[metric.id] = _noted(pd.DataFrame(columns), metric, filters)
+    return frames
+
+
 def period_frame(
     conn, metric_id: str, filters: Filters | None, period_list: Sequence[Period], by: str | None = None
 ) -> pd.DataFrame:
     """Metric `metric_id` for arbitrary periods (rolling windows, year-to-date, ...), one row per period and value."""
-    filters = filters or Filters()
-    metric = _metrics([metric_id], by)[0]
-    plan = Plan(tuple(period_list))
-    rows = _compute(conn, [metric], filters, plan, by)[metric_id] if plan.periods else _empty_rows(metric)
-    columns = _period_columns(metric, plan, rows, by) | _value_columns(metric, rows)
-    columns |= _target_columns(metric, _targets(conn, [metric_id])[metric_id], filters, by, columns)
-    return _noted(pd.DataFrame(columns), metric, filters)
+    return period_frames(conn, [metric_id], filters, period_list, by)[metric_id]
 
 
 def snapshot_periods(period: Period) -> dict[str, Period]:
