@@ -1,15 +1,15 @@
 """Benchmark the scorecard's queries on generated worlds of N responses, against the naive pandas way.
 
-    python benchmarks/bench_scorecard.py --responses 1000000 10000000 [--seed 42] [--keep]
+    python benchmarks/bench_scorecard.py --responses 1000000 10000000 [--seed 42] [--keep] [--raw]
 
 For each N: generate the sample world and load it into a DuckDB file (both cached in a temporary folder keyed by N
 and seed; `--keep` keeps them for the next run), then, each in a fresh Python process so that peak memory figures do
 not mix:
 - engine: open the database and run the query set once (cold: a new process and connection; the operating
   system's page cache may still hold the file from earlier phases), then five more times on the same connection
-  (warm: the median);
+  (warm: the median); with `--raw`, once more reading raw rows only (no rollup tables), to show what they save;
 - naive: read the tables the query set needs into pandas and compute the same numbers with groupbys (naive s,
-  reading included), then recompute them from the frames already in memory (naive warm s: the median).
+  reading included), then recompute them from the frames already in memory (naive warm s).
 The engine's and the naive numbers must agree to the 6th decimal, or the run fails. The table is printed and written
 as JSON. Later pages add their query sets to `QUERY_SETS`.
 """
@@ -17,6 +17,7 @@ as JSON. Later pages add their query sets to `QUERY_SETS`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -253,13 +254,14 @@ def phase_load(args: argparse.Namespace) -> dict:
 
 
 def phase_engine(args: argparse.Namespace) -> dict:
-    from cxmetrics import db
+    from cxmetrics import db, rollups
 
     query_set = QUERY_SETS[args.query_set]
     baseline = harness.rss_mb()
-    cold, (conn, results) = harness.timed(lambda: (c := db.connect_read_only(args.db), query_set.run(c)))
-    warm = harness.median_time(lambda: query_set.run(conn))
-    Path(args.numbers).write_text(json.dumps(query_set.numbers(conn, results)))
+    with rollups.disabled() if args.raw else contextlib.nullcontext():
+        cold, (conn, results) = harness.timed(lambda: (c := db.connect_read_only(args.db), query_set.run(c)))
+        warm = harness.median_time(lambda: query_set.run(conn))
+        Path(args.numbers).write_text(json.dumps(query_set.numbers(conn, results)))
     return {"cold_s": cold, "warm_s": warm, "peak_mb": harness.peak_rss_mb(), "baseline_mb": baseline}
 
 
@@ -335,39 +337,41 @@ def prepare_world(cache: harness.WorldCache, seed: int) -> tuple[list[dict], boo
     return [generated, loaded], fresh_world or fresh_db
 
 
-def measure(cache: harness.WorldCache, name: str, naive_runs: int) -> dict:
-    """Engine and naive phases of one query set, verified against each other."""
-    engine_numbers, naive_numbers = cache.folder / f"{name}.engine.json", cache.folder / f"{name}.naive.json"
-    common = ["--db", str(cache.database), "--query-set", name]
-    print(f"N={cache.responses:,}: {name}: engine", flush=True)
-    engine = harness.run_phase(SCRIPT, ["--phase", "engine", *common, "--numbers", str(engine_numbers)])
+def _engine(cache: harness.WorldCache, name: str, raw: bool) -> tuple[dict, dict[str, float]]:
+    """The engine phase of a query set (reading raw rows only when `raw`) and its numbers."""
+    numbers = cache.folder / f"{name}.engine{'-raw' if raw else ''}.json"
+    args = ["--phase", "engine", "--db", str(cache.database), "--query-set", name, "--numbers", str(numbers)]
+    print(f"N={cache.responses:,}: {name}: engine{' without rollups' if raw else ''}", flush=True)
+    return harness.run_phase(SCRIPT, args + (["--raw"] if raw else [])), json.loads(numbers.read_text())
+
+
+def measure(cache: harness.WorldCache, name: str, naive_runs: int, raw: bool) -> list[dict]:
+    """Engine (and, with `raw`, engine without rollups) and naive phases of one query set, verified against each
+    other: one row each."""
+    engines = [(name, *_engine(cache, name, raw=False))]
+    if raw:
+        engines.append((f"{name}, no rollups", *_engine(cache, name, raw=True)))
+    numbers = cache.folder / f"{name}.naive.json"
+    args = ["--phase", "naive", "--db", str(cache.database), "--query-set", name, "--numbers", str(numbers)]
     print(f"N={cache.responses:,}: {name}: naive", flush=True)
-    naive = harness.run_phase(
-        SCRIPT, ["--phase", "naive", *common, "--numbers", str(naive_numbers), "--naive-runs", str(naive_runs)]
-    )
-    compared = verify(
-        json.loads(engine_numbers.read_text()), json.loads(naive_numbers.read_text()), QUERY_SETS[name].required
-    )
-    return (
-        engine
-        | naive
-        | {
-            "phase": name,
-            "ratio": naive["naive_s"] / engine["cold_s"],
-            "ratio_warm": naive["naive_warm_s"] / engine["warm_s"],
-            "numbers_compared": compared,
-        }
-    )
+    naive = harness.run_phase(SCRIPT, [*args, "--naive-runs", str(naive_runs)])
+    naive_numbers = json.loads(numbers.read_text())
+    rows = []
+    for phase, engine, engine_numbers in engines:
+        compared = verify(engine_numbers, naive_numbers, QUERY_SETS[name].required)
+        ratios = {"ratio": naive["naive_s"] / engine["cold_s"], "ratio_warm": naive["naive_warm_s"] / engine["warm_s"]}
+        rows.append(engine | naive | ratios | {"phase": phase, "numbers_compared": compared})
+    return rows
 
 
-def run(sizes, seed: int, cache_root: Path, keep: bool, sets, naive_runs: int) -> list[dict]:
+def run(sizes, seed: int, cache_root: Path, keep: bool, sets, naive_runs: int, raw: bool = False) -> list[dict]:
     """Every row of the table, N by N."""
     rows = []
     for responses in sizes:
         cache = harness.WorldCache(cache_root, responses, seed)
         built_rows, built = prepare_world(cache, seed)
         rows += [r | {"responses": responses} for r in built_rows]
-        rows += [measure(cache, name, naive_runs) | {"responses": responses} for name in sets]
+        rows += [row | {"responses": responses} for name in sets for row in measure(cache, name, naive_runs, raw)]
         if built and not keep:
             cache.remove()
     return rows
@@ -381,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", type=Path, default=harness.DEFAULT_CACHE, help="where worlds are cached")
     parser.add_argument("--json", type=Path, help="where to write the table as JSON (default: in the cache dir)")
     parser.add_argument("--sets", nargs="+", default=list(QUERY_SETS), choices=list(QUERY_SETS))
-    parser.add_argument("--naive-runs", type=int, default=3, help="naive warm runs (median)")
+    parser.add_argument("--naive-runs", type=int, default=1, help="naive warm runs (median; default 1)")
+    parser.add_argument("--raw", action="store_true", help="also time the engine without its rollup tables")
     # Internal: one phase in a fresh process.
     parser.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     for name in ("out", "world", "db", "numbers"):
@@ -396,7 +401,7 @@ def main(argv=None) -> int:
         harness.emit(PHASES[args.phase](args))
         return 0
     load_before = os.getloadavg()
-    rows = run(args.responses, args.seed, args.cache_dir, args.keep, args.sets, args.naive_runs)
+    rows = run(args.responses, args.seed, args.cache_dir, args.keep, args.sets, args.naive_runs, args.raw)
     print(harness.format_table(rows))
     load_after = os.getloadavg()
     machine = {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": load_after}
