@@ -6,15 +6,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cxmetrics.config import JOURNEY_ORDER
+
 PRAISE, MIXED, COMPLAINT = 0, 1, 2
+# The journey's touchpoints first (their indexes are shared with the simulation), then the other topics.
 TOPICS = (
-    "sales",
-    "onboarding",
-    "product",
-    "support",
-    "field_service",
-    "billing",
-    "renewal",
+    *JOURNEY_ORDER,
     "ease",
     "value",
     "account",

@@ -89,13 +89,25 @@ def test_status(metric_id, value, target, low, high, expected):
     assert targets.status(get_metric(metric_id), value, target, low, high) == expected
 
 
+def _insert_targets(conn, rows: list[tuple]) -> None:
+    """Insert (metric, period_start, grain, region, segment, target) rows."""
+    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
+
+
+def _finance_db():
+    conn = fx.new_db()
+    fx.finance_world(conn)
+    return conn
+
+
 @pytest.fixture
 def with_targets(monkeypatch):
     monkeypatch.setenv("CX_MIN_N", "10")
     conn = fx.new_db()
     fx.trend_world(conn)
-    rows = [("nps", date(2026, 1, 1), "year", "", "", 40.0), ("nps", date(2026, 1, 1), "year", "EMEA", "", 60.0)]
-    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
+    _insert_targets(
+        conn, [("nps", date(2026, 1, 1), "year", "", "", 40.0), ("nps", date(2026, 1, 1), "year", "EMEA", "", 60.0)]
+    )
     return conn
 
 
@@ -125,14 +137,13 @@ def test_no_target_under_a_filter_targets_cannot_express(with_targets):
 
 
 def test_monthly_data_at_week_grain_is_judged_against_its_months_target():
-    conn = fx.new_db()
-    fx.finance_world(conn)
+    conn = _finance_db()
     rows = [
         ("revenue", date(2026, 10, 1), "month", "", "", 4000.0),
         ("revenue", date(2026, 11, 1), "month", "", "", 9999.0),
         ("revenue", date(2026, 10, 1), "week", "", "", 1.0),
     ]
-    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
+    _insert_targets(conn, rows)
     row = query.period_frame(conn, "revenue", None, [W46]).iloc[0]
     # Week 2026-W46 shows October's revenue (5,000), so October's monthly target applies, not a weekly one.
     assert (row["basis_start"], row["value"], row["target"], row["status"]) == (
@@ -144,14 +155,13 @@ def test_monthly_data_at_week_grain_is_judged_against_its_months_target():
 
 
 def test_a_total_under_a_filter_takes_only_its_own_slices_target():
-    conn = fx.new_db()
-    fx.finance_world(conn)
+    conn = _finance_db()
     rows = [
         ("revenue", date(2026, 10, 1), "month", "", "", 5000.0),
         ("revenue", date(2026, 10, 1), "month", "APAC", "", 2500.0),
         ("gross_margin_pct", date(2026, 10, 1), "quarter", "", "", 10.0),
     ]
-    fx.insert(conn, "targets", [dict(zip(["metric", *targets.TargetRow._fields], r, strict=True)) for r in rows])
+    _insert_targets(conn, rows)
     emea = query.period_frame(conn, "revenue", Filters(regions=("EMEA",)), [W46]).iloc[0]
     assert emea["value"] == 2000.0 and math.isnan(emea["target"]) and pd.isna(emea["status"])
     apac = query.period_frame(conn, "revenue", Filters(scope=AccessScope(("APAC",))), [W46]).iloc[0]
