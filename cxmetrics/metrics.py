@@ -73,6 +73,7 @@ class Metric:
     additive: bool = False
     tolerance_pct: float = 2.0
     grains: tuple[str, ...] = GRAINS
+    history_months: int = 0  # months of customer_revenue before the period the value needs; withheld without them
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -112,6 +113,7 @@ _ANONYMOUS = (
     "restricted access scope."
 )
 _WEEK_MONTH = " Monthly data: at week grain it uses the latest closed month on or before the week's end."
+_HISTORY = " Withheld until the revenue data covers the 24 months that end with the period (the count is still shown)."
 _TRAILING = (
     " Over the trailing 12 months ending at the period end (at week grain: at the end of the latest closed month), "
     "so it is comparable at every grain."
@@ -281,7 +283,7 @@ _LOYALTY: tuple[Metric, ...] = (
         label="Gross revenue retention",
         description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, "
         "each customer capped at their earlier revenue (expansion excluded), as a share of that earlier revenue. "
-        "Annual windows keep months without a purchase from reading as churn." + _TRAILING,
+        "Annual windows keep months without a purchase from reading as churn." + _TRAILING + _HISTORY,
         formula="100 x sum over customers of min(revenue in the trailing 12 months, revenue in the 12 months "
         "before) / sum of revenue in the 12 months before, over customers with revenue in the 12 months before",
         unit="percent",
@@ -293,13 +295,15 @@ _LOYALTY: tuple[Metric, ...] = (
         n_label="customers with revenue in the 12 months before",
         basis="month",
         min_n=0,
+        history_months=24,
     ),
     Metric(
         id="nrr",
         label="Net revenue retention",
         description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, as "
         "a share of their revenue in those 12 months (expansion included; customers who left count as zero)."
-        + _TRAILING,
+        + _TRAILING
+        + _HISTORY,
         formula="100 x revenue in the trailing 12 months / revenue in the 12 months before, over customers with "
         "revenue in the 12 months before",
         unit="percent",
@@ -311,6 +315,7 @@ _LOYALTY: tuple[Metric, ...] = (
         n_label="customers with revenue in the 12 months before",
         basis="month",
         min_n=0,
+        history_months=24,
     ),
     Metric(
         id="repeat_purchase_rate",

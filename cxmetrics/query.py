@@ -145,7 +145,32 @@ def _estimate(metric: Metric, plan: Plan, sums: Rows) -> Rows:
 def _compute(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Rows]:
     """Estimated rows per metric for every period of the plan."""
     sums = aggregate(conn, metrics, filters, plan, by)
-    return {m.id: _estimate(m, plan, sums[m.id]) for m in metrics}
+    rows = {m.id: _estimate(m, plan, sums[m.id]) for m in metrics}
+    for metric in metrics:
+        if metric.history_months:
+            _withhold_short_history(metric, plan, rows[metric.id], revenue_start(conn))
+    return rows
+
+
+def revenue_start(conn) -> date | None:
+    """The first month with customer revenue, or None when there is none."""
+    sql = "SELECT min(month) FROM customer_revenue"
+    return memo.remembered(conn, "revenue_start", lambda: conn.execute(sql).fetchone()[0])
+
+
+def _withhold_short_history(metric: Metric, plan: Plan, rows: Rows, first_month: date | None) -> None:
+    """Blank the values whose comparison window starts before the data does (a partial base inflates retention)."""
+    if first_month is None or not len(rows["period_index"]):
+        return
+    ends = [basis(metric, plan.periods[p]).end for p in rows["period_index"]]
+    short = np.array([_months_between(first_month, end) < metric.history_months for end in ends])
+    for column in ("value", "low", "high"):
+        rows[column] = np.where(short, np.nan, rows[column])
+
+
+def _months_between(first_month: date, end: date) -> int:
+    """Whole months from `first_month` through the month of `end`."""
+    return (end.year - first_month.year) * 12 + end.month - first_month.month + 1
 
 
 def _aligned(metric: Metric, rows: Rows, plan: Plan, wanted: Sequence[Period], dims: Sequence[str]) -> Rows:

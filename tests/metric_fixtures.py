@@ -138,6 +138,7 @@ def loyalty_world(conn) -> None:
         conn,
         "customer_revenue",
         [
+            _revenue("c1", "2024-10", 0, 0),  # revenue history starts two years back: retention is measurable
             _revenue("c1", "2025-10", 100, 50),
             _revenue("c2", "2025-10", 200, 80),
             _revenue("c3", "2025-10", 100, 30),

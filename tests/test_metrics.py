@@ -4,6 +4,8 @@ import math
 from datetime import date
 from pathlib import Path
 
+import duckdb
+import pandas as pd
 import pytest
 
 from cxmetrics import query
@@ -238,3 +240,24 @@ def test_revenue_per_customer_by_nps_group_of_the_latest_relationship_response_b
 def test_operations_metrics_within_a_scope(operations, metric_id, period, value, n):
     row = one(operations, metric_id, period, Filters(scope=AccessScope(("EMEA",))))
     assert (row["value"], row["n"]) == (pytest.approx(value), n)
+
+
+def _revenue_from(first_month: date) -> duckdb.DuckDBPyConnection:
+    """One customer paying 100 a month from `first_month` to October 2026."""
+    conn = fx.new_db()
+    fx.insert(conn, "customers", [fx.customer("c1")])
+    months = pd.date_range(first_month, "2026-10-01", freq="MS").date
+    fx.insert(conn, "customer_revenue", [{"customer_id": "c1", "month": m, "revenue_usd": 100.0} for m in months])
+    fx.close_week(conn)
+    return conn
+
+
+@pytest.mark.parametrize(("first_month", "expected"), [(date(2024, 11, 1), 100.0), (date(2024, 12, 1), None)])
+def test_revenue_retention_needs_two_full_years_of_revenue(first_month, expected):
+    october = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+    row = query.period_frame(_revenue_from(first_month), "nrr", None, [october]).iloc[0]
+    if expected is None:
+        assert math.isnan(row["value"]) and math.isnan(row["low"])
+    else:
+        assert row["value"] == expected
+    assert row["n"] == 1, "the count is still shown when the value is withheld"
