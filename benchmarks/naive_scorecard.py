@@ -190,7 +190,10 @@ class NaiveScorecard:
             .sum()
         )
         kept = per_customer[per_customer["prior"] > 0]
-        return _one(_div(kept["current"].sum(), kept["prior"].sum(), 100), len(kept), 0)
+        value = _div(kept["current"].sum(), kept["prior"].sum(), 100)
+        first = r["month"].min()
+        covered = (end.year - first.year) * 12 + end.month - first.month + 1 if len(r) else 0
+        return _one(value if covered >= 24 else float("nan"), len(kept), 0)  # withheld without 24 months of data
 
     def repeat_purchase_rate(self, period: Period, by: str | None = None) -> pd.DataFrame:
         r = self.revenue
