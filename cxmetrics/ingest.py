@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from cxmetrics import db, rollups, validation
-from cxmetrics.schema import REQUIRED_TABLES, TABLES_BY_NAME, Table, create_schema
+from cxmetrics.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
 from cxmetrics.staging import LoadError, Source, find_sources, read_source
 
 Progress = Callable[[int, int, str], None]
@@ -299,9 +299,14 @@ def load_folder(
     return report
 
 
+def build_fingerprint(folder: Path) -> str:
+    """What a database built from `folder` by this version of the loader is: the data's hash and the schema version."""
+    return f"{db.folder_fingerprint(folder)}:schema-{SCHEMA_VERSION}"
+
+
 def ensure_built(target: Path, folder: Path, progress: Progress | None = None) -> bool:
     """Build `target` from `folder` when it is missing or was built from other data; True when it was built."""
-    fingerprint = db.folder_fingerprint(folder)
+    fingerprint = build_fingerprint(folder)
     if db.stored_fingerprint(target) == fingerprint:
         return False
     load_folder(folder, target, progress=progress, meta={"source_fingerprint": fingerprint}, fresh=True)

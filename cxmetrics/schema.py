@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+# Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)

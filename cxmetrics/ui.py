@@ -58,7 +58,7 @@ config.use_secrets(_secrets())
 
 @st.cache_resource(show_spinner=False)
 def _sample_fingerprint(folder: str) -> str:
-    return db.folder_fingerprint(Path(folder))
+    return ingest.build_fingerprint(Path(folder))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -369,3 +369,20 @@ def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None
         ("responses", 6, "out of range: 99 is not between 0 and 10"),
         ("response_attributes", 2, "unknown response: response_id 'R5' is not in responses"),
     ]
+
+
+def test_the_embedded_database_is_rebuilt_when_its_data_or_the_loader_version_changes(tmp_path: Path) -> None:
+    from cxmetrics.ingest import build_fingerprint, ensure_built
+
+    folder = write_folder(tmp_path / "sample", customers=CUSTOMERS, responses=GOOD_RESPONSES)
+    target = tmp_path / "cx.duckdb"
+    assert ensure_built(target, folder) is True
+    assert ensure_built(target, folder) is False
+    conn = duckdb.connect(str(target))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'source_fingerprint'", [db.folder_fingerprint(folder)])
+    conn.close()
+    assert ensure_built(target, folder) is True, "a database built by an older loader version is rebuilt"
+    (folder / "responses.csv").write_text(GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,9,,,\n")
+    assert build_fingerprint(folder) != db.stored_fingerprint(target)
+    assert ensure_built(target, folder) is True
+    assert counts(target)["responses"] == 4
