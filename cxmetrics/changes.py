@@ -183,14 +183,21 @@ def _crossed(filters: Filters, regions: Sequence[str]) -> list[Scope]:
 
 def _cells_of(frame: pd.DataFrame, metric: Metric, by: str | None, fixed: str) -> pd.DataFrame:
     """A period_frame as cells: metric, slice key, period bounds and the metric's sums."""
-    values = frame[by].astype(str).tolist() if by else [""] * len(frame)
-    keys = [slice_key([*slice_pairs(fixed), (by, v)]) if by else fixed for v in values]
-    cells = pd.DataFrame(
-        {"metric": metric.id, "slice": keys, "period_start": frame["period_start"], "period_end": frame["period_end"]}
-    )
-    for column in sum_columns(metric):
-        cells[column] = frame[column].to_numpy(dtype=float)
-    return cells[[v != NONE_LABEL for v in values]]
+    if by:
+        values = frame[by].astype(str).to_numpy(dtype=object)
+        named = {v: slice_key([*slice_pairs(fixed), (by, v)]) for v in dict.fromkeys(values.tolist())}
+        keys = [named[v] for v in values.tolist()]
+        kept = values != NONE_LABEL
+    else:
+        keys = [fixed] * len(frame)
+        kept = np.ones(len(frame), dtype=bool)
+    cells = {
+        "metric": [metric.id] * int(kept.sum()),
+        "slice": [k for k, keep in zip(keys, kept.tolist(), strict=True) if keep],
+        "period_start": frame["period_start"].to_numpy()[kept],
+        "period_end": frame["period_end"].to_numpy()[kept],
+    }
+    return pd.DataFrame(cells | {c: frame[c].to_numpy(dtype=float)[kept] for c in sum_columns(metric)})
 
 
 def scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_METRICS) -> pd.DataFrame:
@@ -204,11 +211,11 @@ def scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_
 
 def _scan_scopes(conn, scopes: Sequence[Scope], metric_ids: Sequence[str], wanted: list[Period]) -> pd.DataFrame:
     """The cells of each metric in each scope."""
-    found = [
-        _cells_of(query.period_frame(conn, metric_id, scoped, wanted, by=by), get_metric(metric_id), by, fixed)
-        for scoped, by, fixed in scopes
-        for metric_id in metric_ids
-    ]
+    metrics = [get_metric(m) for m in metric_ids]
+    found = []
+    for scoped, by, fixed in scopes:
+        frames = query.period_frames(conn, list(metric_ids), scoped, wanted, by=by, with_targets=False)
+        found += [_cells_of(frames[m.id], m, by, fixed) for m in metrics]
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["metric", "slice"])
 
 
@@ -226,17 +233,20 @@ def _rows_in(cells: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 def _compare_metric(metric: Metric, cells: pd.DataFrame, window: Window) -> pd.DataFrame:
     """One row per slice with data in both windows: values, delta, test statistic, p-value and both n."""
-    both = _rows_in(cells, window.current).merge(_rows_in(cells, window.compared), on="slice", suffixes=("", "_b"))
+    current, compared = _rows_in(cells, window.current), _rows_in(cells, window.compared)
+    # Each slice has one row per period, so aligning on the slice keeps the current rows' order, as an inner merge.
+    found = pd.Index(compared["slice"]).get_indexer(current["slice"])
+    mine, theirs = np.nonzero(found >= 0)[0], found[found >= 0]
     sums = sum_columns(metric)
-    now = {c: both[c].to_numpy(dtype=float) for c in sums}
-    before = {c: both[f"{c}_b"].to_numpy(dtype=float) for c in sums}
+    now = {c: current[c].to_numpy(dtype=float)[mine] for c in sums}
+    before = {c: compared[c].to_numpy(dtype=float)[theirs] for c in sums}
     value, compared = metric.estimate.estimate(now)[0], metric.estimate.estimate(before)[0]
     test = metric.estimate.test(now, before)
     return pd.DataFrame(
         {
             "metric": metric.id,
             "lens": window.lens,
-            "slice": both["slice"].to_numpy(),
+            "slice": current["slice"].to_numpy()[mine],
             "value": value,
             "compared_value": compared,
             "delta": value - compared,
@@ -279,9 +289,10 @@ def significant(moves: pd.DataFrame) -> pd.DataFrame:
 def ranked(moves: pd.DataFrame, cells: pd.DataFrame, chosen: Sequence[Window]) -> pd.DataFrame:
     """Moves with weight (the slice's share of the metric's responses) and score (size x weight), best first."""
     current = {w.lens: w.current for w in chosen}
+    company = cells[cells["slice"] == ""]
     totals = {
-        (m, lens): _rows_in(group[group["slice"] == ""], period)[get_metric(m).n_column].sum()
-        for m, group in cells.groupby("metric")
+        (m, lens): _rows_in(group, period)[get_metric(m).n_column].sum()
+        for m, group in company.groupby("metric")
         for lens, period in current.items()
     }
     total = [totals.get((m, lens), 0) for m, lens in zip(moves["metric"], moves["lens"], strict=True)]

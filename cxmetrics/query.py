@@ -369,10 +369,16 @@ def _empty_trend(metric, table, filters, by, compare) -> pd.DataFrame:
 
 
 def period_frames(
-    conn, metric_ids: Sequence[str], filters: Filters | None, period_list: Sequence[Period], by: str | None = None
+    conn,
+    metric_ids: Sequence[str],
+    filters: Filters | None,
+    period_list: Sequence[Period],
+    by: str | None = None,
+    with_targets: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Several metrics for arbitrary periods (rolling windows, year-to-date, ...), one row per period and value,
-    sharing source scans: metrics over one source take one query."""
+    sharing source scans: metrics over one source take one query. `with_targets=False` leaves out the target,
+    variance and status columns (and their lookups) for callers that only need the values and sums."""
     filters = filters or Filters()
     metrics = _metrics(metric_ids, by)
     plan = Plan(tuple(period_list))
@@ -381,7 +387,8 @@ def period_frames(
     frames = {}
     for metric in metrics:
         columns = _period_columns(metric, plan, rows[metric.id], by) | _value_columns(metric, rows[metric.id])
-        columns |= _target_columns(metric, table[metric.id], filters, by, columns)
+        if with_targets:
+            columns |= _target_columns(metric, table[metric.id], filters, by, columns)
         frames[metric.id] = _noted(pd.DataFrame(columns), metric, filters)
     return frames
 
