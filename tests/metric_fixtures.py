@@ -294,3 +294,18 @@ def trend_world(conn) -> None:
     rows += responses("w47e", date(2026, 11, 16), "e1", nps=nps_scores(1, 0, 0))
     rows += responses("ly", date(2025, 11, 12), "a1", nps=nps_scores(10, 0, 0))
     insert(conn, "responses", rows)
+
+
+class Recording:
+    """Delegates to a connection and records every SQL statement."""
+
+    def __init__(self, conn):
+        self.conn, self.statements = conn, []
+
+    def execute(self, sql, params=None):
+        self.statements.append(sql)
+        return self.conn.execute(sql, params or [])
+
+    def count(self, text: str) -> int:
+        """How many recorded statements contain `text`."""
+        return sum(text in s for s in self.statements)

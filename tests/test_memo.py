@@ -10,22 +10,8 @@ from cxmetrics import db, query
 from tests import metric_fixtures as fx
 
 
-class Recording:
-    """Delegates to a connection and records every SQL statement."""
-
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.conn.execute(sql, params or [])
-
-    def count(self, text: str) -> int:
-        return sum(text in s for s in self.statements)
-
-
 def test_a_read_only_connection_reads_targets_extent_and_rollups_once(small_world_db) -> None:
-    recording = Recording(db.connect_read_only(small_world_db))
+    recording = fx.Recording(db.connect_read_only(small_world_db))
     first = query.snapshot(recording, ["nps", "revenue"])
     query.metric_frame(recording, "nps", None, "month")
     query.period_frame(recording, "csat", None, [query.latest_period(recording, "week")])

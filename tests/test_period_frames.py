@@ -10,23 +10,13 @@ import pytest
 from cxmetrics import db, query
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from tests import metric_fixtures as fx
 
 PERIODS = [
     Period("week", date(2026, 11, 9), date(2026, 11, 15)),
     Period("rolling", date(2026, 8, 17), date(2026, 11, 15)),
     Period("ytd", date(2026, 1, 1), date(2026, 11, 15)),
 ]
-
-
-class Recording:
-    """Delegates to a connection and records every SQL statement."""
-
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.conn.execute(sql, params or [])
 
 
 @pytest.mark.parametrize("by", [None, "region", "touchpoint"])
@@ -42,7 +32,7 @@ def test_period_frames_equal_one_period_frame_per_metric(small_world_db, by, fil
 
 
 def test_survey_scores_share_one_query(small_world_db) -> None:
-    recording = Recording(db.connect_read_only(small_world_db))
+    recording = fx.Recording(db.connect_read_only(small_world_db))
     query.period_frames(recording, ["nps", "csat", "ces"], None, PERIODS, by="region")
     assert sum("GROUP BY ALL" in s for s in recording.statements) == 1
 

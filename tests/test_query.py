@@ -28,17 +28,6 @@ def min_n_of_ten(monkeypatch):
     monkeypatch.setenv("CX_MIN_N", "10")
 
 
-class CountingConnection:
-    """Delegates to a DuckDB connection and records every SQL statement."""
-
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.conn.execute(sql, params or [])
-
-
 def by_week(frame: pd.DataFrame) -> dict:
     return {row.period_label: row for row in frame.itertuples()}
 
@@ -59,7 +48,7 @@ def test_trend_has_every_complete_week_and_not_the_current_one(trend):
 
 
 def test_a_trend_is_one_query_per_source(trend):
-    counting = CountingConnection(trend)
+    counting = fx.Recording(trend)
     query.metric_frames(counting, ["nps", "csat", "ces", "responses"], Filters(), "week")
     aggregates = [s for s in counting.statements if "GROUP BY" in s]
     assert len(aggregates) == 1
@@ -188,7 +177,7 @@ def test_quarter_grain_sums_its_months(trend):
 
 
 def test_scorecard_snapshot(trend):
-    counting = CountingConnection(trend)
+    counting = fx.Recording(trend)
     card = query.snapshot(counting, ["nps", "responses", "revenue"], Filters())
     assert len([s for s in counting.statements if "GROUP BY" in s]) == 2  # responses and financials
     nps = card.set_index("metric").loc["nps"]

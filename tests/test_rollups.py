@@ -28,17 +28,6 @@ FILTERS = {
 IDS = [m.id for m in METRICS]
 
 
-class Recording:
-    """Delegates to a connection and records every SQL statement."""
-
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.conn.execute(sql, params or [])
-
-
 @pytest.fixture(scope="module")
 def conn(small_world_db):
     connection = db.connect_read_only(small_world_db)
@@ -105,7 +94,7 @@ def test_year_to_date_and_custom_periods_are_identical(conn, metric_id) -> None:
 
 
 def test_the_scorecard_reads_rollups_and_a_split_by_nps_group_reads_raw_rows(conn) -> None:
-    recording = Recording(conn)
+    recording = fx.Recording(conn)
     query.snapshot(recording, ["nps", "csat", "follow_up_2bd", "nrr", "churn_rate", "complaints_per_1000"])
     aggregates = " ".join(s for s in recording.statements if "GROUP BY" in s)
     rolled = ("responses", "detractors", "revenue_two_years", "cohort", "active_customers", "complaints_opened")
@@ -118,7 +107,7 @@ def test_the_scorecard_reads_rollups_and_a_split_by_nps_group_reads_raw_rows(con
 
 
 def test_the_catalog_is_read_once_per_connection(conn) -> None:
-    recording = Recording(conn)
+    recording = fx.Recording(conn)
     query.snapshot(recording, ["nps", "churn_rate"])
     query.metric_frame(recording, "nps", Filters(regions=("EMEA",)), "month")
     assert sum("duckdb_columns()" in s for s in recording.statements) == 1
@@ -145,7 +134,7 @@ def test_a_region_whose_customers_all_left_before_the_period_has_no_active_custo
     fx.operations_world(conn)
     fx.insert(conn, "customers", [fx.customer("c8", "LATAM", churn_date=date(2025, 3, 1))])
     rollups.build(conn)
-    recording = Recording(conn)
+    recording = fx.Recording(conn)
     with_rollups = query.snapshot(recording, ["complaints_per_1000"], by="region")
     assert "rollup_active_customers" in " ".join(recording.statements)
     with rollups.disabled():
@@ -155,7 +144,7 @@ def test_a_region_whose_customers_all_left_before_the_period_has_no_active_custo
 
 
 def test_user_values_stay_bound_parameters_on_rollups(conn) -> None:
-    recording = Recording(conn)
+    recording = fx.Recording(conn)
     hostile = "EMEA') OR TRUE --"
     frame = query.snapshot(recording, ["nps"], Filters(regions=(hostile,)), by="region")
     assert frame.empty
