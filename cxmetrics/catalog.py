@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -99,16 +98,6 @@ def rejected_rows(conn: duckdb.DuckDBPyConnection, loads: int = 5) -> int:
         """,
         [loads],
     ).fetchone()[0]
-
-
-def last_response_day(conn: duckdb.DuckDBPyConnection) -> date | None:
-    """The last day with any survey response: the reference for 'the last complete period in the data'."""
-    return conn.execute("SELECT max(responded_at)::DATE FROM responses").fetchone()[0]
-
-
-def first_response_day(conn: duckdb.DuckDBPyConnection) -> date | None:
-    """The first day with any survey response."""
-    return conn.execute("SELECT min(responded_at)::DATE FROM responses").fetchone()[0]
 
 
 def dimension_values(conn: duckdb.DuckDBPyConnection, dimension: str, scope: AccessScope) -> list[str]:

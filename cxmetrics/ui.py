@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from cxmetrics import catalog, config, db, ingest
+from cxmetrics import catalog, config, db, ingest, query
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
 
@@ -172,7 +172,7 @@ def _week_label(week: Period) -> str:
 
 def _week_options(database: Database, last_day: date) -> list[str]:
     """ISO weeks with data, newest (the last complete one) first; the partial week when none is complete."""
-    first_day = cached(catalog.first_response_day, database) or last_day
+    first_day = cached(query.data_start, database) or last_day
     latest = last_complete("week", last_day)
     if latest.end < first_day:
         latest = period_containing("week", last_day)
@@ -189,7 +189,7 @@ def _ordered(dimension: str, values: list[str]) -> list[str]:
 
 def global_filters(database: Database) -> Review:
     """The sidebar: review week and dimension filters, seeded from and written back to the URL."""
-    last_day = cached(catalog.last_response_day, database)
+    last_day = cached(query.data_extent, database)
     base = Filters()
     if last_day is None:
         st.sidebar.warning("No survey responses are loaded yet: the Data page shows what was loaded and rejected.")
