@@ -64,6 +64,16 @@ def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[st
     return conditions, joins
 
 
+def scoped(source: Source, filters: Filters, params: dict | None = None) -> tuple[str, str, dict]:
+    """The joins, the WHERE clause and its bound parameters that apply the filters' dimension selections and the
+    access scope (not the period) to an ad-hoc query over `source`, such as a customer list or a distribution."""
+    params = {} if params is None else params
+    conditions, joins = _conditions(source, filters, params)
+    conditions += [f"({source.where})"] if source.where else []
+    join_sql = " ".join(source.joins[j] for j in source.joins if j in joins)
+    return join_sql, " AND ".join(conditions) or "TRUE", params
+
+
 def ignored_filters(metric: Metric, filters: Filters) -> tuple[str, ...]:
     """Dimensions selected in the filters that do not apply to the metric (e.g. touchpoint for revenue)."""
     return tuple(d for d in sorted(filters.selections()) if d not in metric.dimensions)
