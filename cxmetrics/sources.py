@@ -168,6 +168,27 @@ REVENUE_TWO_YEARS = Source(
     where="x.prior_usd > 0",
     joins={"c": _CUSTOMER.format(alias="x")},
 )
+# Per customer and basis: revenue, gross margin and cost to serve in the trailing 12 months, revenue in the 12 months
+# before them (for the value of a promoter, revenue at risk and the CX ROI model).
+_CUSTOMER_YEAR = (
+    "(SELECT b.basis_id, cr.customer_id, "  # noqa: S608 (constants only)
+    f"sum(cr.revenue_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS year_usd, "
+    f"sum(cr.gross_margin_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS margin_usd, "
+    f"sum(cr.cost_to_serve_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS cost_usd, "
+    f"sum(cr.revenue_usd) FILTER (WHERE cr.month < {_YEAR_START}) AS prior_usd "
+    f"FROM bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} - INTERVAL 12 MONTH "
+    "AND cr.month <= b.basis_end GROUP BY ALL)"
+)
+# One row per customer active at the start of the trailing 12 months (the churn_rate cohort) with their spend.
+COHORT_VALUE = Source(
+    "cohort_value",
+    ("customers", "customer_revenue", "responses"),
+    f"bases b JOIN customers c ON c.signup_date < {_YEAR_START} "
+    f"AND (c.churn_date IS NULL OR c.churn_date >= {_YEAR_START}) "
+    f"LEFT JOIN {_CUSTOMER_YEAR} v ON v.basis_id = b.basis_id AND v.customer_id = c.customer_id",
+    _customer_dims(()) | {"nps_group": _NPS_GROUP},
+    joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
+)
 BOUGHT_LAST_MONTH = Source(
     "bought_last_month",
     ("customer_revenue", "customers"),
@@ -191,6 +212,21 @@ ENGAGEMENT = Source(
     "employee_engagement e",
     {"region": Dim("e.region")},
     time="e.month",
+)
+
+# Customers themselves, for customer-level page queries (cohorts, lists) through `aggregate.scoped`.
+CUSTOMER_ROWS = Source("customer_rows", ("customers",), "customers c", _customer_dims(()))
+
+# Attribute ratings of survey responses with their NPS answer (driver analysis). Relationship surveys rate the whole
+# relationship, not one touchpoint, so the touchpoint filter does not apply to them.
+ATTRIBUTE_RATINGS = Source(
+    "attribute_ratings",
+    ("response_attributes", "responses", "customers"),
+    "response_attributes a JOIN responses r ON r.response_id = a.response_id",
+    {k: v for k, v in _response_dims().items() if k != "touchpoint"},
+    time="r.responded_at",
+    where="r.nps IS NOT NULL AND a.rating IS NOT NULL",
+    joins={"c": _CUSTOMER.format(alias="r")},
 )
 
 SOURCES: tuple[Source, ...] = (
