@@ -10,7 +10,7 @@ parameters; identifiers come from the metric registry and the dimension allow-li
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -125,6 +125,33 @@ def _needed_dims(source: Source, filters: Filters, by: str | None) -> set[str]:
     return needed | ({by} if by else set())
 
 
+def _query_parts(
+    source: Source,
+    sums: Sequence[str],
+    filters: Filters,
+    dims: Sequence[str | None],
+    basis_periods: Sequence[Period],
+    bucket: str | None,
+    catalog: rollups.Catalog | None,
+) -> tuple[str, str, list[str], str, str, dict]:
+    """The pieces of one aggregate query over `source` (or a rollup of it that can answer): the WITH clause, the
+    basis key, the dimension expressions, the select list of sums s0, s1, ..., the FROM ... WHERE and its parameters."""
+    needed = _needed_dims(source, filters, None) | {d for d in dims if d}
+    rolled = catalog and catalog.plan(source, sums, needed, [b.end for b in basis_periods])
+    if rolled:
+        source, sums = rolled
+    params: dict = {}
+    conditions, joins = _conditions(source, filters, params)
+    exprs = [_dim_expr(source, d, joins) for d in dims]
+    key, bases_join, time_range = _period_clause(source, basis_periods, bucket, params)
+    conditions = time_range + conditions + ([f"({source.where})"] if source.where else [])
+    join_sql = " ".join([bases_join, *(source.joins[j] for j in source.joins if j in joins)])
+    select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
+    with_sql = f"WITH {_bases_cte(basis_periods, params)} " if source.is_window or bucket is None else ""
+    body = f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'}"
+    return with_sql, key, exprs, select, body, params
+
+
 def _source_sql(
     source: Source,
     sums: Sequence[str],
@@ -134,24 +161,35 @@ def _source_sql(
     bucket: str | None,
     catalog: rollups.Catalog | None = None,
 ) -> tuple[str, dict]:
-    """One aggregate query over `source` (or a rollup of it that can answer): a key per basis period, the dimension
-    value, and the sums s0, s1, ..."""
-    rolled = catalog and catalog.plan(source, sums, _needed_dims(source, filters, by), [b.end for b in basis_periods])
-    if rolled:
-        source, sums = rolled
-    params: dict = {}
-    conditions, joins = _conditions(source, filters, params)
-    dim = _dim_expr(source, by, joins)
-    key, bases_join, time_range = _period_clause(source, basis_periods, bucket, params)
-    conditions = time_range + conditions + ([f"({source.where})"] if source.where else [])
-    join_sql = " ".join([bases_join, *(source.joins[j] for j in source.joins if j in joins)])
-    select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
-    with_sql = f"WITH {_bases_cte(basis_periods, params)} " if source.is_window or bucket is None else ""
-    sql = (
-        f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} "  # noqa: S608 (registry identifiers only)
-        f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'} GROUP BY ALL"
+    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
+    with_sql, key, (dim,), select, body, params = _query_parts(
+        source, sums, filters, [by], basis_periods, bucket, catalog
     )
+    sql = f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} {body} GROUP BY ALL"
     return sql, params
+
+
+def _splits_sql(
+    source: Source,
+    sums: Sequence[str],
+    filters: Filters,
+    splits: Sequence[tuple[str, ...]],
+    basis_periods: Sequence[Period],
+    catalog: rollups.Catalog | None = None,
+) -> tuple[str, list[str], dict]:
+    """One aggregate query over `source` for several splits at once (GROUPING SETS): a key per basis period, a value
+    column d0, d1, ... per dimension used (NULL where the row's split does not use it), the grouping bits and the
+    sums; also the dimensions, in column order."""
+    dims = list(dict.fromkeys(d for split in splits for d in split))
+    with_sql, key, exprs, select, body, params = _query_parts(source, sums, filters, dims, basis_periods, None, catalog)
+    labels = "".join(f"{expr} AS d{i}, " for i, expr in enumerate(exprs))
+    grouping = f"grouping({', '.join(f'd{i}' for i in range(len(dims)))})" if dims else "0"
+    sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in splits)
+    sql = (
+        f"{with_sql}SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {select} {body} "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    return sql, dims, params
 
 
 # --- planning and aggregation ------------------------------------------------------------------------------------
@@ -195,9 +233,25 @@ def _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog=
     return columns | {"basis_id": key}
 
 
-def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Columns]:
-    """Sums per (basis_id, dim_value) for each metric, as columns (numpy arrays: basis_id, dim_value and the
-    metric's named sums), with one query per source shared by all the metrics."""
+def _run_splits(conn, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
+    """Aggregate one source for several splits; a row's dim_value is its split's ((dimension, value), ...) pairs."""
+    sql, dims, params = _splits_sql(source, sums, filters, splits, basis_periods, catalog)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    values = [np.asarray(fetched[f"d{i}"], dtype=object).tolist() for i in range(len(dims))]
+    used = [[not (bits >> (len(dims) - 1 - i)) & 1 for i in range(len(dims))] for bits in fetched["grouping_bits"]]
+    pairs = [
+        tuple((dim, column[row]) for dim, column, on in zip(dims, values, flags, strict=True) if on)
+        for row, flags in enumerate(used)
+    ]
+    columns = {c: _floats(v) for c, v in fetched.items() if c.startswith("s")}
+    dim_value = np.empty(len(pairs), dtype=object)
+    dim_value[:] = pairs
+    return columns | {"dim_value": dim_value, "basis_id": np.asarray(fetched["basis_key"], dtype=np.int64)}
+
+
+def _aggregate(conn, metrics: Sequence[Metric], plan: Plan, run: Callable[..., Columns]) -> dict[str, Columns]:
+    """Each metric's named sums from one `run(source, sums, basis_periods, bucket, catalog)` per source, shared by
+    the metrics that read it."""
     keyed = [(m, p, _group_key(m, p, plan)) for m in metrics for p in m.parts]
     aliases: dict[tuple, dict[str, str]] = {}
     for _, part, key in keyed:
@@ -208,8 +262,35 @@ def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by:
     catalog = rollups.Catalog.of(conn)
     for _, part, key in keyed:
         if key not in results:
-            results[key] = _run_source(conn, part.source, list(aliases[key]), filters, by, key[1], key[2], catalog)
+            results[key] = run(part.source, list(aliases[key]), key[1], key[2], catalog)
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
+
+
+def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Columns]:
+    """Sums per (basis_id, dim_value) for each metric, as columns (numpy arrays: basis_id, dim_value and the
+    metric's named sums), with one query per source shared by all the metrics."""
+
+    def run(source, sums, basis_periods, bucket, catalog) -> Columns:
+        return _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog)
+
+    return _aggregate(conn, metrics, plan, run)
+
+
+def aggregate_splits(
+    conn, metrics: Sequence[Metric], filters: Filters, period_list: Sequence[Period], splits: Sequence[tuple[str, ...]]
+) -> dict[str, Columns]:
+    """Sums per (basis_id, split values) for each metric over a list of periods, for several splits at once (e.g.
+    company-wide, by region, and by region and touchpoint): one query per source. A row's dim_value is the tuple of
+    its split's (dimension, value) pairs, () for the total; missing values are labelled NONE_LABEL."""
+    for metric in metrics:
+        unknown = {d for split in splits for d in split} - set(metric.dimensions)
+        if unknown:
+            raise ValueError(f"metric {metric.id!r} cannot be split by {', '.join(sorted(unknown))}")
+
+    def run(source, sums, basis_periods, bucket, catalog) -> Columns:
+        return _run_splits(conn, source, sums, filters, splits, basis_periods, catalog)
+
+    return _aggregate(conn, metrics, Plan(tuple(period_list)), run)
 
 
 def _group_key(metric: Metric, part: Part, plan: Plan) -> tuple:

@@ -13,15 +13,15 @@ where they happened into at most six sentences, each with a link that opens the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, navigation, periods, query, stats
-from cxmetrics.aggregate import NONE_LABEL, sum_columns
+from cxmetrics import config, navigation, periods, stats
+from cxmetrics.aggregate import NONE_LABEL, aggregate_splits, sum_columns
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import Metric, get_metric
 from cxmetrics.periods import Period
@@ -163,60 +163,37 @@ def _display(value: str) -> str:
 # --- reading the data ----------------------------------------------------------------------------------------------
 
 
-Scope = tuple[Filters, str | None, str]
-
-
-def _scopes(filters: Filters) -> list[Scope]:
-    """(filters, split, fixed slice) of the scans: company-wide and by each dimension not already filtered to one
-    value."""
+def splits(filters: Filters) -> list[tuple[str, ...]]:
+    """The splits scanned: company-wide, by each dimension not already filtered to one value, and by touchpoint
+    within each region (which says where in a region a move happened) unless either is filtered to one value."""
     chosen = filters.selections()
-    return [(filters, None, "")] + [(filters, dim, "") for dim in SCANNED if len(chosen.get(dim, ())) != 1]
+    single = {dim for dim in SCANNED if len(chosen.get(dim, ())) == 1}
+    found: list[tuple[str, ...]] = [(), *((dim,) for dim in SCANNED if dim not in single)]
+    return found + ([] if single & {"region", "touchpoint"} else [("region", "touchpoint")])
 
 
-def _crossed(filters: Filters, regions: Sequence[str]) -> list[Scope]:
-    """The scans by touchpoint within each region, which say where in a region a move happened."""
-    chosen = filters.selections()
-    if len(chosen.get("touchpoint", ())) == 1 or len(chosen.get("region", ())) == 1:
-        return []
-    return [(replace(filters, regions=(r,)), "touchpoint", slice_key([("region", r)])) for r in regions]
-
-
-def _cells_of(frame: pd.DataFrame, metric: Metric, by: str | None, fixed: str) -> pd.DataFrame:
-    """A period_frame as cells: metric, slice key, period bounds and the metric's sums."""
-    if by:
-        values = frame[by].astype(str).to_numpy(dtype=object)
-        named = {v: slice_key([*slice_pairs(fixed), (by, v)]) for v in dict.fromkeys(values.tolist())}
-        keys = [named[v] for v in values.tolist()]
-        kept = values != NONE_LABEL
-    else:
-        keys = [fixed] * len(frame)
-        kept = np.ones(len(frame), dtype=bool)
+def _cells_of(metric: Metric, sums: dict[str, np.ndarray], wanted: Sequence[Period]) -> pd.DataFrame:
+    """A metric's sums per (period, split values) as cells: metric, slice key, period bounds and the sums; slices
+    with a missing value (no region, no touchpoint) are left out."""
+    pairs = sums["dim_value"].tolist()
+    kept = np.array([all(value != NONE_LABEL for _, value in found) for found in pairs], dtype=bool)
+    chosen = [wanted[i] for i in sums["basis_id"][kept].tolist()]
     cells = {
-        "metric": [metric.id] * int(kept.sum()),
-        "slice": [k for k, keep in zip(keys, kept.tolist(), strict=True) if keep],
-        "period_start": frame["period_start"].to_numpy()[kept],
-        "period_end": frame["period_end"].to_numpy()[kept],
+        "metric": [metric.id] * len(chosen),
+        "slice": [slice_key(found) for found, keep in zip(pairs, kept.tolist(), strict=True) if keep],
+        "period_start": [p.start for p in chosen],
+        "period_end": [p.end for p in chosen],
     }
-    return pd.DataFrame(cells | {c: frame[c].to_numpy(dtype=float)[kept] for c in sum_columns(metric)})
+    return pd.DataFrame(cells | {c: sums[c][kept] for c in sum_columns(metric)})
 
 
 def scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_METRICS) -> pd.DataFrame:
-    """Sums of the headline CX metrics for every period of the comparisons and every slice scanned."""
+    """Sums of the headline CX metrics for every period of the comparisons and every slice scanned, all splits of a
+    source in one query."""
     wanted = scan_periods(windows(period))
-    cells = _scan_scopes(conn, _scopes(filters), metric_ids, wanted)
-    regions = sorted({dict(slice_pairs(k)).get("region", "") for k in cells["slice"]} - {""})
-    crossed = _scan_scopes(conn, _crossed(filters, regions), metric_ids, wanted)
-    return pd.concat([cells, crossed], ignore_index=True)
-
-
-def _scan_scopes(conn, scopes: Sequence[Scope], metric_ids: Sequence[str], wanted: list[Period]) -> pd.DataFrame:
-    """The cells of each metric in each scope."""
     metrics = [get_metric(m) for m in metric_ids]
-    found = []
-    for scoped, by, fixed in scopes:
-        frames = query.period_frames(conn, list(metric_ids), scoped, wanted, by=by, with_targets=False)
-        found += [_cells_of(frames[m.id], m, by, fixed) for m in metrics]
-    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=["metric", "slice"])
+    sums = aggregate_splits(conn, metrics, filters, wanted, splits(filters))
+    return pd.concat([_cells_of(m, sums[m.id], wanted) for m in metrics], ignore_index=True)
 
 
 # --- from cells to significant moves (pure) ------------------------------------------------------------------------

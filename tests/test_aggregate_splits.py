@@ -1,0 +1,53 @@
+"""Several splits of a source in one query (GROUPING SETS) give the sums that one query per split gives."""
+
+import pytest
+
+from cxmetrics import aggregate
+from cxmetrics.aggregate import Plan
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.metrics import REGISTRY
+from cxmetrics.periods import parse_week
+from tests import metric_fixtures as fx
+
+W46, W45 = parse_week("2026-W46"), parse_week("2026-W45")
+NPS, CSAT = REGISTRY["nps"], REGISTRY["csat"]
+
+
+@pytest.fixture
+def world():
+    conn = fx.new_db()
+    fx.cx_world(conn)
+    fx.insert(conn, "responses", fx.responses("old", W45.end, "a", nps=[0, 0]))
+    return conn
+
+
+def _by_pairs(columns: dict, name: str) -> dict:
+    keys = zip(columns["basis_id"].tolist(), columns["dim_value"].tolist(), strict=True)
+    return {key: value for key, value in zip(keys, columns[name].tolist(), strict=True)}
+
+
+def test_splits_match_hand_counts_in_one_query(world):
+    recording = fx.Recording(world)
+    sums = aggregate.aggregate_splits(recording, [NPS, CSAT], Filters(), [W46, W45], [(), ("region",)])
+    aggregating = [s for s in recording.statements if "FROM responses" in s]
+    assert len(aggregating) == 1 and "GROUPING SETS" in aggregating[0]
+    promoters, n = _by_pairs(sums["nps"], "promoters"), _by_pairs(sums["nps"], "n")
+    assert n == {(0, ()): 10, (0, (("region", "EMEA"),)): 5, (0, (("region", "APAC"),)): 5, (1, ()): 2,
+                 (1, (("region", "EMEA"),)): 2}  # fmt: skip
+    assert promoters[(0, ())] == 5 and promoters[(0, (("region", "EMEA"),))] == 5
+    assert _by_pairs(sums["nps"], "detractors")[(0, (("region", "APAC"),))] == 2
+    assert _by_pairs(sums["csat"], "satisfied")[(0, ())] == 4
+
+
+def test_splits_agree_with_one_query_per_split(world):
+    filters = Filters(scope=AccessScope(("EMEA",)))
+    sums = aggregate.aggregate_splits(world, [NPS], filters, [W46], [(), ("region",), ("region", "survey")])
+    alone = aggregate.aggregate(world, [NPS], filters, Plan((W46,)), "survey")["nps"]
+    crossed = {k: v for k, v in _by_pairs(sums["nps"], "n").items() if len(k[1]) == 2}
+    assert crossed == {(0, (("region", "EMEA"), ("survey", s))): v for (_, s), v in _by_pairs(alone, "n").items()}
+    assert _by_pairs(sums["nps"], "n")[(0, ())] == 5
+
+
+def test_a_split_the_metric_cannot_take_is_refused(world):
+    with pytest.raises(ValueError, match="cannot be split by touchpoint"):
+        aggregate.aggregate_splits(world, [REGISTRY["revenue"]], Filters(), [W46], [("touchpoint",)])
