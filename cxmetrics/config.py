@@ -58,6 +58,12 @@ SETTINGS: tuple[Setting, ...] = (
         "How many rejected rows of recent loads the Data page lists.",
         int,
     ),
+    Setting(
+        "CX_THEMES",
+        "",
+        "TOML file of the comment themes (theme -> label and phrases). Empty: the shipped default for the sample "
+        "world's touchpoints. The loader re-tags comments when the file changes.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

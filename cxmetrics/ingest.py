@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from cxmetrics import db, rollups, validation
+from cxmetrics import db, rollups, themes, validation, voice_index
 from cxmetrics.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
 from cxmetrics.staging import LoadError, Source, find_sources, read_source
 
@@ -268,6 +268,7 @@ def _load_into(
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
         rollups.build(conn)
+        voice_index.build(conn)
         for key, value in meta.items():
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         conn.execute("COMMIT")
@@ -300,8 +301,9 @@ def load_folder(
 
 
 def build_fingerprint(folder: Path) -> str:
-    """What a database built from `folder` by this version of the loader is: the data's hash and the schema version."""
-    return f"{db.folder_fingerprint(folder)}:schema-{SCHEMA_VERSION}"
+    """What a database built from `folder` by this version of the loader is: the data's hash, the schema version and
+    the theme taxonomy's fingerprint (comments are re-tagged when it changes)."""
+    return f"{db.folder_fingerprint(folder)}:schema-{SCHEMA_VERSION}:themes-{themes.load().fingerprint}"
 
 
 def ensure_built(target: Path, folder: Path, progress: Progress | None = None) -> bool:

@@ -229,6 +229,12 @@ ATTRIBUTE_RATINGS = Source(
     joins={"c": _CUSTOMER.format(alias="r")},
 )
 
+# Social-media posts: only their own region (often unknown) is a dimension; under a regional scope, posts of
+# unknown region are not shown.
+SOCIAL_MENTIONS = Source(
+    "social_mentions", ("social_mentions",), "social_mentions m", {"region": Dim("m.region")}, time="m.posted_at"
+)
+
 SOURCES: tuple[Source, ...] = (
     RESPONSES,
     DETRACTORS,
