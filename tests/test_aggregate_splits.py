@@ -51,3 +51,22 @@ def test_splits_agree_with_one_query_per_split(world):
 def test_a_split_the_metric_cannot_take_is_refused(world):
     with pytest.raises(ValueError, match="cannot be split by touchpoint"):
         aggregate.aggregate_splits(world, [REGISTRY["revenue"]], Filters(), [W46], [("touchpoint",)])
+
+
+def test_a_median_is_split_by_grouping_sets_not_added_up():
+    conn = fx.new_db()
+    fx.operations_world(conn)
+    recording = fx.Recording(conn)
+    metric = REGISTRY["median_days_to_resolve"]
+    sums = aggregate.aggregate_splits(recording, [metric], Filters(), [W46], [(), ("region",)])
+    assert any("GROUPING SETS ((basis_key), (basis_key, d0))" in s for s in recording.statements)
+    medians = _by_pairs(sums["median_days_to_resolve"], "median_days")
+    assert medians == {(0, ()): 2.0, (0, (("region", "EMEA"),)): 5.75, (0, (("region", "APAC"),)): 1.25}
+
+
+def test_splits_are_grouped_under_the_finest_split_that_holds_them():
+    splits = [(), ("region",), ("segment",), ("touchpoint",), ("region", "touchpoint")]
+    assert aggregate._covering(splits) == {
+        ("region", "touchpoint"): [("region", "touchpoint"), ("region",), ("touchpoint",), ()],
+        ("segment",): [("segment",)],
+    }
