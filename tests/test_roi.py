@@ -1,0 +1,79 @@
+"""The CX ROI model against hand-computed projections on a three-group table."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxmetrics import roi
+
+
+def _table() -> pd.DataFrame:
+    """100 promoters, 50 passives, 40 detractors with churn, revenue and margin and their interval ends."""
+    return pd.DataFrame(
+        {
+            "customers": [100.0, 50.0, 40.0],
+            "churn_pct": [10.0, 20.0, 30.0],
+            "churn_pct_low": [8.0, 15.0, 25.0],
+            "churn_pct_high": [12.0, 25.0, 35.0],
+            "revenue_per_customer_usd": [1000.0, 700.0, 400.0],
+            "revenue_per_customer_usd_low": [900.0, 600.0, 300.0],
+            "revenue_per_customer_usd_high": [1100.0, 800.0, 500.0],
+            "gross_margin_pct": [50.0, 40.0, 25.0],
+            "gross_margin_pct_low": [45.0, 35.0, 20.0],
+            "gross_margin_pct_high": [55.0, 45.0, 30.0],
+        },
+        index=pd.Index(["promoter", "passive", "detractor"], name="nps_group"),
+    )
+
+
+SCENARIO = roi.Scenario(detractors_to_passives_pct=25, passives_to_promoters_pct=20, years=2)
+
+
+def test_moves_keep_the_number_of_customers():
+    delta = roi.moved(_table()["customers"], SCENARIO)
+    # 25% of 40 detractors = 10 up to passives; 20% of 50 passives = 10 up to promoters.
+    assert delta.to_dict() == {"promoter": 10.0, "passive": 0.0, "detractor": -10.0}
+    assert delta.sum() == 0
+
+
+def test_mid_projection_by_hand():
+    mid = roi.project(_table(), SCENARIO).query("bound == 'mid'").set_index("year")
+    # Year 1: 10 x 1000 - 10 x 400 = 6000; year 2: 10 x 0.9 x 1000 - 10 x 0.7 x 400 = 6200.
+    assert mid["revenue_usd"].tolist() == pytest.approx([6000, 6200])
+    assert mid["cumulative_revenue_usd"].tolist() == pytest.approx([6000, 12200])
+    # Margin year 1: 10 x 1000 x 50% - 10 x 400 x 25% = 4000. Retained at year end 1: 10 x 0.9 - 10 x 0.7 = 2.
+    assert mid.loc[1, "gross_margin_usd"] == pytest.approx(4000)
+    assert mid.loc[1, "retained_customers"] == pytest.approx(2.0)
+    assert mid.loc[2, "retained_customers"] == pytest.approx(10 * 0.81 - 10 * 0.49)
+
+
+def test_range_takes_the_least_and_most_favourable_interval_ends():
+    frame = roi.project(_table(), SCENARIO).set_index(["bound", "year"])
+    # Low: promoters (gaining) at their worse end, detractors (losing) at their better end; high the reverse.
+    assert frame.loc[("low", 1), "revenue_usd"] == pytest.approx(10 * 900 - 10 * 500)
+    assert frame.loc[("high", 1), "revenue_usd"] == pytest.approx(10 * 1100 - 10 * 300)
+    assert frame.loc[("low", 2), "revenue_usd"] == pytest.approx(10 * 0.88 * 900 - 10 * 0.75 * 500)
+    assert frame.loc[("low", 1), "gross_margin_usd"] == pytest.approx(10 * 900 * 0.45 - 10 * 500 * 0.30)
+
+
+def test_ranges_put_low_mid_and_high_side_by_side():
+    wide = roi.ranges(roi.project(_table(), SCENARIO))
+    assert list(wide.index) == [1, 2]
+    assert wide.loc[2, "cumulative_revenue_usd_mid"] == pytest.approx(12200)
+    assert (wide["revenue_usd_low"] <= wide["revenue_usd_mid"]).all()
+    assert (wide["revenue_usd_mid"] <= wide["revenue_usd_high"]).all()
+
+
+def test_no_move_is_worth_nothing():
+    frame = roi.project(_table(), roi.Scenario(0, 0, 3))
+    assert frame["revenue_usd"].abs().max() == 0
+    assert len(frame) == 3 * 3
+
+
+def test_assumptions_keep_the_three_groups_in_order():
+    values = _table().iloc[::-1].copy()
+    values.loc["no response"] = 1.0
+    table = roi.assumptions(values)
+    assert list(table.index) == ["promoter", "passive", "detractor"]
+    assert "customers" in table and "churn_pct_high" in table

@@ -1,0 +1,200 @@
+"""Value of a promoter, revenue at risk and earned growth against hand-computed figures on tiny tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from cxmetrics import query, value
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.periods import Period
+from tests import metric_fixtures as fx
+from tests.committed_world import TRUTH_FILE, load_committed_world
+
+OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+
+
+@pytest.fixture
+def loyalty():
+    """fx.loyalty_world: cohort of Nov 2025 - Oct 2026 = c1, c8 promoters; c6 passive; c2, c5 detractors; c7, c9
+    without a relationship response. Revenue in the window: c1 80 + 150, c6 40 + 0; before it c1 100, c2 200."""
+    conn = fx.new_db()
+    fx.loyalty_world(conn)
+    return conn
+
+
+def _values(conn, filters: Filters | None = None) -> pd.DataFrame:
+    return value.group_values(value.group_sums(conn, filters or Filters(), OCTOBER), min_n=0)
+
+
+def test_window_is_the_latest_closed_month_and_its_trailing_year():
+    assert value.window(date(2026, 11, 15)) == OCTOBER
+    assert value.window(date(2026, 10, 31)) == OCTOBER
+    assert value.window_text(OCTOBER) == "Nov 2025 to Oct 2026"
+
+
+def test_customers_revenue_and_churn_per_group(loyalty):
+    frame = _values(loyalty)
+    assert list(frame.index) == ["promoter", "passive", "detractor", "no response"]
+    assert frame["customers"].to_dict() == {"promoter": 2, "passive": 1, "detractor": 2, "no response": 2}
+    assert frame["revenue_per_customer_usd"].to_dict() == pytest.approx(
+        {"promoter": 115.0, "passive": 40.0, "detractor": 0.0, "no response": 0.0}
+    )
+    # c8 churned on the window's first day, c2 and c5 inside it; c6 the day after it ends.
+    assert frame["churn_pct"].to_dict() == pytest.approx(
+        {"promoter": 50.0, "passive": 0.0, "detractor": 100.0, "no response": 0.0}
+    )
+
+
+def test_growth_margin_and_cost_per_group(loyalty):
+    frame = _values(loyalty)
+    # Growth over customers with revenue in the year before: c1 100 -> 230; c2 200 -> 0.
+    assert frame.loc["promoter", "revenue_growth_pct"] == pytest.approx(130.0)
+    assert frame.loc["detractor", "revenue_growth_pct"] == pytest.approx(-100.0)
+    assert pd.isna(frame.loc["passive", "revenue_growth_pct"])
+    # Margin: c1 40 + 60 of 230; c6 15 - 10 of 40. Cost to serve: c1 30 over 2 promoters; c6 5.
+    assert frame.loc["promoter", "gross_margin_pct"] == pytest.approx(100 * 100 / 230)
+    assert frame.loc["passive", "gross_margin_pct"] == pytest.approx(12.5)
+    assert frame.loc["promoter", "cost_to_serve_per_customer_usd"] == pytest.approx(15.0)
+
+
+def test_revenue_interval_is_the_student_t_interval(loyalty):
+    row = _values(loyalty).loc["promoter"]
+    # Revenue 230 and 0: mean 115, sd 162.635, t(1) 12.706 -> half-width 12.706 x 162.635 / sqrt(2) = 1461.2.
+    assert row["revenue_per_customer_usd_low"] == pytest.approx(115 - 1461.2, abs=0.1)
+    assert row["revenue_per_customer_usd_high"] == pytest.approx(115 + 1461.2, abs=0.1)
+
+
+def test_ratio_interval_by_the_delta_method():
+    # y = (2, 4, 9), x = (1, 2, 3): R = 15/6 = 2.5; residuals -0.5, -1, 1.5; s^2 = 3.5/2; se = sqrt(1.75/3)/2.
+    r, low, high = value.ratio_interval(15, 6, 4 + 16 + 81, 1 + 4 + 9, 2 + 8 + 27, 3)
+    half = 1.96 * (1.75 / 3) ** 0.5 / 2
+    assert (float(r), float(low), float(high)) == pytest.approx((2.5, 2.5 - half, 2.5 + half))
+
+
+def test_groups_under_the_minimum_n_are_withheld(loyalty):
+    frame = value.group_values(value.group_sums(loyalty, Filters(), OCTOBER), min_n=2)
+    assert frame.loc["passive", "suppressed"]
+    assert pd.isna(frame.loc["passive", "revenue_per_customer_usd"])
+    assert frame.loc["passive", "customers"] == 1
+    assert frame.loc["promoter", "revenue_per_customer_usd"] == pytest.approx(115.0)
+
+
+def test_churn_per_group_equals_the_registry_churn_rate(loyalty):
+    registry = query.period_frame(loyalty, "churn_rate", None, [OCTOBER], by="nps_group").set_index("nps_group")
+    mine = _values(loyalty).rename({"no response": "(none)"})
+    assert mine["customers"].to_dict() == registry["cohort"].to_dict()
+    assert mine["churn_pct"].to_dict() == pytest.approx((100 * registry["churned"] / registry["cohort"]).to_dict())
+
+
+def test_region_filter_and_access_scope_apply(loyalty):
+    apac = _values(loyalty, Filters(regions=("APAC",)))
+    assert apac["customers"].to_dict() == {"passive": 1, "detractor": 1, "no response": 1}
+    scoped = _values(loyalty, Filters(scope=AccessScope(("APAC",))))
+    assert scoped["customers"].to_dict() == apac["customers"].to_dict()
+    assert _values(loyalty, Filters(scope=AccessScope(()))).empty
+
+
+def test_promoter_premium_and_its_sentence(loyalty):
+    sums = value.group_sums(loyalty, Filters(), OCTOBER)
+    diff = value.promoter_premium(sums, min_n=0)
+    # 115 - 0; Welch se = sqrt(162.635^2 / 2 + 0) = 115.
+    assert (diff.usd, diff.low_usd, diff.high_usd) == pytest.approx((115.0, 115 - 1.96 * 115, 115 + 1.96 * 115))
+    assert not diff.significant
+    sentence = value.premium_sentence(diff, "Nov 2025 to Oct 2026")
+    assert sentence.startswith("A promoter is worth $115 more per year than a detractor (95% interval -$110 to $340")
+    assert "not significant" in sentence
+    assert value.promoter_premium(sums) is None
+    assert "Too few" in value.premium_sentence(None, "")
+
+
+def test_revenue_at_risk_applies_the_assumptions_per_region():
+    sums = pd.DataFrame(
+        {
+            "region": ["EMEA", "EMEA", "EMEA", "APAC", "APAC"],
+            "segment": ["SMB"] * 5,
+            "nps_group": ["detractor", "passive", "promoter", "detractor", "no response"],
+            "customers": [2.0, 3.0, 4.0, 1.0, 5.0],
+            "revenue_usd": [1000.0, 2000.0, 4000.0, 600.0, 300.0],
+        }
+    )
+    frame = value.revenue_at_risk(sums, value.RiskAssumptions(50, 30, 30), by="region")
+    assert list(frame.index) == ["EMEA", "APAC"]
+    emea, apac = frame.loc["EMEA"], frame.loc["APAC"]
+    assert (emea["at_risk_short_usd"], emea["at_risk_long_usd"], emea["upside_usd"]) == (500, 600, 1200)
+    assert (apac["at_risk_short_usd"], apac["at_risk_long_usd"], apac["upside_usd"]) == (300, 0, 0)
+    assert apac["revenue_usd"] == 900 and apac["detractors"] == 1
+    company = value.revenue_at_risk(sums, value.RiskAssumptions(10, 0, 100))
+    assert company.loc["", "at_risk_short_usd"] == pytest.approx(160)
+    assert company.loc["", "upside_usd"] == pytest.approx(4000)
+
+
+def test_at_risk_accounts_are_detractors_by_revenue(loyalty):
+    fx.insert(loyalty, "customer_revenue", [{"customer_id": "c5", "month": date(2026, 5, 1), "revenue_usd": 70.0}])
+    accounts = value.at_risk_accounts(loyalty, Filters(), OCTOBER)
+    assert accounts["customer_id"].tolist() == ["c5", "c2"]
+    assert accounts["revenue_12m_usd"].tolist() == [70.0, 0.0]
+    assert accounts["latest_nps"].tolist() == [5, 2]
+    assert value.at_risk_accounts(loyalty, Filters(regions=("EMEA",)), OCTOBER)["customer_id"].tolist() == ["c2"]
+
+
+def test_earned_growth_needs_acquisition_channels(loyalty):
+    found = value.earned_growth(loyalty, Filters(), OCTOBER)
+    assert not found.available
+    assert "acquisition_channel" in found.note
+    # NRR: base c1 100 + c2 200 + c3 100 = 400; now c1 230 + c2 0 + c3 60 = 290 -> 72.5%.
+    assert found.nrr_pct == pytest.approx(72.5)
+
+
+def test_earned_growth_adds_referred_new_customer_revenue(loyalty):
+    fx.insert(
+        loyalty,
+        "customers",
+        [
+            fx.customer("r1", "EMEA", signup_date=date(2026, 1, 1), acquisition_channel="referral"),
+            fx.customer("r2", "EMEA", signup_date=date(2024, 1, 1), acquisition_channel="referral"),
+        ],
+    )
+    fx.insert(
+        loyalty,
+        "customer_revenue",
+        [
+            {"customer_id": "r1", "month": date(2026, 10, 1), "revenue_usd": 40.0},
+            {"customer_id": "r2", "month": date(2026, 10, 1), "revenue_usd": 1000.0},  # not new in the window
+        ],
+    )
+    found = value.earned_growth(loyalty, Filters(), OCTOBER)
+    assert found.available and found.referred_customers == 1
+    # r2 joins the NRR base? No: no revenue in the year before. NRR stays 72.5%; 40 / 400 = 10% from referral.
+    assert found.egr_pct == pytest.approx(72.5 + 10 - 100)
+    assert value.earned_growth_rate(110.0, 50.0, 1000.0) == pytest.approx(15.0)
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory):
+    import duckdb
+
+    path = load_committed_world(tmp_path_factory.mktemp("committed") / "sample.duckdb")
+    conn = duckdb.connect(str(path), read_only=True)
+    yield conn
+    conn.close()
+
+
+def test_sample_world_recovers_the_planted_churn_and_spend_by_nps_group(committed):
+    truth = json.loads(TRUTH_FILE.read_text())["churn_by_nps_group"]
+    frame = value.group_values(value.group_sums(committed, Filters(), OCTOBER))
+    for group in ("promoter", "passive", "detractor"):
+        realised = truth["realised"][group]
+        assert frame.loc[group, "churn_pct"] / 100 == pytest.approx(realised["churn_share"], abs=0.002)
+        assert frame.loc[group, "revenue_per_customer_usd"] == pytest.approx(
+            realised["revenue_per_customer_usd"], rel=0.01
+        )
+    churn = frame["churn_pct"]
+    assert churn["promoter"] < churn["passive"] < churn["detractor"]
+    assert frame.loc["promoter", "churn_pct_high"] < frame.loc["detractor", "churn_pct_low"]
+    spend = frame["revenue_per_customer_usd"]
+    assert spend["promoter"] > spend["passive"] > spend["detractor"]
+    assert value.promoter_premium(value.group_sums(committed, Filters(), OCTOBER)).significant
