@@ -152,3 +152,8 @@ def narrowed(ranked: pd.DataFrame, min_score: float, owners: Sequence[str], nps_
     if nps_groups:
         keep &= ranked["nps_group"].isin(list(nps_groups))
     return ranked[keep].reset_index(drop=True)
+
+
+def list_csv(ranked: pd.DataFrame) -> bytes:
+    """The list as CSV: every column, the score's parts included, unformatted."""
+    return ranked.to_csv(index=False).encode()
