@@ -1,0 +1,184 @@
+"""Key drivers of NPS for a scope and period: inputs pivoted and aggregated in DuckDB, statistics in `drivers`.
+
+One query per analysis: the attribute ratings are pivoted to one row per response (complete cases only: every
+attribute rated and an NPS answer), and summed per random group of responses into sufficient statistics (count,
+sums, squares, cross-products and top-2-box counts). No response row leaves DuckDB; the bootstrap resamples the
+groups in numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import drivers, memo
+from cxmetrics.aggregate import scoped
+from cxmetrics.filters import Filters
+from cxmetrics.periods import Period
+from cxmetrics.sources import ATTRIBUTE_RATINGS
+
+GROUPS = 500
+WINDOW_MONTHS = 12
+TOP_BOX = 4
+PERFORMANCE = {"mean_rating": "Mean rating (1-5)", "top2_pct": "Top-2-box (% rating 4-5)"}
+
+
+@dataclass(frozen=True)
+class DriverAnalysis:
+    """Relative importance of the attributes for NPS in one scope: weights with intervals, R-squared, n."""
+
+    scope: str
+    window: Period
+    attributes: tuple[str, ...]
+    n: int
+    min_n: int
+    r_squared: float
+    table: pd.DataFrame
+    resamples: int
+
+    @property
+    def enough(self) -> bool:
+        """Whether there are enough complete responses to show numbers."""
+        return bool(self.attributes) and self.n >= self.min_n and not np.isnan(self.r_squared)
+
+
+def window(end: date, months: int = WINDOW_MONTHS) -> Period:
+    """The `months` months ending on `end` (the driver analysis window)."""
+    first = pd.Timestamp(end) - pd.DateOffset(months=months) + pd.Timedelta(days=1)
+    return Period("range", first.date(), end)
+
+
+def attributes(conn) -> tuple[str, ...]:
+    """The rated attributes in the data, sorted (read once per read-only connection)."""
+    sql = "SELECT DISTINCT attribute FROM response_attributes WHERE attribute IS NOT NULL ORDER BY 1"
+    return memo.remembered(conn, "driver_attributes", lambda: tuple(r[0] for r in conn.execute(sql).fetchall()))
+
+
+def moments_sql(names: tuple[str, ...], filters: Filters, period: Period) -> tuple[str, dict]:
+    """The pivot-and-sum query: one row per group of complete responses with its sufficient statistics."""
+    params: dict = {"t0": period.start, "t1": period.end + timedelta(days=1), "groups": GROUPS}
+    join_sql, where, params = scoped(ATTRIBUTE_RATINGS, filters, params)
+    p = len(names)
+    params |= {f"a{i}": name for i, name in enumerate(names)}
+    pivot = ", ".join(f"CAST(max(a.rating) FILTER (WHERE a.attribute = $a{i}) AS DOUBLE) AS x{i}" for i in range(p))
+    sums = [f"sum(x{i}) AS sx{i}" for i in range(p)]
+    sums += [f"sum(x{i} * x{j}) AS sxx{i}_{j}" for i in range(p) for j in range(i, p)]
+    sums += [f"sum(x{i} * y) AS sxy{i}" for i in range(p)]
+    sums += [f"count(*) FILTER (WHERE x{i} >= {TOP_BOX}) AS top{i}" for i in range(p)]
+    complete = " AND ".join(f"x{i} IS NOT NULL" for i in range(p))
+    sql = (
+        f"WITH wide AS (SELECT a.response_id, CAST(any_value(r.nps) AS DOUBLE) AS y, {pivot} "  # noqa: S608
+        f"FROM {ATTRIBUTE_RATINGS.from_sql} {join_sql} "
+        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where} GROUP BY a.response_id) "
+        f"SELECT hash(response_id) % $groups AS g, count(*) AS n, sum(y) AS sy, sum(y * y) AS syy, {', '.join(sums)} "
+        f"FROM wide WHERE {complete} GROUP BY g ORDER BY g"
+    )
+    return sql, params
+
+
+def group_moments(conn, names: tuple[str, ...], filters: Filters, period: Period) -> tuple[drivers.Moments, np.ndarray]:
+    """Sufficient statistics per group and the top-2-box counts per group (g, p)."""
+    sql, params = moments_sql(names, filters, period)
+    cols = {k: np.asarray(v, dtype=float) for k, v in conn.execute(sql, params).fetchnumpy().items()}
+    p = len(names)
+    sxx = np.zeros((len(cols["n"]), p, p))
+    for i in range(p):
+        for j in range(i, p):
+            sxx[:, i, j] = sxx[:, j, i] = cols[f"sxx{i}_{j}"]
+    moments = drivers.Moments(cols["n"], _stack(cols, "sx", p), cols["sy"], sxx, _stack(cols, "sxy", p), cols["syy"])
+    return moments, _stack(cols, "top", p)
+
+
+def _stack(columns: dict[str, np.ndarray], prefix: str, p: int) -> np.ndarray:
+    """Columns prefix0 .. prefix{p-1} side by side (groups, p)."""
+    return np.stack([columns[f"{prefix}{i}"] for i in range(p)], axis=1)
+
+
+def analyse(
+    conn, filters: Filters, end: date, scope: str = "", resamples: int = drivers.BOOTSTRAP_RESAMPLES
+) -> DriverAnalysis:
+    """Johnson's relative weights with bootstrap intervals, Shapley values (<= 10 drivers) and performance, over
+    the 12 months ending on `end`, for the filters (touchpoint does not apply: relationship ratings)."""
+    names = attributes(conn)
+    period = window(end)
+    minimum = drivers.min_n(len(names))
+    if not names:
+        return DriverAnalysis(scope, period, (), 0, minimum, float("nan"), _empty_table(), 0)
+    moments, top = group_moments(conn, names, filters, period)
+    n = int(moments.n.sum())
+    if n < minimum:
+        return DriverAnalysis(scope, period, names, n, minimum, float("nan"), _empty_table(), 0)
+    total = moments.total()
+    rxx, rxy = (a[0] for a in drivers.correlations(total))
+    weights = drivers.relative_weights(rxx, rxy)
+    low, high = drivers.percentile_interval(drivers.bootstrap_weights(moments, resamples))
+    table = pd.DataFrame(
+        {
+            "attribute": names,
+            "weight": weights,
+            "low": low,
+            "high": high,
+            "share_pct": 100 * weights / weights.sum(),
+            "shapley": drivers.shapley(rxx, rxy) if len(names) <= drivers.MAX_SHAPLEY_DRIVERS else np.nan,
+            "mean_rating": total.sx[0] / n,
+            "top2_pct": 100 * top.sum(axis=0) / n,
+        }
+    )
+    table["rank"] = table["weight"].rank(ascending=False, method="first").astype("Int64")
+    table = table.sort_values("rank", ignore_index=True)
+    return DriverAnalysis(scope, period, names, n, minimum, float(np.nansum(weights)), table, resamples)
+
+
+def _empty_table() -> pd.DataFrame:
+    columns = ["attribute", "weight", "low", "high", "share_pct", "shapley", "mean_rating", "top2_pct", "rank"]
+    return pd.DataFrame({c: pd.Series(dtype=object if c == "attribute" else float) for c in columns})
+
+
+def priority(table: pd.DataFrame, performance: str = "mean_rating") -> pd.DataFrame:
+    """The importance-performance matrix: importance (share of R-squared) against `performance`, with quadrants."""
+    if performance not in PERFORMANCE:
+        raise ValueError(f"unknown performance measure {performance!r}; valid: {', '.join(PERFORMANCE)}")
+    matrix = table[["attribute", "share_pct", performance]].rename(columns={performance: "performance"})
+    quadrants = drivers.quadrant(matrix["share_pct"].to_numpy(), matrix["performance"].to_numpy())
+    return matrix.assign(quadrant=quadrants)
+
+
+def label(attribute: str) -> str:
+    """An attribute as people read it: 'billing_accuracy' -> 'Billing accuracy'."""
+    return attribute.replace("_", " ").capitalize()
+
+
+def fix_first_sentence(matrix: pd.DataFrame) -> str:
+    """One sentence naming the most important driver that performs below the average."""
+    fix = matrix[matrix["quadrant"] == "Fix first"].sort_values("share_pct", ascending=False)
+    if fix.empty:
+        return "No driver is both above-average in importance and below-average in performance: nothing to fix first."
+    top = fix.iloc[0]
+    return (
+        f"Fix first: {label(top['attribute'])}. It explains {top['share_pct']:.0f}% of the explained variation in "
+        f"NPS yet performs below the average of the attributes."
+    )
+
+
+def ranking_sentence(analysis: DriverAnalysis) -> str:
+    """The drivers in order of importance, with their share of the explained variance."""
+    parts = [f"{label(r.attribute)} {r.share_pct:.0f}%" for r in analysis.table.itertuples(index=False)]
+    return "Most important first: " + ", ".join(parts) + "."
+
+
+def cross_check(analysis: DriverAnalysis) -> pd.DataFrame:
+    """Relative weights with their interval beside the Shapley values, per driver, as shown."""
+    table = analysis.table
+    return pd.DataFrame(
+        {
+            "Driver": [label(a) for a in table["attribute"]],
+            "Relative weight": table["weight"],
+            "95% low": table["low"],
+            "95% high": table["high"],
+            "Shapley value": table["shapley"],
+            "Share of R² (%)": table["share_pct"],
+        }
+    )
