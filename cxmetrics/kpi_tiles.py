@@ -24,6 +24,7 @@ class KpiTile:
     delta: str | None
     delta_colour: str
     help: str
+    delta_arrow: str = "auto"
 
 
 def _missing(value) -> bool:

@@ -1,0 +1,74 @@
+"""People & CX: employee engagement and eNPS by region or team beside the same units' customer NPS."""
+
+import streamlit as st
+
+from cxmetrics import charts_operations as charts
+from cxmetrics import people, people_view, ui
+
+database = ui.connection()
+review = ui.review()
+
+st.title("People & CX")
+left, right = st.columns(2)
+ui.choice_from_url("people_unit", list(people.UNITS), default="region")
+with left:
+    unit = st.segmented_control(
+        "Compare by",
+        list(people.UNITS),
+        format_func=people.UNITS.get,
+        required=True,
+        key="people_unit",
+        help="Team: each team against the customer NPS of the touchpoint it serves (Account Management: renewal).",
+    )
+ui.choice_to_url("people_unit", default="region")
+ui.choice_from_url("people_measure", list(people.MEASURES), default="engagement_index")
+with right:
+    measure = st.segmented_control(
+        "Employee measure", list(people.MEASURES), format_func=people.MEASURES.get, required=True, key="people_measure"
+    )
+ui.choice_to_url("people_measure", default="engagement_index")
+
+view = ui.cached(people_view.build, database, review.filters, review.week, unit, measure)
+st.caption(view.subtitle)
+if not view.has_engagement:
+    st.info(view.missing_note)
+    st.stop()
+
+for column, tile in zip(st.columns(len(view.tiles)), view.tiles, strict=True):
+    column.metric(
+        f"{tile.label} · {view.month.label}",
+        tile.value,
+        tile.delta,
+        delta_color=tile.delta_colour,
+        delta_arrow=tile.delta_arrow,
+        help=tile.help,
+        border=True,
+    )
+if view.filter_note:
+    st.caption(view.filter_note)
+
+st.subheader(f"{people.MEASURES[measure]} against customer NPS")
+st.markdown(f"**{view.sentence}**")
+st.plotly_chart(
+    charts.engagement_scatter(view.frame, measure, people.MEASURES[measure], people_view.r_text(view.link)),
+    theme=None,
+)
+st.caption(
+    f"Each point is one {people.UNITS[unit].lower()} in one month. Months whose NPS rests on fewer responses than the "
+    "minimum n are left out of the correlation."
+)
+
+st.subheader("Over time")
+st.plotly_chart(charts.engagement_trend(view.frame, measure, people.MEASURES[measure]), theme=None)
+
+st.subheader(f"By {people.UNITS[unit].lower()}, {view.month.label}")
+st.dataframe(
+    view.table,
+    hide_index=True,
+    column_config={
+        "NPS": st.column_config.NumberColumn(help="Empty when the month has fewer responses than the minimum n."),
+        "NPS n": st.column_config.NumberColumn(help="Responses behind the unit's NPS this month."),
+        "r": st.column_config.NumberColumn(help="Correlation of the employee measure with NPS over the unit's months."),
+        "Months": st.column_config.NumberColumn(help="Months the unit's correlation rests on (n)."),
+    },
+)
