@@ -20,7 +20,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Review", "pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
     PageSpec("Customers", "pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
     PageSpec("Customers", "pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
-    PageSpec("Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", ":material/report:"),  # noqa: E501
+    PageSpec(
+        "Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", ":material/report:"
+    ),
     PageSpec("Operations", "pages/operations/people.py", "People & CX", "people", ":material/groups:"),
     PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),
 )
