@@ -1,0 +1,202 @@
+"""The journey map on a tiny world checked on paper, a cell's detail, and the sample world's planted events in red."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from cxmetrics import journey, journey_detail, periods
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.periods import Period
+from tests import metric_fixtures as fx
+from tests.committed_world import load_committed_world
+
+W46 = periods.parse_week("2026-W46")
+BEFORE = date(2026, 8, 3)  # in the 13 weeks before the 4 weeks to 2026-W46
+NOW = date(2026, 11, 2)  # in the 4 weeks to 2026-W46
+
+
+def _at(prefix: str, when: date, customer: str, touchpoint: str, promoters: int, passives: int, detractors: int):
+    rows = fx.responses(prefix, when, customer, nps=fx.nps_scores(promoters, passives, detractors))
+    return [row | {"touchpoint": touchpoint, "survey": "transactional"} for row in rows]
+
+
+def _target(region: str, value: float) -> dict:
+    return {"metric": "nps", "period_start": date(2026, 10, 1), "grain": "quarter", "region": region,
+            "segment": "", "target": value}  # fmt: skip
+
+
+@pytest.fixture
+def tiny():
+    """EMEA billing collapses (+75 -> -62.5), EMEA support steady at +50, APAC billing has 10 answers, APAC support
+    steady at +10 against a target of 15; targets 35 company-wide, 30 EMEA, 15 APAC (2026 Q4)."""
+    conn = fx.new_db()
+    fx.insert(conn, "customers", [fx.customer("e1", "EMEA", "SMB"), fx.customer("a1", "APAC", "Enterprise")])
+    rows = [
+        *_at("eb0", BEFORE, "e1", "billing", 30, 10, 0),
+        *_at("eb1", NOW, "e1", "billing", 5, 5, 30),
+        *_at("es0", BEFORE, "e1", "support", 20, 20, 0),
+        *_at("es1", NOW, "e1", "support", 20, 20, 0),
+        *_at("ab1", NOW, "a1", "billing", 10, 0, 0),
+        *_at("as0", BEFORE, "a1", "support", 14, 16, 10),
+        *_at("as1", NOW, "a1", "support", 14, 16, 10),
+        *fx.responses("rel", NOW, "e1", nps=[0, 0, 0]),  # relationship survey: no touchpoint, not on the map
+    ]
+    for i in range(4):
+        rows[40 + i]["comment"] = "Invoice wrong again" if i < 3 else "  "
+    fx.insert(conn, "responses", rows)
+    fx.insert(conn, "targets", [_target("", 35), _target("EMEA", 30), _target("APAC", 15)])
+    complaints = [
+        {
+            "complaint_id": f"k{i}",
+            "customer_id": "e1",
+            "opened_at": datetime(2026, 11, 3),
+            "category": category,
+            "process": process,
+            "outcome": outcome,
+        }  # fmt: skip
+        for i, (category, process, outcome) in enumerate(
+            [
+                ("invoice error", "billing", "lost"),
+                ("invoice error", "billing", "open"),
+                ("double charge", "billing", "recovered"),
+                ("slow response", "support", "lost"),
+            ]  # fmt: skip
+        )
+    ]
+    fx.insert(conn, "complaints", complaints)
+    return conn
+
+
+def _grid(cells, column: str) -> dict[tuple[str, str], object]:
+    return {(r.row, r.touchpoint): getattr(r, column) for r in cells.itertuples(index=False)}
+
+
+def test_the_map_period_at_each_grain() -> None:
+    week = journey.map_period("week", W46)
+    assert (week.current.start, week.current.end) == (date(2026, 10, 19), date(2026, 11, 15))
+    assert (week.compared.start, week.compared.end) == (date(2026, 7, 20), date(2026, 10, 18))
+    assert (week.label, week.compared_label) == ("the 4 weeks to 2026-W46", "the 13 weeks before")
+    month = journey.map_period("month", W46)
+    assert (month.current.label, month.compared.label) == ("Oct 2026", "Sep 2026")
+    assert journey.map_period("quarter", W46).current.label == "2026 Q3"
+    ytd = journey.map_period("ytd", W46)
+    assert (ytd.current.start, ytd.compared.end) == (date(2026, 1, 1), date(2025, 11, 15))
+    with pytest.raises(ValueError, match="unknown grain"):
+        journey.map_period("day", W46)
+
+
+@pytest.mark.parametrize(
+    ("target_status", "suppressed", "falling", "expected"),
+    [
+        ("on_target", False, False, "on_target"),
+        ("on_target", False, True, "off_target"),
+        ("watch", False, False, "watch"),
+        ("off_target", False, False, "off_target"),
+        (None, False, False, "no_target"),
+        (None, False, True, "off_target"),
+        ("off_target", True, True, "suppressed"),
+    ],
+)
+def test_cell_status(target_status, suppressed, falling, expected) -> None:
+    assert journey.cell_status(target_status, suppressed, falling) == expected
+
+
+def test_the_map_on_paper(tiny) -> None:
+    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46))
+    assert list(dict.fromkeys(cells["row"])) == ["All", "APAC", "EMEA"]
+    assert list(dict.fromkeys(cells["touchpoint"])) == ["support", "billing"]  # journey order
+    values = _grid(cells, "value")
+    assert values[("EMEA", "billing")] == pytest.approx(-62.5)  # (5 - 30) / 40
+    assert values[("EMEA", "support")] == pytest.approx(50.0)
+    assert values[("APAC", "support")] == pytest.approx(10.0)  # (14 - 10) / 40
+    assert np.isnan(values[("APAC", "billing")])  # 10 answers < 30
+    assert values[("All", "billing")] == pytest.approx(-30.0)  # (15 - 30) / 50
+    assert values[("All", "support")] == pytest.approx(30.0)  # (34 - 10) / 80
+    assert _grid(cells, "n")[("APAC", "billing")] == 10
+    assert _grid(cells, "target")[("EMEA", "billing")] == 30 and _grid(cells, "target")[("All", "support")] == 35
+    assert _grid(cells, "status") == {
+        ("All", "support"): "watch",
+        ("All", "billing"): "off_target",
+        ("APAC", "support"): "watch",
+        ("APAC", "billing"): "suppressed",
+        ("EMEA", "support"): "on_target",
+        ("EMEA", "billing"): "off_target",
+    }
+    falling = _grid(cells, "falling")
+    assert falling[("EMEA", "billing")] and not falling[("EMEA", "support")] and not falling[("APAC", "support")]
+    assert _grid(cells, "delta")[("EMEA", "billing")] == pytest.approx(-137.5)
+    assert _grid(cells, "reason")[("EMEA", "billing")] == "significantly below target and falling significantly"
+    assert _grid(cells, "reason")[("APAC", "billing")] == "too few responses (under 30): score withheld"
+
+
+def test_the_summary_names_the_red_cells_and_the_detail_opens_on_the_biggest_fall(tiny) -> None:
+    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46))
+    assert journey.red_summary(cells, "nps") == (
+        "2 red cells: billing in EMEA (-62, -138 vs before: significantly below target and falling significantly); "
+        "billing overall (-30, -105 vs before: significantly below target and falling significantly)."
+    )
+    assert journey.default_cell(cells) == ("EMEA", "billing")
+    calm = cells.assign(status="on_target")
+    assert journey.red_summary(calm, "nps").startswith("No cell is red")
+    assert journey.default_cell(calm) == ("All", "support")
+
+
+def test_filters_and_access_scope_apply_to_every_cell(tiny) -> None:
+    chosen = journey.map_period("week", W46)
+    emea_only = journey.journey_map(tiny, "nps", Filters(scope=AccessScope(("EMEA",))), chosen)
+    assert set(emea_only["row"]) == {"EMEA"}  # one region: no separate 'All' row
+    assert _grid(emea_only, "value")[("EMEA", "billing")] == pytest.approx(-62.5)
+    billing = journey.journey_map(tiny, "nps", Filters(touchpoints=("billing",)), chosen)
+    assert set(billing["touchpoint"]) == {"billing"}
+    by_segment = journey.journey_map(tiny, "nps", Filters(), chosen, "segment")
+    assert list(dict.fromkeys(by_segment["row"])) == ["All", "Enterprise", "SMB"]
+    assert _grid(by_segment, "value")[("SMB", "billing")] == pytest.approx(-62.5)
+    nobody = journey.journey_map(tiny, "nps", Filters(scope=AccessScope(("LATAM",))), chosen)
+    assert nobody.empty
+
+
+def test_a_cells_detail_counts_comments_and_complaints_of_its_process(tiny) -> None:
+    chosen = journey.map_period("week", W46)
+    detail = journey_detail.cell_detail(tiny, "nps", Filters(), "region", "EMEA", "billing", chosen)
+    assert (detail.responses, detail.comments) == (40, 3)  # a blank comment is no comment
+    complaints = detail.complaints.set_index("category")
+    assert complaints["complaints"].to_dict() == {"invoice error": 2, "double charge": 1}
+    assert complaints.loc["invoice error", ["lost", "still_open"]].tolist() == [1, 1]
+    trend = detail.trend.set_index("period_label")
+    assert trend.loc["Aug 2026", "value"] == pytest.approx(75.0) and trend.loc["Aug 2026", "n"] == 40
+    apac = journey_detail.cell_detail(tiny, "nps", Filters(), "region", "APAC", "billing", chosen)
+    assert apac.complaints.empty and apac.comments == 0
+
+
+# --- the sample world's planted events ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory: pytest.TempPathFactory):
+    path: Path = load_committed_world(tmp_path_factory.mktemp("journey") / "sample.duckdb")
+    conn = duckdb.connect(str(path), read_only=True)
+    yield conn
+    conn.close()
+
+
+def test_the_emea_billing_migration_is_red_in_march_2026(committed) -> None:
+    chosen = journey.map_period("month", periods.parse_week("2026-W14"))
+    assert chosen.current == Period("month", date(2026, 3, 1), date(2026, 3, 31))
+    cells = journey.journey_map(committed, "nps", Filters(), chosen)
+    billing = cells[cells["touchpoint"] == "billing"].set_index("row")
+    assert billing.loc["EMEA", "status"] == "off_target" and billing.loc["EMEA", "falling"]
+    assert billing.loc["EMEA", "value"] < 0 < billing.loc["EMEA", "compared_value"]
+    assert not billing.drop(index=["EMEA", "All"])["falling"].any()  # only EMEA's billing fell
+
+
+def test_the_apac_field_service_partner_change_is_red_in_the_4_weeks_to_w46(committed) -> None:
+    cells = journey.journey_map(committed, "nps", Filters(), journey.map_period("week", W46))
+    cell = cells[(cells["row"] == "APAC") & (cells["touchpoint"] == "field_service")].iloc[0]
+    assert cell["status"] == "off_target" and cell["falling"]
+    assert cell["n"] == 51 and cell["value"] == pytest.approx(-25.4902, abs=1e-3)  # truth.json: events E004
+    assert journey.default_cell(cells) == ("APAC", "field_service")
