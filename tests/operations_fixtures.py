@@ -24,3 +24,9 @@ def committed(tmp_path_factory):
 def truth() -> dict:
     """The committed world's planted and realised truths."""
     return json.loads(Path(TRUTH_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def committed_path(tmp_path_factory) -> Path:
+    """The committed sample world as a database file, for pages run under AppTest."""
+    return load_committed_world(tmp_path_factory.mktemp("committed_pages") / "sample.duckdb")
