@@ -24,6 +24,8 @@ PAGES: tuple[PageSpec, ...] = (
         "Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", ":material/report:"
     ),
     PageSpec("Operations", "pages/operations/people.py", "People & CX", "people", ":material/groups:"),
+    PageSpec("Review", "pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
+    PageSpec("Operations", "pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
     PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),
 )
 

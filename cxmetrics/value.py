@@ -17,7 +17,7 @@ import pandas as pd
 from cxmetrics import aggregate, config, periods, query, stats
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
-from cxmetrics.sources import _NPS_GROUP, COHORT_VALUE, TRAILING_CUSTOMER_MONTHS
+from cxmetrics.sources import _NPS_GROUP, COHORT_VALUE, RESPONSES, TRAILING_CUSTOMER_MONTHS
 
 GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no response")
 GROUP_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors", "no response": "No response"}
@@ -291,3 +291,64 @@ def earned_growth(conn, filters: Filters, month: Period) -> EarnedGrowth:
             "for customers who came by recommendation) to measure earned growth.",
         )
     return EarnedGrowth(True, float(row["value"]), float(referral_usd), float(row["base_usd"]), int(referred))
+
+
+# --- segment view --------------------------------------------------------------------------------------------------
+
+
+def cell_nps_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
+    """NPS answers, promoters and detractors per region x segment over the 12 months ending with `month`."""
+    params = {"t0": year_start(month), "t1": month.end + timedelta(days=1)}
+    join_sql, where, params = aggregate.scoped(RESPONSES, filters, params)
+    join_sql = join_sql if "customers c" in join_sql else f"{join_sql} {RESPONSES.joins['c']}"
+    sql = (
+        "SELECT c.region, c.segment, count(r.nps) AS n, count(*) FILTER (WHERE r.nps >= 9) AS promoters, "  # noqa: S608
+        f"count(*) FILTER (WHERE r.nps <= 6) AS detractors FROM {RESPONSES.from_sql} {join_sql} "
+        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND c.region IS NOT NULL AND {where} "
+        "GROUP BY ALL ORDER BY ALL"
+    )
+    return conn.execute(sql, params).fetchdf()
+
+
+def segment_view(nps_sums: pd.DataFrame, sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
+    """Per region x segment: NPS with its interval and n (withheld under the minimum n), 12-month revenue and
+    revenue growth against the 12 months before (customers with revenue then)."""
+    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    money_sums = sums.groupby(["region", "segment"])[["revenue_usd", "grown_usd", "prior_usd"]].sum()
+    frame = nps_sums.set_index(["region", "segment"]).join(money_sums, how="outer").fillna(0.0)
+    args = (frame["promoters"], frame["detractors"], frame["n"])
+    low, high = stats.nps_interval(*args)
+    frame["nps"], frame["nps_low"], frame["nps_high"] = stats.nps_score(*args), low, high
+    frame["suppressed"] = stats.suppressed(frame["n"], min_n)
+    frame.loc[frame["suppressed"], ["nps", "nps_low", "nps_high"]] = np.nan
+    frame["revenue_growth_pct"] = 100 * (stats.ratio(frame["grown_usd"], frame["prior_usd"]) - 1)
+    frame["n"] = frame["n"].astype(int)
+    columns = ["n", "nps", "nps_low", "nps_high", "suppressed", "revenue_usd", "revenue_growth_pct"]
+    return frame[columns].reset_index()
+
+
+# --- what the page can show --------------------------------------------------------------------------------------
+
+NEEDED_TABLES = {
+    "customer_revenue": "value of a promoter, revenue at risk, ROI model, segment view, earned growth",
+    "financials": "revenue, margin and churn next to NPS by month, lead-lag",
+}
+
+
+def missing_note(loaded: frozenset[str]) -> str | None:
+    """Which optional tables the page needs are not loaded, and what each would add."""
+    missing = [f"`{t}` ({what})" for t, what in NEEDED_TABLES.items() if t not in loaded]
+    return "Load " + " and ".join(missing) + " to see this page complete (see the Data page)." if missing else None
+
+
+def filter_note(filters: Filters) -> str | None:
+    """The selected filters that customer-level figures cannot apply (touchpoint and channel describe responses)."""
+    ignored = [d for d in filters.selections() if d not in COHORT_VALUE.dims]
+    if not ignored:
+        return None
+    return f"The {' and '.join(ignored)} filter applies to NPS and CSAT only; money figures cover all of them."
+
+
+def in_region(sums: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    """The group sums of one region (all of them for None)."""
+    return sums if region is None else sums[sums["region"] == region]

@@ -1,0 +1,98 @@
+"""The CX & Financials page under AppTest: every section, with and without the optional tables, under filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.apptest import assert_no_exception, run_page
+
+PAGE = "pages/review/cx_financials.py"
+SECTIONS = [
+    "CX next to the financial results",
+    "Value of a promoter",
+    "Revenue at risk",
+    "Does NPS lead revenue and churn?",
+    "CX ROI model",
+    "Where CX and growth move together",
+    "Earned growth",
+]
+
+
+def _texts(app) -> str:
+    return "\n".join([m.value for m in app.markdown] + [i.value for i in app.info] + [c.value for c in app.caption])
+
+
+def test_every_section_on_the_small_world(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE)
+    assert_no_exception(app)
+    assert app.title[0].value == "CX & Financials"
+    assert app.subheader.values == SECTIONS
+    text = _texts(app)
+    assert "A promoter is worth" in text or "Too few promoters or detractors" in text
+    assert "NPS changes are followed most closely by" in text or "too short to trust" in text
+    labels = [m.label for m in app.metric]
+    assert "Detractor revenue at risk (short term)" in labels
+    assert "Revenue gained over 3 years" in labels
+    assert "Earned Growth Rate" in labels
+    assert len(app.get("plotly_chart")) == 6
+    assert len(app.get("download_button")) == 1
+
+
+def test_editing_an_assumption_changes_revenue_at_risk(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE)
+    before = {m.label: m.value for m in app.metric}["Detractor revenue at risk (short term)"]
+    app.number_input(key="risk_detractor").set_value(100.0).run()
+    assert_no_exception(app)
+    after = {m.label: m.value for m in app.metric}["Detractor revenue at risk (short term)"]
+    assert before != after
+
+
+def test_the_roi_scenario_without_moves_is_worth_nothing(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE)
+    app.slider(key="roi_detractors").set_value(0)
+    app.slider(key="roi_passives").set_value(0).run()
+    assert_no_exception(app)
+    assert {m.label: m.value for m in app.metric}["Revenue gained over 3 years"] == "$0"
+
+
+def test_split_by_region_from_the_url(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE, split="region")
+    assert_no_exception(app)
+    assert app.segmented_control(key="split").value == "region"
+
+
+def test_under_a_region_filter(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE, region="EMEA", touchpoint="billing")
+    assert_no_exception(app)
+    assert app.subheader.values == SECTIONS
+    assert any("applies to NPS and CSAT only" in i.value for i in app.info)
+    assert "region EMEA" in app.caption[0].value
+
+
+def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, minimal_db: Path):
+    app = run_page(monkeypatch, minimal_db, PAGE)
+    assert_no_exception(app)
+    infos = [i.value for i in app.info]
+    assert any("Load `customer_revenue`" in i and "`financials`" in i for i in infos)
+    assert any("Load `financials` to correlate" in i for i in infos)
+    assert not app.metric
+
+
+@pytest.fixture(scope="module")
+def without_financials(small_world_db: Path, tmp_path_factory) -> Path:
+    """The small world with the financials table emptied (customer revenue still loaded)."""
+    path = tmp_path_factory.mktemp("nofin") / "cx.duckdb"
+    path.write_bytes(small_world_db.read_bytes())
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("DELETE FROM financials")
+    return path
+
+
+def test_without_financials_the_money_sections_still_show(monkeypatch, without_financials: Path):
+    app = run_page(monkeypatch, without_financials, PAGE)
+    assert_no_exception(app)
+    assert any("Load `financials`" in i.value for i in app.info)
+    assert "Detractor revenue at risk (short term)" in [m.label for m in app.metric]
