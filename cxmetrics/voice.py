@@ -27,6 +27,7 @@ WINDOW_WEEKS = (4, 13, 52)
 TREND_WEEKS = 52
 PAGE_SIZE = 25
 NPS_GROUPS = ("promoter", "passive", "detractor")
+NPS_GROUP_LABELS = {"promoter": "Promoters (9-10)", "passive": "Passives (7-8)", "detractor": "Detractors (0-6)"}
 OPTIONAL_TABLES = ("social_mentions", "contacts", "complaints", "customer_revenue")
 # Sums over comments (columns nps, sentiment): additive, so a theme's complement is the total minus the theme.
 _MEASURES = (
@@ -48,6 +49,16 @@ def window(week: Period, weeks: int) -> Period:
 def prior_window(current: Period) -> Period:
     """The window of the same length just before `current`."""
     return Period(current.grain, current.start - timedelta(days=current.days), current.start - timedelta(days=1))
+
+
+def trend_start(current: Period) -> date:
+    """The first day of the listening-post trend: the window, or the 52 weeks ending with it if that is longer."""
+    return min(current.start, current.end - timedelta(weeks=TREND_WEEKS) + timedelta(days=1))
+
+
+def page_count(matched: int, page_size: int = PAGE_SIZE) -> int:
+    """How many pages `matched` rows fill (at least one)."""
+    return max(1, -(-matched // page_size))
 
 
 @dataclass(frozen=True)
@@ -238,14 +249,16 @@ LISTENING_POSTS = (
 POSTS = tuple(p.name for p in LISTENING_POSTS)
 
 
-def _post_sql(post: Post, filters: Filters, start, end, params: dict) -> str:
-    """One listening post's weekly volume, and sentiment when it has text (social posts: their reach too)."""
+def _post_sql(post: Post, filters: Filters, start, end, params: dict, scored: bool = True) -> str:
+    """One listening post's weekly volume, and sentiment when it has scored text (social posts: their reach too)."""
     joins, where = _scoped(post.source, filters, params)
-    text = f"JOIN {voice_index.TEXTS_TABLE} v ON v.text = {post.text}" if post.text else ""
+    text = f"JOIN {voice_index.TEXTS_TABLE} v ON v.text = {post.text}" if post.text and scored else ""
+    if post.text and not scored:
+        where = f"{where} AND trim({post.text}) <> ''"
     sums = (
         "sum(v.sentiment) AS sentiment_sum, count(v.sentiment) AS sentiment_n, "
         f"count(*) FILTER (WHERE v.sentiment <= {sentiment.NEGATIVE}) AS negative"
-        if post.text
+        if text
         else "NULL AS sentiment_sum, 0 AS sentiment_n, NULL AS negative"
     )
     reach = "sum(m.reach)" if post.table == "social_mentions" else "NULL"
@@ -257,15 +270,27 @@ def _post_sql(post: Post, filters: Filters, start, end, params: dict) -> str:
     )
 
 
-def posts_trend(conn, filters: Filters, start, end, loaded: Sequence[str]) -> pd.DataFrame:
-    """Weekly volume per listening post (and sentiment of the ones with text) from `start` to `end`, in one query;
-    posts whose table is not loaded are left out."""
+def posts_trend(conn, filters: Filters, start, end, loaded: Sequence[str], scored: bool = True) -> pd.DataFrame:
+    """Weekly volume per listening post (and sentiment of the ones with text, when `scored`) from `start` to `end`,
+    in one query; posts whose table is not loaded are left out."""
     params: dict = {}
     wanted = [p for p in LISTENING_POSTS if p.table == "responses" or p.table in loaded]
-    parts = [_post_sql(p, filters, start, end, params) for p in wanted]
+    parts = [_post_sql(p, filters, start, end, params, scored) for p in wanted]
     frame = conn.execute(" UNION ALL ".join(parts), params).df()
     frame["week_start"] = pd.to_datetime(frame["week_start"])
     return frame.sort_values(["post", "week_start"], ignore_index=True)
+
+
+def posts_filter_notes(filters: Filters, loaded: Sequence[str]) -> list[str]:
+    """Sentences saying which selected filters a loaded listening post cannot apply."""
+    notes = []
+    for post in LISTENING_POSTS:
+        ignored = ignored_filters(post.source, filters)
+        if ignored and (post.table in loaded or post.table == "responses"):
+            notes.append(f"{post.name} are not filtered by {', '.join(ignored)}.")
+    if not filters.scope.unrestricted and "social_mentions" in loaded:
+        notes.append("Social mentions of unknown region are not shown under a regional access scope.")
+    return notes
 
 
 def posts_summary(trend: pd.DataFrame, current: Period, prior: Period) -> pd.DataFrame:

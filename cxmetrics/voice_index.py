@@ -18,8 +18,8 @@ TEXTS_TABLE = "voice_texts"
 THEMES_TABLE = "voice_themes"
 FINGERPRINT_KEY = "voice_taxonomy"
 _TEXT_SOURCES = (
-    "SELECT comment AS text FROM responses WHERE comment IS NOT NULL "
-    "UNION SELECT text FROM social_mentions WHERE text IS NOT NULL"
+    "SELECT comment AS text FROM responses WHERE trim(comment) <> '' "
+    "UNION SELECT text FROM social_mentions WHERE trim(text) <> ''"
 )
 
 

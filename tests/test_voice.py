@@ -222,3 +222,12 @@ def test_status_reports_missing_tables_and_an_unbuilt_index():
 def test_revenue_months():
     assert voice.revenue_months(date(2026, 11, 15)) == (date(2025, 11, 1), date(2026, 10, 1))
     assert voice.revenue_months(date(2026, 1, 31)) == (date(2025, 2, 1), date(2026, 1, 1))
+
+
+def test_listening_posts_without_scored_texts_count_volume_only():
+    conn = fx.new_db()
+    fx.insert(conn, "customers", [fx.customer("a", "EMEA"), fx.customer("b", "APAC")])
+    fx.insert(conn, "responses", [_response(*row) for row in COMMENTS])
+    trend = voice.posts_trend(conn, Filters(), PRIOR.start, CURRENT.end, (), scored=False)
+    summary = voice.posts_summary(trend, CURRENT, PRIOR).set_index("post")
+    assert summary.loc["Survey comments", "volume"] == 5 and np.isnan(summary.loc["Survey comments", "sentiment"])
