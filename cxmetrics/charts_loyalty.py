@@ -84,7 +84,12 @@ def retention_trend(frames: dict[str, pd.DataFrame], by: str | None) -> go.Figur
                 figure.add_trace(_target(frame, "Target" not in legend_seen), row=row, col=col)
                 legend_seen.add("Target")
     figure.update_yaxes(ticksuffix="%")
-    figure.update_layout(height=TREND_HEIGHT, hovermode="x unified", margin={"t": 90})
+    figure.update_layout(
+        height=TREND_HEIGHT,
+        hovermode="x unified",
+        margin={"t": 40, "b": 90},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0},
+    )
     return figure
 
 
@@ -126,8 +131,8 @@ def cohort_heatmap(cohorts: pd.DataFrame) -> go.Figure:
         )
     )
     figure.update_xaxes(title_text="Quarters after the signup quarter (Q+0 = end of the signup quarter)", side="top")
-    figure.update_yaxes(title_text="Signup quarter", type="category")
-    figure.update_layout(height=80 + 32 * max(len(grid), 1), margin={"t": 80})
+    figure.update_yaxes(title_text="Signup quarter", type="category", title_standoff=12)
+    figure.update_layout(height=110 + 32 * max(len(grid), 1), margin={"t": 80, "l": 110})
     return figure
 
 
@@ -208,7 +213,13 @@ def value_deciles(deciles: pd.DataFrame) -> go.Figure:
         secondary_y=True,
     )
     figure.update_xaxes(title_text="Gross-margin decile (1 = lowest margin)", tickmode="linear", dtick=1)
-    figure.update_yaxes(title_text="Gross margin (USD, 12 months)", tickprefix="$", tickformat="~s", secondary_y=False)
+    figure.update_yaxes(
+        title_text="Gross margin (USD, 12 months)",
+        tickprefix="$",
+        tickformat="~s",
+        title_standoff=16,
+        secondary_y=False,
+    )
     figure.update_yaxes(title_text="NPS (points)", tickformat="+d", secondary_y=True, showgrid=False)
-    figure.update_layout(height=420, hovermode="x unified", margin={"t": 60})
+    figure.update_layout(height=420, hovermode="x unified", margin={"t": 60, "l": 90})
     return figure

@@ -223,9 +223,11 @@ def experience_frame(counts: pd.DataFrame) -> pd.DataFrame:
             if group in part.index:
                 rows.append({"grouping": grouping, "group": group} | part.loc[group, _COUNT_COLUMNS].to_dict())
     frame = pd.DataFrame(rows, columns=["grouping", "group", *_COUNT_COLUMNS])
+    frame.insert(1, "grouping_label", frame["grouping"].map(GROUPING_LABELS))
     return _experience_rates(frame)
 
 
+GROUPING_LABELS = {"nps_group": "NPS category", "csat_band": "CSAT band", "focus": "Satisfied but at risk"}
 _COUNT_COLUMNS = ["customers", "churned", "bought", "repeated", "revenue_usd", "margin_usd", "margin_months"]
 
 

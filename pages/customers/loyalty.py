@@ -45,7 +45,8 @@ st.subheader("Retention over time")
 st.plotly_chart(charts_loyalty.retention_trend(view.trends, None if split == "none" else split), theme=None)
 st.caption(
     "Logo retention, churn, NRR, GRR and lifetime value cover the trailing 12 months ending with each period; "
-    "repeat purchase covers the period's months. Bands: 95% intervals. Dashed: target."
+    "repeat purchase covers the period's months. Revenue retention starts once the revenue data covers 24 months. "
+    "Bands: 95% intervals. Dashed: target."
 )
 
 st.subheader("Cohorts by signup quarter")
@@ -62,6 +63,7 @@ st.dataframe(
     view.experience[view.experience["grouping"] != "focus"],
     hide_index=True,
     column_order=[
+        "grouping_label",
         "group",
         "customers",
         "churned",
@@ -73,6 +75,7 @@ st.dataframe(
         "clv_usd",
     ],  # fmt: skip
     column_config={
+        "grouping_label": st.column_config.TextColumn("Grouped by"),
         "group": st.column_config.TextColumn("Group"),
         "customers": st.column_config.NumberColumn("Customers (n)", format="%d"),
         "churned": st.column_config.NumberColumn("Churned", format="%d"),
@@ -131,6 +134,8 @@ st.dataframe(
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d", pinned=True),
         "name": st.column_config.TextColumn("Customer", pinned=True),
+        "region": st.column_config.TextColumn("Region"),
+        "segment": st.column_config.TextColumn("Segment"),
         "follow_up_owner": st.column_config.TextColumn(
             "Follow-up owner", help="Owner of the customer's most recent survey follow-up; unassigned without one."
         ),
