@@ -27,7 +27,8 @@ def _label(value: str) -> str:
 
 
 def complaints_trend(frame: pd.DataFrame, by: str) -> go.Figure:
-    """Complaints per 1,000 active customers per period, one line per process (or category)."""
+    """Complaints per 1,000 active customers per period, stacked by process (or category): the bar's height is the
+    total rate, its parts the processes, the largest at the bottom."""
     if frame.empty:
         return _empty("No complaints in the periods shown.")
     figure = go.Figure()
@@ -35,20 +36,18 @@ def complaints_trend(frame: pd.DataFrame, by: str) -> go.Figure:
     for i, value in enumerate(totals.index):
         rows = frame[frame[by] == value]
         figure.add_trace(
-            go.Scatter(
+            go.Bar(
                 x=rows["period_start"],
                 y=rows["per_1000"],
-                mode="lines",
                 name=_label(value),
-                line={"color": theme.SERIES[i % len(theme.SERIES)], "width": 2},
+                marker={"color": theme.SERIES[i % len(theme.SERIES)] if i < len(theme.SERIES) else theme.MUTED},
                 customdata=rows[["period_label", "complaints", "active_customers"]].to_numpy(),
                 hovertemplate=f"{_label(value)}, %{{customdata[0]}}: %{{y:.1f}} per 1,000 customers<br>"
                 "%{customdata[1]:,} complaints, %{customdata[2]:,.0f} active customers<extra></extra>",
             )
         )
-    figure.update_yaxes(title_text="Complaints per 1,000 active customers", rangemode="tozero")
-    figure.update_xaxes(title_text="Period starting")
-    return figure.update_layout(height=HEIGHT, hovermode="closest", margin={"t": 70})
+    figure.update_yaxes(title_text="Per 1,000 active customers", rangemode="tozero")
+    return figure.update_layout(height=HEIGHT, barmode="stack", bargap=0.15, hovermode="closest", margin={"t": 70})
 
 
 def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
@@ -58,7 +57,7 @@ def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=frame["churn_pct"],
-            y=frame["label"],
+            y=[f"{label} (n = {n:,})" for label, n in zip(frame["label"], frame["customers"], strict=True)],
             orientation="h",
             marker={"color": [OUTCOME_COLOURS.get(o, theme.MUTED) for o in frame["outcome"]]},
             error_x={
@@ -68,17 +67,18 @@ def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
                 "arrayminus": frame["churn_pct"] - frame["churn_low_pct"],
                 "color": theme.INK,
             },
-            text=[f"{v:.1f}%  (n = {n:,})" for v, n in zip(frame["churn_pct"], frame["customers"], strict=True)],
-            textposition="outside",
-            cliponaxis=False,
+            text=[f"{v:.1f}%" for v in frame["churn_pct"]],
+            textposition="inside",
+            insidetextanchor="start",
+            textfont={"color": "white", "size": 14},
             customdata=frame[["churned", "customers", "churn_low_pct", "churn_high_pct"]].to_numpy(),
             hovertemplate="%{y}: %{x:.1f}% churned<br>%{customdata[0]:,} of %{customdata[1]:,} customers<br>"
             "95% interval %{customdata[2]:.1f}% to %{customdata[3]:.1f}%<extra></extra>",
         )
     )
     figure.update_xaxes(title_text="Churned within the year (% of customers, 95% interval)", ticksuffix="%")
-    figure.update_yaxes(autorange="reversed")
-    return figure.update_layout(height=240, margin={"t": 20, "r": 120}, showlegend=False)
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    return figure.update_layout(height=240, margin={"t": 20}, showlegend=False)
 
 
 def backlog_by_owner(frame: pd.DataFrame) -> go.Figure:
@@ -99,10 +99,12 @@ def backlog_by_owner(frame: pd.DataFrame) -> go.Figure:
                 hovertemplate=f"%{{y}}: %{{x}} open for {label}<extra></extra>",
             )
         )
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(autorange="reversed", automargin=True)
     figure.update_xaxes(title_text="Open follow-ups", dtick=1 if frame["open_follow_ups"].max() < 10 else None)
     height = max(220, 26 * len(owners) + 120)
-    return figure.update_layout(barmode="stack", height=height, margin={"t": 60}, legend_title_text="Open for")
+    return figure.update_layout(
+        barmode="stack", height=height, margin={"t": 60}, legend_title_text="Open for", legend_traceorder="normal"
+    )
 
 
 def follow_up_trend(frame: pd.DataFrame) -> go.Figure:

@@ -19,8 +19,9 @@ GRAIN_LABELS = {"month": "Month", "quarter": "Quarter", "week": "Week"}
 TREND_PERIODS = {"week": 26, "month": 24, "quarter": 12}
 COMPLAINT_METRICS: tuple[str, ...] = ("complaints_per_1000", "complaint_recovery_rate", "median_days_to_resolve")
 LOOP_METRICS: tuple[str, ...] = ("follow_up_2bd", "median_days_to_close_follow_up")
-PROCESS_COLUMNS: tuple[str, ...] = (
-    "Complaints", "Per 1,000 customers", "Median days to resolve", "Recovered %", "95% interval", "Resolved",
+# The open detractor list as shown: the customer and what they are worth first; ids stay in the CSV.
+SHOWN_LIST_COLUMNS: tuple[str, ...] = (
+    "customer", "revenue_12m_usd", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint", "comment",
 )  # fmt: skip
 
 
@@ -87,7 +88,7 @@ def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     decided = frame["recovered"] + frame["lost"]
     few = decided < minimum
     interval = [
-        f"{lo:.0f}% to {hi:.0f}%" if not f else f"n = {n} < {minimum}: withheld"
+        f"{lo:.0f}% to {hi:.0f}%" if not f else f"too few: n = {n} < {minimum}"
         for lo, hi, n, f in zip(frame["recovery_low_pct"], frame["recovery_high_pct"], decided, few, strict=True)
     ]
     return pd.DataFrame(
@@ -96,7 +97,9 @@ def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
             "Complaints": frame["complaints"],
             "Per 1,000 customers": frame["per_1000"].round(1),
             "Median days to resolve": frame["median_days_to_resolve"].round(1),
-            "Recovered %": np.where(few, np.nan, frame["recovery_pct"].round(1)),
+            "Recovered %": [
+                "withheld" if f or np.isnan(v) else f"{v:.1f}%" for v, f in zip(frame["recovery_pct"], few, strict=True)
+            ],
             "95% interval": interval,
             "Resolved": frame["resolved"],
         }
@@ -164,8 +167,8 @@ def build(conn, filters: Filters, period: Period, by: str = "process") -> Compla
 
 
 def as_of_text(view: ComplaintsView) -> str:
-    """'at the end of 31 Oct 2026'."""
-    return f"at the end of {view.as_of:%-d %b %Y}"
+    """'on 31 Oct 2026 (end of day)'."""
+    return f"on {view.as_of:%-d %b %Y} (end of day)"
 
 
 def timeliness_tile(view: ComplaintsView) -> KpiTile | None:

@@ -71,7 +71,7 @@ def tile(metric: Metric, current: pd.Series, before: pd.Series, prior: Period) -
         {c: np.asarray([before[c]], dtype=float) for c in query.sum_columns(metric)},
     )
     significant = None if test is None or _missing(delta) else bool(np.asarray(test.significant).item())
-    value = metric.format(row["value"]) if not row["suppressed"] else f"n = {int(row['n']):,}"
+    value = metric.format(row["value"]) if not row["suppressed"] else f"Too few (n = {int(row['n']):,})"
     return KpiTile(
         metric.id,
         metric.label,

@@ -46,4 +46,4 @@ def test_a_change_says_whether_it_is_significant(ops_db):
 def test_a_withheld_value_shows_its_count(ops_db, monkeypatch):
     monkeypatch.setenv("CX_MIN_N", "30")
     (recovery,) = kpi_tiles.tiles(ops_db, Filters(), W46, ["complaint_recovery_rate"])
-    assert recovery.value == "n = 3" and "Withheld: fewer than 30" in recovery.help
+    assert recovery.value == "Too few (n = 3)" and "Withheld: fewer than 30" in recovery.help

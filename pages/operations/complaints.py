@@ -63,7 +63,7 @@ if view.has_complaints:
         column_config={
             "Per 1,000 customers": st.column_config.NumberColumn(help="Complaints opened per 1,000 active customers."),
             "Median days to resolve": st.column_config.NumberColumn(help="Of the complaints resolved in the period."),
-            "Recovered %": st.column_config.NumberColumn(
+            "Recovered %": st.column_config.TextColumn(
                 help="Resolved complaints whose customer was recovered rather than lost; withheld below the minimum n."
             ),
             "Resolved": st.column_config.NumberColumn(help="n: complaints resolved as recovered or lost, or open."),
@@ -81,11 +81,11 @@ else:
 
 st.header("Closed loop")
 if view.has_follow_ups:
-    extra = [t for t in (complaints_view.timeliness_tile(view), complaints_view.backlog_tile(view)) if t]
-    show_tiles((*view.loop_tiles, *extra))
+    show_tiles(view.loop_tiles)
+    show_tiles([t for t in (complaints_view.timeliness_tile(view), complaints_view.backlog_tile(view)) if t])
     st.subheader("Detractors followed up within 2 business days")
     st.plotly_chart(charts.follow_up_trend(view.follow_up_trend), theme=None)
-    st.subheader(f"Open backlog by owner and age, {complaints_view.as_of_text(view)}")
+    st.subheader(f"Open backlog by owner and age {complaints_view.as_of_text(view)}")
     st.plotly_chart(charts.backlog_by_owner(view.backlog), theme=None)
     st.subheader("Open detractor follow-ups")
     if view.open_list.empty:
@@ -98,11 +98,20 @@ if view.has_follow_ups:
         st.dataframe(
             view.open_list,
             hide_index=True,
+            column_order=complaints_view.SHOWN_LIST_COLUMNS,
             column_config={
-                "revenue_12m_usd": st.column_config.NumberColumn("Revenue, 12 months (USD)", format="dollar"),
+                "customer": st.column_config.TextColumn("Customer", pinned=True),
+                "revenue_12m_usd": st.column_config.NumberColumn(
+                    "Revenue, 12 months (USD)", format="dollar", help="Over the 12 closed months to the day shown."
+                ),
+                "region": "Region",
+                "segment": "Segment",
+                "owner": "Owner",
+                "opened": st.column_config.DateColumn("Opened"),
                 "age_days": st.column_config.NumberColumn("Age (days)"),
                 "nps": st.column_config.NumberColumn("NPS"),
-                "opened": st.column_config.DateColumn("Opened"),
+                "touchpoint": "Touchpoint",
+                "comment": st.column_config.TextColumn("Comment", width="large"),
             },
         )
         st.download_button(
