@@ -76,10 +76,12 @@ def side_by_side(series: pd.DataFrame, events: pd.DataFrame, by: str | None = No
 
 def group_values(values: pd.DataFrame) -> go.Figure:
     """One panel per behaviour: a bar per NPS group with its 95% interval; n customers on hover."""
-    figure = make_subplots(rows=1, cols=len(GROUP_PANELS), subplot_titles=[p[1] for p in GROUP_PANELS])
+    figure = make_subplots(
+        rows=2, cols=3, subplot_titles=[p[1] for p in GROUP_PANELS], vertical_spacing=0.16, horizontal_spacing=0.07
+    )
     labels = [GROUP_LABELS[g] for g in values.index]
     colours = [GROUP_COLOURS[g] for g in values.index]
-    for col, (column, _, fmt) in enumerate(GROUP_PANELS, start=1):
+    for position, (column, _, fmt) in enumerate(GROUP_PANELS):
         figure.add_trace(
             go.Bar(
                 x=labels,
@@ -97,11 +99,12 @@ def group_values(values: pd.DataFrame) -> go.Figure:
                 f"%{{customdata[2]:{fmt}}}<br>n = %{{customdata[0]:,}} customers<extra></extra>",
                 showlegend=False,
             ),
-            row=1,
-            col=col,
+            row=position // 3 + 1,
+            col=position % 3 + 1,
         )
-    figure.update_annotations(font={"size": 12})
-    figure.update_layout(height=340, margin={"t": 60})
+    figure.update_annotations(font={"size": 13})
+    figure.update_xaxes(tickangle=0, tickfont={"size": 11})
+    figure.update_layout(height=620, margin={"t": 40})
     return figure
 
 
@@ -127,7 +130,7 @@ def revenue_at_risk(risk: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         barmode="group", height=120 + 70 * len(names), xaxis={"title": "USD over 12 months", "tickformat": "$~s"}
     )
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(autorange="reversed", automargin=True)
     return figure
 
 

@@ -143,12 +143,14 @@ def findings(table: pd.DataFrame) -> tuple[Finding, Finding]:
 
 
 def finding_sentence(finding: Finding) -> str:
-    """One plain sentence per outcome: the lag found, how strong, and whether it is more than noise."""
+    """One plain sentence per outcome: the lag found and how strong, or that no lag stands out from noise."""
     name = OUTCOMES[finding.outcome].lower()
     if finding.lag_months is None:
         return f"{OUTCOMES[finding.outcome]}: the series is {TOO_SHORT} (fewer than {MIN_PERIODS} months)."
-    verdict = "significant" if finding.significant else "not significant (within noise)"
+    strength = f"r = {finding.correlation:+.2f} over {finding.periods} months"
+    if finding.significant:
+        return f"NPS changes lead {name} by {finding.lag_months} month(s) ({strength}; significant)."
     return (
-        f"NPS changes are followed most closely by {name} {finding.lag_months} month(s) later "
-        f"(r = {finding.correlation:+.2f} over {finding.periods} months; {verdict})."
+        f"No lag links NPS changes to {name} beyond noise: the strongest is {finding.lag_months} month(s) later "
+        f"({strength}; not significant)."
     )

@@ -21,6 +21,7 @@ from cxmetrics.sources import _NPS_GROUP, COHORT_VALUE, RESPONSES, TRAILING_CUST
 
 GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no response")
 GROUP_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors", "no response": "No response"}
+GROUP_IDS = {label: group for group, label in GROUP_LABELS.items()}
 _SUMS: tuple[tuple[str, str], ...] = (
     ("customers", "count(*)"),
     ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
@@ -94,7 +95,7 @@ def at_risk_accounts(conn, filters: Filters, month: Period, limit: int = 500) ->
     """The detractor customers of the cohort with the most revenue in the 12 months, largest first."""
     select = (
         "c.customer_id, c.name, c.region, c.segment, g.nps AS latest_nps, CAST(g.responded_at AS DATE) AS answered_on, "
-        "coalesce(v.year_usd, 0) AS revenue_12m_usd, coalesce(v.margin_usd, 0) AS gross_margin_12m_usd, "
+        "round(coalesce(v.year_usd, 0)) AS revenue_12m_usd, round(coalesce(v.margin_usd, 0)) AS gross_margin_12m_usd, "
         "c.churn_date"
     )
     sql, params = _scoped_sql(filters, month, select, "AND g.nps <= 6 ORDER BY revenue_12m_usd DESC LIMIT $limit")

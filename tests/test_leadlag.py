@@ -50,7 +50,11 @@ def test_strongest_lag_ignores_lags_too_short_to_trust():
     )
     found = leadlag.strongest(frame, "churn_change", -1)
     assert (found.lag_months, found.correlation, found.periods) == (1, -0.6, 20)
-    assert "1 month(s) later" in leadlag.finding_sentence(found)
+    assert leadlag.finding_sentence(found) == (
+        "NPS changes lead change in churned customers by 1 month(s) (r = -0.60 over 20 months; significant)."
+    )
+    weak = leadlag.strongest(frame.assign(significant=False), "churn_change", -1)
+    assert leadlag.finding_sentence(weak).startswith("No lag links NPS changes to change in churned customers")
     short = leadlag.strongest(frame.assign(trusted=False), "churn_change", -1)
     assert short.lag_months is None
     assert leadlag.TOO_SHORT in leadlag.finding_sentence(short)

@@ -51,7 +51,7 @@ else:
     values = value.group_values(sums)
     st.plotly_chart(charts_financials.group_values(values), theme=None)
     st.dataframe(
-        values.rename(index=value.GROUP_LABELS),
+        values.rename(index=value.GROUP_LABELS).rename_axis("Group").round(1),
         column_order=[
             "customers",
             "revenue_per_customer_usd",
@@ -62,16 +62,19 @@ else:
         ],  # fmt: skip
         column_config={
             "customers": st.column_config.NumberColumn("Customers (n)", format="%d"),
-            "revenue_per_customer_usd": st.column_config.NumberColumn("Revenue per customer (USD)", format="$%.0f"),
+            "revenue_per_customer_usd": st.column_config.NumberColumn("Revenue per customer (USD)", format="localized"),
             "revenue_growth_pct": st.column_config.NumberColumn("Revenue growth (%)", format="%+.1f%%"),
             "churn_pct": st.column_config.NumberColumn("Churn (%)", format="%.1f%%"),
             "gross_margin_pct": st.column_config.NumberColumn("Gross margin (%)", format="%.1f%%"),
-            "cost_to_serve_per_customer_usd": st.column_config.NumberColumn("Cost to serve (USD)", format="$%.0f"),
+            "cost_to_serve_per_customer_usd": st.column_config.NumberColumn(
+                "Cost to serve per customer (USD)", format="localized"
+            ),
         },
     )
     st.caption(
         "95% intervals on the bars (hover). Groups with fewer customers than the minimum n are withheld. Growth "
-        "compares customers' revenue with the 12 months before (customers who had revenue then)."
+        "compares customers' revenue with the 12 months before (customers who had revenue then); customers without "
+        "a response are often newer, so their year before was partial."
     )
 
 st.subheader("Revenue at risk")
@@ -106,9 +109,15 @@ if sums is not None and not sums.empty:
         accounts.head(20),
         hide_index=True,
         column_config={
-            "revenue_12m_usd": st.column_config.NumberColumn("Revenue 12m (USD)", format="$%.0f"),
-            "gross_margin_12m_usd": st.column_config.NumberColumn("Gross margin 12m (USD)", format="$%.0f"),
+            "customer_id": st.column_config.TextColumn("Customer"),
+            "name": st.column_config.TextColumn("Name"),
+            "region": st.column_config.TextColumn("Region"),
+            "segment": st.column_config.TextColumn("Segment"),
             "latest_nps": st.column_config.NumberColumn("Latest NPS answer", format="%d"),
+            "answered_on": st.column_config.DateColumn("Answered on"),
+            "revenue_12m_usd": st.column_config.NumberColumn("Revenue 12 months (USD)", format="localized"),
+            "gross_margin_12m_usd": st.column_config.NumberColumn("Gross margin 12 months (USD)", format="localized"),
+            "churn_date": st.column_config.DateColumn("Churned on"),
         },
     )
     st.download_button(
@@ -153,10 +162,13 @@ if sums is not None and not sums.empty:
         "4 each group's measured behaviour (95% interval, editable below); 5 the value of moving customers up."
     )
     table = st.data_editor(
-        roi.assumptions(value.group_values(value.in_region(sums, region), min_n=0)),
+        roi.assumptions(value.group_values(value.in_region(sums, region), min_n=0))
+        .rename(index=value.GROUP_LABELS)
+        .rename_axis("Group")
+        .round(1),
         key=f"roi_assumptions_{region}",
         column_config={c: st.column_config.NumberColumn(label, format=f) for c, (label, f) in roi.LABELS.items()},
-    )
+    ).rename(index=value.GROUP_IDS)
     ranges = roi.ranges(roi.project(table, scenario))
     last = ranges.iloc[-1]
     horizon = f"over {scenario.years} year{'s' if scenario.years > 1 else ''}"
