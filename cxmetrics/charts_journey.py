@@ -13,6 +13,7 @@ from cxmetrics.metrics import get_metric
 
 CELL_HALF = 0.47
 BAR_PIXELS = 30
+EVENT_STEP = 0.07
 MAP_ROW_PIXELS = 74
 MAP_MARGIN_PIXELS = 110
 MAP_STATUS_LABELS = {
@@ -102,6 +103,8 @@ def journey_map(cells: pd.DataFrame, metric_id: str, compared_label: str) -> go.
         side="top",
         range=[-0.5, len(columns) - 0.5],
         showline=False,
+        showgrid=False,
+        zeroline=False,
         ticks="",
     )
     figure.update_yaxes(
@@ -218,8 +221,9 @@ def priority_matrix(matrix: pd.DataFrame, performance_label: str) -> go.Figure:
     return figure
 
 
-def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title: str) -> go.Figure:
-    """A cell's monthly score with its 95% interval and n on hover, suppressed months left out, events marked."""
+def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title: str, window: tuple) -> go.Figure:
+    """A cell's monthly score with its 95% interval and n on hover over the (start, end) window, suppressed months
+    left out, events marked."""
     metric = get_metric(metric_id)
     shown = trend[~trend["suppressed"]]
     x = pd.to_datetime(shown["period_start"])
@@ -247,17 +251,27 @@ def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title:
             ),
         ]
     )
-    for event in events.itertuples(index=False):
-        figure.add_vline(x=pd.Timestamp(event.event_date), line={"color": theme.MUTED, "dash": "dot"})
+    start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    for i, event in enumerate(events.itertuples(index=False)):
+        when = pd.Timestamp(event.event_date)
+        figure.add_vline(x=when, line={"color": theme.MUTED, "dash": "dot"})
+        late = when > start + (end - start) * 0.7
         figure.add_annotation(
-            x=pd.Timestamp(event.event_date),
-            y=1,
+            x=when,
+            y=1 + EVENT_STEP * (i % 2),
             yref="paper",
             text=event.title,
             showarrow=False,
-            xanchor="left",
+            xanchor="right" if late else "left",
             yanchor="bottom",
             font={"size": 11, "color": theme.MUTED},
         )
-    figure.update_layout(height=340, title=title, yaxis_title=f"{metric.label} ({metric.unit.replace('_', ' ')})")
+    figure.update_layout(
+        height=360,
+        title={"text": title, "y": 0.97},
+        yaxis_title=f"{metric.label} ({metric.unit.replace('_', ' ')})",
+        xaxis={"range": [start - pd.Timedelta(days=10), end + pd.Timedelta(days=10)]},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+        margin={"t": 70},
+    )
     return figure

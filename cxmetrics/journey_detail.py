@@ -23,6 +23,7 @@ class CellDetail:
     """The trend, comment count and complaints of one cell."""
 
     trend: pd.DataFrame
+    window: tuple[date, date]
     events: pd.DataFrame
     responses: int
     comments: int
@@ -67,4 +68,4 @@ def cell_detail(
     commented = int(frame["commented"].fillna(0).sum()) if len(frame) else 0
     complaints = complaints_by_category(conn, narrowed, touchpoint, chosen.current)
     events = scorecard.events_between(conn, narrowed, start, end)
-    return CellDetail(trend, events, responses, commented, complaints)
+    return CellDetail(trend, (start, end), events, responses, commented, complaints)

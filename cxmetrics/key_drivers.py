@@ -182,3 +182,11 @@ def cross_check(analysis: DriverAnalysis) -> pd.DataFrame:
             "Share of R² (%)": table["share_pct"],
         }
     )
+
+
+def scope_label(filters: Filters) -> str:
+    """How the analysis under the global filters is named: 'Company', or the customers the filters select."""
+    chosen = [" or ".join(v) for d, v in sorted(filters.selections().items()) if d in ("region", "segment", "industry")]
+    if chosen:
+        return ", ".join(chosen)
+    return "Company" if filters.scope.unrestricted else ", ".join(filters.scope.regions or ())

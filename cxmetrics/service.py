@@ -174,30 +174,28 @@ DISPLAY_COLUMNS = {
     "contacts": "Contacts",
     "fcr": "FCR % (95% interval)",
     "repeat_pct": "Repeat contacts %",
-    "csat_pct": "CSAT % after contact",
-    "csat_n": "CSAT n",
-    "ces": "CES after contact (1-7)",
-    "ces_n": "CES n",
+    "csat": "CSAT % after contact (n)",
+    "ces_text": "CES after contact, 1-7 (n)",
     "handle_minutes": "Handle minutes",
     "cost_per_contact_usd": "Cost per contact USD",
 }
 
 
+def _with_n(values: pd.Series, counts: pd.Series, fmt: str) -> list[str]:
+    """'68.9 (n=212)'; a withheld value reads '— (n=12)'."""
+    return [f"{'—' if np.isnan(v) else format(v, fmt)} (n={n:,})" for v, n in zip(values, counts, strict=True)]
+
+
 def display(table: pd.DataFrame, lens: str) -> pd.DataFrame:
-    """The rows of one lens and the total, as shown: FCR with its interval in words, rounded figures."""
+    """The rows of one lens and the total, as shown: intervals and counts in words, rounded figures."""
     rows = table[table["lens"].isin([lens, "total"])].copy()
     rows = rows.sort_values(["lens", "contacts"], ascending=[True, False])
     rows["fcr"] = [
         "—" if np.isnan(v) else f"{v:.1f} ({lo:.1f}–{hi:.1f})"
         for v, lo, hi in zip(rows["fcr_pct"], rows["fcr_low_pct"], rows["fcr_high_pct"], strict=True)
     ]
+    rows["csat"] = _with_n(rows["csat_pct"], rows["csat_n"], ".1f")
+    rows["ces_text"] = _with_n(rows["ces"], rows["ces_n"], ".2f")
     shown = rows[list(DISPLAY_COLUMNS)].rename(columns=DISPLAY_COLUMNS | {"value": lens.capitalize()})
-    return shown.round(
-        {
-            "Repeat contacts %": 1,
-            "CSAT % after contact": 1,
-            "CES after contact (1-7)": 2,
-            "Handle minutes": 1,
-            "Cost per contact USD": 2,
-        }
-    ).reset_index(drop=True)
+    rounding = {"Repeat contacts %": 1, "Handle minutes": 1, "Cost per contact USD": 2}
+    return shown.round(rounding).reset_index(drop=True)

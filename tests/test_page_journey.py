@@ -35,7 +35,8 @@ def test_default_view_shows_map_detail_drivers_matrix_and_service(monkeypatch, s
     assert any(m.endswith(".") and ("red cell" in m or "No cell is red" in m) for m in _markdown(app))
     assert [m.label for m in app.metric] == ["NPS", "Responses", "With a comment", "Complaints"]
     assert len(app.get("plotly_chart")) == 4  # map, cell trend, driver importance, priority matrix
-    assert any(m.startswith("**Company (current filters)**: R² = ") for m in _markdown(app))
+    assert any(m.startswith("**Company**: R² = ") for m in _markdown(app))
+    assert app.selectbox(key="driver_scope").options[:2] == ["Company", "Region: APAC"]
     assert any("Fix first" in m or "nothing to fix first" in m for m in _markdown(app))
     assert any(m.startswith("Most repeat contacts: ") for m in _markdown(app))
     assert len(app.dataframe) == 4  # complaints, driver cross-check, service by channel and by reason
@@ -71,7 +72,13 @@ def test_a_region_filter_narrows_every_section(monkeypatch, small_world_db: Path
     app = run_page(monkeypatch, small_world_db, PAGE, region="APAC")
     assert_no_exception(app)
     assert app.selectbox(key="cell_row").options == ["APAC"]
-    assert app.selectbox(key="driver_scope").options == ["Company (current filters)", "Region: APAC"]
+    assert not any(s.key == "driver_scope" for s in app.selectbox)  # the filters already chose the one region
+    # 58 complete APAC responses in the small world's 12 months: under max(30, 10 x 6 drivers) = 60
+    assert [w.value for w in app.warning] == [
+        "APAC: 58 complete responses, fewer than the 60 that driver analysis needs for 6 drivers "
+        "(max(30, 10 x drivers)): no numbers shown."
+    ]
+    assert "Priority matrix" not in app.subheader.values
 
 
 def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, minimal_db: Path) -> None:

@@ -10,7 +10,6 @@ from cxmetrics.metrics import get_metric
 GRAIN_LABELS = {"week": "4 weeks", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
 METRIC_LABELS = {m: get_metric(m).label for m in journey.MAP_METRICS}
 ROW_LABELS = {"region": "Region", "segment": "Segment"}
-COMPANY = "Company (current filters)"
 
 database = ui.connection()
 review = ui.review()
@@ -113,7 +112,7 @@ else:
         border=True,
     )
     title = f"{METRIC_LABELS[metric_id]} at {charts_journey.touchpoint_label(touchpoint).lower()}, {row}, by month"
-    st.plotly_chart(charts_journey.cell_trend(detail.trend, detail.events, metric_id, title), theme=None)
+    st.plotly_chart(charts_journey.cell_trend(detail.trend, detail.events, metric_id, title, detail.window), theme=None)
     if "complaints" not in loaded:
         st.info(f"Load `complaints` to see the complaints behind a cell ({USED_BY['complaints']}).")
     elif detail.complaints.empty:
@@ -137,18 +136,17 @@ if "response_attributes" not in loaded:
         f"Load `response_attributes` (attribute ratings of relationship surveys) for {USED_BY['response_attributes']}."
     )
 else:
-    scopes = [COMPANY] + [
-        f"{ROW_LABELS[dimension]}: {v}" for v in ui.cached(journey.row_values, database, dimension, filters)
-    ]
-    scope = st.selectbox(
-        "Also for", scopes, index=min(1, len(scopes) - 1), key="driver_scope", help="Compare a region or segment."
-    )
-    company = ui.cached(key_drivers.analyse, database, filters, chosen.current.end, COMPANY)
+    values = ui.cached(journey.row_values, database, dimension, filters)
+    company_label = key_drivers.scope_label(filters)
+    company = ui.cached(key_drivers.analyse, database, filters, chosen.current.end, company_label)
     analyses = [company]
-    if scope != COMPANY:
-        value = scope.split(": ", 1)[1]
-        narrowed = journey.scoped_filters(filters, dimension, value)
-        analyses.append(ui.cached(key_drivers.analyse, database, narrowed, chosen.current.end, value))
+    if len(values) > 1:
+        scopes = [company_label] + [f"{ROW_LABELS[dimension]}: {v}" for v in values]
+        scope = st.selectbox("Compare with", scopes, index=1, key="driver_scope", help="A region or segment.")
+        if scope != company_label:
+            value = scope.split(": ", 1)[1]
+            narrowed = journey.scoped_filters(filters, dimension, value)
+            analyses.append(ui.cached(key_drivers.analyse, database, narrowed, chosen.current.end, value))
     st.caption(
         f"Johnson's relative weights of the 1-5 attribute ratings for NPS over the 12 months to "
         f"{company.window.end:%d %b %Y} (complete responses only), with 95% intervals from {BOOTSTRAP_RESAMPLES} "
