@@ -32,7 +32,8 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 import pandas as pd  # noqa: E402
 
-from benchmarks import harness  # noqa: E402
+from benchmarks import bench_operations, harness, naive_operations  # noqa: E402
+from benchmarks.bench_loyalty import LOYALTY  # noqa: E402
 from benchmarks.naive_scorecard import NONE_LABEL, NaiveScorecard, as_float, read_tables  # noqa: E402
 from cxmetrics import changes, periods, query, scorecard  # noqa: E402
 from cxmetrics.aggregate import sum_columns  # noqa: E402
@@ -210,6 +211,13 @@ QUERY_SETS: dict[str, QuerySet] = {
             _key("cells", "nps", "region=*", "promoters"),
             _key("cells", "csat", "region=*", "satisfied"),
         ),
+    ),
+    "loyalty": QuerySet(*LOYALTY),
+    "operations": QuerySet(
+        bench_operations.operations_queries,
+        bench_operations.operations_numbers,
+        naive_operations.naive_operations,
+        required=bench_operations.REQUIRED,
     ),
 }
 

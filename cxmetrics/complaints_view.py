@@ -38,6 +38,7 @@ class ComplaintsView:
     complaint_tiles: tuple[KpiTile, ...]
     trend: pd.DataFrame
     processes: pd.DataFrame
+    process_sums: pd.DataFrame
     churn: pd.DataFrame
     churn_sentence: str
     loop_tiles: tuple[KpiTile, ...]
@@ -109,10 +110,12 @@ def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 def _complaints_part(conn, filters: Filters, period: Period, by: str) -> dict:
     window = complaints.churn_window(period)
     churn = complaints.churn_by_outcome(conn, filters, window)
+    sums = complaints.by_process(conn, filters, period, by)
     return {
         "complaint_tiles": tiles(conn, filters, period, COMPLAINT_METRICS),
         "trend": complaints.volume_trend(conn, trend_filters(filters, period), period.grain, by),
-        "processes": process_table(complaints.by_process(conn, filters, period, by), by),
+        "processes": process_table(sums, by),
+        "process_sums": sums,
         "churn": churn,
         "churn_sentence": complaints.churn_sentence(churn, window),
     }
@@ -134,6 +137,7 @@ _EMPTY_COMPLAINTS = {
     "complaint_tiles": (),
     "trend": pd.DataFrame(),
     "processes": pd.DataFrame(),
+    "process_sums": pd.DataFrame(),
     "churn": pd.DataFrame(),
     "churn_sentence": "",
 }

@@ -1,0 +1,42 @@
+"""Complaints & Follow-up and People & CX in headless Chromium: the choices travel in the URL, charts render."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+MAIN = '[data-testid="stMainBlockContainer"]'
+
+
+def _caption(page: Page) -> str:
+    return page.locator(f'{MAIN} [data-testid="stCaptionContainer"]').first.inner_text()
+
+
+def test_choosing_a_quarter_on_complaints_puts_it_in_the_url_and_a_link_reopens_it(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/complaints")
+    wait_for_app(page)
+    assert _caption(page).startswith("Month Oct 2026")
+    assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() == 4
+    page.get_by_text("Quarter", exact=True).click()
+    page.wait_for_url("**complaints_grain=quarter**")
+    wait_for_app(page)
+    assert _caption(page).startswith("Quarter 2026 Q3")
+    page.goto(f"{app_url}/complaints?complaints_grain=week&complaints_by=category&region=EMEA")
+    wait_for_app(page)
+    assert _caption(page).startswith("Week 2026-W46") and _caption(page).endswith("for region EMEA.")
+    assert page.locator(f"{MAIN} h3").first.inner_text() == "Complaints per 1,000 active customers by category"
+    assert screenshot(page, "complaints-week-category-emea").stat().st_size > 10_000
+
+
+def test_choosing_team_on_people_puts_it_in_the_url(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/people")
+    wait_for_app(page)
+    assert page.locator(f'{MAIN} [data-testid="stMetric"]').count() == 3
+    page.get_by_text("Team", exact=True).click()
+    page.wait_for_url("**people_unit=team**")
+    wait_for_app(page)
+    assert page.locator(f"{MAIN} h3").last.inner_text() == "By team, Oct 2026"
+    assert screenshot(page, "people-team").stat().st_size > 10_000
