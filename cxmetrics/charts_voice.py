@@ -19,45 +19,69 @@ POST_COLOURS = {
 ROW_PIXELS = 26
 
 
-def _verdict(gap: float, significant: bool) -> str:
-    """'lower (significant)', 'higher (significant)', 'not significant', or '' when withheld."""
+def _gap_text(gap: float, significant: bool, n: int, min_n: int) -> str:
+    """'-28 pts, significant', '+11 pts, not significant', or why the gap is withheld."""
     if np.isnan(gap):
-        return ""
-    if not significant:
-        return "not significant"
-    return "lower (significant)" if gap < 0 else "higher (significant)"
+        return f"withheld: {n} NPS answers (< {min_n})"
+    return f"{gap:+.0f} pts, " + ("significant" if significant else "not significant")
 
 
 def theme_view(table: pd.DataFrame, min_n: int) -> pd.DataFrame:
-    """The theme table as the page shows it: most mentioned first, untagged last, verdicts in words."""
+    """The theme table as the page shows it: most mentioned first, untagged last, the NPS gap in words."""
     tagged = table[table["theme"] != voice.NO_THEME].sort_values(["mentions", "label"], ascending=[False, True])
     ordered = pd.concat([tagged, table[table["theme"] == voice.NO_THEME]])
-    note = np.where(ordered["withheld"], f"fewer than {min_n} mentions: scores withheld", "")
-    note = np.where(
-        ~ordered["withheld"] & ordered["nps_with"].isna(), f"fewer than {min_n} NPS answers: NPS withheld", note
-    )
-    return pd.DataFrame(
+    gaps = zip(ordered["nps_gap_pts"], ordered["gap_significant"], ordered["nps_n_with"], strict=True)
+    view = pd.DataFrame(
         {
             "Theme": ordered["label"],
             "Mentions": ordered["mentions"],
             "Share of comments %": ordered["share_pct"],
+            "Share change pts": ordered["share_change_pts"],
             "Sentiment": ordered["sentiment"],
             "Negative %": ordered["negative_pct"],
             "NPS mentioning": ordered["nps_with"],
             "NPS n": ordered["nps_n_with"],
             "NPS of the rest": ordered["nps_without"],
-            "NPS gap pts": ordered["nps_gap_pts"],
-            "Gap": [_verdict(g, s) for g, s in zip(ordered["nps_gap_pts"], ordered["gap_significant"], strict=True)],
-            "Share change pts": ordered["share_change_pts"],
-            "Note": note,
         }
     ).reset_index(drop=True)
+    view = _as_text(view, THEME_FORMATS, WITHHELD)
+    view["NPS gap"] = [_gap_text(g, s, n, min_n) for g, s, n in gaps]
+    view["withheld"] = (ordered["withheld"] | ordered["nps_with"].isna()).to_numpy()
+    return view
+
+
+def _as_text(frame: pd.DataFrame, formats: dict[str, str], missing: str) -> pd.DataFrame:
+    """Columns formatted as text (a table of figures to read, not to sort), `missing` for NaN."""
+    shown = frame.copy()
+    for column, pattern in formats.items():
+        shown[column] = [missing if pd.isna(v) else pattern.format(v) for v in frame[column]]
+    return shown
+
+
+WITHHELD = "–"
+THEME_FORMATS = {
+    "Mentions": "{:,}",
+    "Share of comments %": "{:.1f}%",
+    "Share change pts": "{:+.1f}",
+    "Sentiment": "{:+.2f}",
+    "Negative %": "{:.0f}%",
+    "NPS mentioning": "{:.0f}",
+    "NPS n": "{:,}",
+    "NPS of the rest": "{:.0f}",
+}
 
 
 def theme_style(view: pd.DataFrame) -> Styler:
-    """Rows whose scores are withheld in grey."""
+    """Numbers formatted, a withheld score as a dash, rows with a withheld score in grey, significant gaps in colour."""
     grey = f"color: {theme.INSUFFICIENT}"
-    return view.style.apply(lambda row: [grey if row["Note"] else ""] * len(row), axis=1)
+
+    def row_style(row: pd.Series) -> list[str]:
+        gap = row["NPS gap"]
+        colour = theme.BAD if gap.startswith("-") else theme.GOOD
+        cells = {"NPS gap": f"color: {colour}; font-weight: 600" if gap.endswith(", significant") else ""}
+        return [grey if row["withheld"] else cells.get(c, "") for c in row.index]
+
+    return view.style.apply(row_style, axis=1)
 
 
 def table_height(frame: pd.DataFrame) -> int:
@@ -121,34 +145,48 @@ def theme_impact(table: pd.DataFrame) -> go.Figure:
 
 
 def pareto(frame: pd.DataFrame) -> go.Figure:
-    """Detractors' themes, most mentioned first, with the cumulative share of their mentions."""
+    """Detractors' themes, most mentioned at the top, with the cumulative share of their mentions (top axis)."""
     colours = [theme.INSUFFICIENT if t == voice.NO_THEME else theme.BAD for t in frame["theme"]]
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure = go.Figure()
     figure.add_trace(
         go.Bar(
-            x=frame["label"],
-            y=frame["detractor_mentions"],
+            x=frame["detractor_mentions"],
+            y=frame["label"],
+            orientation="h",
             marker_color=colours,
             name="Detractor comments mentioning it",
-            customdata=frame[["pct_of_detractor_comments"]],
-            hovertemplate="%{x}<br>%{y:,} detractor comments (%{customdata[0]:.0f}% of them)<extra></extra>",
-        ),
-        secondary_y=False,
+            text=[f"{p:.0f}%" for p in frame["pct_of_detractor_comments"]],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{x:,} detractor comments (%{text} of them)<extra></extra>",
+        )
     )
     figure.add_trace(
         go.Scatter(
-            x=frame["label"],
-            y=frame["cumulative_pct"],
+            x=frame["cumulative_pct"],
+            y=frame["label"],
+            xaxis="x2",
             mode="lines+markers",
-            line={"color": theme.INK, "width": 2},
-            name="Cumulative share of mentions",
-            hovertemplate="%{x}<br>cumulative %{y:.0f}%<extra></extra>",
-        ),
-        secondary_y=True,
+            line={"color": theme.INK, "width": 1.5},
+            marker={"size": 5},
+            name="Cumulative share of mentions (top axis)",
+            hovertemplate="%{y}<br>cumulative %{x:.0f}% of mentions<extra></extra>",
+        )
     )
-    figure.update_yaxes(title_text="Detractor comments", secondary_y=False)
-    figure.update_yaxes(title_text="Cumulative %", range=[0, 105], showgrid=False, secondary_y=True)
-    figure.update_layout(height=420, xaxis_tickangle=-30, margin={"l": 56, "r": 56, "t": 48, "b": 120})
+    figure.update_layout(
+        height=190 + ROW_PIXELS * len(frame),
+        xaxis2={
+            "overlaying": "x",
+            "side": "top",
+            "range": [0, 105],
+            "dtick": 25,
+            "showgrid": False,
+            "ticksuffix": "%",
+        },
+        yaxis={"autorange": "reversed"},
+        legend={"y": -0.06, "yanchor": "top"},
+        margin={"l": 200, "r": 40, "t": 40, "b": 90},
+    )
     return figure
 
 
@@ -202,21 +240,36 @@ def listening_posts(trend: pd.DataFrame, start) -> go.Figure:
             )
     figure.update_yaxes(title_text="count", rangemode="tozero", row=1, col=1)
     figure.update_yaxes(title_text="sentiment", range=[-1, 1], zeroline=True, row=2, col=1)
-    figure.update_layout(height=560, margin={"l": 64, "r": 24, "t": 72, "b": 40})
+    figure.update_layout(height=580, legend={"y": 1.07}, margin={"l": 64, "r": 24, "t": 80, "b": 40})
     return figure
+
+
+POST_FORMATS = {
+    "Volume": "{:,}",
+    "Per week": "{:,.0f}",
+    "Share of all voices %": "{:.1f}%",
+    "Change vs prior %": "{:+.0f}%",
+    "Sentiment": "{:+.2f}",
+    "Negative %": "{:.0f}%",
+    "Reach": "{:,.0f}",
+}
 
 
 def posts_view(summary: pd.DataFrame) -> pd.DataFrame:
     """The listening posts' window summary as the page shows it."""
-    return pd.DataFrame(
-        {
-            "Listening post": summary["post"],
-            "Volume": summary["volume"],
-            "Per week": summary["per_week"],
-            "Share of all voices %": summary["share_pct"],
-            "Change vs prior %": summary["change_pct"],
-            "Sentiment": summary["sentiment"],
-            "Negative %": summary["negative_pct"],
-            "Reach": summary["reach"],
-        }
+    return _as_text(
+        pd.DataFrame(
+            {
+                "Listening post": summary["post"],
+                "Volume": summary["volume"],
+                "Per week": summary["per_week"],
+                "Share of all voices %": summary["share_pct"],
+                "Change vs prior %": summary["change_pct"],
+                "Sentiment": summary["sentiment"],
+                "Negative %": summary["negative_pct"],
+                "Reach": summary["reach"],
+            }
+        ),
+        POST_FORMATS,
+        "n/a",
     )

@@ -394,12 +394,12 @@ def verbatim_view(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
         {
             "date": pd.to_datetime(frame["responded_at"]).dt.date,
             "customer": frame["customer"].fillna("(anonymous)"),
-            "revenue_12m_usd": frame["revenue_12m_usd"],
-            "region": frame["region"],
-            "touchpoint": frame["touchpoint"],
+            "revenue_12m_usd": frame["revenue_12m_usd"].round(0),
             "nps": frame["nps"],
             "sentiment": [sentiment.label(s) for s in frame["sentiment"]],
-            "themes": [", ".join(labels.get(t, t) for t in tags) for tags in frame["themes"]],
             "comment": frame["comment"],
+            "themes": [", ".join(labels.get(t, t) for t in tags) for tags in frame["themes"]],
+            "touchpoint": frame["touchpoint"],
+            "region": frame["region"],
         }
     )

@@ -35,15 +35,13 @@ def test_small_world_shows_tiles_themes_pareto_posts_and_verbatims(monkeypatch, 
     assert_no_exception(app)
     assert app.title[0].value == "Voice of the Customer"
     assert app.subheader.values == SUBHEADERS
-    assert [m.label for m in app.metric] == [
-        "Survey comments",
-        "Negative comments",
-        "Top detractor theme",
-        "Fastest-growing theme",
-    ]
+    assert [m.label for m in app.metric] == ["Survey comments", "Negative comments"]
+    captions = [c.value for c in app.caption]
+    assert "Top detractor theme" in captions and "Fastest-growing theme" in captions
     themes = app.dataframe[0].value
-    assert {"Theme", "Mentions", "NPS mentioning", "NPS of the rest", "Gap"} <= set(themes.columns)
-    assert themes["Mentions"].sum() >= int(app.metric[0].value.replace(",", ""))
+    assert {"Theme", "Mentions", "NPS mentioning", "NPS of the rest", "NPS gap"} <= set(themes.columns)
+    mentions = themes["Mentions"].str.replace(",", "").astype(int)
+    assert mentions.sum() >= int(app.metric[0].value.replace(",", ""))
     posts = app.dataframe[1].value
     assert posts["Listening post"].tolist() == ["Survey comments", "Contact reasons", "Complaints", "Social mentions"]
     verbatims = app.dataframe[2].value
@@ -88,7 +86,8 @@ def test_unscored_database_shows_volumes_and_says_to_reload(monkeypatch, tmp_pat
     assert_no_exception(app)
     assert "have not been scored" in app.warning[0].value
     assert app.subheader.values == ["Listening posts side by side"]
-    assert app.dataframe[0].value["Volume"].tolist() == [3]
+    assert app.dataframe[0].value["Volume"].tolist() == ["3"]
+    assert app.dataframe[0].value["Sentiment"].tolist() == ["n/a"]
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ if status.built:
         st.info("No survey comments match the filters in this window: widen the window or clear a filter.")
     else:
         top = pareto[pareto["theme"] != voice.NO_THEME]
-        tiles = st.columns(4)
+        tiles = st.columns(4, vertical_alignment="top")
         tiles[0].metric(
             "Survey comments",
             f"{overall['comments']:,}",
@@ -73,21 +73,28 @@ if status.built:
             f"Mean sentiment {overall['sentiment']:+.2f}.",
             border=True,
         )
-        tiles[2].metric(
-            "Top detractor theme",
-            top["label"].iloc[0] if len(top) else "none",
-            help="The theme most mentioned in the comments of detractors (NPS 0-6) "
-            f"({overall['detractor_comments']:,} detractor comments).",
-            border=True,
-        )
-        tiles[3].metric(
-            "Fastest-growing theme",
-            growing["label"].iloc[0] if len(growing) else "none",
-            f"{growing['share_change_pts'].iloc[0]:+.1f} pts" if len(growing) else None,
-            delta_color="off",
-            help="Largest rise in the share of comments mentioning the theme since the prior window.",
-            border=True,
-        )
+        with tiles[2].container(border=True):
+            st.caption("Top detractor theme", help="The theme most mentioned in comments of detractors (NPS 0-6).")
+            if len(top):
+                st.markdown(f"**{top['label'].iloc[0]}**")
+                st.caption(
+                    f"In {top['pct_of_detractor_comments'].iloc[0]:.0f}% of {overall['detractor_comments']:,} "
+                    "detractor comments"
+                )
+            else:
+                st.markdown("No detractor comments")
+        with tiles[3].container(border=True):
+            st.caption(
+                "Fastest-growing theme",
+                help="Largest rise in the share of comments mentioning it since the prior window.",
+            )
+            if len(growing):
+                row = growing.iloc[0]
+                st.markdown(f"**{row['label']}**")
+                verdict = "significant" if row["change_significant"] else "not significant"
+                st.caption(f"{row['share_change_pts']:+.1f} pts to {row['share_pct']:.1f}% of comments, {verdict}")
+            else:
+                st.markdown("No theme grew")
 
         st.subheader("Themes and sentiment")
         view = charts_voice.theme_view(table, min_n)
@@ -95,36 +102,39 @@ if status.built:
             charts_voice.theme_style(view),
             hide_index=True,
             height=charts_voice.table_height(view),
+            column_order=[c for c in view.columns if c != "withheld"],
             column_config={
                 "Theme": st.column_config.TextColumn("Theme", width=200, pinned=True),
-                "Mentions": st.column_config.NumberColumn("Mentions", format="localized"),
-                "Share of comments %": st.column_config.ProgressColumn(
-                    "Share of comments", format="%.1f%%", min_value=0, max_value=100
+                "Mentions": st.column_config.TextColumn("Mentions", width=75),
+                "Share of comments %": st.column_config.TextColumn("Share", width=65, help="Share of comments."),
+                "Share change pts": st.column_config.TextColumn(
+                    "Change", width=65, help="Change of the share against the prior window, points."
                 ),
-                "Sentiment": st.column_config.NumberColumn(
-                    "Sentiment", format="%+.2f", help="Mean VADER compound score, -1 negative .. +1 positive."
+                "Sentiment": st.column_config.TextColumn(
+                    "Sentiment", width=75, help="Mean VADER compound score, -1 negative .. +1 positive."
                 ),
-                "Negative %": st.column_config.NumberColumn("Negative %", format="%.0f%%"),
-                "NPS mentioning": st.column_config.NumberColumn(
-                    "NPS mentioning", format="%.0f", help="NPS of the responses whose comment mentions the theme."
+                "Negative %": st.column_config.TextColumn("Negative", width=70, help="Share of negative comments."),
+                "NPS mentioning": st.column_config.TextColumn(
+                    "NPS with", width=70, help="NPS of the responses whose comment mentions the theme."
                 ),
-                "NPS n": st.column_config.NumberColumn("NPS n", format="localized"),
-                "NPS of the rest": st.column_config.NumberColumn(
-                    "NPS of the rest", format="%.0f", help="NPS of the other responses with a comment."
+                "NPS n": st.column_config.TextColumn(
+                    "n", width=55, help="NPS answers among the comments mentioning the theme."
                 ),
-                "NPS gap pts": st.column_config.NumberColumn("Gap pts", format="%+.0f"),
-                "Gap": st.column_config.TextColumn(
-                    "Gap", help="Significant when the 95% test of the two NPS (adjusted Wald) says it is not noise."
+                "NPS of the rest": st.column_config.TextColumn(
+                    "NPS rest", width=70, help="NPS of the other responses with a comment."
                 ),
-                "Share change pts": st.column_config.NumberColumn(
-                    "Share change pts", format="%+.1f", help="Against the prior window."
+                "NPS gap": st.column_config.TextColumn(
+                    "NPS gap",
+                    width=200,
+                    help="Mentioning minus the rest; significant when the 95% test (adjusted Wald) says it is not "
+                    "noise.",
                 ),
-                "Note": st.column_config.TextColumn("Note", width=260),
             },
         )
         st.caption(
-            f"A comment can mention several themes. Scores are withheld below {min_n} mentions (the count stays). "
-            "NPS compares the comments mentioning a theme with the other comments of the window."
+            f"A comment can mention several themes. Grey rows: fewer than {min_n} mentions or NPS answers, so the "
+            "score is withheld (–) and the count stays. NPS compares the comments mentioning a theme with the other "
+            "comments of the window."
         )
         left, right = st.columns(2)
         with left:
@@ -134,7 +144,11 @@ if status.built:
         with right:
             st.markdown("**What detractors talk about**")
             st.plotly_chart(charts_voice.pareto(pareto), theme=None)
-            st.caption(f"Themes in the {overall['detractor_comments']:,} comments of detractors (NPS 0-6).")
+            st.caption(
+                f"Themes in the {overall['detractor_comments']:,} comments of detractors (NPS 0-6): bars count "
+                "the comments mentioning each theme (label: share of detractor comments); the line adds up the "
+                "share of all their theme mentions (top axis)."
+            )
 
         st.subheader("Growing fastest since the prior window")
         if growing.empty:
@@ -157,15 +171,13 @@ st.dataframe(
     charts_voice.posts_view(summary),
     hide_index=True,
     column_config={
-        "Volume": st.column_config.NumberColumn("Volume", format="localized"),
-        "Per week": st.column_config.NumberColumn("Per week", format="%.0f"),
-        "Share of all voices %": st.column_config.ProgressColumn(
-            "Share of all voices", format="%.1f%%", min_value=0, max_value=100
+        "Share of all voices %": st.column_config.TextColumn(
+            "Share of all voices", help="Of every comment, contact, complaint and social post in the window."
         ),
-        "Change vs prior %": st.column_config.NumberColumn("Change vs prior", format="%+.0f%%"),
-        "Sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f", help="Posts with text only."),
-        "Negative %": st.column_config.NumberColumn("Negative %", format="%.0f%%"),
-        "Reach": st.column_config.NumberColumn("Reach", format="compact", help="Social posts: audience reached."),
+        "Change vs prior %": st.column_config.TextColumn("Change vs prior", help="Volume against the prior window."),
+        "Sentiment": st.column_config.TextColumn("Sentiment", help="Mean VADER score; posts with text only."),
+        "Negative %": st.column_config.TextColumn("Negative"),
+        "Reach": st.column_config.TextColumn("Reach", help="Social posts: audience reached (followers or views)."),
     },
 )
 st.plotly_chart(charts_voice.listening_posts(trend, voice.trend_start(current)), theme=None)
@@ -231,20 +243,23 @@ if status.built:
         st.dataframe(
             view,
             hide_index=True,
+            height=charts_voice.table_height(view),
             column_config={
                 "date": st.column_config.DateColumn("Date"),
-                "customer": st.column_config.TextColumn("Customer", width=180),
+                "customer": st.column_config.TextColumn("Customer", width=170, pinned=True),
                 "revenue_12m_usd": st.column_config.NumberColumn(
-                    "Revenue 12 months (USD)",
+                    "Revenue 12m (USD)",
                     format="localized",
                     help="The customer's revenue over the 12 closed months to the window's end.",
                 ),
                 "region": "Region",
                 "touchpoint": "Touchpoint",
-                "nps": st.column_config.NumberColumn("NPS", format="%d", help="Likelihood to recommend, 0-10."),
-                "sentiment": "Sentiment",
+                "nps": st.column_config.NumberColumn(
+                    "NPS", format="%d", width=45, help="Likelihood to recommend, 0-10."
+                ),
+                "sentiment": st.column_config.TextColumn("Sentiment", width=75),
                 "themes": st.column_config.TextColumn("Themes", width=200),
-                "comment": st.column_config.TextColumn("Comment", width=520),
+                "comment": st.column_config.TextColumn("Comment", width=460),
             },
         )
         pages = voice.page_count(matched)
