@@ -231,3 +231,48 @@ def test_listening_posts_without_scored_texts_count_volume_only():
     trend = voice.posts_trend(conn, Filters(), PRIOR.start, CURRENT.end, (), scored=False)
     summary = voice.posts_summary(trend, CURRENT, PRIOR).set_index("post")
     assert summary.loc["Survey comments", "volume"] == 5 and np.isnan(summary.loc["Survey comments", "sentiment"])
+
+
+# --- the committed sample world: the planted EMEA billing-system go-live (truth.json, event E002) ------------------
+
+
+@pytest.fixture(scope="module")
+def sample_world(tmp_path_factory):
+    import duckdb
+
+    from tests.committed_world import load_committed_world
+
+    path = load_committed_world(tmp_path_factory.mktemp("voice_sample") / "cx.duckdb")
+    conn = duckdb.connect(str(path))
+    voice_index.build(conn, themes.load(themes.DEFAULT_FILE))
+    yield conn
+    conn.close()
+
+
+def _sample(conn, week: str, weeks: int, region: str | None):
+    current = voice.window(parse_week(week), weeks)
+    filters = Filters(regions=(region,) if region else ())
+    sums = voice.theme_sums(conn, filters, current, voice.prior_window(current))
+    labels = themes.load(themes.DEFAULT_FILE).labels()
+    return voice.theme_table(sums, labels, 30), voice.detractor_pareto(sums, labels)
+
+
+def test_sample_world_billing_go_live_leads_emea_detractor_themes_and_grows_significantly(sample_world):
+    table, pareto = _sample(sample_world, "2026-W17", 8, "EMEA")  # 8 weeks from the go-live on 2026-03-02
+    assert pareto["theme"].tolist()[:2] == ["billing", "billing_system"]
+    growing = voice.growing_themes(table)
+    assert growing["theme"].tolist()[:2] == ["billing_system", "billing"]
+    assert growing["change_significant"].tolist()[:2] == [True, True]
+    system = table.set_index("theme").loc["billing_system"]
+    assert system["nps_gap_pts"] < 0 and system["gap_significant"]
+
+
+def test_sample_world_apac_field_partner_change_is_the_fastest_growing_theme(sample_world):
+    table, _ = _sample(sample_world, "2026-W46", 4, "APAC")  # the partner change started 2026-10-19
+    assert voice.growing_themes(table)["theme"].iloc[0] == "field_service"
+
+
+def test_sample_world_review_week_top_detractor_themes(sample_world):
+    _, pareto = _sample(sample_world, "2026-W46", 13, None)
+    assert pareto["label"].tolist()[:3] == ["Support & tickets", "Features & usability", "Reliability & outages"]
+    assert pareto["detractor_mentions"].tolist()[:3] == [172, 118, 104]
