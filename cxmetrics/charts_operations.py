@@ -133,7 +133,9 @@ def follow_up_trend(frame: pd.DataFrame) -> go.Figure:
 
 
 def engagement_scatter(frame: pd.DataFrame, measure: str, measure_label: str, r_text: str) -> go.Figure:
-    """Each unit-month as a point: the employee measure against the unit's customer NPS, coloured by unit."""
+    """Each unit-month with a shown NPS as a point: the employee measure against the unit's customer NPS, coloured
+    by unit (months whose NPS is withheld for too few responses are left out, as in the correlation)."""
+    frame = frame[frame["nps"].notna()]
     if frame.empty:
         return _empty("No unit-months with both employee and customer scores.")
     figure = go.Figure()
