@@ -174,20 +174,25 @@ def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
             WHERE c.signup_date <= $start AND (c.churn_date IS NULL OR c.churn_date > $start) AND {where}
-        ), latest AS (
-            SELECT customer_id, nps, csat FROM responses
+        ), answers AS (
+            SELECT customer_id, arg_max({{'nps': nps, 'csat': csat}}, (responded_at, response_id)) AS answer
+            FROM responses
             WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL AND responded_at < $start
-            QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY responded_at DESC, response_id DESC) = 1
+            GROUP BY 1
+        ), latest AS (
+            SELECT customer_id, answer.nps AS nps, answer.csat AS csat FROM answers
         ), money AS (
             SELECT customer_id, sum(revenue_usd) AS revenue_usd, sum(gross_margin_usd) AS margin_usd,
                 count(gross_margin_usd) AS margin_months
             FROM customer_revenue WHERE month >= $start AND month <= $end GROUP BY 1
+        ), bought AS (
+            SELECT customer_id, month FROM customer_revenue
+            WHERE revenue_usd > 0 AND month >= $start - INTERVAL 1 MONTH AND month <= $last_month
         ), pairs AS (
-            SELECT cr0.customer_id, count(*) AS bought, count(*) FILTER (WHERE cr1.revenue_usd > 0) AS repeated
-            FROM customer_revenue cr0 LEFT JOIN customer_revenue cr1
+            SELECT cr0.customer_id, count(*) AS bought, count(cr1.month) AS repeated
+            FROM bought cr0 LEFT JOIN bought cr1
                 ON cr1.customer_id = cr0.customer_id AND cr1.month = cr0.month + INTERVAL 1 MONTH
-            WHERE cr0.revenue_usd > 0 AND cr0.month >= $start - INTERVAL 1 MONTH AND cr0.month < $last_month
-            GROUP BY 1
+            WHERE cr0.month < $last_month GROUP BY 1
         ), x AS (
             SELECT k.churn_date, l.nps, l.csat, m.revenue_usd, m.margin_usd, m.margin_months, p.bought, p.repeated
             FROM cohort k LEFT JOIN latest l USING (customer_id) LEFT JOIN money m USING (customer_id)

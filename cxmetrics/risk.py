@@ -75,9 +75,9 @@ def features_sql(filters: Filters, as_of: date) -> tuple[str, dict]:
             SELECT c.customer_id, c.name, c.region, c.segment FROM customers c {joins}
             WHERE c.signup_date <= $as_of AND (c.churn_date IS NULL OR c.churn_date > $as_of) AND {where}
         ), latest AS (
-            SELECT customer_id, nps FROM responses
+            SELECT customer_id, arg_max(nps, (responded_at, response_id)) AS nps FROM responses
             WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL AND responded_at < $stop
-            QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY responded_at DESC, response_id DESC) = 1
+            GROUP BY 1
         ), complained AS (
             SELECT customer_id, count(*) AS complaints_12m, count(*) FILTER (WHERE outcome = 'lost') AS lost_12m
             FROM complaints WHERE opened_at >= $year_start AND opened_at < $stop GROUP BY 1
