@@ -33,7 +33,10 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import pandas as pd  # noqa: E402
 
 from benchmarks import bench_operations, harness, naive_operations  # noqa: E402
+from benchmarks.bench_cx_financials import CX_FINANCIALS  # noqa: E402
+from benchmarks.bench_journey import JOURNEY  # noqa: E402
 from benchmarks.bench_loyalty import LOYALTY  # noqa: E402
+from benchmarks.bench_voice import VOICE  # noqa: E402
 from benchmarks.naive_scorecard import NONE_LABEL, NaiveScorecard, as_float, read_tables  # noqa: E402
 from cxmetrics import changes, periods, query, scorecard  # noqa: E402
 from cxmetrics.aggregate import sum_columns  # noqa: E402
@@ -213,6 +216,9 @@ QUERY_SETS: dict[str, QuerySet] = {
         ),
     ),
     "loyalty": QuerySet(*LOYALTY),
+    "voice": QuerySet(*VOICE),
+    "journey": QuerySet(*JOURNEY),
+    "cx_financials": QuerySet(*CX_FINANCIALS),
     "operations": QuerySet(
         bench_operations.operations_queries,
         bench_operations.operations_numbers,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import drivers, memo
-from cxmetrics.aggregate import scoped
+from cxmetrics.aggregate import NONE_LABEL, scoped
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
 from cxmetrics.sources import ATTRIBUTE_RATINGS
@@ -57,10 +57,17 @@ def attributes(conn) -> tuple[str, ...]:
     return memo.remembered(conn, "driver_attributes", lambda: tuple(r[0] for r in conn.execute(sql).fetchall()))
 
 
-def moments_sql(names: tuple[str, ...], filters: Filters, period: Period) -> tuple[str, dict]:
-    """The pivot-and-sum query: one row per group of complete responses with its sufficient statistics."""
+def moments_sql(names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None) -> tuple[str, dict]:
+    """The pivot-and-sum query: one row per group of complete responses (and value of `by`) with its sufficient
+    statistics."""
     params: dict = {"t0": period.start, "t1": period.end + timedelta(days=1), "groups": GROUPS}
     join_sql, where, params = scoped(ATTRIBUTE_RATINGS, filters, params)
+    part = "''"
+    if by is not None:
+        dim = ATTRIBUTE_RATINGS.dims[by]
+        part = f"coalesce(CAST({dim.expr} AS VARCHAR), '{NONE_LABEL}')"
+        missing = [ATTRIBUTE_RATINGS.joins[j] for j in dim.joins if ATTRIBUTE_RATINGS.joins[j] not in join_sql]
+        join_sql = " ".join([join_sql, *missing])
     p = len(names)
     params |= {f"a{i}": name for i, name in enumerate(names)}
     pivot = ", ".join(f"CAST(max(a.rating) FILTER (WHERE a.attribute = $a{i}) AS DOUBLE) AS x{i}" for i in range(p))
@@ -70,26 +77,53 @@ def moments_sql(names: tuple[str, ...], filters: Filters, period: Period) -> tup
     sums += [f"count(*) FILTER (WHERE x{i} >= {TOP_BOX}) AS top{i}" for i in range(p)]
     complete = " AND ".join(f"x{i} IS NOT NULL" for i in range(p))
     sql = (
-        f"WITH wide AS (SELECT a.response_id, CAST(any_value(r.nps) AS DOUBLE) AS y, {pivot} "  # noqa: S608
-        f"FROM {ATTRIBUTE_RATINGS.from_sql} {join_sql} "
+        f"WITH wide AS (SELECT a.response_id, any_value({part}) AS part, "  # noqa: S608
+        f"CAST(any_value(r.nps) AS DOUBLE) AS y, {pivot} FROM {ATTRIBUTE_RATINGS.from_sql} {join_sql} "
         f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where} GROUP BY a.response_id) "
-        f"SELECT hash(response_id) % $groups AS g, count(*) AS n, sum(y) AS sy, sum(y * y) AS syy, {', '.join(sums)} "
-        f"FROM wide WHERE {complete} GROUP BY g ORDER BY g"
+        f"SELECT part, hash(response_id) % $groups AS g, count(*) AS n, sum(y) AS sy, sum(y * y) AS syy, "
+        f"{', '.join(sums)} FROM wide WHERE {complete} GROUP BY part, g ORDER BY part, g"
     )
     return sql, params
 
 
+@dataclass(frozen=True)
+class GroupRows:
+    """The query's rows: the value of the split, the group, and the statistics as columns."""
+
+    part: np.ndarray
+    group: np.ndarray
+    columns: dict[str, np.ndarray]
+
+    def moments(self, names: tuple[str, ...], part: str | None = None) -> tuple[drivers.Moments, np.ndarray]:
+        """Sufficient statistics per group (summed over the split's values, or of one value) and top-2-box counts."""
+        keep = np.ones(len(self.group), dtype=bool) if part is None else self.part == part
+        groups, index = np.unique(self.group[keep], return_inverse=True)
+        cols = {}
+        for name, values in self.columns.items():
+            cols[name] = np.zeros(len(groups))
+            np.add.at(cols[name], index, values[keep])
+        p = len(names)
+        sxx = np.zeros((len(groups), p, p))
+        for i in range(p):
+            for j in range(i, p):
+                sxx[:, i, j] = sxx[:, j, i] = cols[f"sxx{i}_{j}"]
+        moments = drivers.Moments(
+            cols["n"], _stack(cols, "sx", p), cols["sy"], sxx, _stack(cols, "sxy", p), cols["syy"]
+        )
+        return moments, _stack(cols, "top", p)
+
+
+def group_rows(conn, names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None) -> GroupRows:
+    """Run the pivot-and-sum query."""
+    sql, params = moments_sql(names, filters, period, by)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    columns = {k: np.asarray(v, dtype=float) for k, v in fetched.items() if k not in ("part", "g")}
+    return GroupRows(np.asarray(fetched["part"], dtype=object), np.asarray(fetched["g"], dtype=np.int64), columns)
+
+
 def group_moments(conn, names: tuple[str, ...], filters: Filters, period: Period) -> tuple[drivers.Moments, np.ndarray]:
     """Sufficient statistics per group and the top-2-box counts per group (g, p)."""
-    sql, params = moments_sql(names, filters, period)
-    cols = {k: np.asarray(v, dtype=float) for k, v in conn.execute(sql, params).fetchnumpy().items()}
-    p = len(names)
-    sxx = np.zeros((len(cols["n"]), p, p))
-    for i in range(p):
-        for j in range(i, p):
-            sxx[:, i, j] = sxx[:, j, i] = cols[f"sxx{i}_{j}"]
-    moments = drivers.Moments(cols["n"], _stack(cols, "sx", p), cols["sy"], sxx, _stack(cols, "sxy", p), cols["syy"])
-    return moments, _stack(cols, "top", p)
+    return group_rows(conn, names, filters, period).moments(names)
 
 
 def _stack(columns: dict[str, np.ndarray], prefix: str, p: int) -> np.ndarray:
@@ -102,12 +136,33 @@ def analyse(
 ) -> DriverAnalysis:
     """Johnson's relative weights with bootstrap intervals, Shapley values (<= 10 drivers) and performance, over
     the 12 months ending on `end`, for the filters (touchpoint does not apply: relationship ratings)."""
-    names = attributes(conn)
-    period = window(end)
-    minimum = drivers.min_n(len(names))
+    names, period = attributes(conn), window(end)
     if not names:
+        return _from_moments(scope, period, names, None, resamples)
+    return _from_moments(scope, period, names, group_moments(conn, names, filters, period), resamples)
+
+
+def analyse_with_slice(
+    conn, filters: Filters, end: date, scope: str, dimension: str, value: str | None
+) -> tuple[DriverAnalysis, ...]:
+    """The analysis under the filters and, when `value` is given, for that region or segment within them, from one
+    pass over the ratings (the slice's groups are a subset of the same rows)."""
+    names, period = attributes(conn), window(end)
+    if not names or value is None:
+        return (analyse(conn, filters, end, scope),)
+    rows = group_rows(conn, names, filters, period, dimension)
+    return (
+        _from_moments(scope, period, names, rows.moments(names), drivers.BOOTSTRAP_RESAMPLES),
+        _from_moments(value, period, names, rows.moments(names, value), drivers.BOOTSTRAP_RESAMPLES),
+    )
+
+
+def _from_moments(scope, period, names, found, resamples) -> DriverAnalysis:
+    """The analysis of one scope from its group statistics (None without attributes)."""
+    minimum = drivers.min_n(len(names))
+    if found is None:
         return DriverAnalysis(scope, period, (), 0, minimum, float("nan"), _empty_table(), 0)
-    moments, top = group_moments(conn, names, filters, period)
+    moments, top = found
     n = int(moments.n.sum())
     if n < minimum:
         return DriverAnalysis(scope, period, names, n, minimum, float("nan"), _empty_table(), 0)

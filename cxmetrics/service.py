@@ -5,7 +5,8 @@ Two aggregate queries over the period, both through the global filters and the a
 - contacts: counts, first-contact resolution, handle minutes, cost, and repeat contacts (the same customer contacting
   about the same reason again within 7 days of an earlier contact: the first one did not solve it);
 - support survey responses (touchpoint 'support') attributed to the customer's latest contact in the 7 days before
-  the response (an as-of join), for CSAT and CES by that contact's channel and reason.
+  the response (an as-of join over the period's contacts and the 7 days before it only), for CSAT and CES by that
+  contact's channel and reason.
 Both are grouped by channel, by reason and in total (grouping sets); the arithmetic is in `effectiveness`.
 """
 
@@ -71,7 +72,9 @@ def support_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
     join_sql, where, params = scoped(RESPONSES, filters, params)
     sql = (
         "WITH attributed AS (SELECT t.channel, t.reason, r.csat, r.ces FROM responses r "  # noqa: S608
-        "ASOF JOIN contacts t ON t.customer_id = r.customer_id AND r.responded_at >= t.contacted_at "
+        "ASOF JOIN (SELECT customer_id, contacted_at, channel, reason FROM contacts "
+        "WHERE contacted_at >= $t0 - INTERVAL (CAST($days AS INTEGER)) DAY AND contacted_at < $t1) t "
+        "ON t.customer_id = r.customer_id AND r.responded_at >= t.contacted_at "
         f"{join_sql} WHERE r.touchpoint = $tp AND r.responded_at >= $t0 AND r.responded_at < $t1 "
         f"AND r.responded_at - t.contacted_at <= INTERVAL (CAST($days AS INTEGER)) DAY AND {where}) "
         + _grouped(

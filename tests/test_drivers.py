@@ -217,3 +217,16 @@ def test_the_sample_world_planted_driver_ranking_is_recovered(committed) -> None
     assert analysis.table["shapley"].sum() == pytest.approx(analysis.r_squared)
     assert (analysis.table["low"] < analysis.table["weight"]).all()
     assert (analysis.table["weight"] < analysis.table["high"]).all()
+
+
+def test_one_pass_gives_the_company_and_a_region_exactly_as_two_analyses_would(committed) -> None:
+    end = date(2026, 11, 15)
+    company, apac = key_drivers.analyse_with_slice(committed, Filters(), end, "Company", "region", "APAC")
+    alone = key_drivers.analyse(committed, Filters(regions=("APAC",)), end, "APAC")
+    assert (apac.scope, apac.n, apac.r_squared) == ("APAC", alone.n, pytest.approx(alone.r_squared))
+    assert np.allclose(
+        apac.table[["weight", "low", "high", "shapley"]], alone.table[["weight", "low", "high", "shapley"]]
+    )
+    whole = key_drivers.analyse(committed, Filters(), end, "Company")
+    assert company.n == whole.n and np.allclose(company.table["weight"], whole.table["weight"])
+    assert len(key_drivers.analyse_with_slice(committed, Filters(), end, "Company", "region", None)) == 1

@@ -138,15 +138,14 @@ if "response_attributes" not in loaded:
 else:
     values = ui.cached(journey.row_values, database, dimension, filters)
     company_label = key_drivers.scope_label(filters)
-    company = ui.cached(key_drivers.analyse, database, filters, chosen.current.end, company_label)
-    analyses = [company]
+    value = None
     if len(values) > 1:
         scopes = [company_label] + [f"{ROW_LABELS[dimension]}: {v}" for v in values]
         scope = st.selectbox("Compare with", scopes, index=1, key="driver_scope", help="A region or segment.")
-        if scope != company_label:
-            value = scope.split(": ", 1)[1]
-            narrowed = journey.scoped_filters(filters, dimension, value)
-            analyses.append(ui.cached(key_drivers.analyse, database, narrowed, chosen.current.end, value))
+        value = None if scope == company_label else scope.split(": ", 1)[1]
+    end = chosen.current.end
+    analyses = ui.cached(key_drivers.analyse_with_slice, database, filters, end, company_label, dimension, value)
+    company = analyses[0]
     st.caption(
         f"Johnson's relative weights of the 1-5 attribute ratings for NPS over the 12 months to "
         f"{company.window.end:%d %b %Y} (complete responses only), with 95% intervals from {BOOTSTRAP_RESAMPLES} "
