@@ -14,13 +14,14 @@ from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
 from cxmetrics.sources import Dim, Source
 
+_CUSTOMERS_JOIN = "LEFT JOIN customers c ON c.customer_id = r.customer_id"
 FOLLOW_UPS = Source(
     "follow_ups",
     ("follow_ups", "responses", "customers"),
-    "follow_ups f JOIN responses r ON r.response_id = f.response_id "
-    "LEFT JOIN customers c ON c.customer_id = r.customer_id",
-    {name: Dim(f"c.{name}") for name in ("region", "segment", "industry")}
+    "follow_ups f JOIN responses r ON r.response_id = f.response_id",
+    {name: Dim(f"c.{name}", ("c",)) for name in ("region", "segment", "industry")}
     | {name: Dim(f"r.{name}") for name in ("touchpoint", "channel", "survey")},
+    joins={"c": _CUSTOMERS_JOIN},
 )
 # Age buckets of an open follow-up in days since it was opened: (label, first day, last day or None).
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -115,6 +116,7 @@ def open_detractors(conn, filters: Filters, as_of: date, with_revenue: bool = Tr
     """Detractor responses whose follow-up is open at the end of `as_of`, highest revenue first (then oldest), with
     the customer's revenue over the 12 closed months to then (empty without customer_revenue)."""
     joins, where, params = scoped(FOLLOW_UPS, filters)
+    joins = joins if _CUSTOMERS_JOIN in joins else f"{joins} {_CUSTOMERS_JOIN}"
     revenue, revenue_join = _revenue_join(with_revenue, as_of, params)
     sql = (
         "SELECT coalesce(c.name, r.customer_id) AS customer, r.customer_id, c.region, c.segment, "  # noqa: S608
