@@ -168,26 +168,30 @@ REVENUE_TWO_YEARS = Source(
     where="x.prior_usd > 0",
     joins={"c": _CUSTOMER.format(alias="x")},
 )
-# Per customer and basis: revenue, gross margin and cost to serve in the trailing 12 months, revenue in the 12 months
-# before them (for the value of a promoter, revenue at risk and the CX ROI model).
+# Per customer: revenue, gross margin and cost to serve in one 12-month window and revenue in the 12 months before it,
+# for the value of a promoter, revenue at risk and the CX ROI model. Ad-hoc queries only (not the registry): the
+# window is bound as $prior_start, $year_start and $year_end (dates), so the scans are pruned by date.
 _CUSTOMER_YEAR = (
-    "(SELECT b.basis_id, cr.customer_id, "  # noqa: S608 (constants only)
-    f"sum(cr.revenue_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS year_usd, "
-    f"sum(cr.gross_margin_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS margin_usd, "
-    f"sum(cr.cost_to_serve_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS cost_usd, "
-    f"sum(cr.revenue_usd) FILTER (WHERE cr.month < {_YEAR_START}) AS prior_usd "
-    f"FROM bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} - INTERVAL 12 MONTH "
-    "AND cr.month <= b.basis_end GROUP BY ALL)"
+    "(SELECT cr.customer_id, "
+    "sum(cr.revenue_usd) FILTER (WHERE cr.month >= $year_start) AS year_usd, "
+    "sum(cr.gross_margin_usd) FILTER (WHERE cr.month >= $year_start) AS margin_usd, "
+    "sum(cr.cost_to_serve_usd) FILTER (WHERE cr.month >= $year_start) AS cost_usd, "
+    "sum(cr.revenue_usd) FILTER (WHERE cr.month < $year_start) AS prior_usd "
+    "FROM customer_revenue cr WHERE cr.month >= $prior_start AND cr.month <= $year_end GROUP BY ALL)"
 )
-# One row per customer active at the start of the trailing 12 months (the churn_rate cohort) with their spend.
+# One row per customer active at the window start (the churn_rate cohort) with their spend; nps_group is that of
+# their latest relationship answer before the window start, found by aggregation (one hash pass over responses).
 COHORT_VALUE = Source(
     "cohort_value",
     ("customers", "customer_revenue", "responses"),
-    f"bases b JOIN customers c ON c.signup_date < {_YEAR_START} "
-    f"AND (c.churn_date IS NULL OR c.churn_date >= {_YEAR_START}) "
-    f"LEFT JOIN {_CUSTOMER_YEAR} v ON v.basis_id = b.basis_id AND v.customer_id = c.customer_id",
+    f"customers c LEFT JOIN {_CUSTOMER_YEAR} v ON v.customer_id = c.customer_id",
     _customer_dims(()) | {"nps_group": _NPS_GROUP},
-    joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
+    where="c.signup_date < $year_start AND (c.churn_date IS NULL OR c.churn_date >= $year_start)",
+    joins={
+        "g": "LEFT JOIN (SELECT customer_id, arg_max(nps, responded_at) AS nps, max(responded_at) AS responded_at "
+        "FROM responses WHERE survey = 'relationship' AND nps IS NOT NULL AND customer_id IS NOT NULL "
+        "AND responded_at < $year_start GROUP BY ALL) g ON g.customer_id = c.customer_id"
+    },
 )
 BOUGHT_LAST_MONTH = Source(
     "bought_last_month",

@@ -8,44 +8,51 @@ those sums with a 95% interval (Student-t for means, Wilson for churn, the delta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from cxmetrics import aggregate, config, periods, query, stats
+from cxmetrics import aggregate, catalog, config, periods, query, stats
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
-from cxmetrics.sources import _NPS_GROUP, COHORT_VALUE, RESPONSES, TRAILING_CUSTOMER_MONTHS
+from cxmetrics.sources import _NPS_GROUP, ACTIVE_CUSTOMERS, COHORT_VALUE
 
 GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no response")
 GROUP_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors", "no response": "No response"}
 GROUP_IDS = {label: group for group, label in GROUP_LABELS.items()}
+_NPS_GROUP_SQL = f"coalesce({_NPS_GROUP.expr}, 'no response')"
 _SUMS: tuple[tuple[str, str], ...] = (
     ("customers", "count(*)"),
-    ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
-    ("revenue_usd", "sum(coalesce(v.year_usd, 0))"),
-    ("revenue_sq", "sum(coalesce(v.year_usd, 0) ^ 2)"),
-    ("margin_usd", "sum(coalesce(v.margin_usd, 0))"),
-    ("margin_sq", "sum(coalesce(v.margin_usd, 0) ^ 2)"),
-    ("margin_x_revenue", "sum(coalesce(v.margin_usd, 0) * coalesce(v.year_usd, 0))"),
-    ("cost_usd", "sum(coalesce(v.cost_usd, 0))"),
-    ("cost_sq", "sum(coalesce(v.cost_usd, 0) ^ 2)"),
-    ("based", "count(*) FILTER (WHERE v.prior_usd > 0)"),
-    ("prior_usd", "coalesce(sum(v.prior_usd) FILTER (WHERE v.prior_usd > 0), 0)"),
-    ("prior_sq", "coalesce(sum(v.prior_usd ^ 2) FILTER (WHERE v.prior_usd > 0), 0)"),
-    ("grown_usd", "coalesce(sum(coalesce(v.year_usd, 0)) FILTER (WHERE v.prior_usd > 0), 0)"),
-    ("grown_sq", "coalesce(sum(coalesce(v.year_usd, 0) ^ 2) FILTER (WHERE v.prior_usd > 0), 0)"),
-    ("prior_x_grown", "coalesce(sum(v.prior_usd * coalesce(v.year_usd, 0)) FILTER (WHERE v.prior_usd > 0), 0)"),
+    ("churned", "count(*) FILTER (WHERE churned)"),
+    ("revenue_usd", "sum(year_usd)"),
+    ("revenue_sq", "sum(year_usd ^ 2)"),
+    ("margin_usd", "sum(margin_usd)"),
+    ("margin_sq", "sum(margin_usd ^ 2)"),
+    ("margin_x_revenue", "sum(margin_usd * year_usd)"),
+    ("cost_usd", "sum(cost_usd)"),
+    ("cost_sq", "sum(cost_usd ^ 2)"),
+    ("based", "count(*) FILTER (WHERE prior_usd > 0)"),
+    ("prior_usd", "coalesce(sum(prior_usd) FILTER (WHERE prior_usd > 0), 0)"),
+    ("prior_sq", "coalesce(sum(prior_usd ^ 2) FILTER (WHERE prior_usd > 0), 0)"),
+    ("grown_usd", "coalesce(sum(year_usd) FILTER (WHERE prior_usd > 0), 0)"),
+    ("grown_sq", "coalesce(sum(year_usd ^ 2) FILTER (WHERE prior_usd > 0), 0)"),
+    ("prior_x_grown", "coalesce(sum(prior_usd * year_usd) FILTER (WHERE prior_usd > 0), 0)"),
+)
+# One row per cohort customer: its group, latest answer, churn by the window end, money in and before the window.
+_COHORT_COLUMNS = (
+    f"c.customer_id, c.name, c.region, c.segment, c.churn_date, {_NPS_GROUP_SQL} AS nps_group, g.nps AS latest_nps, "
+    "CAST(g.responded_at AS DATE) AS answered_on, coalesce(c.churn_date <= $year_end, FALSE) AS churned, "
+    "coalesce(v.year_usd, 0) AS year_usd, coalesce(v.margin_usd, 0) AS margin_usd, "
+    "coalesce(v.cost_usd, 0) AS cost_usd, v.prior_usd"
+)
+_ACCOUNT_COLUMNS = (
+    "customer_id, name, region, segment, latest_nps, answered_on, round(year_usd) AS revenue_12m_usd, "
+    "round(margin_usd) AS gross_margin_12m_usd, churn_date"
 )
 SUM_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _SUMS)
 KEYS: tuple[str, ...] = ("region", "segment", "nps_group")
-_BASES = (
-    "WITH bases AS (SELECT 0 AS basis_id, CAST($basis_start AS DATE) AS basis_start, "
-    "CAST($basis_end AS DATE) AS basis_end) "
-)
-_GROUP = f"coalesce({_NPS_GROUP.expr}, 'no response')"
 
 
 @dataclass(frozen=True)
@@ -72,34 +79,50 @@ def window_text(month: Period) -> str:
     return f"{year_start(month):%b %Y} to {month.label}"
 
 
-def _scoped_sql(filters: Filters, month: Period, select: str, tail: str) -> tuple[str, dict]:
-    """A query over the cohort of `month`'s trailing 12 months with the filters and access scope applied."""
-    params = {"basis_start": month.start, "basis_end": month.end}
+def _cohort_sql(filters: Filters, month: Period) -> tuple[str, dict]:
+    """The cohort of `month`'s trailing 12 months, one row per customer, as a materialized CTE `cohort` (with the
+    filters and access scope applied), so that the group sums and the account list share one pass."""
+    start = year_start(month)
+    params = {"year_start": start, "prior_start": start.replace(year=start.year - 1), "year_end": month.end}
     join_sql, where, params = aggregate.scoped(COHORT_VALUE, filters, params)
     group_join = COHORT_VALUE.joins["g"]
     join_sql = join_sql if group_join in join_sql else f"{join_sql} {group_join}"
-    sql = f"{_BASES}SELECT {select} FROM {COHORT_VALUE.from_sql} {join_sql} WHERE {where} {tail}"  # noqa: S608
+    sql = (
+        f"WITH cohort AS MATERIALIZED (SELECT {_COHORT_COLUMNS} FROM {COHORT_VALUE.from_sql} {join_sql} "  # noqa: S608
+        f"WHERE {where}) "
+    )
     return sql, params
 
 
+def cohort_view(conn, filters: Filters, month: Period, limit: int = 500) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """In one query: sums per region, segment and NPS group ('no response' without a relationship answer) of the
+    cohort, and its detractors with the most revenue in the 12 months (at most `limit`, largest first)."""
+    cte, params = _cohort_sql(filters, month)
+    sums = ", ".join(f"{e} AS {n}" for n, e in _SUMS)
+    sql = (
+        f"{cte}SELECT 'sums' AS part, region, segment, nps_group, {sums} FROM cohort GROUP BY ALL "  # noqa: S608
+        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM cohort WHERE latest_nps <= 6 "
+        "ORDER BY year_usd DESC, customer_id LIMIT $limit)"
+    )
+    frame = conn.execute(sql, params | {"limit": limit}).fetchdf()
+    grouped = frame[frame["part"] == "sums"][[*KEYS, *SUM_COLUMNS]].sort_values(list(KEYS))
+    grouped[list(SUM_COLUMNS)] = grouped[list(SUM_COLUMNS)].astype(float)
+    accounts = frame[frame["part"] == "account"].sort_values(
+        ["revenue_12m_usd", "customer_id"], ascending=[False, True]
+    )
+    accounts = accounts[[c.split(" AS ")[-1].strip() for c in _ACCOUNT_COLUMNS.split(", ")]]
+    accounts = accounts.astype({"latest_nps": "int64", "revenue_12m_usd": float, "gross_margin_12m_usd": float})
+    return grouped.reset_index(drop=True), accounts.reset_index(drop=True)
+
+
 def group_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
-    """Sums per region, segment and NPS group ('no response' without a relationship response) of the cohort."""
-    select = f"c.region, c.segment, {_GROUP} AS nps_group, " + ", ".join(f"{e} AS {n}" for n, e in _SUMS)
-    sql, params = _scoped_sql(filters, month, select, "GROUP BY ALL ORDER BY ALL")
-    frame = conn.execute(sql, params).fetchdf()
-    frame[list(SUM_COLUMNS)] = frame[list(SUM_COLUMNS)].astype(float)
-    return frame
+    """Sums per region, segment and NPS group of the cohort (see `cohort_view`)."""
+    return cohort_view(conn, filters, month, limit=0)[0]
 
 
 def at_risk_accounts(conn, filters: Filters, month: Period, limit: int = 500) -> pd.DataFrame:
     """The detractor customers of the cohort with the most revenue in the 12 months, largest first."""
-    select = (
-        "c.customer_id, c.name, c.region, c.segment, g.nps AS latest_nps, CAST(g.responded_at AS DATE) AS answered_on, "
-        "round(coalesce(v.year_usd, 0)) AS revenue_12m_usd, round(coalesce(v.margin_usd, 0)) AS gross_margin_12m_usd, "
-        "c.churn_date"
-    )
-    sql, params = _scoped_sql(filters, month, select, "AND g.nps <= 6 ORDER BY revenue_12m_usd DESC LIMIT $limit")
-    return conn.execute(sql, params | {"limit": limit}).fetchdf()
+    return cohort_view(conn, filters, month, limit)[1]
 
 
 # --- per-group values (pure) -------------------------------------------------------------------------------------
@@ -263,26 +286,22 @@ def earned_growth_rate(nrr_pct: float, referral_revenue_usd: float, base_usd: fl
     return nrr_pct + 100 * referral_revenue_usd / base_usd - 100 if base_usd else float("nan")
 
 
-_REFERRAL_SELECT = (
-    "count(c.acquisition_channel) AS with_channel, "
-    "coalesce(sum(cr.revenue_usd) FILTER (WHERE c.acquisition_channel = 'referral' "
-    "AND c.signup_date >= b.basis_start), 0) AS referral_usd, "
-    "count(DISTINCT cr.customer_id) FILTER (WHERE c.acquisition_channel = 'referral' "
-    "AND c.signup_date >= b.basis_start) AS referred"
+_REFERRAL_SQL = (
+    "SELECT (SELECT count(acquisition_channel) FROM customers) AS with_channel, "
+    "coalesce(sum(cr.revenue_usd), 0) AS referral_usd, count(DISTINCT cr.customer_id) AS referred "
+    "FROM customers c JOIN customer_revenue cr ON cr.customer_id = c.customer_id AND cr.month >= $start "
+    "AND cr.month <= $end WHERE c.acquisition_channel = 'referral' AND c.signup_date >= $start AND "
 )
 
 
 def earned_growth(conn, filters: Filters, month: Period) -> EarnedGrowth:
     """Earned growth over the 12 months ending with `month`; not available without acquisition channels or a
     revenue base."""
-    nrr = query.period_frame(conn, "nrr", filters, [month])
+    nrr = query.period_frames(conn, ["nrr"], filters, [month], with_targets=False)["nrr"]
     if nrr.empty or np.isnan(nrr["value"].iloc[0]):
         return EarnedGrowth(False, note="Net revenue retention needs 24 months of `customer_revenue`.")
-    params = {"basis_start": year_start(month), "basis_end": month.end}
-    join_sql, where, params = aggregate.scoped(TRAILING_CUSTOMER_MONTHS, filters, params)
-    join_sql = join_sql if "customers c" in join_sql else f"{join_sql} {TRAILING_CUSTOMER_MONTHS.joins['c']}"
-    sql = f"{_BASES}SELECT {_REFERRAL_SELECT} FROM {TRAILING_CUSTOMER_MONTHS.from_sql} {join_sql} WHERE {where}"  # noqa: S608
-    with_channel, referral_usd, referred = conn.execute(sql, params).fetchone()
+    _, where, params = aggregate.scoped(ACTIVE_CUSTOMERS, filters, {"start": year_start(month), "end": month.end})
+    with_channel, referral_usd, referred = conn.execute(_REFERRAL_SQL + where, params).fetchone()
     row = nrr.iloc[0]
     if not with_channel:
         return EarnedGrowth(
@@ -298,17 +317,21 @@ def earned_growth(conn, filters: Filters, month: Period) -> EarnedGrowth:
 
 
 def cell_nps_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
-    """NPS answers, promoters and detractors per region x segment over the 12 months ending with `month`."""
-    params = {"t0": year_start(month), "t1": month.end + timedelta(days=1)}
-    join_sql, where, params = aggregate.scoped(RESPONSES, filters, params)
-    join_sql = join_sql if "customers c" in join_sql else f"{join_sql} {RESPONSES.joins['c']}"
-    sql = (
-        "SELECT c.region, c.segment, count(r.nps) AS n, count(*) FILTER (WHERE r.nps >= 9) AS promoters, "  # noqa: S608
-        f"count(*) FILTER (WHERE r.nps <= 6) AS detractors FROM {RESPONSES.from_sql} {join_sql} "
-        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND c.region IS NOT NULL AND {where} "
-        "GROUP BY ALL ORDER BY ALL"
-    )
-    return conn.execute(sql, params).fetchdf()
+    """NPS answers, promoters and detractors per region x segment over the 12 months ending with `month`: one
+    registry query per segment split by region (read from the response rollups when the database has them)."""
+    period = Period("range", year_start(month), month.end)
+    segments = filters.segments or tuple(catalog.dimension_values(conn, "segment", filters.scope))
+    frames = [
+        query.period_frames(conn, ["nps"], replace(filters, segments=(s,)), [period], "region", with_targets=False)[
+            "nps"
+        ].assign(segment=s)
+        for s in segments
+    ]
+    columns = ["region", "segment", "n", "promoters", "detractors"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    cells = pd.concat(frames, ignore_index=True)[columns]
+    return cells[cells["region"] != aggregate.NONE_LABEL].sort_values(["region", "segment"]).reset_index(drop=True)
 
 
 def segment_view(nps_sums: pd.DataFrame, sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:

@@ -198,3 +198,41 @@ def test_sample_world_recovers_the_planted_churn_and_spend_by_nps_group(committe
     spend = frame["revenue_per_customer_usd"]
     assert spend["promoter"] > spend["passive"] > spend["detractor"]
     assert value.promoter_premium(value.group_sums(committed, Filters(), OCTOBER)).significant
+
+
+@pytest.fixture
+def trend():
+    """fx.trend_world: in Nov 2025 - Oct 2026, e1 (EMEA SMB) gives one 10 on 28 Oct 2026 and a1 (APAC Enterprise)
+    ten 10s on 12 Nov 2025; everything else falls in November 2026."""
+    conn = fx.new_db()
+    fx.trend_world(conn)
+    return conn
+
+
+def test_cell_nps_sums_per_region_and_segment(trend):
+    cells = value.cell_nps_sums(trend, Filters(), OCTOBER)
+    assert cells.to_dict("records") == [
+        {"region": "APAC", "segment": "Enterprise", "n": 10, "promoters": 10, "detractors": 0},
+        {"region": "EMEA", "segment": "SMB", "n": 1, "promoters": 1, "detractors": 0},
+    ]
+    scoped = value.cell_nps_sums(trend, Filters(scope=AccessScope(("EMEA",))), OCTOBER)
+    assert scoped[["region", "segment"]].values.tolist() == [["EMEA", "SMB"]]
+
+
+def test_segment_view_puts_nps_beside_revenue_growth():
+    nps = pd.DataFrame({"region": ["EMEA"], "segment": ["SMB"], "n": [40], "promoters": [20], "detractors": [10]})
+    sums = pd.DataFrame(
+        {
+            "region": ["EMEA", "EMEA", "APAC"],
+            "segment": ["SMB", "SMB", "SMB"],
+            "revenue_usd": [300.0, 100.0, 50.0],
+            "grown_usd": [300.0, 50.0, 0.0],
+            "prior_usd": [200.0, 50.0, 0.0],
+        }
+    )
+    view = value.segment_view(nps, sums, min_n=30).set_index(["region", "segment"])
+    emea = view.loc[("EMEA", "SMB")]
+    assert emea["nps"] == pytest.approx(25.0) and emea["n"] == 40
+    assert emea["revenue_usd"] == 400 and emea["revenue_growth_pct"] == pytest.approx(100 * (350 / 250 - 1))
+    apac = view.loc[("APAC", "SMB")]
+    assert apac["suppressed"] and pd.isna(apac["nps"]) and apac["n"] == 0

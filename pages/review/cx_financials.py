@@ -41,7 +41,7 @@ else:
     st.caption("Monthly values; NPS and CSAT show n on hover. Dotted lines mark events.")
 
 st.subheader("Value of a promoter")
-sums = ui.cached(value.group_sums, database, filters, month) if has_revenue else None
+sums, accounts = ui.cached(value.cohort_view, database, filters, month) if has_revenue else (None, None)
 if sums is None:
     st.info("Load `customer_revenue` to see what promoters, passives and detractors spend, churn and earn.")
 elif sums.empty:
@@ -103,7 +103,6 @@ if sums is not None and not sums.empty:
         "tooling; edit them above)."
     )
     st.plotly_chart(charts_financials.revenue_at_risk(value.revenue_at_risk(sums, assumptions, risk_by)), theme=None)
-    accounts = ui.cached(value.at_risk_accounts, database, filters, month)
     st.markdown(f"**Largest at-risk accounts** (detractors by revenue over {months}; {len(accounts):,} shown)")
     st.dataframe(
         accounts.head(20),

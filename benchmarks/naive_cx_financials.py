@@ -1,0 +1,125 @@
+"""The CX & Financials numbers computed the naive way: the tables in pandas, merges and groupbys.
+
+Independent of the engine's SQL and arithmetic; it shares only the period definitions and the minimum-n setting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import config, periods
+
+ACCOUNTS_SHOWN = 500
+
+
+def _group(nps: pd.Series) -> pd.Series:
+    """promoter / passive / detractor from a 0-10 answer; 'no response' without one."""
+    return pd.Series(
+        np.select([nps >= 9, nps >= 7, nps >= 0], ["promoter", "passive", "detractor"], "no response"),
+        index=nps.index,
+    )
+
+
+def _cohort(tables: dict[str, pd.DataFrame], year_start: pd.Timestamp, year_end: pd.Timestamp) -> pd.DataFrame:
+    """Customers active at the window start with their NPS group, churn, and revenue in and before the window."""
+    customers = tables["customers"]
+    signup, churn = pd.to_datetime(customers["signup_date"]), pd.to_datetime(customers["churn_date"])
+    cohort = customers[(signup < year_start) & (churn.isna() | (churn >= year_start))].copy()
+    cohort["churned"] = (pd.to_datetime(cohort["churn_date"]) <= year_end).astype(float)
+    responses = tables["responses"]
+    relationship = responses[
+        (responses["survey"] == "relationship") & responses["nps"].notna() & (responses["responded_at"] < year_start)
+    ]
+    latest = relationship.sort_values("responded_at").groupby("customer_id")["nps"].last()
+    cohort["nps_group"] = _group(cohort["customer_id"].map(latest).astype(float))
+    revenue = tables["customer_revenue"]
+    month = pd.to_datetime(revenue["month"])
+    year = revenue[(month >= year_start) & (month <= year_end)].groupby("customer_id")["revenue_usd"].sum()
+    before = month >= year_start - pd.DateOffset(months=12)
+    prior = revenue[before & (month < year_start)].groupby("customer_id")["revenue_usd"].sum()
+    cohort["year_usd"] = cohort["customer_id"].map(year).fillna(0.0)
+    cohort["prior_usd"] = cohort["customer_id"].map(prior)
+    return cohort
+
+
+def _group_numbers(cohort: pd.DataFrame) -> dict[str, float]:
+    based = cohort["prior_usd"] > 0
+    frame = cohort.assign(
+        customers=1.0,
+        revenue_usd=cohort["year_usd"],
+        revenue_sq=cohort["year_usd"] ** 2,
+        based=based.astype(float),
+        prior_usd=cohort["prior_usd"].where(based, 0.0),
+        grown_usd=cohort["year_usd"].where(based, 0.0),
+    )
+    columns = ["customers", "churned", "revenue_usd", "revenue_sq", "based", "prior_usd", "grown_usd"]
+    sums = frame.groupby(["region", "segment", "nps_group"])[columns].sum()
+    return {f"groups|{r}|{s}|{g}|{c}": float(row[c]) for (r, s, g), row in sums.iterrows() for c in columns}
+
+
+def _monthly_numbers(tables: dict[str, pd.DataFrame], last_day) -> dict[str, float]:
+    """NPS, CSAT (withheld under the minimum n), revenue and gross margin per complete month."""
+    min_n = config.get("CX_MIN_N")
+    responses = tables["responses"]
+    month = responses["responded_at"].dt.to_period("M").dt.start_time
+    scores = pd.DataFrame(
+        {
+            "nps_n": responses["nps"].notna(),
+            "promoters": responses["nps"] >= 9,
+            "detractors": responses["nps"] <= 6,
+            "csat_n": responses["csat"].notna(),
+            "satisfied": responses["csat"] >= 4,
+        }
+    ).astype(float)
+    by_month = scores.groupby(month).sum()
+    financials = tables["financials"]
+    margin_known = financials["gross_margin_usd"].notna()
+    money = (
+        financials.assign(
+            margin=financials["gross_margin_usd"].fillna(0.0),
+            margin_revenue=financials["revenue_usd"].where(margin_known, 0.0),
+        )
+        .groupby(pd.to_datetime(financials["month"]))[["revenue_usd", "margin", "margin_revenue"]]
+        .sum()
+    )
+    numbers = {}
+    for start, row in by_month.iterrows():
+        if periods.period_containing("month", start.date()).end > last_day:
+            continue
+        key = f"monthly|{start.date()}"
+        nps = 100 * (row["promoters"] - row["detractors"]) / row["nps_n"] if row["nps_n"] >= min_n else np.nan
+        csat = 100 * row["satisfied"] / row["csat_n"] if row["csat_n"] >= min_n else np.nan
+        numbers |= {f"{key}|nps": nps, f"{key}|nps_n": row["nps_n"], f"{key}|csat_pct": csat}
+        numbers[f"{key}|csat_pct_n"] = row["csat_n"]
+        found = start in money.index
+        numbers[f"{key}|revenue_usd"] = float(money.loc[start, "revenue_usd"]) if found else np.nan
+        margin = 100 * money.loc[start, "margin"] / money.loc[start, "margin_revenue"] if found else np.nan
+        numbers[f"{key}|gross_margin_pct"] = float(margin)
+    return numbers
+
+
+def _cell_numbers(tables: dict[str, pd.DataFrame], year_start: pd.Timestamp, stop: pd.Timestamp) -> dict[str, float]:
+    responses = tables["responses"]
+    window = responses[(responses["responded_at"] >= year_start) & (responses["responded_at"] < stop)]
+    joined = window.merge(tables["customers"][["customer_id", "region", "segment"]], on="customer_id")
+    joined = joined[joined["region"].notna()]
+    counts = pd.DataFrame(
+        {"n": joined["nps"].notna(), "promoters": joined["nps"] >= 9, "detractors": joined["nps"] <= 6}
+    ).astype(float)
+    sums = counts.groupby([joined["region"], joined["segment"]]).sum()
+    return {f"cells|{r}|{s}|{c}": float(row[c]) for (r, s), row in sums.iterrows() for c in sums.columns}
+
+
+def naive_cx_financials(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The same numbers as `bench_cx_financials.cx_financials_numbers`, from the tables in memory."""
+    last_day = tables["responses"]["responded_at"].max().date()
+    month = periods.closed_month(periods.last_complete("week", last_day).end)
+    year_end = pd.Timestamp(month.end)
+    year_start = pd.Timestamp(month.start) - pd.DateOffset(months=11)
+    cohort = _cohort(tables, year_start, year_end)
+    numbers = _group_numbers(cohort)
+    numbers |= _monthly_numbers(tables, last_day)
+    numbers |= _cell_numbers(tables, year_start, year_end + pd.Timedelta(days=1))
+    detractors = int((cohort["nps_group"] == "detractor").sum())
+    return numbers | {"accounts|count": float(min(detractors, ACCOUNTS_SHOWN))}

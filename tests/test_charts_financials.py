@@ -1,0 +1,74 @@
+"""The CX & Financials figures: what each draws from its frame."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from cxmetrics import charts_financials as charts
+from cxmetrics import leadlag, roi
+from tests.test_roi import SCENARIO, _table
+
+
+def _series(by: str | None = None) -> pd.DataFrame:
+    rows = []
+    for value in ["EMEA", "APAC"] if by else [None]:
+        for month, nps in ((date(2026, 9, 1), 30.0), (date(2026, 10, 1), 20.0)):
+            row = {"period_start": month, "nps": nps, "nps_n": 40, "csat_pct": 80.0, "csat_pct_n": 50}
+            row |= {"revenue_usd": 100.0, "gross_margin_pct": 40.0, "churned_customers": 3.0}
+            rows.append(row | ({by: value} if by else {}))
+    return pd.DataFrame(rows)
+
+
+EVENTS = pd.DataFrame({"event_date": [date(2026, 9, 15)], "title": ["Billing migration"], "region": [""]})
+
+
+def test_side_by_side_has_a_panel_per_series_and_marks_events():
+    figure = charts.side_by_side(_series(), EVENTS)
+    assert len(figure.data) == 5
+    assert [t.y[0] for t in figure.data] == [30.0, 80.0, 100.0, 40.0, 3.0]
+    assert "n = " in figure.data[0].hovertemplate
+    assert figure.layout.annotations[0].text == "Billing migration"
+
+
+def test_side_by_side_draws_a_line_per_region_and_drops_missing_panels():
+    series = _series("region").assign(revenue_usd=float("nan"))
+    figure = charts.side_by_side(series, EVENTS.iloc[:0], by="region")
+    assert len(figure.data) == 2 * 4  # revenue has no values: four panels per region
+    assert {t.name for t in figure.data} == {"APAC", "EMEA"}
+
+
+def test_lead_lag_greys_lags_within_noise_and_hatches_short_ones():
+    frame = leadlag.lagged_correlations(pd.Series([1.0, 3, 2, 5, 4, 6]), pd.Series([1.0, 3, 2, 5, 4, 6]), max_lag=2)
+    figure = charts.lead_lag(frame.assign(outcome="revenue_growth"), {"revenue_growth": "Revenue growth"})
+    bars = figure.data[0]
+    assert list(bars.marker.pattern.shape) == ["/", "/", "/"]  # 6 months: too short to trust
+    assert bars.marker.color[0] == charts.theme.INSUFFICIENT
+
+
+def test_roi_range_shows_the_estimate_with_its_range():
+    ranges = roi.ranges(roi.project(_table(), SCENARIO))
+    figure = charts.roi_range(ranges)
+    revenue = figure.data[0]
+    assert list(revenue.x) == ["Year 1", "Years 1-2"]
+    assert revenue.y[1] == 12200
+    assert revenue.error_y.array[0] == ranges.loc[1, "cumulative_revenue_usd_high"] - 6000
+
+
+def test_segment_bubbles_leave_out_withheld_cells():
+    view = pd.DataFrame(
+        {
+            "region": ["EMEA", "EMEA"],
+            "segment": ["SMB", "Enterprise"],
+            "n": [50, 5],
+            "nps": [30.0, float("nan")],
+            "nps_low": [20.0, float("nan")],
+            "nps_high": [40.0, float("nan")],
+            "suppressed": [False, True],
+            "revenue_usd": [1000.0, 500.0],
+            "revenue_growth_pct": [5.0, 1.0],
+        }
+    )
+    figure = charts.segment_bubbles(view)
+    assert len(figure.data) == 1 and list(figure.data[0].text) == ["SMB"]
