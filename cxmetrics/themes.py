@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cxmetrics import config
@@ -27,7 +28,7 @@ class Theme:
     label: str
     phrases: tuple[str, ...]
 
-    @property
+    @cached_property
     def pattern(self) -> str:
         """A case-insensitive regular expression matching any phrase as whole words."""
         return r"(?i)\b(?:" + "|".join(_phrase_regex(p) for p in self.phrases) + r")\b"
