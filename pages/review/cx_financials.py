@@ -38,7 +38,10 @@ else:
         scorecard.events_between, database, filters, series["period_start"].min(), series["period_start"].max()
     )
     st.plotly_chart(charts_financials.side_by_side(series, events, by), theme=None)
-    st.caption("Monthly values; NPS and CSAT show n on hover. Dotted lines mark events.")
+    st.caption(
+        "Monthly values; NPS and CSAT show n on hover and leave a gap in months with fewer responses than the "
+        "minimum n. Dotted lines mark events."
+    )
 
 st.subheader("Value of a promoter")
 sums, accounts = ui.cached(value.cohort_view, database, filters, month) if has_revenue else (None, None)
