@@ -84,7 +84,18 @@ def generator_fingerprint() -> str:
 
 
 # The code a loaded database depends on: a database built by other loader code is rebuilt.
-LOADER_FILES: tuple[str, ...] = ("ingest.py", "staging.py", "validation.py", "schema.py", "db.py", "rollups.py")
+LOADER_FILES: tuple[str, ...] = (
+    "ingest.py",
+    "staging.py",
+    "validation.py",
+    "schema.py",
+    "db.py",
+    "rollups.py",
+    "voice_index.py",  # the texts' sentiment and themes, and the comments table, are built by the loader
+    "sentiment.py",
+    "themes.py",
+    "themes_default.toml",
+)
 
 
 def loader_fingerprint() -> str:

@@ -92,12 +92,9 @@ def _time_range(expr: str, start, end, params: dict, prefix: str = "t") -> str:
     return f"{expr} >= ${prefix}0 AND {expr} < ${prefix}1"
 
 
-def _scoped(source: Source, filters: Filters, params: dict, need_customer: bool = False) -> tuple[str, str]:
-    """Joins and WHERE of the filters and scope on `source`; the customer join added when asked for."""
+def _scoped(source: Source, filters: Filters, params: dict) -> tuple[str, str]:
+    """Joins and WHERE of the filters and access scope on `source`, their values bound into `params`."""
     joins, where, _ = scoped(source, filters, params)
-    customer = source.joins.get("c", "")
-    if need_customer and customer and customer not in joins:
-        joins = f"{joins} {customer}"
     return joins, where
 
 
@@ -117,8 +114,8 @@ def theme_sums(conn, filters: Filters, current: Period, prior: Period) -> pd.Dat
     period = "CASE WHEN r.responded_at >= $current_start THEN 'current' ELSE 'prior' END"
     sql = f"""
         WITH base AS (
-            SELECT {period} AS period, r.nps, v.sentiment, v.themes
-            FROM responses r JOIN {voice_index.TEXTS_TABLE} v ON v.text = r.comment {joins}
+            SELECT {period} AS period, r.nps, r.sentiment, r.themes
+            FROM {voice_index.COMMENTS_TABLE} r {joins}
             WHERE {_time_range("r.responded_at", prior.start, current.end, params)} AND {where}),
         tagged AS (
             SELECT period, nps, sentiment,
@@ -249,23 +246,32 @@ LISTENING_POSTS = (
 POSTS = tuple(p.name for p in LISTENING_POSTS)
 
 
+def _post_relation(post: Post, scored: bool) -> tuple[str, str | None]:
+    """The relation a post is read from and its sentiment column (None without scored text)."""
+    if post.text and scored and post.table == "responses":
+        return f"{voice_index.COMMENTS_TABLE} r", "r.sentiment"
+    if post.text and scored:
+        return f"{post.source.from_sql} JOIN {voice_index.TEXTS_TABLE} v ON v.text = {post.text}", "v.sentiment"
+    return post.source.from_sql, None
+
+
 def _post_sql(post: Post, filters: Filters, start, end, params: dict, scored: bool = True) -> str:
     """One listening post's weekly volume, and sentiment when it has scored text (social posts: their reach too)."""
     joins, where = _scoped(post.source, filters, params)
-    text = f"JOIN {voice_index.TEXTS_TABLE} v ON v.text = {post.text}" if post.text and scored else ""
+    relation, score = _post_relation(post, scored)
     if post.text and not scored:
         where = f"{where} AND trim({post.text}) <> ''"
     sums = (
-        "sum(v.sentiment) AS sentiment_sum, count(v.sentiment) AS sentiment_n, "
-        f"count(*) FILTER (WHERE v.sentiment <= {sentiment.NEGATIVE}) AS negative"
-        if text
+        f"sum({score}) AS sentiment_sum, count({score}) AS sentiment_n, "
+        f"count(*) FILTER (WHERE {score} <= {sentiment.NEGATIVE}) AS negative"
+        if score
         else "NULL AS sentiment_sum, 0 AS sentiment_n, NULL AS negative"
     )
     reach = "sum(m.reach)" if post.table == "social_mentions" else "NULL"
     period = _time_range(post.time, start, end, params, f"{post.table}_t")
     return (
         f"SELECT '{post.name}' AS post, CAST(date_trunc('week', {post.time}) AS DATE) AS week_start, "  # noqa: S608
-        f"count(*) AS volume, {sums}, {reach} AS reach FROM {post.source.from_sql} {text} {joins} "
+        f"count(*) AS volume, {sums}, {reach} AS reach FROM {relation} {joins} "
         f"WHERE {period} AND {where} GROUP BY ALL"
     )
 
@@ -346,10 +352,10 @@ def _verbatim_conditions(ask: VerbatimQuery, params: dict) -> list[str]:
         conditions.append("contains(lower(r.comment), $search)")
     if ask.themes:
         params["themes"] = list(ask.themes)
-        conditions.append("list_has_any(v.themes, $themes::VARCHAR[])")
+        conditions.append("list_has_any(r.themes, $themes::VARCHAR[])")
     if ask.sentiments:
         params["sentiments"] = list(ask.sentiments)
-        conditions.append(f"list_contains($sentiments::VARCHAR[], {sentiment.label_sql('v.sentiment')})")
+        conditions.append(f"list_contains($sentiments::VARCHAR[], {sentiment.label_sql('r.sentiment')})")
     if ask.nps_groups:
         params["nps_groups"] = list(ask.nps_groups)
         conditions.append(f"list_contains($nps_groups::VARCHAR[], {_NPS_GROUP})")
@@ -367,25 +373,47 @@ def verbatims(conn, filters: Filters, current: Period, ask: VerbatimQuery) -> tu
     """One page of the comments matching the filters and the reader's conditions, newest (or highest-revenue
     customer) first, with the customer's revenue over the 12 closed months to the window's end; and how many match."""
     params: dict = {}
-    params["rev0"], params["rev1"] = revenue_months(current.end)
-    joins, where = _scoped(RESPONSES, filters, params, need_customer=True)
+    joins, where = _scoped(RESPONSES, filters, params)
     conditions = [_time_range("r.responded_at", current.start, current.end, params), where]
-    conditions += _verbatim_conditions(ask, params)
-    order = "rev.revenue_12m_usd DESC NULLS LAST, " if ask.by_revenue else ""
-    sql = f"""
-        WITH rev AS (SELECT customer_id, sum(revenue_usd) AS revenue_12m_usd FROM customer_revenue
-                     WHERE month >= $rev0 AND month <= $rev1 GROUP BY ALL)
-        SELECT r.responded_at, c.name AS customer, c.region, r.touchpoint, r.nps, v.sentiment, v.themes,
-               r.comment, rev.revenue_12m_usd, count(*) OVER () AS matched
-        FROM responses r JOIN {voice_index.TEXTS_TABLE} v ON v.text = r.comment {joins}
-        LEFT JOIN rev ON rev.customer_id = r.customer_id
-        WHERE {" AND ".join(conditions)}
+    where = " AND ".join(conditions + _verbatim_conditions(ask, params))
+    count = f"SELECT count(*) FROM {voice_index.COMMENTS_TABLE} r {joins} WHERE {where}"  # noqa: S608
+    matched = int(conn.execute(count, params).fetchone()[0])
+    customer = RESPONSES.joins["c"]
+    plain_joins, joins = joins, joins if customer in joins else f"{joins} {customer}"
+    first, last = revenue_months(current.end)
+    paging = {"limit": ask.page_size, "offset": (max(ask.page, 1) - 1) * ask.page_size}
+    columns = "r.responded_at, c.name AS customer, c.region, r.touchpoint, r.nps, r.sentiment, r.themes, r.comment"
+    if ask.by_revenue:
+        page = f"""
+            SELECT {columns}, rev.revenue_12m_usd FROM {voice_index.COMMENTS_TABLE} r {joins}
+            LEFT JOIN (SELECT customer_id, sum(revenue_usd) AS revenue_12m_usd FROM customer_revenue
+                       WHERE month >= $rev0 AND month <= $rev1 GROUP BY ALL) rev ON rev.customer_id = r.customer_id
+            WHERE {where}
+            ORDER BY rev.revenue_12m_usd DESC NULLS LAST, r.responded_at DESC, r.response_id LIMIT $limit OFFSET $offset
+        """  # noqa: S608 (registry identifiers and constants; user values bound)
+        return conn.execute(page, params | paging | {"rev0": first, "rev1": last}).df(), matched
+    newest = (
+        f"SELECT r.* FROM {voice_index.COMMENTS_TABLE} r {plain_joins} WHERE {where} "  # noqa: S608
+        "ORDER BY r.responded_at DESC, r.response_id LIMIT $limit OFFSET $offset"
+    )
+    page = f"""
+        SELECT {columns}, r.customer_id FROM ({newest}) r {customer}
+        ORDER BY r.responded_at DESC, r.response_id
     """  # noqa: S608 (registry identifiers and constants; user values bound)
-    page = f"{sql} ORDER BY {order}r.responded_at DESC, r.response_id LIMIT $limit OFFSET $offset"
-    frame = conn.execute(page, params | {"limit": ask.page_size, "offset": (max(ask.page, 1) - 1) * ask.page_size}).df()
-    if len(frame) == 0 and ask.page > 1:  # past the last page: count the matches on their own
-        return frame.drop(columns="matched"), int(conn.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])  # noqa: S608
-    return frame.drop(columns="matched"), int(frame["matched"].iloc[0]) if len(frame) else 0
+    frame = conn.execute(page, params | paging).df()
+    revenue = _revenue(conn, frame["customer_id"].dropna().unique().tolist(), first, last)
+    frame["revenue_12m_usd"] = frame["customer_id"].map(revenue).astype(float)
+    return frame.drop(columns="customer_id"), matched
+
+
+def _revenue(conn, customer_ids: list[str], first: date, last: date) -> dict[str, float]:
+    """Revenue of each listed customer over the months from `first` to `last`."""
+    rows = conn.execute(
+        "SELECT customer_id, sum(revenue_usd) FROM customer_revenue WHERE customer_id IN (SELECT unnest($ids)) "
+        "AND month >= $first AND month <= $last GROUP BY ALL",
+        {"ids": customer_ids or [""], "first": first, "last": last},
+    ).fetchall()
+    return dict(rows)
 
 
 def verbatim_view(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
