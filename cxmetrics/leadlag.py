@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from cxmetrics import aggregate, query, stats
 from cxmetrics.filters import Filters
@@ -76,8 +77,9 @@ def lagged_correlations(
 ) -> pd.DataFrame:
     """Pearson correlation of lead[t] with follow[t + k] for k = 0..max_lag over the months where both exist.
 
-    Columns: lag_months, correlation, periods (the month pairs it rests on), threshold (the 95% bound of a zero
-    correlation, 1.96 / sqrt(periods)), significant, and trusted (at least `min_periods` pairs).
+    Columns: lag_months, correlation, periods (the month pairs it rests on), threshold (the bound a zero
+    correlation stays within with 95% confidence across all the lags tested, z / sqrt(periods)), significant, and
+    trusted (at least `min_periods` pairs).
     """
     x = np.asarray(lead, dtype=float)
     y = np.asarray(follow, dtype=float)
@@ -88,10 +90,16 @@ def lagged_correlations(
         both = ~np.isnan(a) & ~np.isnan(b)
         rows.append((k, _pearson(a[both], b[both]), int(both.sum())))
     frame = pd.DataFrame(rows, columns=["lag_months", "correlation", "periods"])
-    frame["threshold"] = stats.Z95 / np.sqrt(frame["periods"].where(frame["periods"] > 0))
+    frame["threshold"] = noise_z(max_lag + 1) / np.sqrt(frame["periods"].where(frame["periods"] > 0))
     frame["significant"] = frame["correlation"].abs() >= frame["threshold"]
     frame["trusted"] = frame["periods"] >= min_periods
     return frame
+
+
+def noise_z(tests: int, alpha: float = stats.ALPHA) -> float:
+    """The two-sided normal bound for `tests` correlations at once (Bonferroni): 1.96 for one, 2.89 for 13 lags.
+    Testing 13 lags at 95% each would call one in two noise series 'linked'."""
+    return float(sps.norm.ppf(1 - alpha / (2 * tests)))
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:

@@ -26,7 +26,7 @@ def test_a_planted_lag_has_correlation_one_and_counts_its_pairs():
     assert frame.loc[2, "correlation"] == pytest.approx(1.0)
     assert frame["periods"].tolist() == [8, 8, 8, 7, 6]
     assert not frame["trusted"].any()  # fewer than 9 pairs each
-    assert frame.loc[2, "threshold"] == pytest.approx(1.96 / 8**0.5)
+    assert frame.loc[2, "threshold"] == pytest.approx(leadlag.noise_z(5) / 8**0.5)
     assert frame.loc[2, "significant"]
 
 
@@ -36,6 +36,11 @@ def test_correlation_by_hand():
     frame = leadlag.lagged_correlations(pd.Series([1.0, 2, 3, 4]), pd.Series([9.0, 1, 4, 3]), max_lag=1)
     assert frame.loc[1, "correlation"] == pytest.approx(2 / (2 * 42 / 9) ** 0.5)
     assert frame.loc[1, "periods"] == 3
+
+
+def test_the_noise_bound_covers_every_lag_tested():
+    assert leadlag.noise_z(1) == pytest.approx(1.96, abs=0.001)
+    assert leadlag.noise_z(13) == pytest.approx(2.891, abs=0.001)  # z of 1 - 0.05 / 26
 
 
 def test_strongest_lag_ignores_lags_too_short_to_trust():

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import query, value
+from cxmetrics import leadlag, query, value
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
 from tests import metric_fixtures as fx
@@ -236,3 +236,12 @@ def test_segment_view_puts_nps_beside_revenue_growth():
     assert emea["revenue_usd"] == 400 and emea["revenue_growth_pct"] == pytest.approx(100 * (350 / 250 - 1))
     apac = view.loc[("APAC", "SMB")]
     assert apac["suppressed"] and pd.isna(apac["nps"]) and apac["n"] == 0
+
+
+def test_sample_world_lead_lag_claims_no_link_from_noise(committed):
+    # The planted 2-month lag acts on each customer's latent group; the company's monthly NPS changes are too small
+    # next to sampling noise for the differenced series to show it, and the page must not claim a link it cannot see.
+    table = leadlag.lead_lag(leadlag.monthly_series(committed, Filters()))
+    assert table["trusted"].all() and table["periods"].min() >= 23
+    revenue, churn = leadlag.findings(table)
+    assert not revenue.significant and not churn.significant

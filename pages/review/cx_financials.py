@@ -145,7 +145,8 @@ else:
     st.plotly_chart(charts_financials.lead_lag(table, leadlag.OUTCOMES), theme=None)
     st.caption(
         "Month-on-month NPS change against revenue growth and the change in churned customers k months later. "
-        "Blue bars are outside the dashed 95% noise band; grey ones are within noise; hatched bars rest on fewer "
+        "Blue bars are outside the dashed 95% noise band (widened because 13 lags are tested at once); grey ones "
+        "are within noise; hatched bars rest on fewer "
         f"than {leadlag.MIN_PERIODS} months ({leadlag.TOO_SHORT}). Correlation is not causation."
     )
 
