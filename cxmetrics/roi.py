@@ -111,3 +111,22 @@ def ranges(projection: pd.DataFrame) -> pd.DataFrame:
         frame[f"{column}_low"], frame[f"{column}_mid"], frame[f"{column}_high"] = values.T
         frame[f"{column}_mid"] = wide[column]["mid"]
     return frame
+
+
+def _usd(value: float) -> str:
+    """'$31.2M', '$850K', '-$1.2M'."""
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    return f"{sign}${value / 1e6:,.1f}M" if value >= 1e6 else f"{sign}${value / 1e3:,.0f}K"
+
+
+def sentence(scenario: Scenario, wide: pd.DataFrame) -> str:
+    """The scenario and what it is worth in one plain sentence, from `ranges`."""
+    last = wide.loc[scenario.years]
+    years = f"{scenario.years} year{'s' if scenario.years > 1 else ''}"
+    return (
+        f"Moving {scenario.detractors_to_passives_pct:g}% of detractors to passives and "
+        f"{scenario.passives_to_promoters_pct:g}% of passives to promoters is worth "
+        f"{_usd(last['cumulative_revenue_usd_mid'])} of revenue over {years} (range "
+        f"{_usd(last['cumulative_revenue_usd_low'])} to {_usd(last['cumulative_revenue_usd_high'])}), "
+        f"{_usd(last['cumulative_gross_margin_usd_mid'])} of gross margin."
+    )

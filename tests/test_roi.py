@@ -77,3 +77,13 @@ def test_assumptions_keep_the_three_groups_in_order():
     table = roi.assumptions(values)
     assert list(table.index) == ["promoter", "passive", "detractor"]
     assert "customers" in table and "churn_pct_high" in table
+
+
+def test_the_sentence_states_the_scenario_and_its_range():
+    wide = roi.ranges(roi.project(_table(), SCENARIO))
+    # Years 1-2: revenue 12,200, low 4,000 + 4,170, high 8,000 + (10 x 0.92 x 1,100 - 10 x 0.65 x 300) = 16,170;
+    # margin 4,000 + (10 x 0.9 x 500 - 10 x 0.7 x 100) = 7,800.
+    assert roi.sentence(SCENARIO, wide) == (
+        "Moving 25% of detractors to passives and 20% of passives to promoters is worth $12K of revenue over 2 years "
+        "(range $8K to $16K), $8K of gross margin."
+    )

@@ -173,6 +173,7 @@ if sums is not None and not sums.empty:
         column_config={c: st.column_config.NumberColumn(label, format=f) for c, (label, f) in roi.LABELS.items()},
     ).rename(index=value.GROUP_IDS)
     ranges = roi.ranges(roi.project(table, scenario))
+    st.markdown(f"**{roi.sentence(scenario, ranges)}**")
     last = ranges.iloc[-1]
     horizon = f"over {scenario.years} year{'s' if scenario.years > 1 else ''}"
     revenue_column, margin_column, customers_column = st.columns(3)
