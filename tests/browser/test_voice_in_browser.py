@@ -1,0 +1,44 @@
+"""Voice of the Customer in headless Chromium: the window travels in the URL, the verbatim search narrows the list."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _main(page: Page):
+    return page.locator('[data-testid="stMainBlockContainer"]')
+
+
+def _shown(page: Page) -> str:
+    return _main(page).get_by_text("Comments 1 to").first.inner_text()
+
+
+def test_window_in_the_url_both_ways(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/voice")
+    wait_for_app(page)
+    assert _main(page).locator('[data-testid="stPlotlyChart"]').count() == 3
+    _main(page).get_by_text("52 weeks", exact=True).click()
+    page.wait_for_url("**window=52**")
+    wait_for_app(page)
+    assert _main(page).locator('[data-testid="stCaptionContainer"]').first.inner_text().startswith("52 weeks from")
+    page.goto(f"{app_url}/voice?window=4&region=EMEA")
+    wait_for_app(page)
+    assert _main(page).locator('[data-testid="stCaptionContainer"]').first.inner_text().startswith("4 weeks from")
+
+
+def test_searching_the_verbatims_narrows_them(page: Page, app_url: str) -> None:
+    page.goto(f"{app_url}/voice?window=52")
+    wait_for_app(page)
+    before = int(_shown(page).split(" of ")[1].replace(",", ""))
+    search = _main(page).get_by_label("Search comments")
+    search.fill("invoice")
+    search.press("Enter")
+    wait_for_app(page)
+    after = int(_shown(page).split(" of ")[1].replace(",", ""))
+    assert 0 < after < before
+    assert screenshot(page, "voice-search").stat().st_size > 10_000
