@@ -145,6 +145,8 @@ def _drivers(responses, attributes, end, scope: str, region: str | None) -> dict
     joined = attributes[attributes["rating"].notna()].merge(rated[["response_id", "nps"]], on="response_id")
     wide = joined.pivot_table(index=["response_id", "nps"], columns="attribute", values="rating", aggfunc="max")
     wide = wide.reindex(columns=names).dropna().reset_index()
+    if len(wide) < max(30, 10 * len(names)):  # under the minimum n for driver analysis: only n is shown
+        return {_key("drivers", scope, "n"): float(len(wide)), _key("drivers", scope, "r_squared"): float("nan")}
     corr = np.corrcoef(wide[[*names, "nps"]].to_numpy(dtype=float), rowvar=False)
     weights, shapley = _johnson(corr), _shapley(corr)
     numbers = {_key("drivers", scope, "n"): float(len(wide)), _key("drivers", scope, "r_squared"): float(weights.sum())}

@@ -275,6 +275,13 @@ def _added_up(conn, source, sums, filters, splits, basis_periods, catalog) -> Co
     return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
 
 
+def _group_sums(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Sums of `values` per group as SQL's sum() gives them: NULLs (NaN) skipped, NaN where a group has only NULLs."""
+    present = ~np.isnan(values)
+    sums = np.bincount(groups, weights=np.where(present, values, 0.0), minlength=count)
+    return np.where(np.bincount(groups, weights=present, minlength=count) > 0, sums, np.nan)
+
+
 def _added_up_group(conn, source, sums, filters, splits, finest, basis_periods, catalog) -> Columns:
     """The `splits` as sums of one query's rows at the `finest` split."""
     dims = list(finest)
@@ -290,7 +297,7 @@ def _added_up_group(conn, source, sums, filters, splits, finest, basis_periods, 
         index = {g: i for i, g in enumerate(dict.fromkeys(groups))}
         inverse = np.array([index[g] for g in groups], dtype=np.int64)
         for name in names:
-            found[name].append(np.bincount(inverse, weights=_floats(fetched[name]), minlength=len(index)))
+            found[name].append(_group_sums(inverse, _floats(fetched[name]), len(index)))
         found["basis_id"].append(np.array([g[0] for g in index], dtype=np.int64))
         found["dim_value"].append(_split_rows(list(split), [[g[1 + i] for g in index] for i in range(len(split))],
                                               [[True] * len(split)] * len(index)))  # fmt: skip

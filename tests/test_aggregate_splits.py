@@ -1,5 +1,7 @@
 """Several splits of a source in one query (GROUPING SETS) give the sums that one query per split gives."""
 
+import math
+
 import pytest
 
 from cxmetrics import aggregate
@@ -70,3 +72,14 @@ def test_splits_are_grouped_under_the_finest_split_that_holds_them():
         ("region", "touchpoint"): [("region", "touchpoint"), ("region",), ("touchpoint",), ()],
         ("segment",): [("segment",)],
     }
+
+
+def test_added_up_sums_skip_nulls_and_stay_null_without_values(world):
+    fx.insert(world, "customers", [fx.customer("z", "LATAM")])
+    fx.insert(world, "responses", fx.responses("z", W46.end, "z", nps=[10]))
+    sums = aggregate.aggregate_splits(world, [REGISTRY["ces"]], Filters(), [W46], [(), ("region",)])
+    total = _by_pairs(sums["ces"], "total")
+    assert total[(0, ())] == 21 and total[(0, (("region", "EMEA"),))] == 18
+    assert (
+        math.isnan(total[(0, (("region", "LATAM"),))]) and _by_pairs(sums["ces"], "n")[(0, (("region", "LATAM"),))] == 0
+    )

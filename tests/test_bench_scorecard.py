@@ -1,4 +1,5 @@
-"""The scorecard benchmark runs end to end on a tiny world and prints its table (figures are not asserted)."""
+"""The benchmark runs every page's query set end to end on a tiny world, checks the engine against the naive way and
+prints its table (figures are not asserted)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,22 @@ from benchmarks import bench_scorecard, harness
 
 
 @pytest.mark.slow
-def test_the_benchmark_runs_at_a_tiny_size_and_prints_the_table(tmp_path, capsys) -> None:
+def test_the_benchmark_runs_every_query_set_at_a_tiny_size_and_prints_the_table(tmp_path, capsys) -> None:
     out = tmp_path / "bench.json"
-    argv = ["--responses", "20000", "--cache-dir", str(tmp_path / "cache"), "--json", str(out), "--raw"]
+    argv = ["--responses", "100000", "--cache-dir", str(tmp_path / "cache"), "--json", str(out), "--raw"]
     assert bench_scorecard.main(argv) == 0
     printed = capsys.readouterr().out
     assert "| N | phase | cold s | warm s | peak MB | naive s |" in printed
     rows = {row["phase"]: row for row in json.loads(out.read_text())["rows"]}
-    assert set(rows) == {"generate", "load", "scorecard", "scorecard, no rollups"}
+    sets = set(bench_scorecard.QUERY_SETS)
+    assert set(rows) == {"generate", "load"} | sets | {f"{name}, no rollups" for name in sets}
+    assert all(rows[name]["numbers_compared"] > 100 for name in sets)
     scorecard = rows["scorecard"]
     assert scorecard["cold_s"] > 0 and scorecard["warm_s"] > 0 and scorecard["naive_s"] > 0
     assert scorecard["peak_mb"] > 0 and scorecard["naive_peak_mb"] > 0
     assert scorecard["numbers_compared"] > 1000  # the naive numbers were checked against the engine's
     assert rows["scorecard, no rollups"]["numbers_compared"] == scorecard["numbers_compared"]
-    assert not (tmp_path / "cache" / "responses-20000-seed-42").exists()  # removed without --keep
+    assert not (tmp_path / "cache" / "responses-100000-seed-42").exists()  # removed without --keep
 
 
 def test_verify_rejects_numbers_that_differ_beyond_the_6th_decimal() -> None:
