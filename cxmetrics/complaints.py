@@ -186,23 +186,13 @@ class ChurnGap:
     significant: bool
 
 
-def difference_interval(x1, n1, x2, n2) -> tuple[float, float, float]:
-    """p1 - p2 in points with Newcombe's hybrid score 95% interval from the two Wilson intervals (Newcombe 1998)."""
-    p1, p2 = float(stats.ratio(x1, n1)), float(stats.ratio(x2, n2))
-    l1, u1 = (float(v) for v in stats.wilson_interval(x1, n1))
-    l2, u2 = (float(v) for v in stats.wilson_interval(x2, n2))
-    low = p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return 100 * (p1 - p2), 100 * low, 100 * high
-
-
 def churn_gap(frame: pd.DataFrame) -> ChurnGap | None:
     """The lost-minus-recovered churn gap; None when either group has no customers."""
     rows = frame.set_index("outcome")
     if not {"lost", "recovered"} <= set(rows.index) or min(rows.loc[["lost", "recovered"], "customers"]) == 0:
         return None
     lost, kept = rows.loc["lost"], rows.loc["recovered"]
-    gap, low, high = difference_interval(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
+    gap, low, high = stats.difference_interval(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
     test = stats.two_proportion_test(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
     return ChurnGap(float(lost["churn_pct"]), float(kept["churn_pct"]), gap, low, high, bool(test.significant))
 

@@ -273,17 +273,6 @@ class Comparison:
     significant: bool
 
 
-def difference_interval(x1, n1, x2, n2) -> tuple[float, float, float]:
-    """p1 - p2 in points with Newcombe's hybrid score 95% interval from the two Wilson intervals (Newcombe 1998,
-    method 10)."""
-    p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = (float(v) for v in stats.wilson_interval(x1, n1))
-    l2, u2 = (float(v) for v in stats.wilson_interval(x2, n2))
-    low = p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return 100 * (p1 - p2), 100 * low, 100 * high
-
-
 def at_risk_comparison(experience: pd.DataFrame) -> Comparison | None:
     """The satisfied-but-at-risk group against promoters; None when either group is under the minimum n."""
     focus = experience[experience["grouping"] == "focus"].set_index("group")
@@ -293,7 +282,7 @@ def at_risk_comparison(experience: pd.DataFrame) -> Comparison | None:
     if risk["suppressed"] or promo["suppressed"]:
         return None
     x1, n1, x2, n2 = (int(v) for v in (risk["churned"], risk["customers"], promo["churned"], promo["customers"]))
-    diff, low, high = difference_interval(x1, n1, x2, n2)
+    diff, low, high = stats.difference_interval(x1, n1, x2, n2)
     test = stats.two_proportion_test(x1, n1, x2, n2)
     return Comparison(
         n1, x1, n2, x2, 100 * x1 / n1, 100 * x2 / n2, diff, low, high, float(test.p_value), bool(test.significant)

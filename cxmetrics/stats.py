@@ -84,6 +84,17 @@ def two_proportion_test(x1, n1, x2, n2) -> Test:
     return _z_test(ratio(ratio(x1, n1) - ratio(x2, n2), se))
 
 
+def difference_interval(x1, n1, x2, n2) -> tuple[float, float, float]:
+    """p1 - p2 in percentage points with Newcombe's hybrid score 95% interval built from the two Wilson intervals
+    (Newcombe 1998, method 10)."""
+    p1, p2 = float(ratio(x1, n1)), float(ratio(x2, n2))
+    l1, u1 = (float(v) for v in wilson_interval(x1, n1))
+    l2, u2 = (float(v) for v in wilson_interval(x2, n2))
+    low = p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return 100 * (p1 - p2), 100 * low, 100 * high
+
+
 def mean_sd(total, total_squares, n) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sample standard deviation from a count, a sum and a sum of squares."""
     n = _array(n)

@@ -178,13 +178,6 @@ def test_experience_follows_the_region_filter(experience_db):
     assert loyalty.ignored_filters(Filters(regions=("APAC",), touchpoints=("billing",))) == ("touchpoint",)
 
 
-def test_newcombe_interval_of_a_difference_of_proportions_matches_the_published_example():
-    # Newcombe (1998), Statistics in Medicine 17, table II example (56/70 vs 48/80): method 10 gives 0.0524 to 0.3339.
-    diff, low, high = loyalty.difference_interval(56, 70, 48, 80)
-    assert diff == pytest.approx(20.0)
-    assert low == pytest.approx(5.24, abs=0.01) and high == pytest.approx(33.39, abs=0.01)
-
-
 def test_the_at_risk_sentence_states_both_rates_the_interval_and_the_verdict(experience_db):
     frame = loyalty.loyalty_by_experience(experience_db, Filters(), WINDOW)
     sentence = loyalty.at_risk_sentence(loyalty.at_risk_comparison(frame), WINDOW)

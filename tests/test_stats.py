@@ -150,3 +150,9 @@ def test_wilson_interval_contains_the_observed_share(n, data):
 @given(st.integers(min_value=0, max_value=1000), st.integers(min_value=0, max_value=1000))
 def test_suppressed_exactly_below_the_minimum(n, min_n):
     assert bool(stats.suppressed(n, min_n)) is (n < min_n)
+
+
+def test_newcombe_interval_of_a_difference_of_proportions_matches_the_published_example():
+    # Newcombe (1998), Statistics in Medicine 17, table II: 56/70 - 48/80 = 0.2000, method 10: 0.0524 to 0.3339.
+    diff, low, high = stats.difference_interval(56, 70, 48, 80)
+    assert (round(diff, 2), round(low, 2), round(high, 2)) == (20.0, 5.24, 33.39)
