@@ -16,16 +16,16 @@ class PageSpec:
     icon: str
 
 
+_REPORT = ":material/report:"
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Review", "pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
-    PageSpec("Customers", "pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
-    PageSpec("Customers", "pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
-    PageSpec(
-        "Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", ":material/report:"
-    ),
-    PageSpec("Operations", "pages/operations/people.py", "People & CX", "people", ":material/groups:"),
     PageSpec("Review", "pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
+    PageSpec("Customers", "pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
+    PageSpec("Customers", "pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
     PageSpec("Operations", "pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
+    PageSpec("Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
+    PageSpec("Operations", "pages/operations/people.py", "People & CX", "people", ":material/groups:"),
     PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),
 )
 

@@ -108,7 +108,7 @@ def test_a_big_drop_in_one_region_is_named_in_plain_words_with_its_link():
     assert emea.delta == pytest.approx(-50)
     assert emea.sentence.startswith("NPS in EMEA fell 50 points to -10 since last week (was +40 in 2026-W45; ")
     assert "significant, n=400)" in emea.sentence
-    assert emea.href == "./?week=2026-W46&region=EMEA"
+    assert emea.href == "./journey?week=2026-W46&region=EMEA"
     assert all("APAC" not in c.sentence for c in found)
 
 

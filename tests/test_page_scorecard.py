@@ -102,7 +102,7 @@ def test_the_bullets_link_to_the_view_filtered_where_it_happened(monkeypatch, sm
     for bullet in _bullets(app):
         if "[Explore](" in bullet:
             link = bullet.split("[Explore](", 1)[1]
-            assert link.startswith("./?week=") and "grain=month" in link
+            assert link.startswith("./journey?week=") and "grain=month" in link
 
 
 def test_a_touchpoint_filter_footnotes_the_rows_it_does_not_apply_to(monkeypatch, small_world_db: Path):
