@@ -160,6 +160,11 @@ def loyalty(conn) -> dict:
     return {"by_nps_group": nps_groups, "by_complaint_outcome": _cohort_groups(conn, by_complaint)}
 
 
+def _floats(values) -> np.ndarray:
+    """A fetched column as floats, NULL (masked) as NaN: np.asarray would keep the masked slots' filler values."""
+    return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
+
+
 def drivers(conn) -> dict:
     """Johnson's relative weights of the attribute ratings for relationship NPS (complete cases)."""
     pivots = ", ".join(f"max(a.rating) FILTER (WHERE a.attribute = '{name}') AS {name}" for name in sp.ATTRIBUTES)
@@ -167,8 +172,8 @@ def drivers(conn) -> dict:
         f"""SELECT r.nps, {pivots} FROM responses r JOIN response_attributes a USING (response_id)
         WHERE r.survey = 'relationship' GROUP BY r.response_id, r.nps ORDER BY r.response_id"""  # noqa: S608
     ).fetchnumpy()
-    x = np.column_stack([np.asarray(data[name], dtype=float) for name in sp.ATTRIBUTES])
-    y = np.asarray(data["nps"], dtype=float)
+    x = np.column_stack([_floats(data[name]) for name in sp.ATTRIBUTES])
+    y = _floats(data["nps"])
     complete = ~np.isnan(x).any(axis=1)
     weights = relative_weights(x[complete], y[complete])
     order = np.argsort(-weights)
@@ -325,7 +330,7 @@ def follow_up_rate(conn, region: str | None, period: tuple[str, str]) -> dict:
         ([region] if region else []) + list(period),
     ).fetchnumpy()
     opened = np.asarray(data["opened_at"], dtype="datetime64[us]")
-    closed = np.asarray(data["closed_at"], dtype="datetime64[us]")
+    closed = np.ma.filled(np.ma.asarray(data["closed_at"]).astype("datetime64[us]"), np.datetime64("NaT"))
     deadline = cal.add_business_days(opened, np.full(len(opened), 2.0))
     on_time = ~np.isnat(closed) & (closed <= deadline)
     return {"pct": r4(100 * on_time.mean()) if len(opened) else None, "n": int(len(opened))}
