@@ -17,6 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from cxmetrics import memo
 from cxmetrics.aggregate import scoped
 from cxmetrics.filters import Filters
 from cxmetrics.sources import CUSTOMER_ROWS
@@ -34,7 +35,8 @@ MAX_SCORE += REVENUE_DROP_POINTS + OPEN_FOLLOW_UP_POINTS
 
 PART_COLUMNS: tuple[str, ...] = ("nps_points", "complaint_points", "revenue_points", "follow_up_points")
 FEATURE_COLUMNS: tuple[str, ...] = (
-    "customer_id", "name", "region", "segment", "follow_up_owner", "revenue_12m_usd", "latest_nps", "nps_group",
+    "customer_id", "name", "region", "segment", "account_owner", "follow_up_owner", "revenue_12m_usd", "latest_nps",
+    "nps_group",
     "complaints_12m", "lost_complaints_12m", "recent_revenue_usd", "year_before_revenue_usd", "open_follow_ups",
 )  # fmt: skip
 
@@ -56,8 +58,9 @@ def _month_back(month_start: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def features_sql(filters: Filters, as_of: date) -> tuple[str, dict]:
-    """One row per customer active on `as_of` in the filters and scope: the facts the score is built from."""
+def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_owner") -> tuple[str, dict]:
+    """One row per customer active on `as_of` in the filters and scope: the facts the score is built from
+    (`owner_column` is NULL for a database loaded before customers had an account owner)."""
     last_month = as_of.replace(day=1)
     recent_start = _month_back(last_month, RECENT_MONTHS - 1)
     params: dict = {
@@ -72,7 +75,7 @@ def features_sql(filters: Filters, as_of: date) -> tuple[str, dict]:
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
     sql = f"""
         WITH active AS (
-            SELECT c.customer_id, c.name, c.region, c.segment FROM customers c {joins}
+            SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
             WHERE c.signup_date <= $as_of AND (c.churn_date IS NULL OR c.churn_date > $as_of) AND {where}
         ), latest AS (
             SELECT customer_id, arg_max(nps, (responded_at, response_id)) AS nps FROM responses
@@ -93,7 +96,8 @@ def features_sql(filters: Filters, as_of: date) -> tuple[str, dict]:
             FROM follow_ups f JOIN responses r ON r.response_id = f.response_id
             WHERE r.customer_id IS NOT NULL AND f.opened_at < $stop GROUP BY 1
         )
-        SELECT a.customer_id, a.name, a.region, a.segment, coalesce(f.owner, '{UNASSIGNED}') AS follow_up_owner,
+        SELECT a.customer_id, a.name, a.region, a.segment, coalesce(a.account_owner, '{UNASSIGNED}') AS account_owner,
+            coalesce(f.owner, '{UNASSIGNED}') AS follow_up_owner,
             coalesce(m.revenue_12m_usd, 0) AS revenue_12m_usd, l.nps AS latest_nps,
             CASE WHEN l.nps >= 9 THEN 'promoter' WHEN l.nps >= 7 THEN 'passive' WHEN l.nps >= 0 THEN 'detractor'
                 ELSE 'no response' END AS nps_group,
@@ -108,8 +112,14 @@ def features_sql(filters: Filters, as_of: date) -> tuple[str, dict]:
 
 def features(conn, filters: Filters, as_of: date) -> pd.DataFrame:
     """The per-customer facts of every active customer (see `features_sql`)."""
-    sql, params = features_sql(filters, as_of)
+    has_owner = memo.remembered(conn, "customers.account_owner", lambda: _has_account_owner(conn))
+    sql, params = features_sql(filters, as_of, "c.account_owner" if has_owner else "NULL")
     return conn.execute(sql, params).df()
+
+
+def _has_account_owner(conn) -> bool:
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = 'account_owner'"
+    return bool(conn.execute(sql).fetchone()[0])
 
 
 def revenue_change_pct(recent, before) -> np.ndarray:
@@ -145,10 +155,11 @@ def at_risk_list(conn, filters: Filters, as_of: date) -> pd.DataFrame:
 
 
 def narrowed(ranked: pd.DataFrame, min_score: float, owners: Sequence[str], nps_groups: Sequence[str]) -> pd.DataFrame:
-    """The list narrowed on the page: score at least `min_score`, the chosen owners and NPS groups (empty: all)."""
+    """The list narrowed on the page: score at least `min_score`, the chosen account owners and NPS groups (empty:
+    all)."""
     keep = ranked["risk_score"] >= min_score
     if owners:
-        keep &= ranked["follow_up_owner"].isin(list(owners))
+        keep &= ranked["account_owner"].isin(list(owners))
     if nps_groups:
         keep &= ranked["nps_group"].isin(list(nps_groups))
     return ranked[keep].reset_index(drop=True)

@@ -96,7 +96,8 @@ def company_names(rng: np.random.Generator, industry: np.ndarray, region: np.nda
 
 
 def owner_names(region: np.ndarray, account_managed: np.ndarray, pick: np.ndarray, regions) -> pa.Array:
-    """Follow-up owners: the region's account managers for managed accounts, the CX team otherwise."""
+    """Owners: the region's account managers for managed accounts, its CX team otherwise; `pick` chooses the
+    person within the team (a random number for a follow-up, the customer's number for the account's owner)."""
     flat = []
     offsets = np.zeros((len(regions), 2), dtype=np.int64)
     sizes = np.zeros((len(regions), 2), dtype=np.int64)

@@ -19,7 +19,7 @@ from cxmetrics import sample_calendar as cal
 from cxmetrics import sample_context, sample_customers, sample_social, sample_targets, sample_truth
 from cxmetrics import sample_params as sp
 from cxmetrics.sample_customers import Population
-from cxmetrics.sample_names import company_names
+from cxmetrics.sample_names import company_names, owner_names
 from cxmetrics.sample_sim import NEVER, ChunkSimulation, Totals, categorical
 from cxmetrics.sample_tables import ChunkTables, TableWriters, ids, labels
 
@@ -75,7 +75,8 @@ def generate(out_dir: Path, responses: int = DEFAULT_RESPONSES, seed: int = 42, 
 
 
 def customers_table(seed: int, pop: Population, churn_day: np.ndarray, totals: Totals) -> dict[str, pa.Array]:
-    """The customers table: traits, signup and churn dates, acquisition channel."""
+    """The customers table: traits, signup and churn dates, acquisition channel, account owner (no random draw, so
+    adding it left every other table as it was)."""
     churned = churn_day < NEVER
     names = company_names(stream(seed, "names"), pop.industry, pop.region, sp.INDUSTRIES, sp.REGIONS)
     return {
@@ -85,6 +86,7 @@ def customers_table(seed: int, pop: Population, churn_day: np.ndarray, totals: T
         "segment": labels(sp.SEGMENTS, pop.segment),
         "industry": labels(sp.INDUSTRIES, pop.industry),
         "acquisition_channel": labels(sp.ACQUISITION_CHANNELS, acquisition_channels(seed, pop, totals)),
+        "account_owner": owner_names(pop.region, pop.segment < 2, np.arange(pop.size), sp.REGIONS),
         "signup_date": pa.array(cal.WINDOW_START + pop.signup_day),
         "churn_date": pa.array(cal.WINDOW_START + np.where(churned, churn_day, 0), mask=~churned),
     }

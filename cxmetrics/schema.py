@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,11 @@ TABLES: tuple[Table, ...] = (
                 "VARCHAR",
                 "How the customer was won (e.g. referral, direct_sales, partner, marketing); "
                 "'referral' feeds the Earned Growth Rate.",
+            ),
+            _c(
+                "account_owner",
+                "VARCHAR",
+                "The person accountable for the account (e.g. its account manager); the at-risk list shows it.",
             ),
             _c("signup_date", "DATE", "Date the customer signed up.", required=True),
             _c(
@@ -369,9 +374,21 @@ def schema_ddl() -> str:
     return "\n".join(table_ddl(t) for t in TABLES) + LOAD_LOG_DDL
 
 
+def added_columns_ddl() -> str:
+    """ALTER statements that give a table created by an older version its later optional columns (those without
+    rules; a column with rules needs a rebuild)."""
+    return "\n".join(
+        f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type};"
+        for t in TABLES
+        for c in t.columns
+        if not (c.required or c.name in t.key or c.empty_means_all or column_checks(t, c))
+    )
+
+
 def create_schema(conn) -> None:
-    """Create every table that does not exist yet and record the schema version."""
+    """Create every table that does not exist yet, add later optional columns, and record the schema version."""
     conn.execute(schema_ddl())
+    conn.execute(added_columns_ddl())
     conn.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
         [str(SCHEMA_VERSION)],

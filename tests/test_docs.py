@@ -58,3 +58,16 @@ def test_settings_come_from_environment_then_secrets_then_default() -> None:
 def test_schema_command_prints_the_document(capsys) -> None:
     assert main(["schema", "--markdown"]) == 0
     assert capsys.readouterr().out == schema.data_model_markdown() + "\n"
+
+
+def test_a_database_of_an_older_version_gains_the_later_optional_columns_and_keeps_its_rows() -> None:
+    conn = duckdb.connect()
+    conn.execute(
+        "CREATE TABLE customers (customer_id VARCHAR NOT NULL PRIMARY KEY, name VARCHAR NOT NULL, region VARCHAR "
+        "NOT NULL, segment VARCHAR NOT NULL, industry VARCHAR, signup_date DATE NOT NULL, churn_date DATE)"
+    )
+    conn.execute("INSERT INTO customers VALUES ('c1', 'C1', 'EMEA', 'SMB', NULL, DATE '2020-01-01', NULL)")
+    schema.create_schema(conn)
+    schema.create_schema(conn)
+    row = conn.execute("SELECT customer_id, acquisition_channel, account_owner FROM customers").fetchall()
+    assert row == [("c1", None, None)]

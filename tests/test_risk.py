@@ -51,7 +51,7 @@ def test_the_weights_text_names_every_part_and_the_maximum():
 
 def test_narrowing_by_score_owner_and_nps_group():
     ranked = risk.score(_facts([("x", "detractor", 0, 0, 0, 0, 0, 1), ("y", "passive", 0, 0, 0, 0, 0, 1)]))
-    ranked["follow_up_owner"] = ["Ann", "unassigned"]
+    ranked["account_owner"] = ["Ann", "unassigned"]
     assert risk.narrowed(ranked, 20, [], [])["customer_id"].tolist() == ["x"]
     assert risk.narrowed(ranked, 0, ["unassigned"], [])["customer_id"].tolist() == ["y"]
     assert risk.narrowed(ranked, 0, [], ["passive", "detractor"])["customer_id"].tolist() == ["x", "y"]
@@ -63,7 +63,11 @@ def risk_db():
     fx.insert(
         conn,
         "customers",
-        [fx.customer("a"), fx.customer("b", "APAC"), fx.customer("gone", churn_date=date(2026, 10, 1))],
+        [
+            fx.customer("a", account_owner="Cai"),
+            fx.customer("b", "APAC"),
+            fx.customer("gone", churn_date=date(2026, 10, 1)),
+        ],
     )
     rows = fx.responses("a-old", fx.at("2026-01-05 10:00"), "a", nps=[10])
     rows += fx.responses("a-new", fx.at("2026-09-05 10:00"), "a", nps=[4])
@@ -115,6 +119,7 @@ def test_the_facts_are_aggregated_per_active_customer_as_of_the_window_end(risk_
     assert (a["recent_revenue_usd"], a["year_before_revenue_usd"], a["revenue_12m_usd"]) == (100, 200, 100)
     b = facts.loc["b"]
     assert (b["follow_up_owner"], b["nps_group"], b["open_follow_ups"]) == ("unassigned", "no response", 0)
+    assert (a["account_owner"], b["account_owner"]) == ("Cai", "unassigned")
     ranked = risk.at_risk_list(risk_db, Filters(), AS_OF)
     assert ranked.iloc[0]["customer_id"] == "a"
     assert ranked.iloc[0]["risk_score"] == pytest.approx(35 + 10 + 10 + 12.5 + 15)
@@ -124,3 +129,9 @@ def test_the_list_follows_filters_and_the_access_scope(risk_db):
     assert risk.features(risk_db, Filters(regions=("APAC",)), AS_OF)["customer_id"].tolist() == ["b"]
     assert risk.features(risk_db, Filters(scope=AccessScope(("EMEA",))), AS_OF)["customer_id"].tolist() == ["a"]
     assert risk.features(risk_db, Filters(scope=AccessScope(())), AS_OF).empty
+
+
+def test_a_database_loaded_before_customers_had_an_account_owner_still_ranks(risk_db):
+    risk_db.execute("ALTER TABLE customers DROP COLUMN account_owner")
+    facts = risk.features(risk_db, Filters(), AS_OF)
+    assert facts["account_owner"].tolist() == ["unassigned", "unassigned"]

@@ -167,6 +167,17 @@ def test_small_world_content_rules(small_world):
     assert open_complaints == 0
 
 
+def test_every_account_has_an_owner_from_its_region_account_managers_for_managed_accounts(small_world):
+    from cxmetrics.sample_names import OWNERS
+
+    conn = load(small_world)
+    rows = conn.execute("SELECT region, segment, account_owner, count(*) FROM customers GROUP BY ALL").fetchall()
+    assert rows and all(owner is not None for _, _, owner, _ in rows)
+    for region, segment, owner, _ in rows:
+        managers, cx_team = OWNERS[region]
+        assert owner in (cx_team if segment == "SMB" else managers), (region, segment, owner)
+
+
 def test_same_seed_same_world_other_seed_other_world(small_world, tmp_path):
     generate(tmp_path / "again", responses=SMALL, seed=42)
     generate(tmp_path / "other", responses=SMALL, seed=7)
