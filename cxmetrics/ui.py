@@ -153,17 +153,41 @@ def _write_url(keys: list[str]) -> None:
             del st.query_params[key]
 
 
-def choice_from_url(key: str, options: list[str], default: str) -> None:
-    """Seed a single-choice widget keyed `key` from the URL (`?key=value`) the first time this session sees it."""
+def _keep_shared(key: str, options: list[str]) -> None:
+    """Keep a choice made with another page's widget of the same key when it is one of this page's options.
+
+    Streamlit drops a widget's state after a run that did not draw it; saving it again before this page's widget
+    is drawn keeps it (the Scorecard and the Journey map share `grain`, so an explore link opens on the same period).
+    """
+    if st.session_state.get(key) in options:
+        st.session_state[key] = st.session_state[key]
+    else:
+        st.session_state.pop(key, None)
+
+
+def url_choice(
+    label: str,
+    options: list[str],
+    key: str,
+    default: str,
+    format_func: Callable[[str], str] | None = None,
+    help: str | None = None,
+    container: Any = st,
+) -> str:
+    """A single-choice segmented control keyed `key`, seeded from the URL (`?key=value`) and mirrored back to it.
+
+    The default is left out of the URL so plain links stay short; a choice made on another page with the same key
+    is kept.
+    """
+    options = list(options)
+    _keep_shared(key, options)
     _init_from_url(key, options, multi=False, default=default)
-
-
-def choice_to_url(key: str, default: str) -> None:
-    """Mirror a single-choice widget into the URL, leaving the default out so plain links stay short."""
+    chosen = container.segmented_control(label, options, format_func=format_func, required=True, key=key, help=help)
     if st.session_state.get(key) == default:
         st.query_params.pop(key, None)
     else:
         _write_url([key])
+    return chosen
 
 
 def _week_label(week: Period) -> str:

@@ -17,22 +17,17 @@ filters = review.filters
 loaded = ui.cached(scorecard.loaded_tables, database)
 
 st.title("Journey & Drivers")
-if st.session_state.get("grain") in journey.GRAINS:  # keep the period chosen on another page (its widget is gone)
-    st.session_state["grain"] = st.session_state["grain"]
-else:
-    st.session_state.pop("grain", None)
-ui.choice_from_url("grain", list(journey.GRAINS), default="week")
 left, middle, right = st.columns([2, 1.2, 1])
-grain = left.segmented_control(
+grain = ui.url_choice(  # the key the Scorecard uses too: its explore links open the map on the same period
     "Period",
     journey.GRAINS,
+    "grain",
+    "week",
     format_func=GRAIN_LABELS.get,
-    required=True,
-    key="grain",
     help="4 weeks: the 4 weeks to the review week, against the 13 weeks before (one week has too few answers per "
     "touchpoint). Month, quarter: the last one complete by the review week's end, against the one before.",
+    container=left,
 )
-ui.choice_to_url("grain", default="week")
 metric_id = middle.segmented_control(
     "Score", journey.MAP_METRICS, format_func=METRIC_LABELS.get, required=True, key="map_metric", default="nps"
 )

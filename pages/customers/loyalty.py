@@ -12,17 +12,18 @@ database = ui.connection()
 review = ui.review()
 
 st.title("Loyalty & Retention")
-ui.choice_from_url("retention_grain", list(loyalty_view.GRAINS), default="month")
-ui.choice_from_url("retention_split", list(loyalty_view.SPLITS), default="none")
 controls = st.columns([1, 2])
-grain = controls[0].segmented_control(
-    "Period", loyalty_view.GRAINS, format_func=GRAIN_LABELS.get, required=True, key="retention_grain"
+grain = ui.url_choice(
+    "Period", loyalty_view.GRAINS, "retention_grain", "month", format_func=GRAIN_LABELS.get, container=controls[0]
 )
-split = controls[1].segmented_control(
-    "Retention over time", loyalty_view.SPLITS, format_func=SPLIT_LABELS.get, required=True, key="retention_split"
+split = ui.url_choice(
+    "Retention over time",
+    loyalty_view.SPLITS,
+    "retention_split",
+    "none",
+    format_func=SPLIT_LABELS.get,
+    container=controls[1],
 )
-ui.choice_to_url("retention_grain", default="month")
-ui.choice_to_url("retention_split", default="none")
 view = ui.cached(
     loyalty_view.build, database, review.filters, review.week.end, grain, None if split == "none" else split
 )

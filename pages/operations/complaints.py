@@ -10,23 +10,23 @@ review = ui.review()
 
 st.title("Complaints & Follow-up")
 left, right = st.columns(2)
-ui.choice_from_url("complaints_grain", list(complaints_view.GRAINS), default="month")
-with left:
-    grain = st.segmented_control(
-        "Period",
-        complaints_view.GRAINS,
-        format_func=complaints_view.GRAIN_LABELS.get,
-        required=True,
-        key="complaints_grain",
-        help="The last complete month, quarter or week by the end of the review week chosen in the sidebar.",
-    )
-ui.choice_to_url("complaints_grain", default="month")
-ui.choice_from_url("complaints_by", list(complaints.SPLITS), default="process")
-with right:
-    split = st.segmented_control(
-        "Complaints by", list(complaints.SPLITS), format_func=complaints.SPLITS.get, required=True, key="complaints_by"
-    )
-ui.choice_to_url("complaints_by", default="process")
+grain = ui.url_choice(
+    "Period",
+    complaints_view.GRAINS,
+    "complaints_grain",
+    "month",
+    format_func=complaints_view.GRAIN_LABELS.get,
+    help="The last complete month, quarter or week by the end of the review week chosen in the sidebar.",
+    container=left,
+)
+split = ui.url_choice(
+    "Complaints by",
+    list(complaints.SPLITS),
+    "complaints_by",
+    "process",
+    format_func=complaints.SPLITS.get,
+    container=right,
+)
 
 view = ui.cached(
     complaints_view.build, database, review.filters, complaints_view.review_period(grain, review.week), split

@@ -10,23 +10,23 @@ review = ui.review()
 
 st.title("People & CX")
 left, right = st.columns(2)
-ui.choice_from_url("people_unit", list(people.UNITS), default="region")
-with left:
-    unit = st.segmented_control(
-        "Compare by",
-        list(people.UNITS),
-        format_func=people.UNITS.get,
-        required=True,
-        key="people_unit",
-        help="Team: each team against the customer NPS of the touchpoint it serves (Account Management: renewal).",
-    )
-ui.choice_to_url("people_unit", default="region")
-ui.choice_from_url("people_measure", list(people.MEASURES), default="engagement_index")
-with right:
-    measure = st.segmented_control(
-        "Employee measure", list(people.MEASURES), format_func=people.MEASURES.get, required=True, key="people_measure"
-    )
-ui.choice_to_url("people_measure", default="engagement_index")
+unit = ui.url_choice(
+    "Compare by",
+    list(people.UNITS),
+    "people_unit",
+    "region",
+    format_func=people.UNITS.get,
+    help="Team: each team against the customer NPS of the touchpoint it serves (Account Management: renewal).",
+    container=left,
+)
+measure = ui.url_choice(
+    "Employee measure",
+    list(people.MEASURES),
+    "people_measure",
+    "engagement_index",
+    format_func=people.MEASURES.get,
+    container=right,
+)
 
 view = ui.cached(people_view.build, database, review.filters, review.week, unit, measure)
 st.caption(view.subtitle)

@@ -5,24 +5,21 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxmetrics import catalog, charts_voice, config, sentiment, ui, voice
+from cxmetrics import catalog, charts, charts_voice, config, sentiment, ui, voice
 
 database = ui.connection()
 review = ui.review()
 min_n = int(config.get("CX_MIN_N"))
 
 st.title("Voice of the Customer")
-options = [str(w) for w in voice.WINDOW_WEEKS]
-ui.choice_from_url("window", options, default="13")
-weeks = st.segmented_control(
+weeks = ui.url_choice(
     "Window",
-    options,
+    [str(w) for w in voice.WINDOW_WEEKS],
+    "window",
+    "13",
     format_func=lambda w: f"{w} weeks",
-    required=True,
-    key="window",
     help="The weeks ending with the review week chosen in the sidebar; compared with as many weeks before them.",
 )
-ui.choice_to_url("window", default="13")
 current = voice.window(review.week, int(weeks))
 prior = voice.prior_window(current)
 st.caption(
@@ -101,7 +98,7 @@ if status.built:
         st.dataframe(
             charts_voice.theme_style(view),
             hide_index=True,
-            height=charts_voice.table_height(view),
+            height=charts.table_height(view),
             column_order=[c for c in view.columns if c != "withheld"],
             column_config={
                 "Theme": st.column_config.TextColumn("Theme", width=200, pinned=True),
@@ -243,7 +240,7 @@ if status.built:
         st.dataframe(
             view,
             hide_index=True,
-            height=charts_voice.table_height(view),
+            height=charts.table_height(view),
             column_config={
                 "date": st.column_config.DateColumn("Date"),
                 "customer": st.column_config.TextColumn("Customer", width=170, pinned=True),

@@ -26,9 +26,7 @@ for note in (value.missing_note(loaded), value.filter_note(filters)):
         st.info(note)
 
 st.subheader("CX next to the financial results")
-ui.choice_from_url("split", list(SPLITS), default="none")
-split = st.segmented_control("Show", list(SPLITS), format_func=SPLITS.get, required=True, key="split")
-ui.choice_to_url("split", default="none")
+split = ui.url_choice("Show", list(SPLITS), "split", "none", format_func=SPLITS.get)
 by = None if split == "none" else split
 series = ui.cached(leadlag.monthly_series, database, filters, by, has_financials)
 if series.empty:

@@ -8,16 +8,14 @@ database = ui.connection()
 review = ui.review()
 
 st.title("Scorecard")
-ui.choice_from_url("grain", list(scorecard.GRAINS), default="week")
-grain = st.segmented_control(
+grain = ui.url_choice(
     "Period",
     scorecard.GRAINS,
+    "grain",
+    "week",
     format_func=scorecard.GRAIN_LABELS.get,
-    required=True,
-    key="grain",
     help="Week: the review week chosen in the sidebar. Month, quarter: the last one complete by the end of that week.",
 )
-ui.choice_to_url("grain", default="week")
 card = ui.cached(scorecard.build, database, review.filters, scorecard.review_period(grain, review.week))
 st.caption(card.subtitle)
 if card.missing_note:
