@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cxmetrics.ingest import load_folder
+from tests.committed_world import TRUTH_FILE, load_committed_world
 from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, write_folder
 
 SMALL_WORLD_RESPONSES = 20_000
@@ -38,3 +41,23 @@ def minimal_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = base / "cx.duckdb"
     load_folder(write_folder(base / "in", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
     return target
+
+
+@pytest.fixture(scope="session")
+def committed_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The committed sample world (sample_data/) as a database file, loaded once for the whole run."""
+    return load_committed_world(tmp_path_factory.mktemp("committed") / "sample.duckdb")
+
+
+@pytest.fixture(scope="session")
+def committed(committed_path: Path):
+    """A read-only connection to the committed sample world."""
+    conn = duckdb.connect(str(committed_path), read_only=True)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    """The committed world's planted and realised truths (sample_data/truth.json)."""
+    return json.loads(TRUTH_FILE.read_text())

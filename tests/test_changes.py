@@ -5,9 +5,7 @@ Hand-made sums first (each number checkable on paper), then the truths planted i
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +15,7 @@ from cxmetrics import changes, periods
 from cxmetrics.changes import false_discovery_keep, summarise, windows
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period, parse_week
-from tests.committed_world import TRUTH_FILE, load_committed_world
+from tests.committed_world import TRUTH_FILE
 
 W46 = parse_week("2026-W46")
 W45 = periods.prior(W46)
@@ -197,21 +195,6 @@ def test_the_explore_link_carries_the_week_the_grain_and_every_filter():
 pytestmark_sample = pytest.mark.skipif(not TRUTH_FILE.exists(), reason="the sample world has not been generated")
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    import duckdb
-
-    path = load_committed_world(tmp_path_factory.mktemp("committed") / "sample.duckdb")
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def truth() -> dict:
-    return json.loads(Path(TRUTH_FILE).read_text())
-
-
 def _event(truth: dict, region: str) -> dict:
     return next(e for e in truth["events"] if e["region"] == region and e["touchpoint"])
 
@@ -226,10 +209,10 @@ def _names_event(found, region: str, touchpoint: str) -> bool:
 
 @pytestmark_sample
 @pytest.mark.parametrize("week", ["2026-W10", "2026-W11", "2026-W12", "2026-W13", "2026-W14", "2026-W15"])
-def test_the_emea_billing_migration_is_named_in_its_weeks(sample, truth, week):
+def test_the_emea_billing_migration_is_named_in_its_weeks(committed, truth, week):
     event = _event(truth, "EMEA")
     assert (event["start"], event["direction"]) == ("2026-03-02", "down")
-    found = changes.detect(sample, Filters(), parse_week(week))
+    found = changes.detect(committed, Filters(), parse_week(week))
     assert _names_event(found, event["region"], event["touchpoint"]), [c.sentence for c in found]
     located = next(c for c in found if c.slice == "region=EMEA&touchpoint=billing")
     assert "at the billing touchpoint in EMEA fell" in located.sentence
@@ -238,22 +221,22 @@ def test_the_emea_billing_migration_is_named_in_its_weeks(sample, truth, week):
 
 @pytestmark_sample
 @pytest.mark.parametrize("week", ["2026-W44", "2026-W45", "2026-W46"])
-def test_the_apac_field_service_partner_change_is_named_in_the_last_weeks(sample, truth, week):
+def test_the_apac_field_service_partner_change_is_named_in_the_last_weeks(committed, truth, week):
     event = _event(truth, "APAC")
-    found = changes.detect(sample, Filters(), parse_week(week))
+    found = changes.detect(committed, Filters(), parse_week(week))
     assert _names_event(found, event["region"], event["touchpoint"]), [c.sentence for c in found]
     assert any("at the field service touchpoint in APAC fell" in c.sentence for c in found)
 
 
 @pytestmark_sample
-def test_the_migration_month_is_named_at_month_grain(sample):
-    found = changes.detect(sample, Filters(), Period("month", date(2026, 3, 1), date(2026, 3, 31)))
+def test_the_migration_month_is_named_at_month_grain(committed):
+    found = changes.detect(committed, Filters(), Period("month", date(2026, 3, 1), date(2026, 3, 31)))
     assert _names_event(found, "EMEA", "billing"), [c.sentence for c in found]
 
 
 @pytestmark_sample
 @pytest.mark.parametrize("week", ["2025-W30", "2025-W20"])
-def test_a_quiet_week_says_nothing_moved(sample, week):
-    (only,) = changes.detect(sample, Filters(), parse_week(week))
+def test_a_quiet_week_says_nothing_moved(committed, week):
+    (only,) = changes.detect(committed, Filters(), parse_week(week))
     assert only.direction == "steady" and not only.significant
     assert only.sentence.startswith(f"Nothing moved significantly in {week}")

@@ -11,7 +11,6 @@ from cxmetrics import complaints, stats
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
 from tests import metric_fixtures as fx
-from tests.operations_fixtures import committed, truth  # noqa: F401 (fixtures)
 
 OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
 WINDOW = complaints.ChurnWindow(date(2025, 11, 1), date(2026, 10, 31))
@@ -180,7 +179,7 @@ def test_an_unknown_split_is_refused():
 # --- the committed sample world -------------------------------------------------------------------------------------
 
 
-def test_the_committed_world_recovers_churn_by_complaint_outcome(committed, truth):  # noqa: F811
+def test_the_committed_world_recovers_churn_by_complaint_outcome(committed, truth):
     frame = complaints.churn_by_outcome(committed, Filters(), WINDOW)
     realised = truth["churn_by_complaint_outcome"]["realised"]
     assert _groups(frame) == {k: (v["customers"], v["churned"]) for k, v in realised.items()}
@@ -195,7 +194,7 @@ def test_the_committed_world_recovers_churn_by_complaint_outcome(committed, trut
     assert f"{100 * recovered['churn_share']:.1f}% ({recovered['churned']} of {recovered['customers']})" in sentence
 
 
-def test_the_committed_world_recovers_the_complaint_outcome_shares(committed, truth):  # noqa: F811
+def test_the_committed_world_recovers_the_complaint_outcome_shares(committed, truth):
     everything = Period("range", date(2023, 11, 1), date(2026, 11, 15))
     total = complaints.by_process(committed, Filters(), everything).set_index("process").loc["All"]
     shares = truth["operations"]["complaint_outcome_share"]

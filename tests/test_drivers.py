@@ -3,10 +3,8 @@ grouped bootstrap, the quadrants, and the sample world's planted driver ranking 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from itertools import permutations
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -15,7 +13,6 @@ from scipy import stats as sps
 
 from cxmetrics import drivers, key_drivers
 from cxmetrics.filters import AccessScope, Filters
-from tests.committed_world import TRUTH_FILE, load_committed_world
 
 # Two correlated predictors: r12 = 0.5, r1y = 0.6, r2y = 0.4. On paper:
 # R^2 = (0.36 + 0.16 - 2 x 0.6 x 0.4 x 0.5) / (1 - 0.25) = 0.28 / 0.75 = 0.373333...
@@ -196,16 +193,8 @@ def test_priority_and_the_fix_first_sentence() -> None:
 # --- the sample world -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def committed(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    path: Path = load_committed_world(tmp_path_factory.mktemp("drivers") / "sample.duckdb")
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
-
-
-def test_the_sample_world_planted_driver_ranking_is_recovered(committed) -> None:
-    truth = json.loads(TRUTH_FILE.read_text())["drivers"]
+def test_the_sample_world_planted_driver_ranking_is_recovered(committed, truth) -> None:
+    truth = truth["drivers"]
     analysis = key_drivers.analyse(committed, Filters(), date(2026, 11, 15), "Company")
     assert analysis.enough and analysis.n > 4000
     weights = analysis.table.set_index("attribute")["weight"]

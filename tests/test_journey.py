@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
@@ -13,7 +11,6 @@ from cxmetrics import journey, journey_detail, periods
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
 from tests import metric_fixtures as fx
-from tests.committed_world import load_committed_world
 
 W46 = periods.parse_week("2026-W46")
 BEFORE = date(2026, 8, 3)  # in the 13 weeks before the 4 weeks to 2026-W46
@@ -174,14 +171,6 @@ def test_a_cells_detail_counts_comments_and_complaints_of_its_process(tiny) -> N
 
 
 # --- the sample world's planted events ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def committed(tmp_path_factory: pytest.TempPathFactory):
-    path: Path = load_committed_world(tmp_path_factory.mktemp("journey") / "sample.duckdb")
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
 
 
 def test_the_emea_billing_migration_is_red_in_march_2026(committed) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,7 +11,6 @@ import pytest
 from cxmetrics import loyalty
 from cxmetrics.filters import AccessScope, Filters
 from tests import metric_fixtures as fx
-from tests.committed_world import TRUTH_FILE, load_committed_world
 
 WINDOW = loyalty.Window(date(2025, 11, 1), date(2026, 10, 31))
 
@@ -246,23 +243,9 @@ def test_retention_trends_are_the_registry_metrics_with_targets():
 # --- the committed sample world ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def committed(tmp_path_factory):
-    import duckdb
-
-    path = load_committed_world(tmp_path_factory.mktemp("loyalty") / "sample.duckdb")
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
-
-
-def _truth() -> dict:
-    return json.loads(Path(TRUTH_FILE).read_text())
-
-
-def test_the_planted_churn_by_nps_group_is_recovered(committed, monkeypatch):
+def test_the_planted_churn_by_nps_group_is_recovered(committed, truth, monkeypatch):
     monkeypatch.setenv("CX_MIN_N", "30")
-    truth = _truth()["churn_by_nps_group"]
+    truth = truth["churn_by_nps_group"]
     assert truth["definition"].startswith("customers active on 2025-11-01")
     frame = loyalty.loyalty_by_experience(committed, Filters(), WINDOW)
     found = {g: c for g, c in _groups(frame, "nps_group").items()}
@@ -274,9 +257,9 @@ def test_the_planted_churn_by_nps_group_is_recovered(committed, monkeypatch):
     assert rows.loc["promoter", "churn_high_pct"] < rows.loc["detractor", "churn_low_pct"]
 
 
-def test_the_unprofitable_share_of_the_sample_world_is_recovered(committed):
+def test_the_unprofitable_share_of_the_sample_world_is_recovered(committed, truth):
     value = loyalty.customer_value(committed, Filters(), WINDOW)
-    truth = _truth()["financials"]
+    truth = truth["financials"]
     assert value.unprofitable["customer_share_pct"] / 100 == pytest.approx(
         truth["unprofitable_share_last_12_months"], abs=5e-5
     )

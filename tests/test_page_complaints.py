@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.apptest import assert_no_exception, run_page
-from tests.operations_fixtures import committed_path  # noqa: F401 (fixture)
 
 PAGE = "pages/operations/complaints.py"
 HEADERS = ["Complaints as broken processes", "Closed loop"]
@@ -79,7 +78,7 @@ def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, min
     assert not app.metric
 
 
-def test_the_committed_world_shows_the_planted_churn_gap_and_the_follow_up_rate(monkeypatch, committed_path):  # noqa: F811
+def test_the_committed_world_shows_the_planted_churn_gap_and_the_follow_up_rate(monkeypatch, committed_path):
     app = run_page(monkeypatch, committed_path, PAGE)
     assert_no_exception(app)
     sentence = next(m.value for m in app.markdown if "latest complaint was lost" in m.value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.apptest import assert_no_exception, run_page
-from tests.operations_fixtures import committed_path  # noqa: F401 (fixture)
 
 PAGE = "pages/operations/people.py"
 
@@ -45,7 +44,7 @@ def test_without_engagement_data_the_page_says_what_to_load(monkeypatch, minimal
     assert not app.metric and not app.get("plotly_chart")
 
 
-def test_the_committed_world_shows_the_planted_engagement_link(monkeypatch, committed_path):  # noqa: F811
+def test_the_committed_world_shows_the_planted_engagement_link(monkeypatch, committed_path):
     app = run_page(monkeypatch, committed_path, PAGE)
     assert_no_exception(app)
     sentence = next(m.value for m in app.markdown if "region-months" in m.value)

@@ -11,7 +11,6 @@ import pytest
 from cxmetrics import people
 from cxmetrics.filters import AccessScope, Filters
 from tests import metric_fixtures as fx
-from tests.operations_fixtures import committed, truth  # noqa: F401 (fixtures)
 
 OCTOBER = date(2026, 10, 1)
 
@@ -102,7 +101,7 @@ def test_link_sentence_says_r_its_interval_n_and_significance():
 # --- the committed sample world -------------------------------------------------------------------------------------
 
 
-def test_the_committed_world_recovers_the_planted_engagement_link(committed, truth):  # noqa: F811
+def test_the_committed_world_recovers_the_planted_engagement_link(committed, truth):
     realised = truth["engagement_link"]["realised"]
     frame = people.unit_months(committed, Filters(), "region")
     link = people.pooled(frame, "engagement_index")
@@ -112,7 +111,7 @@ def test_the_committed_world_recovers_the_planted_engagement_link(committed, tru
     assert within == realised["within_region_correlation"]
 
 
-def test_the_committed_world_shows_the_planted_emea_dip(committed, truth):  # noqa: F811
+def test_the_committed_world_shows_the_planted_emea_dip(committed, truth):
     frame = people.unit_months(committed, Filters(regions=("EMEA",)), "region").set_index("month")
     dip = truth["engagement_link"]["planted_emea_dip"]
     deepest = min(dip, key=dip.get)

@@ -1,36 +1,16 @@
 """The metric engine on the committed sample world recovers the truths planted in it (sample_data/truth.json)."""
 
-import json
 from datetime import date
 
 import pytest
 
 from cxmetrics import query, stats
-from cxmetrics.config import SAMPLE_DATA_DIR
 from cxmetrics.periods import Period, period_containing
-from cxmetrics.schema import TABLES
-from tests import metric_fixtures as fx
+from tests.committed_world import TRUTH_FILE
 
-TRUTH_FILE = SAMPLE_DATA_DIR / "truth.json"
 GROUPS = {"promoter": "promoter", "passive": "passive", "detractor": "detractor", "no_response": "(none)"}
 
 pytestmark = pytest.mark.skipif(not TRUTH_FILE.exists(), reason="the sample world has not been generated")
-
-
-@pytest.fixture(scope="session")
-def truth() -> dict:
-    return json.loads(TRUTH_FILE.read_text())
-
-
-@pytest.fixture(scope="session")
-def sample(tmp_path_factory):
-    """The sample world loaded into a fresh database (each table straight from its Parquet file)."""
-    conn = fx.new_db(str(tmp_path_factory.mktemp("sample") / "sample.duckdb"))
-    for table in TABLES:
-        path = SAMPLE_DATA_DIR / f"{table.name}.parquet"
-        if path.exists():
-            conn.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [str(path)])  # noqa: S608
-    return conn
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +20,8 @@ def cohort_month(truth) -> Period:
 
 
 @pytest.fixture(scope="session")
-def churn_by_group(sample, cohort_month):
-    frame = query.period_frame(sample, "churn_rate", None, [cohort_month], by="nps_group")
+def churn_by_group(committed, cohort_month):
+    frame = query.period_frame(committed, "churn_rate", None, [cohort_month], by="nps_group")
     return frame.set_index("nps_group")
 
 
@@ -71,39 +51,39 @@ def test_detractors_churn_significantly_more_than_promoters(churn_by_group):
     assert test.statistic > 1.96 and bool(test.significant)
 
 
-def test_logo_retention_matches_the_truth(truth, sample, cohort_month):
-    row = query.period_frame(sample, "logo_retention", None, [cohort_month]).iloc[0]
+def test_logo_retention_matches_the_truth(truth, committed, cohort_month):
+    row = query.period_frame(committed, "logo_retention", None, [cohort_month]).iloc[0]
     assert row["low"] <= truth["financials"]["logo_retention_pct_2025_11_to_2026_10"] <= row["high"]
 
 
-def _whole_data(sample) -> Period:
-    return Period("range", query.data_start(sample), query.data_extent(sample))
+def _whole_data(conn) -> Period:
+    return Period("range", query.data_start(conn), query.data_extent(conn))
 
 
-def test_overall_scores_equal_the_truth(truth, sample):
-    whole = [_whole_data(sample)]
-    nps = query.period_frame(sample, "nps", None, whole).iloc[0]
+def test_overall_scores_equal_the_truth(truth, committed):
+    whole = [_whole_data(committed)]
+    nps = query.period_frame(committed, "nps", None, whole).iloc[0]
     overall = truth["scores"]["overall"]
     assert (nps["n"], round(nps["value"], 4)) == (overall["n"], overall["nps"])
     assert [round(nps["low"], 4), round(nps["high"], 4)] == overall["ci95"]
-    assert query.period_frame(sample, "csat", None, whole).iloc[0]["value"] == pytest.approx(
+    assert query.period_frame(committed, "csat", None, whole).iloc[0]["value"] == pytest.approx(
         truth["scores"]["csat_top2_pct"], abs=1e-4
     )
-    assert query.period_frame(sample, "ces", None, whole).iloc[0]["value"] == pytest.approx(
+    assert query.period_frame(committed, "ces", None, whole).iloc[0]["value"] == pytest.approx(
         truth["scores"]["ces_mean"], abs=1e-4
     )
 
 
-def test_regional_nps_equals_the_truth_and_company_is_not_their_mean(truth, sample):
-    whole = [_whole_data(sample)]
-    frame = query.period_frame(sample, "nps", None, whole, by="region").set_index("region")
+def test_regional_nps_equals_the_truth_and_company_is_not_their_mean(truth, committed):
+    whole = [_whole_data(committed)]
+    frame = query.period_frame(committed, "nps", None, whole, by="region").set_index("region")
     for region, expected in truth["scores"]["nps_by_region"].items():
         assert (frame.loc[region, "n"], round(frame.loc[region, "value"], 4)) == (expected["n"], expected["nps"])
-    company = query.period_frame(sample, "nps", None, whole).iloc[0]
+    company = query.period_frame(committed, "nps", None, whole).iloc[0]
     assert frame["n"].sum() == company["n"]  # the anonymous responses are the "(none)" row
     regional_mean = frame.drop(index="(none)")["value"].mean()
     assert abs(company["value"] - regional_mean) > 0.5
 
 
-def test_latest_complete_week_is_the_truths(truth, sample):
-    assert query.latest_period(sample, "week").label == truth["window"]["last_complete_iso_week"]
+def test_latest_complete_week_is_the_truths(truth, committed):
+    assert query.latest_period(committed, "week").label == truth["window"]["last_complete_iso_week"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pandas as pd
@@ -12,7 +11,6 @@ from cxmetrics import leadlag, query, value
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
 from tests import metric_fixtures as fx
-from tests.committed_world import TRUTH_FILE, load_committed_world
 
 OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
 
@@ -173,18 +171,8 @@ def test_earned_growth_adds_referred_new_customer_revenue(loyalty):
     assert value.earned_growth_rate(110.0, 50.0, 1000.0) == pytest.approx(15.0)
 
 
-@pytest.fixture(scope="module")
-def committed(tmp_path_factory):
-    import duckdb
-
-    path = load_committed_world(tmp_path_factory.mktemp("committed") / "sample.duckdb")
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
-
-
-def test_sample_world_recovers_the_planted_churn_and_spend_by_nps_group(committed):
-    truth = json.loads(TRUTH_FILE.read_text())["churn_by_nps_group"]
+def test_sample_world_recovers_the_planted_churn_and_spend_by_nps_group(committed, truth):
+    truth = truth["churn_by_nps_group"]
     frame = value.group_values(value.group_sums(committed, Filters(), OCTOBER))
     for group in ("promoter", "passive", "detractor"):
         realised = truth["realised"][group]

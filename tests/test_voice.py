@@ -3,6 +3,7 @@ Pareto, growth, listening posts and verbatims, under filters and the access scop
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 
 import numpy as np
@@ -237,12 +238,12 @@ def test_listening_posts_without_scored_texts_count_volume_only():
 
 
 @pytest.fixture(scope="module")
-def sample_world(tmp_path_factory):
+def sample_world(committed_path, tmp_path_factory):
+    """A writable copy of the committed sample world with its comments scored and tagged."""
     import duckdb
 
-    from tests.committed_world import load_committed_world
-
-    path = load_committed_world(tmp_path_factory.mktemp("voice_sample") / "cx.duckdb")
+    path = tmp_path_factory.mktemp("voice_sample") / "cx.duckdb"
+    shutil.copyfile(committed_path, path)
     conn = duckdb.connect(str(path))
     voice_index.build(conn, themes.load(themes.DEFAULT_FILE))
     yield conn
