@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from benchmarks.naive_cx_financials import naive_cx_financials
+from benchmarks.naive_cx_financials import COLUMNS, naive_cx_financials
 from cxmetrics import leadlag, query, scorecard, value
 from cxmetrics.filters import Filters
 
@@ -72,4 +72,4 @@ REQUIRED: tuple[str, ...] = (
     "cells|*|promoters",
     "accounts|count",
 )
-CX_FINANCIALS = (cx_financials_queries, cx_financials_numbers, naive_cx_financials, REQUIRED)
+CX_FINANCIALS = (cx_financials_queries, cx_financials_numbers, naive_cx_financials, REQUIRED, COLUMNS)

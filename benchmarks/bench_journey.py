@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.naive_journey import DETAIL_CELL, naive_journey
+from benchmarks.naive_journey import COLUMNS, DETAIL_CELL, naive_journey
 from benchmarks.naive_scorecard import as_float
 from cxmetrics import journey, journey_detail, key_drivers, query, scorecard, service
 from cxmetrics.filters import Filters
@@ -80,4 +80,4 @@ REQUIRED = (
     _key("service", "*", "fcr_pct"),
     _key("service", "*", "csat_pct"),
 )
-JOURNEY = (journey_queries, journey_numbers, naive_journey, REQUIRED)
+JOURNEY = (journey_queries, journey_numbers, naive_journey, REQUIRED, COLUMNS)

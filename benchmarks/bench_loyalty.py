@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from benchmarks.naive_loyalty import key, naive_loyalty
+from benchmarks.naive_loyalty import COLUMNS, key, naive_loyalty
 from cxmetrics import loyalty_view, query
 from cxmetrics.filters import Filters
 
@@ -58,5 +58,5 @@ REQUIRED: tuple[str, ...] = (
     key("value", "group", "unprofitable", "customers"),
     key("risk", "", "*", "risk_score"),
 )
-# The QuerySet fields of bench_scorecard.QUERY_SETS["loyalty"]: run, numbers, naive, required.
-LOYALTY = (loyalty_queries, loyalty_numbers, naive_loyalty, REQUIRED)
+# The QuerySet fields of bench_scorecard.QUERY_SETS["loyalty"]: run, numbers, naive, required, columns.
+LOYALTY = (loyalty_queries, loyalty_numbers, naive_loyalty, REQUIRED, COLUMNS)

@@ -8,8 +8,8 @@ not mix:
 - engine: open the database and run the query set once (cold: a new process and connection; the operating
   system's page cache may still hold the file from earlier phases), then five more times on the same connection
   (warm: the median); with `--raw`, once more reading raw rows only (no rollup tables), to show what they save;
-- naive: read the tables the query set needs into pandas and compute the same numbers with groupbys (naive s,
-  reading included), then recompute them from the frames already in memory (naive warm s).
+- naive: read the tables and columns the query set declares into pandas and compute the same numbers with groupbys
+  (naive s, reading included), then recompute them from the frames already in memory (naive warm s).
 The engine's and the naive numbers must agree to the 6th decimal, or the run fails. The table is printed and written
 as JSON. Later pages add their query sets to `QUERY_SETS`.
 """
@@ -37,7 +37,8 @@ from benchmarks.bench_cx_financials import CX_FINANCIALS  # noqa: E402
 from benchmarks.bench_journey import JOURNEY  # noqa: E402
 from benchmarks.bench_loyalty import LOYALTY  # noqa: E402
 from benchmarks.bench_voice import VOICE  # noqa: E402
-from benchmarks.naive_scorecard import NONE_LABEL, NaiveScorecard, as_float, read_tables  # noqa: E402
+from benchmarks.naive_scorecard import COLUMNS as SCORECARD_COLUMNS
+from benchmarks.naive_scorecard import NONE_LABEL, NaiveScorecard, as_float  # noqa: E402
 from cxmetrics import changes, periods, query, scorecard  # noqa: E402
 from cxmetrics.aggregate import sum_columns  # noqa: E402
 from cxmetrics.filters import Filters  # noqa: E402
@@ -191,13 +192,15 @@ def naive_scorecard(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class QuerySet:
-    """A page's queries as the engine runs them, their numbers, the naive equivalent and the numbers that must be
-    present (not missing) in both ('*' matches anything)."""
+    """A page's queries as the engine runs them, their numbers, the naive equivalent, the numbers that must be
+    present (not missing) in both ('*' matches anything), and the tables and columns (`{table: "col, col"}`) the
+    naive equivalent reads (read in the naive phase, timed)."""
 
     run: Callable[[object], object]
     numbers: Callable[[object, object], dict[str, float]]
     naive: Callable[[dict[str, pd.DataFrame]], dict[str, float]]
     required: tuple[str, ...]
+    columns: dict[str, str]
 
 
 QUERY_SETS: dict[str, QuerySet] = {
@@ -214,6 +217,7 @@ QUERY_SETS: dict[str, QuerySet] = {
             _key("cells", "nps", "region=*", "promoters"),
             _key("cells", "csat", "region=*", "satisfied"),
         ),
+        columns=SCORECARD_COLUMNS,
     ),
     "loyalty": QuerySet(*LOYALTY),
     "voice": QuerySet(*VOICE),
@@ -224,6 +228,7 @@ QUERY_SETS: dict[str, QuerySet] = {
         bench_operations.operations_numbers,
         naive_operations.naive_operations,
         required=bench_operations.REQUIRED,
+        columns=naive_operations.COLUMNS,
     ),
 }
 
@@ -287,7 +292,7 @@ def phase_naive(args: argparse.Namespace) -> dict:
 
     def cold_run():
         conn = db.connect_read_only(args.db)
-        tables = read_tables(conn)
+        tables = harness.read_columns(conn, query_set.columns)
         conn.close()
         return tables, query_set.naive(tables)
 

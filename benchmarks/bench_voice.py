@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from benchmarks.naive_voice import naive_voice
+from benchmarks.naive_voice import COLUMNS, naive_voice
 from cxmetrics import config, query, voice
 from cxmetrics.filters import Filters
 
@@ -80,4 +80,4 @@ def voice_numbers(conn, results: VoiceResults) -> dict[str, float]:
     return numbers
 
 
-VOICE = (voice_queries, voice_numbers, naive_voice, REQUIRED)
+VOICE = (voice_queries, voice_numbers, naive_voice, REQUIRED, COLUMNS)

@@ -65,6 +65,11 @@ def median_time(fn: Callable[[], Any], runs: int = WARM_RUNS) -> float:
     return statistics.median(timed(fn)[0] for _ in range(runs))
 
 
+def read_columns(conn, columns: dict[str, str]) -> dict[str, Any]:
+    """`{table: "col, col"}` read into pandas frames, one per table (what a naive computation starts from)."""
+    return {name: conn.execute(f"SELECT {cols} FROM {name}").fetchdf() for name, cols in columns.items()}  # noqa: S608
+
+
 def folder_mb(path: Path) -> float:
     """Total size of the files in a folder (or of one file), in MB."""
     if path.is_file():

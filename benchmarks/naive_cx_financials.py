@@ -11,6 +11,13 @@ import pandas as pd
 from cxmetrics import config, periods
 
 ACCOUNTS_SHOWN = 500
+# The tables and columns the naive computation reads.
+COLUMNS: dict[str, str] = {
+    "responses": "response_id, customer_id, responded_at, survey, touchpoint, channel, nps, csat, ces",
+    "customers": "customer_id, region, segment, signup_date, churn_date",
+    "customer_revenue": "customer_id, month, revenue_usd, cost_to_serve_usd, gross_margin_usd",
+    "financials": "month, revenue_usd, gross_margin_usd",
+}
 
 
 def _group(nps: pd.Series) -> pd.Series:

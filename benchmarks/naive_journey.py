@@ -2,26 +2,26 @@
 groupbys, merge_asof), then the statistics in numpy. It shares only the period definitions and the minimum-n setting
 with the engine, never its SQL or arithmetic.
 
-The benchmark hands a naive function the scorecard's tables; this page also needs attribute ratings, contact
-channels and reasons, and complaint categories, so the first call reads them from the database the phase was started
-with (`--db`), which counts in the naive time, and later calls reuse them (naive warm).
+The benchmark reads the columns in `COLUMNS` (responses and customers, attribute ratings, contact channels and
+reasons, complaint categories) into pandas, timed as part of the naive time.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from datetime import timedelta
 from itertools import combinations
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from cxmetrics import config, periods
 from cxmetrics.periods import Period
 
+# The tables and columns the naive computation reads.
 COLUMNS: dict[str, str] = {
+    "responses": "response_id, customer_id, responded_at, survey, touchpoint, channel, nps, csat, ces",
+    "customers": "customer_id, region, segment, signup_date, churn_date",
     "response_attributes": "response_id, attribute, rating",
     "contacts": "customer_id, contacted_at, channel, reason, resolved_first_contact, handle_minutes, cost_usd",
     "complaints": "customer_id, opened_at, category, process",
@@ -30,22 +30,6 @@ DETAIL_CELL = ("APAC", "field_service")
 DAY = pd.Timedelta(days=1)
 WEEK = pd.Timedelta(days=7)
 TOTAL = "All contacts"
-_READ: dict[str, pd.DataFrame] = {}
-
-
-def _database() -> str:
-    """The database the benchmark phase was started with."""
-    return sys.argv[sys.argv.index("--db") + 1]
-
-
-def _extra_tables() -> dict[str, pd.DataFrame]:
-    if not _READ:
-        conn = duckdb.connect(_database(), read_only=True)
-        try:
-            _READ.update({n: conn.execute(f"SELECT {c} FROM {n}").fetchdf() for n, c in COLUMNS.items()})  # noqa: S608
-        finally:
-            conn.close()
-    return _READ
 
 
 def _key(part: str, where: str, column: str) -> str:
@@ -216,8 +200,7 @@ def _service(contacts: pd.DataFrame, responses: pd.DataFrame, current: Period, m
 
 
 def naive_journey(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The same numbers as `bench_journey.journey_numbers`, computed with pandas."""
-    extra = _extra_tables()
+    """The same numbers as `bench_journey.journey_numbers`, computed with pandas from `COLUMNS` in memory."""
     min_n = config.get("CX_MIN_N")
     customers = tables["customers"]
     responses = tables["responses"].merge(customers[["customer_id", "region"]], on="customer_id", how="left")
@@ -227,8 +210,8 @@ def naive_journey(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     compared = Period("rolling", current.start - timedelta(weeks=13), current.start - timedelta(days=1))
     numbers = _map(responses, current, compared, min_n)
     numbers |= _trend(responses, current, last_day, min_n)
-    numbers |= _complaints(extra["complaints"], customers, current)
+    numbers |= _complaints(tables["complaints"], customers, current)
     first_region = sorted(customers["region"].dropna().unique())[0]
-    numbers |= _drivers(responses, extra["response_attributes"], current.end, "Company", None)
-    numbers |= _drivers(responses, extra["response_attributes"], current.end, first_region, first_region)
-    return numbers | _service(extra["contacts"], responses, current, min_n)
+    numbers |= _drivers(responses, tables["response_attributes"], current.end, "Company", None)
+    numbers |= _drivers(responses, tables["response_attributes"], current.end, first_region, first_region)
+    return numbers | _service(tables["contacts"], responses, current, min_n)

@@ -15,6 +15,14 @@ import pandas as pd
 from cxmetrics import config, loyalty, periods
 
 MIN_N = 30
+# The tables and columns the naive computation reads.
+COLUMNS: dict[str, str] = {
+    "responses": "response_id, customer_id, responded_at, survey, touchpoint, channel, nps, csat, ces",
+    "customers": "customer_id, region, segment, signup_date, churn_date",
+    "follow_ups": "response_id, closed_at, opened_at",
+    "customer_revenue": "customer_id, month, revenue_usd, cost_to_serve_usd, gross_margin_usd",
+    "complaints": "customer_id, opened_at, resolved_at, outcome",
+}
 
 
 def key(part: str, name: str, where: str, column: str) -> str:

@@ -1,22 +1,19 @@
 """The Complaints & Follow-up and People & CX numbers computed the naive way: read the tables into pandas and
 aggregate there. It shares only the period definitions and the minimum-n setting with the engine.
 
-The benchmark hands a naive function the scorecard's tables; these pages need other columns (complaint process,
-follow-up owner and dates, engagement by region and team), so the first call reads them from the database the
-phase was started with (`--db`), which counts in the naive time, and later calls reuse them (naive warm).
+The benchmark reads the columns in `COLUMNS` (complaint process, follow-up owner and dates, engagement by region and
+team) into pandas, timed as part of the naive time, and hands them to `naive_operations`.
 """
 
 from __future__ import annotations
 
-import sys
-
-import duckdb
 import numpy as np
 import pandas as pd
 
 from cxmetrics import config, periods
 from cxmetrics.periods import Period
 
+# The tables and columns the naive computation reads.
 COLUMNS: dict[str, str] = {
     "customers": "customer_id, region, signup_date, churn_date",
     "responses": "response_id, customer_id, responded_at, touchpoint, nps",
@@ -27,27 +24,6 @@ COLUMNS: dict[str, str] = {
 }
 DAY = pd.Timedelta(days=1)
 AGES = ((2, "0-2 days"), (7, "3-7 days"), (30, "8-30 days"))
-_READ: dict[str, pd.DataFrame] = {}
-
-
-def _database() -> str:
-    """The database the benchmark phase was started with."""
-    return sys.argv[sys.argv.index("--db") + 1]
-
-
-def read_tables(path: str) -> dict[str, pd.DataFrame]:
-    """The columns these pages need, as pandas frames."""
-    conn = duckdb.connect(path, read_only=True)
-    try:
-        return {name: conn.execute(f"SELECT {cols} FROM {name}").fetchdf() for name, cols in COLUMNS.items()}  # noqa: S608
-    finally:
-        conn.close()
-
-
-def _tables() -> dict[str, pd.DataFrame]:
-    if not _READ:
-        _READ.update(read_tables(_database()))
-    return _READ
 
 
 def _stamp(day) -> pd.Timestamp:
@@ -216,9 +192,8 @@ def _people(t: dict, last_day, min_n: int) -> dict[str, float]:
     return numbers
 
 
-def naive_operations(_scorecard_tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    """The same numbers as `bench_operations.operations_numbers`, computed with pandas from the tables in memory."""
-    t = _tables()
+def naive_operations(t: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The same numbers as `bench_operations.operations_numbers`, computed with pandas from `COLUMNS` in memory."""
     min_n = config.get("CX_MIN_N")
     last_day = t["responses"]["responded_at"].max().date()
     month = periods.last_complete("month", periods.last_complete("week", last_day).end)

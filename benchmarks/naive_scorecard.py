@@ -21,18 +21,13 @@ DAY = pd.Timedelta(days=1)
 COLUMNS: dict[str, str] = {
     "responses": "response_id, customer_id, responded_at, survey, touchpoint, channel, nps, csat, ces",
     "customers": "customer_id, region, segment, signup_date, churn_date",
-    "follow_ups": "response_id, closed_at, opened_at",  # opened_at, gross_margin_usd: the loyalty page's set
-    "customer_revenue": "customer_id, month, revenue_usd, cost_to_serve_usd, gross_margin_usd",
+    "follow_ups": "response_id, closed_at",
+    "customer_revenue": "customer_id, month, revenue_usd, cost_to_serve_usd",
     "financials": "month, revenue_usd, gross_margin_usd",
     "complaints": "customer_id, opened_at, resolved_at, outcome",
     "contacts": "customer_id, contacted_at, resolved_first_contact",
     "employee_engagement": "month, enps, headcount",
 }
-
-
-def read_tables(conn) -> dict[str, pd.DataFrame]:
-    """The needed columns of every table the scorecard reads, as pandas frames."""
-    return {name: conn.execute(f"SELECT {cols} FROM {name}").fetchdf() for name, cols in COLUMNS.items()}  # noqa: S608
 
 
 def _ratio(num: pd.Series, den: pd.Series, scale: float = 1.0) -> pd.Series:
