@@ -62,12 +62,24 @@ def statement_style(statement: pd.DataFrame) -> Styler:
 # --- the trend chart ------------------------------------------------------------------------------------------------
 
 
+def interval_band(x: pd.Series, low: pd.Series, high: pd.Series, name: str | None = "95% interval") -> list[go.Scatter]:
+    """A 95% interval as a filled band: the upper edge, then the lower edge filled up to it (no legend entry without
+    a name)."""
+    common = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    label = {"name": name} if name else {"showlegend": False}
+    upper = go.Scatter(y=high, showlegend=False, **common)
+    return [upper, go.Scatter(y=low, fill="tonexty", fillcolor=theme.BAND, **label, **common)]
+
+
+def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: str | None = theme.INK, **style) -> dict:
+    """Error bars from each value down to its interval's low end and up to its high end."""
+    bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
+    return bars | style
+
+
 def _band(weekly: pd.DataFrame) -> list[go.Scatter]:
-    """The 95% interval of weekly NPS as a filled band (upper edge, then lower edge filled up to it)."""
-    common = {"x": weekly["period_start"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
-    upper = go.Scatter(y=weekly["high"], showlegend=False, **common)
-    lower = go.Scatter(y=weekly["low"], fill="tonexty", fillcolor=theme.BAND, name="95% interval", **common)
-    return [upper, lower]
+    """The 95% interval of weekly NPS as a filled band."""
+    return interval_band(weekly["period_start"], weekly["low"], weekly["high"])
 
 
 def _weekly_line(weekly: pd.DataFrame) -> go.Scatter:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics import theme
+from cxmetrics import charts, theme
 from cxmetrics.value import GROUP_LABELS
 
 PANELS: tuple[tuple[str, str, str], ...] = (
@@ -87,13 +87,7 @@ def group_values(values: pd.DataFrame) -> go.Figure:
                 x=labels,
                 y=values[column],
                 marker={"color": colours},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": values[f"{column}_high"] - values[column],
-                    "arrayminus": values[column] - values[f"{column}_low"],
-                    "color": theme.INK,
-                },
+                error_y=charts.interval_error(values[column], values[f"{column}_low"], values[f"{column}_high"]),
                 customdata=values[["customers", f"{column}_low", f"{column}_high"]].to_numpy(),
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<br>95% interval %{{customdata[1]:{fmt}}} to "
                 f"%{{customdata[2]:{fmt}}}<br>n = %{{customdata[0]:,}} customers<extra></extra>",
@@ -192,13 +186,7 @@ def roi_range(ranges: pd.DataFrame) -> go.Figure:
                 y=mid,
                 name=label,
                 marker={"color": colour},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "color": theme.INK,
-                    "array": ranges[f"{column}_high"] - mid,
-                    "arrayminus": mid - ranges[f"{column}_low"],
-                },  # fmt: skip
+                error_y=charts.interval_error(mid, ranges[f"{column}_low"], ranges[f"{column}_high"]),
                 customdata=ranges[[f"{column}_low", f"{column}_high"]].to_numpy(),
                 hovertemplate=f"{label}: %{{y:$,.0f}}<br>range %{{customdata[0]:$,.0f}} to "
                 "%{customdata[1]:$,.0f}<extra></extra>",
@@ -230,13 +218,7 @@ def segment_bubbles(view: pd.DataFrame) -> go.Figure:
                     "color": theme.SERIES[i % len(theme.SERIES)],
                     "opacity": 0.75,
                 },
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "color": theme.MUTED,
-                    "array": rows["nps_high"] - rows["nps"],
-                    "arrayminus": rows["nps"] - rows["nps_low"],
-                },  # fmt: skip
+                error_x=charts.interval_error(rows["nps"], rows["nps_low"], rows["nps_high"], colour=theme.MUTED),
                 customdata=rows[["segment", "n", "revenue_usd", "nps_low", "nps_high"]].to_numpy(),
                 hovertemplate=f"{region} %{{customdata[0]}}<br>NPS %{{x:+.0f}} (95% %{{customdata[3]:+.0f}} to "
                 "%{customdata[4]:+.0f}, n = %{customdata[1]:,})<br>revenue growth %{y:+.1f}%<br>revenue "

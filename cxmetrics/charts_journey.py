@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxmetrics import theme
+from cxmetrics import charts, theme
 from cxmetrics.key_drivers import DriverAnalysis, label
 from cxmetrics.metrics import get_metric
 
@@ -149,14 +149,9 @@ def driver_importance(analyses: list[DriverAnalysis]) -> go.Figure:
                 orientation="h",
                 name=f"{analysis.scope} (n = {analysis.n:,}, R² = {analysis.r_squared:.2f})",
                 marker={"color": colour},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": 100 * (table["high"] - table["weight"]),
-                    "arrayminus": 100 * (table["weight"] - table["low"]),
-                    "color": theme.INK,
-                    "thickness": 1.2,
-                },
+                error_x=charts.interval_error(
+                    100 * table["weight"], 100 * table["low"], 100 * table["high"], thickness=1.2
+                ),
                 customdata=np.column_stack([table["share_pct"], 100 * table["low"], 100 * table["high"]]),
                 hovertemplate="%{y}: %{x:.1f} points of R² x100 (%{customdata[0]:.0f}% of the explained)"
                 "<br>95% bootstrap interval %{customdata[1]:.1f} to %{customdata[2]:.1f}<extra></extra>",
@@ -229,17 +224,7 @@ def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title:
     x = pd.to_datetime(shown["period_start"])
     figure = go.Figure(
         [
-            go.Scatter(x=x, y=shown["high"], mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False),
-            go.Scatter(
-                x=x,
-                y=shown["low"],
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor=theme.BAND,
-                name="95% interval",
-                hoverinfo="skip",
-            ),
+            *charts.interval_band(x, shown["low"], shown["high"]),
             go.Scatter(
                 x=x,
                 y=shown["value"],

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics import theme
+from cxmetrics import charts, theme
 from cxmetrics.metrics import get_metric
 
 TREND_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -24,11 +24,8 @@ EXPERIENCE_TITLES = {"nps_group": "By NPS category", "csat_band": "By CSAT band"
 
 def _band(frame: pd.DataFrame, row: int, col: int, figure: go.Figure) -> None:
     """The 95% interval of a single series as a filled band."""
-    common = {"x": frame["period_start"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
-    figure.add_trace(go.Scatter(y=frame["high"], showlegend=False, **common), row=row, col=col)
-    figure.add_trace(
-        go.Scatter(y=frame["low"], fill="tonexty", fillcolor=theme.BAND, showlegend=False, **common), row=row, col=col
-    )
+    for trace in charts.interval_band(frame["period_start"], frame["low"], frame["high"], name=None):
+        figure.add_trace(trace, row=row, col=col)
 
 
 def _line(frame: pd.DataFrame, name: str, colour: str, dash: str | None, legend: bool) -> go.Scatter:
@@ -145,13 +142,7 @@ def experience_churn(experience: pd.DataFrame) -> go.Figure:
             go.Bar(
                 x=part["group"],
                 y=part["churn_pct"],
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": part["churn_high_pct"] - part["churn_pct"],
-                    "arrayminus": part["churn_pct"] - part["churn_low_pct"],
-                    "color": theme.INK,
-                },
+                error_y=charts.interval_error(part["churn_pct"], part["churn_low_pct"], part["churn_high_pct"]),
                 marker={"color": [_group_colour(g) for g in part["group"]]},
                 customdata=part[["customers", "churned", "churn_low_pct", "churn_high_pct"]].to_numpy(),
                 showlegend=False,
@@ -200,12 +191,7 @@ def value_deciles(deciles: pd.DataFrame) -> go.Figure:
             mode="lines+markers",
             name="NPS of the decile's customers",
             line={"color": theme.SERIES[1], "width": 2},
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": deciles["nps_high"] - deciles["nps"],
-                "arrayminus": deciles["nps"] - deciles["nps_low"],
-            },
+            error_y=charts.interval_error(deciles["nps"], deciles["nps_low"], deciles["nps_high"], colour=None),
             customdata=deciles[["nps_n", "nps_low", "nps_high"]].to_numpy(),
             hovertemplate="Decile %{x}: NPS %{y:+.0f} (95% interval %{customdata[1]:+.0f} to %{customdata[2]:+.0f})"
             "<br>n = %{customdata[0]:,} answers<extra></extra>",

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics import theme
+from cxmetrics import charts, theme
 from cxmetrics.closed_loop import AGE_BUCKETS
 
 AGE_COLOURS = (theme.SECONDARY, theme.WATCH, "#d9822b", theme.BAD)
@@ -60,13 +60,7 @@ def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
             y=[f"{label} (n = {n:,})" for label, n in zip(frame["label"], frame["customers"], strict=True)],
             orientation="h",
             marker={"color": [OUTCOME_COLOURS.get(o, theme.MUTED) for o in frame["outcome"]]},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": frame["churn_high_pct"] - frame["churn_pct"],
-                "arrayminus": frame["churn_pct"] - frame["churn_low_pct"],
-                "color": theme.INK,
-            },
+            error_x=charts.interval_error(frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"]),
             text=[f"{v:.1f}%" for v in frame["churn_pct"]],
             textposition="inside",
             insidetextanchor="start",
@@ -111,11 +105,9 @@ def follow_up_trend(frame: pd.DataFrame) -> go.Figure:
     """Monthly share of detractors followed up within 2 business days with its 95% band and n on hover."""
     if frame.empty:
         return _empty("No detractor responses due in the periods shown.")
-    common = {"x": frame["period_start"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
     figure = go.Figure(
         [
-            go.Scatter(y=frame["high"], showlegend=False, **common),
-            go.Scatter(y=frame["low"], fill="tonexty", fillcolor=theme.BAND, name="95% interval", **common),
+            *charts.interval_band(frame["period_start"], frame["low"], frame["high"]),
             go.Scatter(
                 x=frame["period_start"],
                 y=frame["value"],

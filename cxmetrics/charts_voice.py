@@ -84,11 +84,6 @@ def theme_style(view: pd.DataFrame) -> Styler:
     return view.style.apply(row_style, axis=1)
 
 
-def table_height(frame: pd.DataFrame) -> int:
-    """Pixels that show every row of a table without scrolling."""
-    return 35 * (len(frame) + 1) + 3
-
-
 def _gap_colour(gap: float, significant: bool) -> str:
     if not significant:
         return theme.MUTED
