@@ -55,6 +55,16 @@ def test_the_at_risk_list_is_ranked_with_its_parts_and_narrowed_by_score(monkeyp
     assert len(narrowed) and narrowed["risk_score"].min() >= 45 and len(narrowed) < len(listed)
 
 
+def test_the_at_risk_list_names_each_account_owner_and_narrows_to_one(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE)
+    listed = app.dataframe[-1].value
+    assert listed["account_owner"].notna().all() and "unassigned" not in set(listed["account_owner"])
+    owner = listed["account_owner"].iloc[0]
+    app.multiselect(key="owners").set_value([owner]).run()
+    narrowed = app.dataframe[-1].value
+    assert set(narrowed["account_owner"]) == {owner} and len(narrowed) <= len(listed)
+
+
 def test_grain_and_split_come_from_the_url(monkeypatch, small_world_db: Path):
     app = run_page(monkeypatch, small_world_db, PAGE, retention_grain="quarter", retention_split="region")
     assert_no_exception(app)

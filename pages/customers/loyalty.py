@@ -106,7 +106,7 @@ st.caption(risk.weights_text())
 narrow = st.columns([1, 2, 2])
 min_score = narrow[0].slider("Minimum risk score", 0, int(risk.MAX_SCORE), 30, step=5, key="min_score")
 owners = narrow[1].multiselect(
-    "Follow-up owner", sorted(view.at_risk["follow_up_owner"].unique()), placeholder="All", key="owners"
+    "Account owner", sorted(view.at_risk["account_owner"].unique()), placeholder="All", key="owners"
 )
 groups = narrow[2].multiselect("Latest NPS category", list(risk.NPS_POINTS), placeholder="All", key="nps_groups")
 shown = risk.narrowed(view.at_risk, min_score, owners, groups)
@@ -119,7 +119,7 @@ st.dataframe(
         "name",
         "region",
         "segment",
-        "follow_up_owner",
+        "account_owner",
         "revenue_12m_usd",
         "risk_score",
         "nps_points",
@@ -131,12 +131,16 @@ st.dataframe(
         "lost_complaints_12m",
         "revenue_change_pct",
         "open_follow_ups",
+        "follow_up_owner",
     ],  # fmt: skip
     column_config={
         "rank": st.column_config.NumberColumn("Rank", format="%d", pinned=True),
         "name": st.column_config.TextColumn("Customer", pinned=True),
         "region": st.column_config.TextColumn("Region"),
         "segment": st.column_config.TextColumn("Segment"),
+        "account_owner": st.column_config.TextColumn(
+            "Account owner", help="The person accountable for the account (customers.account_owner)."
+        ),
         "follow_up_owner": st.column_config.TextColumn(
             "Follow-up owner", help="Owner of the customer's most recent survey follow-up; unassigned without one."
         ),
