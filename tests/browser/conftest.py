@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "screenshots"
+MAIN = '[data-testid="stMainBlockContainer"]'
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -107,3 +108,32 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def close_dialog(page: Page) -> None:
+    """Close the "Page not found" notice the app shell shows on a direct link to a page other than the first (the
+    page itself renders behind it)."""
+    dialog = page.get_by_role("dialog")
+    if dialog.count():
+        page.keyboard.press("Escape")
+        dialog.wait_for(state="detached")
+
+
+def open_page(page: Page, url: str) -> None:
+    """Open a page by its link, wait for it to render and close the shell's notice if it shows one."""
+    page.goto(url)
+    wait_for_app(page)
+    close_dialog(page)
+
+
+def main_caption(page: Page) -> str:
+    """The first caption of the page's main area."""
+    return page.locator(f'{MAIN} [data-testid="stCaptionContainer"]').first.inner_text()
+
+
+def chosen_segment(page: Page) -> str:
+    """The label of the first selected option of a segmented control in the page's main area."""
+    checked = page.locator(
+        f'{MAIN} [data-testid="stButtonGroup"] button[aria-checked="true"], {MAIN} [kind="segmented_controlActive"]'
+    )
+    return checked.first.inner_text()

@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
 def test_choosing_a_split_puts_it_in_the_url_and_the_list_downloads(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/loyalty")
-    wait_for_app(page)
-    _close_dialog(page)
+    open_page(page, f"{app_url}/loyalty")
     main = page.locator('[data-testid="stMainBlockContainer"]')
     assert main.locator('[data-testid="stMetric"]').count() == 6
     assert main.locator('[data-testid="stPlotlyChart"]').count() == 4
@@ -25,11 +23,3 @@ def test_choosing_a_split_puts_it_in_the_url_and_the_list_downloads(page: Page, 
         main.get_by_role("button", name="Download the at-risk list (CSV)").click()
     assert download.value.suggested_filename.startswith("at-risk-customers-")
     assert screenshot(page, "loyalty-by-region").stat().st_size > 10_000
-
-
-def _close_dialog(page: Page) -> None:
-    """Close the app's "Page not found" notice that a direct link to a page shows on its first load."""
-    dialog = page.get_by_role("dialog")
-    if dialog.count():
-        dialog.get_by_role("button").first.click()
-        dialog.wait_for(state="detached")

@@ -5,43 +5,27 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import MAIN, main_caption, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
-MAIN = '[data-testid="stMainBlockContainer"]'
-
-
-def _open(page: Page, url: str) -> None:
-    """Open a page by its link; close the 'Page not found' notice the app shell shows on a direct link to a page
-    other than the first (the page itself renders behind it)."""
-    page.goto(url)
-    wait_for_app(page)
-    dialog = page.get_by_role("dialog")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
-
-
-def _caption(page: Page) -> str:
-    return page.locator(f'{MAIN} [data-testid="stCaptionContainer"]').first.inner_text()
 
 
 def test_choosing_a_quarter_on_complaints_puts_it_in_the_url_and_a_link_reopens_it(page: Page, app_url: str) -> None:
-    _open(page, f"{app_url}/complaints")
-    assert _caption(page).startswith("Month Oct 2026")
+    open_page(page, f"{app_url}/complaints")
+    assert main_caption(page).startswith("Month Oct 2026")
     assert page.locator(f'{MAIN} [data-testid="stPlotlyChart"]').count() == 4
     page.get_by_text("Quarter", exact=True).click()
     page.wait_for_url("**complaints_grain=quarter**")
     wait_for_app(page)
-    assert _caption(page).startswith("Quarter 2026 Q3")
-    _open(page, f"{app_url}/complaints?complaints_grain=week&complaints_by=category&region=EMEA")
-    assert _caption(page).startswith("Week 2026-W46") and _caption(page).endswith("for region EMEA.")
+    assert main_caption(page).startswith("Quarter 2026 Q3")
+    open_page(page, f"{app_url}/complaints?complaints_grain=week&complaints_by=category&region=EMEA")
+    assert main_caption(page).startswith("Week 2026-W46") and main_caption(page).endswith("for region EMEA.")
     assert page.locator(f"{MAIN} h3").first.inner_text() == "Complaints per 1,000 active customers by category"
     assert screenshot(page, "complaints-week-category-emea").stat().st_size > 10_000
 
 
 def test_choosing_team_on_people_puts_it_in_the_url(page: Page, app_url: str) -> None:
-    _open(page, f"{app_url}/people")
+    open_page(page, f"{app_url}/people")
     assert page.locator(f'{MAIN} [data-testid="stMetric"]').count() == 3
     page.get_by_text("Team", exact=True).click()
     page.wait_for_url("**people_unit=team**")

@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import main_caption, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
-
-
-def _caption(page: Page) -> str:
-    return page.locator('[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"]').first.inner_text()
 
 
 def test_the_home_page_is_the_scorecard_with_tiles_statement_and_chart(page: Page, app_url: str) -> None:
@@ -21,7 +17,7 @@ def test_the_home_page_is_the_scorecard_with_tiles_statement_and_chart(page: Pag
     assert page.locator('[data-testid="stMetric"]').count() == 6
     assert page.locator('[data-testid="stDataFrame"]').count() == 1
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
-    assert _caption(page).startswith("Week 2026-W46")
+    assert main_caption(page).startswith("Week 2026-W46")
 
 
 def test_choosing_a_grain_puts_it_in_the_url_and_a_link_with_it_reopens_that_view(page: Page, app_url: str) -> None:
@@ -30,8 +26,8 @@ def test_choosing_a_grain_puts_it_in_the_url_and_a_link_with_it_reopens_that_vie
     page.get_by_text("Quarter", exact=True).click()
     page.wait_for_url("**grain=quarter**")
     wait_for_app(page)
-    assert _caption(page).startswith("Quarter 2026 Q3")
+    assert main_caption(page).startswith("Quarter 2026 Q3")
     page.goto(f"{app_url}/?grain=ytd&region=EMEA")
     wait_for_app(page)
-    assert _caption(page).startswith("Year to date 2026") and _caption(page).endswith("for region EMEA.")
+    assert main_caption(page).startswith("Year to date 2026") and main_caption(page).endswith("for region EMEA.")
     assert screenshot(page, "scorecard-ytd-emea").stat().st_size > 10_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import main_caption, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +25,10 @@ def test_window_in_the_url_both_ways(page: Page, app_url: str) -> None:
     _main(page).get_by_text("52 weeks", exact=True).click()
     page.wait_for_url("**window=52**")
     wait_for_app(page)
-    assert _main(page).locator('[data-testid="stCaptionContainer"]').first.inner_text().startswith("52 weeks from")
+    assert main_caption(page).startswith("52 weeks from")
     page.goto(f"{app_url}/voice?window=4&region=EMEA")
     wait_for_app(page)
-    assert _main(page).locator('[data-testid="stCaptionContainer"]').first.inner_text().startswith("4 weeks from")
+    assert main_caption(page).startswith("4 weeks from")
 
 
 def test_searching_the_verbatims_narrows_them(page: Page, app_url: str) -> None:
