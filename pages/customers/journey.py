@@ -94,11 +94,17 @@ else:
     tiles = st.columns(4)
     tiles[0].metric(
         METRIC_LABELS[metric_id],
-        "too few" if cell["suppressed"] else metric.format(cell["value"]),
+        f"too few (n = {int(cell['n']):,})" if cell["suppressed"] else metric.format(cell["value"]),
         help=f"{cell['reason'].capitalize()}. n = {int(cell['n']):,} responses in {chosen.label}.",
         border=True,
     )
-    tiles[1].metric("Responses", f"{detail.responses:,}", help=f"Survey responses in {chosen.label}.", border=True)
+    tiles[1].metric(
+        "Responses",
+        f"{detail.responses:,}",
+        help=f"Survey responses in {chosen.label}, whichever scores they answered; the score counts those that "
+        f"answered {METRIC_LABELS[metric_id]} (n = {int(cell['n']):,}).",
+        border=True,
+    )
     tiles[2].metric("With a comment", f"{detail.comments:,}", help="Responses with a free-text comment.", border=True)
     tiles[3].metric(
         "Complaints",
