@@ -10,7 +10,7 @@ parameters; identifiers come from the metric registry and the dimension allow-li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -311,10 +311,13 @@ def _run_splits(conn, source, sums, filters, splits, basis_periods, catalog=None
     return run(conn, source, sums, filters, splits, basis_periods, catalog)
 
 
-def _aggregate(conn, metrics: Sequence[Metric], plan: Plan, run: Callable[..., Columns]) -> dict[str, Columns]:
+def _aggregate(
+    conn, metrics: Sequence[Metric], plan: Plan | Mapping[str, Plan], run: Callable[..., Columns]
+) -> dict[str, Columns]:
     """Each metric's named sums from one `run(source, sums, basis_periods, bucket, catalog)` per source, shared by
-    the metrics that read it."""
-    keyed = [(m, p, _group_key(m, p, plan)) for m in metrics for p in m.parts]
+    the metrics that read it with the same basis periods; `plan` is one for all, or one per metric id."""
+    plans = plan if isinstance(plan, Mapping) else dict.fromkeys((m.id for m in metrics), plan)
+    keyed = [(m, p, _group_key(m, p, plans[m.id])) for m in metrics for p in m.parts]
     aliases: dict[tuple, dict[str, str]] = {}
     for _, part, key in keyed:
         exprs = aliases.setdefault(key, {})
@@ -328,9 +331,12 @@ def _aggregate(conn, metrics: Sequence[Metric], plan: Plan, run: Callable[..., C
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
 
 
-def aggregate(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Columns]:
+def aggregate(
+    conn, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
+) -> dict[str, Columns]:
     """Sums per (basis_id, dim_value) for each metric, as columns (numpy arrays: basis_id, dim_value and the
-    metric's named sums), with one query per source shared by all the metrics."""
+    metric's named sums), with one query per source shared by the metrics over it (`plan`: one for all, or one
+    per metric id; metrics over one source share a query when their plans have the same basis periods)."""
 
     def run(source, sums, basis_periods, bucket, catalog) -> Columns:
         return _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog)

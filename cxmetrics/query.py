@@ -9,7 +9,7 @@ from sums to values in the metric registry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -37,8 +37,10 @@ __all__ = [
     "period_frames",
     "snapshot",
     "snapshot_periods",
+    "snapshots",
     "sum_columns",
     "trend_periods",
+    "with_targets",
 ]
 
 
@@ -142,13 +144,16 @@ def _estimate(metric: Metric, plan: Plan, sums: Rows) -> Rows:
     }
 
 
-def _compute(conn, metrics: Sequence[Metric], filters: Filters, plan: Plan, by: str | None) -> dict[str, Rows]:
-    """Estimated rows per metric for every period of the plan."""
-    sums = aggregate(conn, metrics, filters, plan, by)
-    rows = {m.id: _estimate(m, plan, sums[m.id]) for m in metrics}
+def _compute(
+    conn, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
+) -> dict[str, Rows]:
+    """Estimated rows per metric for every period of its plan (`plan`: one for all, or one per metric id)."""
+    plans = plan if isinstance(plan, Mapping) else dict.fromkeys((m.id for m in metrics), plan)
+    sums = aggregate(conn, metrics, filters, plans, by)
+    rows = {m.id: _estimate(m, plans[m.id], sums[m.id]) for m in metrics}
     for metric in metrics:
         if metric.history_months:
-            _withhold_short_history(metric, plan, rows[metric.id], revenue_start(conn))
+            _withhold_short_history(metric, plans[metric.id], rows[metric.id], revenue_start(conn))
     return rows
 
 
@@ -456,18 +461,19 @@ def _stacked(parts: Sequence[tuple[dict, int]]) -> pd.DataFrame:
     return pd.DataFrame(stacked, index=range(sum(count for _, count in parts)))
 
 
-def _no_data_row(metric: Metric) -> Rows:
-    """The current-period row of a metric without data: no value, n = 0."""
-    row = {"period_index": 0, "basis_id": 0, "dim_value": ""} | dict.fromkeys(sum_columns(metric), np.nan)
+def _no_data_row(metric: Metric, position: int = 0) -> Rows:
+    """The current-period row of a metric without data (the plan's period at `position`): no value, n = 0."""
+    row = {"period_index": position, "basis_id": 0, "dim_value": ""} | dict.fromkeys(sum_columns(metric), np.nan)
     row |= {"value": np.nan, "low": np.nan, "high": np.nan, "n": 0, "suppressed": _min_n(metric) > 0}
     return {c: np.array([v], dtype=object if c == "dim_value" else None) for c, v in row.items()}
 
 
 def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict, int]:
     """One metric's scorecard rows: their columns and how many there are."""
-    current = _take(rows, rows["period_index"] == 0)
+    position = plan.periods.index(chosen["current"])
+    current = _take(rows, rows["period_index"] == position)
     if len(current["value"]) == 0 and by is None:
-        current = _no_data_row(metric)
+        current = _no_data_row(metric, position)
     columns = {
         "metric": metric.id,
         "label": metric.label,
@@ -484,3 +490,82 @@ def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict
         else:
             columns |= {f"{name}_{c}": aligned[c] for c in VALUE_COLUMNS}
     return columns, len(current["value"])
+
+
+# --- a scorecard with further periods in the same queries --------------------------------------------------------
+
+
+def _shared_plans(metrics: Sequence[Metric], wanted: Mapping[str, Sequence[Period]]) -> dict[str, Plan]:
+    """Each metric's plan: its periods joined with those of every metric it shares a source with (directly or
+    through another), in one order, so that one query per source serves them all."""
+    found = {m.id: set(wanted[m.id]) for m in metrics}
+    readers: dict[str, list[str]] = {}
+    for metric in metrics:
+        for part in metric.parts:
+            readers.setdefault(part.source.name, []).append(metric.id)
+    changed = True
+    while changed:
+        changed = False
+        for ids in readers.values():
+            union = set().union(*(found[metric_id] for metric_id in ids))
+            for metric_id in ids:
+                if found[metric_id] != union:
+                    found[metric_id], changed = union, True
+    order = list(dict.fromkeys(p for m in metrics for p in wanted[m.id]))
+    return {metric_id: Plan(tuple(p for p in order if p in chosen)) for metric_id, chosen in found.items()}
+
+
+def _rows_for(metric: Metric, plan: Plan, rows: Rows, wanted: Sequence[Period]) -> dict:
+    """Period and value columns (with the sums) of the `wanted` periods that have a row, in that order."""
+    position = {p: i for i, p in enumerate(plan.periods)}
+    at = {index: row for row, index in enumerate(rows["period_index"].tolist())}
+    picks = [at[position[p]] for p in wanted if position[p] in at]
+    chosen = _take(rows, np.array(picks, dtype=np.int64))
+    return _period_columns(metric, plan, chosen, None) | _value_columns(metric, chosen)
+
+
+def snapshots(
+    conn,
+    current: Mapping[str, Period],
+    filters: Filters | None = None,
+    extra: Mapping[str, Mapping[str, Sequence[Period]]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, dict[str, dict]]]:
+    """The scorecard of each metric for its own period (`current`: metric id -> period), and its values for further
+    named lists of periods (`extra`: metric id -> name -> periods, e.g. a trend or a chart), from one query per
+    source: the extra periods join the scorecard's periods in it.
+
+    The scorecard is `snapshot`'s frame, the metrics of one period stacked in the order given. The extra values of
+    a metric are columns of a trend frame without targets (see `with_targets`): period_start, period_end,
+    period_label, grain, basis_start, basis_end, value, low, high, n, suppressed, unit and the sums, one row per
+    period asked for that has data, in the order asked.
+    """
+    filters = filters or Filters()
+    extra = extra or {}
+    metrics = _metrics(list(current), None)
+    if not metrics:
+        return pd.DataFrame(), {}
+    chosen = {m.id: snapshot_periods(current[m.id]) for m in metrics}
+    wanted = {
+        m.id: [*chosen[m.id].values(), *(p for found in extra.get(m.id, {}).values() for p in found)] for m in metrics
+    }
+    plans = _shared_plans(metrics, wanted)
+    rows = _compute(conn, metrics, filters, plans, None)
+    table = _targets(conn, list(current))
+    stacks: dict[Period, list[tuple[dict, int]]] = {}
+    for m in metrics:
+        part = _snapshot_rows(m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], None)
+        stacks.setdefault(current[m.id], []).append(part)
+    frames = [_stacked(parts) for parts in stacks.values()]
+    snap = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    values = {
+        m.id: {name: _rows_for(m, plans[m.id], rows[m.id], found) for name, found in extra.get(m.id, {}).items()}
+        for m in metrics
+    }
+    return snap, values
+
+
+def with_targets(conn, metric_id: str, filters: Filters | None, columns: dict) -> dict:
+    """Columns of `snapshots`' extra values with the target, variance_to_target(_pct) and status columns added."""
+    metric = get_metric(metric_id)
+    table = _targets(conn, [metric_id])[metric_id]
+    return columns | _target_columns(metric, table, filters or Filters(), None, columns)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import changes, config, periods, query
-from cxmetrics.aggregate import sum_columns
+from cxmetrics.aggregate import ignored_filters, sum_columns
 from cxmetrics.catalog import USED_BY
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import Metric, get_metric
@@ -238,13 +238,30 @@ def _suppressed_text(metric: Metric, row: pd.Series) -> str:
 # --- the statement ----------------------------------------------------------------------------------------------------
 
 
-def _snapshots(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> pd.DataFrame:
-    """One snapshot row per metric; monthly metrics under a week answer for the latest closed month."""
-    monthly = [m for m in metric_ids if get_metric(m).basis == "month" and period.grain == "week"]
-    weekly = [m for m in metric_ids if m not in monthly]
-    asked = [(ids, p) for ids, p in ((weekly, period), (monthly, _monthly_period(period))) if ids]
-    found = [f for f in (query.snapshot(conn, ids, filters, p) for ids, p in asked) if len(f)]
-    return pd.concat(found, ignore_index=True).set_index("metric") if found else pd.DataFrame()
+def _current(period: Period, metric_ids: Sequence[str]) -> dict[str, Period]:
+    """The period each metric's row answers for: monthly metrics under a week show the latest closed month."""
+    monthly = period.grain == "week"
+    return {m: _monthly_period(period) if monthly and get_metric(m).basis == "month" else period for m in metric_ids}
+
+
+def _extra_periods(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, dict]:
+    """The further periods each metric is read for: its 13-period trend, and the chart's weeks (NPS) or months
+    (revenue)."""
+    found = {m: {"trend": _trend_periods(conn, filters, period, get_metric(m))} for m in metric_ids}
+    first, last = chart_weeks(period)
+    if "nps" in found:
+        start = first.start - timedelta(weeks=ROLLING_WEEKS - 1)
+        found["nps"]["chart"] = _closed_by(
+            query.trend_periods(conn, "week", filters.with_period(start, last.end)), last
+        )
+    if "revenue" in found:
+        months = query.trend_periods(conn, "month", filters.with_period(first.start, last.end))
+        found["revenue"]["chart"] = _closed_by(months, last)
+    return found
+
+
+def _closed_by(found: Sequence[Period], last: Period) -> list[Period]:
+    return [p for p in found if p.end <= last.end]
 
 
 def _period_label(row: pd.Series) -> str:
@@ -369,23 +386,18 @@ def _trend_end(grain: str, period: Period) -> Period:
     return periods.closed_month(period.end)
 
 
-def trends(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, tuple[float, ...]]:
-    """The last 13 values of each metric at its trend grain (NaN where suppressed or missing), oldest first."""
-    by_grain: dict[str, list[str]] = {}
-    for metric_id in metric_ids:
-        by_grain.setdefault(_trend_grain(get_metric(metric_id), period), []).append(metric_id)
-    found: dict[str, tuple[float, ...]] = {}
-    for grain, ids in by_grain.items():
-        last = _trend_end(grain, period)
-        first = _periods_back(grain, last, TREND_PERIODS)
-        frames = query.metric_frames(conn, ids, filters.with_period(first.start, last.end), grain)
-        found |= {m: _values(f, last.end) for m, f in frames.items()}
-    return found
+def _trend_periods(conn, filters: Filters, period: Period, metric: Metric) -> list[Period]:
+    """The complete periods of a row's trend: 13 at its trend grain, ending with the period or its latest month."""
+    grain = _trend_grain(metric, period)
+    last = _trend_end(grain, period)
+    first = _periods_back(grain, last, TREND_PERIODS)
+    return list(query.trend_periods(conn, grain, filters.with_period(first.start, last.end)))
 
 
-def _values(frame: pd.DataFrame, end: date) -> tuple[float, ...]:
-    shown = frame[frame["period_end"] <= end]
-    return tuple(float(v) for v in shown["value"].astype(float).tail(TREND_PERIODS))
+def trends(values: dict[str, dict[str, dict]]) -> dict[str, tuple[float, ...]]:
+    """The last 13 values of each metric's trend (NaN where suppressed or withheld), oldest first, from the values
+    `query.snapshots` read for the trend periods (only those with data)."""
+    return {m: tuple(float(v) for v in found["trend"]["value"][-TREND_PERIODS:]) for m, found in values.items()}
 
 
 # --- headline tiles ---------------------------------------------------------------------------------------------------
@@ -506,23 +518,36 @@ def rolling(frame: pd.DataFrame, metric: Metric, weeks: int = ROLLING_WEEKS) -> 
     return pd.DataFrame({"period_start": starts, "value": np.where(n >= _min_n(metric), value, np.nan), "n": n})
 
 
-def nps_weekly(conn, filters: Filters, period: Period) -> pd.DataFrame:
-    """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks."""
+def _chart_frame(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> pd.DataFrame:
+    """The chart's NPS weeks (with targets, for the target line) or revenue months, from the values read with the
+    scorecard; read apart when the metric has no row in it."""
     first, last = chart_weeks(period)
-    start = first.start - timedelta(weeks=ROLLING_WEEKS - 1)
-    weekly = query.metric_frame(conn, "nps", filters.with_period(start, last.end), "week")
-    weekly = weekly[weekly["period_end"] <= last.end]
+    if metric_id in values:
+        columns = values[metric_id]["chart"]
+        frame = pd.DataFrame(query.with_targets(conn, metric_id, filters, columns) if metric_id == "nps" else columns)
+        frame.attrs.update(metric=metric_id, ignored_filters=ignored_filters(get_metric(metric_id), filters))
+        return frame
+    grain, start = (
+        ("week", first.start - timedelta(weeks=ROLLING_WEEKS - 1)) if metric_id == "nps" else ("month", first.start)
+    )
+    frame = query.metric_frame(conn, metric_id, filters.with_period(start, last.end), grain)
+    return frame[frame["period_end"] <= last.end]
+
+
+def nps_weekly(weekly: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the weekly
+    NPS frame of the chart's weeks and the 12 before them."""
+    first, _ = chart_weeks(period)
     rolled = rolling(weekly, get_metric("nps")).rename(columns={"value": "rolling_13w", "n": "rolling_13w_n"})
     shown = weekly[weekly["period_start"] >= first.start]
     columns = ["period_start", "period_end", "period_label", "value", "low", "high", "n", "suppressed", "target"]
     return shown[columns].merge(rolled, on="period_start", how="left").reset_index(drop=True)
 
 
-def revenue_monthly(conn, filters: Filters, period: Period) -> pd.DataFrame:
-    """Monthly revenue over the chart's span, closed months only, the latest one flagged."""
-    first, last = chart_weeks(period)
-    frame = query.metric_frame(conn, "revenue", filters.with_period(first.start, last.end), "month")
-    frame = frame[(frame["period_end"] <= last.end) & frame["n"].gt(0)]
+def revenue_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Monthly revenue over the chart's span, closed months only, the latest one flagged, from the monthly revenue
+    frame of the chart's months."""
+    frame = monthly[monthly["n"].gt(0)]
     latest = frame["period_end"].max() if len(frame) else None
     out = frame[["period_start", "period_end", "period_label", "value"]].rename(columns={"value": "revenue_usd"})
     out = out.assign(latest=out["period_end"] == latest).reset_index(drop=True)
@@ -565,11 +590,19 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
     loaded = loaded_tables(conn)
     shown = _available(STATEMENT_METRICS, loaded)
-    snap = _snapshots(conn, filters, period, shown)
-    trend = trends(conn, filters, period, shown)
+    found, values = query.snapshots(
+        conn, _current(period, shown), filters, _extra_periods(conn, filters, period, shown)
+    )
+    snap = found.set_index("metric") if len(found) else found
+    trend = trends(values)
     missing, missing_note = _missing_note(loaded)
     first, last = chart_weeks(period)
-    revenue = revenue_monthly(conn, filters, period) if "financials" in loaded else pd.DataFrame()
+    weekly = _chart_frame(conn, filters, period, "nps", values)
+    revenue = (
+        revenue_monthly(_chart_frame(conn, filters, period, "revenue", values))
+        if "financials" in loaded
+        else pd.DataFrame()
+    )
     statement = statement_frame(snap, trend)
     return Scorecard(
         period=period,
@@ -584,7 +617,7 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
         missing_tables=missing,
         missing_note=missing_note,
         changes=changes.detect(conn, filters, period),
-        nps_weekly=nps_weekly(conn, filters, period),
+        nps_weekly=nps_weekly(weekly, period),
         revenue_monthly=revenue,
         events=events_between(conn, filters, first.start, last.end),
         chart_note=_chart_note(revenue),

@@ -191,6 +191,36 @@ def test_scorecard_snapshot(trend):
     assert revenue["n"] == 0 and math.isnan(revenue["value"])  # no financials loaded: shown as missing
 
 
+def test_snapshots_read_the_scorecard_and_further_periods_in_one_query_per_source(trend):
+    fx.finance_world(trend)
+    october = Period("month", date(2026, 10, 1), date(2026, 10, 31))
+    weeks = [parse_week(f"2026-W{w}") for w in (43, 44, 45, 46)]
+    counting = fx.Recording(trend)
+    card, values = query.snapshots(
+        counting,
+        {"nps": W46, "responses": W46, "revenue": october},
+        Filters(),
+        {"nps": {"trend": weeks}, "revenue": {"chart": [Period("month", date(2026, 9, 1), date(2026, 9, 30))]}},
+    )
+    assert len([s for s in counting.statements if "GROUP BY" in s]) == 2  # responses and financials
+    expected = pd.concat(
+        [
+            query.snapshot(trend, ["nps", "responses"], Filters(), W46),
+            query.snapshot(trend, ["revenue"], Filters(), october),
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(card, expected)
+    # W43 has no responses: no row. W44 has one response (n below 10: withheld), W45 NPS 0, W46 NPS 30.
+    trend_values = values["nps"]["trend"]
+    assert trend_values["period_label"] == ["2026-W44", "2026-W45", "2026-W46"]
+    assert trend_values["n"].tolist() == [1, 100, 100]
+    assert math.isnan(trend_values["value"][0]) and trend_values["value"][1:].tolist() == pytest.approx([0.0, 30.0])
+    assert values["revenue"]["chart"]["value"].tolist() == [500.0] and values["responses"] == {}
+    targeted = query.with_targets(trend, "nps", Filters(), trend_values)
+    assert {"target", "variance_to_target", "status"} <= set(targeted)
+
+
 def test_an_empty_database_gives_empty_frames():
     conn = fx.new_db()
     assert query.metric_frame(conn, "nps", Filters(), "week").empty
