@@ -37,7 +37,6 @@ EXPLORE_PAGE = "journey"  # its map shows the slice by touchpoint against region
 SCALE_WIDTH = {"points": 200.0, "percent": 100.0, "score_1_7": 6.0}
 _FILTER_FIELDS = {"region": "regions", "segment": "segments", "touchpoint": "touchpoints", "channel": "channels"}
 _PERIOD_NAMES = {"week": "week", "month": "month", "quarter": "quarter"}
-_MOVE_COLUMNS = ("metric", "lens", "slice", "value", "compared_value", "delta", "z", "p_value", "n", "compared_n")
 
 
 @dataclass(frozen=True)
@@ -172,28 +171,56 @@ def splits(filters: Filters) -> list[tuple[str, ...]]:
     return found + ([] if single & {"region", "touchpoint"} else [("region", "touchpoint")])
 
 
-def _cells_of(metric: Metric, sums: dict[str, np.ndarray], wanted: Sequence[Period]) -> pd.DataFrame:
+# Cells and moves are columns of equal length (numpy arrays keyed by name) rather than DataFrames: a scan yields a
+# few hundred comparisons, and pandas bookkeeping would cost more than their arithmetic.
+Columns = dict[str, np.ndarray]
+
+
+def _cells_of(metric: Metric, sums: dict[str, np.ndarray], wanted: Sequence[Period]) -> Columns:
     """A metric's sums per (period, split values) as cells: metric, slice key, period bounds and the sums; slices
     with a missing value (no region, no touchpoint) are left out."""
     pairs = sums["dim_value"].tolist()
     kept = np.array([all(value != NONE_LABEL for _, value in found) for found in pairs], dtype=bool)
     chosen = [wanted[i] for i in sums["basis_id"][kept].tolist()]
     cells = {
-        "metric": [metric.id] * len(chosen),
-        "slice": [slice_key(found) for found, keep in zip(pairs, kept.tolist(), strict=True) if keep],
-        "period_start": [p.start for p in chosen],
-        "period_end": [p.end for p in chosen],
+        "metric": _objects([metric.id] * len(chosen)),
+        "slice": _objects([slice_key(found) for found, keep in zip(pairs, kept.tolist(), strict=True) if keep]),
+        "period_start": _objects([p.start for p in chosen]),
+        "period_end": _objects([p.end for p in chosen]),
     }
-    return pd.DataFrame(cells | {c: sums[c][kept] for c in sum_columns(metric)})
+    return cells | {c: sums[c][kept] for c in sum_columns(metric)}
+
+
+def _objects(values: list) -> np.ndarray:
+    found = np.empty(len(values), dtype=object)
+    found[:] = values
+    return found
+
+
+def _stack(parts: Sequence[Columns]) -> Columns:
+    """The parts' rows one after the other; a column a part lacks is NaN in its rows (as pandas' concat)."""
+    names = dict.fromkeys(c for part in parts for c in part)
+    sizes = [len(part["metric"]) for part in parts]
+    return {
+        c: np.concatenate(
+            [part[c] if c in part else np.full(size, np.nan) for part, size in zip(parts, sizes, strict=True)]
+        )
+        for c in names
+    }
+
+
+def _scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> Columns:
+    wanted = scan_periods(windows(period))
+    metrics = [get_metric(m) for m in metric_ids]
+    sums = aggregate_splits(conn, metrics, filters, wanted, splits(filters))
+    return _stack([_cells_of(m, sums[m.id], wanted) for m in metrics])
 
 
 def scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_METRICS) -> pd.DataFrame:
     """Sums of the headline CX metrics for every period of the comparisons and every slice scanned, all splits of a
     source in one query."""
-    wanted = scan_periods(windows(period))
-    metrics = [get_metric(m) for m in metric_ids]
-    sums = aggregate_splits(conn, metrics, filters, wanted, splits(filters))
-    return pd.concat([_cells_of(m, sums[m.id], wanted) for m in metrics], ignore_index=True)
+    cells = _scan(conn, filters, period, metric_ids)
+    return pd.DataFrame({c: v.tolist() if v.dtype == object else v for c, v in cells.items()})
 
 
 # --- from cells to significant moves (pure) ------------------------------------------------------------------------
@@ -203,45 +230,52 @@ def _min_n(metric: Metric) -> int:
     return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
 
 
-def _rows_in(cells: pd.DataFrame, period: Period) -> pd.DataFrame:
-    chosen = (cells["period_start"] == period.start) & (cells["period_end"] == period.end)
-    return cells[chosen]
+def _rows_by_period(cells: Columns) -> dict[tuple, list[int]]:
+    """The positions of the cells of each (metric, period start, period end), in cell order."""
+    found: dict[tuple, list[int]] = {}
+    keys = zip(cells["metric"].tolist(), cells["period_start"].tolist(), cells["period_end"].tolist(), strict=True)
+    for position, key in enumerate(keys):
+        found.setdefault(key, []).append(position)
+    return found
 
 
-def _compare_metric(metric: Metric, cells: pd.DataFrame, window: Window) -> pd.DataFrame:
-    """One row per slice with data in both windows: values, delta, test statistic, p-value and both n."""
-    current, compared = _rows_in(cells, window.current), _rows_in(cells, window.compared)
-    # Each slice has one row per period, so aligning on the slice keeps the current rows' order, as an inner merge.
-    found = pd.Index(compared["slice"]).get_indexer(current["slice"])
-    mine, theirs = np.nonzero(found >= 0)[0], found[found >= 0]
+def _compare_metric(metric: Metric, cells: Columns, at: dict[tuple, list[int]], window: Window) -> Columns:
+    """One row per slice with data in both windows (in the current window's cell order): values, delta, test
+    statistic, p-value and both n."""
+    current = at.get((metric.id, window.current.start, window.current.end), [])
+    compared = at.get((metric.id, window.compared.start, window.compared.end), [])
+    slices = cells["slice"]
+    position = {slices[i]: i for i in compared}
+    mine = np.array([i for i in current if slices[i] in position], dtype=np.int64)
+    theirs = np.array([position[slices[i]] for i in mine.tolist()], dtype=np.int64)
     sums = sum_columns(metric)
-    now = {c: current[c].to_numpy(dtype=float)[mine] for c in sums}
-    before = {c: compared[c].to_numpy(dtype=float)[theirs] for c in sums}
-    value, compared = metric.estimate.estimate(now)[0], metric.estimate.estimate(before)[0]
+    now = {c: np.asarray(cells[c], dtype=float)[mine] for c in sums}
+    before = {c: np.asarray(cells[c], dtype=float)[theirs] for c in sums}
+    value, compared_value = metric.estimate.estimate(now)[0], metric.estimate.estimate(before)[0]
     test = metric.estimate.test(now, before)
-    return pd.DataFrame(
-        {
-            "metric": metric.id,
-            "lens": window.lens,
-            "slice": current["slice"].to_numpy()[mine],
-            "value": value,
-            "compared_value": compared,
-            "delta": value - compared,
-            "z": np.asarray(test.statistic, dtype=float),
-            "p_value": np.asarray(test.p_value, dtype=float),
-            "n": now[metric.n_column],
-            "compared_n": before[metric.n_column],
-        }
-    )
+    return {
+        "metric": _objects([metric.id] * len(mine)),
+        "lens": _objects([window.lens] * len(mine)),
+        "slice": slices[mine],
+        "value": value,
+        "compared_value": compared_value,
+        "delta": value - compared_value,
+        "z": np.broadcast_to(np.asarray(test.statistic, dtype=float), len(mine)),
+        "p_value": np.broadcast_to(np.asarray(test.p_value, dtype=float), len(mine)),
+        "n": now[metric.n_column],
+        "compared_n": before[metric.n_column],
+    }
 
 
-def compare(cells: pd.DataFrame, chosen: Sequence[Window]) -> pd.DataFrame:
-    """Every comparison of the scan; `testable` where both sides reach the metric's minimum n."""
-    frames = [_compare_metric(get_metric(m), group, w) for m, group in cells.groupby("metric") for w in chosen]
-    moves = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(_MOVE_COLUMNS))
-    minimum = moves["metric"].map(lambda m: _min_n(get_metric(m))).astype(float)
-    tested = (moves["n"] >= minimum) & (moves["compared_n"] >= minimum)
-    return moves.assign(testable=tested & moves["p_value"].notna())
+def compare(cells: Columns, chosen: Sequence[Window]) -> Columns:
+    """Every comparison of the scan, metric by metric (in name order) and window by window; `testable` where both
+    sides reach the metric's minimum n."""
+    at = _rows_by_period(cells)
+    metric_ids = sorted(set(cells["metric"].tolist()))
+    moves = _stack([_compare_metric(get_metric(m), cells, at, w) for m in metric_ids for w in chosen])
+    minimum = np.array([_min_n(get_metric(m)) for m in moves["metric"].tolist()], dtype=float)
+    tested = (moves["n"] >= minimum) & (moves["compared_n"] >= minimum) & ~np.isnan(moves["p_value"])
+    return moves | {"testable": tested}
 
 
 def false_discovery_keep(p_values: np.ndarray, rate: float = FALSE_DISCOVERY_RATE) -> np.ndarray:
@@ -256,27 +290,36 @@ def false_discovery_keep(p_values: np.ndarray, rate: float = FALSE_DISCOVERY_RAT
     return keep
 
 
-def significant(moves: pd.DataFrame) -> pd.DataFrame:
-    """The testable moves with |z| >= 1.96 that survive the false-discovery control over all testable moves."""
-    tested = moves[moves["testable"]]
-    keep = false_discovery_keep(tested["p_value"].to_numpy()) & (tested["z"].abs() >= stats.Z95).to_numpy()
+def significant(moves: Columns) -> np.ndarray:
+    """The positions of the testable moves with |z| >= 1.96 that survive the false-discovery control over all
+    testable moves."""
+    tested = np.nonzero(moves["testable"])[0]
+    keep = false_discovery_keep(moves["p_value"][tested]) & (np.abs(moves["z"][tested]) >= stats.Z95)
     return tested[keep]
 
 
-def ranked(moves: pd.DataFrame, cells: pd.DataFrame, chosen: Sequence[Window]) -> pd.DataFrame:
-    """Moves with weight (the slice's share of the metric's responses) and score (size x weight), best first."""
-    current = {w.lens: w.current for w in chosen}
-    company = cells[cells["slice"] == ""]
+def ranked(moves: Columns, kept: np.ndarray, cells: Columns, chosen: Sequence[Window]) -> list[dict]:
+    """The kept moves as records with weight (the slice's share of the metric's responses) and score (size x
+    weight), best first."""
+    at = _rows_by_period(cells)
+    company = cells["slice"] == ""
     totals = {
-        (m, lens): _rows_in(group, period)[get_metric(m).n_column].sum()
-        for m, group in company.groupby("metric")
-        for lens, period in current.items()
-    }
-    total = [totals.get((m, lens), 0) for m, lens in zip(moves["metric"], moves["lens"], strict=True)]
-    weight = np.minimum(stats.ratio(moves["n"].to_numpy(dtype=float), np.asarray(total, dtype=float)), 1.0)
-    size = moves["delta"].abs() / moves["metric"].map(lambda m: SCALE_WIDTH.get(get_metric(m).unit, 1.0))
-    scored = moves.assign(weight=np.nan_to_num(weight, nan=1.0), score=size * np.nan_to_num(weight, nan=1.0))
-    return scored.sort_values("score", ascending=False, kind="stable")
+        (m, w.lens): sum(cells[get_metric(m).n_column][i] for i in at.get((m, w.current.start, w.current.end), ())
+                         if company[i])
+        for m in set(moves["metric"][kept].tolist())
+        for w in chosen
+    }  # fmt: skip
+    metric_ids, lenses = moves["metric"][kept].tolist(), moves["lens"][kept].tolist()
+    total = np.array([totals.get(key, 0) for key in zip(metric_ids, lenses, strict=True)], dtype=float)
+    weight = np.nan_to_num(np.minimum(stats.ratio(moves["n"][kept], total), 1.0), nan=1.0)
+    scale = np.array([SCALE_WIDTH.get(get_metric(m).unit, 1.0) for m in metric_ids], dtype=float)
+    score = np.abs(moves["delta"][kept]) / scale * weight
+    records = [
+        dict(zip(moves, row, strict=True)) for row in zip(*(v[kept].tolist() for v in moves.values()), strict=True)
+    ]
+    for record, w, s in zip(records, weight.tolist(), score.tolist(), strict=True):
+        record |= {"weight": w, "score": s}
+    return sorted(records, key=lambda move: -move["score"])
 
 
 # --- from moves to sentences -----------------------------------------------------------------------------------------
@@ -289,7 +332,7 @@ def _magnitude(metric: Metric, delta: float) -> str:
     return f"{abs(delta):.{decimals}f}{unit}"
 
 
-def _clause(move: pd.Series, window: Window, lead: bool, filters: Filters) -> str:
+def _clause(move: dict, window: Window, lead: bool, filters: Filters) -> str:
     """'NPS in EMEA fell 28 points to +11 since last week (was +39 in 2026-W09; significant, n=248)'."""
     metric = get_metric(move["metric"])
     verb = "rose" if move["delta"] > 0 else "fell"
@@ -301,21 +344,23 @@ def _clause(move: pd.Series, window: Window, lead: bool, filters: Filters) -> st
     return f"{text} {window.during} (was {was} {window.before}; significant, n={int(move['n']):,})"
 
 
-def _preferred(moves: pd.DataFrame) -> pd.DataFrame:
-    """One move per slice and metric: since the last review when that is significant, else the strongest other."""
-    order = moves.assign(_since=(moves["lens"] != "prior").astype(int))
-    best = order.sort_values(["_since", "score"], ascending=[True, False]).drop_duplicates(["slice", "metric"])
-    return best.drop(columns="_since").sort_values("score", ascending=False, kind="stable")
+def _preferred(moves: list[dict]) -> list[dict]:
+    """One move per slice and metric: since the last review when that is significant, else the strongest other;
+    best first (sorts are stable: equal scores keep their order)."""
+    best: dict[tuple[str, str], dict] = {}
+    for move in sorted(moves, key=lambda m: (m["lens"] != "prior", -m["score"])):
+        best.setdefault((move["slice"], move["metric"]), move)
+    return sorted(best.values(), key=lambda m: -m["score"])
 
 
-def _sentence(group: pd.DataFrame, by_lens: dict[str, Window], filters: Filters) -> str:
+def _sentence(group: list[dict], by_lens: dict[str, Window], filters: Filters) -> str:
     """One bullet: the lead move in full, the slice's other metrics briefly."""
-    lead, others = group.iloc[0], group.iloc[1:]
+    lead, others = group[0], group[1:]
     text = _clause(lead, by_lens[lead["lens"]], True, filters)
     extra = [
         _clause(m, by_lens[m["lens"]], False, filters)
         + ("" if m["lens"] == lead["lens"] else f" {by_lens[m['lens']].during}")
-        for _, m in others.iterrows()
+        for m in others
     ]
     if extra:
         text += "; " + (extra[0] if len(extra) == 1 else ", ".join(extra[:-1]) + " and " + extra[-1])
@@ -331,8 +376,8 @@ def explore_query(filters: Filters, key: str, week: str, grain: str) -> str:
     return urlencode(params)
 
 
-def _change(group: pd.DataFrame, by_lens: dict[str, Window], filters: Filters, period: Period) -> Change:
-    lead = group.iloc[0]
+def _change(group: list[dict], by_lens: dict[str, Window], filters: Filters, period: Period) -> Change:
+    lead = group[0]
     week = periods.period_containing("week", period.end).label
     return Change(
         metric=lead["metric"],
@@ -387,16 +432,22 @@ def _quiet_sentence(tested: int, period: Period, filters: Filters) -> str:
 
 def summarise(cells: pd.DataFrame, period: Period, filters: Filters) -> tuple[Change, ...]:
     """The 'what changed' bullets for a period from the scan's cells (pure: no database)."""
+    return _summary({c: cells[c].to_numpy() for c in cells.columns}, period, filters)
+
+
+def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, ...]:
+    """The bullets from the cells' columns."""
     chosen = windows(period)
-    moves = compare(cells, chosen) if len(cells) else pd.DataFrame(columns=[*_MOVE_COLUMNS, "testable"])
-    kept = significant(moves) if len(moves) else moves
-    if kept.empty:
-        tested = int(moves["testable"].sum()) if len(moves) else 0
+    moves = compare(cells, chosen) if len(cells.get("metric", ())) else None
+    kept = significant(moves) if moves is not None and len(moves["metric"]) else np.array([], dtype=np.int64)
+    if not len(kept):
+        tested = int(moves["testable"].sum()) if moves is not None else 0
         return (_steady(_quiet_sentence(tested, period, filters), filters, period),)
-    best = _preferred(ranked(kept, cells, chosen))
+    best = _preferred(ranked(moves, kept, cells, chosen))
     by_lens = {w.lens: w for w in chosen}
-    order = best.groupby("slice", sort=False)["score"].max().sort_values(ascending=False, kind="stable")
-    found = [_change(best[best["slice"] == key], by_lens, filters, period) for key in order.index[:MAX_CHANGES]]
+    # Best first, so a slice's first move is its best: the slices in order of first appearance are by best score.
+    order = list(dict.fromkeys(m["slice"] for m in best))
+    found = [_change([m for m in best if m["slice"] == key], by_lens, filters, period) for key in order[:MAX_CHANGES]]
     if len(found) < MIN_CHANGES:
         found.append(
             _steady("Everything else held steady: no other significant move in NPS, CSAT or CES.", filters, period)
@@ -406,4 +457,4 @@ def summarise(cells: pd.DataFrame, period: Period, filters: Filters) -> tuple[Ch
 
 def detect(conn, filters: Filters, period: Period) -> tuple[Change, ...]:
     """What changed in `period` under `filters`: 1 to 6 bullets, or one that says nothing moved significantly."""
-    return summarise(scan(conn, filters, period), period, filters)
+    return _summary(_scan(conn, filters, period, CX_METRICS), period, filters)
