@@ -82,10 +82,14 @@ def data_start(conn) -> date | None:
     return memo.remembered(conn, "data_start", lambda: conn.execute(sql).fetchone()[0])
 
 
-def _targets(conn, metric_ids: Sequence[str]) -> dict[str, list[targets.TargetRow]]:
-    """The target rows of each metric (all targets are read once per read-only connection)."""
-    table = memo.remembered(conn, "targets", lambda: targets.load_targets(conn, list(REGISTRY)))
-    return {m: list(table.get(m, ())) for m in metric_ids}
+def _targets(conn, metric_ids: Sequence[str]) -> dict[str, targets.TargetTable]:
+    """The target rows of each metric (all targets are read and indexed once per read-only connection)."""
+
+    def read() -> dict[str, targets.TargetTable]:
+        return {m: targets.TargetTable(rows) for m, rows in targets.load_targets(conn, list(REGISTRY)).items()}
+
+    table = memo.remembered(conn, "targets", read)
+    return {m: table.get(m) or targets.TargetTable(()) for m in metric_ids}
 
 
 def latest_period(conn, grain: str) -> Period | None:
@@ -239,16 +243,21 @@ def _slice(metric: Metric, filters: Filters, by: str | None, dim_value: str) -> 
     return region, segment
 
 
-def _target_columns(metric: Metric, table: list, filters: Filters, by: str | None, columns: dict) -> dict:
+def _target_columns(
+    metric: Metric, table: targets.TargetTable, filters: Filters, by: str | None, columns: dict
+) -> dict:
     """Target, variance to target and status for each row described by `columns`."""
     found, status = [], []
     dims = columns[by] if by else [""] * len(columns["value"])
+    places: dict[str, tuple[str, str] | None] = {}
     for i, dim_value in enumerate(dims):
-        where = _slice(metric, filters, by, dim_value)
+        if dim_value not in places:
+            places[dim_value] = _slice(metric, filters, by, dim_value)
+        where = places[dim_value]
         period = Period(columns["grain"][i], columns["period_start"][i], columns["period_end"][i])
         # Judge monthly data against the target of the month it shows (a week's revenue row is a month's revenue).
         period = basis(metric, period)
-        target = None if where is None else targets.find_target(table, period, *where, additive=metric.additive)
+        target = None if where is None else table.find(period, *where, additive=metric.additive)
         found.append(np.nan if target is None else target)
         status.append(targets.status(metric, columns["value"][i], target, columns["low"][i], columns["high"][i]))
     target = np.asarray(found, dtype=float)

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import changes, config, periods, query
+from cxmetrics import changes, config, memo, periods, query
 from cxmetrics.aggregate import ignored_filters, sum_columns
 from cxmetrics.catalog import USED_BY
 from cxmetrics.filters import Filters
@@ -150,12 +150,12 @@ def subtitle(period: Period, filters: Filters) -> str:
 
 
 def loaded_tables(conn) -> frozenset[str]:
-    """The contract tables that hold at least one row."""
+    """The contract tables that hold at least one row (read once per read-only connection)."""
     checks = " UNION ALL ".join(
         f"SELECT '{t.name}' AS name WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608 (schema names only)
         for t in TABLES
     )
-    return frozenset(row[0] for row in conn.execute(checks).fetchall())
+    return memo.remembered(conn, "loaded_tables", lambda: frozenset(row[0] for row in conn.execute(checks).fetchall()))
 
 
 def _available(metric_ids: Sequence[str], loaded: frozenset[str]) -> list[str]:

@@ -54,25 +54,40 @@ def find_target(
     Totals (`additive`, e.g. revenue) take only a target of exactly their slice and grain: a year's revenue target
     is no month's target, and the company's revenue target is no region's.
     """
-    grain = _target_grain(period)
-    usable = [
-        r
-        for r in rows
-        if (r.region, r.segment) in _slices(region, segment, additive)
-        and r.period_start <= period.start
-        and (r.grain == grain or not additive)
-    ]
-    if not usable:
+    return TargetTable(rows).find(period, region, segment, additive)
+
+
+class TargetTable:
+    """One metric's target rows grouped by slice, so that the many lookups of a trend or a scorecard stay cheap."""
+
+    def __init__(self, rows: Sequence[TargetRow]) -> None:
+        self.rows = tuple(rows)
+        self.by_slice: dict[tuple[str, str], list[TargetRow]] = {}
+        for row in self.rows:
+            self.by_slice.setdefault((row.region, row.segment), []).append(row)
+
+    def find(self, period: Period, region: str = "", segment: str = "", additive: bool = False) -> float | None:
+        """The target for `period` and slice, as `find_target` chooses it: the slices from the most specific down,
+        and in the first with a usable row, one at the period's grain first, then the latest."""
+        grain = _target_grain(period)
+        for where in _slices(region, segment, additive):
+            usable = [
+                r
+                for r in self.by_slice.get(where, ())
+                if r.period_start <= period.start and (r.grain == grain or not additive)
+            ]
+            if usable:
+                return float(max(usable, key=lambda r: (r.grain == grain, r.period_start)).target)
         return None
-    best = max(usable, key=lambda r: (2 * (r.region != "") + (r.segment != ""), r.grain == grain, r.period_start))
-    return float(best.target)
 
 
-def _slices(region: str, segment: str, additive: bool) -> set[tuple[str, str]]:
-    """The (region, segment) slices whose targets may apply, from the exact one up to company-wide."""
+def _slices(region: str, segment: str, additive: bool) -> list[tuple[str, str]]:
+    """The (region, segment) slices whose targets may apply, from the exact one up to company-wide (the most specific
+    first: region and segment, region, segment, neither)."""
     if additive:
-        return {(region, segment)}
-    return {(region, segment), (region, ""), ("", segment), ("", "")}
+        return [(region, segment)]
+    found = dict.fromkeys([(region, segment), (region, ""), ("", segment), ("", "")])
+    return sorted(found, key=lambda s: 2 * (s[0] != "") + (s[1] != ""), reverse=True)
 
 
 def _target_grain(period: Period) -> str:
