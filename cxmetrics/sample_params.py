@@ -115,6 +115,8 @@ class Loyalty:
     )
     complaint_churn_multiplier: dict[str, float] = field(default_factory=lambda: {"recovered": 0.8, "lost": 2.5})
     complaint_effect_months: int = 12
+    # Log-sd of a customer's monthly revenue-level drift beside the planted growth; 0 keeps the planted lag readable.
+    level_noise_sd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Money:
     buy_probability_mean: tuple[float, ...] = (1.0, 0.93, 0.80)
     q4_seasonality: tuple[float, ...] = (0.95, 0.97, 1.0, 1.0, 1.0, 1.0, 1.0, 0.96, 1.0, 1.06, 1.09, 1.12)
     new_customer_ramp_months: int = 6
+    # Log-sd of month-to-month noise on a customer's revenue (0: revenue follows level, season, ramp and purchase).
+    revenue_noise_sd: float = 0.0
     price_increase: float = 0.03
     overhead_rate: float = 0.14
     contact_cost_per_minute_usd: tuple[float, ...] = (1.6, 0.9, 0.7)

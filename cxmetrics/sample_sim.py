@@ -428,7 +428,7 @@ class ChunkSimulation:
         ramp = 0.6 + 0.4 * np.clip(tenure_months / money.new_customer_ramp_months, 0, 1)
         bought = rng.random(len(live)) < pop.buy_probability[live]
         season = money.q4_seasonality[cal.MONTH_OF_YEAR[m] - 1]
-        noise = np.exp(rng.normal(0, 0.04, len(live)))
+        noise = np.exp(rng.normal(0, money.revenue_noise_sd, len(live)))
         revenue = np.round(self.level[live] * season * share * ramp * bought * noise, 2)
         account = np.asarray(money.account_cost_usd)[segment] * pop.service_intensity[live] * share
         cost_to_serve = np.round(account + cost, 2)
@@ -446,7 +446,9 @@ class ChunkSimulation:
         self.totals.active[m] += np.bincount(region, minlength=4)
 
     def grow(self, m: int) -> None:
-        """Move each customer's revenue level by the growth of its latent group two months earlier."""
+        """Move each customer's revenue level into month m + 1 by the growth of its latent group `lag_months` before
+        month m + 1 (category[:, t] holds the group of month t - lag_months)."""
         loyalty = self.world.loyalty
         growth = np.array([loyalty.monthly_growth[g] for g in sp.NPS_GROUPS])
-        self.level *= np.exp(growth[self.category[:, m]] + self.rng.normal(0, 0.01, self.pop.size))
+        drift = self.rng.normal(0, loyalty.level_noise_sd, self.pop.size)
+        self.level *= np.exp(growth[self.category[:, m + 1]] + drift)

@@ -479,6 +479,8 @@ def truth(out_dir: Path, seed: int, responses: int, customers: int, world: sp.Wo
         "spend_by_nps_group": {
             "lag_months": loyalty_params.lag_months,
             "planted_monthly_growth": loyalty_params.monthly_growth,
+            "planted_on": "a customer's revenue growth into month t follows their latent NPS group of month "
+            "t - lag_months (month-on-month, with no other per-customer revenue noise)",
             "definition": "same cohort; revenue per customer over 2025-11..2026-10 (churned customers included)",
             "realised": {k: _spend(v) for k, v in real["loyalty"]["by_nps_group"].items()},
         },
