@@ -32,6 +32,8 @@ from cxmetrics.sources import (
     DETRACTORS,
     ENGAGEMENT,
     FINANCIALS,
+    LIKE_FOR_LIKE,
+    LIKE_FOR_LIKE_TENURE_MONTHS,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -128,6 +130,16 @@ _CUSTOMER_MONTH_SUMS = (
     ("customer_months", "count(*)"),
     ("cost_to_serve_usd", "sum(cr.cost_to_serve_usd)"),
     ("costed_months", "count(cr.cost_to_serve_usd)"),
+)
+_PERIOD_CHURN_SUMS = (
+    ("at_start", "count(*) FILTER (WHERE c.signup_date < b.basis_start)"),
+    ("churned", "count(*) FILTER (WHERE c.signup_date < b.basis_start AND c.churn_date <= b.basis_end)"),
+)
+_LOG_GROWTH = "100 * ln(cr.revenue_usd / p.revenue_usd)"
+_LIKE_FOR_LIKE_SUMS = (
+    ("n", "count(*)"),
+    ("total", f"sum({_LOG_GROWTH})"),
+    ("squares", f"sum(power({_LOG_GROWTH}, 2))"),
 )
 _FINANCIAL_SUMS = (
     ("revenue_usd", "sum(fi.revenue_usd)"),
@@ -279,6 +291,20 @@ _LOYALTY: tuple[Metric, ...] = (
         basis="month",
     ),
     Metric(
+        id="period_churn_rate",
+        label="Churn in the period",
+        description="Share of the customers active at the start of the period who churned during it (customers "
+        "won during the period are not counted); monthly, it is the series the lead-lag analysis reads.",
+        formula="100 x customers active at the period start who churned by its end / customers active at its start",
+        unit="percent",
+        fmt=".2f",
+        direction="lower",
+        parts=(Part(ACTIVE_CUSTOMERS, _PERIOD_CHURN_SUMS),),
+        estimate=ProportionEstimate("churned", "at_start"),
+        group="Loyalty",
+        n_label="customers active at the period start",
+    ),
+    Metric(
         id="grr",
         label="Gross revenue retention",
         description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, "
@@ -424,6 +450,22 @@ _FINANCIAL: tuple[Metric, ...] = (
         n_label="customer-months with a cost",
         basis="month",
         min_n=0,
+    ),
+    Metric(
+        id="like_for_like_growth",
+        label="Like-for-like revenue growth",
+        description="Average month-on-month revenue growth of the customers billed in both months, past their first "
+        f"{LIKE_FOR_LIKE_TENURE_MONTHS} months and not leaving in the month (the same customers compared, so wins, "
+        "losses and ramp-up do not move it; seasonality still does)." + _WEEK_MONTH,
+        formula="mean over customer-month pairs of 100 x ln(revenue_usd in the month / revenue_usd the month before)",
+        unit="percent",
+        fmt="+.2f",
+        direction="higher",
+        parts=(Part(LIKE_FOR_LIKE, _LIKE_FOR_LIKE_SUMS),),
+        estimate=MeanEstimate(),
+        group="Financial",
+        n_label="customers billed in both months",
+        basis="month",
     ),
 )
 

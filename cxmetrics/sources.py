@@ -203,6 +203,21 @@ BOUGHT_LAST_MONTH = Source(
     where="cr0.revenue_usd > 0",
     joins={"c": _CUSTOMER.format(alias="cr0")},
 )
+# Like-for-like revenue: a customer's revenue in a month beside their revenue the month before, for customers billed
+# in both months, past their first six months (new customers ramp up) and not leaving in the month (a part month).
+LIKE_FOR_LIKE_TENURE_MONTHS = 6
+LIKE_FOR_LIKE = Source(
+    "like_for_like",
+    ("customer_revenue", "customers"),
+    "customer_revenue cr JOIN customer_revenue p "
+    "ON p.customer_id = cr.customer_id AND p.month = cr.month - INTERVAL 1 MONTH "
+    "JOIN customers c ON c.customer_id = cr.customer_id",
+    _customer_dims(()),
+    time="cr.month",
+    where="cr.revenue_usd > 0 AND p.revenue_usd > 0 "
+    f"AND c.signup_date <= p.month - INTERVAL {LIKE_FOR_LIKE_TENURE_MONTHS} MONTH "
+    "AND (c.churn_date IS NULL OR c.churn_date >= cr.month + INTERVAL 1 MONTH)",
+)
 FINANCIALS = Source(
     "financials",
     ("financials",),

@@ -23,8 +23,17 @@ W46 = Period("week", fx.WEEK, fx.WEEK_END)
 
 REQUIRED = {
     "CX": ("nps", "csat", "ces", "ces_easy", "responses", "comment_share"),
-    "Loyalty": ("logo_retention", "churn_rate", "grr", "nrr", "repeat_purchase_rate", "arpc", "clv"),
-    "Financial": ("revenue", "gross_margin_pct", "cost_to_serve"),
+    "Loyalty": (
+        "logo_retention",
+        "churn_rate",
+        "period_churn_rate",
+        "grr",
+        "nrr",
+        "repeat_purchase_rate",
+        "arpc",
+        "clv",
+    ),
+    "Financial": ("revenue", "gross_margin_pct", "cost_to_serve", "like_for_like_growth"),
     "Operations": (
         "complaints_per_1000",
         "complaint_recovery_rate",
