@@ -128,11 +128,18 @@ def revenue_at_risk(risk: pd.DataFrame) -> go.Figure:
     return figure
 
 
+def _lag_axis_range(table: pd.DataFrame) -> list[float]:
+    """A symmetric correlation axis wide enough for every bar and the noise band (at least -0.5 to 0.5)."""
+    reach = pd.concat([table["correlation"].abs(), table["threshold"]]).max()
+    top = max(0.5, float(reach) * 1.15 if pd.notna(reach) else 0.5)
+    return [-min(top, 1.0), min(top, 1.0)]
+
+
 def lead_lag(table: pd.DataFrame, titles: dict[str, str]) -> go.Figure:
     """Correlation of NPS changes with each outcome k months later: bars (grey when not significant, hatched out
-    when too short to trust), the 95% noise band, and the months each rests on."""
-    outcomes = list(titles)
-    figure = make_subplots(rows=1, cols=len(outcomes), subplot_titles=list(titles.values()), shared_yaxes=True)
+    when too short to trust), the 95% permutation noise band, and the months and cells each rests on."""
+    outcomes = [o for o in titles if (table["outcome"] == o).any()]
+    figure = make_subplots(rows=1, cols=len(outcomes), subplot_titles=[titles[o] for o in outcomes], shared_yaxes=True)
     for col, outcome in enumerate(outcomes, start=1):
         rows = table[table["outcome"] == outcome]
         colours = [
@@ -144,20 +151,20 @@ def lead_lag(table: pd.DataFrame, titles: dict[str, str]) -> go.Figure:
                 x=rows["lag_months"],
                 y=rows["correlation"],
                 marker={"color": colours, "pattern": {"shape": ["" if t else "/" for t in rows["trusted"]]}},
-                customdata=rows[["periods", "threshold"]].to_numpy(),
-                hovertemplate="NPS change, then %{x} month(s) later: r = %{y:+.2f}<br>over %{customdata[0]} months; "
-                "noise band ±%{customdata[1]:.2f}<extra></extra>",
+                customdata=rows[["periods", "cells", "threshold", "p_family"]].to_numpy(),
+                hovertemplate="NPS change, then %{x} month(s) later: r = %{y:+.2f}<br>over %{customdata[0]} months "
+                "in %{customdata[1]} cells; noise band ±%{customdata[2]:.2f}<br>chance at some lag under random "
+                "timing: %{customdata[3]:.1%}<extra></extra>",
                 showlegend=False,
             ),
             row=1,
             col=col,
         )
-        band = rows["threshold"]
         for sign in (1, -1):
             figure.add_trace(
                 go.Scatter(
                     x=rows["lag_months"],
-                    y=sign * band,
+                    y=sign * rows["threshold"],
                     mode="lines",
                     hoverinfo="skip",
                     showlegend=False,
@@ -167,7 +174,7 @@ def lead_lag(table: pd.DataFrame, titles: dict[str, str]) -> go.Figure:
                 col=col,
             )
         figure.update_xaxes(title_text="Lag (months after the NPS change)", dtick=1, row=1, col=col)
-    figure.update_yaxes(title_text="Correlation (r)", range=[-1, 1], row=1, col=1)
+    figure.update_yaxes(title_text="Correlation (r)", range=_lag_axis_range(table), row=1, col=1)
     figure.update_layout(height=360, margin={"t": 60})
     return figure
 

@@ -354,8 +354,9 @@ def segment_view(nps_sums: pd.DataFrame, sums: pd.DataFrame, min_n: int | None =
 # --- what the page can show --------------------------------------------------------------------------------------
 
 NEEDED_TABLES = {
-    "customer_revenue": "value of a promoter, revenue at risk, ROI model, segment view, earned growth",
-    "financials": "revenue, margin and churn next to NPS by month, lead-lag",
+    "customer_revenue": "value of a promoter, revenue at risk, NPS leading revenue, ROI model, segment view, "
+    "earned growth",
+    "financials": "revenue, margin and churn next to NPS by month",
 }
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from cxmetrics import charts_financials as charts
-from cxmetrics import leadlag, roi
+from cxmetrics import panel_lag, roi
 from tests.test_roi import SCENARIO, _table
 
 
@@ -40,11 +42,24 @@ def test_side_by_side_draws_a_line_per_region_and_drops_missing_panels():
 
 
 def test_lead_lag_greys_lags_within_noise_and_hatches_short_ones():
-    frame = leadlag.lagged_correlations(pd.Series([1.0, 3, 2, 5, 4, 6]), pd.Series([1.0, 3, 2, 5, 4, 6]), max_lag=2)
+    series = np.array([[1.0, 3, 2, 5, 4, 6, 8]])
+    frame = panel_lag.lagged_panel(series, series, max_lag=2, draws=50)
     figure = charts.lead_lag(frame.assign(outcome="revenue_growth"), {"revenue_growth": "Revenue growth"})
     bars = figure.data[0]
-    assert list(bars.marker.pattern.shape) == ["/", "/", "/"]  # 6 months: too short to trust
+    assert list(bars.marker.pattern.shape) == ["/", "/", "/"]  # 6 changes: too short to trust
     assert bars.marker.color[0] == charts.theme.INSUFFICIENT
+    assert figure.data[1].y[0] == pytest.approx(frame["threshold"].iloc[0])  # the noise band
+    assert figure.layout.yaxis.range == (-1.0, 1.0)  # r = 1 at lag 0 stretches the axis to its limit
+
+
+def test_lead_lag_draws_only_the_outcomes_computed():
+    table = pd.DataFrame(
+        {"lag_months": [0, 1], "correlation": [0.2, -0.1], "periods": [20, 19], "cells": 12, "threshold": 0.3,
+         "p_family": [0.4, 0.9], "significant": False, "trusted": True, "outcome": "churn_change"}
+    )  # fmt: skip
+    figure = charts.lead_lag(table, {"revenue_growth": "Revenue", "churn_change": "Churn"})
+    assert [a.text for a in figure.layout.annotations] == ["Churn"]
+    assert figure.layout.yaxis.range == (-0.5, 0.5)
 
 
 def test_roi_range_shows_the_estimate_with_its_range():

@@ -33,6 +33,7 @@ def test_every_section_on_the_small_world(monkeypatch, small_world_db: Path):
     text = _texts(app)
     assert "A promoter is worth" in text or "Too few promoters or detractors" in text
     assert "NPS changes lead" in text or "No lag links NPS changes" in text or "too short to trust" in text
+    assert "within each region x segment cell" in text  # how to read the lead-lag chart
     labels = [m.label for m in app.metric]
     assert "Detractor revenue at risk (short term)" in labels
     assert "Revenue gained over 3 years" in labels
@@ -77,7 +78,7 @@ def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, min
     assert_no_exception(app)
     infos = [i.value for i in app.info]
     assert any("Load `customer_revenue`" in i and "`financials`" in i for i in infos)
-    assert any("Load `financials` to correlate" in i for i in infos)
+    assert any("Load `customer_revenue` to correlate NPS changes" in i for i in infos)
     assert not app.metric
 
 
@@ -96,3 +97,21 @@ def test_without_financials_the_money_sections_still_show(monkeypatch, without_f
     assert_no_exception(app)
     assert any("Load `financials`" in i.value for i in app.info)
     assert "Detractor revenue at risk (short term)" in [m.label for m in app.metric]
+
+
+@pytest.fixture(scope="module")
+def without_revenue(small_world_db: Path, tmp_path_factory) -> Path:
+    """The small world without customer revenue (financials still loaded)."""
+    path = tmp_path_factory.mktemp("norev") / "cx.duckdb"
+    path.write_bytes(small_world_db.read_bytes())
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("DELETE FROM customer_revenue")
+    return path
+
+
+def test_without_customer_revenue_the_lead_lag_reads_churn_only(monkeypatch, without_revenue: Path):
+    app = run_page(monkeypatch, without_revenue, PAGE)
+    assert_no_exception(app)
+    assert any("Load `customer_revenue` to correlate NPS changes" in i.value for i in app.info)
+    findings = [m.value for m in app.markdown if "NPS changes" in m.value]
+    assert len(findings) == 1 and "churn in the month" in findings[0]

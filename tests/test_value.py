@@ -226,10 +226,17 @@ def test_segment_view_puts_nps_beside_revenue_growth():
     assert apac["suppressed"] and pd.isna(apac["nps"]) and apac["n"] == 0
 
 
-def test_sample_world_lead_lag_claims_no_link_from_noise(committed):
-    # The planted 2-month lag acts on each customer's latent group; the company's monthly NPS changes are too small
-    # next to sampling noise for the differenced series to show it, and the page must not claim a link it cannot see.
-    table = leadlag.lead_lag(leadlag.monthly_series(committed, Filters()))
-    assert table["trusted"].all() and table["periods"].min() >= 23
-    revenue, churn = leadlag.findings(table)
-    assert not revenue.significant and not churn.significant
+def test_sample_world_lead_lag_finds_the_planted_lag(committed, truth):
+    # A customer's revenue growth into month t follows their latent NPS group of month t - 2. Across the region x
+    # segment cells, NPS changes lead like-for-like revenue growth by exactly that lag, and no other lag beats noise.
+    # Churn also follows the group two months back, but a month's churn is about 1% of customers: at this size its
+    # changes are noise, and the page must not claim a link it cannot see.
+    week = query.latest_period(committed, "week")
+    lags = leadlag.view(committed, Filters(), value.window(week.end))
+    revenue, churn = leadlag.findings(lags.table)
+    assert revenue.lag_months == truth["spend_by_nps_group"]["lag_months"] == 2
+    assert revenue.significant and revenue.correlation > 0.2 and revenue.periods >= 30 and revenue.cells >= 10
+    table = lags.table[lags.table["outcome"] == "revenue_growth"]
+    assert table.loc[table["significant"], "lag_months"].tolist() == [2]
+    assert not churn.significant
+    assert lags.left_out["revenue_growth"] == ["LATAM / Enterprise"]  # too few like-for-like customers some months

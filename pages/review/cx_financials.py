@@ -131,22 +131,19 @@ else:
     st.info("Revenue at risk needs `customer_revenue`.")
 
 st.subheader("Does NPS lead revenue and churn?")
-if not has_financials:
-    st.info("Load `financials` to correlate NPS changes with later revenue growth and churn.")
+outcomes = tuple(o for o, table_name in leadlag.OUTCOME_TABLES.items() if table_name in loaded)
+lags = ui.cached(leadlag.view, database, filters, month, outcomes)
+if "customer_revenue" not in loaded:
+    st.info("Load `customer_revenue` to correlate NPS changes with later like-for-like revenue growth.")
+if lags.table.empty:
+    st.warning("No month of responses and customers matches these filters.")
 else:
-    company_series = series if by is None else ui.cached(leadlag.monthly_series, database, filters, None, True)
-    table = leadlag.lead_lag(company_series)
-    for finding in leadlag.findings(table):
+    for finding in leadlag.findings(lags.table):
         st.markdown(f"- {leadlag.finding_sentence(finding)}")
-    if not table["trusted"].any():
+    if not lags.table["trusted"].any():
         st.warning(f"The monthly series is {leadlag.TOO_SHORT}: fewer than {leadlag.MIN_PERIODS} months per lag.")
-    st.plotly_chart(charts_financials.lead_lag(table, leadlag.OUTCOMES), theme=None)
-    st.caption(
-        "Month-on-month NPS change against revenue growth and the change in churned customers k months later. "
-        "Blue bars are outside the dashed 95% noise band (widened because 13 lags are tested at once); grey ones "
-        "are within noise; hatched bars rest on fewer "
-        f"than {leadlag.MIN_PERIODS} months ({leadlag.TOO_SHORT}). Correlation is not causation."
-    )
+    st.plotly_chart(charts_financials.lead_lag(lags.table, leadlag.OUTCOMES), theme=None)
+    st.caption(leadlag.method_note(lags.left_out))
 
 st.subheader("CX ROI model")
 if sums is not None and not sums.empty:
