@@ -2,7 +2,9 @@
 
 The page, unfiltered, for the last complete week: the tables loaded, NPS, CSAT, revenue, gross margin and churned
 customers by month with the events, spend and churn per region x segment x NPS group of the trailing-12-month
-cohort, the at-risk accounts, NPS per region x segment, and earned growth.
+cohort, the at-risk accounts, NPS per region x segment, earned growth, and the lead-lag panel (NPS, like-for-like
+revenue growth and the month's churn per region x segment and month). The lead-lag's permutation test is arithmetic
+on that small panel (2 x 2,000 shifts of a 12 x 36 array, the same at any N) and is not part of the query set.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def cx_financials_queries(conn) -> dict:
         "accounts": accounts,
         "cells": value.cell_nps_sums(conn, filters, month),
         "earned": value.earned_growth(conn, filters, month),
+        "panel": leadlag.panel(conn, filters, leadlag.panel_months(conn, month)),
     }
 
 
@@ -61,6 +64,9 @@ def cx_financials_numbers(conn, results: dict) -> dict[str, float]:
     for row in results["cells"].to_dict("records"):
         numbers |= {f"cells|{row['region']}|{row['segment']}|{c}": _float(row[c]) for c in CELLS}
     numbers["accounts|count"] = float(len(results["accounts"]))
+    for row in results["panel"].to_dict("records"):
+        where = f"panel|{row['metric']}|{row['cell']}|{row['period_start']}"
+        numbers |= {f"{where}|value": _float(row["value"]), f"{where}|n": _float(row["n"])}
     return numbers
 
 
@@ -71,5 +77,8 @@ REQUIRED: tuple[str, ...] = (
     "monthly|*|revenue_usd",
     "cells|*|promoters",
     "accounts|count",
+    "panel|nps|*|value",
+    "panel|like_for_like_growth|*|value",
+    "panel|period_churn_rate|*|n",
 )
 CX_FINANCIALS = (cx_financials_queries, cx_financials_numbers, naive_cx_financials, REQUIRED, COLUMNS)

@@ -118,6 +118,81 @@ def _cell_numbers(tables: dict[str, pd.DataFrame], year_start: pd.Timestamp, sto
     return {f"cells|{r}|{s}|{c}": float(row[c]) for (r, s), row in sums.iterrows() for c in sums.columns}
 
 
+TENURE_MONTHS = 6
+NONE = "(none)"
+
+
+def _cell_keys(frame: pd.DataFrame) -> pd.Series:
+    """'region / segment' per row, '(none)' for a missing value."""
+    return frame["region"].fillna(NONE).astype(str) + " / " + frame["segment"].fillna(NONE).astype(str)
+
+
+def _panel_rows(metric: str, n: pd.Series, value: pd.Series, min_n: int) -> dict[str, float]:
+    numbers = {}
+    for (cell, month), count in n.items():
+        where = f"panel|{metric}|{cell}|{month.date()}"
+        numbers[f"{where}|n"] = float(count)
+        numbers[f"{where}|value"] = float(value[(cell, month)]) if count >= min_n else np.nan
+    return numbers
+
+
+def _panel_nps(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex, min_n: int) -> dict[str, float]:
+    responses = tables["responses"]
+    answered = responses[responses["nps"].notna()]
+    joined = answered.merge(tables["customers"][["customer_id", "region", "segment"]], on="customer_id", how="left")
+    month = joined["responded_at"].dt.to_period("M").dt.start_time
+    joined = joined.assign(cell=_cell_keys(joined), month=month)[month.isin(months)]
+    score = np.where(joined["nps"] >= 9, 100.0, np.where(joined["nps"] <= 6, -100.0, 0.0))
+    grouped = joined.assign(score=score).groupby(["cell", "month"])["score"]
+    return _panel_rows("nps", grouped.size(), grouped.mean(), min_n)
+
+
+def _panel_growth(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex, min_n: int) -> dict[str, float]:
+    revenue = tables["customer_revenue"][["customer_id", "month", "revenue_usd"]].copy()
+    revenue["month"] = pd.to_datetime(revenue["month"])
+    before = revenue.assign(month=revenue["month"] + pd.DateOffset(months=1)).rename(columns={"revenue_usd": "prev"})
+    pairs = revenue.merge(before, on=["customer_id", "month"]).merge(tables["customers"], on="customer_id")
+    signup, churn = pd.to_datetime(pairs["signup_date"]), pd.to_datetime(pairs["churn_date"])
+    kept = (pairs["revenue_usd"] > 0) & (pairs["prev"] > 0) & pairs["month"].isin(months)
+    kept &= signup <= pairs["month"] - pd.DateOffset(months=1 + TENURE_MONTHS)
+    kept &= churn.isna() | (churn >= pairs["month"] + pd.DateOffset(months=1))
+    pairs = pairs[kept]
+    growth = 100 * np.log(pairs["revenue_usd"] / pairs["prev"])
+    grouped = growth.groupby([_cell_keys(pairs), pairs["month"]])
+    return _panel_rows("like_for_like_growth", grouped.size(), grouped.mean(), min_n)
+
+
+def _panel_churn(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex, min_n: int) -> dict[str, float]:
+    """Per cell and month: customers active at its start and the share of them who churned during it (a cell with
+    customers only won during the month has n = 0)."""
+    customers = tables["customers"]
+    signup, churn = pd.to_datetime(customers["signup_date"]), pd.to_datetime(customers["churn_date"])
+    cells = _cell_keys(customers)
+    numbers = {}
+    for start in months:
+        end = start + pd.DateOffset(months=1) - pd.Timedelta(days=1)
+        during = (signup <= end) & (churn.isna() | (churn >= start))
+        at_start = during & (signup < start)
+        counts = pd.DataFrame({"n": at_start, "churned": at_start & (churn <= end)})[during].astype(float)
+        sums = counts.groupby(cells[during]).sum()
+        index = pd.MultiIndex.from_arrays([sums.index, [start] * len(sums)])
+        share = 100 * sums["churned"].to_numpy() / sums["n"].where(sums["n"] > 0).to_numpy()
+        numbers |= _panel_rows(
+            "period_churn_rate", pd.Series(sums["n"].to_numpy(), index), pd.Series(share, index), min_n
+        )
+    return numbers
+
+
+def _panel_numbers(tables: dict[str, pd.DataFrame], last_month_start: pd.Timestamp) -> dict[str, float]:
+    """NPS, like-for-like revenue growth and the month's churn per region / segment cell and month, from the first
+    month with responses to the review's closed month."""
+    min_n = config.get("CX_MIN_N")
+    first = tables["responses"]["responded_at"].min().to_period("M").start_time
+    months = pd.date_range(first, last_month_start, freq="MS")
+    numbers = _panel_nps(tables, months, min_n) | _panel_growth(tables, months, min_n)
+    return numbers | _panel_churn(tables, months, min_n)
+
+
 def naive_cx_financials(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The same numbers as `bench_cx_financials.cx_financials_numbers`, from the tables in memory."""
     last_day = tables["responses"]["responded_at"].max().date()
@@ -129,4 +204,5 @@ def naive_cx_financials(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     numbers |= _monthly_numbers(tables, last_day)
     numbers |= _cell_numbers(tables, year_start, year_end + pd.Timedelta(days=1))
     detractors = int((cohort["nps_group"] == "detractor").sum())
+    numbers |= _panel_numbers(tables, pd.Timestamp(month.start))
     return numbers | {"accounts|count": float(min(detractors, ACCOUNTS_SHOWN))}
