@@ -211,12 +211,12 @@ def finding_sentence(finding: Finding) -> str:
         return f"{OUTCOMES[finding.outcome]}: the series is {TOO_SHORT} (fewer than {MIN_PERIODS} months)."
     cells = "one cell" if finding.cells == 1 else f"{finding.cells} region x segment cells"
     strength = f"r = {finding.correlation:+.2f} over {finding.periods} months in {cells}"
-    chance = f"random timing gives a link this strong at some lag in {_chance(finding.p_family)} of shifts"
+    chance = f"chance of so strong a link at any lag: {_chance(finding.p_family)}"
     if finding.significant:
-        return f"NPS changes lead {name} by {_months(finding.lag_months)} ({strength}; {chance}: significant)."
+        return f"NPS changes lead {name} by {_months(finding.lag_months)} ({strength}; {chance}, significant)."
     return (
         f"No lag links NPS changes to {name} beyond noise: the strongest is {_months(finding.lag_months)} later "
-        f"({strength}; {chance}: not significant)."
+        f"({strength}; {chance}, not significant)."
     )
 
 

@@ -122,14 +122,14 @@ def test_strongest_lag_in_the_expected_direction_ignores_lags_too_short_to_trust
     assert found.significant
     assert leadlag.finding_sentence(found) == (
         "NPS changes lead churn in the month by 1 month (r = -0.60 over 20 months in 12 region x segment cells; "
-        "random timing gives a link this strong at some lag in 1.0% of shifts: significant)."
+        "chance of so strong a link at any lag: 1.0%, significant)."
     )
     revenue = leadlag.strongest(_table("revenue_growth", [0.3, -0.6, 0.9], [0.2, 0.01, 0.0005]), "revenue_growth")
     assert revenue.lag_months == 0  # lag 2 is too short; -0.6 is the wrong direction
     assert leadlag.finding_sentence(revenue).startswith(
         "No lag links NPS changes to like-for-like revenue growth beyond noise: the strongest is 0 months later"
     )
-    assert "in 20.0% of shifts: not significant" in leadlag.finding_sentence(revenue)
+    assert "at any lag: 20.0%, not significant" in leadlag.finding_sentence(revenue)
     short = leadlag.strongest(_table("churn_change", [0.1, -0.6, -0.9], [0.9, 0.01, 0.001], (5, 5, 5)), "churn_change")
     assert short.lag_months is None and leadlag.TOO_SHORT in leadlag.finding_sentence(short)
 
@@ -138,7 +138,7 @@ def test_findings_cover_the_outcomes_computed():
     table = pd.concat([_table("revenue_growth", [0.3, 0.5, 0.1], [0.3, 0.0004, 0.9])])
     (revenue,) = leadlag.findings(table)
     assert revenue.outcome == "revenue_growth" and revenue.lag_months == 1
-    assert "in under 0.1% of shifts" in leadlag.finding_sentence(revenue)
+    assert "at any lag: under 0.1%, significant" in leadlag.finding_sentence(revenue)
 
 
 # --- the panel from the database -----------------------------------------------------------------------------------
