@@ -8,7 +8,7 @@ with the month before it, and the statement says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -202,7 +202,7 @@ def format_delta(metric: Metric, delta, short: bool = False) -> str:
     return f"{sign}{prefix}{number}{suffix}"
 
 
-def _significance(metric: Metric, row: pd.Series, prefix: str) -> str:
+def _significance(metric: Metric, row: dict, prefix: str) -> str:
     """'significant', 'not significant', or '' for exact figures and missing comparisons."""
     flag = row.get(f"{prefix}significant")
     if not metric.sampled or _missing(flag) or _missing(row.get(f"{prefix}delta")):
@@ -210,18 +210,18 @@ def _significance(metric: Metric, row: pd.Series, prefix: str) -> str:
     return "significant" if bool(flag) else "not significant"
 
 
-def _status(row: pd.Series) -> str:
+def _status(row: dict) -> str:
     if bool(row["suppressed"]):
         return "suppressed"
     return "no_target" if _missing(row["status"]) else str(row["status"])
 
 
-def _change_text(metric: Metric, row: pd.Series) -> str:
+def _change_text(metric: Metric, row: dict) -> str:
     delta, verdict = format_delta(metric, row["prior_delta"], short=True), _significance(metric, row, "prior_")
     return f"{delta} · {verdict}" if delta and verdict else delta
 
 
-def _count(row: pd.Series) -> int:
+def _count(row: dict) -> int:
     """The row's n (0 when the engine has none)."""
     return 0 if _missing(row["n"]) else int(row["n"])
 
@@ -231,7 +231,7 @@ def _min_n(metric: Metric) -> int:
     return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
 
 
-def _suppressed_text(metric: Metric, row: pd.Series) -> str:
+def _suppressed_text(metric: Metric, row: dict) -> str:
     return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {_min_n(metric)}"
 
 
@@ -264,11 +264,11 @@ def _closed_by(found: Sequence[Period], last: Period) -> list[Period]:
     return [p for p in found if p.end <= last.end]
 
 
-def _period_label(row: pd.Series) -> str:
+def _period_label(row: dict) -> str:
     return Period(row["grain"], row["basis_start"], row["basis_end"]).label
 
 
-def _statement_row(section: str, metric: Metric, row: pd.Series, trend: tuple[float, ...]) -> dict:
+def _statement_row(section: str, metric: Metric, row: dict, trend: tuple[float, ...]) -> dict:
     """One line of the statement: display text, the numbers behind it, its status and trend."""
     status = _status(row)
     return {
@@ -303,14 +303,14 @@ def _statement_row(section: str, metric: Metric, row: pd.Series, trend: tuple[fl
     }
 
 
-def _compared(row: pd.Series, name: str) -> tuple[date, date]:
+def _compared(row: dict, name: str) -> tuple[date, date]:
     """The bounds of the compared period of a snapshot row."""
     period = Period(row["grain"], row["period_start"], row["period_end"])
     other = periods.prior(period) if name == "prior" else periods.same_last_year(period)
     return other.start, other.end
 
 
-def _row_note(metric: Metric, row: pd.Series, status: str) -> str:
+def _row_note(metric: Metric, row: dict, status: str) -> str:
     notes = [_suppressed_text(metric, row)] if status == "suppressed" else []
     if row.get("ignored_filters"):
         notes.append(f"{row['ignored_filters']} filter does not apply")
@@ -321,14 +321,24 @@ def _section_row(section: str) -> dict:
     return {"section": section, "kind": "section", "metric": "", "Measure": section, "Trend": [], "status": ""}
 
 
-def statement_frame(snap: pd.DataFrame, trends: dict[str, tuple[float, ...]]) -> pd.DataFrame:
+def by_metric(snap: pd.DataFrame | Mapping[str, dict]) -> Mapping[str, dict]:
+    """The snapshot's rows as plain dicts keyed by metric id (reading a frame's cells one by one costs more than the
+    rest of the statement)."""
+    if isinstance(snap, Mapping):
+        return snap
+    columns = {c: snap[c].tolist() for c in snap.columns}
+    return {m: {c: values[i] for c, values in columns.items()} for i, m in enumerate(snap.index)}
+
+
+def statement_frame(snap: pd.DataFrame | Mapping[str, dict], trends: dict[str, tuple[float, ...]]) -> pd.DataFrame:
     """The statement: a header row per section, then one row per metric with data, in P&L order."""
+    found = by_metric(snap)
     rows = []
     for section, metric_ids in SECTIONS:
-        shown = [m for m in metric_ids if m in snap.index]
+        shown = [m for m in metric_ids if m in found]
         if shown:
             rows.append(_section_row(section))
-        rows += [_statement_row(section, get_metric(m), snap.loc[m], trends.get(m, ())) for m in shown]
+        rows += [_statement_row(section, get_metric(m), found[m], trends.get(m, ())) for m in shown]
     columns = dict.fromkeys([*STATEMENT_COLUMNS, *(key for row in rows for key in row)])
     frame = pd.DataFrame(rows, columns=list(columns))
     text = [c for c in STATEMENT_COLUMNS if c != "Trend"]
@@ -403,40 +413,40 @@ def trends(values: dict[str, dict[str, dict]]) -> dict[str, tuple[float, ...]]:
 # --- headline tiles ---------------------------------------------------------------------------------------------------
 
 
-def _delta_colour(metric: Metric, row: pd.Series) -> str:
+def _delta_colour(metric: Metric, row: dict) -> str:
     """Colour the change only when it is real: grey for noise, green/red by the metric's good direction."""
     if _significance(metric, row, "prior_") == "not significant":
         return "off"
     return "normal" if metric.direction == "higher" else "inverse"
 
 
-def _delta_arrow(metric: Metric, row: pd.Series) -> str:
+def _delta_arrow(metric: Metric, row: dict) -> str:
     """No arrow for a change that rounds to zero in the metric's precision."""
     shown = format_delta(metric, row["prior_delta"], short=True)
     return "off" if shown and not shown.startswith(("+", "-")) else "auto"
 
 
-def _comparison(metric: Metric, row: pd.Series) -> str:
+def _comparison(metric: Metric, row: dict) -> str:
     """'vs 2026-W45 · not significant', or 'vs Sep 2026' for an exact figure."""
     prior = Period(row["grain"], *_compared(row, "prior")).label
     verdict = _significance(metric, row, "prior_")
     return f"vs {prior} · {verdict}" if verdict else f"vs {prior}"
 
 
-def _tile_label(metric: Metric, row: pd.Series, period: Period) -> str:
+def _tile_label(metric: Metric, row: dict, period: Period) -> str:
     """The metric's label, with the month it shows when that is not the period under review."""
     shown = Period(row["grain"], row["period_start"], row["period_end"])
     label = metric.label if shown == period else f"{metric.label} · {_period_label(row)}"
     return label + (FOOTNOTE if row.get("ignored_filters") else "")
 
 
-def _status_text(metric: Metric, row: pd.Series, status: str) -> str:
+def _status_text(metric: Metric, row: dict, status: str) -> str:
     if status in ("suppressed", "no_target"):
         return SHORT_STATUS[status]
     return f"{SHORT_STATUS[status]} · target {compact(metric, row['target'])}"
 
 
-def _tile_help(metric: Metric, row: pd.Series, status: str) -> str:
+def _tile_help(metric: Metric, row: dict, status: str) -> str:
     """The hover text: the interval or 'exact', n, the period it answers for, the target and its status."""
     lines = [f"**{metric.label}** for {_period_label(row)}."]
     if metric.sampled and not _missing(row["low"]):
@@ -449,7 +459,7 @@ def _tile_help(metric: Metric, row: pd.Series, status: str) -> str:
     return "  \n".join(lines)
 
 
-def _tile(metric: Metric, row: pd.Series, trend: tuple[float, ...], period: Period) -> Tile:
+def _tile(metric: Metric, row: dict, trend: tuple[float, ...], period: Period) -> Tile:
     status = _status(row)
     hidden = status == "suppressed"
     return Tile(
@@ -484,17 +494,22 @@ def _unavailable_tile(metric: Metric) -> Tile:
     )
 
 
-def _headline_tile(metric_id: str, snap: pd.DataFrame, trend: dict[str, tuple[float, ...]], period: Period) -> Tile:
+def _headline_tile(
+    metric_id: str, rows: Mapping[str, dict], trend: dict[str, tuple[float, ...]], period: Period
+) -> Tile:
     metric = get_metric(metric_id)
-    if metric_id not in snap.index:
+    if metric_id not in rows:
         return _unavailable_tile(metric)
-    return _tile(metric, snap.loc[metric_id], trend.get(metric_id, ()), period)
+    return _tile(metric, rows[metric_id], trend.get(metric_id, ()), period)
 
 
-def headline(snap: pd.DataFrame, trend: dict[str, tuple[float, ...]], period: Period) -> tuple[tuple[Tile, ...], ...]:
+def headline(
+    snap: pd.DataFrame | Mapping[str, dict], trend: dict[str, tuple[float, ...]], period: Period
+) -> tuple[tuple[Tile, ...], ...]:
     """The headline tiles in rows (customer scores, then loyalty and money); a metric without its tables says what
     to load."""
-    return tuple(tuple(_headline_tile(m, snap, trend, period) for m in row) for row in HEADLINE_ROWS)
+    rows = by_metric(snap)
+    return tuple(tuple(_headline_tile(m, rows, trend, period) for m in row) for row in HEADLINE_ROWS)
 
 
 # --- the trend chart --------------------------------------------------------------------------------------------------
@@ -506,16 +521,24 @@ def chart_weeks(period: Period) -> tuple[Period, Period]:
     return periods.period_containing("week", last.start - timedelta(weeks=CHART_WEEKS - 1)), last
 
 
-def rolling(frame: pd.DataFrame, metric: Metric, weeks: int = ROLLING_WEEKS) -> pd.DataFrame:
-    """The metric over the `weeks` weeks ending with each week, from the weekly sums (missing weeks count zero)."""
+def rolling(frame: pd.DataFrame, metric: Metric, weeks: int = ROLLING_WEEKS) -> tuple[np.ndarray, np.ndarray]:
+    """The metric over the `weeks` weeks ending with each of the frame's weeks, and its n, from the weekly sums
+    (missing weeks count zero); NaN until `weeks` weeks are in, and the value also under the minimum n."""
     if frame.empty:
-        return pd.DataFrame({"period_start": [], "value": [], "n": []})
-    starts = pd.date_range(frame["period_start"].min(), frame["period_start"].max(), freq="7D").date
-    sums = frame.set_index("period_start")[sum_columns(metric)].reindex(starts, fill_value=0)
-    window = sums.rolling(weeks, min_periods=weeks).sum()
-    value = metric.estimate.estimate({c: window[c].to_numpy(dtype=float) for c in sum_columns(metric)})[0]
-    n = window[metric.n_column].to_numpy(dtype=float)
-    return pd.DataFrame({"period_start": starts, "value": np.where(n >= _min_n(metric), value, np.nan), "n": n})
+        return np.array([]), np.array([])
+    starts = frame["period_start"].tolist()
+    offsets = np.array([(start - starts[0]).days // 7 for start in starts], dtype=np.int64)
+    window = {}
+    for column in sum_columns(metric):
+        weekly = np.zeros(offsets.max() + 1)
+        weekly[offsets] = frame[column].to_numpy(dtype=float)
+        running = np.concatenate([[0.0], np.cumsum(weekly)])
+        summed = np.full(len(weekly), np.nan)
+        summed[weeks - 1 :] = running[weeks:] - running[:-weeks]
+        window[column] = summed[offsets]
+    value = metric.estimate.estimate(window)[0]
+    n = window[metric.n_column]
+    return np.where(n >= _min_n(metric), value, np.nan), n
 
 
 def _chart_frame(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> pd.DataFrame:
@@ -538,10 +561,12 @@ def nps_weekly(weekly: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the weekly
     NPS frame of the chart's weeks and the 12 before them."""
     first, _ = chart_weeks(period)
-    rolled = rolling(weekly, get_metric("nps")).rename(columns={"value": "rolling_13w", "n": "rolling_13w_n"})
-    shown = weekly[weekly["period_start"] >= first.start]
+    value, n = rolling(weekly, get_metric("nps"))
+    shown = np.array([start >= first.start for start in weekly["period_start"].tolist()], dtype=bool)
     columns = ["period_start", "period_end", "period_label", "value", "low", "high", "n", "suppressed", "target"]
-    return shown[columns].merge(rolled, on="period_start", how="left").reset_index(drop=True)
+    frame = weekly.loc[shown, columns].reset_index(drop=True).assign(rolling_13w=value[shown], rolling_13w_n=n[shown])
+    frame.attrs = {}
+    return frame
 
 
 def revenue_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -603,14 +628,15 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
         if "financials" in loaded
         else pd.DataFrame()
     )
-    statement = statement_frame(snap, trend)
+    rows = by_metric(snap)
+    statement = statement_frame(rows, trend)
     return Scorecard(
         period=period,
         prior=periods.prior(period),
         last_year=periods.same_last_year(period),
         subtitle=subtitle(period, filters),
         csv_name=f"cx-statement-{period.grain}-{period.start.isoformat()}.csv",
-        headline=headline(snap, trend, period),
+        headline=headline(rows, trend, period),
         statement=statement,
         filter_note=filter_note(snap, filters),
         basis_note=_basis_note(period, snap),
