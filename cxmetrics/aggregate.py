@@ -11,8 +11,9 @@ parameters; identifiers come from the metric registry and the dimension allow-li
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from cxmetrics.periods import Period
 
 NONE_LABEL = "(none)"
 Columns = dict[str, np.ndarray]
+T = TypeVar("T")
 _EPOCH = date(1970, 1, 1)
 
 
@@ -32,6 +34,20 @@ class Plan:
 
     periods: tuple[Period, ...]
     grain: str | None = None
+    # What is derived from the periods (their positions, a metric kind's basis periods), worked out once per plan:
+    # a scorecard looks them up for every metric, and a chart's plan has over a hundred periods.
+    _derived: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: tuple, work: Callable[[], T]) -> T:
+        """`work()` once per plan and `key`."""
+        if key not in self._derived:
+            self._derived[key] = work()
+        return self._derived[key]
+
+    @property
+    def position(self) -> dict[Period, int]:
+        """The index of each period in the plan (its last, should one appear twice)."""
+        return self.derived(("position",), lambda: {p: i for i, p in enumerate(self.periods)})
 
 
 def sum_columns(metric: Metric) -> list[str]:
@@ -209,7 +225,11 @@ def _bucket(metric: Metric, plan: Plan) -> str | None:
 
 def bases(metric: Metric, plan: Plan) -> list[Period]:
     """The distinct basis periods of a plan, in order."""
-    return list(dict.fromkeys(basis(metric, p) for p in plan.periods))
+    return list(_bases(metric, plan))
+
+
+def _bases(metric: Metric, plan: Plan) -> tuple[Period, ...]:
+    return plan.derived(("bases", metric.basis), lambda: tuple(dict.fromkeys(basis(metric, p) for p in plan.periods)))
 
 
 def _floats(values) -> np.ndarray:
@@ -317,7 +337,20 @@ def _aggregate(
     """Each metric's named sums from one `run(source, sums, basis_periods, bucket, catalog)` per source, shared by
     the metrics that read it with the same basis periods; `plan` is one for all, or one per metric id."""
     plans = plan if isinstance(plan, Mapping) else dict.fromkeys((m.id for m in metrics), plan)
-    keyed = [(m, p, _group_key(m, p, plans[m.id])) for m in metrics for p in m.parts]
+    # Parts with equal keys are computed by one query: same source, basis periods and bucketing. The basis periods
+    # are numbered once per plan and kind of basis, so that keys stay small to hash.
+    numbered: dict[tuple[Period, ...], int] = {}
+    number_of: dict[tuple[int, str], int] = {}
+    for metric in metrics:
+        found = (id(plans[metric.id]), metric.basis)
+        if found not in number_of:
+            number_of[found] = numbered.setdefault(_bases(metric, plans[metric.id]), len(numbered))
+    basis_lists = {number: list(found) for found, number in numbered.items()}
+    keyed = [
+        (m, p, (p.source.name, number_of[id(plans[m.id]), m.basis], _bucket(m, plans[m.id])))
+        for m in metrics
+        for p in m.parts
+    ]
     aliases: dict[tuple, dict[str, str]] = {}
     for _, part, key in keyed:
         exprs = aliases.setdefault(key, {})
@@ -327,7 +360,7 @@ def _aggregate(
     catalog = rollups.Catalog.of(conn)
     for _, part, key in keyed:
         if key not in results:
-            results[key] = run(part.source, list(aliases[key]), key[1], key[2], catalog)
+            results[key] = run(part.source, list(aliases[key]), basis_lists[key[1]], key[2], catalog)
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
 
 
@@ -361,11 +394,6 @@ def aggregate_splits(
         return _run_splits(conn, source, sums, filters, splits, basis_periods, catalog)
 
     return _aggregate(conn, metrics, Plan(tuple(period_list)), run)
-
-
-def _group_key(metric: Metric, part: Part, plan: Plan) -> tuple:
-    """Parts with equal keys are computed by one query: same source, basis periods and bucketing."""
-    return (part.source.name, tuple(bases(metric, plan)), _bucket(metric, plan))
 
 
 def _metric_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:

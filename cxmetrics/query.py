@@ -126,12 +126,18 @@ def _take(rows: Rows, index) -> Rows:
     return {c: v[index] for c, v in rows.items()}
 
 
+def _periods_of(metric: Metric, plan: Plan) -> dict[int, list[int]]:
+    """The positions of the plan's periods that each basis period (by index) answers for."""
+    index = {b: i for i, b in enumerate(bases(metric, plan))}
+    found: dict[int, list[int]] = {}
+    for position, period in enumerate(plan.periods):
+        found.setdefault(index[basis(metric, period)], []).append(position)
+    return found
+
+
 def _estimate(metric: Metric, plan: Plan, sums: Rows) -> Rows:
     """Rows per (period_index, dim_value), in that order: the sums, value, interval, n and the suppression flag."""
-    index = {b: i for i, b in enumerate(bases(metric, plan))}
-    periods_of: dict[int, list[int]] = {}
-    for position, period in enumerate(plan.periods):
-        periods_of.setdefault(index[basis(metric, period)], []).append(position)
+    periods_of = plan.derived(("periods_of", metric.basis), lambda: _periods_of(metric, plan))
     keyed = zip(sums["basis_id"].tolist(), sums["dim_value"].tolist(), strict=True)
     pairs = sorted((p, dim, row) for row, (b, dim) in enumerate(keyed) for p in periods_of.get(b, ()))
     rows = _take(sums, np.array([row for _, _, row in pairs], dtype=np.int64))
@@ -182,11 +188,24 @@ def _months_between(first_month: date, end: date) -> int:
     return (end.year - first_month.year) * 12 + end.month - first_month.month + 1
 
 
-def _aligned(metric: Metric, rows: Rows, plan: Plan, wanted: Sequence[Period], dims: Sequence[str]) -> Rows:
-    """Numeric columns of the rows for each (period, dimension value) pair asked for; NaN where there is none."""
-    position = {p: i for i, p in enumerate(plan.periods)}
+def _row_index(rows: Rows) -> dict[tuple[int, str], int]:
+    """The position of each (period_index, dim_value) row."""
     keys = zip(rows["period_index"].tolist(), rows["dim_value"].tolist(), strict=True)
-    found = {key: i for i, key in enumerate(keys)}
+    return {key: i for i, key in enumerate(keys)}
+
+
+def _aligned(
+    metric: Metric,
+    rows: Rows,
+    plan: Plan,
+    wanted: Sequence[Period],
+    dims: Sequence[str],
+    found: dict[tuple[int, str], int] | None = None,
+) -> Rows:
+    """Numeric columns of the rows for each (period, dimension value) pair asked for; NaN where there is none
+    (`found`: the rows' `_row_index`, when the caller has it)."""
+    position = plan.position
+    found = _row_index(rows) if found is None else found
     picks = [found.get((position.get(p, -1), d), -1) for p, d in zip(wanted, dims, strict=True)]
     columns = [*sum_columns(metric), *VALUE_COLUMNS]
     return {c: np.append(np.asarray(rows[c], dtype=float), np.nan)[picks] for c in columns}
@@ -279,12 +298,13 @@ def _change_columns(metric: Metric, rows: Rows, against: Rows, prefix: str) -> d
     count = len(delta)
     sums = sum_columns(metric)
     test = metric.estimate.test({c: np.asarray(rows[c], dtype=float) for c in sums}, {c: against[c] for c in sums})
-    significant = pd.array([pd.NA] * count, dtype="boolean")
+    significant = pd.arrays.BooleanArray(np.zeros(count, dtype=bool), np.ones(count, dtype=bool))
     statistic = p_value = np.full(count, np.nan)
     if test is not None:
         statistic = np.where(comparable, test.statistic, np.nan)
         p_value = np.where(comparable, test.p_value, np.nan)
-        significant[comparable] = np.broadcast_to(np.asarray(test.significant, dtype=bool), count)[comparable]
+        flags = np.broadcast_to(np.asarray(test.significant, dtype=bool), count)
+        significant = pd.arrays.BooleanArray(flags & comparable, ~comparable)
     return {
         f"{prefix}value": against["value"],
         f"{prefix}n": np.nan_to_num(against["n"]).astype("int64"),
@@ -479,7 +499,7 @@ def _no_data_row(metric: Metric, position: int = 0) -> Rows:
 
 def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict, int]:
     """One metric's scorecard rows: their columns and how many there are."""
-    position = plan.periods.index(chosen["current"])
+    position = plan.position[chosen["current"]]
     current = _take(rows, rows["period_index"] == position)
     if len(current["value"]) == 0 and by is None:
         current = _no_data_row(metric, position)
@@ -492,8 +512,9 @@ def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict
     }
     columns |= _period_columns(metric, plan, current, by) | _value_columns(metric, current, with_sums=False)
     columns |= _target_columns(metric, table, filters, by, columns)
+    found = _row_index(rows)
     for name, period in list(chosen.items())[1:]:
-        aligned = _aligned(metric, rows, plan, [period] * len(current["value"]), current["dim_value"])
+        aligned = _aligned(metric, rows, plan, [period] * len(current["value"]), current["dim_value"], found)
         if name in COMPARISONS:
             columns |= _change_columns(metric, current, aligned, f"{name}_")
         else:
@@ -521,12 +542,14 @@ def _shared_plans(metrics: Sequence[Metric], wanted: Mapping[str, Sequence[Perio
                 if found[metric_id] != union:
                     found[metric_id], changed = union, True
     order = list(dict.fromkeys(p for m in metrics for p in wanted[m.id]))
-    return {metric_id: Plan(tuple(p for p in order if p in chosen)) for metric_id, chosen in found.items()}
+    keys = {metric_id: frozenset(chosen) for metric_id, chosen in found.items()}
+    plans = {key: Plan(tuple(p for p in order if p in key)) for key in set(keys.values())}
+    return {metric_id: plans[key] for metric_id, key in keys.items()}
 
 
 def _rows_for(metric: Metric, plan: Plan, rows: Rows, wanted: Sequence[Period]) -> dict:
     """Period and value columns (with the sums) of the `wanted` periods that have a row, in that order."""
-    position = {p: i for i, p in enumerate(plan.periods)}
+    position = plan.position
     at = {index: row for row, index in enumerate(rows["period_index"].tolist())}
     picks = [at[position[p]] for p in wanted if position[p] in at]
     chosen = _take(rows, np.array(picks, dtype=np.int64))
