@@ -160,7 +160,7 @@ def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFram
         "SELECT coalesce(l.outcome, 'none') AS outcome, count(*) AS customers, "
         "count(*) FILTER (WHERE c.churn_date <= $w_end) AS churned "
         f"FROM customers c LEFT JOIN latest l ON l.customer_id = c.customer_id {joins} "
-        "WHERE c.signup_date <= $w_start AND (c.churn_date IS NULL OR c.churn_date > $w_start) "
+        "WHERE c.signup_date < $w_start AND (c.churn_date IS NULL OR c.churn_date >= $w_start) "
         f"AND {where} GROUP BY 1"
     )
     frame = conn.execute(sql, params).df()

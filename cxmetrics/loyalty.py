@@ -173,7 +173,7 @@ def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
     sql = f"""
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
-            WHERE c.signup_date <= $start AND (c.churn_date IS NULL OR c.churn_date > $start) AND {where}
+            WHERE c.signup_date < $start AND (c.churn_date IS NULL OR c.churn_date >= $start) AND {where}
         ), answers AS (
             SELECT customer_id, arg_max({{'nps': nps, 'csat': csat}}, (responded_at, response_id)) AS answer
             FROM responses

@@ -106,7 +106,7 @@ def _cohort_sql(group_sql: str) -> str:
     return f"""
         WITH cohort AS (
             SELECT customer_id, churn_date FROM customers
-            WHERE signup_date <= DATE '{COHORT_START}' AND (churn_date IS NULL OR churn_date > DATE '{COHORT_START}')
+            WHERE signup_date < DATE '{COHORT_START}' AND (churn_date IS NULL OR churn_date >= DATE '{COHORT_START}')
         ),
         grouped AS ({group_sql}),
         spend AS (
@@ -147,7 +147,8 @@ def loyalty(conn) -> dict:
     by_nps = f"""
         SELECT customer_id, {GROUP_OF_NPS.replace("nps", "latest")} AS grp FROM (
             SELECT customer_id, arg_max(nps, responded_at) AS latest FROM responses
-            WHERE survey = 'relationship' AND customer_id IS NOT NULL AND responded_at < TIMESTAMP '{COHORT_START}'
+            WHERE survey = 'relationship' AND nps IS NOT NULL AND customer_id IS NOT NULL
+                AND responded_at < TIMESTAMP '{COHORT_START}'
             GROUP BY 1)
     """  # noqa: S608
     by_complaint = f"""

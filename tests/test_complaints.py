@@ -28,8 +28,8 @@ def churn_db():
     recovered: r1 (churned 2026-03-01), r2 (a lost complaint opened exactly at the window start does not count),
     r3 (lost, then recovered later) -> 3 customers, 1 churned. lost: l1 (churned on the window's last day),
     l2 (churned the day after), a1 (APAC, churned) -> 3, 2 churned. none: n1, n2 (complaint 13 months before,
-    churned), s1 (signed up on the window's first day) -> 3, 1 churned. Not in the cohort: x1 (signed up after the
-    start), x2 (churned on the start day).
+    churned), s1 (signed up the day before the window) -> 3, 1 churned. Not in the cohort (as the registry's
+    churn_rate): x1 (signed up on the window's first day: won inside it), x2 (churned the day before the start).
     """
     conn = fx.new_db()
     fx.insert(
@@ -44,9 +44,9 @@ def churn_db():
             fx.customer("a1", "APAC", churn_date=date(2026, 5, 1)),
             fx.customer("n1"),
             fx.customer("n2", churn_date=date(2026, 1, 1)),
-            fx.customer("s1", signup_date=date(2025, 11, 1)),
-            fx.customer("x1", signup_date=date(2025, 11, 2)),
-            fx.customer("x2", churn_date=date(2025, 11, 1)),
+            fx.customer("s1", signup_date=date(2025, 10, 31)),
+            fx.customer("x1", signup_date=date(2025, 11, 1)),
+            fx.customer("x2", churn_date=date(2025, 10, 31)),
         ],
     )
     fx.insert(

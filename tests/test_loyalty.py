@@ -94,7 +94,7 @@ def test_cohort_cells_under_the_minimum_n_are_withheld(cohort_db, monkeypatch):
 
 @pytest.fixture
 def experience_db():
-    """a promoter, b satisfied passive (churned), c satisfied detractor, d/e/h without a relationship answer."""
+    """a promoter, b satisfied passive (churned), c satisfied detractor, d/f/h without a relationship answer."""
     conn = fx.new_db()
     fx.insert(
         conn,
@@ -104,8 +104,8 @@ def experience_db():
             fx.customer("b", churn_date=date(2026, 6, 1)),
             fx.customer("c", "APAC"),
             fx.customer("d", churn_date=date(2026, 10, 31)),
-            fx.customer("e", signup_date=date(2025, 11, 1)),
-            fx.customer("f", churn_date=date(2025, 11, 1)),  # not active on the window's first day
+            fx.customer("e", signup_date=date(2025, 11, 1)),  # won on the window's first day: not in the cohort
+            fx.customer("f", churn_date=date(2025, 11, 1)),  # active at the start, churned that day (as churn_rate)
             fx.customer("g", signup_date=date(2025, 11, 2)),  # won inside the window
             fx.customer("h"),
         ],
@@ -148,10 +148,10 @@ def test_churn_by_nps_group_of_the_latest_relationship_answer_before_the_window(
         "promoter": (1, 0),
         "passive": (1, 1),
         "detractor": (1, 0),
-        "no response": (3, 1),
+        "no response": (3, 2),  # d, f and h; d and f churned
     }
-    assert _groups(frame, "csat_band") == {"4-5 satisfied": (3, 1), "no CSAT answer": (3, 1)}
-    assert _groups(frame, "focus") == {loyalty.AT_RISK: (2, 1), "promoter": (1, 0), "other": (3, 1)}
+    assert _groups(frame, "csat_band") == {"4-5 satisfied": (3, 1), "no CSAT answer": (3, 2)}
+    assert _groups(frame, "focus") == {loyalty.AT_RISK: (2, 1), "promoter": (1, 0), "other": (3, 2)}
 
 
 def test_repeat_purchase_revenue_and_lifetime_value_by_group(experience_db):

@@ -82,6 +82,6 @@ def test_the_committed_world_shows_the_planted_churn_gap_and_the_follow_up_rate(
     app = run_page(monkeypatch, committed_path, PAGE)
     assert_no_exception(app)
     sentence = next(m.value for m in app.markdown if "latest complaint was lost" in m.value)
-    assert "churned 22.6% (70 of 310) over Nov 2025 to Oct 2026, against 12.1% (96 of 795)" in sentence
+    assert "churned 22.6% (70 of 310) over Nov 2025 to Oct 2026, against 12.2% (97 of 796)" in sentence
     assert "a significant difference" in sentence
     assert app.get("download_button")[0].label == "Download the open detractor follow-ups (CSV)"
