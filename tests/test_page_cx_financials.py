@@ -82,14 +82,19 @@ def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, min
     assert not app.metric
 
 
+def _emptied(small_world_db: Path, tmp_path_factory, table: str) -> Path:
+    """A copy of the small world with one table emptied."""
+    path = tmp_path_factory.mktemp(f"no_{table}") / "cx.duckdb"
+    path.write_bytes(small_world_db.read_bytes())
+    with duckdb.connect(str(path)) as conn:
+        conn.execute(f"DELETE FROM {table}")  # noqa: S608 (the test's own table names)
+    return path
+
+
 @pytest.fixture(scope="module")
 def without_financials(small_world_db: Path, tmp_path_factory) -> Path:
     """The small world with the financials table emptied (customer revenue still loaded)."""
-    path = tmp_path_factory.mktemp("nofin") / "cx.duckdb"
-    path.write_bytes(small_world_db.read_bytes())
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("DELETE FROM financials")
-    return path
+    return _emptied(small_world_db, tmp_path_factory, "financials")
 
 
 def test_without_financials_the_money_sections_still_show(monkeypatch, without_financials: Path):
@@ -102,11 +107,7 @@ def test_without_financials_the_money_sections_still_show(monkeypatch, without_f
 @pytest.fixture(scope="module")
 def without_revenue(small_world_db: Path, tmp_path_factory) -> Path:
     """The small world without customer revenue (financials still loaded)."""
-    path = tmp_path_factory.mktemp("norev") / "cx.duckdb"
-    path.write_bytes(small_world_db.read_bytes())
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("DELETE FROM customer_revenue")
-    return path
+    return _emptied(small_world_db, tmp_path_factory, "customer_revenue")
 
 
 def test_without_customer_revenue_the_lead_lag_reads_churn_only(monkeypatch, without_revenue: Path):
