@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import TypeVar
 
 import numpy as np
 
-from cxmetrics import periods, rollups
+from cxmetrics import parallel, periods, rollups
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import Metric, Part, Source
 from cxmetrics.periods import Period
@@ -288,10 +289,12 @@ def _added_up(conn, source, sums, filters, splits, basis_periods, catalog) -> Co
     """The splits of additive sums: per group of splits, one GROUP BY at its finest split in DuckDB (which reads the
     smallest rollup level that has its dimensions), then the coarser splits as sums of its few rows; faster than
     GROUPING SETS, which fans every row out once per set."""
-    parts = [
-        _added_up_group(conn, source, sums, filters, group, finest, basis_periods, catalog)
+    works = [
+        partial(_added_up_group, source=source, sums=sums, filters=filters, splits=group, finest=finest,
+                basis_periods=basis_periods, catalog=catalog)
         for finest, group in _covering(splits).items()
-    ]
+    ]  # fmt: skip
+    parts = parallel.run_all(conn, works)
     return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
 
 
@@ -334,8 +337,9 @@ def _run_splits(conn, source, sums, filters, splits, basis_periods, catalog=None
 def _aggregate(
     conn, metrics: Sequence[Metric], plan: Plan | Mapping[str, Plan], run: Callable[..., Columns]
 ) -> dict[str, Columns]:
-    """Each metric's named sums from one `run(source, sums, basis_periods, bucket, catalog)` per source, shared by
-    the metrics that read it with the same basis periods; `plan` is one for all, or one per metric id."""
+    """Each metric's named sums from one `run(connection, source, sums, basis_periods, bucket, catalog)` per source,
+    shared by the metrics that read it with the same basis periods (`plan`: one for all, or one per metric id); the
+    sources' queries run side by side where the connection allows (`cxmetrics.parallel`)."""
     plans = plan if isinstance(plan, Mapping) else dict.fromkeys((m.id for m in metrics), plan)
     # Parts with equal keys are computed by one query: same source, basis periods and bucketing. The basis periods
     # are numbered once per plan and kind of basis, so that keys stay small to hash.
@@ -356,11 +360,14 @@ def _aggregate(
         exprs = aliases.setdefault(key, {})
         for _, expr in part.sums:
             exprs.setdefault(expr, f"s{len(exprs)}")
-    results = {}
     catalog = rollups.Catalog.of(conn)
-    for _, part, key in keyed:
-        if key not in results:
-            results[key] = run(part.source, list(aliases[key]), basis_lists[key[1]], key[2], catalog)
+    sources = {key: part.source for _, part, key in keyed}
+    works = [
+        partial(run, source=source, sums=list(aliases[key]), basis_periods=basis_lists[key[1]], bucket=key[2],
+                catalog=catalog)
+        for key, source in sources.items()
+    ]  # fmt: skip
+    results = dict(zip(sources, parallel.run_all(conn, works), strict=True))
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
 
 
@@ -371,8 +378,8 @@ def aggregate(
     metric's named sums), with one query per source shared by the metrics over it (`plan`: one for all, or one
     per metric id; metrics over one source share a query when their plans have the same basis periods)."""
 
-    def run(source, sums, basis_periods, bucket, catalog) -> Columns:
-        return _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog)
+    def run(on, source, sums, basis_periods, bucket, catalog) -> Columns:
+        return _run_source(on, source, sums, filters, by, basis_periods, bucket, catalog)
 
     return _aggregate(conn, metrics, plan, run)
 
@@ -390,8 +397,8 @@ def aggregate_splits(
         if unknown:
             raise ValueError(f"metric {metric.id!r} cannot be split by {', '.join(sorted(unknown))}")
 
-    def run(source, sums, basis_periods, bucket, catalog) -> Columns:
-        return _run_splits(conn, source, sums, filters, splits, basis_periods, catalog)
+    def run(on, source, sums, basis_periods, bucket, catalog) -> Columns:
+        return _run_splits(on, source, sums, filters, splits, basis_periods, catalog)
 
     return _aggregate(conn, metrics, Plan(tuple(period_list)), run)
 

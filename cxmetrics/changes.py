@@ -182,9 +182,10 @@ def _cells_of(metric: Metric, sums: dict[str, np.ndarray], wanted: Sequence[Peri
     pairs = sums["dim_value"].tolist()
     kept = np.array([all(value != NONE_LABEL for _, value in found) for found in pairs], dtype=bool)
     chosen = [wanted[i] for i in sums["basis_id"][kept].tolist()]
+    keys = {found: slice_key(found) for found in dict.fromkeys(pairs)}  # a slice has a cell per period
     cells = {
         "metric": _objects([metric.id] * len(chosen)),
-        "slice": _objects([slice_key(found) for found, keep in zip(pairs, kept.tolist(), strict=True) if keep]),
+        "slice": _objects([keys[found] for found, keep in zip(pairs, kept.tolist(), strict=True) if keep]),
         "period_start": _objects([p.start for p in chosen]),
         "period_end": _objects([p.end for p in chosen]),
     }
