@@ -12,6 +12,7 @@ where they happened into at most six sentences, each with a link that opens the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -182,14 +183,19 @@ def _cells_of(metric: Metric, sums: dict[str, np.ndarray], wanted: Sequence[Peri
     pairs = sums["dim_value"].tolist()
     kept = np.array([all(value != NONE_LABEL for _, value in found) for found in pairs], dtype=bool)
     chosen = [wanted[i] for i in sums["basis_id"][kept].tolist()]
-    keys = {found: slice_key(found) for found in dict.fromkeys(pairs)}  # a slice has a cell per period
     cells = {
         "metric": _objects([metric.id] * len(chosen)),
-        "slice": _objects([keys[found] for found, keep in zip(pairs, kept.tolist(), strict=True) if keep]),
+        "slice": _objects([_key_of(found) for found, keep in zip(pairs, kept.tolist(), strict=True) if keep]),
         "period_start": _objects([p.start for p in chosen]),
         "period_end": _objects([p.end for p in chosen]),
     }
     return cells | {c: sums[c][kept] for c in sum_columns(metric)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_of(pairs: tuple[tuple[str, str], ...]) -> str:
+    """`slice_key` of a split's pairs, worked out once (a slice has a cell per metric and period)."""
+    return slice_key(pairs)
 
 
 def _objects(values: list) -> np.ndarray:

@@ -247,7 +247,9 @@ def _current(period: Period, metric_ids: Sequence[str]) -> dict[str, Period]:
 def _extra_periods(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, dict]:
     """The further periods each metric is read for: its 13-period trend, and the chart's weeks (NPS) or months
     (revenue)."""
-    found = {m: {"trend": _trend_periods(conn, filters, period, get_metric(m))} for m in metric_ids}
+    grains = {m: _trend_grain(get_metric(m), period) for m in metric_ids}
+    by_grain = {grain: _trend_periods(conn, filters, period, grain) for grain in set(grains.values())}
+    found = {m: {"trend": by_grain[grains[m]]} for m in metric_ids}
     first, last = chart_weeks(period)
     if "nps" in found:
         start = first.start - timedelta(weeks=ROLLING_WEEKS - 1)
@@ -396,9 +398,8 @@ def _trend_end(grain: str, period: Period) -> Period:
     return periods.closed_month(period.end)
 
 
-def _trend_periods(conn, filters: Filters, period: Period, metric: Metric) -> list[Period]:
-    """The complete periods of a row's trend: 13 at its trend grain, ending with the period or its latest month."""
-    grain = _trend_grain(metric, period)
+def _trend_periods(conn, filters: Filters, period: Period, grain: str) -> list[Period]:
+    """The complete periods of a row's trend at `grain`: 13, ending with the period or its latest month."""
     last = _trend_end(grain, period)
     first = _periods_back(grain, last, TREND_PERIODS)
     return list(query.trend_periods(conn, grain, filters.with_period(first.start, last.end)))
@@ -521,19 +522,22 @@ def chart_weeks(period: Period) -> tuple[Period, Period]:
     return periods.period_containing("week", last.start - timedelta(weeks=CHART_WEEKS - 1)), last
 
 
-def rolling(frame: pd.DataFrame, metric: Metric, weeks: int = ROLLING_WEEKS) -> tuple[np.ndarray, np.ndarray]:
-    """The metric over the `weeks` weeks ending with each of the frame's weeks, and its n, from the weekly sums
-    (missing weeks count zero); NaN until `weeks` weeks are in, and the value also under the minimum n."""
-    if frame.empty:
+def rolling(
+    weekly: Mapping[str, Sequence], metric: Metric, weeks: int = ROLLING_WEEKS
+) -> tuple[np.ndarray, np.ndarray]:
+    """The metric over the `weeks` weeks ending with each of the weekly rows' weeks (columns period_start and the
+    metric's sums), and its n, from the weekly sums (missing weeks count zero); NaN until `weeks` weeks are in, and
+    the value also under the minimum n."""
+    starts = list(weekly["period_start"])
+    if not starts:
         return np.array([]), np.array([])
-    starts = frame["period_start"].tolist()
     offsets = np.array([(start - starts[0]).days // 7 for start in starts], dtype=np.int64)
     window = {}
     for column in sum_columns(metric):
-        weekly = np.zeros(offsets.max() + 1)
-        weekly[offsets] = frame[column].to_numpy(dtype=float)
-        running = np.concatenate([[0.0], np.cumsum(weekly)])
-        summed = np.full(len(weekly), np.nan)
+        sums = np.zeros(offsets.max() + 1)
+        sums[offsets] = np.asarray(weekly[column], dtype=float)
+        running = np.concatenate([[0.0], np.cumsum(sums)])
+        summed = np.full(len(sums), np.nan)
         summed[weeks - 1 :] = running[weeks:] - running[:-weeks]
         window[column] = summed[offsets]
     value = metric.estimate.estimate(window)[0]
@@ -541,43 +545,52 @@ def rolling(frame: pd.DataFrame, metric: Metric, weeks: int = ROLLING_WEEKS) -> 
     return np.where(n >= _min_n(metric), value, np.nan), n
 
 
-def _chart_frame(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> pd.DataFrame:
-    """The chart's NPS weeks (with targets, for the target line) or revenue months, from the values read with the
-    scorecard; read apart when the metric has no row in it."""
-    first, last = chart_weeks(period)
+def _chart_columns(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:
+    """The chart's NPS weeks (with targets, for the target line) or revenue months, as columns of a trend frame,
+    from the values read with the scorecard; read apart when the metric has no row in it."""
     if metric_id in values:
         columns = values[metric_id]["chart"]
-        frame = pd.DataFrame(query.with_targets(conn, metric_id, filters, columns) if metric_id == "nps" else columns)
-        frame.attrs.update(metric=metric_id, ignored_filters=ignored_filters(get_metric(metric_id), filters))
-        return frame
+        return query.with_targets(conn, metric_id, filters, columns) if metric_id == "nps" else columns
+    first, last = chart_weeks(period)
     grain, start = (
         ("week", first.start - timedelta(weeks=ROLLING_WEEKS - 1)) if metric_id == "nps" else ("month", first.start)
     )
     frame = query.metric_frame(conn, metric_id, filters.with_period(start, last.end), grain)
-    return frame[frame["period_end"] <= last.end]
+    frame = frame[frame["period_end"] <= last.end]
+    return {c: frame[c].tolist() for c in frame.columns}
 
 
-def nps_weekly(weekly: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the weekly
-    NPS frame of the chart's weeks and the 12 before them."""
+def _picked(values: Sequence, keep: np.ndarray) -> Sequence:
+    """The values where `keep` is set: an array stays an array, a list (dates, labels) stays a list."""
+    if isinstance(values, np.ndarray):
+        return values[keep]
+    return [value for value, kept in zip(values, keep.tolist(), strict=True) if kept]
+
+
+def nps_weekly(weekly: Mapping[str, Sequence], period: Period) -> pd.DataFrame:
+    """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the columns of
+    the weekly NPS (with targets) of the chart's weeks and the 12 before them."""
     first, _ = chart_weeks(period)
     value, n = rolling(weekly, get_metric("nps"))
-    shown = np.array([start >= first.start for start in weekly["period_start"].tolist()], dtype=bool)
+    shown = np.array([start >= first.start for start in weekly["period_start"]], dtype=bool)
     columns = ["period_start", "period_end", "period_label", "value", "low", "high", "n", "suppressed", "target"]
-    frame = weekly.loc[shown, columns].reset_index(drop=True).assign(rolling_13w=value[shown], rolling_13w_n=n[shown])
-    frame.attrs = {}
+    found = {c: _picked(weekly[c], shown) for c in columns}
+    return pd.DataFrame(found | {"rolling_13w": value[shown], "rolling_13w_n": n[shown]})
+
+
+def revenue_monthly(monthly: Mapping[str, Sequence], filters: Filters) -> pd.DataFrame:
+    """Monthly revenue over the chart's span, closed months only, the latest one flagged, from the columns of the
+    monthly revenue of the chart's months; `attrs["ignored_filters"]` names the filters revenue cannot apply."""
+    kept = np.asarray(monthly["n"], dtype=float) > 0
+    found = {c: _picked(monthly[c], kept) for c in ("period_start", "period_end", "period_label")}
+    latest = max(found["period_end"]) if found["period_end"] else None
+    found |= {
+        "revenue_usd": np.asarray(_picked(monthly["value"], kept), dtype=float),
+        "latest": np.array([end == latest for end in found["period_end"]], dtype=bool),
+    }
+    frame = pd.DataFrame(found)
+    frame.attrs.update(metric="revenue", ignored_filters=ignored_filters(get_metric("revenue"), filters))
     return frame
-
-
-def revenue_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Monthly revenue over the chart's span, closed months only, the latest one flagged, from the monthly revenue
-    frame of the chart's months."""
-    frame = monthly[monthly["n"].gt(0)]
-    latest = frame["period_end"].max() if len(frame) else None
-    out = frame[["period_start", "period_end", "period_label", "value"]].rename(columns={"value": "revenue_usd"})
-    out = out.assign(latest=out["period_end"] == latest).reset_index(drop=True)
-    out.attrs["ignored_filters"] = frame.attrs.get("ignored_filters", ())
-    return out
 
 
 def _visible_regions(filters: Filters) -> tuple[str, ...] | None:
@@ -622,9 +635,9 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
     trend = trends(values)
     missing, missing_note = _missing_note(loaded)
     first, last = chart_weeks(period)
-    weekly = _chart_frame(conn, filters, period, "nps", values)
+    weekly = _chart_columns(conn, filters, period, "nps", values)
     revenue = (
-        revenue_monthly(_chart_frame(conn, filters, period, "revenue", values))
+        revenue_monthly(_chart_columns(conn, filters, period, "revenue", values), filters)
         if "financials" in loaded
         else pd.DataFrame()
     )
