@@ -341,11 +341,13 @@ def statement_frame(snap: pd.DataFrame | Mapping[str, dict], trends: dict[str, t
         if shown:
             rows.append(_section_row(section))
         rows += [_statement_row(section, get_metric(m), found[m], trends.get(m, ())) for m in shown]
-    columns = dict.fromkeys([*STATEMENT_COLUMNS, *(key for row in rows for key in row)])
-    frame = pd.DataFrame(rows, columns=list(columns))
-    text = [c for c in STATEMENT_COLUMNS if c != "Trend"]
-    frame[text] = frame[text].fillna("")
-    return frame
+    if not rows:
+        return pd.DataFrame(columns=list(STATEMENT_COLUMNS))
+    columns = list(dict.fromkeys([*STATEMENT_COLUMNS, *(key for row in rows for key in row)]))
+    text = set(STATEMENT_COLUMNS) - {"Trend"}
+    found = {c: [row.get(c, np.nan) for row in rows] for c in columns}
+    found |= {c: ["" if _missing(v) else v for v in found[c]] for c in text}
+    return pd.DataFrame(found, columns=columns)
 
 
 CSV_COLUMNS: tuple[str, ...] = (
