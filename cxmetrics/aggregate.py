@@ -3,7 +3,8 @@
 Every query aggregates in DuckDB in one pass per source: a trend groups all its periods in one GROUP BY (date_trunc),
 a list of periods (a scorecard's week, prior week, same week last year, rolling windows) joins a small table of
 periods, and window sources (trailing twelve months) join that table themselves. Metrics that share a source share
-the pass. A heavy source is read from its rollup table (`cxmetrics.rollups`, built at load time) whenever the rollup
+the pass, and the passes over different sources run side by side on a read-only connection (`cxmetrics.parallel`).
+A heavy source is read from its rollup table (`cxmetrics.rollups`, built at load time) whenever the rollup
 holds the sums and dimensions a query needs, with the same conditions. User values only ever reach SQL as bound
 parameters; identifiers come from the metric registry and the dimension allow-list.
 """

@@ -2,9 +2,10 @@
 
 The one place pages, charts, the scorecard, the review pack and the command line get metric numbers from:
 `metric_frame` (a trend at a grain, optionally split by a dimension and compared with the prior period or the same
-period last year), `period_frame` (any list of periods) and `snapshot` (a scorecard: the latest week with prior
-week, same week last year, rolling 4 and 13 weeks and targets). The SQL lives in `cxmetrics.aggregate`; the arithmetic
-from sums to values in the metric registry.
+period last year), `period_frame` (any list of periods), `snapshot` (a scorecard: the latest week with prior
+week, same week last year, rolling 4 and 13 weeks and targets) and `snapshots` (scorecards of metrics with their own
+periods, plus further periods such as their trends, all in one query per source). The SQL lives in
+`cxmetrics.aggregate`; the arithmetic from sums to values in the metric registry.
 """
 
 from __future__ import annotations
