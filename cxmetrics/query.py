@@ -207,9 +207,13 @@ def _aligned(
     (`found`: the rows' `_row_index`, when the caller has it)."""
     position = plan.position
     found = _row_index(rows) if found is None else found
-    picks = [found.get((position.get(p, -1), d), -1) for p, d in zip(wanted, dims, strict=True)]
+    picks = np.array([found.get((position.get(p, -1), d), -1) for p, d in zip(wanted, dims, strict=True)], dtype=int)
+    missing = picks < 0
+    if missing.all():
+        return {c: np.full(len(picks), np.nan) for c in [*sum_columns(metric), *VALUE_COLUMNS]}
+    at = np.where(missing, 0, picks)
     columns = [*sum_columns(metric), *VALUE_COLUMNS]
-    return {c: np.append(np.asarray(rows[c], dtype=float), np.nan)[picks] for c in columns}
+    return {c: np.where(missing, np.nan, np.asarray(rows[c], dtype=float)[at]) for c in columns}
 
 
 # --- columns of the public frames ----------------------------------------------------------------------------------
