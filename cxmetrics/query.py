@@ -298,26 +298,42 @@ def _target_columns(
 
 def _change_columns(metric: Metric, rows: Rows, against: Rows, prefix: str) -> dict:
     """Value and n of the compared rows, the delta, its test statistic, p-value and significance."""
-    delta = np.asarray(rows["value"], dtype=float) - against["value"]
-    comparable = ~np.isnan(delta)
-    count = len(delta)
+    return _changes_columns(metric, rows, {prefix: against})
+
+
+def _changes_columns(metric: Metric, rows: Rows, compared: Mapping[str, Rows]) -> dict:
+    """`_change_columns` of several sets of compared rows (keyed by column prefix) with one test call for all (the
+    tests work element by element; a call costs more than its arithmetic)."""
+    count, total = len(rows["value"]), len(rows["value"]) * len(compared)
     sums = sum_columns(metric)
-    test = metric.estimate.test({c: np.asarray(rows[c], dtype=float) for c in sums}, {c: against[c] for c in sums})
-    significant = pd.arrays.BooleanArray(np.zeros(count, dtype=bool), np.ones(count, dtype=bool))
-    statistic = p_value = np.full(count, np.nan)
-    if test is not None:
-        statistic = np.where(comparable, test.statistic, np.nan)
-        p_value = np.where(comparable, test.p_value, np.nan)
-        flags = np.broadcast_to(np.asarray(test.significant, dtype=bool), count)
-        significant = pd.arrays.BooleanArray(flags & comparable, ~comparable)
-    return {
-        f"{prefix}value": against["value"],
-        f"{prefix}n": np.nan_to_num(against["n"]).astype("int64"),
-        f"{prefix}delta": delta,
-        f"{prefix}z": statistic,
-        f"{prefix}p_value": p_value,
-        f"{prefix}significant": significant,
-    }
+    current = {c: np.asarray(rows[c], dtype=float) for c in sums}
+    test = metric.estimate.test(
+        {c: np.tile(current[c], len(compared)) for c in sums},
+        {c: np.concatenate([against[c] for against in compared.values()]) for c in sums},
+    )
+    found = {}
+    for i, (prefix, against) in enumerate(compared.items()):
+        part = slice(i * count, (i + 1) * count)
+        delta = np.asarray(rows["value"], dtype=float) - against["value"]
+        comparable = ~np.isnan(delta)
+        significant = pd.arrays.BooleanArray(np.zeros(count, dtype=bool), np.ones(count, dtype=bool))
+        statistic = p_value = np.full(count, np.nan)
+        if test is not None:
+            statistic = np.where(
+                comparable, np.broadcast_to(np.asarray(test.statistic, dtype=float), total)[part], np.nan
+            )
+            p_value = np.where(comparable, np.broadcast_to(np.asarray(test.p_value, dtype=float), total)[part], np.nan)
+            flags = np.broadcast_to(np.asarray(test.significant, dtype=bool), total)[part]
+            significant = pd.arrays.BooleanArray(flags & comparable, ~comparable)
+        found |= {
+            f"{prefix}value": against["value"],
+            f"{prefix}n": np.nan_to_num(against["n"]).astype("int64"),
+            f"{prefix}delta": delta,
+            f"{prefix}z": statistic,
+            f"{prefix}p_value": p_value,
+            f"{prefix}significant": significant,
+        }
+    return found
 
 
 def _noted(frame: pd.DataFrame, metric: Metric, filters: Filters) -> pd.DataFrame:
@@ -518,12 +534,14 @@ def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict
     columns |= _period_columns(metric, plan, current, by) | _value_columns(metric, current, with_sums=False)
     columns |= _target_columns(metric, table, filters, by, columns)
     found = _row_index(rows)
-    for name, period in list(chosen.items())[1:]:
-        aligned = _aligned(metric, rows, plan, [period] * len(current["value"]), current["dim_value"], found)
-        if name in COMPARISONS:
-            columns |= _change_columns(metric, current, aligned, f"{name}_")
-        else:
-            columns |= {f"{name}_{c}": aligned[c] for c in VALUE_COLUMNS}
+    aligned = {
+        name: _aligned(metric, rows, plan, [period] * len(current["value"]), current["dim_value"], found)
+        for name, period in list(chosen.items())[1:]
+    }
+    columns |= _changes_columns(metric, current, {f"{name}_": aligned[name] for name in aligned if name in COMPARISONS})
+    for name in aligned:
+        if name not in COMPARISONS:
+            columns |= {f"{name}_{c}": aligned[name][c] for c in VALUE_COLUMNS}
     return columns, len(current["value"])
 
 
