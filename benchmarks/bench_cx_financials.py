@@ -79,6 +79,6 @@ REQUIRED: tuple[str, ...] = (
     "accounts|count",
     "panel|nps|*|value",
     "panel|like_for_like_growth|*|value",
-    "panel|period_churn_rate|*|n",
+    "panel|monthly_churn_rate|*|n",
 )
 CX_FINANCIALS = (cx_financials_queries, cx_financials_numbers, naive_cx_financials, REQUIRED, COLUMNS)

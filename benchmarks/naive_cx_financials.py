@@ -178,7 +178,7 @@ def _panel_churn(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex, min_
         index = pd.MultiIndex.from_arrays([sums.index, [start] * len(sums)])
         share = 100 * sums["churned"].to_numpy() / sums["n"].where(sums["n"] > 0).to_numpy()
         numbers |= _panel_rows(
-            "period_churn_rate", pd.Series(sums["n"].to_numpy(), index), pd.Series(share, index), min_n
+            "monthly_churn_rate", pd.Series(sums["n"].to_numpy(), index), pd.Series(share, index), min_n
         )
     return numbers
 

@@ -34,6 +34,7 @@ from cxmetrics.sources import (
     FINANCIALS,
     LIKE_FOR_LIKE,
     LIKE_FOR_LIKE_TENURE_MONTHS,
+    MONTH_START_CUSTOMERS,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -131,9 +132,9 @@ _CUSTOMER_MONTH_SUMS = (
     ("cost_to_serve_usd", "sum(cr.cost_to_serve_usd)"),
     ("costed_months", "count(cr.cost_to_serve_usd)"),
 )
-_PERIOD_CHURN_SUMS = (
-    ("at_start", "count(*) FILTER (WHERE c.signup_date < b.basis_start)"),
-    ("churned", "count(*) FILTER (WHERE c.signup_date < b.basis_start AND c.churn_date <= b.basis_end)"),
+_MONTH_CHURN_SUMS = (
+    ("at_start", "count(*)"),
+    ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
 )
 _LOG_GROWTH = "100 * ln(cr.revenue_usd / p.revenue_usd)"
 _LIKE_FOR_LIKE_SUMS = (
@@ -291,18 +292,20 @@ _LOYALTY: tuple[Metric, ...] = (
         basis="month",
     ),
     Metric(
-        id="period_churn_rate",
-        label="Churn in the period",
-        description="Share of the customers active at the start of the period who churned during it (customers "
-        "won during the period are not counted); monthly, it is the series the lead-lag analysis reads.",
-        formula="100 x customers active at the period start who churned by its end / customers active at its start",
+        id="monthly_churn_rate",
+        label="Churn in the month",
+        description="Share of the customers active at the start of the month who churned during it (customers "
+        "won during the month are not counted); it is the series the lead-lag analysis reads. Monthly only (for "
+        "another period it would be the period's last month).",
+        formula="100 x customers active at the month start who churned by its end / customers active at its start",
         unit="percent",
         fmt=".2f",
         direction="lower",
-        parts=(Part(ACTIVE_CUSTOMERS, _PERIOD_CHURN_SUMS),),
+        parts=(Part(MONTH_START_CUSTOMERS, _MONTH_CHURN_SUMS),),
         estimate=ProportionEstimate("churned", "at_start"),
         group="Loyalty",
-        n_label="customers active at the period start",
+        n_label="customers active at the month start",
+        grains=("month",),
     ),
     Metric(
         id="grr",

@@ -36,6 +36,7 @@ from cxmetrics.sources import (
     CUSTOMER_MONTHS,
     DETRACTORS,
     LIKE_FOR_LIKE,
+    MONTH_START_CUSTOMERS,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -238,6 +239,7 @@ ROLLUPS: tuple[Rollup, ...] = (
     Rollup(BOUGHT_LAST_MONTH, _CUSTOMER_DIMS),
     Rollup(LIKE_FOR_LIKE, _CUSTOMER_DIMS),
     Rollup(COHORT, _CUSTOMER_DIMS, by_end=True),
+    Rollup(MONTH_START_CUSTOMERS, _CUSTOMER_DIMS, by_end=True),
     Rollup(REVENUE_TWO_YEARS, _CUSTOMER_DIMS, by_end=True),
     Rollup(TRAILING_CUSTOMER_MONTHS, _CUSTOMER_DIMS, by_end=True),
 )

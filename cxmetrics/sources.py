@@ -129,6 +129,16 @@ ACTIVE_CUSTOMERS = Source(
     "AND (c.churn_date IS NULL OR c.churn_date >= b.basis_start)",
     _customer_dims(()),
 )
+# Customers active at the start of the calendar month a period ends in (signed up before it, not churned before it):
+# it depends on the period's end only, so a rollup per month end answers it.
+_LAST_MONTH_START = "CAST(date_trunc('month', b.basis_end) AS DATE)"
+MONTH_START_CUSTOMERS = Source(
+    "month_start_customers",
+    ("customers",),
+    f"bases b JOIN customers c ON c.signup_date < {_LAST_MONTH_START} "
+    f"AND (c.churn_date IS NULL OR c.churn_date >= {_LAST_MONTH_START})",
+    _customer_dims(()),
+)
 COHORT = Source(
     "cohort",
     ("customers", "responses"),

@@ -185,8 +185,10 @@ def test_like_for_like_growth_compares_the_same_customers(revenue_pairs):
     assert (apac["n"], apac["value"]) == (1, pytest.approx(0.0))
 
 
-def test_period_churn_counts_customers_active_at_the_start(revenue_pairs):
-    frame = query.period_frame(revenue_pairs, "period_churn_rate", None, [SEPTEMBER, OCTOBER]).set_index("period_start")
+def test_monthly_churn_counts_customers_active_at_the_start(revenue_pairs):
+    frame = query.period_frame(revenue_pairs, "monthly_churn_rate", None, [SEPTEMBER, OCTOBER]).set_index(
+        "period_start"
+    )
     # September: all 7 active at its start, q churned; October: 6 left, l churned.
     assert (frame.loc[SEPTEMBER.start, "n"], frame.loc[SEPTEMBER.start, "value"]) == (7, pytest.approx(100 / 7))
     assert (frame.loc[OCTOBER.start, "n"], frame.loc[OCTOBER.start, "value"]) == (6, pytest.approx(100 / 6))

@@ -26,7 +26,7 @@ REQUIRED = {
     "Loyalty": (
         "logo_retention",
         "churn_rate",
-        "period_churn_rate",
+        "monthly_churn_rate",
         "grr",
         "nrr",
         "repeat_purchase_rate",

@@ -75,7 +75,7 @@ def test_every_metric_trend_is_identical_with_and_without_rollups(conn, name, gr
 
 @pytest.mark.parametrize("by", [None, "region", "touchpoint"])
 def test_weekly_trends_split_by_a_dimension_are_identical(conn, by) -> None:
-    ids = splittable(by) if by else IDS
+    ids = [m for m in (splittable(by) if by else IDS) if "week" in get_metric(m).grains]
     filters = Filters(scope=AccessScope(("EMEA", "APAC")), start=date(2026, 6, 1))
     with_rollups, raw = both(lambda: query.metric_frames(conn, ids, filters, "week", by=by, compare="prior"))
     for metric_id in ids:
