@@ -38,6 +38,7 @@ __all__ = [
     "period_frames",
     "snapshot",
     "snapshot_periods",
+    "snapshot_rows",
     "snapshots",
     "sum_columns",
     "trend_periods",
@@ -579,6 +580,32 @@ def _rows_for(metric: Metric, plan: Plan, rows: Rows, wanted: Sequence[Period]) 
     return _period_columns(metric, plan, chosen, None) | _value_columns(metric, chosen)
 
 
+def _snapshot_parts(conn, current, filters, extra) -> tuple[dict[Period, list[tuple[dict, int]]], dict]:
+    """The scorecard rows' columns of each metric, grouped by their period in the order given, and the extra
+    values (see `snapshots`)."""
+    filters = filters or Filters()
+    extra = extra or {}
+    metrics = _metrics(list(current), None)
+    if not metrics:
+        return {}, {}
+    chosen = {m.id: snapshot_periods(current[m.id]) for m in metrics}
+    wanted = {
+        m.id: [*chosen[m.id].values(), *(p for found in extra.get(m.id, {}).values() for p in found)] for m in metrics
+    }
+    plans = _shared_plans(metrics, wanted)
+    rows = _compute(conn, metrics, filters, plans, None)
+    table = _targets(conn, list(current))
+    stacks: dict[Period, list[tuple[dict, int]]] = {}
+    for m in metrics:
+        part = _snapshot_rows(m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], None)
+        stacks.setdefault(current[m.id], []).append(part)
+    values = {
+        m.id: {name: _rows_for(m, plans[m.id], rows[m.id], found) for name, found in extra.get(m.id, {}).items()}
+        for m in metrics
+    }
+    return stacks, values
+
+
 def snapshots(
     conn,
     current: Mapping[str, Period],
@@ -594,29 +621,39 @@ def snapshots(
     period_label, grain, basis_start, basis_end, value, low, high, n, suppressed, unit and the sums, one row per
     period asked for that has data, in the order asked.
     """
-    filters = filters or Filters()
-    extra = extra or {}
-    metrics = _metrics(list(current), None)
-    if not metrics:
-        return pd.DataFrame(), {}
-    chosen = {m.id: snapshot_periods(current[m.id]) for m in metrics}
-    wanted = {
-        m.id: [*chosen[m.id].values(), *(p for found in extra.get(m.id, {}).values() for p in found)] for m in metrics
-    }
-    plans = _shared_plans(metrics, wanted)
-    rows = _compute(conn, metrics, filters, plans, None)
-    table = _targets(conn, list(current))
-    stacks: dict[Period, list[tuple[dict, int]]] = {}
-    for m in metrics:
-        part = _snapshot_rows(m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], None)
-        stacks.setdefault(current[m.id], []).append(part)
+    stacks, values = _snapshot_parts(conn, current, filters, extra)
+    if not stacks:
+        return pd.DataFrame(), values
     frames = [_stacked(parts) for parts in stacks.values()]
-    snap = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    values = {
-        m.id: {name: _rows_for(m, plans[m.id], rows[m.id], found) for name, found in extra.get(m.id, {}).items()}
-        for m in metrics
-    }
-    return snap, values
+    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), values
+
+
+def snapshot_rows(
+    conn,
+    current: Mapping[str, Period],
+    filters: Filters | None = None,
+    extra: Mapping[str, Mapping[str, Sequence[Period]]] | None = None,
+) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
+    """`snapshots` with the scorecard as one plain dict of column values per metric id, as the frame's cells read
+    (Python numbers, booleans and strings; pd.NA for a missing flag or status), for callers that lay rows out one
+    by one: building the frame only to read it back costs more than the rest of a scorecard's arithmetic."""
+    stacks, values = _snapshot_parts(conn, current, filters, extra)
+    found = {}
+    for parts in stacks.values():
+        for columns, _ in parts:
+            row = {name: _cell(value) for name, value in columns.items()}
+            found[row["metric"]] = row
+    return found, values
+
+
+def _cell(value):
+    """The one value of a scorecard row's column (a scalar, or a one-element list or array) as the frame's cell
+    reads back through `tolist()`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.ndarray | pd.api.extensions.ExtensionArray | list):
+        return value.tolist()[0] if not isinstance(value, list) else value[0]
+    return value
 
 
 def with_targets(conn, metric_id: str, filters: Filters | None, columns: dict) -> dict:

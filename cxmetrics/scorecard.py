@@ -365,9 +365,10 @@ def statement_csv(scorecard: Scorecard) -> bytes:
     return out.to_csv(index=False).encode()
 
 
-def filter_note(snap: pd.DataFrame, filters: Filters) -> str | None:
+def filter_note(snap: pd.DataFrame | Mapping[str, dict], filters: Filters) -> str | None:
     """The footnote of rows a selected filter does not apply to, and why no target shows under some filters."""
-    ignored = sorted({d for text in snap.get("ignored_filters", pd.Series(dtype=str)) for d in text.split(", ") if d})
+    texts = [row["ignored_filters"] for row in by_metric(snap).values()]
+    ignored = sorted({d for text in texts for d in text.split(", ") if d})
     notes = []
     if ignored:
         names = " and ".join(ignored)
@@ -377,9 +378,9 @@ def filter_note(snap: pd.DataFrame, filters: Filters) -> str | None:
     return " ".join(notes) or None
 
 
-def _basis_note(period: Period, snap: pd.DataFrame) -> str | None:
+def _basis_note(period: Period, rows: Mapping[str, dict]) -> str | None:
     """Which closed months the monthly rows show when the period is not whole months."""
-    monthly = [m for m in snap.index if get_metric(m).basis == "month"]
+    monthly = [m for m in rows if get_metric(m).basis == "month"]
     if not monthly or periods.is_month_aligned(period):
         return None
     basis = periods.month_basis(period)
@@ -630,10 +631,9 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
     loaded = loaded_tables(conn)
     shown = _available(STATEMENT_METRICS, loaded)
-    found, values = query.snapshots(
+    rows, values = query.snapshot_rows(
         conn, _current(period, shown), filters, _extra_periods(conn, filters, period, shown)
     )
-    snap = found.set_index("metric") if len(found) else found
     trend = trends(values)
     missing, missing_note = _missing_note(loaded)
     first, last = chart_weeks(period)
@@ -643,7 +643,6 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
         if "financials" in loaded
         else pd.DataFrame()
     )
-    rows = by_metric(snap)
     statement = statement_frame(rows, trend)
     return Scorecard(
         period=period,
@@ -653,8 +652,8 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
         csv_name=f"cx-statement-{period.grain}-{period.start.isoformat()}.csv",
         headline=headline(rows, trend, period),
         statement=statement,
-        filter_note=filter_note(snap, filters),
-        basis_note=_basis_note(period, snap),
+        filter_note=filter_note(rows, filters),
+        basis_note=_basis_note(period, rows),
         missing_tables=missing,
         missing_note=missing_note,
         changes=changes.detect(conn, filters, period),
