@@ -113,7 +113,7 @@ def experience(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[
     customers, revenue, responses = tables["customers"], tables["customer_revenue"], tables["responses"]
     start, end = _ts(window.start), _ts(window.end)
     cohort = customers[
-        (customers["signup_date"] <= start) & (customers["churn_date"].isna() | (customers["churn_date"] > start))
+        (customers["signup_date"] < start) & (customers["churn_date"].isna() | (customers["churn_date"] >= start))
     ]
     frame = cohort.set_index("customer_id")[["churn_date"]].join(_latest_relationship(responses, start))
     in_window = revenue[(revenue["month"] >= start) & (revenue["month"] <= end)]

@@ -89,7 +89,7 @@ def _churn(t: dict, month: Period) -> dict[str, float]:
     latest = window.sort_values("opened_at").groupby("customer_id")["outcome"].last()
     c = t["customers"]
     signup, churn = pd.to_datetime(c["signup_date"]), pd.to_datetime(c["churn_date"])
-    cohort = c[(signup <= _stamp(start)) & (churn.isna() | (churn > _stamp(start)))]
+    cohort = c[(signup < _stamp(start)) & (churn.isna() | (churn >= _stamp(start)))]
     outcome = cohort["customer_id"].map(latest).fillna("none")
     churned = pd.to_datetime(cohort["churn_date"]) <= _stamp(month.end)
     numbers = {}
