@@ -31,6 +31,11 @@ def _memos(conn) -> dict | None:
         return None
 
 
+def is_read_only(conn) -> bool:
+    """Whether `conn` is a read-only connection whose facts are remembered (asked of the database once)."""
+    return _memos(conn) is not None
+
+
 def remembered(conn, key: str, read: Callable[[], T]) -> T:
     """`read()` once per read-only connection and `key`; on a writable connection, every time."""
     memos = _memos(conn)

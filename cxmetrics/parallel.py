@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -25,24 +24,19 @@ T = TypeVar("T")
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOL = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cx-query") if WORKERS > 1 else None
 _INSIDE = threading.local()
-_READ_ONLY = "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
 
 
 class Cursors:
     """Idle cursors of one connection; a cursor serves one query at a time and is then handed back for reuse."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
-        self._conn = weakref.ref(conn)  # a strong reference would keep the connection's memo alive forever
+    def __init__(self) -> None:
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
-    def run(self, work: Callable[[Any], T]) -> T:
-        """`work(cursor)` on an idle cursor (a new one when none is idle)."""
+    def run(self, conn: duckdb.DuckDBPyConnection, work: Callable[[Any], T]) -> T:
+        """`work(cursor)` on an idle cursor of `conn` (a new one when none is idle)."""
         try:
             cursor = self._idle.get_nowait()
         except queue.Empty:
-            conn = self._conn()
-            if conn is None:
-                raise RuntimeError("the connection was closed") from None
             cursor = db.cursor(conn)
         _INSIDE.active = True
         try:
@@ -52,23 +46,26 @@ class Cursors:
             self._idle.put(cursor)
 
 
-def _read_only(conn: duckdb.DuckDBPyConnection) -> bool:
-    row = conn.execute(_READ_ONLY).fetchone()
-    return bool(row and row[0])
-
-
 def _cursors(conn) -> Cursors | None:
     """The cursors side-by-side work on `conn` uses, or None when it must run in order on `conn` itself."""
     if _POOL is None or getattr(_INSIDE, "active", False) or not isinstance(conn, duckdb.DuckDBPyConnection):
         return None
-    return memo.remembered(conn, "cursors", lambda: Cursors(conn) if _read_only(conn) else None)
+    return memo.remembered(conn, "cursors", Cursors) if memo.is_read_only(conn) else None
 
 
 def run_all(conn, works: Sequence[Callable[[Any], T]]) -> list[T]:
     """`[work(connection) for work in works]`, side by side on cursors of `conn` when it is a read-only DuckDB
-    connection and there are several, else one after another on `conn`; results in the order of `works`."""
+    connection and there are several, else one after another on `conn`; results in the order of `works`. The
+    calling thread runs the first work itself while the pool runs the others; when one fails, the others not yet
+    started are cancelled."""
     cursors = _cursors(conn) if len(works) > 1 else None
     if cursors is None:
         return [work(conn) for work in works]
-    futures = [_POOL.submit(cursors.run, work) for work in works]
-    return [future.result() for future in futures]
+    futures = [_POOL.submit(cursors.run, conn, work) for work in works[1:]]
+    try:
+        first = cursors.run(conn, works[0])
+        return [first, *(future.result() for future in futures)]
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise

@@ -41,7 +41,7 @@ def test_a_read_only_connection_runs_the_works_on_cursors_with_results_in_order(
 def test_cursors_are_reused_from_one_call_to_the_next(read_only):
     first = {id(used) for _, used in parallel.run_all(read_only, [_total_below(2)] * 4)}
     second = {id(used) for _, used in parallel.run_all(read_only, [_total_below(2)] * 4)}
-    assert second <= first and len(first) <= parallel.WORKERS
+    assert second <= first and len(first) <= parallel.WORKERS + 1  # the pool's threads and the calling one
 
 
 def test_a_writable_connection_runs_the_works_in_order_on_itself():
