@@ -525,6 +525,19 @@ def chart_weeks(period: Period) -> tuple[Period, Period]:
     return periods.period_containing("week", last.start - timedelta(weeks=CHART_WEEKS - 1)), last
 
 
+def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+    """Sums over each run of `weeks` consecutive values ending at each position; NaN until `weeks` are in."""
+    running = np.concatenate([[0.0], np.cumsum(values)])
+    summed = np.full(len(values), np.nan)
+    summed[weeks - 1 :] = running[weeks:] - running[:-weeks]
+    return summed
+
+
+def _window_nan(missing: np.ndarray, weeks: int) -> np.ndarray:
+    """NaN where the window ending at a position holds a NaN sum (it stays NaN there only), else 0."""
+    return np.where(_window_sums(missing.astype(float), weeks) > 0, np.nan, 0.0)
+
+
 def rolling(
     weekly: Mapping[str, Sequence], metric: Metric, weeks: int = ROLLING_WEEKS
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -539,10 +552,8 @@ def rolling(
     for column in sum_columns(metric):
         sums = np.zeros(offsets.max() + 1)
         sums[offsets] = np.asarray(weekly[column], dtype=float)
-        running = np.concatenate([[0.0], np.cumsum(sums)])
-        summed = np.full(len(sums), np.nan)
-        summed[weeks - 1 :] = running[weeks:] - running[:-weeks]
-        window[column] = summed[offsets]
+        missing = np.isnan(sums)
+        window[column] = (_window_sums(np.where(missing, 0.0, sums), weeks) + _window_nan(missing, weeks))[offsets]
     value = metric.estimate.estimate(window)[0]
     n = window[metric.n_column]
     return np.where(n >= _min_n(metric), value, np.nan), n

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -284,3 +285,20 @@ def test_a_row_without_a_count_reads_as_zero_responses(world):
     snap.loc["nps", ["n", "suppressed"]] = [float("nan"), True]
     row = scorecard.statement_frame(snap, {}).set_index("metric").loc["nps"]
     assert (row["Actual"], row["Status"], row["n"]) == ("— (n=0)", "Too few", 0)
+
+
+def test_a_missing_weekly_sum_blanks_only_the_windows_that_hold_it(monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "0")
+    weeks = [date(2026, 1, 5) + timedelta(weeks=i) for i in range(5)]
+    weekly = {
+        "period_start": weeks,
+        "promoters": [5.0, 5.0, float("nan"), 5.0, 5.0],
+        "detractors": [0.0, 0.0, 0.0, 5.0, 0.0],
+        "n": [10.0, 10.0, 10.0, 10.0, 10.0],
+    }
+    value, n = scorecard.rolling(weekly, get_metric("nps"), weeks=2)
+    assert np.isnan(value[0])  # one week is not two
+    assert value[1] == pytest.approx(50.0)  # 10 promoters, 0 detractors of 20
+    assert np.isnan(value[2]) and np.isnan(value[3])  # the windows holding week 3
+    assert value[4] == pytest.approx(25.0)  # weeks 4 and 5: 10 promoters, 5 detractors of 20
+    assert n.tolist()[1:] == [20.0, 20.0, 20.0, 20.0]
