@@ -133,15 +133,19 @@ def matrix(values: pd.DataFrame, metric_id: str, cells: list[str], months: list)
     return table.reindex(index=cells, columns=months).to_numpy(dtype=float)
 
 
-def lead_lag(values: pd.DataFrame, max_lag: int = MAX_LAG, draws: int = panel_lag.DRAWS) -> pd.DataFrame:
-    """Lagged panel correlations of NPS changes with each outcome's changes, stacked with an `outcome` column."""
+def _arrays(values: pd.DataFrame, metric_id: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The panel's cells, and NPS and one outcome metric as cell x month arrays over the same months."""
     cells = sorted(values["cell"].unique())
     months = sorted(values["period_start"].unique())
-    lead = matrix(values, LEAD_METRIC, cells, months)
+    return cells, matrix(values, LEAD_METRIC, cells, months), matrix(values, metric_id, cells, months)
+
+
+def lead_lag(values: pd.DataFrame, max_lag: int = MAX_LAG, draws: int = panel_lag.DRAWS) -> pd.DataFrame:
+    """Lagged panel correlations of NPS changes with each outcome's changes, stacked with an `outcome` column."""
     frames = []
     for outcome, metric_id in OUTCOME_METRICS.items():
         if (values["metric"] == metric_id).any():
-            follow = matrix(values, metric_id, cells, months)
+            _, lead, follow = _arrays(values, metric_id)
             frames.append(panel_lag.lagged_panel(lead, follow, max_lag, draws=draws).assign(outcome=outcome))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -189,14 +193,12 @@ def _months(count: int) -> str:
 
 
 def left_out(values: pd.DataFrame, outcome: str) -> list[str]:
-    """The cells the outcome's correlation leaves out: a month without a value (under the minimum n, or no data)
-    inside the months the other cells cover."""
-    cells = sorted(values["cell"].unique())
-    months = sorted(values["period_start"].unique())
-    lead = matrix(values, LEAD_METRIC, cells, months)
-    follow = matrix(values, OUTCOME_METRICS[outcome], cells, months)
+    """The cells with data for the outcome that its correlation leaves out: a month without a value (under the
+    minimum n, or no data) inside the months the other cells cover."""
+    cells, lead, follow = _arrays(values, OUTCOME_METRICS[outcome])
     _, _, kept = panel_lag.complete(lead, follow)
-    return [c for c, k in zip(cells, kept, strict=True) if not k and c != NONE_LABEL + " / " + NONE_LABEL]
+    has_outcome = ~np.isnan(follow).all(axis=1)
+    return [c for c, k, has in zip(cells, kept, has_outcome, strict=True) if has and not k]
 
 
 def _chance(p_family: float) -> str:
