@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cxmetrics import navigation, theme, ui
+from cxmetrics import navigation, ui
+from cxmetrics.display import theme
 
 st.set_page_config(page_title="Executive CX dashboard", page_icon=":material/insights:", layout="wide")
 theme.register()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import math
 
 from benchmarks.naive_cx_financials import COLUMNS, naive_cx_financials
-from cxmetrics import leadlag, query, scorecard, value
 from cxmetrics.filters import Filters
+from cxmetrics.query import frames as query
+from cxmetrics.reports.cx_financials import leadlag, value
+from cxmetrics.reports.scorecard import view as scorecard
 
 COMPARED_SUMS: tuple[str, ...] = (
     "customers",

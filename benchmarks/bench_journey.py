@@ -13,10 +13,15 @@ from dataclasses import dataclass
 
 from benchmarks.naive_journey import COLUMNS, DETAIL_CELL, naive_journey
 from benchmarks.naive_scorecard import as_float
-from cxmetrics import journey, journey_detail, key_drivers, query, scorecard, service
 from cxmetrics.filters import Filters
-from cxmetrics.key_drivers import DriverAnalysis
-from cxmetrics.service import ServiceReport
+from cxmetrics.query import frames as query
+from cxmetrics.reports.journey import detail as journey_detail
+from cxmetrics.reports.journey import drivers as key_drivers
+from cxmetrics.reports.journey import map as journey
+from cxmetrics.reports.journey import service
+from cxmetrics.reports.journey.drivers import DriverAnalysis
+from cxmetrics.reports.journey.service import ServiceReport
+from cxmetrics.reports.scorecard import view as scorecard
 
 SERVICE_NUMBERS = ("contacts", "fcr_pct", "repeats", "handle_minutes", "cost_per_contact_usd", "csat_pct", "ces")
 DRIVER_NUMBERS = ("weight", "shapley", "mean_rating", "top2_pct")

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 
 from benchmarks.naive_loyalty import COLUMNS, key, naive_loyalty
-from cxmetrics import loyalty_view, query
 from cxmetrics.filters import Filters
+from cxmetrics.query import frames as query
+from cxmetrics.reports.loyalty import view as loyalty_view
 
 TREND_COLUMNS: tuple[str, ...] = ("value", "n")
 EXPERIENCE_COLUMNS: tuple[str, ...] = (

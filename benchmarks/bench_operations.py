@@ -3,8 +3,11 @@ operations`): the engine run, its numbers flattened, and the numbers that must b
 
 from __future__ import annotations
 
-from cxmetrics import complaints_view, people_view, periods, query
+from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.query import frames as query
+from cxmetrics.reports.complaints import view as complaints_view
+from cxmetrics.reports.people import view as people_view
 
 REQUIRED: tuple[str, ...] = (
     "trend|billing|*|per_1000",

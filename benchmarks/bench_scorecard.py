@@ -39,11 +39,14 @@ from benchmarks.bench_loyalty import LOYALTY  # noqa: E402
 from benchmarks.bench_voice import VOICE  # noqa: E402
 from benchmarks.naive_scorecard import COLUMNS as SCORECARD_COLUMNS
 from benchmarks.naive_scorecard import NONE_LABEL, NaiveScorecard, as_float  # noqa: E402
-from cxmetrics import changes, periods, query, scorecard  # noqa: E402
-from cxmetrics.aggregate import sum_columns  # noqa: E402
+from cxmetrics import periods
 from cxmetrics.filters import Filters  # noqa: E402
-from cxmetrics.metrics import get_metric  # noqa: E402
+from cxmetrics.metrics.registry import get_metric  # noqa: E402
 from cxmetrics.periods import Period  # noqa: E402
+from cxmetrics.query import frames as query
+from cxmetrics.query.aggregate import sum_columns  # noqa: E402
+from cxmetrics.reports.scorecard import changes
+from cxmetrics.reports.scorecard import view as scorecard
 
 SCRIPT = Path(__file__).resolve()
 DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -254,14 +257,14 @@ def verify(engine: dict[str, float], naive: dict[str, float], required: tuple[st
 
 
 def phase_generate(args: argparse.Namespace) -> dict:
-    from cxmetrics.sample_world import generate
+    from cxmetrics.sample.world import generate
 
     seconds, _ = harness.timed(lambda: generate(args.out, responses=args.responses[0], seed=args.seed))
     return {"cold_s": seconds, "peak_mb": harness.peak_rss_mb(), "size_mb": harness.folder_mb(args.out)}
 
 
 def phase_load(args: argparse.Namespace) -> dict:
-    from cxmetrics.ingest import load_folder
+    from cxmetrics.ingest.load import load_folder
 
     seconds, report = harness.timed(lambda: load_folder(args.world, args.db, fresh=True))
     return {
@@ -273,7 +276,8 @@ def phase_load(args: argparse.Namespace) -> dict:
 
 
 def phase_engine(args: argparse.Namespace) -> dict:
-    from cxmetrics import db, rollups
+    from cxmetrics import db
+    from cxmetrics.query import rollups
 
     query_set = QUERY_SETS[args.query_set]
     baseline = harness.rss_mb()

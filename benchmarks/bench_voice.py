@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from benchmarks.naive_voice import COLUMNS, naive_voice
-from cxmetrics import config, query, voice
+from cxmetrics import config
 from cxmetrics.filters import Filters
+from cxmetrics.query import frames as query
+from cxmetrics.reports.voice import analysis as voice
 
 WINDOW_WEEKS = 13
 REQUIRED: tuple[str, ...] = (

@@ -82,35 +82,43 @@ def folder_mb(path: Path) -> float:
 
 def generator_fingerprint() -> str:
     """A hash of the sample-world generator's code: a cached world made by other code is regenerated."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "cxmetrics").glob("sample_*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _files_fingerprint(GENERATOR_FILES)
 
+
+# The code a generated world depends on: the whole sample package.
+GENERATOR_FILES: tuple[str, ...] = ("sample/*.py",)
 
 # The code a loaded database depends on: a database built by other loader code is rebuilt.
 LOADER_FILES: tuple[str, ...] = (
-    "ingest.py",
-    "staging.py",
-    "validation.py",
-    "schema.py",
+    "ingest/*.py",
     "db.py",
-    "rollups.py",
-    "voice_index.py",  # the texts' sentiment and themes, and the comments table, are built by the loader
-    "sentiment.py",
-    "themes.py",
-    "themes_default.toml",
+    "query/rollups.py",
+    "text/*.py",  # the texts' sentiment and themes, and the comments table, are built by the loader
+    "text/themes_default.toml",
 )
+
+
+def fingerprinted_files(patterns: tuple[str, ...]) -> list[Path]:
+    """The files under cxmetrics/ that `patterns` name; a pattern that names no file is an error, never skipped."""
+    found = []
+    for pattern in patterns:
+        matches = sorted((ROOT / "cxmetrics").glob(pattern))
+        if not matches:
+            raise FileNotFoundError(f"cxmetrics/{pattern} names no file: the fingerprint list is stale")
+        found.extend(matches)
+    return found
+
+
+def _files_fingerprint(patterns: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in fingerprinted_files(patterns):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def loader_fingerprint() -> str:
     """A hash of the loader's code."""
-    digest = hashlib.sha256()
-    for name in LOADER_FILES:
-        path = ROOT / "cxmetrics" / name
-        if path.is_file():
-            digest.update(name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return _files_fingerprint(LOADER_FILES)
 
 
 @dataclass(frozen=True)

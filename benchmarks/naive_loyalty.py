@@ -12,7 +12,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, loyalty, periods
+from cxmetrics import config, periods
+from cxmetrics.reports.loyalty import analysis as loyalty
 
 MIN_N = 30
 # The tables and columns the naive computation reads.

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods, sentiment, themes
+from cxmetrics import config, periods
+from cxmetrics.text import sentiment, themes
 
 # The tables and columns the naive computation reads.
 COLUMNS: dict[str, str] = {

@@ -12,9 +12,12 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from cxmetrics import catalog, config, db, ingest, query
+from cxmetrics import config, db
 from cxmetrics.filters import Filters
+from cxmetrics.ingest import load as ingest
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
+from cxmetrics.query import catalog
+from cxmetrics.query import frames as query
 
 T = TypeVar("T")
 _build_lock = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cxmetrics.config import SAMPLE_DATA_DIR
-from cxmetrics.schema import TABLES
+from cxmetrics.ingest.schema import TABLES
 from tests import metric_fixtures as fx
 
 TRUTH_FILE = SAMPLE_DATA_DIR / "truth.json"

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics.ingest import load_folder
+from cxmetrics.ingest.load import load_folder
 from tests.committed_world import TRUTH_FILE, load_committed_world
 from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, write_folder
 
@@ -18,7 +18,7 @@ SMALL_WORLD_RESPONSES = 20_000
 @pytest.fixture(scope="session")
 def small_world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small sample world (every table of the contract) generated with the default seed."""
-    from cxmetrics.sample_world import generate
+    from cxmetrics.sample.world import generate
 
     folder = tmp_path_factory.mktemp("world")
     generate(folder, responses=SMALL_WORLD_RESPONSES, seed=42)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from cxmetrics.schema import TABLES_BY_NAME, create_schema
+from cxmetrics.ingest.schema import TABLES_BY_NAME, create_schema
 
 WEEK = date(2026, 11, 9)  # ISO week 2026-W46, Monday
 WEEK_END = date(2026, 11, 15)

@@ -1,8 +1,8 @@
 """Ad-hoc page queries get the filters and the access scope from `aggregate.scoped`, as bound parameters."""
 
-from cxmetrics import aggregate
 from cxmetrics.filters import AccessScope, Filters
-from cxmetrics.sources import RESPONSES
+from cxmetrics.metrics.sources import RESPONSES
+from cxmetrics.query import aggregate
 from tests import metric_fixtures as fx
 
 

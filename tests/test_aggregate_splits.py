@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from cxmetrics import aggregate
-from cxmetrics.aggregate import Plan
 from cxmetrics.filters import AccessScope, Filters
-from cxmetrics.metrics import REGISTRY
+from cxmetrics.metrics.registry import REGISTRY
 from cxmetrics.periods import parse_week
+from cxmetrics.query import aggregate
+from cxmetrics.query.aggregate import Plan
 from tests import metric_fixtures as fx
 
 W46, W45 = parse_week("2026-W46"), parse_week("2026-W45")

@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmetrics import changes, periods
-from cxmetrics.changes import false_discovery_keep, summarise, windows
+from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period, parse_week
+from cxmetrics.reports.scorecard import changes
+from cxmetrics.reports.scorecard.changes import false_discovery_keep, summarise, windows
 from tests.committed_world import TRUTH_FILE
 
 W46 = parse_week("2026-W46")

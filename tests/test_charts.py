@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from cxmetrics import charts, theme
+from cxmetrics.display import theme
 from cxmetrics.periods import parse_week
+from cxmetrics.reports.scorecard import charts
 
 
 def _weekly(weeks: int = 6) -> pd.DataFrame:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmetrics import charts_financials as charts
-from cxmetrics import panel_lag, roi
+from cxmetrics.reports.cx_financials import charts, roi
+from cxmetrics.stats import panel_lag
 from tests.test_roi import SCENARIO, _table
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmetrics import charts_journey, theme
+from cxmetrics.display import theme
+from cxmetrics.reports.journey import charts as charts_journey
 
 
 def _cells() -> pd.DataFrame:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmetrics import charts_voice, theme, voice
+from cxmetrics.display import theme
+from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.reports.voice import charts as charts_voice
 
 
 def _table() -> pd.DataFrame:

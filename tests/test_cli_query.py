@@ -9,10 +9,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import cli, db, query
+from cxmetrics import cli, db
 from cxmetrics.commands import metrics as metrics_command
 from cxmetrics.commands import query as query_command
 from cxmetrics.filters import Filters
+from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
 
 

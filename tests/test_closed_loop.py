@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from cxmetrics import closed_loop
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.reports.complaints import closed_loop
 from tests import metric_fixtures as fx
 
 AS_OF = date(2026, 11, 15)

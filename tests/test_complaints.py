@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from cxmetrics import complaints, stats
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.reports.complaints import analysis as complaints
+from cxmetrics.stats import intervals as stats
 from tests import metric_fixtures as fx
 
 OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from cxmetrics import config, schema
+from cxmetrics import config
 from cxmetrics.cli import main
+from cxmetrics.ingest import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 

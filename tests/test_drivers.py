@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from cxmetrics import drivers, key_drivers
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.reports.journey import drivers as key_drivers
+from cxmetrics.stats import importance as drivers
 
 # Two correlated predictors: r12 = 0.5, r1y = 0.6, r2y = 0.4. On paper:
 # R^2 = (0.36 + 0.16 - 2 x 0.6 x 0.4 x 0.5) / (1 - 0.25) = 0.28 / 0.75 = 0.373333...

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxmetrics import db
-from cxmetrics.ingest import StrictLoadAborted, load_folder
-from cxmetrics.staging import LoadError
+from cxmetrics.ingest.load import StrictLoadAborted, load_folder
+from cxmetrics.ingest.staging import LoadError
 
 CUSTOMERS = """\
 customer_id,name,region,segment,industry,acquisition_channel,signup_date,churn_date
@@ -372,7 +372,7 @@ def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None
 
 
 def test_the_embedded_database_is_rebuilt_when_its_data_or_the_loader_version_changes(tmp_path: Path) -> None:
-    from cxmetrics.ingest import build_fingerprint, ensure_built
+    from cxmetrics.ingest.load import build_fingerprint, ensure_built
 
     folder = write_folder(tmp_path / "sample", customers=CUSTOMERS, responses=GOOD_RESPONSES)
     target = tmp_path / "cx.duckdb"

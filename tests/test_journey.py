@@ -7,9 +7,11 @@ from datetime import date, datetime
 import numpy as np
 import pytest
 
-from cxmetrics import journey, journey_detail, periods
+from cxmetrics import periods
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.reports.journey import detail as journey_detail
+from cxmetrics.reports.journey import map as journey
 from tests import metric_fixtures as fx
 
 W46 = periods.parse_week("2026-W46")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from cxmetrics import kpi_tiles
+from cxmetrics.display import tiles as kpi_tiles
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
 from tests import metric_fixtures as fx

@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmetrics import leadlag, panel_lag, periods, query
+from cxmetrics import periods
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.query import frames as query
+from cxmetrics.reports.cx_financials import leadlag
+from cxmetrics.stats import panel_lag
 from tests import metric_fixtures as fx
 
 # --- panel correlation (pure) ---------------------------------------------------------------------------------

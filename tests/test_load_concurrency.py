@@ -8,14 +8,14 @@ import textwrap
 from pathlib import Path
 
 from cxmetrics import db
-from cxmetrics.ingest import load_folder
+from cxmetrics.ingest.load import load_folder
 from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, counts, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 
 KILLING_LOADER = """
 import os, signal, sys
-from cxmetrics.ingest import load_folder
+from cxmetrics.ingest.load import load_folder
 
 def die_after_first_table(done, total, label):
     if done == 1:

@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import loyalty
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.reports.loyalty import analysis as loyalty
 from tests import metric_fixtures as fx
 
 WINDOW = loyalty.Window(date(2025, 11, 1), date(2026, 10, 31))

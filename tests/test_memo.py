@@ -6,7 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from cxmetrics import db, query
+from cxmetrics import db
+from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
 
 

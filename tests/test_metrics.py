@@ -8,12 +8,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cxmetrics import query
 from cxmetrics.commands.metrics import markdown
 from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
-from cxmetrics.metrics import DIRECTIONS, GROUPS, METRICS, get_metric
+from cxmetrics.ingest.schema import TABLES_BY_NAME
+from cxmetrics.metrics.registry import DIRECTIONS, GROUPS, METRICS, get_metric
 from cxmetrics.periods import Period
-from cxmetrics.schema import TABLES_BY_NAME
+from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"

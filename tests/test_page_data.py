@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from cxmetrics.ingest import load_folder
+from cxmetrics.ingest.load import load_folder
 from tests.apptest import assert_no_exception, run_page
 from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, write_folder
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-from cxmetrics import loyalty, loyalty_view, risk
 from cxmetrics.filters import Filters
+from cxmetrics.reports.loyalty import analysis as loyalty
+from cxmetrics.reports.loyalty import risk
+from cxmetrics.reports.loyalty import view as loyalty_view
 from tests.apptest import assert_no_exception, run_page
 
 PAGE = "pages/customers/loyalty.py"

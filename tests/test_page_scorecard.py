@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cxmetrics import cli
-from cxmetrics.metrics import get_metric
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.navigation import PAGES
 from tests.apptest import assert_no_exception, run_page
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cxmetrics import voice_index
 from cxmetrics.navigation import PAGES
+from cxmetrics.text import index as voice_index
 from tests import metric_fixtures as fx
 from tests.apptest import assert_no_exception, run_page
 

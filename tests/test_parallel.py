@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxmetrics import db, parallel
+from cxmetrics import db
+from cxmetrics.query import parallel
 from tests import metric_fixtures as fx
 
 

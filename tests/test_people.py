@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from cxmetrics import people
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.reports.people import analysis as people
 from tests import metric_fixtures as fx
 
 OCTOBER = date(2026, 10, 1)

@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import db, query
+from cxmetrics import db
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
 
 PERIODS = [

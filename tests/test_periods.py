@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxmetrics import periods
+from cxmetrics.metrics.sources import DEADLINE
 from cxmetrics.periods import Period
-from cxmetrics.sources import DEADLINE
 
 
 def d(text: str) -> date:

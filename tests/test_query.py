@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import query
 from cxmetrics.filters import AccessScope, Filters
-from cxmetrics.metrics import REGISTRY
+from cxmetrics.metrics.registry import REGISTRY
 from cxmetrics.periods import Period, parse_week
+from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
 
 W46 = parse_week("2026-W46")

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import risk
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.reports.loyalty import risk
 from tests import metric_fixtures as fx
 
 AS_OF = date(2026, 10, 31)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxmetrics import roi
+from cxmetrics.reports.cx_financials import roi
 
 
 def _table() -> pd.DataFrame:

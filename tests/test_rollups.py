@@ -7,11 +7,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import db, query, rollups
+from cxmetrics import db
 from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
-from cxmetrics.metrics import METRICS, get_metric
+from cxmetrics.metrics.registry import METRICS, get_metric
+from cxmetrics.metrics.sources import COHORT, FINANCIALS, RESPONSES
 from cxmetrics.periods import Period
-from cxmetrics.sources import COHORT, FINANCIALS, RESPONSES
+from cxmetrics.query import frames as query
+from cxmetrics.query import rollups
 from tests import metric_fixtures as fx
 
 FILTERS = {

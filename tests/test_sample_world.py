@@ -15,12 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from cxmetrics import query, schema, targets
 from cxmetrics.commands import sample as sample_command
 from cxmetrics.config import JOURNEY_ORDER, SAMPLE_DATA_DIR
-from cxmetrics.metrics import REGISTRY
+from cxmetrics.ingest import schema
+from cxmetrics.metrics import targets
+from cxmetrics.metrics.registry import REGISTRY
 from cxmetrics.periods import Period, parse_week
-from cxmetrics.sample_world import DEFAULT_RESPONSES, generate
+from cxmetrics.query import frames as query
+from cxmetrics.sample.world import DEFAULT_RESPONSES, generate
 
 SMALL = 20_000
 EXPECTED_ARROW = {
@@ -168,7 +170,7 @@ def test_small_world_content_rules(small_world):
 
 
 def test_every_account_has_an_owner_from_its_region_account_managers_for_managed_accounts(small_world):
-    from cxmetrics.sample_names import OWNERS
+    from cxmetrics.sample.names import OWNERS
 
     conn = load(small_world)
     rows = conn.execute("SELECT region, segment, account_owner, count(*) FROM customers GROUP BY ALL").fetchall()

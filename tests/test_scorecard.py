@@ -12,10 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmetrics import periods, query, scorecard
+from cxmetrics import periods
 from cxmetrics.filters import AccessScope, Filters
-from cxmetrics.metrics import get_metric
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period, parse_week
+from cxmetrics.query import frames as query
+from cxmetrics.reports.scorecard import view as scorecard
 
 W46 = parse_week("2026-W46")
 OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))

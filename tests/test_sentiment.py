@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cxmetrics import sentiment
+from cxmetrics.text import sentiment
 
 # Comments labelled by hand: clear praise, clear complaint, and factual statements without feeling.
 LABELLED = [

@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from cxmetrics import service
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.reports.journey import service
 from tests import metric_fixtures as fx
 
 NOVEMBER = Period("month", date(2026, 11, 1), date(2026, 11, 30))

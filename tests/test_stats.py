@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxmetrics import stats
+from cxmetrics.stats import intervals as stats
 
 # (promoters, detractors, n) -> NPS, interval. Worked by hand with n' = n + 3, p' = (P + .75) / n',
 # d' = (D + .75) / n', Var = (p' + d' - (p' - d')^2) / n', 100 x ((p' - d') +/- 1.96 sqrt(Var)).

@@ -6,10 +6,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import query, targets
 from cxmetrics.filters import AccessScope, Filters
-from cxmetrics.metrics import get_metric
+from cxmetrics.metrics import targets
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period, parse_week
+from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
 
 W46 = parse_week("2026-W46")

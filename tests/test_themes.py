@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cxmetrics import themes, voice_index
+from cxmetrics.text import index as voice_index
+from cxmetrics.text import themes
 
 TAXONOMY = themes.load(themes.DEFAULT_FILE)
 

@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from cxmetrics import leadlag, query, value
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
+from cxmetrics.reports.cx_financials import leadlag, value
 from tests import metric_fixtures as fx
 
 OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))

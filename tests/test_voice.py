@@ -9,9 +9,11 @@ from datetime import date, datetime
 import numpy as np
 import pytest
 
-from cxmetrics import sentiment, themes, voice, voice_index
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import parse_week
+from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.text import index as voice_index
+from cxmetrics.text import sentiment, themes
 from tests import metric_fixtures as fx
 
 TAXONOMY = themes.parse('[bill]\nlabel = "Billing"\nphrases = ["invoice*"]\n[wait]\nphrases = ["on hold"]\n')

@@ -8,8 +8,8 @@ import sys
 from tqdm import tqdm
 
 from cxmetrics import db
-from cxmetrics.ingest import LoadReport, StrictLoadAborted, load_folder
-from cxmetrics.staging import LoadError
+from cxmetrics.ingest.load import LoadReport, StrictLoadAborted, load_folder
+from cxmetrics.ingest.staging import LoadError
 
 SHOWN_REJECTS = 50
 

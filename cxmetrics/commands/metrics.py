@@ -6,11 +6,11 @@ import argparse
 import json
 
 from cxmetrics import config
-from cxmetrics.metrics import GROUPS, METRICS, Metric
+from cxmetrics.metrics.registry import GROUPS, METRICS, Metric
 
 INTRO = """# Metrics
 
-Generated from the metric registry (`cxmetrics/metrics.py`) by `python -m cxmetrics metrics --markdown`; a test
+Generated from the metric registry (`cxmetrics/metrics/registry.py`) by `python -m cxmetrics metrics --markdown`; a test
 fails when this file is out of date. Pages, charts, the scorecard, the review pack and the command line all ask for
 metrics by id.
 

@@ -10,8 +10,8 @@ import pandas as pd
 
 from cxmetrics import db
 from cxmetrics.filters import DIMENSIONS, Filters
-from cxmetrics.metrics import GRAINS, get_metric
-from cxmetrics.query import COMPARISONS, metric_frame
+from cxmetrics.metrics.registry import GRAINS, get_metric
+from cxmetrics.query.frames import COMPARISONS, metric_frame
 
 TABLE_COLUMNS: tuple[str, ...] = ("value", "low", "high", "target", "compare_value", "compare_delta")
 

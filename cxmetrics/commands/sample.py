@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cxmetrics.sample_world import DEFAULT_RESPONSES, generate
+from cxmetrics.sample.world import DEFAULT_RESPONSES, generate
 
 
 def register(subparsers) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cxmetrics import schema
+from cxmetrics.ingest import schema
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -2,10 +2,16 @@
 
 import streamlit as st
 
-from cxmetrics import charts_journey, journey, journey_detail, key_drivers, scorecard, service, ui
-from cxmetrics.catalog import USED_BY
-from cxmetrics.drivers import BOOTSTRAP_RESAMPLES, MAX_SHAPLEY_DRIVERS
-from cxmetrics.metrics import get_metric
+from cxmetrics import ui
+from cxmetrics.metrics.registry import get_metric
+from cxmetrics.query.catalog import USED_BY
+from cxmetrics.reports.journey import charts as charts_journey
+from cxmetrics.reports.journey import detail as journey_detail
+from cxmetrics.reports.journey import drivers as key_drivers
+from cxmetrics.reports.journey import map as journey
+from cxmetrics.reports.journey import service
+from cxmetrics.reports.scorecard import view as scorecard
+from cxmetrics.stats.importance import BOOTSTRAP_RESAMPLES, MAX_SHAPLEY_DRIVERS
 
 GRAIN_LABELS = {"week": "4 weeks", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
 METRIC_LABELS = {m: get_metric(m).label for m in journey.MAP_METRICS}

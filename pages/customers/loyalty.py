@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from cxmetrics import charts, charts_loyalty, loyalty_view, risk, ui
+from cxmetrics import ui
+from cxmetrics.reports.loyalty import charts as charts_loyalty
+from cxmetrics.reports.loyalty import risk
+from cxmetrics.reports.loyalty import view as loyalty_view
+from cxmetrics.reports.scorecard import charts
 
 SPLIT_LABELS = {"none": "Company", "region": "By region", "segment": "By segment"}
 GRAIN_LABELS = {"month": "Month", "quarter": "Quarter"}

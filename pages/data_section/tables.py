@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cxmetrics import catalog, config, ui
+from cxmetrics import config, ui
+from cxmetrics.query import catalog
 
 database = ui.connection()
 

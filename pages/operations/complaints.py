@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from cxmetrics import charts_operations as charts
-from cxmetrics import closed_loop, complaints, complaints_view, ui
+from cxmetrics import ui
+from cxmetrics.reports.complaints import analysis as complaints
+from cxmetrics.reports.complaints import charts, closed_loop
+from cxmetrics.reports.complaints import view as complaints_view
 
 database = ui.connection()
 review = ui.review()

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from cxmetrics import charts_operations as charts
-from cxmetrics import people, people_view, ui
+from cxmetrics import ui
+from cxmetrics.reports.complaints import charts
+from cxmetrics.reports.people import analysis as people
+from cxmetrics.reports.people import view as people_view
 
 database = ui.connection()
 review = ui.review()

@@ -5,7 +5,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from cxmetrics import catalog, charts, charts_voice, config, sentiment, ui, voice
+from cxmetrics import config, ui
+from cxmetrics.query import catalog
+from cxmetrics.reports.scorecard import charts
+from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.reports.voice import charts as charts_voice
+from cxmetrics.text import sentiment
 
 database = ui.connection()
 review = ui.review()

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from cxmetrics import charts_financials, leadlag, roi, scorecard, ui, value
+from cxmetrics import ui
+from cxmetrics.reports.cx_financials import charts as charts_financials
+from cxmetrics.reports.cx_financials import leadlag, roi, value
+from cxmetrics.reports.scorecard import view as scorecard
 
 SPLITS = {"none": "Company", "region": "By region", "segment": "By segment"}
 

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from cxmetrics import charts, scorecard, ui
+from cxmetrics import ui
+from cxmetrics.reports.scorecard import charts
+from cxmetrics.reports.scorecard import view as scorecard
 
 database = ui.connection()
 review = ui.review()

@@ -1,0 +1,1 @@
+"""Presentation shared by the reports (no Streamlit): colours, status words, tiles."""

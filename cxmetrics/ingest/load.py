@@ -1,0 +1,319 @@
+"""Load a data folder: validate every row, keep rejects with reasons, merge idempotently and atomically."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from cxmetrics import db
+from cxmetrics.ingest import validation
+from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
+from cxmetrics.ingest.staging import LoadError, Source, find_sources, read_source
+from cxmetrics.query import rollups
+from cxmetrics.text import index as voice_index
+from cxmetrics.text import themes
+
+Progress = Callable[[int, int, str], None]
+REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One broken rule of one input row."""
+
+    table: str
+    file: str
+    line: int
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.file.endswith((".csv", ".gz")) else f"{self.file}: row {self.line}"
+        column = f" column {self.column}:" if self.column else ""
+        return f"{where}:{column} {self.reason}"
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """What one file did to its table."""
+
+    table: str
+    source: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+@dataclass
+class LoadReport:
+    """The outcome of one load: per-table counts, the first rejects, ignored files and columns, committed or not."""
+
+    load_id: str
+    tables: list[TableResult] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def rejected(self) -> int:
+        """Number of rejected rows (a row with several broken rules counts once)."""
+        return sum(t.rejected for t in self.tables)
+
+
+class StrictLoadAborted(Exception):
+    """A strict load found rejects: it was rolled back, nothing changed; `report` says why."""
+
+    def __init__(self, report: LoadReport):
+        ignored = f" and {len(report.ignored_columns)} columns ignored" if report.ignored_columns else ""
+        super().__init__(f"{report.rejected} rows rejected{ignored}; strict load aborted, nothing was changed")
+        self.report = report
+
+
+def _columns_sql(table: Table, present: set[str]) -> str:
+    """Staged text columns: trimmed, empty as NULL; columns absent from the file as NULL."""
+    parts = [
+        f"NULLIF(trim(CAST({c.name} AS VARCHAR)), '') AS {c.name}" if c.name in present else f"NULL AS {c.name}"
+        for c in table.columns
+    ]
+    return ", ".join(parts)
+
+
+def _check_columns(table: Table, source: Source, names: list[str]) -> set[str]:
+    """The columns the file has; a missing required column stops the load."""
+    present = set(names) - {"_line"}
+    for col in table.columns:
+        if (col.required or col.name in table.key) and not col.empty_means_all and col.name not in present:
+            raise LoadError(
+                f"{source.path.name}: line 1: column {col.name}: missing required column "
+                f"{col.name!r} (the file has: {', '.join(sorted(present)) or 'no columns'})"
+            )
+    return present
+
+
+def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: Source, data: pa.Table) -> list[str]:
+    """Create `stage` (text) for one file; returns the file's columns that are not in the contract."""
+    present = _check_columns(table, source, data.column_names)
+    conn.register("source_rows", data)
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage AS SELECT _line, {_columns_sql(table, present)} FROM source_rows"  # noqa: S608
+    )
+    conn.unregister("source_rows")
+    return sorted(present - set(table.column_names))
+
+
+def _reject_malformed(conn: duckdb.DuckDBPyConnection, malformed: tuple[tuple[int, int, int], ...]) -> None:
+    """Records with the wrong number of fields become rejects with their line."""
+    for line, expected, found in malformed:
+        reason = f"malformed row: expected {expected} fields, found {found}"
+        conn.execute("INSERT INTO rejects VALUES (?, NULL, NULL, ?)", [line, reason])
+
+
+def _malformed_count(conn: duckdb.DuckDBPyConnection) -> int:
+    return conn.execute("SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)").fetchone()[0]
+
+
+def _typed_sql(table: Table) -> str:
+    return ", ".join(f"{validation.typed(c)} AS {c.name}" for c in table.columns)
+
+
+def _key_match(table: Table, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in table.key)
+
+
+def _validate(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Fill `rejects` and `typed` (the rows that pass every rule, converted to contract types)."""
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE rejects AS {validation.row_rules_sql(table, 'stage')}")
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _line, {_typed_sql(table)} "  # noqa: S608
+        "FROM stage WHERE _line NOT IN (SELECT _line FROM rejects)"
+    )
+    _reject_duplicates(conn, table)
+    for col in table.columns:
+        if col.references:
+            _reject_unknown(conn, col.name, col.references)
+
+
+def _reject_duplicates(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Reject every repeat of a key within the file; the first occurrence stays."""
+    keys = ", ".join(table.key)
+    shown = " || ', ' || ".join(f"CAST({k} AS VARCHAR)" for k in table.key)
+    conn.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT _line, '{table.key[0]}', {shown},
+               'duplicate key: ({keys}) = (' || {shown} || ') already on line ' || first_line
+        FROM (SELECT *, min(_line) OVER (PARTITION BY {keys}) AS first_line FROM typed)
+        WHERE _line <> first_line
+        """  # noqa: S608
+    )
+    conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
+
+
+def _reject_unknown(conn: duckdb.DuckDBPyConnection, column: str, reference: str) -> None:
+    """Reject rows whose reference (e.g. customer_id) is not in the parent table."""
+    parent, parent_column = reference.split(".")
+    noun = parent.rstrip("s").replace("_", " ")
+    conn.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT _line, '{column}', {column},
+               'unknown {noun}: {column} ''' || {column} || ''' is not in {parent}'
+        FROM typed t
+        WHERE {column} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = t.{column})
+        """  # noqa: S608
+    )
+    conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
+
+
+def _merge(conn: duckdb.DuckDBPyConnection, table: Table) -> tuple[int, int, int]:
+    """Insert new keys, replace changed rows, skip identical ones; returns (inserted, updated, unchanged)."""
+    name, cols = table.name, table.column_names
+    differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE matched AS
+        SELECT {", ".join(f"t.{k}" for k in table.key)}, ({differs}) AS changed
+        FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}
+        """  # noqa: S608
+    )
+    matched, changed = conn.execute("SELECT count(*), count(*) FILTER (changed) FROM matched").fetchone()
+    conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
+    conn.execute(
+        f"""
+        INSERT INTO {name} ({", ".join(cols)})
+        SELECT {", ".join(cols)} FROM typed t
+        WHERE NOT EXISTS (SELECT 1 FROM {name} d WHERE {_key_match(table, "t", "d")})
+        """  # noqa: S608
+    )
+    total = conn.execute("SELECT count(*) FROM typed").fetchone()[0]
+    return total - matched, changed, matched - changed
+
+
+def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, source: Source) -> TableResult:
+    """Write the file's rejects and its load_log row; return its counts."""
+    file = source.path.name
+    conn.execute(
+        "INSERT INTO load_rejects SELECT ?, ?, ?, _line, column_name, left(value, 200), reason FROM rejects",
+        [report.load_id, table.name, file],
+    )
+    room = max(REJECTS_KEPT - len(report.rejects), 0)
+    rows = conn.execute(
+        "SELECT _line, column_name, value, reason FROM rejects ORDER BY _line, column_name LIMIT ?", [room]
+    ).fetchall()
+    report.rejects.extend(Reject(table.name, file, line, col, value, reason) for line, col, value, reason in rows)
+    read = conn.execute("SELECT count(*) FROM stage").fetchone()[0] + _malformed_count(conn)
+    rejected = conn.execute("SELECT count(DISTINCT _line) FROM rejects").fetchone()[0]
+    return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
+
+
+def load_table(conn: duckdb.DuckDBPyConnection, report: LoadReport, source: Source) -> TableResult:
+    """Stage, validate and merge one file inside the caller's transaction."""
+    table = TABLES_BY_NAME[source.table]
+    staged = read_source(source)
+    ignored = _stage(conn, table, source, staged.rows)
+    report.ignored_columns += [f"{source.path.name}: {name}" for name in ignored]
+    _validate(conn, table)
+    _reject_malformed(conn, staged.malformed)
+    counted = _record(conn, report, table, source)
+    inserted, updated, unchanged = _merge(conn, table)
+    result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
+    conn.execute(
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report.load_id, datetime.now(), table.name, result.source, *_counts(result), ", ".join(ignored) or None],
+    )
+    return result
+
+
+def _counts(result: TableResult) -> list[int]:
+    return [result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected]
+
+
+def _require_tables(conn: duckdb.DuckDBPyConnection, folder: Path, sources: list[Source]) -> None:
+    """customers and responses must be in the folder unless the database already has them."""
+    given = {s.table for s in sources}
+    for name in REQUIRED_TABLES:
+        if name not in given and conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == 0:  # noqa: S608
+            raise LoadError(
+                f"{folder}: required table {name} is missing: add {name}.csv or {name}.parquet "
+                "(the database has none yet)"
+            )
+
+
+def _load_into(
+    conn: duckdb.DuckDBPyConnection,
+    folder: Path,
+    report: LoadReport,
+    strict: bool,
+    progress: Progress | None,
+    meta: dict[str, str],
+) -> None:
+    """Run the whole load in `conn` inside one transaction."""
+    sources, report.ignored_files = find_sources(folder)
+    conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        create_schema(conn)
+        _require_tables(conn, folder, sources)
+        for step, source in enumerate(sources):
+            if progress:
+                progress(step, len(sources), source.path.name)
+            report.tables.append(load_table(conn, report, source))
+        if strict and (report.rejects or report.ignored_columns):
+            raise StrictLoadAborted(report)
+        rollups.build(conn)
+        voice_index.build(conn)
+        for key, value in meta.items():
+            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    if progress:
+        progress(len(sources), len(sources), "done")
+
+
+def load_folder(
+    folder: Path | str,
+    target: str | Path,
+    *,
+    strict: bool = False,
+    progress: Progress | None = None,
+    meta: dict[str, str] | None = None,
+    fresh: bool = False,
+) -> LoadReport:
+    """Load every contract file of `folder` into the database `target`, all or nothing.
+
+    A file database is loaded into a copy that replaces the original only when the load has committed, so readers
+    (a running dashboard) never see a half-done load and never block it; a crash leaves the original untouched.
+    """
+    report = LoadReport(load_id=uuid.uuid4().hex[:12])
+    with db.writable(target, fresh=fresh) as conn:
+        _load_into(conn, Path(folder), report, strict, progress, meta or {})
+    report.committed = True
+    return report
+
+
+def build_fingerprint(folder: Path) -> str:
+    """What a database built from `folder` by this version of the loader is: the data's hash, the schema version and
+    the theme taxonomy's fingerprint (comments are re-tagged when it changes)."""
+    return f"{db.folder_fingerprint(folder)}:schema-{SCHEMA_VERSION}:themes-{themes.load().fingerprint}"
+
+
+def ensure_built(target: Path, folder: Path, progress: Progress | None = None) -> bool:
+    """Build `target` from `folder` when it is missing or was built from other data; True when it was built."""
+    fingerprint = build_fingerprint(folder)
+    if db.stored_fingerprint(target) == fingerprint:
+        return False
+    load_folder(folder, target, progress=progress, meta={"source_fingerprint": fingerprint}, fresh=True)
+    return True

@@ -1,0 +1,444 @@
+"""The data contract: every table, column, type and rule, declared once and turned into DuckDB DDL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
+SCHEMA_VERSION = 4
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the contract: SQL type, meaning and the rules a loaded value must meet."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    references: str | None = None
+    not_before: str | None = None
+    first_of_month: bool = False
+    empty_means_all: bool = False
+
+    @property
+    def is_temporal(self) -> bool:
+        """Whether the column holds a date or a timestamp."""
+        return self.type in ("DATE", "TIMESTAMP")
+
+    @property
+    def is_whole_number(self) -> bool:
+        """Whether the column holds integers."""
+        return self.type in ("SMALLINT", "INTEGER", "BIGINT")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the contract: its columns, key, and whether a data folder must contain it."""
+
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    required: bool = False
+    date_column: str | None = None
+
+    def column(self, name: str) -> Column:
+        """The column called `name`."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Column names in contract order."""
+        return tuple(c.name for c in self.columns)
+
+
+def _c(name: str, type_: str, description: str, **rules) -> Column:
+    return Column(name, type_, description, **rules)
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "customers",
+        "One row per customer account.",
+        ("customer_id",),
+        (
+            _c("customer_id", "VARCHAR", "Unique customer identifier.", required=True),
+            _c("name", "VARCHAR", "Account name.", required=True),
+            _c("region", "VARCHAR", "Sales region the account belongs to.", required=True),
+            _c("segment", "VARCHAR", "Customer segment (e.g. Enterprise, Mid-Market, SMB).", required=True),
+            _c("industry", "VARCHAR", "Industry of the account."),
+            _c(
+                "acquisition_channel",
+                "VARCHAR",
+                "How the customer was won (e.g. referral, direct_sales, partner, marketing); "
+                "'referral' feeds the Earned Growth Rate.",
+            ),
+            _c(
+                "account_owner",
+                "VARCHAR",
+                "The person accountable for the account (e.g. its account manager); the at-risk list shows it.",
+            ),
+            _c("signup_date", "DATE", "Date the customer signed up.", required=True),
+            _c(
+                "churn_date",
+                "DATE",
+                "Date the customer left; empty while active.",
+                not_before="signup_date",
+            ),
+        ),
+        required=True,
+        date_column="signup_date",
+    ),
+    Table(
+        "responses",
+        "One row per survey response (relationship or transactional).",
+        ("response_id",),
+        (
+            _c("response_id", "VARCHAR", "Unique response identifier.", required=True),
+            _c(
+                "customer_id",
+                "VARCHAR",
+                "Responding customer; empty for anonymous responses.",
+                references="customers.customer_id",
+            ),
+            _c("responded_at", "TIMESTAMP", "When the response was submitted.", required=True),
+            _c(
+                "survey",
+                "VARCHAR",
+                "Survey type: relationship (periodic, whole relationship) or transactional (after a touchpoint).",
+                required=True,
+                choices=("relationship", "transactional"),
+            ),
+            _c(
+                "touchpoint",
+                "VARCHAR",
+                "Journey touchpoint the response is about (sales, onboarding, product, support, "
+                "field_service, billing, renewal); empty for relationship surveys.",
+            ),
+            _c("channel", "VARCHAR", "Channel the survey was answered on (email, web, in_app, sms, phone)."),
+            _c("nps", "SMALLINT", "Likelihood to recommend, 0-10.", low=0, high=10),
+            _c("csat", "SMALLINT", "Satisfaction, 1-5 (4-5 count as satisfied).", low=1, high=5),
+            _c("ces", "SMALLINT", "Customer effort: 'made it easy', 1-7 (5-7 count as easy).", low=1, high=7),
+            _c("comment", "VARCHAR", "Free-text comment; empty when none was given."),
+        ),
+        required=True,
+        date_column="responded_at",
+    ),
+    Table(
+        "response_attributes",
+        "Attribute ratings given in relationship surveys: the inputs of key driver analysis.",
+        ("response_id", "attribute"),
+        (
+            _c(
+                "response_id",
+                "VARCHAR",
+                "Response the rating belongs to.",
+                required=True,
+                references="responses.response_id",
+            ),
+            _c("attribute", "VARCHAR", "Rated attribute (e.g. product_reliability, billing_accuracy).", required=True),
+            _c("rating", "SMALLINT", "Rating, 1-5.", required=True, low=1, high=5),
+        ),
+    ),
+    Table(
+        "customer_revenue",
+        "Monthly revenue, margin and cost to serve per customer.",
+        ("customer_id", "month"),
+        (
+            _c("customer_id", "VARCHAR", "Customer.", required=True, references="customers.customer_id"),
+            _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
+            _c("revenue_usd", "DOUBLE", "Revenue recognised in the month, USD.", required=True, low=0),
+            _c("gross_margin_usd", "DOUBLE", "Gross margin in the month, USD (may be negative)."),
+            _c("cost_to_serve_usd", "DOUBLE", "Cost of serving the customer in the month, USD.", low=0),
+        ),
+        date_column="month",
+    ),
+    Table(
+        "financials",
+        "Company financial results by month, region and segment.",
+        ("month", "region", "segment"),
+        (
+            _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
+            _c("region", "VARCHAR", "Region.", required=True),
+            _c("segment", "VARCHAR", "Segment.", required=True),
+            _c("revenue_usd", "DOUBLE", "Revenue, USD.", required=True),
+            _c("gross_margin_usd", "DOUBLE", "Gross margin, USD."),
+            _c("operating_cost_usd", "DOUBLE", "Operating cost, USD.", low=0),
+            _c("new_customers", "INTEGER", "Customers won in the month.", low=0),
+            _c("churned_customers", "INTEGER", "Customers lost in the month.", low=0),
+        ),
+        date_column="month",
+    ),
+    Table(
+        "complaints",
+        "One row per complaint, with the process it points at and how it ended.",
+        ("complaint_id",),
+        (
+            _c("complaint_id", "VARCHAR", "Unique complaint identifier.", required=True),
+            _c("customer_id", "VARCHAR", "Complaining customer.", required=True, references="customers.customer_id"),
+            _c("opened_at", "TIMESTAMP", "When the complaint was received.", required=True),
+            _c("resolved_at", "TIMESTAMP", "When it was resolved; empty while open.", not_before="opened_at"),
+            _c("category", "VARCHAR", "What the complaint is about (e.g. invoice error, outage).", required=True),
+            _c("process", "VARCHAR", "Business process at fault (e.g. billing, delivery, support)."),
+            _c("channel", "VARCHAR", "Where it was raised (phone, email, chat, account manager, social)."),
+            _c("severity", "VARCHAR", "Severity.", choices=("low", "medium", "high", "critical")),
+            _c(
+                "outcome",
+                "VARCHAR",
+                "recovered (customer satisfied with the resolution), lost (not), or open.",
+                required=True,
+                choices=("recovered", "lost", "open"),
+            ),
+        ),
+        date_column="opened_at",
+    ),
+    Table(
+        "contacts",
+        "Contact-center contacts (calls, chats, emails).",
+        ("contact_id",),
+        (
+            _c("contact_id", "VARCHAR", "Unique contact identifier.", required=True),
+            _c("customer_id", "VARCHAR", "Customer; empty when unknown.", references="customers.customer_id"),
+            _c("contacted_at", "TIMESTAMP", "When the contact started.", required=True),
+            _c("channel", "VARCHAR", "phone, chat, email, ..."),
+            _c("reason", "VARCHAR", "Contact reason."),
+            _c("resolved_first_contact", "BOOLEAN", "Whether the issue was resolved in this first contact."),
+            _c("handle_minutes", "DOUBLE", "Handling time, minutes.", low=0),
+            _c("cost_usd", "DOUBLE", "Fully loaded cost of the contact, USD.", low=0),
+        ),
+        date_column="contacted_at",
+    ),
+    Table(
+        "follow_ups",
+        "Closed-loop follow-ups of survey responses (typically detractors).",
+        ("response_id",),
+        (
+            _c("response_id", "VARCHAR", "Response followed up.", required=True, references="responses.response_id"),
+            _c("owner", "VARCHAR", "Person or team owning the follow-up.", required=True),
+            _c("status", "VARCHAR", "open or closed.", required=True, choices=("open", "closed")),
+            _c("opened_at", "TIMESTAMP", "When the follow-up was opened.", required=True),
+            _c("closed_at", "TIMESTAMP", "When it was closed; empty while open.", not_before="opened_at"),
+            _c("action", "VARCHAR", "What was done."),
+        ),
+        date_column="opened_at",
+    ),
+    Table(
+        "employee_engagement",
+        "Employee engagement by month, region and team.",
+        ("month", "region", "team"),
+        (
+            _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
+            _c("region", "VARCHAR", "Region.", required=True),
+            _c("team", "VARCHAR", "Team (e.g. Support, Sales, Billing).", required=True),
+            _c("headcount", "INTEGER", "Employees in the unit.", low=0),
+            _c("enps", "DOUBLE", "Employee NPS, -100..100.", low=-100, high=100),
+            _c("engagement_index", "DOUBLE", "Engagement index, 0-100.", low=0, high=100),
+        ),
+        date_column="month",
+    ),
+    Table(
+        "social_mentions",
+        "Public social-media mentions of the company: one listening post among many.",
+        ("mention_id",),
+        (
+            _c("mention_id", "VARCHAR", "Unique mention identifier.", required=True),
+            _c("posted_at", "TIMESTAMP", "When it was posted.", required=True),
+            _c("platform", "VARCHAR", "Platform (e.g. LinkedIn, X, Reddit, review site).", required=True),
+            _c("region", "VARCHAR", "Region, where known."),
+            _c("text", "VARCHAR", "Text of the mention.", required=True),
+            _c("reach", "INTEGER", "Audience reached (followers or views).", low=0),
+        ),
+        date_column="posted_at",
+    ),
+    Table(
+        "targets",
+        "Targets per metric and period; an empty region or segment means company-wide.",
+        ("metric", "period_start", "grain", "region", "segment"),
+        (
+            _c("metric", "VARCHAR", "Metric id from the metric registry (e.g. nps, csat).", required=True),
+            _c("period_start", "DATE", "First day of the period the target applies from.", required=True),
+            _c(
+                "grain",
+                "VARCHAR",
+                "Period grain of the target.",
+                required=True,
+                choices=("week", "month", "quarter", "year"),
+            ),
+            _c("region", "VARCHAR", "Region; empty for all regions.", empty_means_all=True),
+            _c("segment", "VARCHAR", "Segment; empty for all segments.", empty_means_all=True),
+            _c("target", "DOUBLE", "Target value in the metric's unit.", required=True),
+        ),
+        date_column="period_start",
+    ),
+    Table(
+        "events",
+        "Events annotated on every trend chart (price change, system migration, ...).",
+        ("event_id",),
+        (
+            _c("event_id", "VARCHAR", "Unique event identifier.", required=True),
+            _c("event_date", "DATE", "Date of the event.", required=True),
+            _c("title", "VARCHAR", "Short title shown on charts.", required=True),
+            _c("region", "VARCHAR", "Region affected; empty for company-wide."),
+            _c("description", "VARCHAR", "What happened."),
+        ),
+        date_column="event_date",
+    ),
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+REQUIRED_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if t.required)
+
+LOAD_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS load_log (
+    load_id VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL,
+    table_name VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    rows_read BIGINT NOT NULL,
+    inserted BIGINT NOT NULL,
+    updated BIGINT NOT NULL,
+    unchanged BIGINT NOT NULL,
+    rejected BIGINT NOT NULL,
+    ignored_columns VARCHAR,
+    PRIMARY KEY (load_id, table_name)
+);
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS ignored_columns VARCHAR;
+CREATE TABLE IF NOT EXISTS load_rejects (
+    load_id VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    line BIGINT NOT NULL,
+    column_name VARCHAR,
+    value VARCHAR,
+    reason VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+"""
+
+
+def _sql_literal(value: float) -> str:
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def column_checks(table: Table, col: Column) -> list[str]:
+    """The CHECK constraints of one column as SQL expressions."""
+    name = col.name
+    checks = []
+    if col.low is not None:
+        checks.append(f"{name} >= {_sql_literal(col.low)}")
+    if col.high is not None:
+        checks.append(f"{name} <= {_sql_literal(col.high)}")
+    if col.choices:
+        options = ", ".join(f"'{c}'" for c in col.choices)
+        checks.append(f"{name} IN ({options})")
+    if col.not_before:
+        checks.append(f"{name} >= {col.not_before}")
+    if col.first_of_month:
+        checks.append(f"day({name}) = 1")
+    return checks
+
+
+def column_ddl(table: Table, col: Column) -> str:
+    """One column definition with NOT NULL, DEFAULT and CHECK clauses."""
+    parts = [col.name, col.type]
+    if col.empty_means_all:
+        parts.append("NOT NULL DEFAULT ''")
+    elif col.required or col.name in table.key:
+        parts.append("NOT NULL")
+    parts.extend(f"CHECK ({check})" for check in column_checks(table, col))
+    return " ".join(parts)
+
+
+def table_ddl(table: Table) -> str:
+    """CREATE TABLE statement of one contract table."""
+    lines = [column_ddl(table, c) for c in table.columns]
+    lines.append(f"PRIMARY KEY ({', '.join(table.key)})")
+    if table.name == "responses":
+        lines.append("CHECK (nps IS NOT NULL OR csat IS NOT NULL OR ces IS NOT NULL)")
+    body = ",\n    ".join(lines)
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n    {body}\n);"
+
+
+def schema_ddl() -> str:
+    """The whole schema: contract tables plus load bookkeeping."""
+    return "\n".join(table_ddl(t) for t in TABLES) + LOAD_LOG_DDL
+
+
+def added_columns_ddl() -> str:
+    """ALTER statements that give a table created by an older version its later optional columns (those without
+    rules; a column with rules needs a rebuild)."""
+    return "\n".join(
+        f"ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS {c.name} {c.type};"
+        for t in TABLES
+        for c in t.columns
+        if not (c.required or c.name in t.key or c.empty_means_all or column_checks(t, c))
+    )
+
+
+def create_schema(conn) -> None:
+    """Create every table that does not exist yet, add later optional columns, and record the schema version."""
+    conn.execute(schema_ddl())
+    conn.execute(added_columns_ddl())
+    conn.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+        [str(SCHEMA_VERSION)],
+    )
+
+
+def _rules_text(table: Table, col: Column) -> str:
+    """The rules of a column in words, for the data model document."""
+    rules = []
+    if (col.required or col.name in table.key) and not col.empty_means_all:
+        rules.append("required")
+    if col.empty_means_all:
+        rules.append("empty = all")
+    if col.low is not None and col.high is not None:
+        rules.append(f"{col.low:g} to {col.high:g}")
+    elif col.low is not None:
+        rules.append(f">= {col.low:g}")
+    elif col.high is not None:
+        rules.append(f"<= {col.high:g}")
+    if col.choices:
+        rules.append("one of " + ", ".join(col.choices))
+    if col.references:
+        rules.append(f"must exist in {col.references}")
+    if col.not_before:
+        rules.append(f"not before {col.not_before}")
+    if col.first_of_month:
+        rules.append("first day of a month")
+    return "; ".join(rules)
+
+
+def data_model_markdown() -> str:
+    """docs/data_model.md: every table and column with type, rules and meaning, generated from this module."""
+    out = [
+        "# Data model",
+        "",
+        "Generated from `cxmetrics/ingest/schema.py` by `python -m cxmetrics schema --markdown`;"
+        " a test fails on drift.",
+        "",
+        "A data folder holds one file per table, CSV (UTF-8, comma-separated, header line) or Parquet, named after",
+        "the table (`customers.csv`, `responses.parquet`, ...). `customers` and `responses` are required on the first",
+        "load; every other table is optional. Dates are `YYYY-MM-DD`; timestamps `YYYY-MM-DD HH:MM:SS` (or a date).",
+        "Empty cells are missing values. Rows that break a rule are rejected with file, line, column and reason and",
+        "kept in the `load_rejects` table; valid rows load. Loading the same rows again changes nothing; a row whose",
+        "key exists with other values replaces the old row.",
+        "",
+    ]
+    for table in TABLES:
+        status = "required" if table.required else "optional"
+        out += [f"## {table.name} ({status})", "", table.description, "", f"Key: {', '.join(table.key)}", ""]
+        out += ["| column | type | rules | meaning |", "|---|---|---|---|"]
+        out += [f"| {c.name} | {c.type} | {_rules_text(table, c)} | {c.description} |" for c in table.columns]
+        out.append("")
+    return "\n".join(out)

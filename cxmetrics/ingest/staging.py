@@ -1,0 +1,190 @@
+"""Find a data folder's files and read each as text columns with the line (CSV) or row (Parquet) of every record."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from cxmetrics.ingest.schema import TABLES
+
+SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+
+
+class LoadError(Exception):
+    """A problem that stops a whole load; the message names the file, line and column where known."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file of a data folder and the table it feeds."""
+
+    table: str
+    path: Path
+
+    @property
+    def is_parquet(self) -> bool:
+        """Whether the file is Parquet (rows are numbered) rather than CSV (lines are numbered)."""
+        return self.path.suffix == ".parquet"
+
+
+def find_sources(folder: Path) -> tuple[list[Source], list[str]]:
+    """The contract tables present in `folder`, in load order, and the names of files that are ignored."""
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: not a folder")
+    sources, used = [], set()
+    for table in TABLES:
+        found = [
+            folder / f"{table.name}{suffix}" for suffix in SUFFIXES if (folder / f"{table.name}{suffix}").is_file()
+        ]
+        if len(found) > 1:
+            names = " and ".join(p.name for p in found)
+            raise LoadError(f"{folder}: both {names} exist; keep one file per table")
+        if found:
+            sources.append(Source(table.name, found[0]))
+            used.add(found[0].name)
+    ignored = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in used and p.suffix != ".json")
+    return sources, ignored
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A file's records as text columns plus `_line`, and what could not be read as records."""
+
+    rows: pa.Table
+    malformed: tuple[tuple[int, int, int], ...] = ()  # (line, fields expected, fields found)
+
+
+def _open_text(path: Path):
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _open_bytes(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+def _first_undecodable_line(path: Path) -> int:
+    """The first line that is not valid UTF-8 (1-based), for the error message."""
+    with _open_bytes(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _not_utf8(path: Path) -> LoadError:
+    line = _first_undecodable_line(path)
+    return LoadError(f"{path.name}: line {line}: not valid UTF-8 text; save the file as UTF-8 and load it again")
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header names of a CSV file, trimmed and lower-cased."""
+    try:
+        with _open_text(path) as handle:
+            header = next(csv.reader(handle), None)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path) from exc
+    if not header:
+        raise LoadError(f"{path.name}: line 1: the file is empty; a header line is required")
+    return [name.lstrip("\ufeff").strip().lower() for name in header]
+
+
+def _count_newlines(path: Path) -> tuple[int, bool]:
+    """Number of line breaks and whether the file ends with one."""
+    newlines, last = 0, ""
+    with _open_text(path) as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), ""):
+            newlines += chunk.count("\n")
+            last = chunk[-1]
+    return newlines, last == "\n"
+
+
+def _scan_lines(path: Path, width: int) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """Start line of each well-formed record, and (line, expected, found) of each record with a wrong field count."""
+    starts, malformed = [], []
+    with _open_text(path) as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        previous_end = reader.line_num
+        for row in reader:
+            if row:
+                line = previous_end + 1 + _leading_blank_lines(row, reader.line_num - previous_end)
+                if len(row) == width:
+                    starts.append(line)
+                else:
+                    malformed.append((line, width, len(row)))
+            previous_end = reader.line_num
+    return starts, malformed
+
+
+def _leading_blank_lines(row: list[str], lines_used: int) -> int:
+    """Blank lines skipped before a record: the reader's line count minus the lines the record spans."""
+    spanned = 1 + sum(field.count("\n") for field in row)
+    return max(lines_used - spanned, 0)
+
+
+def _line_numbers(path: Path, records: int, width: int, skipped: int) -> tuple[pa.Array, tuple]:
+    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows)."""
+    newlines, ends_with_newline = _count_newlines(path)
+    if not skipped and newlines == records + ends_with_newline:
+        return pa.array(range(2, records + 2), pa.int64()), ()
+    starts, malformed = _scan_lines(path, width)
+    if len(starts) != records:
+        raise LoadError(f"{path.name}: could not number its lines (CSV quoting differs between readers)")
+    return pa.array(starts, pa.int64()), tuple(malformed)
+
+
+def read_csv(path: Path) -> Staged:
+    """A CSV file as text columns (empty cells as empty strings), `_line` of each record, and malformed lines."""
+    header = _csv_header(path)
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise LoadError(f"{path.name}: line 1: column {duplicates[0]!r} appears more than once in the header")
+    skipped = []
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path) from exc
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf-8" in str(exc).lower():
+            raise _not_utf8(path) from exc
+        raise LoadError(f"{path.name}: cannot be read as CSV: {exc}") from exc
+    lines, malformed = _line_numbers(path, table.num_rows, len(header), len(skipped))
+    return Staged(table.append_column("_line", lines), malformed)
+
+
+def read_parquet(path: Path) -> Staged:
+    """A Parquet file with lower-cased column names plus `_line`, the 1-based row number."""
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise LoadError(f"{path.name}: cannot be read as Parquet: {exc}") from exc
+    names = [name.strip().lower() for name in table.column_names]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:
+        raise LoadError(f"{path.name}: column {clashes[0]!r} appears more than once (column names ignore case)")
+    table = table.rename_columns(names)
+    return Staged(table.append_column("_line", pa.array(range(1, table.num_rows + 1), pa.int64())))
+
+
+def read_source(source: Source) -> Staged:
+    """The file's records with their line (CSV) or row (Parquet) numbers."""
+    return read_parquet(source.path) if source.is_parquet else read_csv(source.path)

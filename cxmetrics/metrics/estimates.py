@@ -1,0 +1,138 @@
+"""Value, interval and test of a change from a metric's sums: part of the metric registry (`cxmetrics.metrics`).
+
+Every estimator works element-wise on numpy arrays of sums (one element per period and dimension value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from cxmetrics.stats import intervals as stats
+
+Sums = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class NpsEstimate:
+    """NPS in points with the adjusted-Wald interval (Rocks 2016)."""
+
+    promoters: str = "promoters"
+    detractors: str = "detractors"
+    n: str = "n"
+    interval: str = "adjusted-Wald 95% (Rocks 2016)"
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, low and high."""
+        args = (s[self.promoters], s[self.detractors], s[self.n])
+        return (stats.nps_score(*args), *stats.nps_interval(*args))
+
+    def test(self, a: Sums, b: Sums) -> stats.Test:
+        """Significance of a - b."""
+        return stats.nps_change_test(
+            a[self.promoters], a[self.detractors], a[self.n], b[self.promoters], b[self.detractors], b[self.n]
+        )
+
+
+@dataclass(frozen=True)
+class ProportionEstimate:
+    """A percentage of a count (0..100) with the Wilson interval (Wilson 1927)."""
+
+    successes: str
+    n: str = "n"
+    interval: str = "Wilson 95% (Wilson 1927)"
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, low and high."""
+        low, high = stats.wilson_interval(s[self.successes], s[self.n])
+        return 100 * stats.ratio(s[self.successes], s[self.n]), 100 * low, 100 * high
+
+    def test(self, a: Sums, b: Sums) -> stats.Test:
+        """Two-proportion z-test of a - b."""
+        return stats.two_proportion_test(a[self.successes], a[self.n], b[self.successes], b[self.n])
+
+
+@dataclass(frozen=True)
+class MeanEstimate:
+    """A mean with the Student-t interval, from a count, a sum and a sum of squares."""
+
+    total: str = "total"
+    squares: str = "squares"
+    n: str = "n"
+    interval: str = "Student-t 95%"
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, low and high."""
+        mean, sd = stats.mean_sd(s[self.total], s[self.squares], s[self.n])
+        return (mean, *stats.t_interval(mean, sd, s[self.n]))
+
+    def test(self, a: Sums, b: Sums) -> stats.Test:
+        """Welch's t-test of a - b."""
+        mean_a, sd_a = stats.mean_sd(a[self.total], a[self.squares], a[self.n])
+        mean_b, sd_b = stats.mean_sd(b[self.total], b[self.squares], b[self.n])
+        return stats.welch_test(mean_a, sd_a, a[self.n], mean_b, sd_b, b[self.n])
+
+
+@dataclass(frozen=True)
+class RatioEstimate:
+    """scale x numerator / denominator, an exact figure without a sampling interval."""
+
+    numerator: str
+    denominator: str
+    n: str
+    scale: float = 1.0
+    interval: str = "none (exact)"
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, and NaN bounds."""
+        value = self.scale * stats.ratio(s[self.numerator], s[self.denominator])
+        return value, np.full_like(value, np.nan), np.full_like(value, np.nan)
+
+    def test(self, a: Sums, b: Sums) -> None:
+        """Exact figures have no significance test."""
+        return None
+
+
+@dataclass(frozen=True)
+class ValueEstimate:
+    """A value read from one column: a total, or a median computed in SQL; exact, no interval."""
+
+    column: str
+    n: str
+    interval: str = "none (exact)"
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, and NaN bounds."""
+        value = np.asarray(s[self.column], dtype=float)
+        return value, np.full_like(value, np.nan), np.full_like(value, np.nan)
+
+    def test(self, a: Sums, b: Sums) -> None:
+        """Exact figures have no significance test."""
+        return None
+
+
+@dataclass(frozen=True)
+class ClvEstimate:
+    """Customer lifetime value: monthly gross margin per customer / monthly churn rate; exact, no interval."""
+
+    n: str = "cohort"
+    interval: str = "none (exact)"
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, and NaN bounds; NaN when nobody churned (the lifetime is then unbounded)."""
+        margin_per_month = stats.ratio(s["margin_usd"], s["customer_months"])
+        retention = stats.ratio(s["retained"], s["cohort"])
+        # Constant monthly churn c gives a geometric lifetime of mean 1/c months; undiscounted margin x lifetime
+        # (the no-discount case of the constant-retention model, Gupta & Lehmann 2003).
+        monthly_churn = 1 - np.power(retention, 1 / 12)
+        value = stats.ratio(margin_per_month, np.where(monthly_churn > 0, monthly_churn, 0))
+        return value, np.full_like(value, np.nan), np.full_like(value, np.nan)
+
+    def test(self, a: Sums, b: Sums) -> None:
+        """No significance test."""
+        return None
+
+
+Estimate = NpsEstimate | ProportionEstimate | MeanEstimate | RatioEstimate | ValueEstimate | ClvEstimate

@@ -1,0 +1,644 @@
+"""The metric registry: every KPI declared once as sums over a source, plus how value and interval follow from them.
+
+A metric's SQL is a set of sums and counts per period (and dimension value), never a per-row or per-group ratio, so
+ratios are ratios of sums, intervals come from the same sums, and the sums can be added up across periods or rollups.
+The query layer (`cxmetrics.query`) supplies the filters, the period buckets and the dimension; nothing else computes
+a metric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxmetrics.metrics.estimates import (
+    ClvEstimate,
+    Estimate,
+    MeanEstimate,
+    NpsEstimate,
+    ProportionEstimate,
+    RatioEstimate,
+    ValueEstimate,
+)
+from cxmetrics.metrics.sources import (
+    ACTIVE_CUSTOMERS,
+    BOUGHT_LAST_MONTH,
+    CLOSED_FOLLOW_UPS,
+    COHORT,
+    COMPLAINTS_OPENED,
+    COMPLAINTS_RESOLVED,
+    CONTACTS,
+    CUSTOMER_MONTHS,
+    DEADLINE,
+    DETRACTORS,
+    ENGAGEMENT,
+    FINANCIALS,
+    LIKE_FOR_LIKE,
+    LIKE_FOR_LIKE_TENURE_MONTHS,
+    MONTH_START_CUSTOMERS,
+    RESPONSES,
+    REVENUE_TWO_YEARS,
+    TRAILING_CUSTOMER_MONTHS,
+    Source,
+)
+
+GRAINS: tuple[str, ...] = ("week", "month", "quarter")
+DIRECTIONS: tuple[str, ...] = ("higher", "lower")
+GROUPS: tuple[str, ...] = ("CX", "Loyalty", "Financial", "Operations", "People")
+_PREFIX = {"usd": "$", "usd_per_customer_month": "$"}
+_SUFFIX = {"percent": "%", "days": " d"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """Named sums over one source."""
+
+    source: Source
+    sums: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI: what it means, how it is computed from sums, and how it is shown and judged."""
+
+    id: str
+    label: str
+    description: str
+    formula: str
+    unit: str
+    fmt: str
+    direction: str
+    parts: tuple[Part, ...]
+    estimate: Estimate
+    group: str
+    n_label: str
+    basis: str = "event"
+    min_n: int | None = None
+    additive: bool = False
+    tolerance_pct: float = 2.0
+    grains: tuple[str, ...] = GRAINS
+    history_months: int = 0  # months of customer_revenue before the period the value needs; withheld without them
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The contract tables the metric reads."""
+        return tuple(dict.fromkeys(t for p in self.parts for t in p.source.tables))
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """Dimensions the metric can be filtered and split by (those every source has)."""
+        names = [set(p.source.dims) for p in self.parts]
+        return tuple(d for d in self.parts[0].source.dims if all(d in n for n in names))
+
+    @property
+    def interval(self) -> str:
+        """The interval method, or 'none (exact)'."""
+        return self.estimate.interval
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the metric carries a statistical interval (its target status then needs significance)."""
+        return not self.interval.startswith("none")
+
+    @property
+    def n_column(self) -> str:
+        """The sum that is the metric's n (the count minimum-n suppression looks at)."""
+        return self.estimate.n
+
+    def format(self, value: float | None) -> str:
+        """The value as shown: its format, with $ or % where the unit has one; '-' when missing."""
+        if value is None or value != value:
+            return "-"
+        return f"{_PREFIX.get(self.unit, '')}{value:{self.fmt}}{_SUFFIX.get(self.unit, '')}"
+
+
+_ANONYMOUS = (
+    " Anonymous responses count company-wide but drop out under a region, segment or industry filter or a "
+    "restricted access scope."
+)
+_WEEK_MONTH = " Monthly data: at week grain it uses the latest closed month on or before the week's end."
+_HISTORY = " Withheld until the revenue data covers the 24 months that end with the period (the count is still shown)."
+_TRAILING = (
+    " Over the trailing 12 months ending at the period end (at week grain: at the end of the latest closed month), "
+    "so it is comparable at every grain."
+)
+_COHORT_SUMS = (
+    ("cohort", "count(*)"),
+    ("retained", "count(*) FILTER (WHERE c.churn_date IS NULL OR c.churn_date > b.basis_end)"),
+    ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
+)
+_CUSTOMER_MONTH_SUMS = (
+    ("revenue_usd", "sum(cr.revenue_usd)"),
+    ("customer_months", "count(*)"),
+    ("cost_to_serve_usd", "sum(cr.cost_to_serve_usd)"),
+    ("costed_months", "count(cr.cost_to_serve_usd)"),
+)
+_MONTH_CHURN_SUMS = (
+    ("at_start", "count(*)"),
+    ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
+)
+_LOG_GROWTH = "100 * ln(cr.revenue_usd / p.revenue_usd)"
+_LIKE_FOR_LIKE_SUMS = (
+    ("n", "count(*)"),
+    ("total", f"sum({_LOG_GROWTH})"),
+    ("squares", f"sum(power({_LOG_GROWTH}, 2))"),
+)
+_FINANCIAL_SUMS = (
+    ("revenue_usd", "sum(fi.revenue_usd)"),
+    ("gross_margin_usd", "sum(fi.gross_margin_usd)"),
+    ("margin_revenue_usd", "sum(fi.revenue_usd) FILTER (WHERE fi.gross_margin_usd IS NOT NULL)"),
+    ("rows", "count(*)"),
+)
+_ENGAGEMENT_SUMS = (
+    ("enps_x_headcount", "sum(e.enps * e.headcount) FILTER (WHERE e.enps IS NOT NULL)"),
+    ("enps_headcount", "sum(e.headcount) FILTER (WHERE e.enps IS NOT NULL)"),
+    ("engagement_x_headcount", "sum(e.engagement_index * e.headcount) FILTER (WHERE e.engagement_index IS NOT NULL)"),
+    ("engagement_headcount", "sum(e.headcount) FILTER (WHERE e.engagement_index IS NOT NULL)"),
+)
+_RETENTION_SUMS = (
+    ("base_usd", "sum(x.prior_usd)"),
+    ("net_usd", "sum(coalesce(x.current_usd, 0))"),
+    ("gross_usd", "sum(least(coalesce(x.current_usd, 0), x.prior_usd))"),
+    ("customers", "count(*)"),
+)
+_NPS_SUMS = (
+    ("n", "count(r.nps)"),
+    ("promoters", "count(*) FILTER (WHERE r.nps >= 9)"),
+    ("detractors", "count(*) FILTER (WHERE r.nps <= 6)"),
+)
+_CES_SUMS = (("n", "count(r.ces)"), ("total", "sum(r.ces)"), ("squares", "sum(r.ces * r.ces)"))
+_MEDIAN_RESOLVE = "quantile_cont(epoch(k.resolved_at - k.opened_at) / 86400.0, 0.5)"
+_MEDIAN_CLOSE = "quantile_cont(epoch(f.closed_at - f.opened_at) / 86400.0, 0.5)"
+
+_CX: tuple[Metric, ...] = (
+    Metric(
+        id="nps",
+        label="NPS",
+        description="Net Promoter Score of every response with a 0-10 likelihood-to-recommend answer "
+        "(relationship and transactional; filter by survey to separate them)." + _ANONYMOUS,
+        formula="100 x (promoters [9-10] - detractors [0-6]) / respondents",
+        unit="points",
+        fmt="+.0f",
+        direction="higher",
+        parts=(Part(RESPONSES, _NPS_SUMS),),
+        estimate=NpsEstimate(),
+        group="CX",
+        n_label="responses with an NPS answer",
+    ),
+    Metric(
+        id="csat",
+        label="CSAT",
+        description="Share of satisfaction answers that are 4 or 5 on the 1-5 scale (top-2-box)." + _ANONYMOUS,
+        formula="100 x ratings 4-5 / ratings",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(RESPONSES, (("n", "count(r.csat)"), ("satisfied", "count(*) FILTER (WHERE r.csat >= 4)"))),),
+        estimate=ProportionEstimate("satisfied"),
+        group="CX",
+        n_label="responses with a CSAT answer",
+    ),
+    Metric(
+        id="ces",
+        label="CES",
+        description="Mean customer effort score: 'made it easy', 1 (strongly disagree) to 7 (strongly agree)."
+        + _ANONYMOUS,
+        formula="sum of CES answers / CES answers",
+        unit="score_1_7",
+        fmt=".2f",
+        direction="higher",
+        parts=(Part(RESPONSES, _CES_SUMS),),
+        estimate=MeanEstimate(),
+        group="CX",
+        n_label="responses with a CES answer",
+    ),
+    Metric(
+        id="ces_easy",
+        label="CES % easy",
+        description="Share of effort answers that are 5-7 ('easy') on the 1-7 scale." + _ANONYMOUS,
+        formula="100 x CES answers 5-7 / CES answers",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(RESPONSES, (("n", "count(r.ces)"), ("easy", "count(*) FILTER (WHERE r.ces >= 5)"))),),
+        estimate=ProportionEstimate("easy"),
+        group="CX",
+        n_label="responses with a CES answer",
+    ),
+    Metric(
+        id="responses",
+        label="Responses",
+        description="Number of survey responses received in the period." + _ANONYMOUS,
+        formula="count of responses",
+        unit="count",
+        fmt=",.0f",
+        direction="higher",
+        parts=(Part(RESPONSES, (("n", "count(*)"),)),),
+        estimate=ValueEstimate("n", "n"),
+        group="CX",
+        n_label="responses",
+        min_n=0,
+        additive=True,
+    ),
+    Metric(
+        id="comment_share",
+        label="Responses with a comment",
+        description="Share of responses that carry a non-blank free-text comment." + _ANONYMOUS,
+        formula="100 x responses with a non-blank comment / responses",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(
+            Part(
+                RESPONSES,
+                (("n", "count(*)"), ("commented", "count(*) FILTER (WHERE trim(coalesce(r.comment, '')) <> '')")),
+            ),
+        ),
+        estimate=ProportionEstimate("commented"),
+        group="CX",
+        n_label="responses",
+    ),
+)
+
+_LOYALTY: tuple[Metric, ...] = (
+    Metric(
+        id="logo_retention",
+        label="Logo retention",
+        description="Share of customers active at the start of the trailing 12 months who are still active at "
+        "its end; customers won during the window are not in the cohort." + _TRAILING,
+        formula="100 x cohort customers not churned by the period end / customers active at the window start",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(COHORT, _COHORT_SUMS),),
+        estimate=ProportionEstimate("retained", "cohort"),
+        group="Loyalty",
+        n_label="customers active at the window start",
+        basis="month",
+    ),
+    Metric(
+        id="churn_rate",
+        label="Churn rate",
+        description="Share of customers active at the start of the trailing 12 months who churned by its end "
+        "(= 100 - logo retention). Split by nps_group, a customer's group is that of their latest relationship "
+        "response before the window start ('(none)' without one)." + _TRAILING,
+        formula="100 x cohort customers churned by the period end / customers active at the window start",
+        unit="percent",
+        fmt=".1f",
+        direction="lower",
+        parts=(Part(COHORT, _COHORT_SUMS),),
+        estimate=ProportionEstimate("churned", "cohort"),
+        group="Loyalty",
+        n_label="customers active at the window start",
+        basis="month",
+    ),
+    Metric(
+        id="monthly_churn_rate",
+        label="Churn in the month",
+        description="Share of the customers active at the start of the month who churned during it (customers "
+        "won during the month are not counted); it is the series the lead-lag analysis reads. Monthly only (for "
+        "another period it would be the period's last month).",
+        formula="100 x customers active at the month start who churned by its end / customers active at its start",
+        unit="percent",
+        fmt=".2f",
+        direction="lower",
+        parts=(Part(MONTH_START_CUSTOMERS, _MONTH_CHURN_SUMS),),
+        estimate=ProportionEstimate("churned", "at_start"),
+        group="Loyalty",
+        n_label="customers active at the month start",
+        grains=("month",),
+    ),
+    Metric(
+        id="grr",
+        label="Gross revenue retention",
+        description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, "
+        "each customer capped at their earlier revenue (expansion excluded), as a share of that earlier revenue. "
+        "Annual windows keep months without a purchase from reading as churn." + _TRAILING + _HISTORY,
+        formula="100 x sum over customers of min(revenue in the trailing 12 months, revenue in the 12 months "
+        "before) / sum of revenue in the 12 months before, over customers with revenue in the 12 months before",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(REVENUE_TWO_YEARS, _RETENTION_SUMS),),
+        estimate=RatioEstimate("gross_usd", "base_usd", "customers", 100),
+        group="Loyalty",
+        n_label="customers with revenue in the 12 months before",
+        basis="month",
+        min_n=0,
+        history_months=24,
+    ),
+    Metric(
+        id="nrr",
+        label="Net revenue retention",
+        description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, as "
+        "a share of their revenue in those 12 months (expansion included; customers who left count as zero)."
+        + _TRAILING
+        + _HISTORY,
+        formula="100 x revenue in the trailing 12 months / revenue in the 12 months before, over customers with "
+        "revenue in the 12 months before",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(REVENUE_TWO_YEARS, _RETENTION_SUMS),),
+        estimate=RatioEstimate("net_usd", "base_usd", "customers", 100),
+        group="Loyalty",
+        n_label="customers with revenue in the 12 months before",
+        basis="month",
+        min_n=0,
+        history_months=24,
+    ),
+    Metric(
+        id="repeat_purchase_rate",
+        label="Repeat purchase rate",
+        description="Share of customers with revenue in a month who have revenue again in the next month, over "
+        "the period's months (customer-month pairs)." + _WEEK_MONTH,
+        formula="100 x customers with revenue in months m-1 and m / customers with revenue in month m-1, "
+        "summed over the period's months m",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(
+            Part(BOUGHT_LAST_MONTH, (("n", "count(*)"), ("repeated", "count(*) FILTER (WHERE cr1.revenue_usd > 0)"))),
+        ),
+        estimate=ProportionEstimate("repeated"),
+        group="Loyalty",
+        n_label="customers with revenue in the previous month (summed over months)",
+        basis="month",
+    ),
+    Metric(
+        id="arpc",
+        label="Average revenue per customer",
+        description="Average monthly revenue per active customer (a customer-month is a row of customer_revenue: "
+        "a month the customer was active, revenue possibly zero). "
+        "Split by nps_group, the group is that of the customer's latest relationship response before the month."
+        + _WEEK_MONTH,
+        formula="sum of revenue / customer-months",
+        unit="usd_per_customer_month",
+        fmt=",.0f",
+        direction="higher",
+        parts=(Part(CUSTOMER_MONTHS, _CUSTOMER_MONTH_SUMS),),
+        estimate=RatioEstimate("revenue_usd", "customer_months", "customer_months"),
+        group="Loyalty",
+        n_label="customer-months",
+        basis="month",
+        min_n=0,
+    ),
+    Metric(
+        id="clv",
+        label="Customer lifetime value",
+        description="Average monthly gross margin per active customer over the trailing 12 months divided by the "
+        "monthly churn rate implied by trailing-12-month logo retention (expected lifetime = 1 / monthly churn); "
+        "empty when nobody churned." + _TRAILING,
+        formula="(gross margin / customer-months, trailing 12 months) / (1 - (logo retention / 100)^(1/12))",
+        unit="usd",
+        fmt=",.0f",
+        direction="higher",
+        parts=(
+            Part(
+                TRAILING_CUSTOMER_MONTHS,
+                (("margin_usd", "sum(cr.gross_margin_usd)"), ("customer_months", "count(cr.gross_margin_usd)")),
+            ),
+            Part(COHORT, _COHORT_SUMS),
+        ),
+        estimate=ClvEstimate(),
+        group="Loyalty",
+        n_label="customers active at the window start",
+        basis="month",
+    ),
+)
+
+_FINANCIAL: tuple[Metric, ...] = (
+    Metric(
+        id="revenue",
+        label="Revenue",
+        description="Revenue from the financial results (the financials table)." + _WEEK_MONTH,
+        formula="sum of revenue_usd",
+        unit="usd",
+        fmt=",.0f",
+        direction="higher",
+        parts=(Part(FINANCIALS, _FINANCIAL_SUMS),),
+        estimate=ValueEstimate("revenue_usd", "rows"),
+        group="Financial",
+        n_label="financials rows (month x region x segment)",
+        basis="month",
+        min_n=0,
+        additive=True,
+    ),
+    Metric(
+        id="gross_margin_pct",
+        label="Gross margin",
+        description="Gross margin as a share of revenue, from the financial results (rows without a margin are "
+        "left out of both sums)." + _WEEK_MONTH,
+        formula="100 x sum of gross_margin_usd / sum of revenue_usd, over rows with a margin",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(FINANCIALS, _FINANCIAL_SUMS),),
+        estimate=RatioEstimate("gross_margin_usd", "margin_revenue_usd", "rows", 100),
+        group="Financial",
+        n_label="financials rows (month x region x segment)",
+        basis="month",
+        min_n=0,
+    ),
+    Metric(
+        id="cost_to_serve",
+        label="Cost to serve per customer",
+        description="Average monthly cost to serve per active customer (customer_revenue)." + _WEEK_MONTH,
+        formula="sum of cost_to_serve_usd / customer-months with a cost",
+        unit="usd_per_customer_month",
+        fmt=",.0f",
+        direction="lower",
+        parts=(Part(CUSTOMER_MONTHS, _CUSTOMER_MONTH_SUMS),),
+        estimate=RatioEstimate("cost_to_serve_usd", "costed_months", "costed_months"),
+        group="Financial",
+        n_label="customer-months with a cost",
+        basis="month",
+        min_n=0,
+    ),
+    Metric(
+        id="like_for_like_growth",
+        label="Like-for-like revenue growth",
+        description="Average month-on-month revenue growth of the customers billed in both months, past their first "
+        f"{LIKE_FOR_LIKE_TENURE_MONTHS} months and not leaving in the month (the same customers compared, so wins, "
+        "losses and ramp-up do not move it; seasonality still does)." + _WEEK_MONTH,
+        formula="mean over customer-month pairs of 100 x ln(revenue_usd in the month / revenue_usd the month before)",
+        unit="percent",
+        fmt="+.2f",
+        direction="higher",
+        parts=(Part(LIKE_FOR_LIKE, _LIKE_FOR_LIKE_SUMS),),
+        estimate=MeanEstimate(),
+        group="Financial",
+        n_label="customers billed in both months",
+        basis="month",
+    ),
+)
+
+_OPERATIONS: tuple[Metric, ...] = (
+    Metric(
+        id="complaints_per_1000",
+        label="Complaints per 1,000 customers",
+        description="Complaints opened in the period per 1,000 customers active at any time during it (so it "
+        "grows with the period's length: compare like grains).",
+        formula="1000 x complaints opened / customers active during the period",
+        unit="per_1000_customers",
+        fmt=".1f",
+        direction="lower",
+        parts=(
+            Part(COMPLAINTS_OPENED, (("complaints", "count(*)"),)),
+            Part(ACTIVE_CUSTOMERS, (("active_customers", "count(*)"),)),
+        ),
+        estimate=RatioEstimate("complaints", "active_customers", "active_customers", 1000),
+        group="Operations",
+        n_label="customers active during the period",
+        min_n=0,
+        additive=True,
+    ),
+    Metric(
+        id="complaint_recovery_rate",
+        label="Complaint recovery rate",
+        description="Share of complaints resolved in the period whose customer was satisfied with the resolution "
+        "(outcome recovered rather than lost).",
+        formula="100 x recovered / (recovered + lost), by resolution date",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(
+            Part(
+                COMPLAINTS_RESOLVED,
+                (
+                    ("n", "count(*) FILTER (WHERE k.outcome IN ('recovered', 'lost'))"),
+                    ("recovered", "count(*) FILTER (WHERE k.outcome = 'recovered')"),
+                ),
+            ),
+        ),
+        estimate=ProportionEstimate("recovered"),
+        group="Operations",
+        n_label="complaints resolved as recovered or lost",
+    ),
+    Metric(
+        id="median_days_to_resolve",
+        label="Median days to resolve a complaint",
+        description="Median time from opening to resolution of the complaints resolved in the period, in days.",
+        formula="median of (resolved_at - opened_at) in days, by resolution date",
+        unit="days",
+        fmt=".1f",
+        direction="lower",
+        parts=(Part(COMPLAINTS_RESOLVED, (("resolved", "count(*)"), ("median_days", _MEDIAN_RESOLVE))),),
+        estimate=ValueEstimate("median_days", "resolved"),
+        group="Operations",
+        n_label="complaints resolved",
+    ),
+    Metric(
+        id="fcr_rate",
+        label="First-contact resolution",
+        description="Share of contacts resolved in the first contact (contacts where it is recorded). Contacts of "
+        "unknown customers drop out under a region, segment or industry filter or a restricted access scope.",
+        formula="100 x contacts resolved first time / contacts with the flag recorded",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(
+            Part(
+                CONTACTS,
+                (
+                    ("n", "count(t.resolved_first_contact)"),
+                    ("resolved", "count(*) FILTER (WHERE t.resolved_first_contact)"),
+                ),
+            ),
+        ),
+        estimate=ProportionEstimate("resolved"),
+        group="Operations",
+        n_label="contacts with the first-contact flag",
+    ),
+    Metric(
+        id="cost_per_contact",
+        label="Cost per contact",
+        description="Average fully loaded cost of a contact-center contact (contacts with a cost).",
+        formula="sum of cost_usd / contacts with a cost",
+        unit="usd",
+        fmt=",.2f",
+        direction="lower",
+        parts=(Part(CONTACTS, (("cost_usd", "sum(t.cost_usd)"), ("costed", "count(t.cost_usd)"))),),
+        estimate=RatioEstimate("cost_usd", "costed", "costed"),
+        group="Operations",
+        n_label="contacts with a cost",
+        min_n=0,
+    ),
+    Metric(
+        id="follow_up_2bd",
+        label="Detractor follow-up within 2 business days",
+        description="Share of detractor responses (NPS 0-6, from a known customer) whose follow-up was closed by "
+        "the end of the 2nd business day after the response date (deadline = response date + 2 days Mon-Wed, "
+        "+ 4 Thu-Fri, + 3 Sat, + 2 Sun; public holidays are not modelled). Responses whose deadline is after the "
+        "last day with responses are not counted yet.",
+        formula="100 x detractor responses with a follow-up closed by the deadline / detractor responses due",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(
+            Part(
+                DETRACTORS,
+                (("n", "count(*)"), ("in_time", f"count(*) FILTER (WHERE CAST(f.closed_at AS DATE) <= {DEADLINE})")),
+            ),
+        ),
+        estimate=ProportionEstimate("in_time"),
+        group="Operations",
+        n_label="detractor responses due",
+    ),
+    Metric(
+        id="median_days_to_close_follow_up",
+        label="Median days to close a follow-up",
+        description="Median time from opening to closing of the follow-ups closed in the period, in days.",
+        formula="median of (closed_at - opened_at) in days, by closing date",
+        unit="days",
+        fmt=".1f",
+        direction="lower",
+        parts=(Part(CLOSED_FOLLOW_UPS, (("closed", "count(*)"), ("median_days", _MEDIAN_CLOSE))),),
+        estimate=ValueEstimate("median_days", "closed"),
+        group="Operations",
+        n_label="follow-ups closed",
+    ),
+)
+
+_PEOPLE: tuple[Metric, ...] = (
+    Metric(
+        id="enps",
+        label="eNPS",
+        description="Employee NPS, averaged over teams weighted by headcount." + _WEEK_MONTH,
+        formula="sum of (eNPS x headcount) / sum of headcount",
+        unit="points",
+        fmt="+.0f",
+        direction="higher",
+        parts=(Part(ENGAGEMENT, _ENGAGEMENT_SUMS),),
+        estimate=RatioEstimate("enps_x_headcount", "enps_headcount", "enps_headcount"),
+        group="People",
+        n_label="headcount (summed over months)",
+        basis="month",
+        min_n=0,
+    ),
+    Metric(
+        id="engagement_index",
+        label="Engagement index",
+        description="Employee engagement index (0-100), averaged over teams weighted by headcount." + _WEEK_MONTH,
+        formula="sum of (engagement index x headcount) / sum of headcount",
+        unit="index_0_100",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(ENGAGEMENT, _ENGAGEMENT_SUMS),),
+        estimate=RatioEstimate("engagement_x_headcount", "engagement_headcount", "engagement_headcount"),
+        group="People",
+        n_label="headcount (summed over months)",
+        basis="month",
+        min_n=0,
+    ),
+)
+
+METRICS: tuple[Metric, ...] = _CX + _LOYALTY + _FINANCIAL + _OPERATIONS + _PEOPLE
+REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
+
+
+def get_metric(metric_id: str) -> Metric:
+    """The metric with this id; an unknown id raises a ValueError naming the valid ones."""
+    metric = REGISTRY.get(metric_id)
+    if metric is None:
+        raise ValueError(f"unknown metric {metric_id!r}; valid metrics: {', '.join(REGISTRY)}")
+    return metric

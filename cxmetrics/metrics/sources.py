@@ -1,0 +1,282 @@
+"""The relations metrics aggregate over: part of the metric registry (see `cxmetrics.metrics.registry`).
+
+Each source is a FROM clause with aliases, an optional time column that puts rows into periods, the dimensions it
+can be filtered and split by (with the join each needs, added only when used), and a fixed condition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Dim:
+    """How a source exposes a dimension: a SQL expression and the keys of the joins it needs."""
+
+    expr: str
+    joins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A relation metrics aggregate over.
+
+    `bucket` sources have a `time` expression and are grouped into periods by it; `window` sources join the
+    `bases b` relation (basis_id, basis_start, basis_end) themselves, for metrics over a window such as the
+    trailing twelve months.
+    """
+
+    name: str
+    tables: tuple[str, ...]
+    from_sql: str
+    dims: Mapping[str, Dim]
+    time: str = ""
+    where: str = ""
+    joins: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_window(self) -> bool:
+        """Whether the source joins the period bases itself rather than being bucketed by a time column."""
+        return not self.time
+
+
+_CUSTOMER = "LEFT JOIN customers c ON c.customer_id = {alias}.customer_id"
+_YEAR_START = "(b.basis_end + INTERVAL 1 DAY - INTERVAL 12 MONTH)"
+# The customer's NPS group from their latest relationship response strictly before {when}.
+_NPS_GROUP_JOIN = (
+    "ASOF LEFT JOIN (SELECT customer_id, responded_at, nps FROM responses "
+    "WHERE survey = 'relationship' AND nps IS NOT NULL) g "
+    "ON g.customer_id = {alias}.customer_id AND {when} > g.responded_at"
+)
+_NPS_GROUP = Dim(
+    "CASE WHEN g.nps >= 9 THEN 'promoter' WHEN g.nps >= 7 THEN 'passive' WHEN g.nps >= 0 THEN 'detractor' END",
+    ("g",),
+)
+
+
+def _customer_dims(joins: tuple[str, ...] = ("c",)) -> dict[str, Dim]:
+    return {name: Dim(f"c.{name}", joins) for name in ("region", "segment", "industry")}
+
+
+def _response_dims(joins: tuple[str, ...] = ()) -> dict[str, Dim]:
+    own = {name: Dim(f"r.{name}", joins) for name in ("touchpoint", "channel", "survey")}
+    return _customer_dims((*joins, "c")) | own
+
+
+# End of the 2nd business day after the response date: +2 days Mon-Wed, +4 Thu-Fri, +3 Sat, +2 Sun.
+DEADLINE = (
+    "(CAST(r.responded_at AS DATE) + CASE isodow(r.responded_at) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 3 ELSE 2 END)"
+)
+
+_LAST_RESPONSE_DAY = "(SELECT CAST(max(responded_at) AS DATE) FROM responses)"
+
+RESPONSES = Source(
+    "responses",
+    ("responses", "customers"),
+    "responses r",
+    _response_dims(),
+    time="r.responded_at",
+    joins={"c": _CUSTOMER.format(alias="r")},
+)
+DETRACTORS = Source(
+    "detractors",
+    ("responses", "follow_ups", "customers"),
+    "responses r LEFT JOIN follow_ups f ON f.response_id = r.response_id",
+    _response_dims(),
+    time="r.responded_at",
+    where=f"r.nps <= 6 AND r.customer_id IS NOT NULL AND {DEADLINE} <= {_LAST_RESPONSE_DAY}",
+    joins={"c": _CUSTOMER.format(alias="r")},
+)
+CLOSED_FOLLOW_UPS = Source(
+    "closed_follow_ups",
+    ("follow_ups", "responses", "customers"),
+    "follow_ups f",
+    _response_dims(("r",)),
+    time="f.closed_at",
+    where="f.closed_at IS NOT NULL",
+    joins={"r": "JOIN responses r ON r.response_id = f.response_id", "c": _CUSTOMER.format(alias="r")},
+)
+COMPLAINTS_OPENED = Source(
+    "complaints_opened",
+    ("complaints", "customers"),
+    "complaints k",
+    _customer_dims(),
+    time="k.opened_at",
+    joins={"c": _CUSTOMER.format(alias="k")},
+)
+COMPLAINTS_RESOLVED = Source(
+    "complaints_resolved",
+    ("complaints", "customers"),
+    "complaints k",
+    _customer_dims(),
+    time="k.resolved_at",
+    where="k.resolved_at IS NOT NULL",
+    joins={"c": _CUSTOMER.format(alias="k")},
+)
+CONTACTS = Source(
+    "contacts",
+    ("contacts", "customers"),
+    "contacts t",
+    _customer_dims(),
+    time="t.contacted_at",
+    joins={"c": _CUSTOMER.format(alias="t")},
+)
+ACTIVE_CUSTOMERS = Source(
+    "active_customers",
+    ("customers",),
+    "bases b JOIN customers c ON c.signup_date <= b.basis_end "
+    "AND (c.churn_date IS NULL OR c.churn_date >= b.basis_start)",
+    _customer_dims(()),
+)
+# Customers active at the start of the calendar month a period ends in (signed up before it, not churned before it):
+# it depends on the period's end only, so a rollup per month end answers it.
+_LAST_MONTH_START = "CAST(date_trunc('month', b.basis_end) AS DATE)"
+MONTH_START_CUSTOMERS = Source(
+    "month_start_customers",
+    ("customers",),
+    f"bases b JOIN customers c ON c.signup_date < {_LAST_MONTH_START} "
+    f"AND (c.churn_date IS NULL OR c.churn_date >= {_LAST_MONTH_START})",
+    _customer_dims(()),
+)
+COHORT = Source(
+    "cohort",
+    ("customers", "responses"),
+    f"bases b JOIN customers c ON c.signup_date < {_YEAR_START} "
+    f"AND (c.churn_date IS NULL OR c.churn_date >= {_YEAR_START})",
+    _customer_dims(()) | {"nps_group": _NPS_GROUP},
+    joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
+)
+CUSTOMER_MONTHS = Source(
+    "customer_months",
+    ("customer_revenue", "customers", "responses"),
+    "customer_revenue cr",
+    _customer_dims() | {"nps_group": _NPS_GROUP},
+    time="cr.month",
+    joins={"c": _CUSTOMER.format(alias="cr"), "g": _NPS_GROUP_JOIN.format(alias="cr", when="cr.month")},
+)
+TRAILING_CUSTOMER_MONTHS = Source(
+    "trailing_customer_months",
+    ("customer_revenue", "customers"),
+    f"bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} AND cr.month <= b.basis_end",
+    _customer_dims(),
+    joins={"c": _CUSTOMER.format(alias="cr")},
+)
+# Per customer and basis: revenue in the trailing 12 months and in the 12 months before them.
+_TWO_YEARS = (
+    "(SELECT b.basis_id, cr.customer_id, "  # noqa: S608 (constants only)
+    f"sum(cr.revenue_usd) FILTER (WHERE cr.month < {_YEAR_START}) AS prior_usd, "
+    f"sum(cr.revenue_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS current_usd "
+    f"FROM bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} - INTERVAL 12 MONTH "
+    "AND cr.month <= b.basis_end GROUP BY ALL) x JOIN bases b ON b.basis_id = x.basis_id"
+)
+REVENUE_TWO_YEARS = Source(
+    "revenue_two_years",
+    ("customer_revenue", "customers"),
+    _TWO_YEARS,
+    _customer_dims(),
+    where="x.prior_usd > 0",
+    joins={"c": _CUSTOMER.format(alias="x")},
+)
+# Per customer: revenue, gross margin and cost to serve in one 12-month window and revenue in the 12 months before it,
+# for the value of a promoter, revenue at risk and the CX ROI model. Ad-hoc queries only (not the registry): the
+# window is bound as $prior_start, $year_start and $year_end (dates), so the scans are pruned by date.
+_CUSTOMER_YEAR = (
+    "(SELECT cr.customer_id, "
+    "sum(cr.revenue_usd) FILTER (WHERE cr.month >= $year_start) AS year_usd, "
+    "sum(cr.gross_margin_usd) FILTER (WHERE cr.month >= $year_start) AS margin_usd, "
+    "sum(cr.cost_to_serve_usd) FILTER (WHERE cr.month >= $year_start) AS cost_usd, "
+    "sum(cr.revenue_usd) FILTER (WHERE cr.month < $year_start) AS prior_usd "
+    "FROM customer_revenue cr WHERE cr.month >= $prior_start AND cr.month <= $year_end GROUP BY ALL)"
+)
+# One row per customer active at the window start (the churn_rate cohort) with their spend; nps_group is that of
+# their latest relationship answer before the window start, found by aggregation (one hash pass over responses).
+COHORT_VALUE = Source(
+    "cohort_value",
+    ("customers", "customer_revenue", "responses"),
+    f"customers c LEFT JOIN {_CUSTOMER_YEAR} v ON v.customer_id = c.customer_id",
+    _customer_dims(()) | {"nps_group": _NPS_GROUP},
+    where="c.signup_date < $year_start AND (c.churn_date IS NULL OR c.churn_date >= $year_start)",
+    joins={
+        "g": "LEFT JOIN (SELECT customer_id, arg_max(nps, responded_at) AS nps, max(responded_at) AS responded_at "
+        "FROM responses WHERE survey = 'relationship' AND nps IS NOT NULL AND customer_id IS NOT NULL "
+        "AND responded_at < $year_start GROUP BY ALL) g ON g.customer_id = c.customer_id"
+    },
+)
+BOUGHT_LAST_MONTH = Source(
+    "bought_last_month",
+    ("customer_revenue", "customers"),
+    "customer_revenue cr0 LEFT JOIN customer_revenue cr1 "
+    "ON cr1.customer_id = cr0.customer_id AND cr1.month = cr0.month + INTERVAL 1 MONTH",
+    _customer_dims(),
+    time="(cr0.month + INTERVAL 1 MONTH)",
+    where="cr0.revenue_usd > 0",
+    joins={"c": _CUSTOMER.format(alias="cr0")},
+)
+# Like-for-like revenue: a customer's revenue in a month beside their revenue the month before, for customers billed
+# in both months, past their first six months (new customers ramp up) and not leaving in the month (a part month).
+LIKE_FOR_LIKE_TENURE_MONTHS = 6
+LIKE_FOR_LIKE = Source(
+    "like_for_like",
+    ("customer_revenue", "customers"),
+    "customer_revenue cr JOIN customer_revenue p "
+    "ON p.customer_id = cr.customer_id AND p.month = cr.month - INTERVAL 1 MONTH "
+    "JOIN customers c ON c.customer_id = cr.customer_id",
+    _customer_dims(()),
+    time="cr.month",
+    where="cr.revenue_usd > 0 AND p.revenue_usd > 0 "
+    f"AND c.signup_date <= p.month - INTERVAL {LIKE_FOR_LIKE_TENURE_MONTHS} MONTH "
+    "AND (c.churn_date IS NULL OR c.churn_date >= cr.month + INTERVAL 1 MONTH)",
+)
+FINANCIALS = Source(
+    "financials",
+    ("financials",),
+    "financials fi",
+    {"region": Dim("fi.region"), "segment": Dim("fi.segment")},
+    time="fi.month",
+)
+ENGAGEMENT = Source(
+    "employee_engagement",
+    ("employee_engagement",),
+    "employee_engagement e",
+    {"region": Dim("e.region")},
+    time="e.month",
+)
+
+# Customers themselves, for customer-level page queries (cohorts, lists) through `aggregate.scoped`.
+CUSTOMER_ROWS = Source("customer_rows", ("customers",), "customers c", _customer_dims(()))
+
+# Attribute ratings of survey responses with their NPS answer (driver analysis). Relationship surveys rate the whole
+# relationship, not one touchpoint, so the touchpoint filter does not apply to them.
+ATTRIBUTE_RATINGS = Source(
+    "attribute_ratings",
+    ("response_attributes", "responses", "customers"),
+    "response_attributes a JOIN responses r ON r.response_id = a.response_id",
+    {k: v for k, v in _response_dims().items() if k != "touchpoint"},
+    time="r.responded_at",
+    where="r.nps IS NOT NULL AND a.rating IS NOT NULL",
+    joins={"c": _CUSTOMER.format(alias="r")},
+)
+
+# Social-media posts: only their own region (often unknown) is a dimension; under a regional scope, posts of
+# unknown region are not shown.
+SOCIAL_MENTIONS = Source(
+    "social_mentions", ("social_mentions",), "social_mentions m", {"region": Dim("m.region")}, time="m.posted_at"
+)
+
+SOURCES: tuple[Source, ...] = (
+    RESPONSES,
+    DETRACTORS,
+    CLOSED_FOLLOW_UPS,
+    COMPLAINTS_OPENED,
+    COMPLAINTS_RESOLVED,
+    CONTACTS,
+    ACTIVE_CUSTOMERS,
+    COHORT,
+    CUSTOMER_MONTHS,
+    TRAILING_CUSTOMER_MONTHS,
+    REVENUE_TWO_YEARS,
+    BOUGHT_LAST_MONTH,
+    FINANCIALS,
+    ENGAGEMENT,
+)

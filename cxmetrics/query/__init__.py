@@ -1,0 +1,43 @@
+"""Query stage: filters and periods to bound SQL over the registry, returning small aggregated frames."""
+
+from cxmetrics.query.frames import (
+    COMPARISONS,
+    ROLLING_WEEKS,
+    VALUE_COLUMNS,
+    Rows,
+    data_extent,
+    data_start,
+    latest_period,
+    metric_frame,
+    metric_frames,
+    period_frame,
+    period_frames,
+    revenue_start,
+    snapshot,
+    snapshot_periods,
+    snapshot_rows,
+    snapshots,
+    trend_periods,
+    with_targets,
+)
+
+__all__ = [
+    "COMPARISONS",
+    "ROLLING_WEEKS",
+    "VALUE_COLUMNS",
+    "data_extent",
+    "data_start",
+    "latest_period",
+    "trend_periods",
+    "Rows",
+    "revenue_start",
+    "metric_frames",
+    "metric_frame",
+    "period_frames",
+    "period_frame",
+    "snapshot_periods",
+    "snapshot",
+    "snapshots",
+    "snapshot_rows",
+    "with_targets",
+]

@@ -1,0 +1,427 @@
+"""Filters and periods -> one aggregate SQL query per source, with bound parameters -> sums per period and value.
+
+Every query aggregates in DuckDB in one pass per source: a trend groups all its periods in one GROUP BY (date_trunc),
+a list of periods (a scorecard's week, prior week, same week last year, rolling windows) joins a small table of
+periods, and window sources (trailing twelve months) join that table themselves. Metrics that share a source share
+the pass, and the passes over different sources run side by side on a read-only connection (`cxmetrics.query.parallel`).
+A heavy source is read from its rollup table (`cxmetrics.query.rollups`, built at load time) whenever the rollup
+holds the sums and dimensions a query needs, with the same conditions. User values only ever reach SQL as bound
+parameters; identifiers come from the metric registry and the dimension allow-list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import partial
+from typing import TypeVar
+
+import numpy as np
+
+from cxmetrics import periods
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import Metric, Part, Source
+from cxmetrics.periods import Period
+from cxmetrics.query import parallel, rollups
+
+NONE_LABEL = "(none)"
+Columns = dict[str, np.ndarray]
+T = TypeVar("T")
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The periods to compute; `grain` is set when they are consecutive buckets of one grain (a trend)."""
+
+    periods: tuple[Period, ...]
+    grain: str | None = None
+    # What is derived from the periods (their positions, a metric kind's basis periods), worked out once per plan:
+    # a scorecard looks them up for every metric, and a chart's plan has over a hundred periods.
+    _derived: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: tuple, work: Callable[[], T]) -> T:
+        """`work()` once per plan and `key`."""
+        if key not in self._derived:
+            self._derived[key] = work()
+        return self._derived[key]
+
+    @property
+    def position(self) -> dict[Period, int]:
+        """The index of each period in the plan (its last, should one appear twice)."""
+        return self.derived(("position",), lambda: {p: i for i, p in enumerate(self.periods)})
+
+
+def sum_columns(metric: Metric) -> list[str]:
+    """The names of a metric's sums, as they appear in its frames."""
+    return list(dict.fromkeys(name for part in metric.parts for name, _ in part.sums))
+
+
+def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str:
+    """`expr IN ($prefix_0, ...)` with every value bound; an empty list matches nothing."""
+    if not values:
+        return "FALSE"
+    names = [f"{prefix}_{i}" for i in range(len(values))]
+    params.update(zip(names, values, strict=True))
+    return f"{expr} IN ({', '.join('$' + n for n in names)})"
+
+
+def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[str], set[str]]:
+    """WHERE conditions of the filters and access scope that apply to `source`, and the joins they need."""
+    conditions, joins = [], set()
+    for position, (dim, values) in enumerate(sorted(filters.selections().items())):
+        if dim in source.dims:
+            conditions.append(_in_list(source.dims[dim].expr, values, f"f{position}", params))
+            joins.update(source.dims[dim].joins)
+    if not filters.scope.unrestricted:
+        region = source.dims.get("region")
+        if region is None:
+            return ["FALSE"], joins
+        conditions.append(_in_list(region.expr, filters.scope.regions or (), "scope", params))
+        joins.update(region.joins)
+    return conditions, joins
+
+
+def scoped(source: Source, filters: Filters, params: dict | None = None) -> tuple[str, str, dict]:
+    """The joins, the WHERE clause and its bound parameters that apply the filters' dimension selections and the
+    access scope (not the period) to an ad-hoc query over `source`, such as a customer list or a distribution."""
+    params = {} if params is None else params
+    conditions, joins = _conditions(source, filters, params)
+    conditions += [f"({source.where})"] if source.where else []
+    join_sql = " ".join(source.joins[j] for j in source.joins if j in joins)
+    return join_sql, " AND ".join(conditions) or "TRUE", params
+
+
+def ignored_filters(metric: Metric, filters: Filters) -> tuple[str, ...]:
+    """Dimensions selected in the filters that do not apply to the metric (e.g. touchpoint for revenue)."""
+    return tuple(d for d in sorted(filters.selections()) if d not in metric.dimensions)
+
+
+def _bases_cte(basis_periods: Sequence[Period], params: dict) -> str:
+    """The `bases` relation (basis_id, basis_start, basis_end), built from bound lists."""
+    params.update(
+        basis_id=list(range(len(basis_periods))),
+        basis_start=[b.start for b in basis_periods],
+        basis_end=[b.end for b in basis_periods],
+    )
+    return (
+        "bases AS (SELECT unnest($basis_id::INTEGER[]) AS basis_id, unnest($basis_start::DATE[]) AS basis_start, "
+        "unnest($basis_end::DATE[]) AS basis_end)"
+    )
+
+
+def _period_clause(
+    source: Source, basis_periods: Sequence[Period], bucket: str | None, params: dict
+) -> tuple[str, str, list]:
+    """The basis key, the join of the period bases (if needed) and the time-range conditions of a source."""
+    if source.is_window:
+        return "b.basis_id", "", []
+    params.update(t0=min(b.start for b in basis_periods), t1=max(b.end for b in basis_periods) + timedelta(days=1))
+    time_range = [f"{source.time} >= $t0", f"{source.time} < $t1"]
+    if bucket is None:
+        return (
+            "b.basis_id",
+            f"JOIN bases b ON {source.time} >= b.basis_start AND {source.time} < b.basis_end + 1",
+            time_range,
+        )
+    return f"CAST(date_trunc('{bucket}', {source.time}) AS DATE)", "", time_range
+
+
+def _dim_expr(source: Source, by: str | None, joins: set[str]) -> str:
+    """The dimension value of a row (missing values labelled), adding the join it needs."""
+    if by is None:
+        return "''"
+    joins.update(source.dims[by].joins)
+    return f"coalesce(CAST({source.dims[by].expr} AS VARCHAR), '{NONE_LABEL}')"
+
+
+def _needed_dims(source: Source, filters: Filters, by: str | None) -> set[str]:
+    """The dimensions of `source` that the filters, the access scope and the split use."""
+    needed = {dim for dim in filters.selections() if dim in source.dims}
+    if not filters.scope.unrestricted and "region" in source.dims:
+        needed.add("region")
+    return needed | ({by} if by else set())
+
+
+def _query_parts(
+    source: Source,
+    sums: Sequence[str],
+    filters: Filters,
+    dims: Sequence[str | None],
+    basis_periods: Sequence[Period],
+    bucket: str | None,
+    catalog: rollups.Catalog | None,
+) -> tuple[str, str, list[str], str, str, dict]:
+    """The pieces of one aggregate query over `source` (or a rollup of it that can answer): the WITH clause, the
+    basis key, the dimension expressions, the select list of sums s0, s1, ..., the FROM ... WHERE and its parameters."""
+    needed = _needed_dims(source, filters, None) | {d for d in dims if d}
+    rolled = catalog and catalog.plan(source, sums, needed, [b.end for b in basis_periods])
+    if rolled:
+        source, sums = rolled
+    params: dict = {}
+    conditions, joins = _conditions(source, filters, params)
+    exprs = [_dim_expr(source, d, joins) for d in dims]
+    key, bases_join, time_range = _period_clause(source, basis_periods, bucket, params)
+    conditions = time_range + conditions + ([f"({source.where})"] if source.where else [])
+    join_sql = " ".join([bases_join, *(source.joins[j] for j in source.joins if j in joins)])
+    select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
+    with_sql = f"WITH {_bases_cte(basis_periods, params)} " if source.is_window or bucket is None else ""
+    body = f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'}"
+    return with_sql, key, exprs, select, body, params
+
+
+def _source_sql(
+    source: Source,
+    sums: Sequence[str],
+    filters: Filters,
+    by: str | None,
+    basis_periods: Sequence[Period],
+    bucket: str | None,
+    catalog: rollups.Catalog | None = None,
+) -> tuple[str, dict]:
+    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
+    with_sql, key, (dim,), select, body, params = _query_parts(
+        source, sums, filters, [by], basis_periods, bucket, catalog
+    )
+    sql = f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} {body} GROUP BY ALL"
+    return sql, params
+
+
+def _splits_sql(
+    source: Source,
+    sums: Sequence[str],
+    filters: Filters,
+    splits: Sequence[tuple[str, ...]],
+    basis_periods: Sequence[Period],
+    catalog: rollups.Catalog | None = None,
+) -> tuple[str, list[str], dict]:
+    """One aggregate query over `source` for several splits at once (GROUPING SETS): a key per basis period, a value
+    column d0, d1, ... per dimension used (NULL where the row's split does not use it), the grouping bits and the
+    sums; also the dimensions, in column order."""
+    dims = list(dict.fromkeys(d for split in splits for d in split))
+    with_sql, key, exprs, select, body, params = _query_parts(source, sums, filters, dims, basis_periods, None, catalog)
+    labels = "".join(f"{expr} AS d{i}, " for i, expr in enumerate(exprs))
+    grouping = f"grouping({', '.join(f'd{i}' for i in range(len(dims)))})" if dims else "0"
+    sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in splits)
+    sql = (
+        f"{with_sql}SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {select} {body} "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    return sql, dims, params
+
+
+# --- planning and aggregation ------------------------------------------------------------------------------------
+
+
+def basis(metric: Metric, period: Period) -> Period:
+    """The period a metric's data answers for `period`: itself, or the months of a monthly table."""
+    return periods.month_basis(period) if metric.basis == "month" else period
+
+
+def _bucket(metric: Metric, plan: Plan) -> str | None:
+    """The date_trunc unit grouping a trend's rows, or None when the periods are joined as a list."""
+    if plan.grain is None:
+        return None
+    return "month" if metric.basis == "month" and plan.grain == "week" else plan.grain
+
+
+def bases(metric: Metric, plan: Plan) -> list[Period]:
+    """The distinct basis periods of a plan, in order."""
+    return list(_bases(metric, plan))
+
+
+def _bases(metric: Metric, plan: Plan) -> tuple[Period, ...]:
+    return plan.derived(("bases", metric.basis), lambda: tuple(dict.fromkeys(basis(metric, p) for p in plan.periods)))
+
+
+def _floats(values) -> np.ndarray:
+    """A fetched column as floats, NULL as NaN."""
+    return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
+
+
+def _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
+    """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
+    sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket, catalog)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    columns = {c: _floats(v) for c, v in fetched.items() if c not in ("basis_key", "dim_value")}
+    columns["dim_value"] = np.asarray(fetched["dim_value"], dtype=object)
+    key = np.asarray(fetched["basis_key"])
+    if bucket is not None and not source.is_window:
+        index = {(b.start - _EPOCH).days: i for i, b in enumerate(basis_periods)}
+        days = key.astype("datetime64[D]").astype(np.int64).tolist()
+        key = np.array([index.get(day, -1) for day in days], dtype=np.int64)
+        columns = {c: v[key >= 0] for c, v in columns.items()}
+        key = key[key >= 0]
+    return columns | {"basis_id": key}
+
+
+def _split_rows(dims: list[str], values: list[list], used: list[list[bool]]) -> np.ndarray:
+    """Each row's split as ((dimension, value), ...) pairs, for the dimensions its split uses."""
+    pairs = np.empty(len(used), dtype=object)
+    pairs[:] = [
+        tuple((dim, column[row]) for dim, column, on in zip(dims, values, flags, strict=True) if on)
+        for row, flags in enumerate(used)
+    ]
+    return pairs
+
+
+def _grouping_sets(conn, source, sums, filters, splits, basis_periods, catalog) -> Columns:
+    """The splits by GROUPING SETS: right for any sum, one fan-out per set."""
+    sql, dims, params = _splits_sql(source, sums, filters, splits, basis_periods, catalog)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    values = [np.asarray(fetched[f"d{i}"], dtype=object).tolist() for i in range(len(dims))]
+    used = [[not (bits >> (len(dims) - 1 - i)) & 1 for i in range(len(dims))] for bits in fetched["grouping_bits"]]
+    columns = {c: _floats(v) for c, v in fetched.items() if c.startswith("s")}
+    key = np.asarray(fetched["basis_key"], dtype=np.int64)
+    return columns | {"dim_value": _split_rows(dims, values, used), "basis_id": key}
+
+
+def _covering(splits: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """The splits grouped under the finest split that holds all their dimensions (largest first): e.g. (), region,
+    touchpoint and (region, touchpoint) under (region, touchpoint), and segment alone."""
+    groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for split in sorted(splits, key=len, reverse=True):
+        finest = next((f for f in groups if set(split) <= set(f)), split)
+        groups.setdefault(finest, []).append(split)
+    return groups
+
+
+def _added_up(conn, source, sums, filters, splits, basis_periods, catalog) -> Columns:
+    """The splits of additive sums: per group of splits, one GROUP BY at its finest split in DuckDB (which reads the
+    smallest rollup level that has its dimensions), then the coarser splits as sums of its few rows; faster than
+    GROUPING SETS, which fans every row out once per set."""
+    works = [
+        partial(_added_up_group, source=source, sums=sums, filters=filters, splits=group, finest=finest,
+                basis_periods=basis_periods, catalog=catalog)
+        for finest, group in _covering(splits).items()
+    ]  # fmt: skip
+    parts = parallel.run_all(conn, works)
+    return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
+
+
+def _group_sums(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Sums of `values` per group as SQL's sum() gives them: NULLs (NaN) skipped, NaN where a group has only NULLs."""
+    present = ~np.isnan(values)
+    sums = np.bincount(groups, weights=np.where(present, values, 0.0), minlength=count)
+    return np.where(np.bincount(groups, weights=present, minlength=count) > 0, sums, np.nan)
+
+
+def _added_up_group(conn, source, sums, filters, splits, finest, basis_periods, catalog) -> Columns:
+    """The `splits` as sums of one query's rows at the `finest` split."""
+    dims = list(finest)
+    sql, _, params = _splits_sql(source, sums, filters, [finest], basis_periods, catalog)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    key = np.asarray(fetched["basis_key"], dtype=np.int64)
+    values = [np.asarray(fetched[f"d{i}"], dtype=object) for i in range(len(dims))]
+    names = [c for c in fetched if c.startswith("s")]
+    found = {c: [] for c in [*names, "basis_id", "dim_value"]}
+    for split in splits:
+        chosen = [values[dims.index(d)] for d in split]
+        groups = list(zip(key.tolist(), *(v.tolist() for v in chosen), strict=True))
+        index = {g: i for i, g in enumerate(dict.fromkeys(groups))}
+        inverse = np.array([index[g] for g in groups], dtype=np.int64)
+        for name in names:
+            found[name].append(_group_sums(inverse, _floats(fetched[name]), len(index)))
+        found["basis_id"].append(np.array([g[0] for g in index], dtype=np.int64))
+        found["dim_value"].append(_split_rows(list(split), [[g[1 + i] for g in index] for i in range(len(split))],
+                                              [[True] * len(split)] * len(index)))  # fmt: skip
+    return {c: np.concatenate(v) for c, v in found.items()}
+
+
+def _run_splits(conn, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
+    """Aggregate one source for several splits; a row's dim_value is its split's ((dimension, value), ...) pairs."""
+    additive = all(rollups.is_additive(expr) for expr in sums)
+    run = _added_up if additive else _grouping_sets
+    return run(conn, source, sums, filters, splits, basis_periods, catalog)
+
+
+def _aggregate(
+    conn, metrics: Sequence[Metric], plan: Plan | Mapping[str, Plan], run: Callable[..., Columns]
+) -> dict[str, Columns]:
+    """Each metric's named sums from one `run(connection, source, sums, basis_periods, bucket, catalog)` per source,
+    shared by the metrics that read it with the same basis periods (`plan`: one for all, or one per metric id); the
+    sources' queries run side by side where the connection allows (`cxmetrics.query.parallel`)."""
+    plans = plan if isinstance(plan, Mapping) else dict.fromkeys((m.id for m in metrics), plan)
+    # Parts with equal keys are computed by one query: same source, basis periods and bucketing. The basis periods
+    # are numbered once per plan and kind of basis, so that keys stay small to hash.
+    numbered: dict[tuple[Period, ...], int] = {}
+    number_of: dict[tuple[int, str], int] = {}
+    for metric in metrics:
+        found = (id(plans[metric.id]), metric.basis)
+        if found not in number_of:
+            number_of[found] = numbered.setdefault(_bases(metric, plans[metric.id]), len(numbered))
+    basis_lists = {number: list(found) for found, number in numbered.items()}
+    keyed = [
+        (m, p, (p.source.name, number_of[id(plans[m.id]), m.basis], _bucket(m, plans[m.id])))
+        for m in metrics
+        for p in m.parts
+    ]
+    aliases: dict[tuple, dict[str, str]] = {}
+    for _, part, key in keyed:
+        exprs = aliases.setdefault(key, {})
+        for _, expr in part.sums:
+            exprs.setdefault(expr, f"s{len(exprs)}")
+    catalog = rollups.Catalog.of(conn)
+    sources = {key: part.source for _, part, key in keyed}
+    works = [
+        partial(run, source=source, sums=list(aliases[key]), basis_periods=basis_lists[key[1]], bucket=key[2],
+                catalog=catalog)
+        for key, source in sources.items()
+    ]  # fmt: skip
+    results = dict(zip(sources, parallel.run_all(conn, works), strict=True))
+    return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
+
+
+def aggregate(
+    conn, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
+) -> dict[str, Columns]:
+    """Sums per (basis_id, dim_value) for each metric, as columns (numpy arrays: basis_id, dim_value and the
+    metric's named sums), with one query per source shared by the metrics over it (`plan`: one for all, or one
+    per metric id; metrics over one source share a query when their plans have the same basis periods)."""
+
+    def run(on, source, sums, basis_periods, bucket, catalog) -> Columns:
+        return _run_source(on, source, sums, filters, by, basis_periods, bucket, catalog)
+
+    return _aggregate(conn, metrics, plan, run)
+
+
+def aggregate_splits(
+    conn, metrics: Sequence[Metric], filters: Filters, period_list: Sequence[Period], splits: Sequence[tuple[str, ...]]
+) -> dict[str, Columns]:
+    """Sums per (basis_id, split values) for each metric over a list of periods, for several splits at once (e.g.
+    company-wide, by region, and by region and touchpoint): one query per source. A row's dim_value is the tuple of
+    its split's (dimension, value) pairs, () for the total; missing values are labelled NONE_LABEL."""
+    if not splits:
+        raise ValueError("no splits asked for; () is the total")
+    for metric in metrics:
+        unknown = {d for split in splits for d in split} - set(metric.dimensions)
+        if unknown:
+            raise ValueError(f"metric {metric.id!r} cannot be split by {', '.join(sorted(unknown))}")
+
+    def run(on, source, sums, basis_periods, bucket, catalog) -> Columns:
+        return _run_splits(on, source, sums, filters, splits, basis_periods, catalog)
+
+    return _aggregate(conn, metrics, Plan(tuple(period_list)), run)
+
+
+def _metric_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:
+    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero)."""
+    if len(parts) == 1:
+        part, result, alias = parts[0]
+        return {"basis_id": result["basis_id"], "dim_value": result["dim_value"]} | {
+            name: result[alias[expr]] for name, expr in part.sums
+        }
+    merged: dict[tuple, dict[str, float]] = {}
+    for part, result, alias in parts:
+        for i, key in enumerate(zip(result["basis_id"].tolist(), result["dim_value"].tolist(), strict=True)):
+            merged.setdefault(key, {}).update({name: result[alias[expr]][i] for name, expr in part.sums})
+    keys = list(merged)
+    columns = {
+        "basis_id": np.array([k[0] for k in keys], dtype=np.int64),
+        "dim_value": np.array([k[1] for k in keys], dtype=object),
+    }
+    for name in dict.fromkeys(name for part, _, _ in parts for name, _ in part.sums):
+        values = np.array([merged[k].get(name, 0.0) for k in keys], dtype=float)
+        columns[name] = np.where(np.isnan(values), 0.0, values)
+    return columns

@@ -1,0 +1,117 @@
+"""What is in the database: per-table counts and date ranges, recent loads and their rejected rows, filter values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cxmetrics.filters import AccessScope
+from cxmetrics.ingest.schema import TABLES
+
+# Where each dimension's values live (allow-list: only these identifiers reach SQL).
+_DIMENSION_SOURCES = {
+    "region": ("customers", "region"),
+    "segment": ("customers", "segment"),
+    "touchpoint": ("responses", "touchpoint"),
+    "channel": ("responses", "channel"),
+}
+
+# The pages that need each optional table: what a user gains by loading it.
+USED_BY = {
+    "customers": "every page (required)",
+    "responses": "every page (required)",
+    "response_attributes": "key driver analysis",
+    "customer_revenue": "loyalty, revenue at risk, value of a promoter",
+    "financials": "financial rows of the scorecard, CX next to revenue",
+    "complaints": "complaints, recovery and churn after complaints",
+    "contacts": "service effectiveness, cost per contact",
+    "follow_ups": "closed loop: detractor follow-up",
+    "employee_engagement": "people & CX",
+    "social_mentions": "listening posts",
+    "targets": "targets and status colours",
+    "events": "event annotations on trends",
+}
+
+
+def _table_row(conn: duckdb.DuckDBPyConnection, table) -> dict:
+    """Row count and date range of one contract table."""
+    span = f"min({table.date_column})::DATE, max({table.date_column})::DATE" if table.date_column else "NULL, NULL"
+    rows, first, last = conn.execute(f"SELECT count(*), {span} FROM {table.name}").fetchone()  # noqa: S608
+    return {"table": table.name, "rows": rows, "first_date": first, "last_date": last}
+
+
+def table_overview(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per contract table: rows, date range, last load time and source, required or optional."""
+    stats = pd.DataFrame([_table_row(conn, t) for t in TABLES])
+    loads = conn.execute(
+        """
+        SELECT table_name AS "table", loaded_at AS last_loaded_at, source AS last_source
+        FROM load_log QUALIFY row_number() OVER (PARTITION BY table_name ORDER BY loaded_at DESC) = 1
+        """
+    ).df()
+    overview = stats.merge(loads, on="table", how="left")
+    overview["source_file"] = overview["last_source"].map(lambda p: Path(p).name, na_action="ignore")
+    overview["required"] = [t.required for t in TABLES]
+    overview["used_for"] = overview["table"].map(USED_BY)
+    overview["description"] = [t.description for t in TABLES]
+    return overview
+
+
+def recent_loads(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+    """The latest loads, newest first, with what they did in total."""
+    return conn.execute(
+        """
+        SELECT load_id, max(loaded_at) AS loaded_at, string_agg(table_name, ', ' ORDER BY table_name) AS tables,
+               sum(rows_read) AS rows_read, sum(inserted) AS inserted, sum(updated) AS updated,
+               sum(unchanged) AS unchanged, sum(rejected) AS rejected
+        FROM load_log GROUP BY load_id ORDER BY loaded_at DESC LIMIT ?
+        """,
+        [limit],
+    ).df()
+
+
+def recent_rejects(conn: duckdb.DuckDBPyConnection, loads: int = 5, limit: int = 1000) -> pd.DataFrame:
+    """Rejected rows of the latest `loads` loads with file, line, column, value and reason."""
+    return conn.execute(
+        """
+        WITH latest AS (
+            SELECT load_id, max(loaded_at) AS loaded_at FROM load_log
+            GROUP BY load_id ORDER BY loaded_at DESC LIMIT ?
+        )
+        SELECT l.loaded_at, r.table_name AS "table", r.file, r.line, r.column_name AS "column", r.value, r.reason
+        FROM load_rejects r JOIN latest l USING (load_id)
+        ORDER BY l.loaded_at DESC, r.table_name, r.line
+        LIMIT ?
+        """,
+        [loads, limit],
+    ).df()
+
+
+def rejected_rows(conn: duckdb.DuckDBPyConnection, loads: int = 5) -> int:
+    """Rows rejected by the latest `loads` loads (a row breaking several rules counts once)."""
+    return conn.execute(
+        """
+        SELECT coalesce(sum(rejected), 0) FROM load_log
+        WHERE load_id IN (SELECT load_id FROM load_log GROUP BY load_id ORDER BY max(loaded_at) DESC LIMIT ?)
+        """,
+        [loads],
+    ).fetchone()[0]
+
+
+def dimension_values(conn: duckdb.DuckDBPyConnection, dimension: str, scope: AccessScope) -> list[str]:
+    """Distinct non-empty values of a filter dimension that the scope allows, sorted."""
+    if dimension not in _DIMENSION_SOURCES:
+        raise ValueError(f"unknown dimension {dimension!r}; valid: {', '.join(_DIMENSION_SOURCES)}")
+    table, column = _DIMENSION_SOURCES[dimension]
+    sql = f"SELECT DISTINCT t.{column} FROM {table} t"  # noqa: S608
+    params: list = []
+    if not scope.unrestricted:
+        if table == "customers":
+            sql += " WHERE t.region IN (SELECT unnest(?::VARCHAR[]))"
+        else:
+            sql += " JOIN customers c USING (customer_id) WHERE c.region IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(scope.regions))
+    values = [row[0] for row in conn.execute(sql, params).fetchall() if row[0]]
+    return sorted(values)

@@ -1,0 +1,314 @@
+"""Rollup tables: the heavy sources pre-aggregated at load time and read instead of raw rows when they can answer.
+
+A rollup holds, for one source of the metric registry, every additive sum (one count(...) or sum(...), optionally
+with a FILTER) that the registry's metrics take over that source, with the source's own joins and condition applied:
+- a source bucketed by a time column is summed per day and per combination of its dimensions, at several levels
+  (every dimension, none, each one, each pair), so a query reads the smallest level that has the dimensions its
+  filters, access scope and split need;
+- a window source that depends only on a period's end (trailing twelve months) is summed per month end.
+A period's counts and sums are the sums of its days' counts and sums, so a metric read from a rollup equals the same
+metric read from raw rows (sums of floating-point money agree to rounding in the last digits). The query layer
+(`query.aggregate`) falls back to raw rows whenever a rollup cannot answer: a sum it does not hold (a median), a
+dimension it does not have (nps_group), a period end outside the month ends it covers, or a database without
+rollups. The loader rebuilds every rollup at the end of each load, inside the load's transaction, so a rollup always
+agrees with the tables it summarises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from cxmetrics.metrics.registry import METRICS
+from cxmetrics.metrics.sources import (
+    ACTIVE_CUSTOMERS,
+    BOUGHT_LAST_MONTH,
+    COHORT,
+    COMPLAINTS_OPENED,
+    COMPLAINTS_RESOLVED,
+    CONTACTS,
+    CUSTOMER_MONTHS,
+    DETRACTORS,
+    LIKE_FOR_LIKE,
+    MONTH_START_CUSTOMERS,
+    RESPONSES,
+    REVENUE_TWO_YEARS,
+    TRAILING_CUSTOMER_MONTHS,
+    Dim,
+    Source,
+)
+from cxmetrics.query import memo
+
+PREFIX = "rollup_"
+COVERAGE_TABLE = "rollup_coverage"
+_ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
+_CUSTOMER_DIMS = ("region", "segment", "industry")
+_RESPONSE_DIMS = (*_CUSTOMER_DIMS, "touchpoint", "channel", "survey")
+# The month ends a window rollup covers: from the first month with responses or revenue to the last month with any
+# data. Periods ending outside them (before the data starts) are read from raw rows.
+_MONTH_RANGE = """
+    SELECT date_trunc('month', min(first_day)) AS first_month, date_trunc('month', max(last_day)) AS last_month FROM (
+        SELECT CAST(min(responded_at) AS DATE) AS first_day, CAST(max(responded_at) AS DATE) AS last_day FROM responses
+        UNION ALL SELECT min(month), max(month) FROM customer_revenue
+        UNION ALL SELECT NULL, greatest(max(signup_date), max(churn_date)) FROM customers)
+"""
+
+
+def column_name(expr: str) -> str:
+    """The rollup column of a sum expression, named by its hash: a rollup built by other code can never answer for
+    a different expression under the same name."""
+    return "m_" + hashlib.sha256(expr.encode()).hexdigest()[:16]
+
+
+def _call_end(expr: str, open_at: int) -> int:
+    """The index just after the parenthesis that closes the one at `open_at` (-1 if it is never closed)."""
+    depth = 0
+    for i in range(open_at, len(expr)):
+        depth += {"(": 1, ")": -1}.get(expr[i], 0)
+        if depth == 0:
+            return i + 1
+    return -1
+
+
+def is_additive(expr: str) -> bool:
+    """Whether `expr` is a single count(...) or sum(...), optionally with a FILTER, so that sums of it add up."""
+    name, _, _ = expr.partition("(")
+    if name not in ("count", "sum") or "distinct" in expr.lower():
+        return False
+    end = _call_end(expr, len(name))
+    rest = expr[end:].strip() if end > 0 else "?"
+    return rest == "" or (rest.startswith("FILTER (") and _call_end(rest, len("FILTER ")) == len(rest))
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One source's additive sums per day (or, `by_end`, per month end) and per value of `dims`."""
+
+    source: Source
+    dims: tuple[str, ...]
+    by_end: bool = False
+    measures: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        found = (e for m in METRICS for p in m.parts if p.source.name == self.source.name for _, e in p.sums)
+        object.__setattr__(self, "measures", tuple(dict.fromkeys(e for e in found if is_additive(e))))
+
+    @property
+    def table(self) -> str:
+        """The rollup's table name."""
+        return PREFIX + self.source.name
+
+    @property
+    def levels(self) -> tuple[tuple[str, ...], ...]:
+        """The dimension sets rows are kept at, smallest first: none, each, each pair, then all of them."""
+        if self.by_end:
+            return (self.dims,)
+        small = [c for size in (0, 1, 2) for c in itertools.combinations(self.dims, size) if size < len(self.dims)]
+        return (*small, self.dims)
+
+    def level(self, needed: set[str]) -> tuple[str, ...] | None:
+        """The smallest level holding every needed dimension; None when the rollup lacks one."""
+        return next((level for level in self.levels if needed <= set(level)), None)
+
+    def level_id(self, level: Sequence[str]) -> int:
+        """DuckDB's grouping() of a level: bit set for each dimension left out, the first dimension highest."""
+        return sum(1 << (len(self.dims) - 1 - i) for i, d in enumerate(self.dims) if d not in level)
+
+    def _select(self, key: str) -> str:
+        src = self.source
+        columns = [f"{key}", *(f"{src.dims[d].expr} AS {d}" for d in self.dims)]
+        columns += [f"{expr} AS {column_name(expr)}" for expr in self.measures]
+        joins = dict.fromkeys(j for d in self.dims for j in src.dims[d].joins)
+        where = f" WHERE {src.where}" if src.where else ""
+        return (
+            f"SELECT {', '.join(columns)} FROM {src.from_sql} "  # noqa: S608 (registry identifiers only)
+            f"{' '.join(src.joins[j] for j in joins)}{where} GROUP BY ALL"
+        )
+
+    def build(self, conn) -> None:
+        """Create (or replace) the rollup table from the current rows of its source."""
+        if self.by_end:
+            self._build_by_end(conn)
+            return
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._select(f'CAST({self.source.time} AS DATE) AS day')}"
+        )
+        dims = ", ".join(self.dims)
+        sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
+        sums = ", ".join(f"sum({column_name(e)}) AS {column_name(e)}" for e in self.measures)
+        conn.execute(
+            f"CREATE OR REPLACE TABLE {self.table} AS SELECT grouping({dims}) AS level, day, {dims}, {sums} "  # noqa: S608
+            f"FROM rollup_stage GROUP BY GROUPING SETS ({sets}) ORDER BY level, day"
+        )
+        conn.execute("DROP TABLE rollup_stage")
+
+    def _build_by_end(self, conn) -> None:
+        first, last = conn.execute(_MONTH_RANGE).fetchone()
+        bases = (
+            "WITH bases AS (SELECT CAST(row_number() OVER (ORDER BY m) AS INTEGER) AS basis_id, "
+            "CAST(m AS DATE) AS basis_start, CAST(last_day(m) AS DATE) AS basis_end "
+            "FROM range(CAST($first AS TIMESTAMP), CAST($last AS TIMESTAMP) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m))"
+        )
+        conn.execute(
+            f"CREATE OR REPLACE TABLE {self.table} AS {bases} {self._select('b.basis_end')} ORDER BY basis_end",
+            {"first": first, "last": last},
+        )
+        if first is not None:
+            conn.execute(
+                "INSERT INTO rollup_coverage VALUES (?, ?, last_day(CAST(? AS DATE)))", [self.table, first, last]
+            )
+
+    def as_source(self, level: tuple[str, ...]) -> Source:
+        """The rollup at `level` seen as a source: dimensions are columns; the time is the day, or the period end."""
+        dims = {d: Dim(f"u.{d}") for d in level}
+        src = self.source
+        if self.by_end:
+            return Source(src.name, src.tables, f"bases b JOIN {self.table} u ON u.basis_end = b.basis_end", dims)
+        return Source(
+            src.name, src.tables, f"{self.table} u", dims, time="u.day", where=f"u.level = {self.level_id(level)}"
+        )
+
+    def holds(self, sums: Sequence[str], columns: frozenset[str]) -> bool:
+        """Whether the rollup table, with these columns, holds every one of `sums`."""
+        return {column_name(expr) for expr in sums} <= columns
+
+    def read_sums(self, sums: Sequence[str]) -> list[str]:
+        """The expressions reading `sums` from the rollup."""
+        return [f"sum(u.{column_name(expr)})" for expr in sums]
+
+
+_SIGNUPS_AND_CHURNS = """
+    SELECT c.signup_date AS day, c.region, c.segment, c.industry, count(*) AS signups, 0 AS churns
+    FROM customers c GROUP BY ALL
+    UNION ALL
+    SELECT c.churn_date, c.region, c.segment, c.industry, 0, count(*)
+    FROM customers c WHERE c.churn_date IS NOT NULL GROUP BY ALL
+"""
+
+
+@dataclass(frozen=True)
+class ActiveCustomersRollup(Rollup):
+    """Customers active during a period, from sign-ups and churns per day: those signed up by the period's end
+    less those who churned before its start (a customer cannot churn before signing up: the schema checks it)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "measures", ("count(*)",))
+
+    def build(self, conn) -> None:
+        """Sign-ups and churns per day, at every level of the customer dimensions."""
+        dims = ", ".join(self.dims)
+        sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
+        conn.execute(
+            f"CREATE OR REPLACE TABLE {self.table} AS SELECT grouping({dims}) AS level, day, {dims}, "  # noqa: S608
+            f"sum(signups) AS signups, sum(churns) AS churns FROM ({_SIGNUPS_AND_CHURNS}) "
+            f"GROUP BY GROUPING SETS ({sets}) ORDER BY level, day"
+        )
+
+    def as_source(self, level: tuple[str, ...]) -> Source:
+        """Active customers per period and dimension value (only where there are some, as with raw rows)."""
+        columns = "".join(f", u.{d}" for d in level)
+        active = "sum(u.signups) - coalesce(sum(u.churns) FILTER (WHERE u.day < b.basis_start), 0)"
+        per_period = (
+            f"(SELECT b.basis_id{columns}, {active} AS active FROM bases b JOIN {self.table} u "  # noqa: S608
+            f"ON u.day <= b.basis_end AND u.level = {self.level_id(level)} GROUP BY ALL HAVING active > 0) a "
+            "JOIN bases b ON b.basis_id = a.basis_id"
+        )
+        src = self.source
+        return Source(src.name, src.tables, per_period, {d: Dim(f"a.{d}") for d in level})
+
+    def holds(self, sums: Sequence[str], columns: frozenset[str]) -> bool:
+        return set(sums) <= set(self.measures) and {"signups", "churns"} <= columns
+
+    def read_sums(self, sums: Sequence[str]) -> list[str]:
+        return ["sum(a.active)" for _ in sums]
+
+
+ROLLUPS: tuple[Rollup, ...] = (
+    Rollup(RESPONSES, _RESPONSE_DIMS),
+    Rollup(DETRACTORS, _RESPONSE_DIMS),
+    Rollup(CONTACTS, _CUSTOMER_DIMS),
+    ActiveCustomersRollup(ACTIVE_CUSTOMERS, _CUSTOMER_DIMS),
+    Rollup(COMPLAINTS_OPENED, _CUSTOMER_DIMS),
+    Rollup(COMPLAINTS_RESOLVED, _CUSTOMER_DIMS),
+    Rollup(CUSTOMER_MONTHS, _CUSTOMER_DIMS),
+    Rollup(BOUGHT_LAST_MONTH, _CUSTOMER_DIMS),
+    Rollup(LIKE_FOR_LIKE, _CUSTOMER_DIMS),
+    Rollup(COHORT, _CUSTOMER_DIMS, by_end=True),
+    Rollup(MONTH_START_CUSTOMERS, _CUSTOMER_DIMS, by_end=True),
+    Rollup(REVENUE_TWO_YEARS, _CUSTOMER_DIMS, by_end=True),
+    Rollup(TRAILING_CUSTOMER_MONTHS, _CUSTOMER_DIMS, by_end=True),
+)
+_BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}
+
+
+def build(conn) -> None:
+    """Rebuild every rollup from the current tables; the loader calls it inside each load's transaction."""
+    conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
+    for rollup in ROLLUPS:
+        if rollup.measures:
+            rollup.build(conn)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The rollups one database holds, and which queries they can answer."""
+
+    columns: Mapping[str, frozenset[str]]
+    coverage: Mapping[str, tuple[date, date]]
+
+    @classmethod
+    def read(cls, conn) -> Catalog:
+        """The rollup tables of the connection's current database, their columns and the month ends they cover."""
+        rows = conn.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = current_schema() AND starts_with(table_name, ?)",
+            [PREFIX],
+        ).fetchall()
+        columns: dict[str, set[str]] = {}
+        for table, column in rows:
+            columns.setdefault(table, set()).add(column)
+        if COVERAGE_TABLE not in columns:  # no rollups, or made by other code: read raw rows
+            return cls({}, {})
+        ranges = conn.execute("SELECT table_name, first_end, last_end FROM rollup_coverage").fetchall()
+        coverage = {table: (first, last) for table, first, last in ranges if first is not None}
+        return cls({table: frozenset(names) for table, names in columns.items()}, coverage)
+
+    @classmethod
+    def of(cls, conn) -> Catalog:
+        """The catalog of a connection (read once for a read-only one); empty while rollups are disabled."""
+        if not _ENABLED.get():
+            return cls({}, {})
+        return memo.remembered(conn, "rollups", lambda: cls.read(conn))
+
+    def _covers(self, rollup: Rollup, ends: Sequence[date]) -> bool:
+        """Whether a window rollup has every period end asked for (month ends in its range)."""
+        first, last = self.coverage.get(rollup.table, (date.max, date.min))
+        return all(first <= e <= last and (e + timedelta(days=1)).day == 1 for e in ends)
+
+    def plan(self, source: Source, sums: Sequence[str], needed: set[str], ends: Sequence[date]):
+        """(source, sums) reading the rollup that answers `sums` over `source` with the `needed` dimensions for
+        periods ending on `ends`, or None when raw rows must be read."""
+        rollup = _BY_SOURCE.get(source.name)
+        if rollup is None or rollup.table not in self.columns:
+            return None
+        level = rollup.level(needed)
+        if level is None or not rollup.holds(sums, self.columns[rollup.table]):
+            return None
+        if rollup.by_end and not self._covers(rollup, ends):
+            return None
+        return rollup.as_source(level), rollup.read_sums(sums)
+
+
+@contextlib.contextmanager
+def disabled() -> Iterator[None]:
+    """Within the block, queries read raw rows only (to check the rollups against, and to measure them)."""
+    token = _ENABLED.set(False)
+    try:
+        yield
+    finally:
+        _ENABLED.reset(token)

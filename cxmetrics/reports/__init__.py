@@ -1,0 +1,1 @@
+"""One folder per report (dashboard page): its frozen view, its analysis and its figures."""

@@ -1,0 +1,224 @@
+"""Complaints as broken processes: volume per 1,000 active customers by process or category, days to resolve,
+recovery, and the churn of customers whose complaint was recovered against those whose complaint was lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import periods
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.sources import COMPLAINTS_OPENED, Dim, Source
+from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
+from cxmetrics.query.aggregate import NONE_LABEL, scoped
+from cxmetrics.stats import intervals as stats
+
+SPLITS: dict[str, str] = {"process": "Process", "category": "Category"}
+OUTCOMES: tuple[str, ...] = ("lost", "recovered", "none")
+OUTCOME_LABELS = {
+    "lost": "Latest complaint lost",
+    "recovered": "Latest complaint recovered",
+    "none": "No complaint",
+    "open": "Latest complaint still open",
+}
+CUSTOMERS = Source(
+    "customers",
+    ("customers",),
+    "customers c",
+    {name: Dim(f"c.{name}") for name in ("region", "segment", "industry")},
+)
+_DAY = 86400.0
+
+
+def _range_params(params: dict, start: date, end: date) -> None:
+    params.update(t0=start, t1=end + timedelta(days=1))
+
+
+def _split_column(by: str) -> str:
+    """The complaints column of a split: only the fixed names in SPLITS reach SQL."""
+    if by not in SPLITS:
+        raise ValueError(f"unknown split {by!r}; valid: {', '.join(SPLITS)}")
+    return f"coalesce(k.{by}, '{NONE_LABEL}')"
+
+
+# --- volume per 1,000 active customers over time ------------------------------------------------------------------
+
+
+def _counts_by_period(conn, filters: Filters, grain: str, by: str, start: date, end: date) -> pd.DataFrame:
+    """Complaints opened per period (date_trunc of `grain`) and value of the split, in one pass."""
+    joins, where, params = scoped(COMPLAINTS_OPENED, filters)
+    _range_params(params, start, end)
+    params["unit"] = grain
+    sql = (
+        "SELECT CAST(date_trunc($unit, k.opened_at) AS DATE) AS period_start, "  # noqa: S608 (fixed identifiers)
+        f"{_split_column(by)} AS {by}, count(*) AS complaints FROM complaints k {joins} "
+        f"WHERE k.opened_at >= $t0 AND k.opened_at < $t1 AND {where} GROUP BY ALL"
+    )
+    frame = conn.execute(sql, params).df()
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
+    return frame
+
+
+def volume_trend(conn, filters: Filters, grain: str = "month", by: str = "process") -> pd.DataFrame:
+    """Complaints opened per complete period and value of `by`, per 1,000 customers active during the period.
+
+    Columns: period_start, period_label, `by`, complaints, active_customers, per_1000 (the registry's
+    complaints_per_1000 split; the values of a period add up to its total)."""
+    total = query.metric_frame(conn, "complaints_per_1000", filters, grain)
+    columns = ["period_start", "period_label", by, "complaints", "active_customers", "per_1000"]
+    if total.empty:
+        return pd.DataFrame(columns=columns)
+    start, end = total["period_start"].min(), total["period_end"].max()
+    counts = _counts_by_period(conn, filters, grain, by, start, end)
+    base = total[["period_start", "period_label", "active_customers"]]
+    frame = base.merge(counts, on="period_start", how="inner")
+    frame["complaints"] = frame["complaints"].astype("int64")
+    frame["per_1000"] = 1000 * stats.ratio(frame["complaints"], frame["active_customers"])
+    return frame[columns].sort_values(["period_start", by], ignore_index=True)
+
+
+# --- one period by process ------------------------------------------------------------------------------------------
+
+
+def by_process(conn, filters: Filters, period: Period, by: str = "process") -> pd.DataFrame:
+    """One row per value of `by` and a total ('All'), for complaints opened or resolved in `period`.
+
+    Columns: `by`, complaints (opened), per_1000 (per 1,000 customers active during the period), resolved,
+    median_days_to_resolve, recovered, lost, recovery_pct with its Wilson 95% low/high."""
+    joins, where, params = scoped(COMPLAINTS_OPENED, filters)
+    _range_params(params, period.start, period.end)
+    opened = "k.opened_at >= $t0 AND k.opened_at < $t1"
+    resolved = "k.resolved_at >= $t0 AND k.resolved_at < $t1"
+    sql = (
+        f"SELECT {_split_column(by)} AS value, grouping({_split_column(by)}) AS is_total, "  # noqa: S608
+        f"count(*) FILTER (WHERE {opened}) AS complaints, count(*) FILTER (WHERE {resolved}) AS resolved, "
+        f"quantile_cont(epoch(k.resolved_at - k.opened_at) / {_DAY}, 0.5) FILTER (WHERE {resolved}) "
+        "AS median_days_to_resolve, "
+        f"count(*) FILTER (WHERE {resolved} AND k.outcome = 'recovered') AS recovered, "
+        f"count(*) FILTER (WHERE {resolved} AND k.outcome = 'lost') AS lost "
+        f"FROM complaints k {joins} WHERE ({opened} OR {resolved}) AND {where} "
+        f"GROUP BY GROUPING SETS (({_split_column(by)}), ())"
+    )
+    frame = conn.execute(sql, params).df()
+    active = query.period_frame(conn, "complaints_per_1000", filters, [period])
+    return _process_rows(frame, by, float(active["active_customers"].sum()) if len(active) else 0.0)
+
+
+def _process_rows(frame: pd.DataFrame, by: str, active_customers: float) -> pd.DataFrame:
+    """Rates and intervals of the per-process sums; the total row last, labelled 'All'."""
+    frame = frame.sort_values(["is_total", "complaints"], ascending=[True, False], ignore_index=True)
+    frame[by] = np.where(frame["is_total"] == 1, "All", frame["value"])
+    for column in ("complaints", "resolved", "recovered", "lost"):
+        frame[column] = frame[column].astype("int64")
+    frame["per_1000"] = 1000 * stats.ratio(frame["complaints"], active_customers)
+    decided = frame["recovered"] + frame["lost"]
+    low, high = stats.wilson_interval(frame["recovered"], decided)
+    frame["recovery_pct"] = 100 * stats.ratio(frame["recovered"], decided)
+    frame["recovery_low_pct"], frame["recovery_high_pct"] = 100 * low, 100 * high
+    columns = [by, "complaints", "per_1000", "resolved", "median_days_to_resolve", "recovered", "lost"]
+    return frame[[*columns, "recovery_pct", "recovery_low_pct", "recovery_high_pct"]]
+
+
+# --- churn after a recovered or a lost complaint --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChurnWindow:
+    """The cohort's window: customers active on `start`, churn counted to `end`, complaints of the year before."""
+
+    start: date
+    end: date
+
+    @property
+    def complaints_from(self) -> date:
+        """The first day of the 12 months of complaints that group the cohort."""
+        return self.start.replace(year=self.start.year - 1)
+
+    @property
+    def label(self) -> str:
+        """'Nov 2025 to Oct 2026'."""
+        return f"{self.start:%b %Y} to {self.end:%b %Y}"
+
+
+def churn_window(period: Period) -> ChurnWindow:
+    """The trailing 12 months that end with the latest closed month on or before the period's end."""
+    month = periods.closed_month(period.end)
+    start = (month.end + timedelta(days=1)).replace(year=month.end.year - 1)
+    return ChurnWindow(start, month.end)
+
+
+def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFrame:
+    """Customers active on the window's first day grouped by the outcome of their latest complaint in the 12 months
+    before it ('none' without one): customers, churned by the window's end, churn_pct and its Wilson 95% interval."""
+    joins, where, params = scoped(CUSTOMERS, filters)
+    params.update(w_start=window.start, w_end=window.end, k_from=window.complaints_from)
+    sql = (
+        "WITH latest AS (SELECT customer_id, arg_max(outcome, opened_at) AS outcome FROM complaints "  # noqa: S608
+        "WHERE opened_at >= $k_from AND opened_at < $w_start GROUP BY 1) "
+        "SELECT coalesce(l.outcome, 'none') AS outcome, count(*) AS customers, "
+        "count(*) FILTER (WHERE c.churn_date <= $w_end) AS churned "
+        f"FROM customers c LEFT JOIN latest l ON l.customer_id = c.customer_id {joins} "
+        "WHERE c.signup_date < $w_start AND (c.churn_date IS NULL OR c.churn_date >= $w_start) "
+        f"AND {where} GROUP BY 1"
+    )
+    frame = conn.execute(sql, params).df()
+    order = {name: i for i, name in enumerate(OUTCOMES)}
+    frame = frame.sort_values("outcome", key=lambda s: s.map(order).fillna(len(order)), ignore_index=True)
+    frame[["customers", "churned"]] = frame[["customers", "churned"]].astype("int64")
+    low, high = stats.wilson_interval(frame["churned"], frame["customers"])
+    frame["churn_pct"] = 100 * stats.ratio(frame["churned"], frame["customers"])
+    frame["churn_low_pct"], frame["churn_high_pct"] = 100 * low, 100 * high
+    frame["label"] = frame["outcome"].map(OUTCOME_LABELS).fillna(frame["outcome"])
+    return frame
+
+
+@dataclass(frozen=True)
+class ChurnGap:
+    """Churn after a lost complaint minus churn after a recovered one, in points, with its interval and test."""
+
+    lost_pct: float
+    recovered_pct: float
+    gap_points: float
+    low_points: float
+    high_points: float
+    significant: bool
+
+
+def churn_gap(frame: pd.DataFrame) -> ChurnGap | None:
+    """The lost-minus-recovered churn gap; None when either group has no customers."""
+    rows = frame.set_index("outcome")
+    if not {"lost", "recovered"} <= set(rows.index) or min(rows.loc[["lost", "recovered"], "customers"]) == 0:
+        return None
+    lost, kept = rows.loc["lost"], rows.loc["recovered"]
+    gap, low, high = stats.difference_interval(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
+    test = stats.two_proportion_test(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
+    return ChurnGap(float(lost["churn_pct"]), float(kept["churn_pct"]), gap, low, high, bool(test.significant))
+
+
+def _share(row: pd.Series) -> str:
+    return f"{row['churn_pct']:.1f}% ({int(row['churned']):,} of {int(row['customers']):,})"
+
+
+def churn_sentence(frame: pd.DataFrame, window: ChurnWindow) -> str:
+    """The recovered-versus-lost churn in one sentence, with the gap's interval and whether it is significant."""
+    gap = churn_gap(frame)
+    if gap is None:
+        return (
+            f"Not enough complaints to compare: customers active on {window.start:%-d %b %Y} need both a recovered "
+            "and a lost complaint in the year before."
+        )
+    rows = frame.set_index("outcome")
+    verdict = "a significant difference" if gap.significant else "not significant (the interval includes zero)"
+    direction = "more" if gap.gap_points >= 0 else "less"
+    sentence = (
+        f"Customers whose latest complaint was lost churned {_share(rows.loc['lost'])} over {window.label}, "
+        f"against {_share(rows.loc['recovered'])} when it was recovered: {abs(gap.gap_points):.1f} points "
+        f"{direction} (95% interval {gap.low_points:+.1f} to {gap.high_points:+.1f}), {verdict}."
+    )
+    if "none" in rows.index and rows.loc["none", "customers"]:
+        sentence += f" Customers without a complaint churned {_share(rows.loc['none'])}."
+    return sentence

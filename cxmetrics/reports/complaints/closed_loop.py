@@ -1,0 +1,141 @@
+"""The closed loop: how fast detractors are followed up, the open backlog by owner and age, and the open detractor
+follow-ups with the customer's revenue (the list an owner works through)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from cxmetrics import periods
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.sources import Dim, Source
+from cxmetrics.periods import Period
+from cxmetrics.query.aggregate import scoped
+from cxmetrics.stats import intervals as stats
+
+_CUSTOMERS_JOIN = "LEFT JOIN customers c ON c.customer_id = r.customer_id"
+FOLLOW_UPS = Source(
+    "follow_ups",
+    ("follow_ups", "responses", "customers"),
+    "follow_ups f JOIN responses r ON r.response_id = f.response_id",
+    {name: Dim(f"c.{name}", ("c",)) for name in ("region", "segment", "industry")}
+    | {name: Dim(f"r.{name}") for name in ("touchpoint", "channel", "survey")},
+    joins={"c": _CUSTOMERS_JOIN},
+)
+# Age buckets of an open follow-up in days since it was opened: (label, first day, last day or None).
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-2 days", 0, 2),
+    ("3-7 days", 3, 7),
+    ("8-30 days", 8, 30),
+    ("over 30 days", 31, None),
+)
+# Days from the opening date to the 2nd business day after it; a weekend opening counts from Monday, as numpy's
+# busday_offset(roll="forward") does: Mon-Wed +2, Thu-Sat +4, Sun +3. The closing time must be no later than the
+# opening time of day on that date.
+_OPENING_DEADLINE = (
+    "(f.opened_at + INTERVAL 1 DAY * CASE isodow(f.opened_at) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 4 "
+    "WHEN 7 THEN 3 ELSE 2 END)"
+)
+LIST_COLUMNS: tuple[str, ...] = (
+    "customer", "customer_id", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint",
+    "revenue_12m_usd", "comment", "response_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """Follow-ups opened in a period and those closed within 2 business days of opening, with the Wilson interval."""
+
+    opened: int
+    in_time: int
+    pct: float
+    low_pct: float
+    high_pct: float
+
+
+def closed_within_two_business_days(conn, filters: Filters, start: date, end: date) -> Timeliness:
+    """Of the follow-ups opened from `start` to `end`, those closed within 2 business days of opening."""
+    joins, where, params = scoped(FOLLOW_UPS, filters)
+    params.update(t0=start, t1=end + timedelta(days=1))
+    sql = (
+        "SELECT count(*), count(*) FILTER (WHERE f.closed_at <= "  # noqa: S608 (constants only)
+        f"{_OPENING_DEADLINE}) FROM {FOLLOW_UPS.from_sql} {joins} "
+        f"WHERE f.opened_at >= $t0 AND f.opened_at < $t1 AND {where}"
+    )
+    opened, in_time = conn.execute(sql, params).fetchone()
+    low, high = stats.wilson_interval(in_time, opened)
+    return Timeliness(int(opened), int(in_time), float(100 * stats.ratio(in_time, opened)), 100 * low, 100 * high)
+
+
+def _open_at(params: dict, as_of: date) -> str:
+    """Follow-ups opened by the end of `as_of` and not closed by then."""
+    params["cutoff"] = as_of + timedelta(days=1)
+    return "f.opened_at < $cutoff AND (f.closed_at IS NULL OR f.closed_at >= $cutoff)"
+
+
+def _age_bucket_sql() -> str:
+    age = "date_diff('day', CAST(f.opened_at AS DATE), $cutoff - 1)"
+    cases = " ".join(f"WHEN {age} <= {last} THEN '{label}'" for label, _, last in AGE_BUCKETS if last is not None)
+    return f"CASE {cases} ELSE '{AGE_BUCKETS[-1][0]}' END"
+
+
+def backlog(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+    """Open follow-ups at the end of `as_of` by owner and age bucket: owner, age, open_follow_ups, detractors.
+
+    Owners are ordered by their open follow-ups, most first; an owner's buckets in AGE_BUCKETS order."""
+    joins, where, params = scoped(FOLLOW_UPS, filters)
+    sql = (
+        f"SELECT coalesce(f.owner, '(no owner)') AS owner, {_age_bucket_sql()} AS age, "  # noqa: S608
+        "count(*) AS open_follow_ups, count(*) FILTER (WHERE r.nps <= 6) AS detractors "
+        f"FROM {FOLLOW_UPS.from_sql} {joins} WHERE {_open_at(params, as_of)} AND {where} GROUP BY ALL"
+    )
+    frame = conn.execute(sql, params).df()
+    frame[["open_follow_ups", "detractors"]] = frame[["open_follow_ups", "detractors"]].astype("int64")
+    totals = frame.groupby("owner")["open_follow_ups"].transform("sum")
+    order = {label: i for i, (label, _, _) in enumerate(AGE_BUCKETS)}
+    frame = frame.assign(_total=totals, _age=frame["age"].map(order))
+    frame = frame.sort_values(["_total", "owner", "_age"], ascending=[False, True, True], ignore_index=True)
+    return frame.drop(columns=["_total", "_age"])
+
+
+def _revenue_join(with_revenue: bool, as_of: date, params: dict) -> tuple[str, str]:
+    """The revenue column and its join: each customer's revenue over the 12 closed months to `as_of`."""
+    if not with_revenue:
+        return "CAST(NULL AS DOUBLE)", ""
+    month = periods.closed_month(as_of)
+    params.update(rev_from=(month.end + timedelta(days=1)).replace(year=month.end.year - 1), rev_to=month.end)
+    join = (
+        "LEFT JOIN (SELECT customer_id, sum(revenue_usd) AS revenue_usd FROM customer_revenue "
+        "WHERE month >= $rev_from AND month <= $rev_to GROUP BY 1) cr ON cr.customer_id = r.customer_id"
+    )
+    return "cr.revenue_usd", join
+
+
+def open_detractors(conn, filters: Filters, as_of: date, with_revenue: bool = True) -> pd.DataFrame:
+    """Detractor responses whose follow-up is open at the end of `as_of`, highest revenue first (then oldest), with
+    the customer's revenue over the 12 closed months to then (empty without customer_revenue)."""
+    joins, where, params = scoped(FOLLOW_UPS, filters)
+    joins = joins if _CUSTOMERS_JOIN in joins else f"{joins} {_CUSTOMERS_JOIN}"
+    revenue, revenue_join = _revenue_join(with_revenue, as_of, params)
+    sql = (
+        "SELECT coalesce(c.name, r.customer_id) AS customer, r.customer_id, c.region, c.segment, "  # noqa: S608
+        "f.owner, CAST(f.opened_at AS DATE) AS opened, "
+        "date_diff('day', CAST(f.opened_at AS DATE), $cutoff - 1) AS age_days, r.nps, r.touchpoint, "
+        f"{revenue} AS revenue_12m_usd, r.comment, r.response_id "
+        f"FROM {FOLLOW_UPS.from_sql} {joins} {revenue_join} "
+        f"WHERE {_open_at(params, as_of)} AND r.nps <= 6 AND {where} "
+        "ORDER BY revenue_12m_usd DESC NULLS LAST, f.opened_at, r.response_id"
+    )
+    return conn.execute(sql, params).df()[list(LIST_COLUMNS)]
+
+
+def open_list_csv(frame: pd.DataFrame) -> bytes:
+    """The open detractor follow-ups as CSV (UTF-8), columns as listed."""
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def review_as_of(period: Period) -> date:
+    """The day the backlog is counted at: the end of the period under review."""
+    return period.end

@@ -1,0 +1,215 @@
+"""Everything the Complaints & Follow-up page shows for one period, filters and split, from one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import config, periods
+from cxmetrics.display.tiles import KpiTile, tiles
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import get_metric
+from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
+from cxmetrics.reports.complaints import analysis as complaints
+from cxmetrics.reports.complaints import closed_loop
+from cxmetrics.reports.scorecard import view as scorecard
+
+GRAINS: tuple[str, ...] = ("month", "quarter", "week")
+GRAIN_LABELS = {"month": "Month", "quarter": "Quarter", "week": "Week"}
+TREND_PERIODS = {"week": 26, "month": 24, "quarter": 12}
+COMPLAINT_METRICS: tuple[str, ...] = ("complaints_per_1000", "complaint_recovery_rate", "median_days_to_resolve")
+LOOP_METRICS: tuple[str, ...] = ("follow_up_2bd", "median_days_to_close_follow_up")
+# The open detractor list as shown: the customer and what they are worth first; ids stay in the CSV.
+SHOWN_LIST_COLUMNS: tuple[str, ...] = (
+    "customer", "revenue_12m_usd", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint", "comment",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ComplaintsView:
+    """The page's numbers, frames and sentences for one period (None or empty where a table is not loaded)."""
+
+    period: Period
+    subtitle: str
+    missing_note: str | None
+    filter_note: str | None
+    has_complaints: bool
+    has_follow_ups: bool
+    complaint_tiles: tuple[KpiTile, ...]
+    trend: pd.DataFrame
+    processes: pd.DataFrame
+    process_sums: pd.DataFrame
+    churn: pd.DataFrame
+    churn_sentence: str
+    loop_tiles: tuple[KpiTile, ...]
+    timeliness: closed_loop.Timeliness | None
+    follow_up_trend: pd.DataFrame
+    backlog: pd.DataFrame
+    open_list: pd.DataFrame
+    as_of: date
+
+
+def review_period(grain: str, week: Period) -> Period:
+    """The last complete period of `grain` by the end of the review week."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
+    return periods.last_complete(grain, week.end)
+
+
+def trend_filters(filters: Filters, period: Period) -> Filters:
+    """The filters over the trend's range: the last TREND_PERIODS periods of the grain, ending with `period`."""
+    first = period
+    for _ in range(TREND_PERIODS[period.grain] - 1):
+        first = periods.prior(first)
+    return filters.with_period(first.start, period.end)
+
+
+def missing_note(loaded: frozenset[str]) -> str | None:
+    """Which optional tables to load, and what each adds to the page."""
+    uses = {
+        "complaints": "complaint volume, recovery, days to resolve and churn after complaints",
+        "follow_ups": "the closed loop: follow-up timeliness, backlog and open detractor follow-ups",
+        "customer_revenue": "the revenue of the customers waiting for a follow-up",
+    }
+    missing = [f"`{t}` ({use})" for t, use in uses.items() if t not in loaded]
+    return "Load " + "; ".join(missing) + " to complete this page (see the Data page)." if missing else None
+
+
+def filter_note(filters: Filters) -> str | None:
+    """Filters that do not apply to complaints (they carry no touchpoint or survey channel)."""
+    ignored = query.ignored_filters(get_metric("complaints_per_1000"), filters)
+    if not ignored:
+        return None
+    return f"The {' and '.join(ignored)} filter does not apply to complaints; it applies to the closed loop."
+
+
+def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The per-process frame as shown: recovery withheld below the minimum n, with the reason in its interval."""
+    minimum = config.get("CX_MIN_N")
+    decided = frame["recovered"] + frame["lost"]
+    few = decided < minimum
+    interval = [
+        f"{lo:.0f}% to {hi:.0f}%" if not f else f"too few: n = {n} < {minimum}"
+        for lo, hi, n, f in zip(frame["recovery_low_pct"], frame["recovery_high_pct"], decided, few, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            complaints.SPLITS[by]: [str(v).replace("_", " ").capitalize() for v in frame[by]],
+            "Complaints": frame["complaints"],
+            "Per 1,000 customers": frame["per_1000"].round(1),
+            "Median days to resolve": frame["median_days_to_resolve"].round(1),
+            "Recovered %": [
+                "withheld" if f or np.isnan(v) else f"{v:.1f}%" for v, f in zip(frame["recovery_pct"], few, strict=True)
+            ],
+            "95% interval": interval,
+            "Resolved": frame["resolved"],
+        }
+    )
+
+
+def _complaints_part(conn, filters: Filters, period: Period, by: str) -> dict:
+    window = complaints.churn_window(period)
+    churn = complaints.churn_by_outcome(conn, filters, window)
+    sums = complaints.by_process(conn, filters, period, by)
+    return {
+        "complaint_tiles": tiles(conn, filters, period, COMPLAINT_METRICS),
+        "trend": complaints.volume_trend(conn, trend_filters(filters, period), period.grain, by),
+        "processes": process_table(sums, by),
+        "process_sums": sums,
+        "churn": churn,
+        "churn_sentence": complaints.churn_sentence(churn, window),
+    }
+
+
+def _loop_part(conn, filters: Filters, period: Period, with_revenue: bool) -> dict:
+    as_of = closed_loop.review_as_of(period)
+    trend = query.metric_frame(conn, "follow_up_2bd", trend_filters(filters, period), period.grain)
+    return {
+        "loop_tiles": tiles(conn, filters, period, LOOP_METRICS),
+        "timeliness": closed_loop.closed_within_two_business_days(conn, filters, period.start, period.end),
+        "follow_up_trend": trend,
+        "backlog": closed_loop.backlog(conn, filters, as_of),
+        "open_list": closed_loop.open_detractors(conn, filters, as_of, with_revenue),
+    }
+
+
+_EMPTY_COMPLAINTS = {
+    "complaint_tiles": (),
+    "trend": pd.DataFrame(),
+    "processes": pd.DataFrame(),
+    "process_sums": pd.DataFrame(),
+    "churn": pd.DataFrame(),
+    "churn_sentence": "",
+}
+_EMPTY_LOOP = {
+    "loop_tiles": (),
+    "timeliness": None,
+    "follow_up_trend": pd.DataFrame(),
+    "backlog": pd.DataFrame(),
+    "open_list": pd.DataFrame(),
+}
+
+
+def build(conn, filters: Filters, period: Period, by: str = "process") -> ComplaintsView:
+    """The page's complete query set for `period` (split by process or category)."""
+    loaded = scorecard.loaded_tables(conn)
+    has_complaints, has_follow_ups = "complaints" in loaded, "follow_ups" in loaded
+    complaint_part = _complaints_part(conn, filters, period, by) if has_complaints else _EMPTY_COMPLAINTS
+    loop_part = _loop_part(conn, filters, period, "customer_revenue" in loaded) if has_follow_ups else _EMPTY_LOOP
+    return ComplaintsView(
+        period=period,
+        subtitle=f"{scorecard.period_text(period)}, compared with {periods.prior(period).label}, for "
+        f"{scorecard.filters_text(filters)}.",
+        missing_note=missing_note(loaded),
+        filter_note=filter_note(filters),
+        has_complaints=has_complaints,
+        has_follow_ups=has_follow_ups,
+        as_of=closed_loop.review_as_of(period),
+        **complaint_part,
+        **loop_part,
+    )
+
+
+def as_of_text(view: ComplaintsView) -> str:
+    """'on 31 Oct 2026 (end of day)'."""
+    return f"on {view.as_of:%-d %b %Y} (end of day)"
+
+
+def timeliness_tile(view: ComplaintsView) -> KpiTile | None:
+    """A tile of the follow-ups opened in the period closed within 2 business days of opening."""
+    timely = view.timeliness
+    if timely is None:
+        return None
+    value = f"{timely.pct:.1f}%" if timely.opened else "-"
+    interval = f" 95% interval {timely.low_pct:.1f}% to {timely.high_pct:.1f}%." if timely.opened else ""
+    return KpiTile(
+        "closed_within_2bd_of_opening",
+        "Follow-ups closed within 2 business days of opening",
+        value,
+        None,
+        "off",
+        f"Of the follow-ups opened in the period, the share closed by the same time of day on the 2nd business "
+        f"day after opening (a weekend opening counts from Monday). n = {timely.opened:,} follow-ups opened."
+        + interval,
+    )
+
+
+def backlog_tile(view: ComplaintsView) -> KpiTile | None:
+    """The open backlog at the end of the period, and how much of it is older than a week."""
+    if not view.has_follow_ups:
+        return None
+    total = int(view.backlog["open_follow_ups"].sum()) if len(view.backlog) else 0
+    old = view.backlog[view.backlog["age"].isin(["8-30 days", "over 30 days"])]["open_follow_ups"].sum()
+    return KpiTile(
+        "open_backlog",
+        "Open follow-ups",
+        f"{total:,}",
+        f"{int(old):,} older than a week" if total else None,
+        "inverse" if old else "off",
+        f"Follow-ups opened and not closed {as_of_text(view)}.",
+        "off",
+    )

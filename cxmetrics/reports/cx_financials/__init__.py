@@ -1,0 +1,1 @@
+"""The CX & Financials report: what customer experience is worth in money."""

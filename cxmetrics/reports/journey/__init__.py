@@ -1,0 +1,1 @@
+"""The Journey & Drivers report: the journey map, key drivers and service effectiveness."""

@@ -1,0 +1,205 @@
+"""Service effectiveness: how well customer service helps customers (first-contact resolution, repeat contacts, CSAT
+and CES after a contact) next to what it costs (handle time, cost per contact), by contact channel and reason.
+
+Two aggregate queries over the period, both through the global filters and the access scope:
+- contacts: counts, first-contact resolution, handle minutes, cost, and repeat contacts (the same customer contacting
+  about the same reason again within 7 days of an earlier contact: the first one did not solve it);
+- support survey responses (touchpoint 'support') attributed to the customer's latest contact in the 7 days before
+  the response (an as-of join over the period's contacts and the 7 days before it only), for CSAT and CES by that
+  contact's channel and reason.
+Both are grouped by channel, by reason and in total (grouping sets); the arithmetic is in `effectiveness`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import config
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.sources import CONTACTS, RESPONSES
+from cxmetrics.periods import Period
+from cxmetrics.query.aggregate import scoped
+from cxmetrics.stats import intervals as stats
+
+REPEAT_DAYS = 7
+ATTRIBUTION_DAYS = 7
+SUPPORT = "support"
+TOTAL = "All contacts"
+LENSES = ("channel", "reason")
+
+_CONTACT_SUMS = """
+    count(*) AS contacts,
+    count(resolved_first_contact) AS flagged,
+    count(*) FILTER (WHERE resolved_first_contact) AS resolved,
+    sum(handle_minutes) AS handle_minutes,
+    count(handle_minutes) AS timed,
+    sum(cost_usd) AS cost_usd,
+    count(cost_usd) AS costed,
+    count(*) FILTER (WHERE previous_at >= contacted_at - INTERVAL (CAST($repeat_days AS INTEGER)) DAY) AS repeats
+"""
+
+
+def _grouped(select: str) -> str:
+    """Grouping sets by channel, by reason and in total, labelled by lens."""
+    return (
+        f"SELECT CASE WHEN grouping(channel) = 0 THEN 'channel' WHEN grouping(reason) = 0 THEN 'reason' "
+        f"ELSE 'total' END AS lens, coalesce(channel, reason, '{TOTAL}') AS value, {select} "
+        "GROUP BY GROUPING SETS ((channel), (reason), ())"
+    )
+
+
+def contact_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
+    """Contact counts and sums by channel, by reason and in total for the period (repeats look back 7 days)."""
+    params = {"t0": period.start, "t1": period.end + timedelta(days=1), "repeat_days": REPEAT_DAYS}
+    join_sql, where, params = scoped(CONTACTS, filters, params)
+    sql = (
+        "WITH base AS (SELECT t.channel, t.reason, t.resolved_first_contact, t.handle_minutes, t.cost_usd, "  # noqa: S608
+        "t.contacted_at, CASE WHEN t.customer_id IS NOT NULL THEN lag(t.contacted_at) OVER "
+        "(PARTITION BY t.customer_id, t.reason ORDER BY t.contacted_at) END AS previous_at "
+        f"FROM {CONTACTS.from_sql} {join_sql} "
+        "WHERE t.contacted_at >= $t0 - INTERVAL (CAST($repeat_days AS INTEGER)) DAY "
+        f"AND t.contacted_at < $t1 AND {where}) " + _grouped(_CONTACT_SUMS + " FROM base WHERE contacted_at >= $t0")
+    )
+    return conn.execute(sql, params).df()
+
+
+def support_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
+    """CSAT and CES sums of support survey responses by the channel and reason of the contact they follow."""
+    params = {"t0": period.start, "t1": period.end + timedelta(days=1), "days": ATTRIBUTION_DAYS, "tp": SUPPORT}
+    join_sql, where, params = scoped(RESPONSES, filters, params)
+    sql = (
+        "WITH attributed AS (SELECT t.channel, t.reason, r.csat, r.ces FROM responses r "  # noqa: S608
+        "ASOF JOIN (SELECT customer_id, contacted_at, channel, reason FROM contacts "
+        "WHERE contacted_at >= $t0 - INTERVAL (CAST($days AS INTEGER)) DAY AND contacted_at < $t1) t "
+        "ON t.customer_id = r.customer_id AND r.responded_at >= t.contacted_at "
+        f"{join_sql} WHERE r.touchpoint = $tp AND r.responded_at >= $t0 AND r.responded_at < $t1 "
+        f"AND r.responded_at - t.contacted_at <= INTERVAL (CAST($days AS INTEGER)) DAY AND {where}) "
+        + _grouped(
+            "count(csat) AS csat_n, count(*) FILTER (WHERE csat >= 4) AS satisfied, count(ces) AS ces_n, "
+            "sum(ces) AS ces_total FROM attributed"
+        )
+    )
+    return conn.execute(sql, params).df()
+
+
+def support_total(conn, filters: Filters, period: Period) -> int:
+    """Support survey responses in the period (attributed to a contact or not), for the attribution share."""
+    params = {"t0": period.start, "t1": period.end + timedelta(days=1), "tp": SUPPORT}
+    join_sql, where, params = scoped(RESPONSES, filters, params)
+    sql = (
+        f"SELECT count(*) FROM responses r {join_sql} WHERE r.touchpoint = $tp "  # noqa: S608
+        f"AND r.responded_at >= $t0 AND r.responded_at < $t1 AND {where}"
+    )
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """One row per lens and value: contacts, FCR % with its Wilson interval, repeat contact %, CSAT % and CES after a
+    contact (withheld under the minimum n), handle minutes and cost per contact (pure: from the sums)."""
+    merged = contacts.merge(support, on=["lens", "value"], how="left")
+    for column in ("csat_n", "satisfied", "ces_n", "ces_total"):
+        merged[column] = merged[column].fillna(0).astype(float)
+    low, high = stats.wilson_interval(merged["resolved"], merged["flagged"])
+    csat = 100 * stats.ratio(merged["satisfied"], merged["csat_n"])
+    ces = stats.ratio(merged["ces_total"], merged["ces_n"])
+    return pd.DataFrame(
+        {
+            "lens": merged["lens"],
+            "value": merged["value"],
+            "contacts": merged["contacts"].astype("int64"),
+            "fcr_pct": np.where(
+                merged["flagged"] >= min_n, 100 * stats.ratio(merged["resolved"], merged["flagged"]), np.nan
+            ),
+            "fcr_low_pct": np.where(merged["flagged"] >= min_n, 100 * low, np.nan),
+            "fcr_high_pct": np.where(merged["flagged"] >= min_n, 100 * high, np.nan),
+            "repeat_pct": 100 * stats.ratio(merged["repeats"], merged["contacts"]),
+            "repeats": merged["repeats"].astype("int64"),
+            "csat_pct": np.where(merged["csat_n"] >= min_n, csat, np.nan),
+            "csat_n": merged["csat_n"].astype("int64"),
+            "ces": np.where(merged["ces_n"] >= min_n, ces, np.nan),
+            "ces_n": merged["ces_n"].astype("int64"),
+            "handle_minutes": stats.ratio(merged["handle_minutes"], merged["timed"]),
+            "cost_per_contact_usd": stats.ratio(merged["cost_usd"], merged["costed"]),
+        }
+    )
+
+
+def repeat_leaders(table: pd.DataFrame, count: int = 3) -> pd.DataFrame:
+    """The contact reasons with the most repeat contacts, most first."""
+    reasons = table[(table["lens"] == "reason") & (table["repeats"] > 0)]
+    return reasons.sort_values(["repeats", "value"], ascending=[False, True]).head(count)
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    """Everything the service-effectiveness section shows for one period."""
+
+    period: Period
+    table: pd.DataFrame
+    support_responses: int
+    attributed: int
+    caption: str
+    repeat_sentence: str
+
+
+def _repeat_sentence(table: pd.DataFrame) -> str:
+    leaders = repeat_leaders(table)
+    if leaders.empty:
+        return "No repeat contacts in the period."
+    named = [f"{r.value} ({r.repeats:,} repeats, {r.repeat_pct:.1f}% of its contacts)" for r in leaders.itertuples()]
+    return "Most repeat contacts: " + ", ".join(named) + "."
+
+
+def report(conn, filters: Filters, period: Period, min_n: int | None = None) -> ServiceReport:
+    """The service-effectiveness table of the period, with what it rests on in words."""
+    min_n = int(config.get("CX_MIN_N")) if min_n is None else min_n
+    table = effectiveness(contact_sums(conn, filters, period), support_sums(conn, filters, period), min_n)
+    total = table[table["lens"] == "total"]
+    attributed = int(total["csat_n"].iloc[0]) if len(total) else 0
+    responses = support_total(conn, filters, period)
+    ignored = [d for d in sorted(filters.selections()) if d not in CONTACTS.dims]
+    caption = (
+        f"Contacts in {period.label}. First-contact resolution (FCR) with its 95% interval; repeat contacts: the same "
+        f"customer about the same reason again within {REPEAT_DAYS} days; CSAT and CES after a contact: support "
+        f"survey answers given within {ATTRIBUTION_DAYS} days of the customer's latest contact ({attributed:,} of "
+        f"{responses:,} support responses); values under {min_n} answers are withheld."
+    )
+    if ignored:
+        caption += f" The {' and '.join(ignored)} filter does not apply to contacts."
+    return ServiceReport(period, table, responses, attributed, caption, _repeat_sentence(table))
+
+
+DISPLAY_COLUMNS = {
+    "value": "",
+    "contacts": "Contacts",
+    "fcr": "FCR % (95% interval)",
+    "repeat_pct": "Repeat contacts %",
+    "csat": "CSAT % after contact (n)",
+    "ces_text": "CES after contact, 1-7 (n)",
+    "handle_minutes": "Handle minutes",
+    "cost_per_contact_usd": "Cost per contact USD",
+}
+
+
+def _with_n(values: pd.Series, counts: pd.Series, fmt: str) -> list[str]:
+    """'68.9 (n=212)'; a withheld value reads '— (n=12)'."""
+    return [f"{'—' if np.isnan(v) else format(v, fmt)} (n={n:,})" for v, n in zip(values, counts, strict=True)]
+
+
+def display(table: pd.DataFrame, lens: str) -> pd.DataFrame:
+    """The rows of one lens and the total, as shown: intervals and counts in words, rounded figures."""
+    rows = table[table["lens"].isin([lens, "total"])].copy()
+    rows = rows.sort_values(["lens", "contacts"], ascending=[True, False])
+    rows["fcr"] = [
+        "—" if np.isnan(v) else f"{v:.1f} ({lo:.1f}–{hi:.1f})"
+        for v, lo, hi in zip(rows["fcr_pct"], rows["fcr_low_pct"], rows["fcr_high_pct"], strict=True)
+    ]
+    rows["csat"] = _with_n(rows["csat_pct"], rows["csat_n"], ".1f")
+    rows["ces_text"] = _with_n(rows["ces"], rows["ces_n"], ".2f")
+    shown = rows[list(DISPLAY_COLUMNS)].rename(columns=DISPLAY_COLUMNS | {"value": lens.capitalize()})
+    rounding = {"Repeat contacts %": 1, "Handle minutes": 1, "Cost per contact USD": 2}
+    return shown.round(rounding).reset_index(drop=True)

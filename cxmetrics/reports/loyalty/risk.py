@@ -1,0 +1,170 @@
+"""The at-risk list: active customers ranked by a transparent risk score whose parts are shown as columns.
+
+Score (0 to 100) = NPS points + complaint points + revenue points + follow-up points, each from one fact about the
+customer as of the window's end, with the weights below (named so the page can print them):
+- latest NPS category (latest relationship response): detractor 35, passive 15, no response 10, promoter 0;
+- complaints opened in the trailing 12 months: 5 each up to 15, plus 10 when any of them ended lost;
+- falling revenue: 25 x the share of revenue lost in the last 3 months against the same 3 months a year earlier;
+- open follow-ups (opened and not closed by the window's end): 15 when there is at least one.
+The facts are aggregated in DuckDB per customer (one pass per table); the score is numpy arithmetic over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.sources import CUSTOMER_ROWS
+from cxmetrics.query import memo
+from cxmetrics.query.aggregate import scoped
+
+NPS_POINTS: dict[str, float] = {"detractor": 35.0, "passive": 15.0, "no response": 10.0, "promoter": 0.0}
+POINTS_PER_COMPLAINT = 5.0
+MAX_COMPLAINT_COUNT_POINTS = 15.0
+LOST_COMPLAINT_POINTS = 10.0
+REVENUE_DROP_POINTS = 25.0
+OPEN_FOLLOW_UP_POINTS = 15.0
+RECENT_MONTHS = 3
+UNASSIGNED = "unassigned"
+MAX_SCORE = max(NPS_POINTS.values()) + MAX_COMPLAINT_COUNT_POINTS + LOST_COMPLAINT_POINTS
+MAX_SCORE += REVENUE_DROP_POINTS + OPEN_FOLLOW_UP_POINTS
+
+PART_COLUMNS: tuple[str, ...] = ("nps_points", "complaint_points", "revenue_points", "follow_up_points")
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "customer_id", "name", "region", "segment", "account_owner", "follow_up_owner", "revenue_12m_usd", "latest_nps",
+    "nps_group",
+    "complaints_12m", "lost_complaints_12m", "recent_revenue_usd", "year_before_revenue_usd", "open_follow_ups",
+)  # fmt: skip
+
+
+def weights_text() -> str:
+    """The weights in words, as the page prints them under the list."""
+    nps = ", ".join(f"{group} {points:.0f}" for group, points in NPS_POINTS.items())
+    return (
+        f"Risk score (0-{MAX_SCORE:.0f}) = latest NPS category ({nps}) + complaints in the last 12 months "
+        f"({POINTS_PER_COMPLAINT:.0f} each, at most {MAX_COMPLAINT_COUNT_POINTS:.0f}, plus {LOST_COMPLAINT_POINTS:.0f} "
+        f"if one ended lost) + falling revenue ({REVENUE_DROP_POINTS:.0f} x the share lost in the last "
+        f"{RECENT_MONTHS} months against the same months a year earlier) + open follow-ups "
+        f"({OPEN_FOLLOW_UP_POINTS:.0f} if any)."
+    )
+
+
+def _month_back(month_start: date, months: int) -> date:
+    index = month_start.year * 12 + month_start.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_owner") -> tuple[str, dict]:
+    """One row per customer active on `as_of` in the filters and scope: the facts the score is built from
+    (`owner_column` is NULL for a database loaded before customers had an account owner)."""
+    last_month = as_of.replace(day=1)
+    recent_start = _month_back(last_month, RECENT_MONTHS - 1)
+    params: dict = {
+        "as_of": as_of,
+        "stop": as_of + timedelta(days=1),
+        "year_start": _month_back(last_month, 11),
+        "recent_start": recent_start,
+        "before_start": _month_back(recent_start, 12),
+        "before_end": _month_back(last_month, 12),
+        "last_month": last_month,
+    }
+    joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
+    sql = f"""
+        WITH active AS (
+            SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
+            WHERE c.signup_date <= $as_of AND (c.churn_date IS NULL OR c.churn_date > $as_of) AND {where}
+        ), latest AS (
+            SELECT customer_id, arg_max(nps, (responded_at, response_id)) AS nps FROM responses
+            WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL AND responded_at < $stop
+            GROUP BY 1
+        ), complained AS (
+            SELECT customer_id, count(*) AS complaints_12m, count(*) FILTER (WHERE outcome = 'lost') AS lost_12m
+            FROM complaints WHERE opened_at >= $year_start AND opened_at < $stop GROUP BY 1
+        ), money AS (
+            SELECT customer_id,
+                sum(revenue_usd) FILTER (WHERE month >= $year_start AND month <= $last_month) AS revenue_12m_usd,
+                sum(revenue_usd) FILTER (WHERE month >= $recent_start AND month <= $last_month) AS recent_usd,
+                sum(revenue_usd) FILTER (WHERE month >= $before_start AND month <= $before_end) AS before_usd
+            FROM customer_revenue WHERE month >= $before_start AND month <= $last_month GROUP BY 1
+        ), follow AS (
+            SELECT r.customer_id, arg_max(f.owner, f.opened_at) AS owner,
+                count(*) FILTER (WHERE f.closed_at IS NULL OR f.closed_at >= $stop) AS open_follow_ups
+            FROM follow_ups f JOIN responses r ON r.response_id = f.response_id
+            WHERE r.customer_id IS NOT NULL AND f.opened_at < $stop GROUP BY 1
+        )
+        SELECT a.customer_id, a.name, a.region, a.segment, coalesce(a.account_owner, '{UNASSIGNED}') AS account_owner,
+            coalesce(f.owner, '{UNASSIGNED}') AS follow_up_owner,
+            coalesce(m.revenue_12m_usd, 0) AS revenue_12m_usd, l.nps AS latest_nps,
+            CASE WHEN l.nps >= 9 THEN 'promoter' WHEN l.nps >= 7 THEN 'passive' WHEN l.nps >= 0 THEN 'detractor'
+                ELSE 'no response' END AS nps_group,
+            coalesce(k.complaints_12m, 0) AS complaints_12m, coalesce(k.lost_12m, 0) AS lost_complaints_12m,
+            coalesce(m.recent_usd, 0) AS recent_revenue_usd, coalesce(m.before_usd, 0) AS year_before_revenue_usd,
+            coalesce(f.open_follow_ups, 0) AS open_follow_ups
+        FROM active a LEFT JOIN latest l USING (customer_id) LEFT JOIN complained k USING (customer_id)
+            LEFT JOIN money m USING (customer_id) LEFT JOIN follow f USING (customer_id)
+    """  # noqa: S608 (allow-listed joins and bound values only)
+    return sql, params
+
+
+def features(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+    """The per-customer facts of every active customer (see `features_sql`)."""
+    has_owner = memo.remembered(conn, "customers.account_owner", lambda: _has_account_owner(conn))
+    sql, params = features_sql(filters, as_of, "c.account_owner" if has_owner else "NULL")
+    return conn.execute(sql, params).df()
+
+
+def _has_account_owner(conn) -> bool:
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = 'account_owner'"
+    return bool(conn.execute(sql).fetchone()[0])
+
+
+def revenue_change_pct(recent, before) -> np.ndarray:
+    """Revenue change of the last months against the same months a year earlier, in percent (NaN without a base)."""
+    recent, before = np.asarray(recent, dtype=float), np.asarray(before, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(before > 0, 100 * (recent - before) / np.where(before > 0, before, 1), np.nan)
+
+
+def score(facts: pd.DataFrame) -> pd.DataFrame:
+    """The facts with the score's parts, the score and revenue change as columns, ranked by score (then revenue)."""
+    frame = facts.copy()
+    change = revenue_change_pct(frame["recent_revenue_usd"], frame["year_before_revenue_usd"])
+    complaints = frame["complaints_12m"].to_numpy(dtype=float)
+    lost = frame["lost_complaints_12m"].to_numpy(dtype=float)
+    frame["revenue_change_pct"] = change
+    frame["nps_points"] = frame["nps_group"].map(NPS_POINTS).fillna(NPS_POINTS["no response"]).astype(float)
+    frame["complaint_points"] = np.minimum(POINTS_PER_COMPLAINT * complaints, MAX_COMPLAINT_COUNT_POINTS) + np.where(
+        lost > 0, LOST_COMPLAINT_POINTS, 0.0
+    )
+    frame["revenue_points"] = REVENUE_DROP_POINTS * np.clip(-np.nan_to_num(change) / 100, 0, 1)
+    frame["follow_up_points"] = np.where(frame["open_follow_ups"].to_numpy(dtype=float) > 0, OPEN_FOLLOW_UP_POINTS, 0.0)
+    frame["risk_score"] = frame[list(PART_COLUMNS)].sum(axis=1)
+    ranked = frame.sort_values(["risk_score", "revenue_12m_usd", "customer_id"], ascending=[False, False, True])
+    ranked = ranked.reset_index(drop=True)
+    ranked.insert(0, "rank", np.arange(1, len(ranked) + 1))
+    return ranked
+
+
+def at_risk_list(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+    """Active customers in the filters and scope, ranked by risk score, with its parts, revenue, region and owner."""
+    return score(features(conn, filters, as_of))
+
+
+def narrowed(ranked: pd.DataFrame, min_score: float, owners: Sequence[str], nps_groups: Sequence[str]) -> pd.DataFrame:
+    """The list narrowed on the page: score at least `min_score`, the chosen account owners and NPS groups (empty:
+    all)."""
+    keep = ranked["risk_score"] >= min_score
+    if owners:
+        keep &= ranked["account_owner"].isin(list(owners))
+    if nps_groups:
+        keep &= ranked["nps_group"].isin(list(nps_groups))
+    return ranked[keep].reset_index(drop=True)
+
+
+def list_csv(ranked: pd.DataFrame) -> bytes:
+    """The list as CSV: every column, the score's parts included, unformatted."""
+    return ranked.to_csv(index=False).encode()

@@ -1,0 +1,118 @@
+"""Everything the People & CX page shows for a review week, unit (region or team) and employee measure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import periods
+from cxmetrics.display.tiles import KpiTile, tiles
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import get_metric
+from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
+from cxmetrics.reports.people import analysis as people
+from cxmetrics.reports.scorecard import view as scorecard
+
+TILE_METRICS: tuple[str, ...] = ("enps", "engagement_index", "nps")
+TABLE_COLUMNS: tuple[str, ...] = (
+    "Unit", "Headcount", "eNPS", "Engagement index", "NPS", "NPS n", "Months", "r", "95% interval of r", "Link",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PeopleView:
+    """The page's numbers, frames and sentences (empty without employee engagement data)."""
+
+    month: Period
+    subtitle: str
+    has_engagement: bool
+    missing_note: str | None
+    filter_note: str | None
+    tiles: tuple[KpiTile, ...]
+    frame: pd.DataFrame
+    link: people.Correlation
+    sentence: str
+    table: pd.DataFrame
+
+
+def filter_note(filters: Filters) -> str | None:
+    """Filters that do not apply to employee engagement (it is recorded by region and team only)."""
+    ignored = query.ignored_filters(get_metric("enps"), filters)
+    if not ignored:
+        return None
+    return (
+        f"The {' and '.join(ignored)} filter applies to customer NPS only; employee engagement is recorded by "
+        "region and team."
+    )
+
+
+def unit_table(frame: pd.DataFrame, measure: str, month: Period) -> pd.DataFrame:
+    """Per unit: the month's headcount, eNPS, engagement and NPS (withheld below the minimum n), and the unit's
+    correlation of `measure` with NPS over all its months."""
+    latest = frame[frame["month"] == month.start].set_index("unit")
+    within = people.within_units(frame, measure).set_index("unit")
+    units = sorted(set(latest.index) | set(within.index))
+    latest, within = latest.reindex(units), within.reindex(units)
+    interval = [
+        f"{lo:+.2f} to {hi:+.2f}" if not np.isnan(lo) else "-"
+        for lo, hi in zip(within["r_low"], within["r_high"], strict=True)
+    ]
+    link = [
+        "-" if np.isnan(r) else ("significant" if s else "not significant")
+        for r, s in zip(within["r"], within["significant"].fillna(False), strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Unit": units,
+            "Headcount": latest["headcount"].to_numpy(),
+            "eNPS": latest["enps"].round(1).to_numpy(),
+            "Engagement index": latest["engagement_index"].round(1).to_numpy(),
+            "NPS": latest["nps"].round(0).to_numpy(),
+            "NPS n": latest["nps_n"].fillna(0).astype("int64").to_numpy(),
+            "Months": within["months"].fillna(0).astype("int64").to_numpy(),
+            "r": within["r"].round(2).to_numpy(),
+            "95% interval of r": interval,
+            "Link": link,
+        }
+    )
+
+
+def build(conn, filters: Filters, week: Period, by: str = "region", measure: str = "engagement_index") -> PeopleView:
+    """The page's complete query set: tiles for the latest closed month, unit-months, the link and the unit table."""
+    if measure not in people.MEASURES:
+        raise ValueError(f"unknown measure {measure!r}; valid: {', '.join(people.MEASURES)}")
+    month = periods.closed_month(week.end)
+    subtitle = (
+        f"Month {month.label} (the latest closed month by the end of {week.label}) and every month with engagement "
+        f"data, for {scorecard.filters_text(filters)}."
+    )
+    has_engagement = "employee_engagement" in scorecard.loaded_tables(conn)
+    if not has_engagement:
+        empty = people.Correlation(np.nan, 0, np.nan, np.nan, False)
+        note = "Load `employee_engagement` (eNPS and engagement index by month, region and team) to see this page."
+        return PeopleView(month, subtitle, False, note, None, (), pd.DataFrame(), empty, "", pd.DataFrame())
+    frame = people.unit_months(conn, filters, by)
+    frame["month_label"] = [f"{m:%b %Y}" for m in frame["month"]]
+    link = people.pooled(frame, measure)
+    return PeopleView(
+        month=month,
+        subtitle=subtitle,
+        has_engagement=True,
+        missing_note=None,
+        filter_note=filter_note(filters),
+        tiles=tiles(conn, filters, month, TILE_METRICS),
+        frame=frame,
+        link=link,
+        sentence=people.link_sentence(link, measure, by),
+        table=unit_table(frame, measure, month),
+    )
+
+
+def r_text(link: people.Correlation) -> str:
+    """The chart's label of the correlation: 'r = +0.66 (95% +0.55 to +0.74), n = 144'."""
+    if np.isnan(link.r):
+        return f"Not enough pairs (n = {link.n})"
+    return f"r = {link.r:+.2f} (95% {link.low:+.2f} to {link.high:+.2f}), n = {link.n}"

@@ -1,0 +1,223 @@
+"""Plotly figures and table styles built from the scorecard's frames (no Streamlit): the page only places them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from pandas.io.formats.style import Styler
+from plotly.subplots import make_subplots
+
+from cxmetrics.display import theme
+from cxmetrics.periods import Period
+
+BADGE_COLOURS = {"on_target": "green", "watch": "orange", "off_target": "red"}
+SECTION_STYLE = "font-weight: 700; background-color: #f3f4f6; color: #1f2933"
+EVENT_LABEL_CHARS = 34
+EVENT_LABEL_ROWS = 3
+EVENT_LABEL_STEP = 0.035
+LABEL_TURN = 0.8
+TREND_HEIGHT = {1: 480, 2: 680}
+ROW_HEIGHTS = {1: [1.0], 2: [0.64, 0.36]}
+LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.13, "xanchor": "left", "x": 0, "traceorder": "normal"}
+ROW_PIXELS = 35
+
+
+def badge_colour(status: str) -> str:
+    """The Streamlit badge colour of a target status (grey when there is nothing to judge)."""
+    return BADGE_COLOURS.get(status, "gray")
+
+
+# --- the statement table ------------------------------------------------------------------------------------------
+
+
+def _status_cell(status: str) -> str:
+    if not status:
+        return ""
+    return f"background-color: {theme.status_colour(status)}; color: white; font-weight: 600"
+
+
+def _actual_cell(status: str) -> str:
+    """The actual value in its status colour, when there is a target to judge it against."""
+    return f"color: {theme.status_colour(status)}; font-weight: 700" if status in BADGE_COLOURS else "font-weight: 700"
+
+
+def _row_style(row: pd.Series) -> list[str]:
+    """Section rows bold on grey; the status cell in the status colour, the actual value in it too."""
+    if row["kind"] == "section":
+        return [SECTION_STYLE] * len(row)
+    cells = {"Status": _status_cell(row["status"]), "Actual": _actual_cell(row["status"])}
+    return [cells.get(column, "") for column in row.index]
+
+
+def table_height(frame: pd.DataFrame) -> int:
+    """Pixels that show every row of a table without scrolling."""
+    return ROW_PIXELS * (len(frame) + 1) + 3
+
+
+def statement_style(statement: pd.DataFrame) -> Styler:
+    """The statement with section header rows and status colours (a miss within the noise is amber, not red)."""
+    return statement.style.apply(_row_style, axis=1)
+
+
+# --- the trend chart ------------------------------------------------------------------------------------------------
+
+
+def interval_band(x: pd.Series, low: pd.Series, high: pd.Series, name: str | None = "95% interval") -> list[go.Scatter]:
+    """A 95% interval as a filled band: the upper edge, then the lower edge filled up to it (no legend entry without
+    a name)."""
+    common = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    label = {"name": name} if name else {"showlegend": False}
+    upper = go.Scatter(y=high, showlegend=False, **common)
+    return [upper, go.Scatter(y=low, fill="tonexty", fillcolor=theme.BAND, **label, **common)]
+
+
+def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: str | None = theme.INK, **style) -> dict:
+    """Error bars from each value down to its interval's low end and up to its high end."""
+    bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
+    return bars | style
+
+
+def _band(weekly: pd.DataFrame) -> list[go.Scatter]:
+    """The 95% interval of weekly NPS as a filled band."""
+    return interval_band(weekly["period_start"], weekly["low"], weekly["high"])
+
+
+def _weekly_line(weekly: pd.DataFrame) -> go.Scatter:
+    custom = weekly[["period_label", "n", "low", "high"]].to_numpy()
+    return go.Scatter(
+        x=weekly["period_start"],
+        y=weekly["value"],
+        customdata=custom,
+        mode="lines+markers",
+        name="Weekly NPS",
+        line={"color": theme.PRIMARY, "width": 1.5},
+        marker={"size": 4},
+        hovertemplate="%{customdata[0]}: NPS %{y:+.0f}<br>95% interval %{customdata[2]:+.0f} to "
+        "%{customdata[3]:+.0f}<br>n = %{customdata[1]:,} responses<extra></extra>",
+    )
+
+
+def _rolling_line(weekly: pd.DataFrame) -> go.Scatter:
+    return go.Scatter(
+        x=weekly["period_start"],
+        y=weekly["rolling_13w"],
+        customdata=weekly[["period_label", "rolling_13w_n"]].to_numpy(),
+        mode="lines",
+        name="Rolling 13 weeks",
+        line={"color": theme.SERIES[1], "width": 3},
+        hovertemplate="13 weeks to %{customdata[0]}: NPS %{y:+.0f}<br>n = %{customdata[1]:,} responses<extra></extra>",
+    )
+
+
+def _target_line(weekly: pd.DataFrame) -> go.Scatter:
+    return go.Scatter(
+        x=weekly["period_start"],
+        y=weekly["target"],
+        mode="lines",
+        name="Target",
+        line={"color": theme.INK, "width": 1.5, "dash": "dash", "shape": "hv"},
+        hovertemplate="Target %{y:+.0f}<extra></extra>",
+    )
+
+
+def _revenue_bars(monthly: pd.DataFrame) -> go.Bar:
+    colours = [theme.PRIMARY if latest else theme.SECONDARY for latest in monthly["latest"]]
+    return go.Bar(
+        x=monthly["period_start"],
+        y=monthly["revenue_usd"],
+        xperiod="M1",
+        xperiodalignment="middle",
+        marker={"color": colours},
+        customdata=monthly[["period_label"]].to_numpy(),
+        name="Revenue (monthly)",
+        hovertemplate="%{customdata[0]}: revenue $%{y:,.0f}<extra></extra>",
+    )
+
+
+def _event_marks(figure: go.Figure, events: pd.DataFrame, span: list[pd.Timestamp] | None) -> None:
+    """A dotted vertical line through both panels per event, with a short label staggered above the chart (to the
+    left of the line near the right edge, so it is not cut off)."""
+    turn = span[0] + (span[1] - span[0]) * LABEL_TURN if span else None
+    for i, event in enumerate(events.itertuples(index=False)):
+        when = pd.Timestamp(event.event_date)
+        figure.add_vline(x=when, line={"color": theme.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
+        title = event.title if len(event.title) <= EVENT_LABEL_CHARS else event.title[: EVENT_LABEL_CHARS - 1] + "…"
+        figure.add_annotation(
+            x=when,
+            y=1 + EVENT_LABEL_STEP * (i % EVENT_LABEL_ROWS),
+            xref="x",
+            yref="paper",
+            text=title,
+            showarrow=False,
+            xanchor="right" if turn is not None and when > turn else "left",
+            yanchor="bottom",
+            font={"size": 11, "color": theme.MUTED},
+            bgcolor="rgba(255, 255, 255, 0.8)",
+        )
+
+
+def _review_mark(figure: go.Figure, review: Period) -> None:
+    figure.add_vrect(
+        x0=pd.Timestamp(review.start),
+        x1=pd.Timestamp(review.end) + pd.Timedelta(days=1),
+        fillcolor=theme.WATCH,
+        opacity=0.12,
+        line_width=0,
+        row="all",
+        col=1,
+    )
+
+
+def _latest_month_note(figure: go.Figure, monthly: pd.DataFrame) -> None:
+    latest = monthly[monthly["latest"]]
+    if latest.empty:
+        return
+    row = latest.iloc[-1]
+    figure.add_annotation(
+        x=pd.Timestamp(row["period_start"]) + pd.Timedelta(days=15),
+        y=row["revenue_usd"],
+        xref="x2",
+        yref="y2",
+        text=f"Latest closed month: {row['period_label']}",
+        showarrow=True,
+        arrowhead=0,
+        ax=-80,
+        ay=-28,
+        font={"size": 11, "color": theme.INK},
+    )
+
+
+def nps_revenue_trend(
+    weekly: pd.DataFrame, monthly: pd.DataFrame, events: pd.DataFrame, review: Period | None = None
+) -> go.Figure:
+    """Weekly NPS with its 95% band, the rolling 13-week NPS and the target, above monthly revenue, one time axis
+    (NPS alone when there is no revenue)."""
+    panels = 2 if len(monthly) else 1
+    figure = make_subplots(
+        rows=panels, cols=1, shared_xaxes=True, row_heights=ROW_HEIGHTS[panels], vertical_spacing=0.06
+    )
+    for trace in [*_band(weekly), _weekly_line(weekly), _rolling_line(weekly)]:
+        figure.add_trace(trace, row=1, col=1)
+    if weekly["target"].notna().any():
+        figure.add_trace(_target_line(weekly), row=1, col=1)
+    if panels == 2:
+        figure.add_trace(_revenue_bars(monthly), row=2, col=1)
+        figure.update_yaxes(title_text="Revenue (USD per month)", tickprefix="$", tickformat="~s", row=2, col=1)
+        _latest_month_note(figure, monthly)
+    if review is not None:
+        _review_mark(figure, review)
+    _event_marks(figure, events, _x_range(weekly))
+    figure.update_yaxes(title_text="NPS (points, -100 to +100)", tickformat="+d", row=1, col=1)
+    figure.update_xaxes(title_text="Week starting", title_standoff=8, row=panels, col=1)
+    figure.update_xaxes(range=_x_range(weekly))
+    figure.update_layout(
+        height=TREND_HEIGHT[panels], hovermode="x unified", bargap=0.15, margin={"t": 120}, legend=LEGEND
+    )
+    return figure
+
+
+def _x_range(weekly: pd.DataFrame) -> list[pd.Timestamp] | None:
+    """From the first week shown to the end of the last one."""
+    if weekly.empty:
+        return None
+    return [pd.Timestamp(weekly["period_start"].min()), pd.Timestamp(weekly["period_end"].max()) + pd.Timedelta(days=1)]

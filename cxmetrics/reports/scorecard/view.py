@@ -1,0 +1,678 @@
+"""The executive scorecard: headline tiles, the CX P&L statement, what changed, and the frames of the trend chart.
+
+`build(conn, filters, period)` runs the page's complete query set and returns one frozen `Scorecard` with every
+number the page shows, already formatted; the page only lays it out. Monthly tables (financials, customer revenue,
+employee engagement) and the trailing-12-month loyalty metrics answer a week with the latest closed month, compared
+with the month before it, and the statement says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from cxmetrics import config, periods
+from cxmetrics.display.theme import STATUS_LABELS
+from cxmetrics.filters import Filters
+from cxmetrics.ingest.schema import TABLES
+from cxmetrics.metrics.registry import Metric, get_metric
+from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
+from cxmetrics.query import memo
+from cxmetrics.query.aggregate import ignored_filters, sum_columns
+from cxmetrics.query.catalog import USED_BY
+from cxmetrics.reports.scorecard import changes
+
+GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
+GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Customer", ("nps", "csat", "ces", "responses")),
+    ("Loyalty", ("logo_retention", "churn_rate", "nrr", "repeat_purchase_rate")),
+    ("Financial results", ("revenue", "gross_margin_pct", "cost_to_serve")),
+    ("Operations", ("complaints_per_1000", "complaint_recovery_rate", "fcr_rate", "follow_up_2bd")),
+    ("People", ("enps",)),
+)
+STATEMENT_METRICS: tuple[str, ...] = tuple(m for _, ids in SECTIONS for m in ids)
+STATEMENT_COLUMNS: tuple[str, ...] = (
+    "Measure", "Period", "Actual", "Status", "Prior", "Change", "Target", "Variance", "Last year", "Trend",
+)  # fmt: skip
+FOOTNOTE = " †"
+NO_TARGET_FILTERS = ("touchpoint", "channel", "industry", "survey")
+TREND_PERIODS = 13
+CHART_WEEKS = 104
+ROLLING_WEEKS = 13
+MISSING = "—"
+MILLION = 1_000_000
+SHORT_STATUS = {
+    "on_target": "On target",
+    "watch": "Watch",
+    "off_target": "Off target",
+    "suppressed": "Too few",
+    "no_target": "No target",
+}
+HEADLINE_ROWS: tuple[tuple[str, ...], ...] = (("nps", "csat", "ces"), ("logo_retention", "revenue", "gross_margin_pct"))
+_NOT_TABLES = ("customers", "responses")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline tile: value, change with its significance, 13-period trend, target status and the hover text."""
+
+    metric: str
+    label: str
+    value: str
+    delta: str | None
+    delta_colour: str
+    delta_arrow: str
+    comparison: str
+    help: str
+    trend: tuple[float, ...]
+    status: str
+    status_text: str
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """Everything the scorecard page shows for one period and set of filters."""
+
+    period: Period
+    prior: Period
+    last_year: Period
+    subtitle: str
+    csv_name: str
+    headline: tuple[tuple[Tile, ...], ...]
+    statement: pd.DataFrame
+    filter_note: str | None
+    basis_note: str | None
+    missing_tables: tuple[str, ...]
+    missing_note: str | None
+    changes: tuple[changes.Change, ...]
+    nps_weekly: pd.DataFrame
+    revenue_monthly: pd.DataFrame
+    events: pd.DataFrame
+    chart_note: str | None
+
+
+# --- periods ----------------------------------------------------------------------------------------------------------
+
+
+def review_period(grain: str, week: Period) -> Period:
+    """The period under review at `grain` for a review week: the last one complete by the week's end."""
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
+    return periods.last_complete(grain, week.end)
+
+
+def _monthly_period(period: Period) -> Period:
+    """The period monthly rows answer for: the latest closed month for a week, the period itself otherwise."""
+    return periods.month_basis(period) if period.grain == "week" else period
+
+
+def _trend_grain(metric: Metric, period: Period) -> str:
+    """The grain of a row's 13-period trend: months for monthly data under a week, and under a year-to-date."""
+    if period.grain == "ytd" or (period.grain == "week" and metric.basis == "month"):
+        return "month"
+    return period.grain
+
+
+def _periods_back(grain: str, last: Period, count: int) -> Period:
+    """The period `count - 1` periods of `grain` before `last`."""
+    first = last
+    for _ in range(count - 1):
+        first = periods.period_containing(grain, first.start - timedelta(days=1))
+    return first
+
+
+def period_text(period: Period) -> str:
+    """'Week 2026-W46 (9 Nov to 15 Nov 2026)', 'Month Oct 2026', 'Year to date 2026 (1 Jan to 15 Nov)'."""
+    if period.grain == "week":
+        return f"Week {period.label} ({period.start:%-d %b} to {period.end:%-d %b %Y})"
+    if period.grain == "ytd":
+        return f"Year to date {period.start.year} ({period.start:%-d %b} to {period.end:%-d %b})"
+    return f"{GRAIN_LABELS[period.grain]} {period.label}"
+
+
+def filters_text(filters: Filters) -> str:
+    """The filters in words: 'all regions, segments and touchpoints' or 'region EMEA; touchpoint billing'."""
+    chosen = filters.selections()
+    if not chosen:
+        return "all regions, segments and touchpoints"
+    return "; ".join(f"{dim} {', '.join(values)}" for dim, values in chosen.items())
+
+
+def subtitle(period: Period, filters: Filters) -> str:
+    """What the page shows: the period, what it is compared with, and the filters."""
+    return f"{period_text(period)}, compared with {periods.prior(period).label}, for {filters_text(filters)}."
+
+
+# --- what is loaded ---------------------------------------------------------------------------------------------------
+
+
+def loaded_tables(conn) -> frozenset[str]:
+    """The contract tables that hold at least one row (read once per read-only connection)."""
+    checks = " UNION ALL ".join(
+        f"SELECT '{t.name}' AS name WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608 (schema names only)
+        for t in TABLES
+    )
+    return memo.remembered(conn, "loaded_tables", lambda: frozenset(row[0] for row in conn.execute(checks).fetchall()))
+
+
+def _available(metric_ids: Sequence[str], loaded: frozenset[str]) -> list[str]:
+    return [m for m in metric_ids if set(get_metric(m).tables) <= loaded]
+
+
+def _missing_note(loaded: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
+    """The optional tables the scorecard uses that hold no rows, and what loading each would add."""
+    needed = dict.fromkeys(t for m in STATEMENT_METRICS for t in get_metric(m).tables if t not in _NOT_TABLES)
+    missing = tuple(t for t in (*needed, "targets", "events") if t not in loaded)
+    if not missing:
+        return (), None
+    rows = {t: [get_metric(m).label for m in STATEMENT_METRICS if t in get_metric(m).tables] for t in missing}
+    parts = [f"`{t}` ({', '.join(rows[t]) if rows[t] else USED_BY[t]})" for t in missing]
+    return missing, "Load " + "; ".join(parts) + " to complete the scorecard (see the Data page)."
+
+
+# --- formatting -------------------------------------------------------------------------------------------------------
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def compact(metric: Metric, value) -> str:
+    """The value as a tile shows it: dollar amounts of a million or more in millions ('$53.3M'), else as formatted."""
+    if not _missing(value) and metric.unit == "usd" and abs(value) >= MILLION:
+        return f"{'-' if value < 0 else ''}${abs(value) / MILLION:,.1f}M"
+    return metric.format(value)
+
+
+def format_delta(metric: Metric, delta, short: bool = False) -> str:
+    """A change in the metric's unit and precision, always signed: '+1.4 pts', '-$3,215,941' ('-$3.2M' short)."""
+    if _missing(delta):
+        return ""
+    if short and metric.unit == "usd" and abs(delta) >= MILLION:
+        return ("+" if delta > 0 else "") + compact(metric, delta)
+    spec = metric.fmt.lstrip("+")
+    decimals = int(spec.rsplit(".", 1)[1][0]) if "." in spec else 0
+    number = f"{abs(delta):{',' if ',' in spec else ''}.{decimals}f}"
+    sign = "" if float(number.replace(",", "")) == 0 else ("+" if delta > 0 else "-")
+    prefix = "$" if metric.unit.startswith("usd") else ""
+    suffix = " pts" if metric.unit in ("points", "percent") else ""
+    return f"{sign}{prefix}{number}{suffix}"
+
+
+def _significance(metric: Metric, row: dict, prefix: str) -> str:
+    """'significant', 'not significant', or '' for exact figures and missing comparisons."""
+    flag = row.get(f"{prefix}significant")
+    if not metric.sampled or _missing(flag) or _missing(row.get(f"{prefix}delta")):
+        return ""
+    return "significant" if bool(flag) else "not significant"
+
+
+def _status(row: dict) -> str:
+    if bool(row["suppressed"]):
+        return "suppressed"
+    return "no_target" if _missing(row["status"]) else str(row["status"])
+
+
+def _change_text(metric: Metric, row: dict) -> str:
+    delta, verdict = format_delta(metric, row["prior_delta"], short=True), _significance(metric, row, "prior_")
+    return f"{delta} · {verdict}" if delta and verdict else delta
+
+
+def _count(row: dict) -> int:
+    """The row's n (0 when the engine has none)."""
+    return 0 if _missing(row["n"]) else int(row["n"])
+
+
+def _min_n(metric: Metric) -> int:
+    """The metric's minimum n: its own, or the configured default."""
+    return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
+
+
+def _suppressed_text(metric: Metric, row: dict) -> str:
+    return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {_min_n(metric)}"
+
+
+# --- the statement ----------------------------------------------------------------------------------------------------
+
+
+def _current(period: Period, metric_ids: Sequence[str]) -> dict[str, Period]:
+    """The period each metric's row answers for: monthly metrics under a week show the latest closed month."""
+    monthly = period.grain == "week"
+    return {m: _monthly_period(period) if monthly and get_metric(m).basis == "month" else period for m in metric_ids}
+
+
+def _extra_periods(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, dict]:
+    """The further periods each metric is read for: its 13-period trend, and the chart's weeks (NPS) or months
+    (revenue)."""
+    grains = {m: _trend_grain(get_metric(m), period) for m in metric_ids}
+    by_grain = {grain: _trend_periods(conn, filters, period, grain) for grain in set(grains.values())}
+    found = {m: {"trend": by_grain[grains[m]]} for m in metric_ids}
+    first, last = chart_weeks(period)
+    if "nps" in found:
+        start = first.start - timedelta(weeks=ROLLING_WEEKS - 1)
+        found["nps"]["chart"] = _closed_by(
+            query.trend_periods(conn, "week", filters.with_period(start, last.end)), last
+        )
+    if "revenue" in found:
+        months = query.trend_periods(conn, "month", filters.with_period(first.start, last.end))
+        found["revenue"]["chart"] = _closed_by(months, last)
+    return found
+
+
+def _closed_by(found: Sequence[Period], last: Period) -> list[Period]:
+    return [p for p in found if p.end <= last.end]
+
+
+def _period_label(row: dict) -> str:
+    return Period(row["grain"], row["basis_start"], row["basis_end"]).label
+
+
+def _statement_row(section: str, metric: Metric, row: dict, trend: tuple[float, ...]) -> dict:
+    """One line of the statement: display text, the numbers behind it, its status and trend."""
+    status = _status(row)
+    return {
+        "section": section,
+        "kind": "metric",
+        "metric": metric.id,
+        "Measure": metric.label + (FOOTNOTE if row.get("ignored_filters") else ""),
+        "Period": _period_label(row),
+        "Actual": f"{MISSING} (n={_count(row)})" if status == "suppressed" else compact(metric, row["value"]),
+        "Prior": compact(metric, row["prior_value"]),
+        "Change": _change_text(metric, row),
+        "Target": "" if _missing(row["target"]) else compact(metric, row["target"]),
+        "Variance": format_delta(metric, row["variance_to_target"], short=True),
+        "Last year": compact(metric, row["last_year_value"]),
+        "Trend": [v for v in trend if not np.isnan(v)],
+        "Status": SHORT_STATUS[status],
+        "note": _row_note(metric, row, status),
+        "status": status,
+        "unit": metric.unit,
+        "actual": row["value"],
+        "low": row["low"],
+        "high": row["high"],
+        "n": _count(row),
+        "prior_period": Period(row["grain"], *_compared(row, "prior")).label,
+        "prior": row["prior_value"],
+        "change": row["prior_delta"],
+        "change_significant": row["prior_significant"],
+        "change_p_value": row["prior_p_value"],
+        "target": row["target"],
+        "variance_to_target": row["variance_to_target"],
+        "last_year": row["last_year_value"],
+    }
+
+
+def _compared(row: dict, name: str) -> tuple[date, date]:
+    """The bounds of the compared period of a snapshot row."""
+    period = Period(row["grain"], row["period_start"], row["period_end"])
+    other = periods.prior(period) if name == "prior" else periods.same_last_year(period)
+    return other.start, other.end
+
+
+def _row_note(metric: Metric, row: dict, status: str) -> str:
+    notes = [_suppressed_text(metric, row)] if status == "suppressed" else []
+    if row.get("ignored_filters"):
+        notes.append(f"{row['ignored_filters']} filter does not apply")
+    return "; ".join(notes)
+
+
+def _section_row(section: str) -> dict:
+    return {"section": section, "kind": "section", "metric": "", "Measure": section, "Trend": [], "status": ""}
+
+
+def by_metric(snap: pd.DataFrame | Mapping[str, dict]) -> Mapping[str, dict]:
+    """The snapshot's rows as plain dicts keyed by metric id (reading a frame's cells one by one costs more than the
+    rest of the statement)."""
+    if isinstance(snap, Mapping):
+        return snap
+    columns = {c: snap[c].tolist() for c in snap.columns}
+    return {m: {c: values[i] for c, values in columns.items()} for i, m in enumerate(snap.index)}
+
+
+def statement_frame(snap: pd.DataFrame | Mapping[str, dict], trends: dict[str, tuple[float, ...]]) -> pd.DataFrame:
+    """The statement: a header row per section, then one row per metric with data, in P&L order."""
+    found = by_metric(snap)
+    rows = []
+    for section, metric_ids in SECTIONS:
+        shown = [m for m in metric_ids if m in found]
+        if shown:
+            rows.append(_section_row(section))
+        rows += [_statement_row(section, get_metric(m), found[m], trends.get(m, ())) for m in shown]
+    if not rows:
+        return pd.DataFrame(columns=list(STATEMENT_COLUMNS))
+    columns = list(dict.fromkeys([*STATEMENT_COLUMNS, *(key for row in rows for key in row)]))
+    text = set(STATEMENT_COLUMNS) - {"Trend"}
+    found = {c: [row.get(c, np.nan) for row in rows] for c in columns}
+    found |= {c: ["" if _missing(v) else v for v in found[c]] for c in text}
+    return pd.DataFrame(found, columns=columns)
+
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "section", "metric", "Measure", "unit", "Period", "actual", "low", "high", "n", "prior_period", "prior", "change",
+    "change_significant", "change_p_value", "target", "variance_to_target", "last_year", "status", "note",
+)  # fmt: skip
+
+
+def statement_csv(scorecard: Scorecard) -> bytes:
+    """The statement's numbers as CSV: one row per metric, unformatted, with the period each row answers for."""
+    rows = scorecard.statement[scorecard.statement["kind"] == "metric"]
+    out = rows[list(CSV_COLUMNS)].rename(columns={"Measure": "label", "Period": "period"})
+    out["label"] = out["label"].str.removesuffix(FOOTNOTE)
+    out = out.astype({"n": "Int64"})
+    return out.to_csv(index=False).encode()
+
+
+def filter_note(snap: pd.DataFrame | Mapping[str, dict], filters: Filters) -> str | None:
+    """The footnote of rows a selected filter does not apply to, and why no target shows under some filters."""
+    texts = [row["ignored_filters"] for row in by_metric(snap).values()]
+    ignored = sorted({d for text in texts for d in text.split(", ") if d})
+    notes = []
+    if ignored:
+        names = " and ".join(ignored)
+        notes.append(f"{FOOTNOTE.strip()} The {names} filter does not apply to these rows: they show every {names}.")
+    if any(d in filters.selections() for d in NO_TARGET_FILTERS):
+        notes.append("Targets are set for the company, regions and segments: none is compared under this filter.")
+    return " ".join(notes) or None
+
+
+def _basis_note(period: Period, rows: Mapping[str, dict]) -> str | None:
+    """Which closed months the monthly rows show when the period is not whole months."""
+    monthly = [m for m in rows if get_metric(m).basis == "month"]
+    if not monthly or periods.is_month_aligned(period):
+        return None
+    basis = periods.month_basis(period)
+    sections = [s for s, ids in SECTIONS if any(m in monthly for m in ids)]
+    names = ", ".join(s.lower() for s in sections[:-1]) + (" and " if len(sections) > 1 else "") + sections[-1].lower()
+    if basis.grain == "ytd":
+        return f"{names.capitalize()} rows cover {basis.start:%B} to {basis.end:%B %Y}, the closed months of the year."
+    return f"{names.capitalize()} rows show {basis.start:%B %Y}, the latest closed month."
+
+
+# --- trends -----------------------------------------------------------------------------------------------------------
+
+
+def _trend_end(grain: str, period: Period) -> Period:
+    """The last period of a row's trend: the review period, or the latest month closed by its end."""
+    if grain == period.grain:
+        return period
+    return periods.closed_month(period.end)
+
+
+def _trend_periods(conn, filters: Filters, period: Period, grain: str) -> list[Period]:
+    """The complete periods of a row's trend at `grain`: 13, ending with the period or its latest month."""
+    last = _trend_end(grain, period)
+    first = _periods_back(grain, last, TREND_PERIODS)
+    return list(query.trend_periods(conn, grain, filters.with_period(first.start, last.end)))
+
+
+def trends(values: dict[str, dict[str, dict]]) -> dict[str, tuple[float, ...]]:
+    """The last 13 values of each metric's trend (NaN where suppressed or withheld), oldest first, from the values
+    `query.snapshots` read for the trend periods (only those with data)."""
+    return {m: tuple(float(v) for v in found["trend"]["value"][-TREND_PERIODS:]) for m, found in values.items()}
+
+
+# --- headline tiles ---------------------------------------------------------------------------------------------------
+
+
+def _delta_colour(metric: Metric, row: dict) -> str:
+    """Colour the change only when it is real: grey for noise, green/red by the metric's good direction."""
+    if _significance(metric, row, "prior_") == "not significant":
+        return "off"
+    return "normal" if metric.direction == "higher" else "inverse"
+
+
+def _delta_arrow(metric: Metric, row: dict) -> str:
+    """No arrow for a change that rounds to zero in the metric's precision."""
+    shown = format_delta(metric, row["prior_delta"], short=True)
+    return "off" if shown and not shown.startswith(("+", "-")) else "auto"
+
+
+def _comparison(metric: Metric, row: dict) -> str:
+    """'vs 2026-W45 · not significant', or 'vs Sep 2026' for an exact figure."""
+    prior = Period(row["grain"], *_compared(row, "prior")).label
+    verdict = _significance(metric, row, "prior_")
+    return f"vs {prior} · {verdict}" if verdict else f"vs {prior}"
+
+
+def _tile_label(metric: Metric, row: dict, period: Period) -> str:
+    """The metric's label, with the month it shows when that is not the period under review."""
+    shown = Period(row["grain"], row["period_start"], row["period_end"])
+    label = metric.label if shown == period else f"{metric.label} · {_period_label(row)}"
+    return label + (FOOTNOTE if row.get("ignored_filters") else "")
+
+
+def _status_text(metric: Metric, row: dict, status: str) -> str:
+    if status in ("suppressed", "no_target"):
+        return SHORT_STATUS[status]
+    return f"{SHORT_STATUS[status]} · target {compact(metric, row['target'])}"
+
+
+def _tile_help(metric: Metric, row: dict, status: str) -> str:
+    """The hover text: the interval or 'exact', n, the period it answers for, the target and its status."""
+    lines = [f"**{metric.label}** for {_period_label(row)}."]
+    if metric.sampled and not _missing(row["low"]):
+        lines.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])} ({metric.interval}).")
+    elif not metric.sampled:
+        lines.append("Exact figure (no sampling interval).")
+    lines.append(f"n = {_count(row):,} {metric.n_label}.")
+    target = "no target set" if _missing(row["target"]) else f"target {metric.format(row['target'])}"
+    lines.append(f"{target.capitalize()}: {STATUS_LABELS[status].lower()}.")
+    return "  \n".join(lines)
+
+
+def _tile(metric: Metric, row: dict, trend: tuple[float, ...], period: Period) -> Tile:
+    status = _status(row)
+    hidden = status == "suppressed"
+    return Tile(
+        metric=metric.id,
+        label=_tile_label(metric, row, period),
+        value=MISSING if hidden else compact(metric, row["value"]),
+        delta=None if hidden else (format_delta(metric, row["prior_delta"], short=True) or None),
+        delta_colour=_delta_colour(metric, row),
+        delta_arrow=_delta_arrow(metric, row),
+        comparison=_suppressed_text(metric, row) if hidden else _comparison(metric, row),
+        help=_tile_help(metric, row, status),
+        trend=trend,
+        status=status,
+        status_text=_status_text(metric, row, status),
+    )
+
+
+def _unavailable_tile(metric: Metric) -> Tile:
+    tables = ", ".join(t for t in metric.tables if t not in _NOT_TABLES)
+    return Tile(
+        metric=metric.id,
+        label=metric.label,
+        value=MISSING,
+        delta=None,
+        delta_colour="off",
+        delta_arrow="off",
+        comparison=f"Load {tables} to see it",
+        help=metric.description,
+        trend=(),
+        status="no_data",
+        status_text="No data",
+    )
+
+
+def _headline_tile(
+    metric_id: str, rows: Mapping[str, dict], trend: dict[str, tuple[float, ...]], period: Period
+) -> Tile:
+    metric = get_metric(metric_id)
+    if metric_id not in rows:
+        return _unavailable_tile(metric)
+    return _tile(metric, rows[metric_id], trend.get(metric_id, ()), period)
+
+
+def headline(
+    snap: pd.DataFrame | Mapping[str, dict], trend: dict[str, tuple[float, ...]], period: Period
+) -> tuple[tuple[Tile, ...], ...]:
+    """The headline tiles in rows (customer scores, then loyalty and money); a metric without its tables says what
+    to load."""
+    rows = by_metric(snap)
+    return tuple(tuple(_headline_tile(m, rows, trend, period) for m in row) for row in HEADLINE_ROWS)
+
+
+# --- the trend chart --------------------------------------------------------------------------------------------------
+
+
+def chart_weeks(period: Period) -> tuple[Period, Period]:
+    """The first and last week of the trend chart: the two years up to the last complete week of the period."""
+    last = periods.last_complete("week", period.end)
+    return periods.period_containing("week", last.start - timedelta(weeks=CHART_WEEKS - 1)), last
+
+
+def _window_sums(values: np.ndarray, weeks: int) -> np.ndarray:
+    """Sums over each run of `weeks` consecutive values ending at each position; NaN until `weeks` are in."""
+    running = np.concatenate([[0.0], np.cumsum(values)])
+    summed = np.full(len(values), np.nan)
+    summed[weeks - 1 :] = running[weeks:] - running[:-weeks]
+    return summed
+
+
+def _window_nan(missing: np.ndarray, weeks: int) -> np.ndarray:
+    """NaN where the window ending at a position holds a NaN sum (it stays NaN there only), else 0."""
+    return np.where(_window_sums(missing.astype(float), weeks) > 0, np.nan, 0.0)
+
+
+def rolling(
+    weekly: Mapping[str, Sequence], metric: Metric, weeks: int = ROLLING_WEEKS
+) -> tuple[np.ndarray, np.ndarray]:
+    """The metric over the `weeks` weeks ending with each of the weekly rows' weeks (columns period_start and the
+    metric's sums), and its n, from the weekly sums (missing weeks count zero); NaN until `weeks` weeks are in, and
+    the value also under the minimum n."""
+    starts = list(weekly["period_start"])
+    if not starts:
+        return np.array([]), np.array([])
+    offsets = np.array([(start - starts[0]).days // 7 for start in starts], dtype=np.int64)
+    window = {}
+    for column in sum_columns(metric):
+        sums = np.zeros(offsets.max() + 1)
+        sums[offsets] = np.asarray(weekly[column], dtype=float)
+        missing = np.isnan(sums)
+        window[column] = (_window_sums(np.where(missing, 0.0, sums), weeks) + _window_nan(missing, weeks))[offsets]
+    value = metric.estimate.estimate(window)[0]
+    n = window[metric.n_column]
+    return np.where(n >= _min_n(metric), value, np.nan), n
+
+
+def _chart_columns(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:
+    """The chart's NPS weeks (with targets, for the target line) or revenue months, as columns of a trend frame,
+    from the values read with the scorecard; read apart when the metric has no row in it."""
+    if metric_id in values:
+        columns = values[metric_id]["chart"]
+        return query.with_targets(conn, metric_id, filters, columns) if metric_id == "nps" else columns
+    first, last = chart_weeks(period)
+    grain, start = (
+        ("week", first.start - timedelta(weeks=ROLLING_WEEKS - 1)) if metric_id == "nps" else ("month", first.start)
+    )
+    frame = query.metric_frame(conn, metric_id, filters.with_period(start, last.end), grain)
+    frame = frame[frame["period_end"] <= last.end]
+    return {c: frame[c].tolist() for c in frame.columns}
+
+
+def _picked(values: Sequence, keep: np.ndarray) -> Sequence:
+    """The values where `keep` is set: an array stays an array, a list (dates, labels) stays a list."""
+    if isinstance(values, np.ndarray):
+        return values[keep]
+    return [value for value, kept in zip(values, keep.tolist(), strict=True) if kept]
+
+
+def nps_weekly(weekly: Mapping[str, Sequence], period: Period) -> pd.DataFrame:
+    """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the columns of
+    the weekly NPS (with targets) of the chart's weeks and the 12 before them."""
+    first, _ = chart_weeks(period)
+    value, n = rolling(weekly, get_metric("nps"))
+    shown = np.array([start >= first.start for start in weekly["period_start"]], dtype=bool)
+    columns = ["period_start", "period_end", "period_label", "value", "low", "high", "n", "suppressed", "target"]
+    found = {c: _picked(weekly[c], shown) for c in columns}
+    return pd.DataFrame(found | {"rolling_13w": value[shown], "rolling_13w_n": n[shown]})
+
+
+def revenue_monthly(monthly: Mapping[str, Sequence], filters: Filters) -> pd.DataFrame:
+    """Monthly revenue over the chart's span, closed months only, the latest one flagged, from the columns of the
+    monthly revenue of the chart's months; `attrs["ignored_filters"]` names the filters revenue cannot apply."""
+    kept = np.asarray(monthly["n"], dtype=float) > 0
+    found = {c: _picked(monthly[c], kept) for c in ("period_start", "period_end", "period_label")}
+    latest = max(found["period_end"]) if found["period_end"] else None
+    found |= {
+        "revenue_usd": np.asarray(_picked(monthly["value"], kept), dtype=float),
+        "latest": np.array([end == latest for end in found["period_end"]], dtype=bool),
+    }
+    frame = pd.DataFrame(found)
+    frame.attrs.update(metric="revenue", ignored_filters=ignored_filters(get_metric("revenue"), filters))
+    return frame
+
+
+def _visible_regions(filters: Filters) -> tuple[str, ...] | None:
+    """The regions the filters and the access scope leave visible; None for all."""
+    regions = set(filters.regions) if filters.regions else None
+    if not filters.scope.unrestricted:
+        allowed = set(filters.scope.regions or ())
+        regions = allowed if regions is None else regions & allowed
+    return None if regions is None else tuple(sorted(regions))
+
+
+def events_between(conn, filters: Filters, start: date, end: date) -> pd.DataFrame:
+    """Events dated in [start, end]: company-wide ones and those of the visible regions."""
+    sql = "SELECT event_date, title, coalesce(region, '') AS region FROM events WHERE event_date BETWEEN ? AND ?"
+    params: list = [start, end]
+    regions = _visible_regions(filters)
+    if regions is not None:
+        sql += " AND (region IS NULL OR region = '' OR list_contains(?, region))"
+        params.append(list(regions))
+    return conn.execute(sql + " ORDER BY event_date", params).df()
+
+
+def _chart_note(revenue: pd.DataFrame) -> str | None:
+    """What the revenue panel cannot show: a filter it ignores, or revenue itself when financials are not loaded."""
+    if revenue.empty:
+        return "Monthly revenue appears under NPS once the financials table is loaded."
+    ignored = revenue.attrs.get("ignored_filters", ())
+    return f"Revenue is not split by {' or '.join(ignored)}: it shows all of them." if ignored else None
+
+
+# --- the whole page ---------------------------------------------------------------------------------------------------
+
+
+def build(conn, filters: Filters, period: Period) -> Scorecard:
+    """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
+    loaded = loaded_tables(conn)
+    shown = _available(STATEMENT_METRICS, loaded)
+    rows, values = query.snapshot_rows(
+        conn, _current(period, shown), filters, _extra_periods(conn, filters, period, shown)
+    )
+    trend = trends(values)
+    missing, missing_note = _missing_note(loaded)
+    first, last = chart_weeks(period)
+    weekly = _chart_columns(conn, filters, period, "nps", values)
+    revenue = (
+        revenue_monthly(_chart_columns(conn, filters, period, "revenue", values), filters)
+        if "financials" in loaded
+        else pd.DataFrame()
+    )
+    statement = statement_frame(rows, trend)
+    return Scorecard(
+        period=period,
+        prior=periods.prior(period),
+        last_year=periods.same_last_year(period),
+        subtitle=subtitle(period, filters),
+        csv_name=f"cx-statement-{period.grain}-{period.start.isoformat()}.csv",
+        headline=headline(rows, trend, period),
+        statement=statement,
+        filter_note=filter_note(rows, filters),
+        basis_note=_basis_note(period, rows),
+        missing_tables=missing,
+        missing_note=missing_note,
+        changes=changes.detect(conn, filters, period),
+        nps_weekly=nps_weekly(weekly, period),
+        revenue_monthly=revenue,
+        events=events_between(conn, filters, first.start, last.end),
+        chart_note=_chart_note(revenue),
+    )

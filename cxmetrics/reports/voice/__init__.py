@@ -1,0 +1,1 @@
+"""The Voice of the Customer report: themes, sentiment, listening posts and verbatims."""

@@ -1,0 +1,1 @@
+"""The deterministic synthetic sample world: a separate program that writes data-contract files."""

@@ -1,0 +1,1 @@
+"""Text stage: sentiment and themes of free text, computed offline at load time."""

@@ -1,0 +1,105 @@
+"""Sentiment and themes of every distinct text, computed at load time so that pages read them instead of scoring.
+
+`voice_texts` holds one row per distinct survey comment and social-media post text: its VADER compound sentiment
+and the keys of the themes it mentions. Sentiment is computed only for texts not scored before (VADER runs in Python
+at about 10,000 texts per second); themes are tagged in DuckDB with one regular expression per theme (bound
+parameters), for every text whenever the taxonomy's fingerprint differs from the one the texts were tagged with.
+`voice_themes` keeps the taxonomy the tags came from, so a page labels themes as they were tagged; `voice_comments`
+holds the responses with a comment beside their text's sentiment and themes. The loader calls `build` inside each
+load's transaction.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from cxmetrics.text import sentiment, themes
+
+TEXTS_TABLE = "voice_texts"
+THEMES_TABLE = "voice_themes"
+COMMENTS_TABLE = "voice_comments"
+# Responses with a comment, their sentiment and themes, in time order: pages read a window of it without joining
+# texts (a string join costs about as much as the rest of the page's queries at 10M responses).
+_COMMENTS = f"""
+    CREATE OR REPLACE TABLE {COMMENTS_TABLE} AS
+    SELECT r.response_id, r.customer_id, r.responded_at, r.survey, r.touchpoint, r.channel, r.nps, r.comment,
+           v.sentiment, v.themes
+    FROM responses r JOIN {TEXTS_TABLE} v ON v.text = r.comment ORDER BY r.responded_at
+"""  # noqa: S608 (constants only)
+FINGERPRINT_KEY = "voice_taxonomy"
+_TEXT_SOURCES = (
+    "SELECT comment AS text FROM responses WHERE trim(comment) <> '' "
+    "UNION SELECT text FROM social_mentions WHERE trim(text) <> ''"
+)
+
+
+def _create(conn) -> None:
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {TEXTS_TABLE} (text VARCHAR PRIMARY KEY, sentiment DOUBLE, themes VARCHAR[])"
+    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {THEMES_TABLE} (position INTEGER, theme VARCHAR, label VARCHAR)")
+
+
+def _score_new_texts(conn) -> int:
+    """Score the texts not in `voice_texts` yet; returns how many were added (untagged)."""
+    new = conn.execute(
+        f"SELECT text FROM ({_TEXT_SOURCES}) s WHERE NOT EXISTS (SELECT 1 FROM {TEXTS_TABLE} v WHERE v.text = s.text)"  # noqa: S608
+    ).fetchnumpy()["text"]
+    if len(new) == 0:
+        return 0
+    rows = pa.table({"text": pa.array(list(new), pa.string()), "sentiment": sentiment.scores(new)})
+    conn.register("scored_texts", rows)
+    conn.execute(f"INSERT INTO {TEXTS_TABLE} SELECT text, sentiment, NULL FROM scored_texts")  # noqa: S608
+    conn.unregister("scored_texts")
+    return len(new)
+
+
+def tags_sql(taxonomy: themes.Taxonomy, text: str, params: dict) -> str:
+    """A SQL list expression of the theme keys `text` mentions; patterns and keys go into `params`."""
+    items = []
+    for i, theme in enumerate(taxonomy.themes):
+        params[f"pattern_{i}"], params[f"key_{i}"] = theme.pattern, theme.key
+        items.append(f"CASE WHEN regexp_matches({text}, $pattern_{i}) THEN $key_{i} END")
+    return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
+
+
+def _stored_fingerprint(conn) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [FINGERPRINT_KEY]).fetchone()
+    return row[0] if row else None
+
+
+def _tag(conn, taxonomy: themes.Taxonomy) -> None:
+    """Tag untagged texts, or every text when the taxonomy changed; record the taxonomy tagged with."""
+    retag_all = _stored_fingerprint(conn) != taxonomy.fingerprint
+    params: dict = {}
+    condition = "TRUE" if retag_all else "themes IS NULL"
+    conn.execute(f"UPDATE {TEXTS_TABLE} SET themes = {tags_sql(taxonomy, 'text', params)} WHERE {condition}", params)  # noqa: S608
+    if retag_all:
+        conn.execute(f"DELETE FROM {THEMES_TABLE}")  # noqa: S608
+        rows = [(i, t.key, t.label) for i, t in enumerate(taxonomy.themes)]
+        conn.executemany(f"INSERT INTO {THEMES_TABLE} VALUES (?, ?, ?)", rows)  # noqa: S608
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [FINGERPRINT_KEY, taxonomy.fingerprint])
+
+
+def build(conn, taxonomy: themes.Taxonomy | None = None) -> int:
+    """Score new texts and (re-)tag them with the taxonomy (default: the configured one); returns texts added."""
+    _create(conn)
+    added = _score_new_texts(conn)
+    _tag(conn, taxonomy or themes.load())
+    conn.execute(_COMMENTS)
+    return added
+
+
+def is_built(conn) -> bool:
+    """Whether the database has the scored and tagged texts (loaded by a loader that builds them)."""
+    found = conn.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = current_schema() AND table_name IN (?, ?, ?)",
+        [TEXTS_TABLE, THEMES_TABLE, COMMENTS_TABLE],
+    ).fetchone()[0]
+    return found == 3
+
+
+def tagged_with(conn) -> str | None:
+    """The fingerprint of the taxonomy the stored texts were tagged with."""
+    return _stored_fingerprint(conn)
