@@ -13,9 +13,9 @@ import math
 
 from benchmarks.naive_cx_financials import COLUMNS, naive_cx_financials
 from cxmetrics.filters import Filters
+from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.reports.cx_financials import leadlag, value
-from cxmetrics.reports.scorecard import view as scorecard
 
 COMPARED_SUMS: tuple[str, ...] = (
     "customers",
@@ -35,13 +35,13 @@ def cx_financials_queries(conn) -> dict:
     filters = Filters()
     week = query.latest_period(conn, "week")
     month = value.window(week.end)
-    loaded = scorecard.loaded_tables(conn)
+    loaded = catalog.loaded_tables(conn)
     series = leadlag.monthly_series(conn, filters, None, "financials" in loaded)
     sums, accounts = value.cohort_view(conn, filters, month)
     return {
         "loaded": loaded,
         "series": series,
-        "events": scorecard.events_between(conn, filters, series["period_start"].min(), series["period_start"].max()),
+        "events": catalog.events_between(conn, filters, series["period_start"].min(), series["period_start"].max()),
         "sums": sums,
         "accounts": accounts,
         "cells": value.cell_nps_sums(conn, filters, month),

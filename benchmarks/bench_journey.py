@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from benchmarks.naive_journey import COLUMNS, DETAIL_CELL, naive_journey
 from benchmarks.naive_scorecard import as_float
 from cxmetrics.filters import Filters
+from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.reports.journey import detail as journey_detail
 from cxmetrics.reports.journey import drivers as key_drivers
@@ -21,7 +22,6 @@ from cxmetrics.reports.journey import map as journey
 from cxmetrics.reports.journey import service
 from cxmetrics.reports.journey.drivers import DriverAnalysis
 from cxmetrics.reports.journey.service import ServiceReport
-from cxmetrics.reports.scorecard import view as scorecard
 
 SERVICE_NUMBERS = ("contacts", "fcr_pct", "repeats", "handle_minutes", "cost_per_contact_usd", "csat_pct", "ces")
 DRIVER_NUMBERS = ("weight", "shapley", "mean_rating", "top2_pct")
@@ -42,7 +42,7 @@ def journey_queries(conn) -> JourneyPage:
     week = query.latest_period(conn, "week")
     chosen = journey.map_period("week", week)
     filters = Filters()
-    scorecard.loaded_tables(conn)
+    catalog.loaded_tables(conn)
     cells = journey.journey_map(conn, "nps", filters, chosen, "region")
     detail = journey_detail.cell_detail(conn, "nps", filters, "region", *DETAIL_CELL, chosen)
     first_region = journey.row_values(conn, "region", filters)[0]

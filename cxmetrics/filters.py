@@ -50,3 +50,18 @@ class Filters:
             "survey": self.surveys,
         }
         return {dim: values for dim, values in chosen.items() if values}
+
+    def describe(self) -> str:
+        """The filters in words: 'all regions, segments and touchpoints' or 'region EMEA; touchpoint billing'."""
+        chosen = self.selections()
+        if not chosen:
+            return "all regions, segments and touchpoints"
+        return "; ".join(f"{dim} {', '.join(values)}" for dim, values in chosen.items())
+
+    def visible_regions(self) -> tuple[str, ...] | None:
+        """The regions the filters and the access scope leave visible; None for all."""
+        regions = set(self.regions) if self.regions else None
+        if not self.scope.unrestricted:
+            allowed = set(self.scope.regions or ())
+            regions = allowed if regions is None else regions & allowed
+        return None if regions is None else tuple(sorted(regions))

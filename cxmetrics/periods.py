@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
+GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
 
 
 @dataclass(frozen=True, order=True)
@@ -155,3 +156,12 @@ def business_deadline(d: date, business_days: int = 2) -> date:
         current += timedelta(days=1)
         counted += current.weekday() < 5
     return current
+
+
+def describe(period: Period) -> str:
+    """'Week 2026-W46 (9 Nov to 15 Nov 2026)', 'Month Oct 2026', 'Year to date 2026 (1 Jan to 15 Nov)'."""
+    if period.grain == "week":
+        return f"Week {period.label} ({period.start:%-d %b} to {period.end:%-d %b %Y})"
+    if period.grain == "ytd":
+        return f"Year to date {period.start.year} ({period.start:%-d %b} to {period.end:%-d %b})"
+    return f"{GRAIN_LABELS[period.grain]} {period.label}"

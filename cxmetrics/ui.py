@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,6 +13,7 @@ import duckdb
 import streamlit as st
 
 from cxmetrics import config, db
+from cxmetrics.display import columns, figures
 from cxmetrics.filters import Filters
 from cxmetrics.ingest import load as ingest
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
@@ -263,3 +264,88 @@ def review() -> Review:
 def remember(review_choice: Review) -> None:
     """Keep this run's sidebar choices for the page being rendered."""
     st.session_state["_review"] = review_choice
+
+
+# --- page furniture: every page's header, notes, tiles and tables come from these ------------------------------------
+
+
+def header(title: str, caption: str | None = None) -> None:
+    """The page title and the caption that says what period and slice it shows."""
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def notes(missing: str | None = None, filters: str | None = None) -> None:
+    """The missing-table note (what to load to see more) and the filter note (what a filter does not apply to)."""
+    if missing:
+        st.info(missing)
+    if filters:
+        st.caption(filters)
+
+
+def tile_row(tiles: Sequence[Any], per_row: int | None = None) -> None:
+    """Headline tiles in rows of `per_row` (all in one row by default), each with its target badge when it has one."""
+    per_row = per_row or max(len(tiles), 1)
+    for start in range(0, len(tiles), per_row):
+        row = tiles[start : start + per_row]
+        for column, tile in zip(st.columns(per_row), row, strict=False):
+            _tile(column, tile)
+
+
+def _tile(container: Any, tile: Any) -> None:
+    container.metric(
+        tile.label,
+        tile.value,
+        getattr(tile, "delta", None),
+        delta_color=getattr(tile, "delta_colour", "normal"),
+        delta_arrow=getattr(tile, "delta_arrow", "auto"),
+        delta_description=getattr(tile, "comparison", None),
+        help=getattr(tile, "help", None),
+        chart_data=getattr(tile, "trend", None) or None,
+        border=True,
+    )
+    status_text = getattr(tile, "status_text", None)
+    if status_text:
+        container.badge(status_text, color=figures.badge_colour(getattr(tile, "status", "")))
+
+
+_CELLS: dict[str, Callable[..., Any]] = {
+    "text": st.column_config.TextColumn,
+    "number": st.column_config.NumberColumn,
+    "money": st.column_config.NumberColumn,
+    "date": st.column_config.DateColumn,
+    "datetime": st.column_config.DatetimeColumn,
+    "line": st.column_config.LineChartColumn,
+    "check": st.column_config.CheckboxColumn,
+    "progress": st.column_config.ProgressColumn,
+}
+
+
+def _cell(name: str) -> Any:
+    """The Streamlit column configuration of a declared column (None: Streamlit's default under its own name)."""
+    spec = columns.column(name)
+    if spec is None:
+        return None
+    options: dict[str, Any] = {"help": spec.help, "width": spec.width, "pinned": spec.pinned or None}
+    if spec.kind in ("number", "money", "date", "datetime", "progress"):
+        options["format"] = spec.format or ("dollar" if spec.kind == "money" else None)
+    return _CELLS[spec.kind](spec.label, **{k: v for k, v in options.items() if v is not None})
+
+
+def table(
+    frame: Any,
+    shown: Sequence[str] | None = None,
+    *,
+    height: int | str | None = "auto",
+    download: tuple[str, bytes, str] | None = None,
+) -> None:
+    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order, each configured once in
+    `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a download button under it."""
+    data = getattr(frame, "data", frame)
+    names = list(shown) if shown is not None else list(data.columns)
+    config_by_name = {name: cell for name in names if (cell := _cell(name)) is not None}
+    st.dataframe(frame, hide_index=True, column_order=names, column_config=config_by_name, height=height)
+    if download:
+        label, payload, file_name = download
+        st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from cxmetrics.display import theme
+from cxmetrics.display import figures, theme
 from cxmetrics.periods import parse_week
 from cxmetrics.reports.scorecard import charts
 
@@ -107,4 +107,4 @@ def test_the_statement_style_colours_status_and_actual_and_marks_sections():
 @pytest.mark.parametrize(("status", "colour"), [("on_target", "green"), ("watch", "orange"), ("off_target", "red"),
                                                 ("suppressed", "gray"), ("no_target", "gray")])  # fmt: skip
 def test_badge_colours_follow_the_status(status, colour):
-    assert charts.badge_colour(status) == colour
+    assert figures.badge_colour(status) == colour

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from cxmetrics.filters import AccessScope
+from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest.schema import TABLES
+from cxmetrics.query import memo
 
 # Where each dimension's values live (allow-list: only these identifiers reach SQL).
 _DIMENSION_SOURCES = {
@@ -115,3 +117,23 @@ def dimension_values(conn: duckdb.DuckDBPyConnection, dimension: str, scope: Acc
         params.append(list(scope.regions))
     values = [row[0] for row in conn.execute(sql, params).fetchall() if row[0]]
     return sorted(values)
+
+
+def loaded_tables(conn) -> frozenset[str]:
+    """The contract tables that hold at least one row (read once per read-only connection)."""
+    checks = " UNION ALL ".join(
+        f"SELECT '{t.name}' AS name WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608 (schema names only)
+        for t in TABLES
+    )
+    return memo.remembered(conn, "loaded_tables", lambda: frozenset(row[0] for row in conn.execute(checks).fetchall()))
+
+
+def events_between(conn, filters: Filters, start: date, end: date) -> pd.DataFrame:
+    """Events dated in [start, end]: company-wide ones and those of the visible regions."""
+    sql = "SELECT event_date, title, coalesce(region, '') AS region FROM events WHERE event_date BETWEEN ? AND ?"
+    params: list = [start, end]
+    regions = filters.visible_regions()
+    if regions is not None:
+        sql += " AND (region IS NULL OR region = '' OR list_contains(?, region))"
+        params.append(list(regions))
+    return conn.execute(sql + " ORDER BY event_date", params).df()

@@ -4,13 +4,13 @@ import streamlit as st
 
 from cxmetrics import ui
 from cxmetrics.metrics.registry import get_metric
+from cxmetrics.query import catalog
 from cxmetrics.query.catalog import USED_BY
 from cxmetrics.reports.journey import charts as charts_journey
 from cxmetrics.reports.journey import detail as journey_detail
 from cxmetrics.reports.journey import drivers as key_drivers
 from cxmetrics.reports.journey import map as journey
 from cxmetrics.reports.journey import service
-from cxmetrics.reports.scorecard import view as scorecard
 from cxmetrics.stats.importance import BOOTSTRAP_RESAMPLES, MAX_SHAPLEY_DRIVERS
 
 GRAIN_LABELS = {"week": "4 weeks", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
@@ -20,7 +20,7 @@ ROW_LABELS = {"region": "Region", "segment": "Segment"}
 database = ui.connection()
 review = ui.review()
 filters = review.filters
-loaded = ui.cached(scorecard.loaded_tables, database)
+loaded = ui.cached(catalog.loaded_tables, database)
 
 st.title("Journey & Drivers")
 left, middle, right = st.columns([2, 1.2, 1])

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from cxmetrics import ui
+from cxmetrics.display import figures
 from cxmetrics.reports.loyalty import charts as charts_loyalty
 from cxmetrics.reports.loyalty import risk
 from cxmetrics.reports.loyalty import view as loyalty_view
-from cxmetrics.reports.scorecard import charts
 
 SPLIT_LABELS = {"none": "Company", "region": "By region", "segment": "By segment"}
 GRAIN_LABELS = {"month": "Month", "quarter": "Quarter"}
@@ -44,7 +44,7 @@ for start in range(0, len(view.tiles), loyalty_view.TILES_PER_ROW):
     row = view.tiles[start : start + loyalty_view.TILES_PER_ROW]
     for column, tile in zip(st.columns(loyalty_view.TILES_PER_ROW), row, strict=False):
         column.metric(tile.label, tile.value, help=tile.help, border=True)
-        column.badge(tile.status_text, color=charts.badge_colour(tile.status))
+        column.badge(tile.status_text, color=figures.badge_colour(tile.status))
 
 st.subheader("Retention over time")
 st.plotly_chart(charts_loyalty.retention_trend(view.trends, None if split == "none" else split), theme=None)

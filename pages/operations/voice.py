@@ -6,8 +6,8 @@ from dataclasses import replace
 import streamlit as st
 
 from cxmetrics import config, ui
+from cxmetrics.display import figures
 from cxmetrics.query import catalog
-from cxmetrics.reports.scorecard import charts
 from cxmetrics.reports.voice import analysis as voice
 from cxmetrics.reports.voice import charts as charts_voice
 from cxmetrics.text import sentiment
@@ -103,7 +103,7 @@ if status.built:
         st.dataframe(
             charts_voice.theme_style(view),
             hide_index=True,
-            height=charts.table_height(view),
+            height=figures.table_height(view),
             column_order=[c for c in view.columns if c != "withheld"],
             column_config={
                 "Theme": st.column_config.TextColumn("Theme", width=200, pinned=True),
@@ -245,7 +245,7 @@ if status.built:
         st.dataframe(
             view,
             hide_index=True,
-            height=charts.table_height(view),
+            height=figures.table_height(view),
             column_config={
                 "date": st.column_config.DateColumn("Date"),
                 "customer": st.column_config.TextColumn("Customer", width=170, pinned=True),

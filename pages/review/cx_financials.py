@@ -3,16 +3,16 @@
 import streamlit as st
 
 from cxmetrics import ui
+from cxmetrics.query import catalog
 from cxmetrics.reports.cx_financials import charts as charts_financials
 from cxmetrics.reports.cx_financials import leadlag, roi, value
-from cxmetrics.reports.scorecard import view as scorecard
 
 SPLITS = {"none": "Company", "region": "By region", "segment": "By segment"}
 
 database = ui.connection()
 review = ui.review()
 filters = review.filters
-loaded = ui.cached(scorecard.loaded_tables, database)
+loaded = ui.cached(catalog.loaded_tables, database)
 month = value.window(review.week.end)
 months = value.window_text(month)
 has_revenue = "customer_revenue" in loaded
@@ -20,7 +20,7 @@ has_financials = "financials" in loaded
 
 st.title("CX & Financials")
 st.caption(
-    f"What customer experience is worth in money, for {scorecard.filters_text(filters)}. Customer value covers "
+    f"What customer experience is worth in money, for {filters.describe()}. Customer value covers "
     f"the 12 months {months} (the latest month closed by the review week), customers grouped by their latest "
     "relationship survey answer before it."
 )
@@ -36,7 +36,7 @@ if series.empty:
     st.warning("No complete month of responses matches these filters.")
 else:
     events = ui.cached(
-        scorecard.events_between, database, filters, series["period_start"].min(), series["period_start"].max()
+        catalog.events_between, database, filters, series["period_start"].min(), series["period_start"].max()
     )
     st.plotly_chart(charts_financials.side_by_side(series, events, by), theme=None)
     st.caption(

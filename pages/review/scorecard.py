@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cxmetrics import ui
+from cxmetrics import periods, ui
+from cxmetrics.display import figures
 from cxmetrics.reports.scorecard import charts
 from cxmetrics.reports.scorecard import view as scorecard
 
@@ -15,7 +16,7 @@ grain = ui.url_choice(
     scorecard.GRAINS,
     "grain",
     "week",
-    format_func=scorecard.GRAIN_LABELS.get,
+    format_func=periods.GRAIN_LABELS.get,
     help="Week: the review week chosen in the sidebar. Month, quarter: the last one complete by the end of that week.",
 )
 card = ui.cached(scorecard.build, database, review.filters, scorecard.review_period(grain, review.week))
@@ -36,7 +37,7 @@ for tiles in card.headline:
             chart_data=tile.trend or None,
             border=True,
         )
-        column.badge(tile.status_text, color=charts.badge_colour(tile.status))
+        column.badge(tile.status_text, color=figures.badge_colour(tile.status))
 if card.filter_note:
     st.caption(card.filter_note)
 
@@ -49,7 +50,7 @@ st.dataframe(
     charts.statement_style(card.statement),
     column_order=scorecard.STATEMENT_COLUMNS,
     hide_index=True,
-    height=charts.table_height(card.statement),
+    height=figures.table_height(card.statement),
     column_config={
         "Measure": st.column_config.TextColumn("Measure", width=205, pinned=True),
         "Period": st.column_config.TextColumn("Period", width=70, help="The period each row answers for."),

@@ -6,9 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import theme
+from cxmetrics.display import figures, theme
 from cxmetrics.reports.complaints.closed_loop import AGE_BUCKETS
-from cxmetrics.reports.scorecard import charts
 
 AGE_COLOURS = (theme.SECONDARY, theme.WATCH, "#d9822b", theme.BAD)
 OUTCOME_COLOURS = {"lost": theme.BAD, "recovered": theme.GOOD, "none": theme.MUTED, "open": theme.WATCH}
@@ -61,7 +60,7 @@ def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
             y=[f"{label} (n = {n:,})" for label, n in zip(frame["label"], frame["customers"], strict=True)],
             orientation="h",
             marker={"color": [OUTCOME_COLOURS.get(o, theme.MUTED) for o in frame["outcome"]]},
-            error_x=charts.interval_error(frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"]),
+            error_x=figures.interval_error(frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"]),
             text=[f"{v:.1f}%" for v in frame["churn_pct"]],
             textposition="inside",
             insidetextanchor="start",
@@ -108,7 +107,7 @@ def follow_up_trend(frame: pd.DataFrame) -> go.Figure:
         return _empty("No detractor responses due in the periods shown.")
     figure = go.Figure(
         [
-            *charts.interval_band(frame["period_start"], frame["low"], frame["high"]),
+            *figures.interval_band(frame["period_start"], frame["low"], frame["high"]),
             go.Scatter(
                 x=frame["period_start"],
                 y=frame["value"],

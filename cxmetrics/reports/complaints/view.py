@@ -13,13 +13,13 @@ from cxmetrics.display.tiles import KpiTile, tiles
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
+from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.reports.complaints import analysis as complaints
 from cxmetrics.reports.complaints import closed_loop
-from cxmetrics.reports.scorecard import view as scorecard
 
 GRAINS: tuple[str, ...] = ("month", "quarter", "week")
-GRAIN_LABELS = {"month": "Month", "quarter": "Quarter", "week": "Week"}
+GRAIN_LABELS = {g: periods.GRAIN_LABELS[g] for g in ("month", "quarter", "week")}
 TREND_PERIODS = {"week": 26, "month": 24, "quarter": 12}
 COMPLAINT_METRICS: tuple[str, ...] = ("complaints_per_1000", "complaint_recovery_rate", "median_days_to_resolve")
 LOOP_METRICS: tuple[str, ...] = ("follow_up_2bd", "median_days_to_close_follow_up")
@@ -156,14 +156,13 @@ _EMPTY_LOOP = {
 
 def build(conn, filters: Filters, period: Period, by: str = "process") -> ComplaintsView:
     """The page's complete query set for `period` (split by process or category)."""
-    loaded = scorecard.loaded_tables(conn)
+    loaded = catalog.loaded_tables(conn)
     has_complaints, has_follow_ups = "complaints" in loaded, "follow_ups" in loaded
     complaint_part = _complaints_part(conn, filters, period, by) if has_complaints else _EMPTY_COMPLAINTS
     loop_part = _loop_part(conn, filters, period, "customer_revenue" in loaded) if has_follow_ups else _EMPTY_LOOP
     return ComplaintsView(
         period=period,
-        subtitle=f"{scorecard.period_text(period)}, compared with {periods.prior(period).label}, for "
-        f"{scorecard.filters_text(filters)}.",
+        subtitle=f"{periods.describe(period)}, compared with {periods.prior(period).label}, for {filters.describe()}.",
         missing_note=missing_note(loaded),
         filter_note=filter_note(filters),
         has_complaints=has_complaints,

@@ -6,9 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import theme
+from cxmetrics.display import figures, theme
 from cxmetrics.reports.cx_financials.value import GROUP_LABELS
-from cxmetrics.reports.scorecard import charts
 
 PANELS: tuple[tuple[str, str, str], ...] = (
     ("nps", "NPS (points)", "+.0f"),
@@ -88,7 +87,7 @@ def group_values(values: pd.DataFrame) -> go.Figure:
                 x=labels,
                 y=values[column],
                 marker={"color": colours},
-                error_y=charts.interval_error(values[column], values[f"{column}_low"], values[f"{column}_high"]),
+                error_y=figures.interval_error(values[column], values[f"{column}_low"], values[f"{column}_high"]),
                 customdata=values[["customers", f"{column}_low", f"{column}_high"]].to_numpy(),
                 hovertemplate=f"%{{x}}: %{{y:{fmt}}}<br>95% interval %{{customdata[1]:{fmt}}} to "
                 f"%{{customdata[2]:{fmt}}}<br>n = %{{customdata[0]:,}} customers<extra></extra>",
@@ -194,7 +193,7 @@ def roi_range(ranges: pd.DataFrame) -> go.Figure:
                 y=mid,
                 name=label,
                 marker={"color": colour},
-                error_y=charts.interval_error(mid, ranges[f"{column}_low"], ranges[f"{column}_high"]),
+                error_y=figures.interval_error(mid, ranges[f"{column}_low"], ranges[f"{column}_high"]),
                 customdata=ranges[[f"{column}_low", f"{column}_high"]].to_numpy(),
                 hovertemplate=f"{label}: %{{y:$,.0f}}<br>range %{{customdata[0]:$,.0f}} to "
                 "%{customdata[1]:$,.0f}<extra></extra>",
@@ -226,7 +225,7 @@ def segment_bubbles(view: pd.DataFrame) -> go.Figure:
                     "color": theme.SERIES[i % len(theme.SERIES)],
                     "opacity": 0.75,
                 },
-                error_x=charts.interval_error(rows["nps"], rows["nps_low"], rows["nps_high"], colour=theme.MUTED),
+                error_x=figures.interval_error(rows["nps"], rows["nps_low"], rows["nps_high"], colour=theme.MUTED),
                 customdata=rows[["segment", "n", "revenue_usd", "nps_low", "nps_high"]].to_numpy(),
                 hovertemplate=f"{region} %{{customdata[0]}}<br>NPS %{{x:+.0f}} (95% %{{customdata[3]:+.0f}} to "
                 "%{customdata[4]:+.0f}, n = %{customdata[1]:,})<br>revenue growth %{y:+.1f}%<br>revenue "

@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxmetrics.display import theme
+from cxmetrics.display import figures, theme
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.reports.journey.drivers import DriverAnalysis, label
-from cxmetrics.reports.scorecard import charts
 
 CELL_HALF = 0.47
 BAR_PIXELS = 30
@@ -150,7 +149,7 @@ def driver_importance(analyses: list[DriverAnalysis]) -> go.Figure:
                 orientation="h",
                 name=f"{analysis.scope} (n = {analysis.n:,}, R² = {analysis.r_squared:.2f})",
                 marker={"color": colour},
-                error_x=charts.interval_error(
+                error_x=figures.interval_error(
                     100 * table["weight"], 100 * table["low"], 100 * table["high"], thickness=1.2
                 ),
                 customdata=np.column_stack([table["share_pct"], 100 * table["low"], 100 * table["high"]]),
@@ -225,7 +224,7 @@ def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title:
     x = pd.to_datetime(shown["period_start"])
     figure = go.Figure(
         [
-            *charts.interval_band(x, shown["low"], shown["high"]),
+            *figures.interval_band(x, shown["low"], shown["high"]),
             go.Scatter(
                 x=x,
                 y=shown["value"],

@@ -11,10 +11,10 @@ import pandas as pd
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED
 from cxmetrics.periods import Period, period_containing
+from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
 from cxmetrics.reports.journey.map import ALL_ROW, ROW_FIELDS, MapPeriod
-from cxmetrics.reports.scorecard import view as scorecard
 
 TREND_MONTHS = 24
 
@@ -68,5 +68,5 @@ def cell_detail(
     responses = int(frame["n"].sum()) if len(frame) else 0
     commented = int(frame["commented"].fillna(0).sum()) if len(frame) else 0
     complaints = complaints_by_category(conn, narrowed, touchpoint, chosen.current)
-    events = scorecard.events_between(conn, narrowed, start, end)
+    events = catalog.events_between(conn, narrowed, start, end)
     return CellDetail(trend, (start, end), events, responses, commented, complaints)

@@ -8,9 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import theme
+from cxmetrics.display import figures, theme
 from cxmetrics.metrics.registry import get_metric
-from cxmetrics.reports.scorecard import charts
 
 TREND_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Logo retention (%)", ("logo_retention",)),
@@ -25,7 +24,7 @@ EXPERIENCE_TITLES = {"nps_group": "By NPS category", "csat_band": "By CSAT band"
 
 def _band(frame: pd.DataFrame, row: int, col: int, figure: go.Figure) -> None:
     """The 95% interval of a single series as a filled band."""
-    for trace in charts.interval_band(frame["period_start"], frame["low"], frame["high"], name=None):
+    for trace in figures.interval_band(frame["period_start"], frame["low"], frame["high"], name=None):
         figure.add_trace(trace, row=row, col=col)
 
 
@@ -143,7 +142,7 @@ def experience_churn(experience: pd.DataFrame) -> go.Figure:
             go.Bar(
                 x=part["group"],
                 y=part["churn_pct"],
-                error_y=charts.interval_error(part["churn_pct"], part["churn_low_pct"], part["churn_high_pct"]),
+                error_y=figures.interval_error(part["churn_pct"], part["churn_low_pct"], part["churn_high_pct"]),
                 marker={"color": [_group_colour(g) for g in part["group"]]},
                 customdata=part[["customers", "churned", "churn_low_pct", "churn_high_pct"]].to_numpy(),
                 showlegend=False,
@@ -192,7 +191,7 @@ def value_deciles(deciles: pd.DataFrame) -> go.Figure:
             mode="lines+markers",
             name="NPS of the decile's customers",
             line={"color": theme.SERIES[1], "width": 2},
-            error_y=charts.interval_error(deciles["nps"], deciles["nps_low"], deciles["nps_high"], colour=None),
+            error_y=figures.interval_error(deciles["nps"], deciles["nps_low"], deciles["nps_high"], colour=None),
             customdata=deciles[["nps_n", "nps_low", "nps_high"]].to_numpy(),
             hovertemplate="Decile %{x}: NPS %{y:+.0f} (95% interval %{customdata[1]:+.0f} to %{customdata[2]:+.0f})"
             "<br>n = %{customdata[0]:,} answers<extra></extra>",

@@ -11,10 +11,10 @@ import pandas as pd
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
+from cxmetrics.query import catalog
 from cxmetrics.query.aggregate import scoped
 from cxmetrics.reports.loyalty import analysis as loyalty
 from cxmetrics.reports.loyalty import risk
-from cxmetrics.reports.scorecard.view import filters_text, loaded_tables
 
 GRAINS: tuple[str, ...] = ("month", "quarter")
 SPLITS: tuple[str, ...] = ("none", "region", "segment")
@@ -117,7 +117,7 @@ def _available(loaded: frozenset[str], metric_ids) -> list[str]:
 def build(conn, filters: Filters, week_end: date, grain: str = "month", by: str | None = None) -> LoyaltyView:
     """The page's complete query set for the review week ending `week_end` (figures for the 12 months closed by it)."""
     window = loyalty.window_for(week_end)
-    loaded = loaded_tables(conn)
+    loaded = catalog.loaded_tables(conn)
     metric_ids = _available(loaded, TILE_METRICS)
     monthly = loyalty.retention_trends(conn, filters, "month", window, None, metric_ids)
     trends = monthly if (grain, by) == ("month", None) else None
@@ -128,7 +128,7 @@ def build(conn, filters: Filters, week_end: date, grain: str = "month", by: str 
     value = loyalty.customer_value(conn, filters, window) if has_revenue else None
     return LoyaltyView(
         window=window,
-        subtitle=f"The 12 months {window.label} (closed by the review week), for {filters_text(filters)}.",
+        subtitle=f"The 12 months {window.label} (closed by the review week), for {filters.describe()}.",
         customers=customers_in_scope(conn, filters),
         missing_tables=missing,
         missing_note=note,

@@ -12,9 +12,9 @@ from cxmetrics.display.tiles import KpiTile, tiles
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
+from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.reports.people import analysis as people
-from cxmetrics.reports.scorecard import view as scorecard
 
 TILE_METRICS: tuple[str, ...] = ("enps", "engagement_index", "nps")
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -87,9 +87,9 @@ def build(conn, filters: Filters, week: Period, by: str = "region", measure: str
     month = periods.closed_month(week.end)
     subtitle = (
         f"Month {month.label} (the latest closed month by the end of {week.label}) and every month with engagement "
-        f"data, for {scorecard.filters_text(filters)}."
+        f"data, for {filters.describe()}."
     )
-    has_engagement = "employee_engagement" in scorecard.loaded_tables(conn)
+    has_engagement = "employee_engagement" in catalog.loaded_tables(conn)
     if not has_engagement:
         empty = people.Correlation(np.nan, 0, np.nan, np.nan, False)
         note = "Load `employee_engagement` (eNPS and engagement index by month, region and team) to see this page."

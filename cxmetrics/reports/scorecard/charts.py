@@ -7,10 +7,9 @@ import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import theme
+from cxmetrics.display import figures, theme
 from cxmetrics.periods import Period
 
-BADGE_COLOURS = {"on_target": "green", "watch": "orange", "off_target": "red"}
 SECTION_STYLE = "font-weight: 700; background-color: #f3f4f6; color: #1f2933"
 EVENT_LABEL_CHARS = 34
 EVENT_LABEL_ROWS = 3
@@ -19,12 +18,6 @@ LABEL_TURN = 0.8
 TREND_HEIGHT = {1: 480, 2: 680}
 ROW_HEIGHTS = {1: [1.0], 2: [0.64, 0.36]}
 LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.13, "xanchor": "left", "x": 0, "traceorder": "normal"}
-ROW_PIXELS = 35
-
-
-def badge_colour(status: str) -> str:
-    """The Streamlit badge colour of a target status (grey when there is nothing to judge)."""
-    return BADGE_COLOURS.get(status, "gray")
 
 
 # --- the statement table ------------------------------------------------------------------------------------------
@@ -38,7 +31,11 @@ def _status_cell(status: str) -> str:
 
 def _actual_cell(status: str) -> str:
     """The actual value in its status colour, when there is a target to judge it against."""
-    return f"color: {theme.status_colour(status)}; font-weight: 700" if status in BADGE_COLOURS else "font-weight: 700"
+    return (
+        f"color: {theme.status_colour(status)}; font-weight: 700"
+        if status in figures.BADGE_COLOURS
+        else "font-weight: 700"
+    )
 
 
 def _row_style(row: pd.Series) -> list[str]:
@@ -49,11 +46,6 @@ def _row_style(row: pd.Series) -> list[str]:
     return [cells.get(column, "") for column in row.index]
 
 
-def table_height(frame: pd.DataFrame) -> int:
-    """Pixels that show every row of a table without scrolling."""
-    return ROW_PIXELS * (len(frame) + 1) + 3
-
-
 def statement_style(statement: pd.DataFrame) -> Styler:
     """The statement with section header rows and status colours (a miss within the noise is amber, not red)."""
     return statement.style.apply(_row_style, axis=1)
@@ -62,24 +54,9 @@ def statement_style(statement: pd.DataFrame) -> Styler:
 # --- the trend chart ------------------------------------------------------------------------------------------------
 
 
-def interval_band(x: pd.Series, low: pd.Series, high: pd.Series, name: str | None = "95% interval") -> list[go.Scatter]:
-    """A 95% interval as a filled band: the upper edge, then the lower edge filled up to it (no legend entry without
-    a name)."""
-    common = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
-    label = {"name": name} if name else {"showlegend": False}
-    upper = go.Scatter(y=high, showlegend=False, **common)
-    return [upper, go.Scatter(y=low, fill="tonexty", fillcolor=theme.BAND, **label, **common)]
-
-
-def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: str | None = theme.INK, **style) -> dict:
-    """Error bars from each value down to its interval's low end and up to its high end."""
-    bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
-    return bars | style
-
-
 def _band(weekly: pd.DataFrame) -> list[go.Scatter]:
     """The 95% interval of weekly NPS as a filled band."""
-    return interval_band(weekly["period_start"], weekly["low"], weekly["high"])
+    return figures.interval_band(weekly["period_start"], weekly["low"], weekly["high"])
 
 
 def _weekly_line(weekly: pd.DataFrame) -> go.Scatter:

@@ -18,17 +18,16 @@ import pandas as pd
 from cxmetrics import config, periods
 from cxmetrics.display.theme import STATUS_LABELS
 from cxmetrics.filters import Filters
-from cxmetrics.ingest.schema import TABLES
 from cxmetrics.metrics.registry import Metric, get_metric
 from cxmetrics.periods import Period
+from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
-from cxmetrics.query import memo
 from cxmetrics.query.aggregate import ignored_filters, sum_columns
 from cxmetrics.query.catalog import USED_BY
 from cxmetrics.reports.scorecard import changes
 
 GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
-GRAIN_LABELS = {"week": "Week", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
+
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Customer", ("nps", "csat", "ces", "responses")),
     ("Loyalty", ("logo_retention", "churn_rate", "nrr", "repeat_purchase_rate")),
@@ -127,38 +126,12 @@ def _periods_back(grain: str, last: Period, count: int) -> Period:
     return first
 
 
-def period_text(period: Period) -> str:
-    """'Week 2026-W46 (9 Nov to 15 Nov 2026)', 'Month Oct 2026', 'Year to date 2026 (1 Jan to 15 Nov)'."""
-    if period.grain == "week":
-        return f"Week {period.label} ({period.start:%-d %b} to {period.end:%-d %b %Y})"
-    if period.grain == "ytd":
-        return f"Year to date {period.start.year} ({period.start:%-d %b} to {period.end:%-d %b})"
-    return f"{GRAIN_LABELS[period.grain]} {period.label}"
-
-
-def filters_text(filters: Filters) -> str:
-    """The filters in words: 'all regions, segments and touchpoints' or 'region EMEA; touchpoint billing'."""
-    chosen = filters.selections()
-    if not chosen:
-        return "all regions, segments and touchpoints"
-    return "; ".join(f"{dim} {', '.join(values)}" for dim, values in chosen.items())
-
-
 def subtitle(period: Period, filters: Filters) -> str:
     """What the page shows: the period, what it is compared with, and the filters."""
-    return f"{period_text(period)}, compared with {periods.prior(period).label}, for {filters_text(filters)}."
+    return f"{periods.describe(period)}, compared with {periods.prior(period).label}, for {filters.describe()}."
 
 
 # --- what is loaded ---------------------------------------------------------------------------------------------------
-
-
-def loaded_tables(conn) -> frozenset[str]:
-    """The contract tables that hold at least one row (read once per read-only connection)."""
-    checks = " UNION ALL ".join(
-        f"SELECT '{t.name}' AS name WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608 (schema names only)
-        for t in TABLES
-    )
-    return memo.remembered(conn, "loaded_tables", lambda: frozenset(row[0] for row in conn.execute(checks).fetchall()))
 
 
 def _available(metric_ids: Sequence[str], loaded: frozenset[str]) -> list[str]:
@@ -610,26 +583,6 @@ def revenue_monthly(monthly: Mapping[str, Sequence], filters: Filters) -> pd.Dat
     return frame
 
 
-def _visible_regions(filters: Filters) -> tuple[str, ...] | None:
-    """The regions the filters and the access scope leave visible; None for all."""
-    regions = set(filters.regions) if filters.regions else None
-    if not filters.scope.unrestricted:
-        allowed = set(filters.scope.regions or ())
-        regions = allowed if regions is None else regions & allowed
-    return None if regions is None else tuple(sorted(regions))
-
-
-def events_between(conn, filters: Filters, start: date, end: date) -> pd.DataFrame:
-    """Events dated in [start, end]: company-wide ones and those of the visible regions."""
-    sql = "SELECT event_date, title, coalesce(region, '') AS region FROM events WHERE event_date BETWEEN ? AND ?"
-    params: list = [start, end]
-    regions = _visible_regions(filters)
-    if regions is not None:
-        sql += " AND (region IS NULL OR region = '' OR list_contains(?, region))"
-        params.append(list(regions))
-    return conn.execute(sql + " ORDER BY event_date", params).df()
-
-
 def _chart_note(revenue: pd.DataFrame) -> str | None:
     """What the revenue panel cannot show: a filter it ignores, or revenue itself when financials are not loaded."""
     if revenue.empty:
@@ -643,7 +596,7 @@ def _chart_note(revenue: pd.DataFrame) -> str | None:
 
 def build(conn, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
-    loaded = loaded_tables(conn)
+    loaded = catalog.loaded_tables(conn)
     shown = _available(STATEMENT_METRICS, loaded)
     rows, values = query.snapshot_rows(
         conn, _current(period, shown), filters, _extra_periods(conn, filters, period, shown)
@@ -673,6 +626,6 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
         changes=changes.detect(conn, filters, period),
         nps_weekly=nps_weekly(weekly, period),
         revenue_monthly=revenue,
-        events=events_between(conn, filters, first.start, last.end),
+        events=catalog.events_between(conn, filters, first.start, last.end),
         chart_note=_chart_note(revenue),
     )

@@ -1,0 +1,61 @@
+"""Every table column the reports show, declared once by its column name: label, kind, format, help and width.
+
+Pages never configure a column themselves: `ui.table` looks each shown column up here, so the same column has the
+same label, format and help on every page (`revenue_12m_usd` reads "Revenue, 12 months (USD)" wherever it appears).
+A column that is not declared is shown under its own name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("text", "number", "money", "date", "datetime", "line", "check", "progress")
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column is shown: `kind` picks the cell type; `format` is a Streamlit number or date format."""
+
+    label: str
+    kind: str = "text"
+    help: str | None = None
+    format: str | None = None
+    width: int | str | None = None
+    pinned: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.label!r}: unknown kind {self.kind!r}; one of {', '.join(KINDS)}")
+
+
+_TWELVE_MONTHS = "Over the 12 closed months to the day shown."
+
+COLUMNS: dict[str, Column] = {
+    # customers and accounts
+    "customer": Column("Customer", pinned=True, width=170),
+    "customer_id": Column("Customer ID"),
+    "region": Column("Region"),
+    "segment": Column("Segment"),
+    "industry": Column("Industry"),
+    "touchpoint": Column("Touchpoint"),
+    "channel": Column("Channel"),
+    "owner": Column("Owner"),
+    "account_owner": Column("Account owner"),
+    "revenue_12m_usd": Column("Revenue, 12 months (USD)", "money", help=_TWELVE_MONTHS),
+    # survey answers and comments
+    "nps": Column("NPS", "number", help="Likelihood to recommend, 0-10.", format="%d", width=45),
+    "comment": Column("Comment", width="large"),
+    "date": Column("Date", "date"),
+    "opened": Column("Opened", "date"),
+    "age_days": Column("Age (days)", "number"),
+}
+
+
+def column(name: str) -> Column | None:
+    """The declaration of column `name`, or None when it has none (shown under its own name)."""
+    return COLUMNS.get(name)
+
+
+def labels(names: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """Column name -> its label, for CSV headers and plain tables (undeclared names keep their own)."""
+    return {name: COLUMNS[name].label if name in COLUMNS else name for name in names}

@@ -1,0 +1,36 @@
+"""Figure and table pieces every report shares (no Streamlit): interval bands and bars, table heights, badges."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cxmetrics.display import theme
+
+BADGE_COLOURS = {"on_target": "green", "watch": "orange", "off_target": "red"}
+ROW_PIXELS = 35
+
+
+def badge_colour(status: str) -> str:
+    """The Streamlit badge colour of a target status (grey when there is nothing to judge)."""
+    return BADGE_COLOURS.get(status, "gray")
+
+
+def table_height(frame: pd.DataFrame) -> int:
+    """Pixels that show every row of a table without scrolling."""
+    return ROW_PIXELS * (len(frame) + 1) + 3
+
+
+def interval_band(x: pd.Series, low: pd.Series, high: pd.Series, name: str | None = "95% interval") -> list[go.Scatter]:
+    """A 95% interval as a filled band: the upper edge, then the lower edge filled up to it (no legend entry without
+    a name)."""
+    common = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    label = {"name": name} if name else {"showlegend": False}
+    upper = go.Scatter(y=high, showlegend=False, **common)
+    return [upper, go.Scatter(y=low, fill="tonexty", fillcolor=theme.BAND, **label, **common)]
+
+
+def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: str | None = theme.INK, **style) -> dict:
+    """Error bars from each value down to its interval's low end and up to its high end."""
+    bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
+    return bars | style
