@@ -122,8 +122,8 @@ def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week
 
 
 def test_statement_values_are_the_query_layer_values(world, week_card):
-    snap = query.snapshot(world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).set_index("metric")
-    monthly = query.snapshot(world, ["revenue", "nrr"], Filters(), OCTOBER).set_index("metric")
+    snap = query.snapshots(world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).frame().set_index("metric")
+    monthly = query.snapshots(world, ["revenue", "nrr"], Filters(), OCTOBER).frame().set_index("metric")
     for metric_id, source in [("nps", snap), ("csat", snap), ("complaints_per_1000", snap), ("revenue", monthly)]:
         row, expected = _row(week_card, metric_id), source.loc[metric_id]
         assert row["actual"] == pytest.approx(expected["value"])
@@ -166,7 +166,7 @@ def test_six_headline_tiles_customer_scores_first(week_card):
 
 def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(world, week_card):
     tile = _tiles(week_card)["nps"]
-    snap = query.snapshot(world, ["nps"], Filters(), W46).iloc[0]
+    snap = query.snapshots(world, ["nps"], Filters(), W46).frame().iloc[0]
     metric = get_metric("nps")
     assert tile.value == metric.format(snap["value"])
     assert tile.comparison == "vs 2026-W45 · " + ("significant" if snap["prior_significant"] else "not significant")
@@ -232,7 +232,7 @@ def test_events_follow_the_region_filter_and_the_access_scope(world):
 def test_every_grain_answers_with_the_query_layer(world, grain):
     period = scorecard.review_period(grain, W46)
     card = scorecard.build(world, Filters(), period)
-    expected = query.snapshot(world, ["nps", "revenue"], Filters(), period).set_index("metric")
+    expected = query.snapshots(world, ["nps", "revenue"], Filters(), period).frame().set_index("metric")
     assert _row(card, "nps")["actual"] == pytest.approx(expected.loc["nps", "value"])
     assert _row(card, "revenue")["actual"] == pytest.approx(expected.loc["revenue", "value"])
     assert card.basis_note is None if grain != "ytd" else card.basis_note.endswith("the closed months of the year.")
@@ -282,7 +282,7 @@ def test_the_scorecard_is_frozen(week_card):
 
 
 def test_a_row_without_a_count_reads_as_zero_responses(world):
-    snap = query.snapshot(world, ["nps"], Filters(), W46).set_index("metric")
+    snap = query.snapshots(world, ["nps"], Filters(), W46).frame().set_index("metric")
     snap.loc["nps", ["n", "suppressed"]] = [float("nan"), True]
     row = scorecard.statement_frame(snap, {}).set_index("metric").loc["nps"]
     assert (row["Actual"], row["Status"], row["n"]) == ("— (n=0)", "Too few", 0)

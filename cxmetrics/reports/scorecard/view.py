@@ -598,9 +598,8 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
     loaded = catalog.loaded_tables(conn)
     shown = _available(STATEMENT_METRICS, loaded)
-    rows, values = query.snapshot_rows(
-        conn, _current(period, shown), filters, _extra_periods(conn, filters, period, shown)
-    )
+    snap = query.snapshots(conn, _current(period, shown), filters, extra=_extra_periods(conn, filters, period, shown))
+    rows, values = snap.rows, snap.values
     trend = trends(values)
     missing, missing_note = _missing_note(loaded)
     first, last = chart_weeks(period)
