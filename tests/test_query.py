@@ -285,7 +285,7 @@ def test_a_split_snapshot_is_read_as_a_frame_not_as_one_row_per_metric(trend):
     snap = query.snapshots(trend, ["nps"], Filters(), W46, by="region")
     assert len(snap.frame()) > 1 and set(snap.frame()["metric"]) == {"nps"}
     with pytest.raises(ValueError, match="split by a dimension"):
-        snap.rows
+        _ = snap.rows
 
 
 def test_a_snapshot_defaults_to_the_last_complete_week(trend):
