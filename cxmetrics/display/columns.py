@@ -107,6 +107,17 @@ COLUMNS: dict[str, Column] = {
     "link_r": Column("r", "number", help="Correlation of the employee measure with NPS over the unit's months."),
     "link_r_interval": Column("95% interval of r"),
     "link": Column("Link"),
+    # loaded tables and rejected rows
+    "table": Column("Table"),
+    "rows": Column("Rows", "number", format="localized"),
+    "first_date": Column("From", "date"),
+    "last_date": Column("To", "date"),
+    "last_loaded_at": Column("Last loaded", "datetime", format=_MINUTES),
+    "loaded_at": Column("Load", "datetime", format=_MINUTES),
+    "source_file": Column("Source file", help="File of the last load"),
+    "required": Column("Required", "check"),
+    "used_for": Column("Needed for"),
+    "line": Column("Line / row", "number", format="%d"),
 }
 
 
