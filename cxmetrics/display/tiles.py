@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -123,7 +124,9 @@ def tile(metric: Metric, row: dict, prior: Period) -> Tile:
     )
 
 
-def tiles(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> tuple[Tile, ...]:
+def tiles(
+    conn: duckdb.DuckDBPyConnection, filters: Filters, period: Period, metric_ids: Sequence[str]
+) -> tuple[Tile, ...]:
     """Tiles of the metrics for `period` compared with the period before, from the query layer's snapshot (one query
     per source; the change's significance is the registry's test)."""
     rows, _ = query.snapshot_rows(conn, dict.fromkeys(metric_ids, period), filters)
