@@ -329,7 +329,7 @@ def _cell(name: str) -> Any:
         return None
     options: dict[str, Any] = {"help": spec.help, "width": spec.width, "pinned": spec.pinned or None}
     if spec.kind in ("number", "money", "date", "datetime", "progress"):
-        options["format"] = spec.format or ("dollar" if spec.kind == "money" else None)
+        options["format"] = spec.shown_format
     if spec.kind == "progress":
         options |= {"min_value": spec.min_value, "max_value": spec.max_value}
     return _CELLS[spec.kind](spec.label, **{k: v for k, v in options.items() if v is not None})

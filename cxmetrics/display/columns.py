@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KINDS = ("text", "number", "money", "date", "datetime", "line", "check", "progress")
+# Money in tables: whole dollars with thousands separators ($1,234), the same on every page.
+MONEY_FORMAT = "$%,.0f"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,11 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
 
+    @property
+    def shown_format(self) -> str | None:
+        """The format cells are shown in: the declared one, whole dollars for money, else the type's default."""
+        return self.format or (MONEY_FORMAT if self.kind == "money" else None)
+
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"column {self.label!r}: unknown kind {self.kind!r}; one of {', '.join(KINDS)}")
@@ -32,7 +39,6 @@ class Column:
 
 _TWELVE_MONTHS = "Over the 12 closed months to the day shown."
 _INTERVAL = "95% interval"
-_WHOLE_DOLLARS = "$%,.0f"
 _MINUTES = "YYYY-MM-DD HH:mm"
 # The highest customer risk score (the at-risk list's weights add up to it; a test holds the two together).
 RISK_SCORE_MAX = 100.0
@@ -66,8 +72,8 @@ COLUMNS: dict[str, Column] = {
     "churn_low_pct": Column("Churn low %", "number", help=_INTERVAL, format="%.1f"),
     "churn_high_pct": Column("Churn high %", "number", help=_INTERVAL, format="%.1f"),
     "repeat_purchase_pct": Column("Repeat purchase %", "number", format="%.1f"),
-    "revenue_per_customer_usd": Column("Revenue per customer (USD)", "money", format=_WHOLE_DOLLARS),
-    "clv_usd": Column("Lifetime value (USD)", "money", format=_WHOLE_DOLLARS),
+    "revenue_per_customer_usd": Column("Revenue per customer (USD)", "money"),
+    "clv_usd": Column("Lifetime value (USD)", "money"),
     # customers at risk
     "risk_score": Column("Risk score", "progress", format="%.0f", min_value=0, max_value=RISK_SCORE_MAX),
     "nps_points": Column("NPS pts", "number", format="%.0f"),

@@ -129,6 +129,6 @@ def tiles(
 ) -> tuple[Tile, ...]:
     """Tiles of the metrics for `period` compared with the period before, from the query layer's snapshot (one query
     per source; the change's significance is the registry's test)."""
-    rows, _ = query.snapshot_rows(conn, dict.fromkeys(metric_ids, period), filters)
+    rows = query.snapshots(conn, metric_ids, filters, period).rows
     before = periods.prior(period)
     return tuple(tile(get_metric(m), rows[m], before) for m in metric_ids)
