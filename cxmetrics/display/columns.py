@@ -48,6 +48,28 @@ COLUMNS: dict[str, Column] = {
     "date": Column("Date", "date"),
     "opened": Column("Opened", "date"),
     "age_days": Column("Age (days)", "number"),
+    "sentiment": Column("Sentiment", width=75),
+    "themes": Column("Themes", width=200),
+    # comment themes and listening posts (figures shown as text)
+    "Theme": Column("Theme", width=200, pinned=True),
+    "Mentions": Column("Mentions", width=75),
+    "Share of comments %": Column("Share", help="Share of comments.", width=65),
+    "Share change pts": Column("Change", help="Change of the share against the prior window, points.", width=65),
+    "Sentiment": Column("Sentiment", help="Mean VADER compound score, -1 negative .. +1 positive.", width=75),
+    "Negative %": Column("Negative", help="Share of negative comments.", width=70),
+    "NPS mentioning": Column("NPS with", help="NPS of the responses whose comment mentions the theme.", width=70),
+    "NPS n": Column("n", help="NPS answers among the comments mentioning the theme.", width=55),
+    "NPS of the rest": Column("NPS rest", help="NPS of the other responses with a comment.", width=70),
+    "NPS gap": Column(
+        "NPS gap",
+        help="Mentioning minus the rest; significant when the 95% test (adjusted Wald) says it is not noise.",
+        width=200,
+    ),
+    "Share of all voices %": Column(
+        "Share of all voices", help="Of every comment, contact, complaint and social post in the window."
+    ),
+    "Change vs prior %": Column("Change vs prior", help="Volume against the prior window."),
+    "Reach": Column("Reach", help="Social posts: audience reached (followers or views)."),
 }
 
 
