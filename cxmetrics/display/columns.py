@@ -70,6 +70,17 @@ COLUMNS: dict[str, Column] = {
     ),
     "Change vs prior %": Column("Change vs prior", help="Volume against the prior window."),
     "Reach": Column("Reach", help="Social posts: audience reached (followers or views)."),
+    # complaints behind a journey cell
+    "category": Column("Complaint category"),
+    "complaints": Column("Complaints", "number", format="%d"),
+    "lost": Column("Lost (not recovered)", "number", format="%d"),
+    "still_open": Column("Still open", "number", format="%d"),
+    # key drivers: relative weights beside Shapley values
+    "Relative weight": Column("Relative weight", "number", format="%.4f"),
+    "95% low": Column("95% low", "number", format="%.4f"),
+    "95% high": Column("95% high", "number", format="%.4f"),
+    "Shapley value": Column("Shapley value", "number", format="%.4f"),
+    "Share of R² (%)": Column("Share of R² (%)", "number", format="%.1f"),
 }
 
 
