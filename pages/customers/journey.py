@@ -27,6 +27,8 @@ metric_id = middle.segmented_control(
 dimension = right.segmented_control(
     "Rows", journey.ROW_DIMENSIONS, format_func=journey.ROW_LABELS.get, required=True, key="map_rows", default="region"
 )
+# The cell and the driver scope are picked with controls drawn further down (or by a click on the map): the build
+# gets their last values and settles on a cell and a scope the map and the filters have.
 asked_cell = (st.session_state.get("cell_row"), st.session_state.get("cell_touchpoint"))
 compare_with = st.session_state.get("driver_scope")
 view = ui.cached(
@@ -36,7 +38,8 @@ view = ui.cached(
 st.subheader("Journey map")
 st.caption(view.caption)
 ui.notes(view.targets_note)
-ui.notes(view.touchpoint_note)
+if view.touchpoint_note:
+    st.info(view.touchpoint_note)
 
 
 def _open_clicked_cell() -> None:

@@ -73,7 +73,13 @@ if view.built:
         "Order", view.orders, format_func=voice.ORDER_LABELS.get, default="newest", required=True, key="voice_order"
     )
     question = voice.Question(
-        search, tuple(chosen_themes), tuple(sentiments), tuple(groups), tuple(touchpoints), tuple(regions), order
+        search=search,
+        themes=tuple(chosen_themes),
+        sentiments=tuple(sentiments),
+        nps_groups=tuple(groups),
+        touchpoints=tuple(touchpoints),
+        regions=tuple(regions),
+        order=order,
     )
     page_key = voice.page_key(review.filters, review.week, weeks, question)
     page = st.session_state.get(page_key, 1)
