@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
@@ -139,7 +140,12 @@ def pick_cell(cells: pd.DataFrame, row: str | None, touchpoint: str | None) -> t
 
 
 def _cell_tiles(
-    metric_id: str, cell: pd.Series, found: journey_detail.CellDetail, chosen, touchpoint, loaded
+    metric_id: str,
+    cell: pd.Series,
+    found: journey_detail.CellDetail,
+    chosen: journey.MapPeriod,
+    touchpoint: str,
+    loaded: frozenset[str],
 ) -> tuple[Tile, ...]:
     """The cell's score (or its n when withheld), its responses, comments and complaints."""
     label, n = METRIC_LABELS[metric_id], int(cell["n"])
@@ -161,7 +167,16 @@ def _cell_tiles(
     )
 
 
-def cell_view(conn, metric_id, filters, dimension, cells, asked, chosen, loaded) -> Cell:
+def cell_view(
+    conn: Connection,
+    metric_id: str,
+    filters: Filters,
+    dimension: str,
+    cells: pd.DataFrame,
+    asked: tuple[str | None, str | None],
+    chosen: journey.MapPeriod,
+    loaded: frozenset[str],
+) -> Cell:
     """The detail of the cell asked for (row, touchpoint), or of the default cell when the map has no such cell."""
     row, touchpoint = pick_cell(cells, *asked)
     found = journey_detail.cell_detail(conn, metric_id, filters, dimension, row, touchpoint, chosen)
@@ -218,7 +233,7 @@ def _priority(lead: DriverAnalysis) -> dict[str, Priority]:
     }
 
 
-def drivers_view(conn, filters: Filters, end: date, dimension: str, compare_with: str | None) -> Drivers:
+def drivers_view(conn: Connection, filters: Filters, end: date, dimension: str, compare_with: str | None) -> Drivers:
     """Key drivers under the filters and, when asked (by default the first row), for one region or segment."""
     company = key_drivers.scope_label(filters)
     scopes = driver_scopes(journey.row_values(conn, dimension, filters), company, dimension)
@@ -248,13 +263,13 @@ def drivers_view(conn, filters: Filters, end: date, dimension: str, compare_with
     )
 
 
-def _service(conn, filters: Filters, period: Period) -> tuple[service.ServiceReport, tuple]:
+def _service(conn: Connection, filters: Filters, period: Period) -> tuple[service.ServiceReport, tuple]:
     report = service.report(conn, filters, period)
     return report, tuple((title, service.display(report.table, lens)) for lens, title in SERVICE_LENSES)
 
 
 def build(
-    conn,
+    conn: Connection,
     filters: Filters,
     week: Period,
     grain: str = "week",

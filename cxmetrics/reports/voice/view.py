@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from cxmetrics import config
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
@@ -193,12 +194,12 @@ def _posts_caption(filters: Filters, loaded: tuple[str, ...]) -> str:
     )
 
 
-def _options(conn, filters: Filters, dimension: str, chosen: tuple[str, ...]) -> tuple[str, ...]:
+def _options(conn: Connection, filters: Filters, dimension: str, chosen: tuple[str, ...]) -> tuple[str, ...]:
     """What a verbatim control offers: the values chosen in the sidebar, else every value the access scope leaves."""
     return tuple(chosen or catalog.dimension_values(conn, dimension, filters.scope))
 
 
-def build(conn, filters: Filters, week: Period, window_weeks: int = int(DEFAULT_WINDOW)) -> VoiceView:
+def build(conn: Connection, filters: Filters, week: Period, window_weeks: int = int(DEFAULT_WINDOW)) -> VoiceView:
     """The page's query set for the `window_weeks` weeks ending with the review week, against the weeks before."""
     current, prior = windows(week, window_weeks)
     status = voice.status(conn)
@@ -292,7 +293,9 @@ def _caption(page: int, shown: int, matched: int, has_revenue: bool) -> str:
     return f"Comments {first:,} to {first + shown - 1:,} of {matched:,}" + missing
 
 
-def verbatims(conn, filters: Filters, week: Period, window_weeks: int, question: Question, page: int = 1) -> Verbatims:
+def verbatims(
+    conn: Connection, filters: Filters, week: Period, window_weeks: int, question: Question, page: int = 1
+) -> Verbatims:
     """Page `page` of the comments of the window that match the question (past the last page: the last page)."""
     current, _ = windows(week, window_weeks)
     status = voice.status(conn)
