@@ -286,7 +286,8 @@ def notes(missing: str | None = None, filters: str | None = None) -> None:
 
 
 def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
-    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge when it has one."""
+    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge when it has one;
+    a tile of kind "text" names something (its value is markdown) and may carry a note under it."""
     per_row = per_row or max(len(tiles), 1)
     for start in range(0, len(tiles), per_row):
         row = tiles[start : start + per_row]
@@ -295,6 +296,9 @@ def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
 
 
 def _tile(container: Any, tile: Tile) -> None:
+    if tile.kind == "text":
+        _text_tile(container, tile)
+        return
     container.metric(
         tile.label,
         tile.value,
@@ -308,6 +312,29 @@ def _tile(container: Any, tile: Tile) -> None:
     )
     if tile.status_text:
         container.badge(tile.status_text, color=figures.badge_colour(tile.status))
+
+
+def _text_tile(container: Any, tile: Tile) -> None:
+    """A tile that names something instead of showing a number: its label, the name (markdown) and a note."""
+    with container.container(border=True):
+        st.caption(tile.label, help=tile.help)
+        st.markdown(tile.value)
+        if tile.note:
+            st.caption(tile.note)
+
+
+def choice(
+    container: Any,
+    label: str,
+    options: Sequence[str],
+    key: str,
+    value: str,
+    format_func: Callable[[str], str] = str,
+) -> str:
+    """A selectbox keyed `key` that shows `value`, the choice the page's build settled on: the one asked for (by this
+    box or by a click elsewhere, e.g. on a chart) while it is still an option, else the build's default."""
+    st.session_state[key] = value
+    return container.selectbox(label, list(options), key=key, format_func=format_func)
 
 
 _CELLS: dict[str, Callable[..., Any]] = {
@@ -342,9 +369,9 @@ def table(
     height: int | str | None = "auto",
     download: tuple[str, bytes, str] | None = None,
 ) -> None:
-    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order (default: all, as they are),
-    each configured once in `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a download
-    button under it."""
+    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order (all, in the frame's order, by
+    default), each configured once in `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a
+    download button under it."""
     data = getattr(frame, "data", frame)
     names = list(shown) if shown is not None else list(data.columns)
     config_by_name = {name: cell for name in names if (cell := _cell(name)) is not None}

@@ -23,7 +23,8 @@ MILLION = 1_000_000
 @dataclass(frozen=True)
 class Tile:
     """One headline number as shown: value, change against the compared period (text, colour, arrow and what it is
-    compared with), hover text, optional trend, and the target status with its badge text (no badge without one)."""
+    compared with), hover text, optional trend, and the target status with its badge text (no badge without one).
+    A tile of kind "text" names something instead (a theme: `value` is markdown) with an optional `note` under it."""
 
     metric: str
     label: str
@@ -36,6 +37,8 @@ class Tile:
     trend: tuple[float, ...] = ()
     status: str = ""
     status_text: str | None = None
+    kind: str = "metric"
+    note: str | None = None
 
 
 def _missing(value) -> bool:
