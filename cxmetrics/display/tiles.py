@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric
+from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
 
@@ -56,8 +56,7 @@ def _help(metric: Metric, row: pd.Series, prior: Period) -> str:
     if not _missing(row["low"]):
         parts.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])}.")
     if row["suppressed"]:
-        minimum = config.get("CX_MIN_N") if metric.min_n is None else metric.min_n
-        parts.append(f"Withheld: fewer than {minimum} {metric.n_label}.")
+        parts.append(f"Withheld: fewer than {minimum_n(metric)} {metric.n_label}.")
     parts.append(f"{prior.label}: {metric.format(row['prior_value'])}.")
     return " ".join(parts)
 

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.metrics.sources import _NPS_GROUP, ACTIVE_CUSTOMERS, COHORT_VALUE
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
@@ -157,7 +158,7 @@ def group_values(sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     """One row per NPS group: customers and, each with low/high bounds, revenue per customer over the 12 months,
     revenue growth against the 12 months before (customers with revenue then), churn, gross margin and cost to serve
     per customer; `suppressed` below the minimum n of customers (the values are then withheld)."""
-    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     s = _ordered(sums.groupby("nps_group")[list(SUM_COLUMNS)].sum())
     n = s["customers"].to_numpy()
     columns = {"customers": n.astype(int)}
@@ -204,7 +205,7 @@ class Difference:
 def promoter_premium(sums: pd.DataFrame, min_n: int | None = None) -> Difference | None:
     """Revenue per promoter minus revenue per detractor over the 12 months (Welch standard error, normal 95%
     interval); None when either group is under the minimum n."""
-    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     s = sums.groupby("nps_group")[["customers", "revenue_usd", "revenue_sq"]].sum()
     if not {"promoter", "detractor"} <= set(s.index) or s.loc[["promoter", "detractor"], "customers"].min() < min_n:
         return None
@@ -340,7 +341,7 @@ def cell_nps_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
 def segment_view(nps_sums: pd.DataFrame, sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     """Per region x segment: NPS with its interval and n (withheld under the minimum n), 12-month revenue and
     revenue growth against the 12 months before (customers with revenue then)."""
-    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     money_sums = sums.groupby(["region", "segment"])[["revenue_usd", "grown_usd", "prior_usd"]].sum()
     frame = nps_sums.set_index(["region", "segment"]).join(money_sums, how="outer").fillna(0.0)
     args = (frame["promoters"], frame["detractors"], frame["n"])

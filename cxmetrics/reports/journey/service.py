@@ -18,8 +18,8 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.metrics.sources import CONTACTS, RESPONSES
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import scoped
@@ -156,7 +156,7 @@ def _repeat_sentence(table: pd.DataFrame) -> str:
 
 def report(conn, filters: Filters, period: Period, min_n: int | None = None) -> ServiceReport:
     """The service-effectiveness table of the period, with what it rests on in words."""
-    min_n = int(config.get("CX_MIN_N")) if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     table = effectiveness(contact_sums(conn, filters, period), support_sums(conn, filters, period), min_n)
     total = table[table["lens"] == "total"]
     attributed = int(total["csat_n"].iloc[0]) if len(total) else 0

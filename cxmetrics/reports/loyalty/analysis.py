@@ -16,9 +16,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.estimates import ClvEstimate
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
@@ -65,10 +66,6 @@ def _customer_scope(filters: Filters, params: dict) -> tuple[str, str]:
     """Joins and WHERE of the customers in the filters and access scope (alias c)."""
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
     return joins, where
-
-
-def _min_n() -> int:
-    return int(config.get("CX_MIN_N"))
 
 
 def _wilson_pct(successes, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,7 +142,7 @@ def cohort_frame(counts: pd.DataFrame) -> pd.DataFrame:
     frame["cohort_start"] = pd.to_datetime(frame["cohort_start"]).dt.date
     frame["cohort_label"] = [periods.period_containing("quarter", d).label for d in frame["cohort_start"]]
     value, low, high = _wilson_pct(frame["retained"], frame["customers"])
-    hidden = frame["customers"].to_numpy() < _min_n()
+    hidden = frame["customers"].to_numpy() < minimum_n()
     frame["retention_pct"] = np.where(hidden, np.nan, value)
     frame["low_pct"] = np.where(hidden, np.nan, low)
     frame["high_pct"] = np.where(hidden, np.nan, high)
@@ -241,7 +238,7 @@ _COUNT_COLUMNS = ["customers", "churned", "bought", "repeated", "revenue_usd", "
 def _experience_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Churn share and interval, repeat purchase rate, revenue per customer and lifetime value of each row."""
     churn, low, high = _wilson_pct(frame["churned"], frame["customers"])
-    hidden = frame["customers"].to_numpy(dtype=float) < _min_n()
+    hidden = frame["customers"].to_numpy(dtype=float) < minimum_n()
     frame["churn_pct"] = np.where(hidden, np.nan, churn)
     frame["churn_low_pct"] = np.where(hidden, np.nan, low)
     frame["churn_high_pct"] = np.where(hidden, np.nan, high)
@@ -296,7 +293,7 @@ def at_risk_sentence(comparison: Comparison | None, window: Window) -> str:
     if comparison is None:
         return (
             "Too few customers to compare satisfied-but-at-risk customers with promoters "
-            f"(each group needs at least {_min_n()})."
+            f"(each group needs at least {minimum_n()})."
         )
     c = comparison
     verdict = "significant" if c.significant else "not significant"
@@ -370,7 +367,7 @@ def customer_value(conn, filters: Filters, window: Window) -> CustomerValue:
 def _nps_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """NPS and its adjusted-Wald interval from promoters, detractors and nps_n; withheld below the minimum n."""
     low, high = stats.nps_interval(frame["promoters"], frame["detractors"], frame["nps_n"])
-    hidden = frame["nps_n"].to_numpy(dtype=float) < _min_n()
+    hidden = frame["nps_n"].to_numpy(dtype=float) < minimum_n()
     frame["nps"] = np.where(hidden, np.nan, stats.nps_score(frame["promoters"], frame["detractors"], frame["nps_n"]))
     frame["nps_low"] = np.where(hidden, np.nan, low)
     frame["nps_high"] = np.where(hidden, np.nan, high)
@@ -412,7 +409,7 @@ def unprofitable_sentence(value: CustomerValue, window: Window) -> str:
 def _nps_text(unprofitable: pd.Series, profitable: pd.Series | None) -> str:
     """Their NPS against the profitable customers', with intervals, or why it is withheld."""
     if unprofitable["nps_suppressed"] or profitable is None or profitable["nps_suppressed"]:
-        return f"Their NPS is withheld: fewer than {_min_n()} answers."
+        return f"Their NPS is withheld: fewer than {minimum_n()} answers."
     test = stats.nps_change_test(
         unprofitable["promoters"], unprofitable["detractors"], unprofitable["nps_n"],
         profitable["promoters"], profitable["detractors"], profitable["nps_n"],
