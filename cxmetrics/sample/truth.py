@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 
 from cxmetrics.ingest import schema
+from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
 from cxmetrics.sample import params as sp
 from cxmetrics.sample.context import Context
@@ -17,8 +18,8 @@ from cxmetrics.stats import intervals as stats
 TABLES = tuple(t.name for t in schema.TABLES if t.name != "targets")
 COHORT_START = "2025-11-01"
 COHORT_END = "2026-10-31"
-NPS_SUMS = "count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6), count(nps)"
-GROUP_OF_NPS = "CASE WHEN nps >= 9 THEN 'promoter' WHEN nps >= 7 THEN 'passive' ELSE 'detractor' END"
+NPS_SUMS = f"{measures.promoters('nps')}, {measures.detractors('nps')}, count(nps)"
+GROUP_OF_NPS = measures.nps_group("nps")
 MIGRATION_WORST = ("2026-03-09", "2026-04-13")
 MIGRATION_BEFORE = ("2026-01-05", "2026-03-02")
 PARTNER_AFTER = ("2026-10-19", "2026-11-16")
@@ -361,12 +362,12 @@ def _monthly_revenue(conn, region: str, months: list[str]) -> dict:
 def engagement_link(conn) -> dict:
     """Correlation of region-month engagement index with region-month NPS."""
     rows = conn.execute(
-        """WITH e AS (SELECT month, region, sum(engagement_index * headcount) / sum(headcount) AS eng
+        f"""WITH e AS (SELECT month, region, sum(engagement_index * headcount) / sum(headcount) AS eng
                 FROM employee_engagement GROUP BY 1, 2),
             n AS (SELECT date_trunc('month', responded_at)::DATE AS month, region,
-                100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)) / count(nps) AS nps
+                100.0 * ({measures.promoters("nps")} - {measures.detractors("nps")}) / count(nps) AS nps
                 FROM scored WHERE nps IS NOT NULL AND region IS NOT NULL GROUP BY 1, 2)
-        SELECT e.region, e.eng, n.nps FROM e JOIN n USING (month, region) ORDER BY e.region, e.month"""
+        SELECT e.region, e.eng, n.nps FROM e JOIN n USING (month, region) ORDER BY e.region, e.month"""  # noqa: S608
     ).fetchall()
     region = np.array([r[0] for r in rows])
     eng, nps = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
@@ -426,8 +427,9 @@ def operations(conn) -> dict:
         "detractor_responses_followed_up_share": r4(
             one(
                 conn,
-                """SELECT count(f.response_id) / count(*) FROM responses r LEFT JOIN follow_ups f USING (response_id)
-                WHERE r.nps <= 6 AND r.customer_id IS NOT NULL""",
+                "SELECT count(f.response_id) / count(*) FROM responses r "  # noqa: S608 (constants)
+                f"LEFT JOIN follow_ups f USING (response_id) WHERE {measures.is_detractor('r.nps')} "
+                "AND r.customer_id IS NOT NULL",
             )[0]
         ),
     }

@@ -10,6 +10,7 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import Dim, Source
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import scoped
@@ -88,7 +89,7 @@ def backlog(conn, filters: Filters, as_of: date) -> pd.DataFrame:
     joins, where, params = scoped(FOLLOW_UPS, filters)
     sql = (
         f"SELECT coalesce(f.owner, '(no owner)') AS owner, {_age_bucket_sql()} AS age, "  # noqa: S608
-        "count(*) AS open_follow_ups, count(*) FILTER (WHERE r.nps <= 6) AS detractors "
+        f"count(*) AS open_follow_ups, {measures.detractors('r.nps')} AS detractors "
         f"FROM {FOLLOW_UPS.from_sql} {joins} WHERE {_open_at(params, as_of)} AND {where} GROUP BY ALL"
     )
     frame = conn.execute(sql, params).df()
@@ -125,7 +126,7 @@ def open_detractors(conn, filters: Filters, as_of: date, with_revenue: bool = Tr
         "date_diff('day', CAST(f.opened_at AS DATE), $cutoff - 1) AS age_days, r.nps, r.touchpoint, "
         f"{revenue} AS revenue_12m_usd, r.comment, r.response_id "
         f"FROM {FOLLOW_UPS.from_sql} {joins} {revenue_join} "
-        f"WHERE {_open_at(params, as_of)} AND r.nps <= 6 AND {where} "
+        f"WHERE {_open_at(params, as_of)} AND {measures.is_detractor('r.nps')} AND {where} "
         "ORDER BY revenue_12m_usd DESC NULLS LAST, f.opened_at, r.response_id"
     )
     return conn.execute(sql, params).df()[list(LIST_COLUMNS)]

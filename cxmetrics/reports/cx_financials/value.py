@@ -16,8 +16,9 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import minimum_n
-from cxmetrics.metrics.sources import _NPS_GROUP, ACTIVE_CUSTOMERS, COHORT_VALUE
+from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
 from cxmetrics.query import frames as query
@@ -26,7 +27,7 @@ from cxmetrics.stats import intervals as stats
 GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no response")
 GROUP_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors", "no response": "No response"}
 GROUP_IDS = {label: group for group, label in GROUP_LABELS.items()}
-_NPS_GROUP_SQL = f"coalesce({_NPS_GROUP.expr}, 'no response')"
+_NPS_GROUP_SQL = measures.nps_group("g.nps", "no response")
 _SUMS: tuple[tuple[str, str], ...] = (
     ("customers", "count(*)"),
     ("churned", "count(*) FILTER (WHERE churned)"),
@@ -105,7 +106,8 @@ def cohort_view(conn, filters: Filters, month: Period, limit: int = 500) -> tupl
     sums = ", ".join(f"{e} AS {n}" for n, e in _SUMS)
     sql = (
         f"{cte}SELECT 'sums' AS part, region, segment, nps_group, {sums} FROM cohort GROUP BY ALL "  # noqa: S608
-        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM cohort WHERE latest_nps <= 6 "
+        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM cohort "
+        f"WHERE {measures.is_detractor('latest_nps')} "
         "ORDER BY year_usd DESC, customer_id LIMIT $limit)"
     )
     frame = conn.execute(sql, params | {"limit": limit}).fetchdf()

@@ -18,6 +18,7 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import ClvEstimate
 from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
@@ -152,15 +153,15 @@ def cohort_frame(counts: pd.DataFrame) -> pd.DataFrame:
 
 # --- loyalty by experience -------------------------------------------------------------------------------------------
 
-_NPS_GROUP = (
-    "CASE WHEN x.nps >= 9 THEN 'promoter' WHEN x.nps >= 7 THEN 'passive' WHEN x.nps >= 0 THEN 'detractor' "
-    "ELSE 'no response' END"
-)
+_NPS_GROUP = measures.nps_group("x.nps", "no response")
 _CSAT_BAND = (
     "CASE WHEN x.csat >= 4 THEN '4-5 satisfied' WHEN x.csat = 3 THEN '3 neutral' WHEN x.csat >= 1 "
     "THEN '1-2 dissatisfied' ELSE 'no CSAT answer' END"
 )
-_FOCUS = f"CASE WHEN x.csat >= 4 AND x.nps <= 8 THEN '{AT_RISK}' WHEN x.nps >= 9 THEN '{PROMOTERS}' ELSE 'other' END"
+_FOCUS = (
+    f"CASE WHEN x.csat >= 4 AND NOT {measures.is_promoter('x.nps')} THEN '{AT_RISK}' "
+    f"WHEN {measures.is_promoter('x.nps')} THEN '{PROMOTERS}' ELSE 'other' END"
+)
 
 
 def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
@@ -172,15 +173,8 @@ def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
     sql = f"""
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
-            WHERE c.signup_date < $start AND (c.churn_date IS NULL OR c.churn_date >= $start) AND {where}
-        ), answers AS (
-            SELECT customer_id, arg_max({{'nps': nps, 'csat': csat}}, (responded_at, response_id)) AS answer
-            FROM responses
-            WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL AND responded_at < $start
-            GROUP BY 1
-        ), latest AS (
-            SELECT customer_id, answer.nps AS nps, answer.csat AS csat FROM answers
-        ), money AS (
+            WHERE {measures.active_at("$start")} AND {where}
+        ), latest AS ({measures.latest_relationship_answer("$start", ("nps", "csat"))}), money AS (
             SELECT customer_id, sum(revenue_usd) AS revenue_usd, sum(gross_margin_usd) AS margin_usd,
                 count(gross_margin_usd) AS margin_months
             FROM customer_revenue WHERE month >= $start AND month <= $end GROUP BY 1
@@ -300,7 +294,8 @@ def at_risk_sentence(comparison: Comparison | None, window: Window) -> str:
     ratio = c.at_risk_pct / c.promoter_pct if c.promoter_pct else float("nan")
     times = f", {ratio:.1f} times the promoters' rate" if c.significant and ratio == ratio else ""
     return (
-        f"Of {c.at_risk_customers:,} customers who were satisfied (CSAT 4-5) but not promoters (NPS 0-8) on "
+        f"Of {c.at_risk_customers:,} customers who were satisfied (CSAT 4-5) but not promoters "
+        f"(NPS {measures.NOT_PROMOTER_RANGE}) on "
         f"{window.start:%-d %b %Y}, {c.at_risk_pct:.1f}% churned by {window.end:%-d %b %Y}, against "
         f"{c.promoter_pct:.1f}% of {c.promoter_customers:,} promoters: {c.difference_pts:+.1f} points "
         f"(95% interval {c.low_pts:+.1f} to {c.high_pts:+.1f}; {verdict}{times})."
@@ -322,8 +317,8 @@ def value_sql(filters: Filters, window: Window) -> tuple[str, dict]:
             FROM customer_revenue cr JOIN customers c ON c.customer_id = cr.customer_id {joins}
             WHERE cr.month >= $start AND cr.month <= $end AND {where} GROUP BY 1
         ), scores AS (
-            SELECT customer_id, count(nps) AS nps_n, count(*) FILTER (WHERE nps >= 9) AS promoters,
-                count(*) FILTER (WHERE nps <= 6) AS detractors
+            SELECT customer_id, count(nps) AS nps_n, {measures.promoters("nps")} AS promoters,
+                {measures.detractors("nps")} AS detractors
             FROM responses WHERE customer_id IS NOT NULL AND nps IS NOT NULL
                 AND responded_at >= $start AND responded_at < $stop
             GROUP BY 1
