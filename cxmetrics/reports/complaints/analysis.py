@@ -147,9 +147,8 @@ class ChurnWindow:
 
 def churn_window(period: Period) -> ChurnWindow:
     """The trailing 12 months that end with the latest closed month on or before the period's end."""
-    month = periods.closed_month(period.end)
-    start = (month.end + timedelta(days=1)).replace(year=month.end.year - 1)
-    return ChurnWindow(start, month.end)
+    months = periods.trailing_months(period.end)
+    return ChurnWindow(months.start, months.end)
 
 
 def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFrame:

@@ -105,8 +105,8 @@ def _revenue_join(with_revenue: bool, as_of: date, params: dict) -> tuple[str, s
     """The revenue column and its join: each customer's revenue over the 12 closed months to `as_of`."""
     if not with_revenue:
         return "CAST(NULL AS DOUBLE)", ""
-    month = periods.closed_month(as_of)
-    params.update(rev_from=(month.end + timedelta(days=1)).replace(year=month.end.year - 1), rev_to=month.end)
+    months = periods.trailing_months(as_of)
+    params.update(rev_from=months.start, rev_to=months.end)
     join = (
         "LEFT JOIN (SELECT customer_id, sum(revenue_usd) AS revenue_usd FROM customer_revenue "
         "WHERE month >= $rev_from AND month <= $rev_to GROUP BY 1) cr ON cr.customer_id = r.customer_id"

@@ -9,7 +9,7 @@ those sums with a 95% interval (Student-t for means, Wilson for churn, the delta
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ def window(week_end: date) -> Period:
 
 def year_start(month: Period) -> date:
     """The first day of the 12 months ending with `month`."""
-    return periods.period_containing("month", month.start.replace(year=month.start.year - 1)).end + timedelta(days=1)
+    return periods.trailing_months(month.end).start
 
 
 def window_text(month: Period) -> str:

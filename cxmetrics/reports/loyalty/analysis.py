@@ -51,11 +51,8 @@ class Window:
 
 def window_for(week_end: date) -> Window:
     """The 12 months ending with the latest month closed by `week_end`."""
-    last = periods.closed_month(week_end)
-    first = last.start
-    for _ in range(11):
-        first = periods.period_containing("month", first - timedelta(days=1)).start
-    return Window(first, last.end)
+    months = periods.trailing_months(week_end)
+    return Window(months.start, months.end)
 
 
 def ignored_filters(filters: Filters) -> tuple[str, ...]:

@@ -368,9 +368,8 @@ def _verbatim_conditions(ask: VerbatimQuery, params: dict) -> list[str]:
 
 def revenue_months(end: date) -> tuple[date, date]:
     """The first and the last month start of the 12 closed months up to `end`."""
-    last = periods.closed_month(end).start
-    first = last.year * 12 + last.month - 12
-    return date(first // 12, first % 12 + 1, 1), last
+    months = periods.trailing_months(end)
+    return months.start, months.end.replace(day=1)
 
 
 def verbatims(conn, filters: Filters, current: Period, ask: VerbatimQuery) -> tuple[pd.DataFrame, int]:
