@@ -325,17 +325,19 @@ def price_increase(conn) -> dict:
 
 
 def follow_up_rate(conn, region: str | None, period: tuple[str, str]) -> dict:
-    """Share of follow-ups opened in the period closed within 2 business days."""
+    """Share of follow-ups opened in the period closed by the end of the 2nd business day after the opening day."""
     where = "c.region = ?" if region else "TRUE"
     data = conn.execute(
         f"""SELECT f.opened_at, f.closed_at FROM follow_ups f JOIN responses r USING (response_id)
         JOIN customers c USING (customer_id) WHERE {where} AND f.opened_at >= ? AND f.opened_at < ?""",  # noqa: S608
         ([region] if region else []) + list(period),
     ).fetchnumpy()
-    opened = np.asarray(data["opened_at"], dtype="datetime64[us]")
+    opened = np.asarray(data["opened_at"], dtype="datetime64[D]")
     closed = np.ma.filled(np.ma.asarray(data["closed_at"]).astype("datetime64[us]"), np.datetime64("NaT"))
-    deadline = cal.add_business_days(opened, np.full(len(opened), 2.0))
-    on_time = ~np.isnat(closed) & (closed <= deadline)
+    days = measures.business_deadline_days()
+    weekday = (opened.view("int64") + 3) % 7 + 1  # ISO weekday: 1970-01-01 was a Thursday
+    deadline = opened + np.array([days[int(w)] for w in weekday], dtype="timedelta64[D]")
+    on_time = ~np.isnat(closed) & (closed.astype("datetime64[D]") <= deadline)
     return {"pct": r4(100 * on_time.mean()) if len(opened) else None, "n": int(len(opened))}
 
 

@@ -13,8 +13,8 @@ from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import Dim, Source
 from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
-from cxmetrics.stats import intervals as stats
 
 _CUSTOMERS_JOIN = "LEFT JOIN customers c ON c.customer_id = r.customer_id"
 FOLLOW_UPS = Source(
@@ -32,13 +32,7 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("8-30 days", 8, 30),
     ("over 30 days", 31, None),
 )
-# Days from the opening date to the 2nd business day after it; a weekend opening counts from Monday, as numpy's
-# busday_offset(roll="forward") does: Mon-Wed +2, Thu-Sat +4, Sun +3. The closing time must be no later than the
-# opening time of day on that date.
-_OPENING_DEADLINE = (
-    "(f.opened_at + INTERVAL 1 DAY * CASE isodow(f.opened_at) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 4 "
-    "WHEN 7 THEN 3 ELSE 2 END)"
-)
+TIMELINESS_METRIC = "follow_up_closed_2bd"
 LIST_COLUMNS: tuple[str, ...] = (
     "customer", "customer_id", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint",
     "revenue_12m_usd", "comment", "response_id",
@@ -47,7 +41,8 @@ LIST_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Timeliness:
-    """Follow-ups opened in a period and those closed within 2 business days of opening, with the Wilson interval."""
+    """Follow-ups opened in a period and those closed within 2 business days of opening, with the Wilson interval
+    (the registry's follow_up_closed_2bd)."""
 
     opened: int
     in_time: int
@@ -57,17 +52,14 @@ class Timeliness:
 
 
 def closed_within_two_business_days(conn, filters: Filters, start: date, end: date) -> Timeliness:
-    """Of the follow-ups opened from `start` to `end`, those closed within 2 business days of opening."""
-    joins, where, params = scoped(FOLLOW_UPS, filters)
-    params.update(t0=start, t1=end + timedelta(days=1))
-    sql = (
-        "SELECT count(*), count(*) FILTER (WHERE f.closed_at <= "  # noqa: S608 (constants only)
-        f"{_OPENING_DEADLINE}) FROM {FOLLOW_UPS.from_sql} {joins} "
-        f"WHERE f.opened_at >= $t0 AND f.opened_at < $t1 AND {where}"
-    )
-    opened, in_time = conn.execute(sql, params).fetchone()
-    low, high = stats.wilson_interval(in_time, opened)
-    return Timeliness(int(opened), int(in_time), float(100 * stats.ratio(in_time, opened)), 100 * low, 100 * high)
+    """Of the follow-ups opened from `start` to `end`, those closed by the end of the 2nd business day after the day
+    they were opened (the registry's follow_up_closed_2bd and its deadline)."""
+    period = Period("range", start, end)
+    frame = query.period_frames(conn, [TIMELINESS_METRIC], filters, [period], with_targets=False)[TIMELINESS_METRIC]
+    if frame.empty or not frame["n"].iloc[0]:
+        return Timeliness(0, 0, float("nan"), float("nan"), float("nan"))
+    row = frame.iloc[0]
+    return Timeliness(int(row["n"]), int(row["in_time"]), float(row["value"]), float(row["low"]), float(row["high"]))
 
 
 def _open_at(params: dict, as_of: date) -> str:
