@@ -76,11 +76,14 @@ def latest_relationship_answer(before: str, columns: tuple[str, ...] = ("nps",))
     """SQL relation: each known customer's latest relationship answer with an NPS strictly before `before` (a date
     expression), with `columns` of that response and its responded_at; a tie on the time goes to the highest
     response_id."""
-    picked = ", ".join(f"arg_max({c}, (responded_at, response_id)) AS {c}" for c in columns)
+    # One arg_max of a struct: all columns from the same response (arg_max of a column skips its NULLs).
+    struct = ", ".join(f"'{c}': {c}" for c in columns)
+    unpacked = ", ".join(f"answer.{c} AS {c}" for c in columns)
     return (
-        f"SELECT customer_id, {picked}, max(responded_at) AS responded_at FROM responses "  # noqa: S608 (constants)
-        "WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL "
-        f"AND responded_at < {before} GROUP BY customer_id"
+        f"SELECT customer_id, {unpacked}, responded_at FROM (SELECT customer_id, "  # noqa: S608 (constants)
+        f"arg_max({{{struct}}}, (responded_at, response_id)) AS answer, max(responded_at) AS responded_at "
+        "FROM responses WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL "
+        f"AND responded_at < {before} GROUP BY customer_id)"
     )
 
 

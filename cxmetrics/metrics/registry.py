@@ -158,10 +158,7 @@ _RETENTION_SUMS = (
 _NPS_SUMS = RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
 _CES_SUMS = RESPONSES.sums(n="ces_answers", total="ces_total", squares="ces_squares")
 _PROMOTERS, _PASSIVES, _DETRACTORS = (measures.NPS_RANGES[g] for g in measures.NPS_GROUPS)
-_DEADLINE_RULE = (
-    "+ 2 days Mon-Wed, + 4 Thu-Fri, + 3 Sat, + 2 Sun; public holidays are not modelled; met when closed by the end "
-    "of that day"
-)
+_DEADLINE_RULE = "+ 2 days Mon-Wed, + 4 Thu-Fri, + 3 Sat, + 2 Sun; public holidays are not modelled"
 
 _CX: tuple[Metric, ...] = (
     Metric(
