@@ -107,8 +107,10 @@ def _follow_ups(t: dict) -> pd.DataFrame:
 def _timeliness(t: dict, month: Period) -> dict[str, float]:
     f = _follow_ups(t)
     f = f[_between(f["opened_at"], month)]
-    add = f["opened_at"].dt.dayofweek.map({3: 4, 4: 4, 5: 4, 6: 3}).fillna(2)
-    in_time = f["closed_at"].notna() & (f["closed_at"] <= f["opened_at"] + pd.to_timedelta(add, unit="D"))
+    # The end of the 2nd business day after the opening day: Thu and Fri +4, Sat +3, otherwise +2 days.
+    add = f["opened_at"].dt.dayofweek.map({3: 4, 4: 4, 5: 3}).fillna(2)
+    deadline = f["opened_at"].dt.normalize() + pd.to_timedelta(add, unit="D")
+    in_time = f["closed_at"].notna() & (f["closed_at"].dt.normalize() <= deadline)
     return {"timeliness|||opened": float(len(f)), "timeliness|||in_time": float(in_time.sum())}
 
 

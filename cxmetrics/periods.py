@@ -137,6 +137,13 @@ def closed_month(d: date) -> Period:
     return month if month.end <= d else period_containing("month", month.start - timedelta(days=1))
 
 
+def trailing_months(d: date, months: int = 12) -> Period:
+    """The `months` calendar months ending with the latest month closed by day `d` (grain 'months'), e.g. the
+    trailing 12 closed months to 15 Nov 2026: 1 Nov 2025 to 31 Oct 2026."""
+    last = closed_month(d)
+    return Period("months", _add_months(last.start, 1 - months), last.end)
+
+
 def is_month_aligned(period: Period) -> bool:
     """Whether the period is a whole number of calendar months."""
     return period.start.day == 1 and (period.end + timedelta(days=1)).day == 1

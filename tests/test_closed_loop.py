@@ -12,14 +12,14 @@ from cxmetrics.reports.complaints import closed_loop
 from tests import metric_fixtures as fx
 
 AS_OF = date(2026, 11, 15)
-# (response, customer, NPS, owner, opened, closed): weekday of opening -> 2nd business day after it.
+# (response, customer, NPS, owner, opened, closed): weekday of opening -> the end of the 2nd business day after it.
 FOLLOW_UPS = [
-    ("mon-on-time", "c1", 3, "ann", "2026-11-02 09:00", "2026-11-04 09:00"),  # Mon -> Wed, to the minute
-    ("mon-late", "c1", 3, "ann", "2026-11-02 09:00", "2026-11-04 09:01"),  # a minute late
+    ("mon-on-time", "c1", 3, "ann", "2026-11-02 09:00", "2026-11-04 23:59"),  # Mon -> Wed, to the end of the day
+    ("mon-late", "c1", 3, "ann", "2026-11-02 09:00", "2026-11-05 00:01"),  # a minute into Thursday
     ("thu", "c2", 5, "ann", "2026-11-05 10:00", "2026-11-09 10:00"),  # Thu -> Mon
-    ("sat", "c2", 9, "bob", "2026-11-07 10:00", "2026-11-11 10:00"),  # Sat counts from Mon -> Wed
-    ("sun-on-time", "c3", 2, "bob", "2026-11-08 10:00", "2026-11-11 10:00"),  # Sun -> Wed
-    ("sun-late", "c3", 2, "bob", "2026-11-08 10:00", "2026-11-11 10:01"),
+    ("sat", "c2", 9, "bob", "2026-11-07 10:00", "2026-11-10 10:00"),  # Sat -> Tue (Mon is the 1st business day)
+    ("sun-on-time", "c3", 2, "bob", "2026-11-08 10:00", "2026-11-10 18:00"),  # Sun -> Tue
+    ("sun-late", "c3", 2, "bob", "2026-11-08 10:00", "2026-11-11 00:01"),
     ("fri-open", "c1", 0, "bob", "2026-11-06 10:00", None),  # open, 9 days old on 15 Nov: 8-30 days
     ("new-open", "c3", 6, "ann", "2026-11-14 10:00", None),  # 1 day old: 0-2 days
     ("old-open", "c2", 4, "ann", "2026-10-01 10:00", None),  # 45 days old: over 30 days
@@ -54,7 +54,7 @@ def loop_db():
     return conn
 
 
-def test_business_day_deadline_skips_weekends_and_counts_to_the_minute(loop_db):
+def test_business_day_deadline_skips_weekends_and_ends_with_the_day(loop_db):
     timely = closed_loop.closed_within_two_business_days(loop_db, Filters(), date(2026, 11, 2), date(2026, 11, 8))
     # Opened 2-8 Nov: mon-on-time, mon-late, thu, sat, sun-on-time, sun-late, fri-open -> 7; in time: 4.
     assert (timely.opened, timely.in_time) == (7, 4)

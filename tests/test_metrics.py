@@ -41,6 +41,7 @@ REQUIRED = {
         "fcr_rate",
         "cost_per_contact",
         "follow_up_2bd",
+        "follow_up_closed_2bd",
         "median_days_to_close_follow_up",
     ),
     "People": ("enps", "engagement_index"),
@@ -171,6 +172,9 @@ OPERATIONS_ORACLE = [
     ("fcr_rate", W46, 100 * 2 / 3, 3),  # t4 has no flag
     ("cost_per_contact", W46, (10 + 20 + 6) / 3, 3),  # t3 has no cost
     ("follow_up_2bd", W45, 100 * 2 / 4, 4),  # d1, d3 in time; d2 late; d4 open; d5 anonymous; p1 a promoter
+    # Opened in W45: d1 (Mon, closed Wed), d3 (Sun, closed Tue) and p1 (Mon, closed Tue) by the end of the 2nd
+    # business day after opening; d2 (Thu, due Mon, closed Tue) late; d4 open.
+    ("follow_up_closed_2bd", W45, 100 * 3 / 5, 5),
     ("median_days_to_close_follow_up", W45, 1.25, 2),  # closed in W45: d1 2.0 days, p1 0.5 days
     ("median_days_to_close_follow_up", W46, 3.4375, 2),  # closed in W46: d2 4.875 days, d3 2.0 days
 ]

@@ -39,6 +39,23 @@ How every metric is computed:
   wrong side (a miss inside the noise is `watch`); for exact metrics a miss within the tolerance is `watch`. No
   target is compared under a touchpoint, channel, survey or industry filter, which the targets table cannot
   express.
+
+Definitions shared by every page, CSV and command, each written once (`cxmetrics/metrics/measures.py`,
+`cxmetrics/periods.py`, `registry.minimum_n`); sources name their measures (promoters, detractors, respondents,
+active customers, complaints recovered, contacts resolved first time, ...) and metrics select them:
+- **NPS categories**: promoters 9-10, passives 7-8, detractors 0-6.
+- **Customers active at a date**: signed up before the day and not churned before it (a customer churning on the
+  day counts).
+- **A customer's latest relationship answer** before a date: their latest relationship response with an NPS
+  answer strictly before it; a tie on the time goes to the highest response id.
+- **Trailing 12 closed months**: the 12 calendar months ending with the latest month closed by the day in question.
+- **The business-day deadline**: the end of the 2nd Monday-to-Friday day after the day a clock starts (+2 days
+  Mon-Wed, +4 Thu-Fri, +3 Sat, +2 Sun). Detractor follow-up starts the clock at the response, follow-ups closed
+  within 2 business days of opening at the follow-up's opening. The closed loop used to count from the opening to
+  the same time of day, a weekend opening counting from Monday (Sat +4, Sun +3): a deadline is a day, and a
+  weekend day is not a business day to count from, so one rule serves both (sample world: 68.1% -> 78.2% of
+  follow-ups opened in time).
+- **Minimum n**: the metric's own, else `CX_MIN_N`; figures outside the registry use `CX_MIN_N`.
 """
 
 

@@ -11,9 +11,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric
+from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
 
@@ -89,11 +89,6 @@ def comparison(compared: str, verdict_text: str) -> str:
     return f"vs {compared} · {verdict_text}" if verdict_text else f"vs {compared}"
 
 
-def min_n(metric: Metric) -> int:
-    """The metric's minimum n: its own, or the configured default."""
-    return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
-
-
 def _withheld(row: dict) -> bool:
     """Whether the value is withheld under the minimum n (a period without data has nothing to withhold)."""
     return bool(row["suppressed"]) and row["n"] > 0
@@ -105,7 +100,7 @@ def _help(metric: Metric, row: dict, prior: Period) -> str:
     if not _missing(row["low"]):
         parts.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])}.")
     if _withheld(row):
-        parts.append(f"Withheld: fewer than {min_n(metric)} {metric.n_label}.")
+        parts.append(f"Withheld: fewer than {minimum_n(metric)} {metric.n_label}.")
     parts.append(f"{prior.label}: {metric.format(row['prior_value'])}.")
     return " ".join(parts)
 

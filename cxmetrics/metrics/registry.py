@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cxmetrics import config
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import (
     ClvEstimate,
     Estimate,
@@ -28,10 +30,10 @@ from cxmetrics.metrics.sources import (
     COMPLAINTS_RESOLVED,
     CONTACTS,
     CUSTOMER_MONTHS,
-    DEADLINE,
     DETRACTORS,
     ENGAGEMENT,
     FINANCIALS,
+    FOLLOW_UPS_OPENED,
     LIKE_FOR_LIKE,
     LIKE_FOR_LIKE_TENURE_MONTHS,
     MONTH_START_CUSTOMERS,
@@ -121,21 +123,14 @@ _TRAILING = (
     " Over the trailing 12 months ending at the period end (at week grain: at the end of the latest closed month), "
     "so it is comparable at every grain."
 )
-_COHORT_SUMS = (
-    ("cohort", "count(*)"),
-    ("retained", "count(*) FILTER (WHERE c.churn_date IS NULL OR c.churn_date > b.basis_end)"),
-    ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
-)
+_COHORT_SUMS = COHORT.sums(cohort="cohort", retained="retained", churned="churned")
 _CUSTOMER_MONTH_SUMS = (
     ("revenue_usd", "sum(cr.revenue_usd)"),
     ("customer_months", "count(*)"),
     ("cost_to_serve_usd", "sum(cr.cost_to_serve_usd)"),
     ("costed_months", "count(cr.cost_to_serve_usd)"),
 )
-_MONTH_CHURN_SUMS = (
-    ("at_start", "count(*)"),
-    ("churned", "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"),
-)
+_MONTH_CHURN_SUMS = MONTH_START_CUSTOMERS.sums(at_start="at_start", churned="churned")
 _LOG_GROWTH = "100 * ln(cr.revenue_usd / p.revenue_usd)"
 _LIKE_FOR_LIKE_SUMS = (
     ("n", "count(*)"),
@@ -160,14 +155,10 @@ _RETENTION_SUMS = (
     ("gross_usd", "sum(least(coalesce(x.current_usd, 0), x.prior_usd))"),
     ("customers", "count(*)"),
 )
-_NPS_SUMS = (
-    ("n", "count(r.nps)"),
-    ("promoters", "count(*) FILTER (WHERE r.nps >= 9)"),
-    ("detractors", "count(*) FILTER (WHERE r.nps <= 6)"),
-)
-_CES_SUMS = (("n", "count(r.ces)"), ("total", "sum(r.ces)"), ("squares", "sum(r.ces * r.ces)"))
-_MEDIAN_RESOLVE = "quantile_cont(epoch(k.resolved_at - k.opened_at) / 86400.0, 0.5)"
-_MEDIAN_CLOSE = "quantile_cont(epoch(f.closed_at - f.opened_at) / 86400.0, 0.5)"
+_NPS_SUMS = RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
+_CES_SUMS = RESPONSES.sums(n="ces_answers", total="ces_total", squares="ces_squares")
+_PROMOTERS, _PASSIVES, _DETRACTORS = (measures.NPS_RANGES[g] for g in measures.NPS_GROUPS)
+_DEADLINE_RULE = "+ 2 days Mon-Wed, + 4 Thu-Fri, + 3 Sat, + 2 Sun; public holidays are not modelled"
 
 _CX: tuple[Metric, ...] = (
     Metric(
@@ -175,7 +166,7 @@ _CX: tuple[Metric, ...] = (
         label="NPS",
         description="Net Promoter Score of every response with a 0-10 likelihood-to-recommend answer "
         "(relationship and transactional; filter by survey to separate them)." + _ANONYMOUS,
-        formula="100 x (promoters [9-10] - detractors [0-6]) / respondents",
+        formula=f"100 x (promoters [{_PROMOTERS}] - detractors [{_DETRACTORS}]) / respondents",
         unit="points",
         fmt="+.0f",
         direction="higher",
@@ -192,7 +183,7 @@ _CX: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(RESPONSES, (("n", "count(r.csat)"), ("satisfied", "count(*) FILTER (WHERE r.csat >= 4)"))),),
+        parts=(Part(RESPONSES, RESPONSES.sums(n="csat_answers", satisfied="satisfied")),),
         estimate=ProportionEstimate("satisfied"),
         group="CX",
         n_label="responses with a CSAT answer",
@@ -219,7 +210,7 @@ _CX: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(RESPONSES, (("n", "count(r.ces)"), ("easy", "count(*) FILTER (WHERE r.ces >= 5)"))),),
+        parts=(Part(RESPONSES, RESPONSES.sums(n="ces_answers", easy="easy")),),
         estimate=ProportionEstimate("easy"),
         group="CX",
         n_label="responses with a CES answer",
@@ -232,7 +223,7 @@ _CX: tuple[Metric, ...] = (
         unit="count",
         fmt=",.0f",
         direction="higher",
-        parts=(Part(RESPONSES, (("n", "count(*)"),)),),
+        parts=(Part(RESPONSES, RESPONSES.sums(n="responses")),),
         estimate=ValueEstimate("n", "n"),
         group="CX",
         n_label="responses",
@@ -247,12 +238,7 @@ _CX: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(
-            Part(
-                RESPONSES,
-                (("n", "count(*)"), ("commented", "count(*) FILTER (WHERE trim(coalesce(r.comment, '')) <> '')")),
-            ),
-        ),
+        parts=(Part(RESPONSES, RESPONSES.sums(n="responses", commented="commented")),),
         estimate=ProportionEstimate("commented"),
         group="CX",
         n_label="responses",
@@ -356,9 +342,7 @@ _LOYALTY: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(
-            Part(BOUGHT_LAST_MONTH, (("n", "count(*)"), ("repeated", "count(*) FILTER (WHERE cr1.revenue_usd > 0)"))),
-        ),
+        parts=(Part(BOUGHT_LAST_MONTH, BOUGHT_LAST_MONTH.sums(n="bought", repeated="repeated")),),
         estimate=ProportionEstimate("repeated"),
         group="Loyalty",
         n_label="customers with revenue in the previous month (summed over months)",
@@ -483,8 +467,8 @@ _OPERATIONS: tuple[Metric, ...] = (
         fmt=".1f",
         direction="lower",
         parts=(
-            Part(COMPLAINTS_OPENED, (("complaints", "count(*)"),)),
-            Part(ACTIVE_CUSTOMERS, (("active_customers", "count(*)"),)),
+            Part(COMPLAINTS_OPENED, COMPLAINTS_OPENED.sums(complaints="complaints")),
+            Part(ACTIVE_CUSTOMERS, ACTIVE_CUSTOMERS.sums(active_customers="active_customers")),
         ),
         estimate=RatioEstimate("complaints", "active_customers", "active_customers", 1000),
         group="Operations",
@@ -501,15 +485,7 @@ _OPERATIONS: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(
-            Part(
-                COMPLAINTS_RESOLVED,
-                (
-                    ("n", "count(*) FILTER (WHERE k.outcome IN ('recovered', 'lost'))"),
-                    ("recovered", "count(*) FILTER (WHERE k.outcome = 'recovered')"),
-                ),
-            ),
-        ),
+        parts=(Part(COMPLAINTS_RESOLVED, COMPLAINTS_RESOLVED.sums(n="decided", recovered="recovered")),),
         estimate=ProportionEstimate("recovered"),
         group="Operations",
         n_label="complaints resolved as recovered or lost",
@@ -522,7 +498,11 @@ _OPERATIONS: tuple[Metric, ...] = (
         unit="days",
         fmt=".1f",
         direction="lower",
-        parts=(Part(COMPLAINTS_RESOLVED, (("resolved", "count(*)"), ("median_days", _MEDIAN_RESOLVE))),),
+        parts=(
+            Part(
+                COMPLAINTS_RESOLVED, COMPLAINTS_RESOLVED.sums(resolved="resolved", median_days="median_days_to_resolve")
+            ),
+        ),
         estimate=ValueEstimate("median_days", "resolved"),
         group="Operations",
         n_label="complaints resolved",
@@ -536,15 +516,7 @@ _OPERATIONS: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(
-            Part(
-                CONTACTS,
-                (
-                    ("n", "count(t.resolved_first_contact)"),
-                    ("resolved", "count(*) FILTER (WHERE t.resolved_first_contact)"),
-                ),
-            ),
-        ),
+        parts=(Part(CONTACTS, CONTACTS.sums(n="flagged", resolved="resolved_first_time")),),
         estimate=ProportionEstimate("resolved"),
         group="Operations",
         n_label="contacts with the first-contact flag",
@@ -557,7 +529,7 @@ _OPERATIONS: tuple[Metric, ...] = (
         unit="usd",
         fmt=",.2f",
         direction="lower",
-        parts=(Part(CONTACTS, (("cost_usd", "sum(t.cost_usd)"), ("costed", "count(t.cost_usd)"))),),
+        parts=(Part(CONTACTS, CONTACTS.sums(cost_usd="cost_usd", costed="costed")),),
         estimate=RatioEstimate("cost_usd", "costed", "costed"),
         group="Operations",
         n_label="contacts with a cost",
@@ -566,23 +538,34 @@ _OPERATIONS: tuple[Metric, ...] = (
     Metric(
         id="follow_up_2bd",
         label="Detractor follow-up within 2 business days",
-        description="Share of detractor responses (NPS 0-6, from a known customer) whose follow-up was closed by "
-        "the end of the 2nd business day after the response date (deadline = response date + 2 days Mon-Wed, "
-        "+ 4 Thu-Fri, + 3 Sat, + 2 Sun; public holidays are not modelled). Responses whose deadline is after the "
-        "last day with responses are not counted yet.",
+        description=f"Share of detractor responses (NPS {_DETRACTORS}, from a known customer) whose follow-up was "
+        "closed by the end of the 2nd business day after the response date (deadline = response date "
+        f"{_DEADLINE_RULE}). Responses whose deadline is after the last day with responses are not counted yet.",
         formula="100 x detractor responses with a follow-up closed by the deadline / detractor responses due",
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(
-            Part(
-                DETRACTORS,
-                (("n", "count(*)"), ("in_time", f"count(*) FILTER (WHERE CAST(f.closed_at AS DATE) <= {DEADLINE})")),
-            ),
-        ),
+        parts=(Part(DETRACTORS, DETRACTORS.sums(n="due", in_time="followed_up_in_time")),),
         estimate=ProportionEstimate("in_time"),
         group="Operations",
         n_label="detractor responses due",
+    ),
+    Metric(
+        id="follow_up_closed_2bd",
+        label="Follow-ups closed within 2 business days of opening",
+        description="Share of the follow-ups opened in the period that were closed by the end of the 2nd business "
+        f"day after the day they were opened (the same deadline as detractor follow-up: opening date "
+        f"{_DEADLINE_RULE}). It measures the owners' speed once a follow-up is open; detractor follow-up within 2 "
+        "business days measures the promise to the customer, from their answer.",
+        formula="100 x follow-ups closed by the deadline / follow-ups opened, by opening date",
+        unit="percent",
+        fmt=".1f",
+        direction="higher",
+        parts=(Part(FOLLOW_UPS_OPENED, FOLLOW_UPS_OPENED.sums(n="opened", in_time="closed_in_time")),),
+        estimate=ProportionEstimate("in_time"),
+        group="Operations",
+        n_label="follow-ups opened",
+        min_n=0,
     ),
     Metric(
         id="median_days_to_close_follow_up",
@@ -592,7 +575,7 @@ _OPERATIONS: tuple[Metric, ...] = (
         unit="days",
         fmt=".1f",
         direction="lower",
-        parts=(Part(CLOSED_FOLLOW_UPS, (("closed", "count(*)"), ("median_days", _MEDIAN_CLOSE))),),
+        parts=(Part(CLOSED_FOLLOW_UPS, CLOSED_FOLLOW_UPS.sums(closed="closed", median_days="median_days_to_close")),),
         estimate=ValueEstimate("median_days", "closed"),
         group="Operations",
         n_label="follow-ups closed",
@@ -634,6 +617,12 @@ _PEOPLE: tuple[Metric, ...] = (
 
 METRICS: tuple[Metric, ...] = _CX + _LOYALTY + _FINANCIAL + _OPERATIONS + _PEOPLE
 REGISTRY: dict[str, Metric] = {m.id: m for m in METRICS}
+
+
+def minimum_n(metric: Metric | None = None) -> int:
+    """The n a value needs to be shown: the metric's own minimum, else (and for figures outside the registry) the
+    CX_MIN_N setting."""
+    return int(config.get("CX_MIN_N") if metric is None or metric.min_n is None else metric.min_n)
 
 
 def get_metric(metric_id: str) -> Metric:

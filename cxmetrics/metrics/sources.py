@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cxmetrics.metrics import measures
+
 
 @dataclass(frozen=True)
 class Dim:
@@ -34,6 +36,16 @@ class Source:
     time: str = ""
     where: str = ""
     joins: Mapping[str, str] = field(default_factory=dict)
+    measures: Mapping[str, str] = field(default_factory=dict)
+
+    def sums(self, **names: str) -> tuple[tuple[str, str], ...]:
+        """A metric's sums as (name, SQL) pairs: each keyword names a sum after one of the source's measures."""
+        unknown = [m for m in names.values() if m not in self.measures]
+        if unknown:
+            raise ValueError(
+                f"source {self.name!r} has no measure {', '.join(unknown)}; valid: {', '.join(self.measures)}"
+            )
+        return tuple((name, self.measures[measure]) for name, measure in names.items())
 
     @property
     def is_window(self) -> bool:
@@ -45,14 +57,10 @@ _CUSTOMER = "LEFT JOIN customers c ON c.customer_id = {alias}.customer_id"
 _YEAR_START = "(b.basis_end + INTERVAL 1 DAY - INTERVAL 12 MONTH)"
 # The customer's NPS group from their latest relationship response strictly before {when}.
 _NPS_GROUP_JOIN = (
-    "ASOF LEFT JOIN (SELECT customer_id, responded_at, nps FROM responses "
-    "WHERE survey = 'relationship' AND nps IS NOT NULL) g "
+    f"ASOF LEFT JOIN ({measures.RELATIONSHIP_ANSWERS}) g "
     "ON g.customer_id = {alias}.customer_id AND {when} > g.responded_at"
 )
-_NPS_GROUP = Dim(
-    "CASE WHEN g.nps >= 9 THEN 'promoter' WHEN g.nps >= 7 THEN 'passive' WHEN g.nps >= 0 THEN 'detractor' END",
-    ("g",),
-)
+_NPS_GROUP = Dim(measures.nps_group("g.nps"), ("g",))
 
 
 def _customer_dims(joins: tuple[str, ...] = ("c",)) -> dict[str, Dim]:
@@ -65,12 +73,24 @@ def _response_dims(joins: tuple[str, ...] = ()) -> dict[str, Dim]:
 
 
 # End of the 2nd business day after the response date: +2 days Mon-Wed, +4 Thu-Fri, +3 Sat, +2 Sun.
-DEADLINE = (
-    "(CAST(r.responded_at AS DATE) + CASE isodow(r.responded_at) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 3 ELSE 2 END)"
-)
+DEADLINE = measures.business_deadline_sql("r.responded_at")
 
 _LAST_RESPONSE_DAY = "(SELECT CAST(max(responded_at) AS DATE) FROM responses)"
 
+# The measures of survey responses (alias r), named once: metrics and report queries select them by name.
+RESPONSE_MEASURES = {
+    "responses": "count(*)",
+    "respondents": "count(r.nps)",
+    "promoters": measures.promoters("r.nps"),
+    "detractors": measures.detractors("r.nps"),
+    "csat_answers": "count(r.csat)",
+    "satisfied": "count(*) FILTER (WHERE r.csat >= 4)",
+    "ces_answers": "count(r.ces)",
+    "ces_total": "sum(r.ces)",
+    "ces_squares": "sum(r.ces * r.ces)",
+    "easy": "count(*) FILTER (WHERE r.ces >= 5)",
+    "commented": "count(*) FILTER (WHERE trim(coalesce(r.comment, '')) <> '')",
+}
 RESPONSES = Source(
     "responses",
     ("responses", "customers"),
@@ -78,6 +98,7 @@ RESPONSES = Source(
     _response_dims(),
     time="r.responded_at",
     joins={"c": _CUSTOMER.format(alias="r")},
+    measures=RESPONSE_MEASURES,
 )
 DETRACTORS = Source(
     "detractors",
@@ -85,8 +106,12 @@ DETRACTORS = Source(
     "responses r LEFT JOIN follow_ups f ON f.response_id = r.response_id",
     _response_dims(),
     time="r.responded_at",
-    where=f"r.nps <= 6 AND r.customer_id IS NOT NULL AND {DEADLINE} <= {_LAST_RESPONSE_DAY}",
+    where=f"{measures.is_detractor('r.nps')} AND r.customer_id IS NOT NULL AND {DEADLINE} <= {_LAST_RESPONSE_DAY}",
     joins={"c": _CUSTOMER.format(alias="r")},
+    measures={
+        "due": "count(*)",
+        "followed_up_in_time": f"count(*) FILTER (WHERE CAST(f.closed_at AS DATE) <= {DEADLINE})",
+    },
 )
 CLOSED_FOLLOW_UPS = Source(
     "closed_follow_ups",
@@ -96,6 +121,24 @@ CLOSED_FOLLOW_UPS = Source(
     time="f.closed_at",
     where="f.closed_at IS NOT NULL",
     joins={"r": "JOIN responses r ON r.response_id = f.response_id", "c": _CUSTOMER.format(alias="r")},
+    measures={
+        "closed": "count(*)",
+        "median_days_to_close": "quantile_cont(epoch(f.closed_at - f.opened_at) / 86400.0, 0.5)",
+    },
+)
+# Follow-ups by the day they were opened, for how fast they are closed once opened.
+FOLLOW_UPS_OPENED = Source(
+    "follow_ups_opened",
+    ("follow_ups", "responses", "customers"),
+    "follow_ups f",
+    _response_dims(("r",)),
+    time="f.opened_at",
+    joins={"r": "JOIN responses r ON r.response_id = f.response_id", "c": _CUSTOMER.format(alias="r")},
+    measures={
+        "opened": "count(*)",
+        "closed_in_time": "count(*) FILTER (WHERE CAST(f.closed_at AS DATE) <= "
+        f"{measures.business_deadline_sql('f.opened_at')})",
+    },
 )
 COMPLAINTS_OPENED = Source(
     "complaints_opened",
@@ -104,6 +147,7 @@ COMPLAINTS_OPENED = Source(
     _customer_dims(),
     time="k.opened_at",
     joins={"c": _CUSTOMER.format(alias="k")},
+    measures={"complaints": "count(*)"},
 )
 COMPLAINTS_RESOLVED = Source(
     "complaints_resolved",
@@ -113,6 +157,12 @@ COMPLAINTS_RESOLVED = Source(
     time="k.resolved_at",
     where="k.resolved_at IS NOT NULL",
     joins={"c": _CUSTOMER.format(alias="k")},
+    measures={
+        "resolved": "count(*)",
+        "decided": "count(*) FILTER (WHERE k.outcome IN ('recovered', 'lost'))",
+        "recovered": "count(*) FILTER (WHERE k.outcome = 'recovered')",
+        "median_days_to_resolve": "quantile_cont(epoch(k.resolved_at - k.opened_at) / 86400.0, 0.5)",
+    },
 )
 CONTACTS = Source(
     "contacts",
@@ -121,6 +171,12 @@ CONTACTS = Source(
     _customer_dims(),
     time="t.contacted_at",
     joins={"c": _CUSTOMER.format(alias="t")},
+    measures={
+        "flagged": "count(t.resolved_first_contact)",
+        "resolved_first_time": "count(*) FILTER (WHERE t.resolved_first_contact)",
+        "cost_usd": "sum(t.cost_usd)",
+        "costed": "count(t.cost_usd)",
+    },
 )
 ACTIVE_CUSTOMERS = Source(
     "active_customers",
@@ -128,6 +184,7 @@ ACTIVE_CUSTOMERS = Source(
     "bases b JOIN customers c ON c.signup_date <= b.basis_end "
     "AND (c.churn_date IS NULL OR c.churn_date >= b.basis_start)",
     _customer_dims(()),
+    measures={"active_customers": "count(*)"},
 )
 # Customers active at the start of the calendar month a period ends in (signed up before it, not churned before it):
 # it depends on the period's end only, so a rollup per month end answers it.
@@ -135,17 +192,23 @@ _LAST_MONTH_START = "CAST(date_trunc('month', b.basis_end) AS DATE)"
 MONTH_START_CUSTOMERS = Source(
     "month_start_customers",
     ("customers",),
-    f"bases b JOIN customers c ON c.signup_date < {_LAST_MONTH_START} "
-    f"AND (c.churn_date IS NULL OR c.churn_date >= {_LAST_MONTH_START})",
+    f"bases b JOIN customers c ON {measures.active_at(_LAST_MONTH_START)}",
     _customer_dims(()),
+    measures={"at_start": "count(*)", "churned": "count(*) FILTER (WHERE c.churn_date <= b.basis_end)"},
 )
+# The cohort of the trailing 12 months: customers active at their start, churned or retained by the period end.
+COHORT_MEASURES = {
+    "cohort": "count(*)",
+    "retained": "count(*) FILTER (WHERE c.churn_date IS NULL OR c.churn_date > b.basis_end)",
+    "churned": "count(*) FILTER (WHERE c.churn_date <= b.basis_end)",
+}
 COHORT = Source(
     "cohort",
     ("customers", "responses"),
-    f"bases b JOIN customers c ON c.signup_date < {_YEAR_START} "
-    f"AND (c.churn_date IS NULL OR c.churn_date >= {_YEAR_START})",
+    f"bases b JOIN customers c ON {measures.active_at(_YEAR_START)}",
     _customer_dims(()) | {"nps_group": _NPS_GROUP},
     joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
+    measures=COHORT_MEASURES,
 )
 CUSTOMER_MONTHS = Source(
     "customer_months",
@@ -196,12 +259,8 @@ COHORT_VALUE = Source(
     ("customers", "customer_revenue", "responses"),
     f"customers c LEFT JOIN {_CUSTOMER_YEAR} v ON v.customer_id = c.customer_id",
     _customer_dims(()) | {"nps_group": _NPS_GROUP},
-    where="c.signup_date < $year_start AND (c.churn_date IS NULL OR c.churn_date >= $year_start)",
-    joins={
-        "g": "LEFT JOIN (SELECT customer_id, arg_max(nps, responded_at) AS nps, max(responded_at) AS responded_at "
-        "FROM responses WHERE survey = 'relationship' AND nps IS NOT NULL AND customer_id IS NOT NULL "
-        "AND responded_at < $year_start GROUP BY ALL) g ON g.customer_id = c.customer_id"
-    },
+    where=measures.active_at("$year_start"),
+    joins={"g": f"LEFT JOIN ({measures.latest_relationship_answer('$year_start')}) g ON g.customer_id = c.customer_id"},
 )
 BOUGHT_LAST_MONTH = Source(
     "bought_last_month",
@@ -212,6 +271,7 @@ BOUGHT_LAST_MONTH = Source(
     time="(cr0.month + INTERVAL 1 MONTH)",
     where="cr0.revenue_usd > 0",
     joins={"c": _CUSTOMER.format(alias="cr0")},
+    measures={"bought": "count(*)", "repeated": "count(*) FILTER (WHERE cr1.revenue_usd > 0)"},
 )
 # Like-for-like revenue: a customer's revenue in a month beside their revenue the month before, for customers billed
 # in both months, past their first six months (new customers ramp up) and not leaving in the month (a part month).
@@ -268,6 +328,7 @@ SOURCES: tuple[Source, ...] = (
     RESPONSES,
     DETRACTORS,
     CLOSED_FOLLOW_UPS,
+    FOLLOW_UPS_OPENED,
     COMPLAINTS_OPENED,
     COMPLAINTS_RESOLVED,
     CONTACTS,

@@ -17,11 +17,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import targets
-from cxmetrics.metrics.registry import GRAINS, REGISTRY, Metric, get_metric
+from cxmetrics.metrics.registry import GRAINS, REGISTRY, Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import memo
 from cxmetrics.query.aggregate import Plan, aggregate, bases, basis, ignored_filters, sum_columns
@@ -116,10 +116,6 @@ def trend_periods(conn, grain: str, filters: Filters) -> tuple[Period, ...]:
 # --- from sums to rows -------------------------------------------------------------------------------------------
 
 
-def _min_n(metric: Metric) -> int:
-    return config.get("CX_MIN_N") if metric.min_n is None else metric.min_n
-
-
 # Rows are columns of equal length (numpy arrays keyed by name): period_index, basis_id, dim_value, the metric's
 # sums, value, low, high, n and suppressed. Plain arrays rather than DataFrames keep a scorecard of many metrics
 # from spending its time in pandas bookkeeping; the public frames are built once, at the end.
@@ -149,7 +145,7 @@ def _estimate(metric: Metric, plan: Plan, sums: Rows) -> Rows:
     rows["period_index"] = np.array([p for p, _, _ in pairs], dtype=np.int64)
     value, low, high = metric.estimate.estimate({c: rows[c] for c in sum_columns(metric)})
     n = rows[metric.n_column]
-    hidden = n < _min_n(metric)
+    hidden = n < minimum_n(metric)
     return rows | {
         "value": np.where(hidden, np.nan, value),
         "low": np.where(hidden, np.nan, low),
@@ -488,7 +484,7 @@ def _stacked(parts: Sequence[tuple[dict, int]]) -> pd.DataFrame:
 def _no_data_row(metric: Metric, position: int = 0) -> Rows:
     """The current-period row of a metric without data (the plan's period at `position`): no value, n = 0."""
     row = {"period_index": position, "basis_id": 0, "dim_value": ""} | dict.fromkeys(sum_columns(metric), np.nan)
-    row |= {"value": np.nan, "low": np.nan, "high": np.nan, "n": 0, "suppressed": _min_n(metric) > 0}
+    row |= {"value": np.nan, "low": np.nan, "high": np.nan, "n": 0, "suppressed": minimum_n(metric) > 0}
     return {c: np.array([v], dtype=object if c == "dim_value" else None) for c, v in row.items()}
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
 from cxmetrics.sample import params as sp
 from cxmetrics.sample.context import APAC, EMEA, TOUCHPOINT_ATTRIBUTE, TP, Context
@@ -236,7 +237,7 @@ class ChunkSimulation:
         ratings = np.where(rng.random(quality.shape) < sv.attribute_answer_share, ratings, 0)
         csat = self.csat(overall, rng.random(n) < sv.relationship_csat_share)
         self.totals.relationship[m] += n
-        self.totals.promoters[m] += np.count_nonzero(nps >= 9)
+        self.totals.promoters[m] += np.count_nonzero(nps >= measures.PROMOTER_MIN)
         self.responses.add(
             customer=customers,
             day=days,

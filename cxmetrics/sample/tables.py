@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cxmetrics.ingest.schema import TABLES_BY_NAME
+from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
 from cxmetrics.sample import params as sp
 from cxmetrics.sample import text
@@ -179,7 +180,11 @@ class ChunkTables:
         score = total / np.maximum(count, 1)
         transactional = np.where(score >= 0.75, text.PRAISE, np.where(score < 0.5, text.COMPLAINT, text.MIXED))
         nps = r["nps"]
-        by_nps = np.where(nps >= 9, text.PRAISE, np.where(nps <= 6, text.COMPLAINT, text.MIXED))
+        by_nps = np.where(
+            nps >= measures.PROMOTER_MIN,
+            text.PRAISE,
+            np.where(nps <= measures.DETRACTOR_MAX, text.COMPLAINT, text.MIXED),
+        )
         return np.where(relationship, by_nps, transactional)
 
     def comment_column(self, best, worst, sentiment, relationship) -> pa.Array:
@@ -211,7 +216,7 @@ class ChunkTables:
     def follow_ups(self, response_id: pa.Array, r: dict, times: np.ndarray, worst: np.ndarray) -> dict:
         """Closed-loop follow-ups of most detractor responses from known customers."""
         rng, pop, world = self.rng, self.sim.pop, self.sim.world
-        candidate = (r["nps"] >= 0) & (r["nps"] <= 6) & ~r["anonymous"]
+        candidate = (r["nps"] >= 0) & (r["nps"] <= measures.DETRACTOR_MAX) & ~r["anonymous"]
         rows = np.flatnonzero(candidate & (rng.random(len(times)) < world.surveys.follow_up_share))
         n = len(rows)
         customers = r["customer"][rows]

@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 
 from cxmetrics.ingest import schema
+from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
 from cxmetrics.sample import params as sp
 from cxmetrics.sample.context import Context
@@ -17,8 +18,8 @@ from cxmetrics.stats import intervals as stats
 TABLES = tuple(t.name for t in schema.TABLES if t.name != "targets")
 COHORT_START = "2025-11-01"
 COHORT_END = "2026-10-31"
-NPS_SUMS = "count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps <= 6), count(nps)"
-GROUP_OF_NPS = "CASE WHEN nps >= 9 THEN 'promoter' WHEN nps >= 7 THEN 'passive' ELSE 'detractor' END"
+NPS_SUMS = f"{measures.promoters('nps')}, {measures.detractors('nps')}, count(nps)"
+GROUP_OF_NPS = measures.nps_group("nps")
 MIGRATION_WORST = ("2026-03-09", "2026-04-13")
 MIGRATION_BEFORE = ("2026-01-05", "2026-03-02")
 PARTNER_AFTER = ("2026-10-19", "2026-11-16")
@@ -324,17 +325,19 @@ def price_increase(conn) -> dict:
 
 
 def follow_up_rate(conn, region: str | None, period: tuple[str, str]) -> dict:
-    """Share of follow-ups opened in the period closed within 2 business days."""
+    """Share of follow-ups opened in the period closed by the end of the 2nd business day after the opening day."""
     where = "c.region = ?" if region else "TRUE"
     data = conn.execute(
         f"""SELECT f.opened_at, f.closed_at FROM follow_ups f JOIN responses r USING (response_id)
         JOIN customers c USING (customer_id) WHERE {where} AND f.opened_at >= ? AND f.opened_at < ?""",  # noqa: S608
         ([region] if region else []) + list(period),
     ).fetchnumpy()
-    opened = np.asarray(data["opened_at"], dtype="datetime64[us]")
+    opened = np.asarray(data["opened_at"], dtype="datetime64[D]")
     closed = np.ma.filled(np.ma.asarray(data["closed_at"]).astype("datetime64[us]"), np.datetime64("NaT"))
-    deadline = cal.add_business_days(opened, np.full(len(opened), 2.0))
-    on_time = ~np.isnat(closed) & (closed <= deadline)
+    days = measures.business_deadline_days()
+    weekday = (opened.view("int64") + 3) % 7 + 1  # ISO weekday: 1970-01-01 was a Thursday
+    deadline = opened + np.array([days[int(w)] for w in weekday], dtype="timedelta64[D]")
+    on_time = ~np.isnat(closed) & (closed.astype("datetime64[D]") <= deadline)
     return {"pct": r4(100 * on_time.mean()) if len(opened) else None, "n": int(len(opened))}
 
 
@@ -361,12 +364,12 @@ def _monthly_revenue(conn, region: str, months: list[str]) -> dict:
 def engagement_link(conn) -> dict:
     """Correlation of region-month engagement index with region-month NPS."""
     rows = conn.execute(
-        """WITH e AS (SELECT month, region, sum(engagement_index * headcount) / sum(headcount) AS eng
+        f"""WITH e AS (SELECT month, region, sum(engagement_index * headcount) / sum(headcount) AS eng
                 FROM employee_engagement GROUP BY 1, 2),
             n AS (SELECT date_trunc('month', responded_at)::DATE AS month, region,
-                100.0 * (count(*) FILTER (WHERE nps >= 9) - count(*) FILTER (WHERE nps <= 6)) / count(nps) AS nps
+                100.0 * ({measures.promoters("nps")} - {measures.detractors("nps")}) / count(nps) AS nps
                 FROM scored WHERE nps IS NOT NULL AND region IS NOT NULL GROUP BY 1, 2)
-        SELECT e.region, e.eng, n.nps FROM e JOIN n USING (month, region) ORDER BY e.region, e.month"""
+        SELECT e.region, e.eng, n.nps FROM e JOIN n USING (month, region) ORDER BY e.region, e.month"""  # noqa: S608
     ).fetchall()
     region = np.array([r[0] for r in rows])
     eng, nps = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
@@ -426,8 +429,9 @@ def operations(conn) -> dict:
         "detractor_responses_followed_up_share": r4(
             one(
                 conn,
-                """SELECT count(f.response_id) / count(*) FROM responses r LEFT JOIN follow_ups f USING (response_id)
-                WHERE r.nps <= 6 AND r.customer_id IS NOT NULL""",
+                "SELECT count(f.response_id) / count(*) FROM responses r "  # noqa: S608 (constants)
+                f"LEFT JOIN follow_ups f USING (response_id) WHERE {measures.is_detractor('r.nps')} "
+                "AND r.customer_id IS NOT NULL",
             )[0]
         ),
     }

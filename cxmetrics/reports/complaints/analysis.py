@@ -11,6 +11,7 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED, Dim, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
@@ -146,9 +147,8 @@ class ChurnWindow:
 
 def churn_window(period: Period) -> ChurnWindow:
     """The trailing 12 months that end with the latest closed month on or before the period's end."""
-    month = periods.closed_month(period.end)
-    start = (month.end + timedelta(days=1)).replace(year=month.end.year - 1)
-    return ChurnWindow(start, month.end)
+    months = periods.trailing_months(period.end)
+    return ChurnWindow(months.start, months.end)
 
 
 def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFrame:
@@ -162,8 +162,7 @@ def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFram
         "SELECT coalesce(l.outcome, 'none') AS outcome, count(*) AS customers, "
         "count(*) FILTER (WHERE c.churn_date <= $w_end) AS churned "
         f"FROM customers c LEFT JOIN latest l ON l.customer_id = c.customer_id {joins} "
-        "WHERE c.signup_date < $w_start AND (c.churn_date IS NULL OR c.churn_date >= $w_start) "
-        f"AND {where} GROUP BY 1"
+        f"WHERE {measures.active_at('$w_start')} AND {where} GROUP BY 1"
     )
     frame = conn.execute(sql, params).df()
     order = {name: i for i, name in enumerate(OUTCOMES)}

@@ -10,10 +10,11 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import Dim, Source
 from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
-from cxmetrics.stats import intervals as stats
 
 _CUSTOMERS_JOIN = "LEFT JOIN customers c ON c.customer_id = r.customer_id"
 FOLLOW_UPS = Source(
@@ -31,13 +32,7 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("8-30 days", 8, 30),
     ("over 30 days", 31, None),
 )
-# Days from the opening date to the 2nd business day after it; a weekend opening counts from Monday, as numpy's
-# busday_offset(roll="forward") does: Mon-Wed +2, Thu-Sat +4, Sun +3. The closing time must be no later than the
-# opening time of day on that date.
-_OPENING_DEADLINE = (
-    "(f.opened_at + INTERVAL 1 DAY * CASE isodow(f.opened_at) WHEN 4 THEN 4 WHEN 5 THEN 4 WHEN 6 THEN 4 "
-    "WHEN 7 THEN 3 ELSE 2 END)"
-)
+TIMELINESS_METRIC = "follow_up_closed_2bd"
 LIST_COLUMNS: tuple[str, ...] = (
     "customer", "customer_id", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint",
     "revenue_12m_usd", "comment", "response_id",
@@ -46,7 +41,8 @@ LIST_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Timeliness:
-    """Follow-ups opened in a period and those closed within 2 business days of opening, with the Wilson interval."""
+    """Follow-ups opened in a period and those closed within 2 business days of opening, with the Wilson interval
+    (the registry's follow_up_closed_2bd)."""
 
     opened: int
     in_time: int
@@ -56,17 +52,14 @@ class Timeliness:
 
 
 def closed_within_two_business_days(conn, filters: Filters, start: date, end: date) -> Timeliness:
-    """Of the follow-ups opened from `start` to `end`, those closed within 2 business days of opening."""
-    joins, where, params = scoped(FOLLOW_UPS, filters)
-    params.update(t0=start, t1=end + timedelta(days=1))
-    sql = (
-        "SELECT count(*), count(*) FILTER (WHERE f.closed_at <= "  # noqa: S608 (constants only)
-        f"{_OPENING_DEADLINE}) FROM {FOLLOW_UPS.from_sql} {joins} "
-        f"WHERE f.opened_at >= $t0 AND f.opened_at < $t1 AND {where}"
-    )
-    opened, in_time = conn.execute(sql, params).fetchone()
-    low, high = stats.wilson_interval(in_time, opened)
-    return Timeliness(int(opened), int(in_time), float(100 * stats.ratio(in_time, opened)), 100 * low, 100 * high)
+    """Of the follow-ups opened from `start` to `end`, those closed by the end of the 2nd business day after the day
+    they were opened (the registry's follow_up_closed_2bd and its deadline)."""
+    period = Period("range", start, end)
+    frame = query.period_frames(conn, [TIMELINESS_METRIC], filters, [period], with_targets=False)[TIMELINESS_METRIC]
+    if frame.empty or not frame["n"].iloc[0]:
+        return Timeliness(0, 0, float("nan"), float("nan"), float("nan"))
+    row = frame.iloc[0]
+    return Timeliness(int(row["n"]), int(row["in_time"]), float(row["value"]), float(row["low"]), float(row["high"]))
 
 
 def _open_at(params: dict, as_of: date) -> str:
@@ -88,7 +81,7 @@ def backlog(conn, filters: Filters, as_of: date) -> pd.DataFrame:
     joins, where, params = scoped(FOLLOW_UPS, filters)
     sql = (
         f"SELECT coalesce(f.owner, '(no owner)') AS owner, {_age_bucket_sql()} AS age, "  # noqa: S608
-        "count(*) AS open_follow_ups, count(*) FILTER (WHERE r.nps <= 6) AS detractors "
+        f"count(*) AS open_follow_ups, {measures.detractors('r.nps')} AS detractors "
         f"FROM {FOLLOW_UPS.from_sql} {joins} WHERE {_open_at(params, as_of)} AND {where} GROUP BY ALL"
     )
     frame = conn.execute(sql, params).df()
@@ -104,8 +97,8 @@ def _revenue_join(with_revenue: bool, as_of: date, params: dict) -> tuple[str, s
     """The revenue column and its join: each customer's revenue over the 12 closed months to `as_of`."""
     if not with_revenue:
         return "CAST(NULL AS DOUBLE)", ""
-    month = periods.closed_month(as_of)
-    params.update(rev_from=(month.end + timedelta(days=1)).replace(year=month.end.year - 1), rev_to=month.end)
+    months = periods.trailing_months(as_of)
+    params.update(rev_from=months.start, rev_to=months.end)
     join = (
         "LEFT JOIN (SELECT customer_id, sum(revenue_usd) AS revenue_usd FROM customer_revenue "
         "WHERE month >= $rev_from AND month <= $rev_to GROUP BY 1) cr ON cr.customer_id = r.customer_id"
@@ -125,7 +118,7 @@ def open_detractors(conn, filters: Filters, as_of: date, with_revenue: bool = Tr
         "date_diff('day', CAST(f.opened_at AS DATE), $cutoff - 1) AS age_days, r.nps, r.touchpoint, "
         f"{revenue} AS revenue_12m_usd, r.comment, r.response_id "
         f"FROM {FOLLOW_UPS.from_sql} {joins} {revenue_join} "
-        f"WHERE {_open_at(params, as_of)} AND r.nps <= 6 AND {where} "
+        f"WHERE {_open_at(params, as_of)} AND {measures.is_detractor('r.nps')} AND {where} "
         "ORDER BY revenue_12m_usd DESC NULLS LAST, f.opened_at, r.response_id"
     )
     return conn.execute(sql, params).df()[list(LIST_COLUMNS)]

@@ -190,9 +190,9 @@ def timeliness_tile(timely: closed_loop.Timeliness) -> Tile:
         metric="closed_within_2bd_of_opening",
         label="Follow-ups closed within 2 business days of opening",
         value=value,
-        help=f"Of the follow-ups opened in the period, the share closed by the same time of day on the 2nd business "
-        f"day after opening (a weekend opening counts from Monday). n = {timely.opened:,} follow-ups opened."
-        + interval,
+        help=f"Of the follow-ups opened in the period, the share closed by the end of the 2nd business day after the "
+        f"day of opening (Monday to Friday; a Saturday or Sunday opening is due on Tuesday). n = {timely.opened:,} "
+        "follow-ups opened." + interval,
     )
 
 

@@ -19,9 +19,9 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric
+from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.metrics.sources import FINANCIALS, LIKE_FOR_LIKE_TENURE_MONTHS
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate
@@ -103,7 +103,7 @@ def _panel_rows(metric: Metric, sums: dict, months: list[Period]) -> pd.DataFram
     """Value and n per (cell, month) of one metric; values under the minimum n are NaN."""
     value = metric.estimate.estimate({c: np.asarray(sums[c], dtype=float) for c in query.sum_columns(metric)})[0]
     n = np.asarray(sums[metric.n_column], dtype=float)
-    min_n = int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
+    min_n = minimum_n(metric)
     return pd.DataFrame(
         {
             "metric": metric.id,

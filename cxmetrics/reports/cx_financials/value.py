@@ -9,14 +9,16 @@ those sums with a 95% interval (Student-t for means, Wilson for churn, the delta
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.sources import _NPS_GROUP, ACTIVE_CUSTOMERS, COHORT_VALUE
+from cxmetrics.metrics import measures
+from cxmetrics.metrics.registry import minimum_n
+from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
 from cxmetrics.query import frames as query
@@ -25,7 +27,7 @@ from cxmetrics.stats import intervals as stats
 GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no response")
 GROUP_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors", "no response": "No response"}
 GROUP_IDS = {label: group for group, label in GROUP_LABELS.items()}
-_NPS_GROUP_SQL = f"coalesce({_NPS_GROUP.expr}, 'no response')"
+_NPS_GROUP_SQL = measures.nps_group("g.nps", "no response")
 _SUMS: tuple[tuple[str, str], ...] = (
     ("customers", "count(*)"),
     ("churned", "count(*) FILTER (WHERE churned)"),
@@ -74,7 +76,7 @@ def window(week_end: date) -> Period:
 
 def year_start(month: Period) -> date:
     """The first day of the 12 months ending with `month`."""
-    return periods.period_containing("month", month.start.replace(year=month.start.year - 1)).end + timedelta(days=1)
+    return periods.trailing_months(month.end).start
 
 
 def window_text(month: Period) -> str:
@@ -104,7 +106,8 @@ def cohort_view(conn, filters: Filters, month: Period, limit: int = 500) -> tupl
     sums = ", ".join(f"{e} AS {n}" for n, e in _SUMS)
     sql = (
         f"{cte}SELECT 'sums' AS part, region, segment, nps_group, {sums} FROM cohort GROUP BY ALL "  # noqa: S608
-        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM cohort WHERE latest_nps <= 6 "
+        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM cohort "
+        f"WHERE {measures.is_detractor('latest_nps')} "
         "ORDER BY year_usd DESC, customer_id LIMIT $limit)"
     )
     frame = conn.execute(sql, params | {"limit": limit}).fetchdf()
@@ -157,7 +160,7 @@ def group_values(sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     """One row per NPS group: customers and, each with low/high bounds, revenue per customer over the 12 months,
     revenue growth against the 12 months before (customers with revenue then), churn, gross margin and cost to serve
     per customer; `suppressed` below the minimum n of customers (the values are then withheld)."""
-    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     s = _ordered(sums.groupby("nps_group")[list(SUM_COLUMNS)].sum())
     n = s["customers"].to_numpy()
     columns = {"customers": n.astype(int)}
@@ -204,7 +207,7 @@ class Difference:
 def promoter_premium(sums: pd.DataFrame, min_n: int | None = None) -> Difference | None:
     """Revenue per promoter minus revenue per detractor over the 12 months (Welch standard error, normal 95%
     interval); None when either group is under the minimum n."""
-    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     s = sums.groupby("nps_group")[["customers", "revenue_usd", "revenue_sq"]].sum()
     if not {"promoter", "detractor"} <= set(s.index) or s.loc[["promoter", "detractor"], "customers"].min() < min_n:
         return None
@@ -340,7 +343,7 @@ def cell_nps_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
 def segment_view(nps_sums: pd.DataFrame, sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     """Per region x segment: NPS with its interval and n (withheld under the minimum n), 12-month revenue and
     revenue growth against the 12 months before (customers with revenue then)."""
-    min_n = config.get("CX_MIN_N") if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     money_sums = sums.groupby(["region", "segment"])[["revenue_usd", "grown_usd", "prior_usd"]].sum()
     frame = nps_sums.set_index(["region", "segment"]).join(money_sums, how="outer").fillna(0.0)
     args = (frame["promoters"], frame["detractors"], frame["n"])

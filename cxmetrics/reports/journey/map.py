@@ -21,7 +21,7 @@ import pandas as pd
 
 from cxmetrics import config, periods
 from cxmetrics.filters import Filters
-from cxmetrics.metrics import targets
+from cxmetrics.metrics import registry, targets
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
@@ -102,8 +102,7 @@ def cell_status(target_status: str | None, suppressed: bool, falling: bool) -> s
 
 def minimum_n(metric_id: str) -> int:
     """The metric's minimum n (its own, else the CX_MIN_N setting)."""
-    metric = get_metric(metric_id)
-    return int(config.get("CX_MIN_N") if metric.min_n is None else metric.min_n)
+    return registry.minimum_n(get_metric(metric_id))
 
 
 def _reason(status: str, target_status: str | None, falling: bool, min_n: int) -> str:

@@ -18,8 +18,8 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CONTACTS, RESPONSES
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import scoped
@@ -29,18 +29,29 @@ REPEAT_DAYS = 7
 ATTRIBUTION_DAYS = 7
 SUPPORT = "support"
 TOTAL = "All contacts"
+_FCR, _CSAT = get_metric("fcr_rate"), get_metric("csat")
 LENSES = ("channel", "reason")
 
-_CONTACT_SUMS = """
+# The registry's measures of contacts (alias t) and of survey answers (alias r), selected over the relations below.
+_CONTACT_SUMS = f"""
     count(*) AS contacts,
-    count(resolved_first_contact) AS flagged,
-    count(*) FILTER (WHERE resolved_first_contact) AS resolved,
-    sum(handle_minutes) AS handle_minutes,
-    count(handle_minutes) AS timed,
-    sum(cost_usd) AS cost_usd,
-    count(cost_usd) AS costed,
-    count(*) FILTER (WHERE previous_at >= contacted_at - INTERVAL (CAST($repeat_days AS INTEGER)) DAY) AS repeats
+    {CONTACTS.measures["flagged"]} AS flagged,
+    {CONTACTS.measures["resolved_first_time"]} AS resolved,
+    sum(t.handle_minutes) AS handle_minutes,
+    count(t.handle_minutes) AS timed,
+    {CONTACTS.measures["cost_usd"]} AS cost_usd,
+    {CONTACTS.measures["costed"]} AS costed,
+    count(*) FILTER (WHERE t.previous_at >= t.contacted_at - INTERVAL (CAST($repeat_days AS INTEGER)) DAY) AS repeats
 """
+_SUPPORT_SUMS = ", ".join(
+    f"{RESPONSES.measures[measure]} AS {name}"
+    for name, measure in (
+        ("csat_n", "csat_answers"),
+        ("satisfied", "satisfied"),
+        ("ces_n", "ces_answers"),
+        ("ces_total", "ces_total"),
+    )
+)
 
 
 def _grouped(select: str) -> str:
@@ -62,7 +73,7 @@ def contact_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
         "(PARTITION BY t.customer_id, t.reason ORDER BY t.contacted_at) END AS previous_at "
         f"FROM {CONTACTS.from_sql} {join_sql} "
         "WHERE t.contacted_at >= $t0 - INTERVAL (CAST($repeat_days AS INTEGER)) DAY "
-        f"AND t.contacted_at < $t1 AND {where}) " + _grouped(_CONTACT_SUMS + " FROM base WHERE contacted_at >= $t0")
+        f"AND t.contacted_at < $t1 AND {where}) " + _grouped(_CONTACT_SUMS + " FROM base t WHERE t.contacted_at >= $t0")
     )
     return conn.execute(sql, params).df()
 
@@ -78,10 +89,7 @@ def support_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
         "ON t.customer_id = r.customer_id AND r.responded_at >= t.contacted_at "
         f"{join_sql} WHERE r.touchpoint = $tp AND r.responded_at >= $t0 AND r.responded_at < $t1 "
         f"AND r.responded_at - t.contacted_at <= INTERVAL (CAST($days AS INTEGER)) DAY AND {where}) "
-        + _grouped(
-            "count(csat) AS csat_n, count(*) FILTER (WHERE csat >= 4) AS satisfied, count(ces) AS ces_n, "
-            "sum(ces) AS ces_total FROM attributed"
-        )
+        + _grouped(f"{_SUPPORT_SUMS} FROM attributed r")
     )
     return conn.execute(sql, params).df()
 
@@ -103,19 +111,17 @@ def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> 
     merged = contacts.merge(support, on=["lens", "value"], how="left")
     for column in ("csat_n", "satisfied", "ces_n", "ces_total"):
         merged[column] = merged[column].fillna(0).astype(float)
-    low, high = stats.wilson_interval(merged["resolved"], merged["flagged"])
-    csat = 100 * stats.ratio(merged["satisfied"], merged["csat_n"])
+    fcr, low, high = _FCR.estimate.estimate({"n": merged["flagged"], "resolved": merged["resolved"]})
+    csat = _CSAT.estimate.estimate({"n": merged["csat_n"], "satisfied": merged["satisfied"]})[0]
     ces = stats.ratio(merged["ces_total"], merged["ces_n"])
     return pd.DataFrame(
         {
             "lens": merged["lens"],
             "value": merged["value"],
             "contacts": merged["contacts"].astype("int64"),
-            "fcr_pct": np.where(
-                merged["flagged"] >= min_n, 100 * stats.ratio(merged["resolved"], merged["flagged"]), np.nan
-            ),
-            "fcr_low_pct": np.where(merged["flagged"] >= min_n, 100 * low, np.nan),
-            "fcr_high_pct": np.where(merged["flagged"] >= min_n, 100 * high, np.nan),
+            "fcr_pct": np.where(merged["flagged"] >= min_n, fcr, np.nan),
+            "fcr_low_pct": np.where(merged["flagged"] >= min_n, low, np.nan),
+            "fcr_high_pct": np.where(merged["flagged"] >= min_n, high, np.nan),
             "repeat_pct": 100 * stats.ratio(merged["repeats"], merged["contacts"]),
             "repeats": merged["repeats"].astype("int64"),
             "csat_pct": np.where(merged["csat_n"] >= min_n, csat, np.nan),
@@ -156,7 +162,7 @@ def _repeat_sentence(table: pd.DataFrame) -> str:
 
 def report(conn, filters: Filters, period: Period, min_n: int | None = None) -> ServiceReport:
     """The service-effectiveness table of the period, with what it rests on in words."""
-    min_n = int(config.get("CX_MIN_N")) if min_n is None else min_n
+    min_n = minimum_n() if min_n is None else min_n
     table = effectiveness(contact_sums(conn, filters, period), support_sums(conn, filters, period), min_n)
     total = table[table["lens"] == "total"]
     attributed = int(total["csat_n"].iloc[0]) if len(total) else 0

@@ -16,9 +16,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import ClvEstimate
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
@@ -49,11 +51,8 @@ class Window:
 
 def window_for(week_end: date) -> Window:
     """The 12 months ending with the latest month closed by `week_end`."""
-    last = periods.closed_month(week_end)
-    first = last.start
-    for _ in range(11):
-        first = periods.period_containing("month", first - timedelta(days=1)).start
-    return Window(first, last.end)
+    months = periods.trailing_months(week_end)
+    return Window(months.start, months.end)
 
 
 def ignored_filters(filters: Filters) -> tuple[str, ...]:
@@ -65,10 +64,6 @@ def _customer_scope(filters: Filters, params: dict) -> tuple[str, str]:
     """Joins and WHERE of the customers in the filters and access scope (alias c)."""
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
     return joins, where
-
-
-def _min_n() -> int:
-    return int(config.get("CX_MIN_N"))
 
 
 def _wilson_pct(successes, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,7 +140,7 @@ def cohort_frame(counts: pd.DataFrame) -> pd.DataFrame:
     frame["cohort_start"] = pd.to_datetime(frame["cohort_start"]).dt.date
     frame["cohort_label"] = [periods.period_containing("quarter", d).label for d in frame["cohort_start"]]
     value, low, high = _wilson_pct(frame["retained"], frame["customers"])
-    hidden = frame["customers"].to_numpy() < _min_n()
+    hidden = frame["customers"].to_numpy() < minimum_n()
     frame["retention_pct"] = np.where(hidden, np.nan, value)
     frame["low_pct"] = np.where(hidden, np.nan, low)
     frame["high_pct"] = np.where(hidden, np.nan, high)
@@ -155,15 +150,15 @@ def cohort_frame(counts: pd.DataFrame) -> pd.DataFrame:
 
 # --- loyalty by experience -------------------------------------------------------------------------------------------
 
-_NPS_GROUP = (
-    "CASE WHEN x.nps >= 9 THEN 'promoter' WHEN x.nps >= 7 THEN 'passive' WHEN x.nps >= 0 THEN 'detractor' "
-    "ELSE 'no response' END"
-)
+_NPS_GROUP = measures.nps_group("x.nps", "no response")
 _CSAT_BAND = (
     "CASE WHEN x.csat >= 4 THEN '4-5 satisfied' WHEN x.csat = 3 THEN '3 neutral' WHEN x.csat >= 1 "
     "THEN '1-2 dissatisfied' ELSE 'no CSAT answer' END"
 )
-_FOCUS = f"CASE WHEN x.csat >= 4 AND x.nps <= 8 THEN '{AT_RISK}' WHEN x.nps >= 9 THEN '{PROMOTERS}' ELSE 'other' END"
+_FOCUS = (
+    f"CASE WHEN x.csat >= 4 AND NOT {measures.is_promoter('x.nps')} THEN '{AT_RISK}' "
+    f"WHEN {measures.is_promoter('x.nps')} THEN '{PROMOTERS}' ELSE 'other' END"
+)
 
 
 def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
@@ -175,15 +170,8 @@ def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
     sql = f"""
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
-            WHERE c.signup_date < $start AND (c.churn_date IS NULL OR c.churn_date >= $start) AND {where}
-        ), answers AS (
-            SELECT customer_id, arg_max({{'nps': nps, 'csat': csat}}, (responded_at, response_id)) AS answer
-            FROM responses
-            WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL AND responded_at < $start
-            GROUP BY 1
-        ), latest AS (
-            SELECT customer_id, answer.nps AS nps, answer.csat AS csat FROM answers
-        ), money AS (
+            WHERE {measures.active_at("$start")} AND {where}
+        ), latest AS ({measures.latest_relationship_answer("$start", ("nps", "csat"))}), money AS (
             SELECT customer_id, sum(revenue_usd) AS revenue_usd, sum(gross_margin_usd) AS margin_usd,
                 count(gross_margin_usd) AS margin_months
             FROM customer_revenue WHERE month >= $start AND month <= $end GROUP BY 1
@@ -241,7 +229,7 @@ _COUNT_COLUMNS = ["customers", "churned", "bought", "repeated", "revenue_usd", "
 def _experience_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Churn share and interval, repeat purchase rate, revenue per customer and lifetime value of each row."""
     churn, low, high = _wilson_pct(frame["churned"], frame["customers"])
-    hidden = frame["customers"].to_numpy(dtype=float) < _min_n()
+    hidden = frame["customers"].to_numpy(dtype=float) < minimum_n()
     frame["churn_pct"] = np.where(hidden, np.nan, churn)
     frame["churn_low_pct"] = np.where(hidden, np.nan, low)
     frame["churn_high_pct"] = np.where(hidden, np.nan, high)
@@ -296,14 +284,15 @@ def at_risk_sentence(comparison: Comparison | None, window: Window) -> str:
     if comparison is None:
         return (
             "Too few customers to compare satisfied-but-at-risk customers with promoters "
-            f"(each group needs at least {_min_n()})."
+            f"(each group needs at least {minimum_n()})."
         )
     c = comparison
     verdict = "significant" if c.significant else "not significant"
     ratio = c.at_risk_pct / c.promoter_pct if c.promoter_pct else float("nan")
     times = f", {ratio:.1f} times the promoters' rate" if c.significant and ratio == ratio else ""
     return (
-        f"Of {c.at_risk_customers:,} customers who were satisfied (CSAT 4-5) but not promoters (NPS 0-8) on "
+        f"Of {c.at_risk_customers:,} customers who were satisfied (CSAT 4-5) but not promoters "
+        f"(NPS {measures.NOT_PROMOTER_RANGE}) on "
         f"{window.start:%-d %b %Y}, {c.at_risk_pct:.1f}% churned by {window.end:%-d %b %Y}, against "
         f"{c.promoter_pct:.1f}% of {c.promoter_customers:,} promoters: {c.difference_pts:+.1f} points "
         f"(95% interval {c.low_pts:+.1f} to {c.high_pts:+.1f}; {verdict}{times})."
@@ -325,8 +314,8 @@ def value_sql(filters: Filters, window: Window) -> tuple[str, dict]:
             FROM customer_revenue cr JOIN customers c ON c.customer_id = cr.customer_id {joins}
             WHERE cr.month >= $start AND cr.month <= $end AND {where} GROUP BY 1
         ), scores AS (
-            SELECT customer_id, count(nps) AS nps_n, count(*) FILTER (WHERE nps >= 9) AS promoters,
-                count(*) FILTER (WHERE nps <= 6) AS detractors
+            SELECT customer_id, count(nps) AS nps_n, {measures.promoters("nps")} AS promoters,
+                {measures.detractors("nps")} AS detractors
             FROM responses WHERE customer_id IS NOT NULL AND nps IS NOT NULL
                 AND responded_at >= $start AND responded_at < $stop
             GROUP BY 1
@@ -370,7 +359,7 @@ def customer_value(conn, filters: Filters, window: Window) -> CustomerValue:
 def _nps_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """NPS and its adjusted-Wald interval from promoters, detractors and nps_n; withheld below the minimum n."""
     low, high = stats.nps_interval(frame["promoters"], frame["detractors"], frame["nps_n"])
-    hidden = frame["nps_n"].to_numpy(dtype=float) < _min_n()
+    hidden = frame["nps_n"].to_numpy(dtype=float) < minimum_n()
     frame["nps"] = np.where(hidden, np.nan, stats.nps_score(frame["promoters"], frame["detractors"], frame["nps_n"]))
     frame["nps_low"] = np.where(hidden, np.nan, low)
     frame["nps_high"] = np.where(hidden, np.nan, high)
@@ -412,7 +401,7 @@ def unprofitable_sentence(value: CustomerValue, window: Window) -> str:
 def _nps_text(unprofitable: pd.Series, profitable: pd.Series | None) -> str:
     """Their NPS against the profitable customers', with intervals, or why it is withheld."""
     if unprofitable["nps_suppressed"] or profitable is None or profitable["nps_suppressed"]:
-        return f"Their NPS is withheld: fewer than {_min_n()} answers."
+        return f"Their NPS is withheld: fewer than {minimum_n()} answers."
     test = stats.nps_change_test(
         unprofitable["promoters"], unprofitable["detractors"], unprofitable["nps_n"],
         profitable["promoters"], profitable["detractors"], profitable["nps_n"],

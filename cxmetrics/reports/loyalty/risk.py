@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import memo
 from cxmetrics.query.aggregate import scoped
@@ -64,7 +65,6 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
     last_month = as_of.replace(day=1)
     recent_start = _month_back(last_month, RECENT_MONTHS - 1)
     params: dict = {
-        "as_of": as_of,
         "stop": as_of + timedelta(days=1),
         "year_start": _month_back(last_month, 11),
         "recent_start": recent_start,
@@ -76,12 +76,8 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
     sql = f"""
         WITH active AS (
             SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
-            WHERE c.signup_date <= $as_of AND (c.churn_date IS NULL OR c.churn_date > $as_of) AND {where}
-        ), latest AS (
-            SELECT customer_id, arg_max(nps, (responded_at, response_id)) AS nps FROM responses
-            WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL AND responded_at < $stop
-            GROUP BY 1
-        ), complained AS (
+            WHERE {measures.active_at("$stop")} AND {where}
+        ), latest AS ({measures.latest_relationship_answer("$stop")}), complained AS (
             SELECT customer_id, count(*) AS complaints_12m, count(*) FILTER (WHERE outcome = 'lost') AS lost_12m
             FROM complaints WHERE opened_at >= $year_start AND opened_at < $stop GROUP BY 1
         ), money AS (
@@ -99,8 +95,7 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
         SELECT a.customer_id, a.name, a.region, a.segment, coalesce(a.account_owner, '{UNASSIGNED}') AS account_owner,
             coalesce(f.owner, '{UNASSIGNED}') AS follow_up_owner,
             coalesce(m.revenue_12m_usd, 0) AS revenue_12m_usd, l.nps AS latest_nps,
-            CASE WHEN l.nps >= 9 THEN 'promoter' WHEN l.nps >= 7 THEN 'passive' WHEN l.nps >= 0 THEN 'detractor'
-                ELSE 'no response' END AS nps_group,
+            {measures.nps_group("l.nps", "no response")} AS nps_group,
             coalesce(k.complaints_12m, 0) AS complaints_12m, coalesce(k.lost_12m, 0) AS lost_complaints_12m,
             coalesce(m.recent_usd, 0) AS recent_revenue_usd, coalesce(m.before_usd, 0) AS year_before_revenue_usd,
             coalesce(f.open_follow_ups, 0) AS open_follow_ups

@@ -21,9 +21,9 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, navigation, periods
+from cxmetrics import navigation, periods
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric
+from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import NONE_LABEL, aggregate_splits, sum_columns
 from cxmetrics.stats import intervals as stats
@@ -234,10 +234,6 @@ def scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_
 # --- from cells to significant moves (pure) ------------------------------------------------------------------------
 
 
-def _min_n(metric: Metric) -> int:
-    return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
-
-
 def _rows_by_period(cells: Columns) -> dict[tuple, list[int]]:
     """The positions of the cells of each (metric, period start, period end), in cell order."""
     found: dict[tuple, list[int]] = {}
@@ -281,7 +277,7 @@ def compare(cells: Columns, chosen: Sequence[Window]) -> Columns:
     at = _rows_by_period(cells)
     metric_ids = sorted(set(cells["metric"].tolist()))
     moves = _stack([_compare_metric(get_metric(m), cells, at, w) for m in metric_ids for w in chosen])
-    minimum = np.array([_min_n(get_metric(m)) for m in moves["metric"].tolist()], dtype=float)
+    minimum = np.array([minimum_n(get_metric(m)) for m in moves["metric"].tolist()], dtype=float)
     tested = (moves["n"] >= minimum) & (moves["compared_n"] >= minimum) & ~np.isnan(moves["p_value"])
     return moves | {"testable": tested}
 

@@ -18,9 +18,9 @@ import pandas as pd
 from cxmetrics import periods
 from cxmetrics.display import notes
 from cxmetrics.display.theme import status_meaning, status_word
-from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, min_n, verdict
+from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, verdict
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric
+from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
@@ -144,7 +144,7 @@ def _count(row: dict) -> int:
 
 
 def _suppressed_text(metric: Metric, row: dict) -> str:
-    return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {min_n(metric)}"
+    return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {minimum_n(metric)}"
 
 
 # --- the statement ----------------------------------------------------------------------------------------------------
@@ -449,7 +449,7 @@ def rolling(
         window[column] = (_window_sums(np.where(missing, 0.0, sums), weeks) + _window_nan(missing, weeks))[offsets]
     value = metric.estimate.estimate(window)[0]
     n = window[metric.n_column]
-    return np.where(n >= min_n(metric), value, np.nan), n
+    return np.where(n >= minimum_n(metric), value, np.nan), n
 
 
 def _chart_columns(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:

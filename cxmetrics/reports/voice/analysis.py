@@ -16,6 +16,7 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED, CONTACTS, RESPONSES, SOCIAL_MENTIONS, Source
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import scoped
@@ -29,16 +30,16 @@ NO_THEME_LABEL = "(no theme matched)"
 WINDOW_WEEKS = (4, 13, 52)
 TREND_WEEKS = 52
 PAGE_SIZE = 25
-NPS_GROUPS = ("promoter", "passive", "detractor")
-NPS_GROUP_LABELS = {"promoter": "Promoters (9-10)", "passive": "Passives (7-8)", "detractor": "Detractors (0-6)"}
+NPS_GROUPS = measures.NPS_GROUPS
+NPS_GROUP_LABELS = {g: f"{g.capitalize()}s ({measures.NPS_RANGES[g]})" for g in NPS_GROUPS}
 OPTIONAL_TABLES = ("social_mentions", "contacts", "complaints", "customer_revenue")
 # Sums over comments (columns nps, sentiment): additive, so a theme's complement is the total minus the theme.
 _MEASURES = (
     "count(*) AS comments, sum(sentiment) AS sentiment_sum, sum(sentiment * sentiment) AS sentiment_sq, "
     f"count(*) FILTER (WHERE sentiment <= {sentiment.NEGATIVE}) AS negative, count(nps) AS nps_n, "
-    "count(*) FILTER (WHERE nps >= 9) AS promoters, count(*) FILTER (WHERE nps <= 6) AS detractors"
+    f"{measures.promoters('nps')} AS promoters, {measures.detractors('nps')} AS detractors"
 )
-_NPS_GROUP = "CASE WHEN r.nps >= 9 THEN 'promoter' WHEN r.nps >= 7 THEN 'passive' WHEN r.nps >= 0 THEN 'detractor' END"
+_NPS_GROUP = measures.nps_group("r.nps")
 
 
 # --- periods and status ------------------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def totals(sums: pd.DataFrame) -> dict[str, float]:
 
 
 def detractor_pareto(sums: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Themes of detractors' comments (NPS 0-6) in the current window, most mentioned first (untagged last), with
+    """Themes of detractors' comments in the current window, most mentioned first (untagged last), with
     the share of detractor comments mentioning each and the cumulative share of all detractor theme mentions."""
     keys = [*labels, NO_THEME]
     now = _counts(sums, "current", keys)
@@ -367,9 +368,8 @@ def _verbatim_conditions(ask: VerbatimQuery, params: dict) -> list[str]:
 
 def revenue_months(end: date) -> tuple[date, date]:
     """The first and the last month start of the 12 closed months up to `end`."""
-    last = periods.closed_month(end).start
-    first = last.year * 12 + last.month - 12
-    return date(first // 12, first % 12 + 1, 1), last
+    months = periods.trailing_months(end)
+    return months.start, months.end.replace(day=1)
 
 
 def verbatims(conn, filters: Filters, current: Period, ask: VerbatimQuery) -> tuple[pd.DataFrame, int]:
