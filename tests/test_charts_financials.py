@@ -10,7 +10,7 @@ import pytest
 
 from cxmetrics.reports.cx_financials import charts, roi
 from cxmetrics.stats import panel_lag
-from tests.test_roi import SCENARIO, _table
+from tests import metric_fixtures as fx
 
 
 def _series(by: str | None = None) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def test_lead_lag_draws_only_the_outcomes_computed():
 
 
 def test_roi_range_shows_the_estimate_with_its_range():
-    ranges = roi.ranges(roi.project(_table(), SCENARIO))
+    ranges = roi.ranges(roi.project(fx.roi_groups(), fx.ROI_SCENARIO))
     figure = charts.roi_range(ranges)
     revenue = figure.data[0]
     assert list(revenue.x) == ["Year 1", "Years 1-2"]

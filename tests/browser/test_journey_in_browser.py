@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.tab import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

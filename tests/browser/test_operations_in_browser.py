@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import MAIN, main_caption, open_page, screenshot, wait_for_app
+from tests.browser.tab import MAIN, main_caption, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page
 
 from cxmetrics.navigation import PAGES, url_path
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.tab import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import main_caption, screenshot, wait_for_app
+from tests.browser.tab import main_caption, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
