@@ -305,21 +305,6 @@ def trend_world(conn) -> None:
     insert(conn, "responses", rows)
 
 
-class Recording:
-    """Delegates to a connection and records every SQL statement."""
-
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
-
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.conn.execute(sql, params or [])
-
-    def count(self, text: str) -> int:
-        """How many recorded statements contain `text`."""
-        return sum(text in s for s in self.statements)
-
-
 # --- CSV folders for the loader --------------------------------------------------------------------------------------
 
 CUSTOMERS = """\
