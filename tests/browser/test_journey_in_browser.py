@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 
 from tests.browser.tab import screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # The page position of the map cell at (touchpoint index, row index), from plotly's own axis conversions.
 _CELL_POSITION = """([x, y]) => {

@@ -7,7 +7,7 @@ from playwright.sync_api import Page
 
 from tests.browser.tab import main_caption, screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _main(page: Page):
