@@ -1,5 +1,7 @@
 """Ad-hoc page queries get the filters and the access scope from `aggregate.scoped`, as bound parameters."""
 
+import pytest
+
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.metrics.sources import RESPONSES
 from cxmetrics.query import aggregate
@@ -12,14 +14,21 @@ def _count(conn, filters: Filters) -> int:
     return conn.execute(sql, params).fetchone()[0]
 
 
-def test_scoped_applies_selections_scope_and_binds_values():
+@pytest.mark.parametrize(
+    ("filters", "responses"),
+    [
+        (Filters(), 21),
+        (Filters(regions=("EMEA",)), 12),
+        (Filters(scope=AccessScope(("APAC",))), 9),
+        (Filters(regions=("EMEA",), scope=AccessScope(("APAC",))), 0),
+        (Filters(regions=("x' OR '1'='1",)), 0),
+    ],
+    ids=["nothing selected", "a region", "a scope", "a region outside the scope", "a value that looks like SQL"],
+)
+def test_scoped_applies_selections_and_the_scope(filters: Filters, responses: int):
     conn = fx.new_db()
-    fx.cx_world(conn)
-    assert _count(conn, Filters()) == 21
-    assert _count(conn, Filters(regions=("EMEA",))) == 12
-    assert _count(conn, Filters(scope=AccessScope(("APAC",)))) == 9
-    assert _count(conn, Filters(regions=("EMEA",), scope=AccessScope(("APAC",)))) == 0
-    assert _count(conn, Filters(regions=("x' OR '1'='1",))) == 0
+    fx.cx_world(conn)  # 12 responses of customer a in EMEA, 9 of b in APAC
+    assert _count(conn, filters) == responses
 
 
 def test_without_a_selection_every_response_counts_even_one_without_a_customer():
