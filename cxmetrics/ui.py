@@ -14,6 +14,7 @@ import streamlit as st
 
 from cxmetrics import config, db
 from cxmetrics.display import columns, figures
+from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.ingest import load as ingest
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
@@ -284,8 +285,9 @@ def notes(missing: str | None = None, filters: str | None = None) -> None:
         st.caption(filters)
 
 
-def tile_row(tiles: Sequence[Any], per_row: int | None = None) -> None:
-    """Headline tiles in rows of `per_row` (all in one row by default), each with its target badge when it has one."""
+def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
+    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge when it has one;
+    a tile of kind "text" names something (its value is markdown) and may carry a note under it."""
     per_row = per_row or max(len(tiles), 1)
     for start in range(0, len(tiles), per_row):
         row = tiles[start : start + per_row]
@@ -293,21 +295,46 @@ def tile_row(tiles: Sequence[Any], per_row: int | None = None) -> None:
             _tile(column, tile)
 
 
-def _tile(container: Any, tile: Any) -> None:
+def _tile(container: Any, tile: Tile) -> None:
+    if tile.kind == "text":
+        _text_tile(container, tile)
+        return
     container.metric(
         tile.label,
         tile.value,
-        getattr(tile, "delta", None),
-        delta_color=getattr(tile, "delta_colour", "normal"),
-        delta_arrow=getattr(tile, "delta_arrow", "auto"),
-        delta_description=getattr(tile, "comparison", None),
-        help=getattr(tile, "help", None),
-        chart_data=getattr(tile, "trend", None) or None,
+        tile.delta,
+        delta_color=tile.delta_colour,
+        delta_arrow=tile.delta_arrow,
+        delta_description=tile.comparison,
+        help=tile.help,
+        chart_data=tile.trend or None,
         border=True,
     )
-    status_text = getattr(tile, "status_text", None)
-    if status_text:
-        container.badge(status_text, color=figures.badge_colour(getattr(tile, "status", "")))
+    if tile.status_text:
+        container.badge(tile.status_text, color=figures.badge_colour(tile.status))
+
+
+def _text_tile(container: Any, tile: Tile) -> None:
+    """A tile that names something instead of showing a number: its label, the name (markdown) and a note."""
+    with container.container(border=True):
+        st.caption(tile.label, help=tile.help)
+        st.markdown(tile.value)
+        if tile.note:
+            st.caption(tile.note)
+
+
+def choice(
+    container: Any,
+    label: str,
+    options: Sequence[str],
+    key: str,
+    value: str,
+    format_func: Callable[[str], str] = str,
+) -> str:
+    """A selectbox keyed `key` that shows `value`, the choice the page's build settled on: the one asked for (by this
+    box or by a click elsewhere, e.g. on a chart) while it is still an option, else the build's default."""
+    st.session_state[key] = value
+    return container.selectbox(label, list(options), key=key, format_func=format_func)
 
 
 _CELLS: dict[str, Callable[..., Any]] = {
@@ -329,7 +356,9 @@ def _cell(name: str) -> Any:
         return None
     options: dict[str, Any] = {"help": spec.help, "width": spec.width, "pinned": spec.pinned or None}
     if spec.kind in ("number", "money", "date", "datetime", "progress"):
-        options["format"] = spec.format or ("dollar" if spec.kind == "money" else None)
+        options["format"] = spec.shown_format
+    if spec.kind == "progress":
+        options |= {"min_value": spec.min_value, "max_value": spec.max_value}
     return _CELLS[spec.kind](spec.label, **{k: v for k, v in options.items() if v is not None})
 
 
@@ -340,12 +369,14 @@ def table(
     height: int | str | None = "auto",
     download: tuple[str, bytes, str] | None = None,
 ) -> None:
-    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order, each configured once in
-    `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a download button under it."""
+    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order (all, in the frame's order, by
+    default), each configured once in `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a
+    download button under it."""
     data = getattr(frame, "data", frame)
     names = list(shown) if shown is not None else list(data.columns)
     config_by_name = {name: cell for name in names if (cell := _cell(name)) is not None}
-    st.dataframe(frame, hide_index=True, column_order=names, column_config=config_by_name, height=height)
+    order = names if shown is not None else None
+    st.dataframe(frame, hide_index=True, column_order=order, column_config=config_by_name or None, height=height)
     if download:
         label, payload, file_name = download
         st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")

@@ -38,7 +38,7 @@ def test_what_a_read_only_connection_remembers_is_what_a_fresh_read_gives(small_
 
     def views(conn) -> list[pd.DataFrame]:
         return [
-            query.snapshot(conn, ["nps", "revenue"]),
+            query.snapshots(conn, ["nps", "revenue"]).frame(),
             query.metric_frame(conn, "nps", None, "month"),
             query.period_frame(conn, "csat", None, [query.latest_period(conn, "week")]),
         ]
@@ -52,10 +52,10 @@ def test_what_a_read_only_connection_remembers_is_what_a_fresh_read_gives(small_
 def test_a_writable_connection_sees_its_own_new_targets() -> None:
     conn = fx.new_db()
     fx.cx_world(conn)
-    before = query.snapshot(conn, ["nps"]).iloc[0]
+    before = query.snapshots(conn, ["nps"]).frame().iloc[0]
     assert pd.isna(before["target"])
     target = {"metric": "nps", "period_start": date(2026, 1, 1), "grain": "year", "region": "", "segment": ""}
     fx.insert(conn, "targets", [target | {"target": 5.0}])
-    assert query.snapshot(conn, ["nps"]).iloc[0]["target"] == 5.0
+    assert query.snapshots(conn, ["nps"]).frame().iloc[0]["target"] == 5.0
     fx.insert(conn, "responses", fx.responses("late", date(2026, 11, 23), nps=[10]))
     assert query.data_extent(conn) == date(2026, 11, 23)

@@ -57,13 +57,13 @@ def splittable(by: str) -> list[str]:
 
 @pytest.mark.parametrize("name", FILTERS)
 def test_every_metric_snapshot_is_identical_with_and_without_rollups(conn, name) -> None:
-    assert_same(*both(lambda: query.snapshot(conn, IDS, FILTERS[name])))
+    assert_same(*both(lambda: query.snapshots(conn, IDS, FILTERS[name]).frame()))
 
 
 @pytest.mark.parametrize("name", FILTERS)
 @pytest.mark.parametrize("by", DIMENSIONS)
 def test_every_split_snapshot_is_identical_with_and_without_rollups(conn, name, by) -> None:
-    assert_same(*both(lambda: query.snapshot(conn, splittable(by), FILTERS[name], by=by)))
+    assert_same(*both(lambda: query.snapshots(conn, splittable(by), FILTERS[name], by=by).frame()))
 
 
 @pytest.mark.parametrize("name", FILTERS)
@@ -119,22 +119,22 @@ BEHIND_THE_ROLLUPS = [
 
 def test_the_scorecard_is_answered_from_rollups_and_a_split_by_nps_group_from_raw_rows(writable, monkeypatch) -> None:
     monkeypatch.setenv("CX_MIN_N", "1")  # every value shown, so that every one can be compared
-    card = query.snapshot(writable, SCORECARD).set_index("metric")
+    card = query.snapshots(writable, SCORECARD).frame().set_index("metric")
     assert card["value"].notna().all()
     for statement in BEHIND_THE_ROLLUPS:
         writable.execute(statement)
-    assert_same(query.snapshot(writable, SCORECARD).set_index("metric"), card)
+    assert_same(query.snapshots(writable, SCORECARD).frame().set_index("metric"), card)
     with rollups.disabled():
-        raw = query.snapshot(writable, SCORECARD).set_index("metric")
-        split_raw = query.snapshot(writable, ["churn_rate"], by="nps_group")
+        raw = query.snapshots(writable, SCORECARD).frame().set_index("metric")
+        split_raw = query.snapshots(writable, ["churn_rate"], by="nps_group").frame()
     assert {m: raw.loc[m, "value"] != card.loc[m, "value"] for m in SCORECARD} == dict.fromkeys(SCORECARD, True)
-    assert_same(query.snapshot(writable, ["churn_rate"], by="nps_group"), split_raw)
+    assert_same(query.snapshots(writable, ["churn_rate"], by="nps_group").frame(), split_raw)
     assert (split_raw["value"].fillna(0) == 0).all()  # nobody churned any more: read from the changed rows
 
 
 def test_the_catalog_is_read_once_per_read_only_connection_and_again_on_a_writable_one(conn, writable) -> None:
     first = rollups.Catalog.of(conn)
-    query.snapshot(conn, ["nps", "churn_rate"])
+    query.snapshots(conn, ["nps", "churn_rate"]).frame()
     query.metric_frame(conn, "nps", Filters(regions=("EMEA",)), "month")
     assert rollups.Catalog.of(conn) is first
     assert rollups.Catalog.of(writable) is not rollups.Catalog.of(writable)
@@ -146,15 +146,15 @@ def test_rollups_built_on_a_hand_checked_world_give_its_numbers(world, monkeypat
     monkeypatch.setenv("CX_MIN_N", "1")
     conn = fx.new_db()
     world(conn)
-    raw = query.snapshot(conn, IDS)
+    raw = query.snapshots(conn, IDS).frame()
     assert rollups.Catalog.of(conn).columns == {}
     rollups.build(conn)  # also forgets the catalog read above
     assert "rollup_responses" in rollups.Catalog.of(conn).columns
-    assert_same(query.snapshot(conn, IDS), raw)
+    assert_same(query.snapshots(conn, IDS).frame(), raw)
     for by in ("region", "segment"):
         with rollups.disabled():
-            expected = query.snapshot(conn, splittable(by), by=by)
-        assert_same(query.snapshot(conn, splittable(by), by=by), expected)
+            expected = query.snapshots(conn, splittable(by), by=by).frame()
+        assert_same(query.snapshots(conn, splittable(by), by=by).frame(), expected)
 
 
 def test_a_region_whose_customers_all_left_before_the_period_has_no_active_customers_row() -> None:
@@ -163,9 +163,9 @@ def test_a_region_whose_customers_all_left_before_the_period_has_no_active_custo
     fx.insert(conn, "customers", [fx.customer("c8", "LATAM", churn_date=date(2025, 3, 1))])
     rollups.build(conn)
     assert "rollup_active_customers" in rollups.Catalog.of(conn).columns
-    with_rollups = query.snapshot(conn, ["complaints_per_1000"], by="region")
+    with_rollups = query.snapshots(conn, ["complaints_per_1000"], by="region").frame()
     with rollups.disabled():
-        raw = query.snapshot(conn, ["complaints_per_1000"], by="region")
+        raw = query.snapshots(conn, ["complaints_per_1000"], by="region").frame()
     assert_same(with_rollups, raw)
     assert "LATAM" not in set(with_rollups["region"])
 
@@ -173,13 +173,13 @@ def test_a_region_whose_customers_all_left_before_the_period_has_no_active_custo
 def test_user_values_stay_data_on_rollups(conn, monkeypatch) -> None:
     monkeypatch.setenv("CX_MIN_N", "1")
     hostile = "EMEA') OR TRUE --"
-    assert query.snapshot(conn, ["nps"], Filters(regions=(hostile,)), by="region").empty
+    assert query.snapshots(conn, ["nps"], Filters(regions=(hostile,)), by="region").frame().empty
     world = fx.new_db()
     fx.cx_world(world)
     fx.insert(world, "customers", [fx.customer("h", hostile)])
     fx.insert(world, "responses", fx.responses("h", fx.WEEK_END, "h", nps=[10, 0, 0]))
     rollups.build(world)
-    frame = query.snapshot(world, ["nps"], Filters(regions=(hostile,)), by="region")
+    frame = query.snapshots(world, ["nps"], Filters(regions=(hostile,)), by="region").frame()
     assert frame["region"].tolist() == [hostile] and frame["n"].tolist() == [3]  # that region's answers only
     assert frame["value"].tolist() == pytest.approx([100 * (1 - 2) / 3])
 

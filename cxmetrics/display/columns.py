@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KINDS = ("text", "number", "money", "date", "datetime", "line", "check", "progress")
+# Money in tables: whole dollars with thousands separators ($1,234), the same on every page.
+MONEY_FORMAT = "$%,.0f"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,13 @@ class Column:
     format: str | None = None
     width: int | str | None = None
     pinned: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+
+    @property
+    def shown_format(self) -> str | None:
+        """The format cells are shown in: the declared one, whole dollars for money, else the type's default."""
+        return self.format or (MONEY_FORMAT if self.kind == "money" else None)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -29,6 +38,10 @@ class Column:
 
 
 _TWELVE_MONTHS = "Over the 12 closed months to the day shown."
+_INTERVAL = "95% interval"
+_MINUTES = "YYYY-MM-DD HH:mm"
+# The highest customer risk score (the at-risk list's weights add up to it; a test holds the two together).
+RISK_SCORE_MAX = 100.0
 
 COLUMNS: dict[str, Column] = {
     # customers and accounts
@@ -40,14 +53,110 @@ COLUMNS: dict[str, Column] = {
     "touchpoint": Column("Touchpoint"),
     "channel": Column("Channel"),
     "owner": Column("Owner"),
-    "account_owner": Column("Account owner"),
+    "account_owner": Column("Account owner", help="The person accountable for the account (customers.account_owner)."),
     "revenue_12m_usd": Column("Revenue, 12 months (USD)", "money", help=_TWELVE_MONTHS),
+    "name": Column("Customer", pinned=True),
+    "rank": Column("Rank", "number", format="%d", pinned=True),
     # survey answers and comments
     "nps": Column("NPS", "number", help="Likelihood to recommend, 0-10.", format="%d", width=45),
     "comment": Column("Comment", width="large"),
     "date": Column("Date", "date"),
     "opened": Column("Opened", "date"),
     "age_days": Column("Age (days)", "number"),
+    # loyalty by experience
+    "grouping_label": Column("Grouped by"),
+    "group": Column("Group"),
+    "customers": Column("Customers (n)", "number", format="%d"),
+    "churned": Column("Churned", "number", format="%d"),
+    "churn_pct": Column("Churn %", "number", format="%.1f"),
+    "churn_low_pct": Column("Churn low %", "number", help=_INTERVAL, format="%.1f"),
+    "churn_high_pct": Column("Churn high %", "number", help=_INTERVAL, format="%.1f"),
+    "repeat_purchase_pct": Column("Repeat purchase %", "number", format="%.1f"),
+    "revenue_per_customer_usd": Column("Revenue per customer (USD)", "money"),
+    "clv_usd": Column("Lifetime value (USD)", "money"),
+    # customers at risk
+    "risk_score": Column("Risk score", "progress", format="%.0f", min_value=0, max_value=RISK_SCORE_MAX),
+    "nps_points": Column("NPS pts", "number", format="%.0f"),
+    "complaint_points": Column("Complaint pts", "number", format="%.0f"),
+    "revenue_points": Column("Revenue pts", "number", format="%.1f"),
+    "follow_up_points": Column("Follow-up pts", "number", format="%.0f"),
+    "nps_group": Column("Latest NPS category"),
+    "complaints_12m": Column("Complaints, 12 months", "number", format="%d"),
+    "lost_complaints_12m": Column("Lost complaints", "number", format="%d"),
+    "revenue_change_pct": Column(
+        "Revenue change %", "number", help="Last 3 months against the same months a year earlier.", format="%+.0f"
+    ),
+    "open_follow_ups": Column("Open follow-ups", "number", format="%d"),
+    "follow_up_owner": Column(
+        "Follow-up owner", help="Owner of the customer's most recent survey follow-up; unassigned without one."
+    ),
+    # complaints by process or category
+    "Per 1,000 customers": Column(
+        "Per 1,000 customers", "number", help="Complaints opened per 1,000 active customers."
+    ),
+    "Median days to resolve": Column(
+        "Median days to resolve", "number", help="Of the complaints resolved in the period."
+    ),
+    "Recovered %": Column(
+        "Recovered %",
+        help="Resolved complaints whose customer was recovered rather than lost; withheld below the minimum n.",
+    ),
+    "Resolved": Column("Resolved", "number", help="n: complaints resolved as recovered or lost, or open."),
+    # employee engagement by unit
+    "unit": Column("Unit"),
+    "headcount": Column("Headcount", "number"),
+    "enps": Column("eNPS", "number"),
+    "engagement_index": Column("Engagement index", "number"),
+    "unit_nps": Column("NPS", "number", help="Empty when the month has fewer responses than the minimum n."),
+    "unit_nps_n": Column("NPS n", "number", help="Responses behind the unit's NPS this month."),
+    "link_months": Column("Months", "number", help="Months the unit's correlation rests on (n)."),
+    "link_r": Column("r", "number", help="Correlation of the employee measure with NPS over the unit's months."),
+    "link_r_interval": Column("95% interval of r"),
+    "link": Column("Link"),
+    # loaded tables and rejected rows
+    "table": Column("Table"),
+    "rows": Column("Rows", "number", format="localized"),
+    "first_date": Column("From", "date"),
+    "last_date": Column("To", "date"),
+    "last_loaded_at": Column("Last loaded", "datetime", format=_MINUTES),
+    "loaded_at": Column("Load", "datetime", format=_MINUTES),
+    "source_file": Column("Source file", help="File of the last load"),
+    "required": Column("Required", "check"),
+    "used_for": Column("Needed for"),
+    "line": Column("Line / row", "number", format="%d"),
+    "sentiment": Column("Sentiment", width=75),
+    "themes": Column("Themes", width=200),
+    # comment themes and listening posts (figures shown as text)
+    "Theme": Column("Theme", width=200, pinned=True),
+    "Mentions": Column("Mentions", width=75),
+    "Share of comments %": Column("Share", help="Share of comments.", width=65),
+    "Share change pts": Column("Change", help="Change of the share against the prior window, points.", width=65),
+    "Sentiment": Column("Sentiment", help="Mean VADER compound score, -1 negative .. +1 positive.", width=75),
+    "Negative %": Column("Negative", help="Share of negative comments.", width=70),
+    "NPS mentioning": Column("NPS with", help="NPS of the responses whose comment mentions the theme.", width=70),
+    "NPS n": Column("n", help="NPS answers among the comments mentioning the theme.", width=55),
+    "NPS of the rest": Column("NPS rest", help="NPS of the other responses with a comment.", width=70),
+    "NPS gap": Column(
+        "NPS gap",
+        help="Mentioning minus the rest; significant when the 95% test (adjusted Wald) says it is not noise.",
+        width=200,
+    ),
+    "Share of all voices %": Column(
+        "Share of all voices", help="Of every comment, contact, complaint and social post in the window."
+    ),
+    "Change vs prior %": Column("Change vs prior", help="Volume against the prior window."),
+    "Reach": Column("Reach", help="Social posts: audience reached (followers or views)."),
+    # complaints behind a journey cell
+    "category": Column("Complaint category"),
+    "complaints": Column("Complaints", "number", format="%d"),
+    "lost": Column("Lost (not recovered)", "number", format="%d"),
+    "still_open": Column("Still open", "number", format="%d"),
+    # key drivers: relative weights beside Shapley values
+    "Relative weight": Column("Relative weight", "number", format="%.4f"),
+    "95% low": Column("95% low", "number", format="%.4f"),
+    "95% high": Column("95% high", "number", format="%.4f"),
+    "Shapley value": Column("Shapley value", "number", format="%.4f"),
+    "Share of R² (%)": Column("Share of R² (%)", "number", format="%.1f"),
 }
 
 
