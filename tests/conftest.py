@@ -9,8 +9,7 @@ import duckdb
 import pytest
 
 from cxmetrics.ingest.load import load_folder
-from tests.committed_world import TRUTH_FILE, load_committed_world
-from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, write_folder
+from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, TRUTH_FILE, load_committed_world, write_folder
 
 SMALL_WORLD_RESPONSES = 20_000
 

@@ -1,13 +1,22 @@
-"""Tiny databases for metric tests: the contract schema plus rows small enough to check on paper."""
+"""The suite's test data in one place: tiny databases with rows small enough to check on paper, the CSV folders the
+loader tests read, the committed sample world as a database, the ROI model's three-group table, and finding a
+figure's traces by name."""
 
 from __future__ import annotations
 
+import textwrap
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
+from plotly.basedatatypes import BaseTraceType
+from plotly.graph_objects import Figure
 
-from cxmetrics.ingest.schema import TABLES_BY_NAME, create_schema
+from cxmetrics import db
+from cxmetrics.config import SAMPLE_DATA_DIR
+from cxmetrics.ingest.schema import TABLES, TABLES_BY_NAME, create_schema
+from cxmetrics.reports.cx_financials import roi
 
 WEEK = date(2026, 11, 9)  # ISO week 2026-W46, Monday
 WEEK_END = date(2026, 11, 15)
@@ -296,16 +305,92 @@ def trend_world(conn) -> None:
     insert(conn, "responses", rows)
 
 
-class Recording:
-    """Delegates to a connection and records every SQL statement."""
+# --- CSV folders for the loader --------------------------------------------------------------------------------------
 
-    def __init__(self, conn):
-        self.conn, self.statements = conn, []
+CUSTOMERS = """\
+customer_id,name,region,segment,industry,acquisition_channel,signup_date,churn_date
+C1,Acme Freight,EMEA,SMB,Logistics,referral,2024-01-05,
+C2,Borealis Health,APAC,Enterprise,Healthcare,direct_sales,2024-02-01,2025-06-30
+"""
 
-    def execute(self, sql, params=None):
-        self.statements.append(sql)
-        return self.conn.execute(sql, params or [])
+RESPONSES_HEADER = "response_id,customer_id,responded_at,survey,touchpoint,channel,nps,csat,ces,comment\n"
+GOOD_RESPONSES = RESPONSES_HEADER + (
+    "R1,C1,2026-01-05 10:00:00,relationship,,email,9,5,,Great partner\n"
+    "R2,C2,2026-01-06,transactional,billing,web,3,2,2,Invoice was wrong\n"
+    "R3,,2026-01-07,transactional,support,phone,,4,6,\n"
+)
 
-    def count(self, text: str) -> int:
-        """How many recorded statements contain `text`."""
-        return sum(text in s for s in self.statements)
+
+def write_folder(folder: Path, **tables: str) -> Path:
+    """Write CSV texts named after their tables into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(textwrap.dedent(text))
+    return folder
+
+
+def counts(target: Path) -> dict[str, int]:
+    """Row counts of the contract's core tables."""
+    conn = db.connect_read_only(target)
+    try:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("customers", "responses")}  # noqa: S608
+    finally:
+        conn.close()
+
+
+# --- the committed sample world (sample_data/) ------------------------------------------------------------------------
+
+TRUTH_FILE = SAMPLE_DATA_DIR / "truth.json"
+
+
+def load_committed_world(path: Path) -> Path:
+    """Each table straight from its Parquet file into a fresh database at `path`."""
+    conn = new_db(str(path))
+    for table in TABLES:
+        source = SAMPLE_DATA_DIR / f"{table.name}.parquet"
+        if source.exists():
+            conn.execute(f"INSERT INTO {table.name} BY NAME SELECT * FROM read_parquet(?)", [str(source)])  # noqa: S608
+    conn.close()
+    return path
+
+
+# --- the ROI model's input ----------------------------------------------------------------------------------------
+
+ROI_SCENARIO = roi.Scenario(detractors_to_passives_pct=25, passives_to_promoters_pct=20, years=2)
+
+
+def roi_groups() -> pd.DataFrame:
+    """100 promoters, 50 passives, 40 detractors with churn, revenue and margin and their interval ends."""
+    return pd.DataFrame(
+        {
+            "customers": [100.0, 50.0, 40.0],
+            "churn_pct": [10.0, 20.0, 30.0],
+            "churn_pct_low": [8.0, 15.0, 25.0],
+            "churn_pct_high": [12.0, 25.0, 35.0],
+            "revenue_per_customer_usd": [1000.0, 700.0, 400.0],
+            "revenue_per_customer_usd_low": [900.0, 600.0, 300.0],
+            "revenue_per_customer_usd_high": [1100.0, 800.0, 500.0],
+            "gross_margin_pct": [50.0, 40.0, 25.0],
+            "gross_margin_pct_low": [45.0, 35.0, 20.0],
+            "gross_margin_pct_high": [55.0, 45.0, 30.0],
+        },
+        index=pd.Index(["promoter", "passive", "detractor"], name="nps_group"),
+    )
+
+
+# --- figures --------------------------------------------------------------------------------------------------------
+
+
+def traces(figure: Figure, name: str | None = None, **properties) -> list[BaseTraceType]:
+    """Every trace of `figure` with this legend name and the given properties (e.g. type="bar", mode="lines", or the
+    subplot's row=2), in drawing order."""
+    grid = {key: properties.pop(key) for key in ("row", "col") if key in properties}
+    selector = properties | ({"name": name} if name is not None else {})
+    return list(figure.select_traces(selector=selector, **grid))
+
+
+def trace(figure: Figure, name: str | None = None, **properties) -> BaseTraceType:
+    """The one trace of `figure` with this legend name and the given properties; fails when none or several match."""
+    found = traces(figure, name, **properties)
+    assert len(found) == 1, f"{len(found)} traces match {name!r} {properties}; names: {[t.name for t in figure.data]}"
+    return found[0]

@@ -16,7 +16,7 @@ from cxmetrics.filters import Filters
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.reports.scorecard import changes
 from cxmetrics.reports.scorecard.changes import false_discovery_keep, summarise, windows
-from tests.committed_world import TRUTH_FILE
+from tests.metric_fixtures import TRUTH_FILE
 
 W46 = parse_week("2026-W46")
 W45 = periods.prior(W46)

@@ -10,6 +10,7 @@ import pytest
 from cxmetrics.display import figures, theme
 from cxmetrics.periods import parse_week
 from cxmetrics.reports.scorecard import charts
+from tests import metric_fixtures as fx
 
 
 def _weekly(weeks: int = 6) -> pd.DataFrame:
@@ -55,21 +56,22 @@ def figure():
 def test_nps_band_lines_and_target_sit_above_revenue_on_a_shared_time_axis(figure):
     names = [t.name for t in figure.data]
     assert names == [None, "95% interval", "Weekly NPS", "Rolling 13 weeks", "Target", "Revenue (monthly)"]
-    assert figure.data[1].fill == "tonexty" and figure.data[1].fillcolor == theme.BAND
-    assert figure.data[4].line.dash == "dash"
-    assert figure.data[5].xaxis == "x2" and figure.layout.xaxis.matches == "x2"
+    band = fx.trace(figure, "95% interval")
+    assert band.fill == "tonexty" and band.fillcolor == theme.BAND
+    assert fx.trace(figure, "Target").line.dash == "dash"
+    assert fx.trace(figure, "Revenue (monthly)").xaxis == "x2" and figure.layout.xaxis.matches == "x2"
     assert figure.layout.yaxis.title.text == "NPS (points, -100 to +100)"
     assert figure.layout.yaxis2.title.text == "Revenue (USD per month)"
 
 
 def test_hover_shows_n_and_the_interval(figure):
-    weekly = figure.data[2]
+    weekly = fx.trace(figure, "Weekly NPS")
     assert "95% interval" in weekly.hovertemplate and "n = %{customdata[1]:,} responses" in weekly.hovertemplate
     assert weekly.customdata[0].tolist() == ["2026-W41", 120, 20.0, 40.0]
 
 
 def test_the_latest_closed_month_is_marked(figure):
-    bars = figure.data[5]
+    bars = fx.trace(figure, "Revenue (monthly)")
     assert list(bars.marker.color) == [theme.SECONDARY, theme.PRIMARY]
     assert any(a.text == "Latest closed month: Oct 2026" for a in figure.layout.annotations)
 
@@ -83,7 +85,8 @@ def test_events_are_vertical_lines_with_short_labels(figure):
 
 def test_without_revenue_the_chart_is_nps_alone():
     figure = charts.nps_revenue_trend(_weekly(), pd.DataFrame(), _events().iloc[:0])
-    assert [t.name for t in figure.data][-1] == "Target"
+    assert fx.trace(figure, "Target").yaxis == "y"
+    assert not fx.traces(figure, "Revenue (monthly)")
     assert "yaxis2" not in figure.layout.to_plotly_json()
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from cxmetrics.reports.cx_financials import charts, roi
 from cxmetrics.stats import panel_lag
-from tests.test_roi import SCENARIO, _table
+from tests import metric_fixtures as fx
 
 
 def _series(by: str | None = None) -> pd.DataFrame:
@@ -23,14 +23,23 @@ def _series(by: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _panel_title(figure, trace) -> str:
+    """The title of the y axis a trace is drawn on: which panel it is."""
+    return figure.layout[trace.yaxis.replace("y", "yaxis", 1)].title.text
+
+
 EVENTS = pd.DataFrame({"event_date": [date(2026, 9, 15)], "title": ["Billing migration"], "region": [""]})
 
 
 def test_side_by_side_has_a_panel_per_series_and_marks_events():
     figure = charts.side_by_side(_series(), EVENTS)
     assert len(figure.data) == 5
-    assert [t.y[0] for t in figure.data] == [30.0, 80.0, 100.0, 40.0, 3.0]
-    assert "n = " in figure.data[0].hovertemplate
+    panels = [fx.trace(figure, "All", row=row) for row in range(1, 6)]
+    assert [(_panel_title(figure, t), t.y[0]) for t in panels] == [
+        ("NPS (points)", 30.0), ("CSAT (% 4-5)", 80.0), ("Revenue (USD)", 100.0), ("Gross margin (%)", 40.0),
+        ("Churned customers", 3.0),
+    ]  # fmt: skip
+    assert "n = " in panels[0].hovertemplate
     assert figure.layout.annotations[0].text == "Billing migration"
 
 
@@ -39,16 +48,20 @@ def test_side_by_side_draws_a_line_per_region_and_drops_missing_panels():
     figure = charts.side_by_side(series, EVENTS.iloc[:0], by="region")
     assert len(figure.data) == 2 * 4  # revenue has no values: four panels per region
     assert {t.name for t in figure.data} == {"APAC", "EMEA"}
+    assert [_panel_title(figure, t) for t in fx.traces(figure, "EMEA")] == [
+        "NPS (points)", "CSAT (% 4-5)", "Gross margin (%)", "Churned customers"
+    ]  # fmt: skip
 
 
 def test_lead_lag_greys_lags_within_noise_and_hatches_short_ones():
     series = np.array([[1.0, 3, 2, 5, 4, 6, 8]])
     frame = panel_lag.lagged_panel(series, series, max_lag=2, draws=50)
     figure = charts.lead_lag(frame.assign(outcome="revenue_growth"), {"revenue_growth": "Revenue growth"})
-    bars = figure.data[0]
+    bars = fx.trace(figure, type="bar")
     assert list(bars.marker.pattern.shape) == ["/", "/", "/"]  # 6 changes: too short to trust
     assert bars.marker.color[0] == charts.theme.INSUFFICIENT
-    assert figure.data[1].y[0] == pytest.approx(frame["threshold"].iloc[0])  # the noise band
+    band = sorted(line.y[0] for line in fx.traces(figure, type="scatter", mode="lines"))  # the noise band
+    assert band == pytest.approx([-frame["threshold"].iloc[0], frame["threshold"].iloc[0]])
     assert figure.layout.yaxis.range == (-1.0, 1.0)  # r = 1 at lag 0 stretches the axis to its limit
 
 
@@ -63,9 +76,9 @@ def test_lead_lag_draws_only_the_outcomes_computed():
 
 
 def test_roi_range_shows_the_estimate_with_its_range():
-    ranges = roi.ranges(roi.project(_table(), SCENARIO))
+    ranges = roi.ranges(roi.project(fx.roi_groups(), fx.ROI_SCENARIO))
     figure = charts.roi_range(ranges)
-    revenue = figure.data[0]
+    revenue = fx.trace(figure, "Revenue")
     assert list(revenue.x) == ["Year 1", "Years 1-2"]
     assert revenue.y[1] == 12200
     assert revenue.error_y.array[0] == ranges.loc[1, "cumulative_revenue_usd_high"] - 6000
@@ -86,4 +99,4 @@ def test_segment_bubbles_leave_out_withheld_cells():
         }
     )
     figure = charts.segment_bubbles(view)
-    assert len(figure.data) == 1 and list(figure.data[0].text) == ["SMB"]
+    assert len(figure.data) == 1 and list(fx.trace(figure, "EMEA").text) == ["SMB"]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from cxmetrics.display import theme
 from cxmetrics.reports.journey import charts as charts_journey
+from tests import metric_fixtures as fx
 
 
 def _cells() -> pd.DataFrame:
@@ -34,12 +35,12 @@ def test_the_map_has_a_tile_per_cell_in_its_status_colour_with_score_and_n() -> 
     assert [s.fillcolor for s in figure.layout.shapes] == [
         theme.WATCH, theme.BAD, theme.GOOD, theme.INSUFFICIENT
     ]  # fmt: skip
-    cells = figure.data[0]
+    cells = fx.trace(figure, mode="markers+text")  # the one unnamed trace: the cells' text and hover
     assert list(cells.text) == ["<b>+30</b><br>n=80", "<b>-30</b><br>n=50", "<b>+50</b><br>n=40", "n=12<br>too few"]
     assert list(cells.customdata[1]) == ["All", "billing"]  # what a click on the cell reports
     assert "the 13 weeks before: +75 (n = 40); change significant" in cells.hovertext[1]
     assert list(figure.layout.xaxis.ticktext) == ["Support", "Billing"]
-    legend = [t.name for t in figure.data[1:]]
+    legend = [t.name for t in fx.traces(figure, mode="markers")]
     assert legend == ["On target", "Watch: below target within the noise",
                       "Red: significantly below target or falling significantly", "Too few responses"]  # fmt: skip
 
@@ -55,5 +56,6 @@ def test_the_priority_matrix_names_its_quadrants() -> None:
     )
     figure = charts_journey.priority_matrix(matrix, "Mean rating (1-5)")
     assert {a.text for a in figure.layout.annotations} >= {"<b>Fix first</b>", "<b>Keep up</b>"}
-    assert list(figure.data[0].text) == ["Billing accuracy", "Support quality"]
-    assert figure.data[0].marker.color == (theme.BAD, theme.WATCH)
+    attributes = fx.trace(figure, mode="markers+text")
+    assert list(attributes.text) == ["Billing accuracy", "Support quality"]
+    assert attributes.marker.color == (theme.BAD, theme.WATCH)

@@ -8,6 +8,7 @@ import pandas as pd
 from cxmetrics.display import theme
 from cxmetrics.reports.voice import analysis as voice
 from cxmetrics.reports.voice import charts as charts_voice
+from tests import metric_fixtures as fx
 
 
 def _table() -> pd.DataFrame:
@@ -44,7 +45,7 @@ def test_theme_view_orders_formats_and_explains_withheld_scores():
 
 def test_theme_impact_colours_significant_gaps_and_leaves_out_withheld_themes():
     figure = charts_voice.theme_impact(_table())
-    with_theme = figure.data[-1]
+    with_theme = fx.trace(figure, "Comments mentioning the theme")
     assert list(with_theme.y) == ["Billing"]
     assert list(with_theme.marker.color) == [theme.BAD]
 
@@ -59,7 +60,10 @@ def test_pareto_greys_untagged_comments():
             "cumulative_pct": [75.0, 100.0],
         }
     )
-    bars, line = charts_voice.pareto(frame).data
+    figure = charts_voice.pareto(frame)
+    assert len(figure.data) == 2
+    bars = fx.trace(figure, "Detractor comments mentioning it", type="bar")
+    line = fx.trace(figure, "Cumulative share of mentions (top axis)")
     assert list(bars.marker.color) == [theme.BAD, theme.INSUFFICIENT]
     assert list(line.x) == [75.0, 100.0]
 

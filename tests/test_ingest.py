@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import duckdb
@@ -13,36 +12,7 @@ import pytest
 from cxmetrics import db
 from cxmetrics.ingest.load import StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
-
-CUSTOMERS = """\
-customer_id,name,region,segment,industry,acquisition_channel,signup_date,churn_date
-C1,Acme Freight,EMEA,SMB,Logistics,referral,2024-01-05,
-C2,Borealis Health,APAC,Enterprise,Healthcare,direct_sales,2024-02-01,2025-06-30
-"""
-
-RESPONSES_HEADER = "response_id,customer_id,responded_at,survey,touchpoint,channel,nps,csat,ces,comment\n"
-GOOD_RESPONSES = RESPONSES_HEADER + (
-    "R1,C1,2026-01-05 10:00:00,relationship,,email,9,5,,Great partner\n"
-    "R2,C2,2026-01-06,transactional,billing,web,3,2,2,Invoice was wrong\n"
-    "R3,,2026-01-07,transactional,support,phone,,4,6,\n"
-)
-
-
-def write_folder(folder: Path, **tables: str) -> Path:
-    """Write CSV texts named after their tables into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in tables.items():
-        (folder / f"{name}.csv").write_text(textwrap.dedent(text))
-    return folder
-
-
-def counts(target: Path) -> dict[str, int]:
-    """Row counts of the contract's core tables."""
-    conn = db.connect_read_only(target)
-    try:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("customers", "responses")}  # noqa: S608
-    finally:
-        conn.close()
+from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, counts, write_folder
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cxmetrics import db
 from cxmetrics.ingest.load import load_folder
-from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, counts, write_folder
+from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, counts, write_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cxmetrics.ingest.load import load_folder
 from tests.apptest import assert_no_exception, run_page
-from tests.test_ingest import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, write_folder
+from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, write_folder
 
 PAGE = "pages/data_section/tables.py"
 

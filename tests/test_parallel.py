@@ -10,7 +10,6 @@ import pytest
 
 from cxmetrics import db
 from cxmetrics.query import parallel
-from tests import metric_fixtures as fx
 
 
 @pytest.fixture
@@ -53,11 +52,25 @@ def test_a_writable_connection_runs_the_works_in_order_on_itself():
     assert found == [(1, conn), (6, conn)]
 
 
+class _Wrapper:
+    """Not a DuckDB connection: hands every statement to one."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql, params=None):
+        return self.conn.execute(sql, params or [])
+
+
 def test_a_wrapper_that_is_not_a_connection_runs_the_works_in_order_on_itself(read_only):
-    recording = fx.Recording(read_only)
-    found = parallel.run_all(recording, [_total_below(2), _total_below(3)])
-    assert [total for total, _ in found] == [1, 3] and all(used is recording for _, used in found)
-    assert len(recording.statements) == 2
+    wrapper, ran = _Wrapper(read_only), []
+
+    def work(limit: int):
+        return lambda conn: ran.append(limit) or _total_below(limit)(conn)
+
+    found = parallel.run_all(wrapper, [work(2), work(3)])
+    assert [total for total, _ in found] == [1, 3] and all(used is wrapper for _, used in found)
+    assert ran == [2, 3]  # each work once, one after the other
 
 
 def test_work_started_from_a_side_by_side_run_stays_on_its_cursor(read_only):

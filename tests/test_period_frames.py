@@ -11,7 +11,6 @@ from cxmetrics import db
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
-from tests import metric_fixtures as fx
 
 PERIODS = [
     Period("week", date(2026, 11, 9), date(2026, 11, 15)),
@@ -30,12 +29,6 @@ def test_period_frames_equal_one_period_frame_per_metric(small_world_db, by, fil
         single = query.period_frame(conn, metric_id, filters, PERIODS, by=by)
         pd.testing.assert_frame_equal(frames[metric_id], single, check_exact=False, rtol=1e-12)
         assert frames[metric_id].attrs == single.attrs
-
-
-def test_survey_scores_share_one_query(small_world_db) -> None:
-    recording = fx.Recording(db.connect_read_only(small_world_db))
-    query.period_frames(recording, ["nps", "csat", "ces"], None, PERIODS, by="region")
-    assert sum("GROUP BY ALL" in s for s in recording.statements) == 1
 
 
 def test_no_periods_give_empty_frames(small_world_db) -> None:

@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from cxmetrics.reports.cx_financials import roi
-
-
-def _table() -> pd.DataFrame:
-    """100 promoters, 50 passives, 40 detractors with churn, revenue and margin and their interval ends."""
-    return pd.DataFrame(
-        {
-            "customers": [100.0, 50.0, 40.0],
-            "churn_pct": [10.0, 20.0, 30.0],
-            "churn_pct_low": [8.0, 15.0, 25.0],
-            "churn_pct_high": [12.0, 25.0, 35.0],
-            "revenue_per_customer_usd": [1000.0, 700.0, 400.0],
-            "revenue_per_customer_usd_low": [900.0, 600.0, 300.0],
-            "revenue_per_customer_usd_high": [1100.0, 800.0, 500.0],
-            "gross_margin_pct": [50.0, 40.0, 25.0],
-            "gross_margin_pct_low": [45.0, 35.0, 20.0],
-            "gross_margin_pct_high": [55.0, 45.0, 30.0],
-        },
-        index=pd.Index(["promoter", "passive", "detractor"], name="nps_group"),
-    )
-
-
-SCENARIO = roi.Scenario(detractors_to_passives_pct=25, passives_to_promoters_pct=20, years=2)
+from tests import metric_fixtures as fx
 
 
 def test_moves_keep_the_number_of_customers():
-    delta = roi.moved(_table()["customers"], SCENARIO)
+    delta = roi.moved(fx.roi_groups()["customers"], fx.ROI_SCENARIO)
     # 25% of 40 detractors = 10 up to passives; 20% of 50 passives = 10 up to promoters.
     assert delta.to_dict() == {"promoter": 10.0, "passive": 0.0, "detractor": -10.0}
     assert delta.sum() == 0
 
 
 def test_mid_projection_by_hand():
-    mid = roi.project(_table(), SCENARIO).query("bound == 'mid'").set_index("year")
+    mid = roi.project(fx.roi_groups(), fx.ROI_SCENARIO).query("bound == 'mid'").set_index("year")
     # Year 1: 10 x 1000 - 10 x 400 = 6000; year 2: 10 x 0.9 x 1000 - 10 x 0.7 x 400 = 6200.
     assert mid["revenue_usd"].tolist() == pytest.approx([6000, 6200])
     assert mid["cumulative_revenue_usd"].tolist() == pytest.approx([6000, 12200])
@@ -49,7 +27,7 @@ def test_mid_projection_by_hand():
 
 
 def test_range_takes_the_least_and_most_favourable_interval_ends():
-    frame = roi.project(_table(), SCENARIO).set_index(["bound", "year"])
+    frame = roi.project(fx.roi_groups(), fx.ROI_SCENARIO).set_index(["bound", "year"])
     # Low: promoters (gaining) at their worse end, detractors (losing) at their better end; high the reverse.
     assert frame.loc[("low", 1), "revenue_usd"] == pytest.approx(10 * 900 - 10 * 500)
     assert frame.loc[("high", 1), "revenue_usd"] == pytest.approx(10 * 1100 - 10 * 300)
@@ -58,7 +36,7 @@ def test_range_takes_the_least_and_most_favourable_interval_ends():
 
 
 def test_ranges_put_low_mid_and_high_side_by_side():
-    wide = roi.ranges(roi.project(_table(), SCENARIO))
+    wide = roi.ranges(roi.project(fx.roi_groups(), fx.ROI_SCENARIO))
     assert list(wide.index) == [1, 2]
     assert wide.loc[2, "cumulative_revenue_usd_mid"] == pytest.approx(12200)
     assert (wide["revenue_usd_low"] <= wide["revenue_usd_mid"]).all()
@@ -66,13 +44,13 @@ def test_ranges_put_low_mid_and_high_side_by_side():
 
 
 def test_no_move_is_worth_nothing():
-    frame = roi.project(_table(), roi.Scenario(0, 0, 3))
+    frame = roi.project(fx.roi_groups(), roi.Scenario(0, 0, 3))
     assert frame["revenue_usd"].abs().max() == 0
     assert len(frame) == 3 * 3
 
 
 def test_assumptions_keep_the_three_groups_in_order():
-    values = _table().iloc[::-1].copy()
+    values = fx.roi_groups().iloc[::-1].copy()
     values.loc["no response"] = 1.0
     table = roi.assumptions(values)
     assert list(table.index) == ["promoter", "passive", "detractor"]
@@ -80,10 +58,10 @@ def test_assumptions_keep_the_three_groups_in_order():
 
 
 def test_the_sentence_states_the_scenario_and_its_range():
-    wide = roi.ranges(roi.project(_table(), SCENARIO))
+    wide = roi.ranges(roi.project(fx.roi_groups(), fx.ROI_SCENARIO))
     # Years 1-2: revenue 12,200, low 4,000 + 4,170, high 8,000 + (10 x 0.92 x 1,100 - 10 x 0.65 x 300) = 16,170;
     # margin 4,000 + (10 x 0.9 x 500 - 10 x 0.7 x 100) = 7,800.
-    assert roi.sentence(SCENARIO, wide) == (
+    assert roi.sentence(fx.ROI_SCENARIO, wide) == (
         "Moving 25% of detractors to passives and 20% of passives to promoters is worth $12K of revenue over 2 years "
         "(range $8K to $16K), $8K of gross margin."
     )

@@ -7,7 +7,7 @@ import pytest
 from cxmetrics.periods import Period, period_containing
 from cxmetrics.query import frames as query
 from cxmetrics.stats import intervals as stats
-from tests.committed_world import TRUTH_FILE
+from tests.metric_fixtures import TRUTH_FILE
 
 GROUPS = {"promoter": "promoter", "passive": "passive", "detractor": "detractor", "no_response": "(none)"}
 

@@ -16,8 +16,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = ROOT / "screenshots"
-MAIN = '[data-testid="stMainBlockContainer"]'
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -85,55 +83,3 @@ def page(browser: Browser) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
-
-
-_SETTLED = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && !document.querySelector('[data-testid="stSkeleton"]')
-        && document.querySelector('[data-testid="stMainBlockContainer"] h1');
-}"""
-
-
-def wait_for_app(page: Page, timeout_ms: int = 60_000) -> None:
-    """Wait until the script run has finished and every element has rendered (twice, to outlast a rerun)."""
-    for _ in range(2):
-        page.wait_for_function(_SETTLED, timeout=timeout_ms)
-        page.wait_for_timeout(400)
-
-
-def screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot for a person to look at."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def close_dialog(page: Page) -> None:
-    """Close the "Page not found" notice the app shell shows on a direct link to a page other than the first (the
-    page itself renders behind it)."""
-    dialog = page.get_by_role("dialog")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
-
-
-def open_page(page: Page, url: str) -> None:
-    """Open a page by its link, wait for it to render and close the shell's notice if it shows one."""
-    page.goto(url)
-    wait_for_app(page)
-    close_dialog(page)
-
-
-def main_caption(page: Page) -> str:
-    """The first caption of the page's main area."""
-    return page.locator(f'{MAIN} [data-testid="stCaptionContainer"]').first.inner_text()
-
-
-def chosen_segment(page: Page) -> str:
-    """The label of the first selected option of a segmented control in the page's main area."""
-    checked = page.locator(
-        f'{MAIN} [data-testid="stButtonGroup"] button[aria-checked="true"], {MAIN} [kind="segmented_controlActive"]'
-    )
-    return checked.first.inner_text()

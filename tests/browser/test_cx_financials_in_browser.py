@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import chosen_segment, open_page, screenshot, wait_for_app
+from tests.browser.tab import chosen_segment, open_page, screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_sections_render_and_the_split_travels_in_the_url(page: Page, app_url: str) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import open_page, screenshot, wait_for_app
+from tests.browser.tab import open_page, screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # The page position of the map cell at (touchpoint index, row index), from plotly's own axis conversions.
 _CELL_POSITION = """([x, y]) => {

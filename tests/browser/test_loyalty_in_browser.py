@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import open_page, screenshot, wait_for_app
+from tests.browser.tab import open_page, screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_choosing_a_split_puts_it_in_the_url_and_the_list_downloads(page: Page, app_url: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import MAIN, main_caption, open_page, screenshot, wait_for_app
+from tests.browser.tab import MAIN, main_caption, open_page, screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_choosing_a_quarter_on_complaints_puts_it_in_the_url_and_a_link_reopens_it(page: Page, app_url: str) -> None:

@@ -6,9 +6,9 @@ import pytest
 from playwright.sync_api import Page
 
 from cxmetrics.navigation import PAGES, url_path
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.tab import screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])

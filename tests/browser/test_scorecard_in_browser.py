@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import main_caption, screenshot, wait_for_app
+from tests.browser.tab import main_caption, screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_home_page_is_the_scorecard_with_tiles_statement_and_chart(page: Page, app_url: str) -> None:
