@@ -338,14 +338,19 @@ def table(
     shown: Sequence[str] | None = None,
     *,
     height: int | str | None = "auto",
-    download: tuple[str, bytes, str] | None = None,
+    footnotes: Sequence[str | None] = (),
+    download: tuple[str, bytes | str, str] | None = None,
 ) -> None:
     """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order, each configured once in
-    `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a download button under it."""
+    `cxmetrics.display.columns`; `footnotes` are captions under it (empty ones skipped), and `download` = (label,
+    CSV, file name) adds a download button below them."""
     data = getattr(frame, "data", frame)
     names = list(shown) if shown is not None else list(data.columns)
     config_by_name = {name: cell for name in names if (cell := _cell(name)) is not None}
     st.dataframe(frame, hide_index=True, column_order=names, column_config=config_by_name, height=height)
+    for note in footnotes:
+        if note:
+            st.caption(note)
     if download:
         label, payload, file_name = download
         st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")

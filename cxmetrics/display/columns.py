@@ -48,6 +48,19 @@ COLUMNS: dict[str, Column] = {
     "date": Column("Date", "date"),
     "opened": Column("Opened", "date"),
     "age_days": Column("Age (days)", "number"),
+    # the scorecard's statement (display-ready text per measure)
+    "Measure": Column("Measure", width=205, pinned=True),
+    "Period": Column("Period", help="The period each row answers for.", width=70),
+    "Actual": Column("Actual", width=75),
+    "Status": Column("Status", help="Against the target; a miss within noise: Watch.", width=85),
+    "Prior": Column("Prior", help="The prior period (the month before, monthly rows).", width=70),
+    "Change": Column(
+        "Change", help="Against the prior period; significant when the 95% test says it is not noise.", width=160
+    ),
+    "Target": Column("Target", width=70),
+    "Variance": Column("Vs target", help="Actual minus target.", width=75),
+    "Last year": Column("Last year", help="The same period last year.", width=70),
+    "Trend": Column("Last 13 periods", "line", width=100),
 }
 
 
