@@ -17,7 +17,8 @@ from cxmetrics.query import frames as query
 
 @dataclass(frozen=True)
 class KpiTile:
-    """One headline number: value as shown, signed change against the prior period, and the hover text."""
+    """One headline number: value as shown, signed change against the prior period, the hover text, and an optional
+    line shown under it (a range, a caveat)."""
 
     metric: str
     label: str
@@ -26,6 +27,7 @@ class KpiTile:
     delta_colour: str
     help: str
     delta_arrow: str = "auto"
+    note: str | None = None
 
 
 def _missing(value) -> bool:
