@@ -24,7 +24,7 @@ def operations_queries(conn) -> tuple[complaints_view.ComplaintsView, people_vie
     """Both pages as they open by default for the last complete week, unfiltered: the month's complaints and closed
     loop split by process, and engagement against NPS by region."""
     week = query.latest_period(conn, "week")
-    month = complaints_view.review_period("month", week)
+    month = periods.review_period("month", week)
     return complaints_view.build(conn, Filters(), month, "process"), people_view.build(conn, Filters(), week)
 
 

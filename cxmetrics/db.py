@@ -16,6 +16,8 @@ import duckdb
 from cxmetrics import config
 
 ALIAS = "cx"
+# What every query function takes: a DuckDB connection or one of its cursors (a script run's cursor in the app).
+Connection = duckdb.DuckDBPyConnection
 _CONNECTION_STRING = re.compile(r"^[a-z][a-z0-9]*:(?!\\)", re.IGNORECASE)
 
 

@@ -76,6 +76,12 @@ def last_complete(grain: str, last_day: date) -> Period:
     return period_containing(grain, current.start - timedelta(days=1))
 
 
+def review_period(grain: str, week: Period) -> Period:
+    """The period under review at `grain` for a review week: the last one complete by the week's end (an unknown
+    grain raises ValueError)."""
+    return last_complete(grain, week.end)
+
+
 def prior(period: Period) -> Period:
     """The period just before (same length for weeks; previous calendar unit otherwise)."""
     if period.grain == "ytd":

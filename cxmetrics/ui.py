@@ -14,6 +14,7 @@ import streamlit as st
 
 from cxmetrics import config, db
 from cxmetrics.display import columns, figures
+from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.ingest import load as ingest
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
@@ -285,8 +286,8 @@ def notes(missing: str | None = None, filters: str | None = None, *, filters_box
         (st.info if filters_boxed else st.caption)(filters)
 
 
-def tile_row(tiles: Sequence[Any], per_row: int | None = None) -> None:
-    """Headline tiles in rows of `per_row` (all in one row by default), each with its target badge and the line
+def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
+    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge and the line
     under it when it has them."""
     per_row = per_row or max(len(tiles), 1)
     for start in range(0, len(tiles), per_row):
@@ -295,24 +296,22 @@ def tile_row(tiles: Sequence[Any], per_row: int | None = None) -> None:
             _tile(column, tile)
 
 
-def _tile(container: Any, tile: Any) -> None:
+def _tile(container: Any, tile: Tile) -> None:
     container.metric(
         tile.label,
         tile.value,
-        getattr(tile, "delta", None),
-        delta_color=getattr(tile, "delta_colour", "normal"),
-        delta_arrow=getattr(tile, "delta_arrow", "auto"),
-        delta_description=getattr(tile, "comparison", None),
-        help=getattr(tile, "help", None),
-        chart_data=getattr(tile, "trend", None) or None,
+        tile.delta,
+        delta_color=tile.delta_colour,
+        delta_arrow=tile.delta_arrow,
+        delta_description=tile.comparison,
+        help=tile.help,
+        chart_data=tile.trend or None,
         border=True,
     )
-    status_text = getattr(tile, "status_text", None)
-    if status_text:
-        container.badge(status_text, color=figures.badge_colour(getattr(tile, "status", "")))
-    note = getattr(tile, "note", None)
-    if note:
-        container.caption(note)
+    if tile.status_text:
+        container.badge(tile.status_text, color=figures.badge_colour(tile.status))
+    if tile.note:
+        container.caption(tile.note)
 
 
 _CELLS: dict[str, Callable[..., Any]] = {
@@ -334,7 +333,9 @@ def _cell(name: str) -> Any:
         return None
     options: dict[str, Any] = {"help": spec.help, "width": spec.width, "pinned": spec.pinned or None}
     if spec.kind in ("number", "money", "date", "datetime", "progress"):
-        options["format"] = spec.format or ("dollar" if spec.kind == "money" else None)
+        options["format"] = spec.shown_format
+    if spec.kind == "progress":
+        options |= {"min_value": spec.min_value, "max_value": spec.max_value}
     return _CELLS[spec.kind](spec.label, **{k: v for k, v in options.items() if v is not None})
 
 
@@ -362,7 +363,7 @@ def table(
         frame,
         hide_index=None if index else True,
         column_order=list(shown) if shown is not None else None,
-        column_config=_configured(names),
+        column_config=_configured(names) or None,
         height=height,
     )
     for note in footnotes:

@@ -19,22 +19,23 @@ def test_by_region_shows_tiles_link_charts_and_table(monkeypatch, small_world_db
     assert any("region-months" in m.value for m in app.markdown)
     assert len(app.get("plotly_chart")) == 2
     table = app.dataframe[0].value
-    assert list(table["Unit"]) == ["APAC", "EMEA", "LATAM", "North America"]
+    assert list(table["unit"]) == ["APAC", "EMEA", "LATAM", "North America"]
 
 
 def test_by_team_and_enps_from_the_url(monkeypatch, small_world_db: Path):
     app = run_page(monkeypatch, small_world_db, PAGE, people_unit="team", people_measure="enps")
     assert_no_exception(app)
     assert app.subheader.values[0] == "eNPS against customer NPS"
-    assert "Account Management" in set(app.dataframe[0].value["Unit"])
+    assert "Account Management" in set(app.dataframe[0].value["unit"])
     assert app.query_params.get("people_unit") == "team"
 
 
 def test_under_a_region_and_segment_filter(monkeypatch, small_world_db: Path):
     app = run_page(monkeypatch, small_world_db, PAGE, region=["EMEA"], segment=["SMB"])
     assert_no_exception(app)
-    assert list(app.dataframe[0].value["Unit"]) == ["EMEA"]
-    assert any(c.value.startswith("The segment filter applies to customer NPS only") for c in app.caption)
+    assert list(app.dataframe[0].value["unit"]) == ["EMEA"]
+    note = "The segment filter does not apply to employee engagement figures: they show every segment."
+    assert note in [c.value for c in app.caption]
 
 
 def test_without_engagement_data_the_page_says_what_to_load(monkeypatch, minimal_db: Path):

@@ -47,6 +47,24 @@ def test_last_complete_period(grain, last_day, start, end):
 
 
 @pytest.mark.parametrize(
+    ("grain", "start", "end"),
+    [
+        ("week", "2026-11-09", "2026-11-15"),
+        ("month", "2026-10-01", "2026-10-31"),
+        ("quarter", "2026-07-01", "2026-09-30"),
+        ("ytd", "2026-01-01", "2026-11-15"),
+    ],
+)
+def test_the_review_period_is_the_last_one_complete_by_the_end_of_the_review_week(grain, start, end):
+    assert periods.review_period(grain, periods.parse_week("2026-W46")) == Period(grain, d(start), d(end))
+
+
+def test_an_unknown_review_grain_is_refused():
+    with pytest.raises(ValueError, match="unknown grain 'year'"):
+        periods.review_period("year", periods.parse_week("2026-W46"))
+
+
+@pytest.mark.parametrize(
     ("period", "prior_start", "last_year_start"),
     [
         (periods.parse_week("2026-W46"), "2026-11-02", "2025-11-10"),

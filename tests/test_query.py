@@ -178,7 +178,7 @@ def test_quarter_grain_sums_its_months(trend):
 
 def test_scorecard_snapshot(trend):
     counting = fx.Recording(trend)
-    card = query.snapshot(counting, ["nps", "responses", "revenue"], Filters())
+    card = query.snapshots(counting, ["nps", "responses", "revenue"], Filters()).frame()
     assert len([s for s in counting.statements if "GROUP BY" in s]) == 2  # responses and financials
     nps = card.set_index("metric").loc["nps"]
     assert nps["period_label"] == "2026-W46" and nps["value"] == pytest.approx(30.0)
@@ -196,17 +196,18 @@ def test_snapshots_read_the_scorecard_and_further_periods_in_one_query_per_sourc
     october = Period("month", date(2026, 10, 1), date(2026, 10, 31))
     weeks = [parse_week(f"2026-W{w}") for w in (43, 44, 45, 46)]
     counting = fx.Recording(trend)
-    card, values = query.snapshots(
+    snap = query.snapshots(
         counting,
         {"nps": W46, "responses": W46, "revenue": october},
         Filters(),
-        {"nps": {"trend": weeks}, "revenue": {"chart": [Period("month", date(2026, 9, 1), date(2026, 9, 30))]}},
+        extra={"nps": {"trend": weeks}, "revenue": {"chart": [Period("month", date(2026, 9, 1), date(2026, 9, 30))]}},
     )
+    card, values = snap.frame(), snap.values
     assert len([s for s in counting.statements if "GROUP BY" in s]) == 2  # responses and financials
     expected = pd.concat(
         [
-            query.snapshot(trend, ["nps", "responses"], Filters(), W46),
-            query.snapshot(trend, ["revenue"], Filters(), october),
+            query.snapshots(trend, ["nps", "responses"], Filters(), W46).frame(),
+            query.snapshots(trend, ["revenue"], Filters(), october).frame(),
         ],
         ignore_index=True,
     )
@@ -221,12 +222,12 @@ def test_snapshots_read_the_scorecard_and_further_periods_in_one_query_per_sourc
     assert {"target", "variance_to_target", "status"} <= set(targeted)
 
 
-def test_snapshot_rows_are_the_snapshot_frame_cells_one_dict_per_metric(trend):
+def test_snapshot_rows_are_the_frame_cells_one_dict_per_metric(trend):
     fx.finance_world(trend)
     october = Period("month", date(2026, 10, 1), date(2026, 10, 31))
     current = {"nps": W46, "revenue": october}
-    frame, _ = query.snapshots(trend, current, Filters())
-    rows, _ = query.snapshot_rows(trend, current, Filters())
+    snap = query.snapshots(trend, current, Filters())
+    frame, rows = snap.frame(), snap.rows
     assert list(rows) == ["nps", "revenue"]
     for metric_id, row in rows.items():
         cells = frame.set_index("metric").loc[metric_id]
@@ -253,7 +254,9 @@ def test_every_metric_runs_at_every_grain_and_list_of_periods(trend):
         at_grain = [m for m in ids if grain in REGISTRY[m].grains]  # monthly_churn_rate is monthly only
         frames = query.metric_frames(trend, at_grain, Filters(start=date(2025, 10, 1)), grain, compare="prior")
         assert set(frames) == set(at_grain) and len(at_grain) >= len(ids) - 1
-    card = query.snapshot(trend, ids, Filters(regions=("EMEA",)), Period("ytd", date(2026, 1, 1), date(2026, 11, 15)))
+    card = query.snapshots(
+        trend, ids, Filters(regions=("EMEA",)), Period("ytd", date(2026, 1, 1), date(2026, 11, 15))
+    ).frame()
     assert list(card["metric"]) == ids
 
 
@@ -276,3 +279,14 @@ def test_a_grain_the_metric_does_not_support_is_refused(trend, monkeypatch):
     with pytest.raises(ValueError, match="metric 'monthly_only' has no 'week' grain; valid: month, quarter"):
         query.metric_frame(trend, "monthly_only", Filters(), "week")
     assert query.metric_frame(trend, "monthly_only", Filters(), "month").empty
+
+
+def test_a_split_snapshot_is_read_as_a_frame_not_as_one_row_per_metric(trend):
+    snap = query.snapshots(trend, ["nps"], Filters(), W46, by="region")
+    assert len(snap.frame()) > 1 and set(snap.frame()["metric"]) == {"nps"}
+    with pytest.raises(ValueError, match="split by a dimension"):
+        _ = snap.rows
+
+
+def test_a_snapshot_defaults_to_the_last_complete_week(trend):
+    assert query.snapshots(trend, ["nps"]).rows["nps"]["period_label"] == query.latest_period(trend, "week").label

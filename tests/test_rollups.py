@@ -55,13 +55,13 @@ def splittable(by: str) -> list[str]:
 
 @pytest.mark.parametrize("name", FILTERS)
 def test_every_metric_snapshot_is_identical_with_and_without_rollups(conn, name) -> None:
-    assert_same(*both(lambda: query.snapshot(conn, IDS, FILTERS[name])))
+    assert_same(*both(lambda: query.snapshots(conn, IDS, FILTERS[name]).frame()))
 
 
 @pytest.mark.parametrize("name", FILTERS)
 @pytest.mark.parametrize("by", DIMENSIONS)
 def test_every_split_snapshot_is_identical_with_and_without_rollups(conn, name, by) -> None:
-    assert_same(*both(lambda: query.snapshot(conn, splittable(by), FILTERS[name], by=by)))
+    assert_same(*both(lambda: query.snapshots(conn, splittable(by), FILTERS[name], by=by).frame()))
 
 
 @pytest.mark.parametrize("name", FILTERS)
@@ -97,20 +97,20 @@ def test_year_to_date_and_custom_periods_are_identical(conn, metric_id) -> None:
 
 def test_the_scorecard_reads_rollups_and_a_split_by_nps_group_reads_raw_rows(conn) -> None:
     recording = fx.Recording(conn)
-    query.snapshot(recording, ["nps", "csat", "follow_up_2bd", "nrr", "churn_rate", "complaints_per_1000"])
+    query.snapshots(recording, ["nps", "csat", "follow_up_2bd", "nrr", "churn_rate", "complaints_per_1000"]).frame()
     aggregates = " ".join(s for s in recording.statements if "GROUP BY" in s)
     rolled = ("responses", "detractors", "revenue_two_years", "cohort", "active_customers", "complaints_opened")
     for table in rolled:
         assert f"rollup_{table}" in aggregates
     assert "FROM responses" not in aggregates and "JOIN customers c ON c.signup_date" not in aggregates
     recording.statements.clear()
-    query.snapshot(recording, ["churn_rate"], by="nps_group")
+    query.snapshots(recording, ["churn_rate"], by="nps_group").frame()
     assert "rollup_" not in " ".join(s for s in recording.statements if "GROUP BY" in s)
 
 
 def test_the_catalog_is_read_once_per_connection(conn) -> None:
     recording = fx.Recording(conn)
-    query.snapshot(recording, ["nps", "churn_rate"])
+    query.snapshots(recording, ["nps", "churn_rate"]).frame()
     query.metric_frame(recording, "nps", Filters(regions=("EMEA",)), "month")
     assert sum("duckdb_columns()" in s for s in recording.statements) == 1
 
@@ -120,15 +120,15 @@ def test_rollups_built_on_a_hand_checked_world_give_its_numbers(world, monkeypat
     monkeypatch.setenv("CX_MIN_N", "1")
     conn = fx.new_db()
     world(conn)
-    raw = query.snapshot(conn, IDS)
+    raw = query.snapshots(conn, IDS).frame()
     assert rollups.Catalog.of(conn).columns == {}
     rollups.build(conn)  # also forgets the catalog read above
     assert "rollup_responses" in rollups.Catalog.of(conn).columns
-    assert_same(query.snapshot(conn, IDS), raw)
+    assert_same(query.snapshots(conn, IDS).frame(), raw)
     for by in ("region", "segment"):
         with rollups.disabled():
-            expected = query.snapshot(conn, splittable(by), by=by)
-        assert_same(query.snapshot(conn, splittable(by), by=by), expected)
+            expected = query.snapshots(conn, splittable(by), by=by).frame()
+        assert_same(query.snapshots(conn, splittable(by), by=by).frame(), expected)
 
 
 def test_a_region_whose_customers_all_left_before_the_period_has_no_active_customers_row() -> None:
@@ -137,10 +137,10 @@ def test_a_region_whose_customers_all_left_before_the_period_has_no_active_custo
     fx.insert(conn, "customers", [fx.customer("c8", "LATAM", churn_date=date(2025, 3, 1))])
     rollups.build(conn)
     recording = fx.Recording(conn)
-    with_rollups = query.snapshot(recording, ["complaints_per_1000"], by="region")
+    with_rollups = query.snapshots(recording, ["complaints_per_1000"], by="region").frame()
     assert "rollup_active_customers" in " ".join(recording.statements)
     with rollups.disabled():
-        raw = query.snapshot(conn, ["complaints_per_1000"], by="region")
+        raw = query.snapshots(conn, ["complaints_per_1000"], by="region").frame()
     assert_same(with_rollups, raw)
     assert "LATAM" not in set(with_rollups["region"])
 
@@ -148,7 +148,7 @@ def test_a_region_whose_customers_all_left_before_the_period_has_no_active_custo
 def test_user_values_stay_bound_parameters_on_rollups(conn) -> None:
     recording = fx.Recording(conn)
     hostile = "EMEA') OR TRUE --"
-    frame = query.snapshot(recording, ["nps"], Filters(regions=(hostile,)), by="region")
+    frame = query.snapshots(recording, ["nps"], Filters(regions=(hostile,)), by="region").frame()
     assert frame.empty
     assert all(hostile not in s for s in recording.statements)
 

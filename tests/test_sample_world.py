@@ -458,7 +458,11 @@ def test_churn_targets_are_the_complement_of_logo_retention(default_db):
 
 
 def test_review_week_scorecard_finds_monthly_and_quarterly_targets(default_db):
-    card = query.snapshot(default_db, ["gross_margin_pct", "nps"], period=parse_week("2026-W46")).set_index("metric")
+    card = (
+        query.snapshots(default_db, ["gross_margin_pct", "nps"], period=parse_week("2026-W46"))
+        .frame()
+        .set_index("metric")
+    )
     assert card["target"].notna().all() and card["status"].notna().all()
     # Financial rows of a week use the latest closed month; that month has a company revenue target of its own.
     margin = card.loc["gross_margin_pct"]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from cxmetrics import periods
+from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period, parse_week
@@ -41,61 +42,8 @@ def _row(card: scorecard.Scorecard, metric_id: str) -> pd.Series:
     return statement[statement["metric"] == metric_id].iloc[0]
 
 
-def _tiles(card: scorecard.Scorecard) -> dict[str, scorecard.Tile]:
+def _tiles(card: scorecard.Scorecard) -> dict[str, Tile]:
     return {tile.metric: tile for row in card.headline for tile in row}
-
-
-# --- periods and formatting ----------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("grain", "start", "end"),
-    [
-        ("week", date(2026, 11, 9), date(2026, 11, 15)),
-        ("month", date(2026, 10, 1), date(2026, 10, 31)),
-        ("quarter", date(2026, 7, 1), date(2026, 9, 30)),
-        ("ytd", date(2026, 1, 1), date(2026, 11, 15)),
-    ],
-)
-def test_the_review_period_is_the_last_one_complete_by_the_end_of_the_review_week(grain, start, end):
-    assert scorecard.review_period(grain, W46) == Period(grain, start, end)
-
-
-def test_an_unknown_grain_is_refused():
-    with pytest.raises(ValueError, match="unknown grain 'year'"):
-        scorecard.review_period("year", W46)
-
-
-@pytest.mark.parametrize(
-    ("metric_id", "delta", "short", "text"),
-    [
-        ("nps", -1.4, False, "-1 pts"),
-        ("nps", 0.3, False, "0 pts"),
-        ("csat", 2.345, False, "+2.3 pts"),
-        ("ces", -0.021, False, "-0.02"),
-        ("revenue", 3_215_941.2, False, "+$3,215,941"),
-        ("revenue", 3_215_941.2, True, "+$3.2M"),
-        ("revenue", -436_205, True, "-$436,205"),
-        ("cost_to_serve", 8.8, False, "+$9"),
-        ("complaints_per_1000", -0.45, False, "-0.5"),
-        ("nps", float("nan"), False, ""),
-    ],
-)
-def test_changes_are_signed_in_the_metric_unit_and_precision(metric_id, delta, short, text):
-    assert scorecard.format_delta(get_metric(metric_id), delta, short=short) == text
-
-
-@pytest.mark.parametrize(
-    ("metric_id", "value", "text"),
-    [
-        ("revenue", 53_261_451, "$53.3M"),
-        ("revenue", 950_000, "$950,000"),
-        ("nps", 38.7, "+39"),
-        ("csat", 76.69, "76.7%"),
-    ],
-)
-def test_tiles_show_millions_of_dollars_compactly(metric_id, value, text):
-    assert scorecard.compact(get_metric(metric_id), value) == text
 
 
 # --- the statement -------------------------------------------------------------------------------------------------
@@ -122,8 +70,8 @@ def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week
 
 
 def test_statement_values_are_the_query_layer_values(world, week_card):
-    snap = query.snapshot(world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).set_index("metric")
-    monthly = query.snapshot(world, ["revenue", "nrr"], Filters(), OCTOBER).set_index("metric")
+    snap = query.snapshots(world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).frame().set_index("metric")
+    monthly = query.snapshots(world, ["revenue", "nrr"], Filters(), OCTOBER).frame().set_index("metric")
     for metric_id, source in [("nps", snap), ("csat", snap), ("complaints_per_1000", snap), ("revenue", monthly)]:
         row, expected = _row(week_card, metric_id), source.loc[metric_id]
         assert row["actual"] == pytest.approx(expected["value"])
@@ -166,7 +114,7 @@ def test_six_headline_tiles_customer_scores_first(week_card):
 
 def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(world, week_card):
     tile = _tiles(week_card)["nps"]
-    snap = query.snapshot(world, ["nps"], Filters(), W46).iloc[0]
+    snap = query.snapshots(world, ["nps"], Filters(), W46).frame().iloc[0]
     metric = get_metric("nps")
     assert tile.value == metric.format(snap["value"])
     assert tile.comparison == "vs 2026-W45 · " + ("significant" if snap["prior_significant"] else "not significant")
@@ -230,9 +178,9 @@ def test_events_follow_the_region_filter_and_the_access_scope(world):
 
 @pytest.mark.parametrize("grain", ["month", "quarter", "ytd"])
 def test_every_grain_answers_with_the_query_layer(world, grain):
-    period = scorecard.review_period(grain, W46)
+    period = periods.review_period(grain, W46)
     card = scorecard.build(world, Filters(), period)
-    expected = query.snapshot(world, ["nps", "revenue"], Filters(), period).set_index("metric")
+    expected = query.snapshots(world, ["nps", "revenue"], Filters(), period).frame().set_index("metric")
     assert _row(card, "nps")["actual"] == pytest.approx(expected.loc["nps", "value"])
     assert _row(card, "revenue")["actual"] == pytest.approx(expected.loc["revenue", "value"])
     assert card.basis_note is None if grain != "ytd" else card.basis_note.endswith("the closed months of the year.")
@@ -282,7 +230,7 @@ def test_the_scorecard_is_frozen(week_card):
 
 
 def test_a_row_without_a_count_reads_as_zero_responses(world):
-    snap = query.snapshot(world, ["nps"], Filters(), W46).set_index("metric")
+    snap = query.snapshots(world, ["nps"], Filters(), W46).frame().set_index("metric")
     snap.loc["nps", ["n", "suppressed"]] = [float("nan"), True]
     row = scorecard.statement_frame(snap, {}).set_index("metric").loc["nps"]
     assert (row["Actual"], row["Status"], row["n"]) == ("— (n=0)", "Too few", 0)

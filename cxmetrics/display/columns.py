@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 KINDS = ("text", "number", "money", "date", "datetime", "line", "check", "progress")
+# Money in tables: whole dollars with thousands separators ($1,234), the same on every page.
+MONEY_FORMAT = "$%,.0f"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,13 @@ class Column:
     format: str | None = None
     width: int | str | None = None
     pinned: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+
+    @property
+    def shown_format(self) -> str | None:
+        """The format cells are shown in: the declared one, whole dollars for money, else the type's default."""
+        return self.format or (MONEY_FORMAT if self.kind == "money" else None)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -29,6 +38,10 @@ class Column:
 
 
 _TWELVE_MONTHS = "Over the 12 closed months to the day shown."
+_INTERVAL = "95% interval"
+_MINUTES = "YYYY-MM-DD HH:mm"
+# The highest customer risk score (the at-risk list's weights add up to it; a test holds the two together).
+RISK_SCORE_MAX = 100.0
 
 COLUMNS: dict[str, Column] = {
     # customers and accounts
@@ -40,24 +53,12 @@ COLUMNS: dict[str, Column] = {
     "touchpoint": Column("Touchpoint"),
     "channel": Column("Channel"),
     "owner": Column("Owner"),
-    "account_owner": Column("Account owner"),
-    "name": Column("Name"),
+    "account_owner": Column("Account owner", help="The person accountable for the account (customers.account_owner)."),
     "revenue_12m_usd": Column("Revenue, 12 months (USD)", "money", help=_TWELVE_MONTHS),
+    "name": Column("Customer", pinned=True),
+    "rank": Column("Rank", "number", format="%d", pinned=True),
     "gross_margin_12m_usd": Column("Gross margin, 12 months (USD)", "money", help=_TWELVE_MONTHS),
     "churn_date": Column("Churned on", "date"),
-    # customers grouped by NPS (per group: a value and, for the ROI model's inputs, its 95% interval ends)
-    "customers": Column("Customers (n)", "number", format="%d"),
-    "revenue_per_customer_usd": Column("Revenue per customer (USD)", "money", format="localized"),
-    "revenue_per_customer_usd_low": Column("Revenue low (USD/yr)", "money", format="localized"),
-    "revenue_per_customer_usd_high": Column("Revenue high (USD/yr)", "money", format="localized"),
-    "revenue_growth_pct": Column("Revenue growth (%)", "number", format="%+.1f%%"),
-    "churn_pct": Column("Churn (%)", "number", format="%.1f%%"),
-    "churn_pct_low": Column("Churn low (%)", "number", format="%.1f%%"),
-    "churn_pct_high": Column("Churn high (%)", "number", format="%.1f%%"),
-    "gross_margin_pct": Column("Gross margin (%)", "number", format="%.1f%%"),
-    "gross_margin_pct_low": Column("Margin low (%)", "number", format="%.1f%%"),
-    "gross_margin_pct_high": Column("Margin high (%)", "number", format="%.1f%%"),
-    "cost_to_serve_per_customer_usd": Column("Cost to serve per customer (USD)", "money", format="localized"),
     # survey answers and comments
     "nps": Column("NPS", "number", help="Likelihood to recommend, 0-10.", format="%d", width=45),
     "latest_nps": Column("Latest NPS answer", "number", format="%d"),
@@ -79,6 +80,77 @@ COLUMNS: dict[str, Column] = {
     "Variance": Column("Vs target", help="Actual minus target.", width=75),
     "Last year": Column("Last year", help="The same period last year.", width=70),
     "Trend": Column("Last 13 periods", "line", width=100),
+    # loyalty by experience
+    "grouping_label": Column("Grouped by"),
+    "group": Column("Group"),
+    "customers": Column("Customers (n)", "number", format="%d"),
+    "churned": Column("Churned", "number", format="%d"),
+    "churn_pct": Column("Churn %", "number", format="%.1f"),
+    "churn_low_pct": Column("Churn low %", "number", help=_INTERVAL, format="%.1f"),
+    "churn_high_pct": Column("Churn high %", "number", help=_INTERVAL, format="%.1f"),
+    "repeat_purchase_pct": Column("Repeat purchase %", "number", format="%.1f"),
+    "revenue_per_customer_usd": Column("Revenue per customer (USD)", "money"),
+    # value by NPS group (per group: a value and, for the ROI model's inputs, its 95% interval ends)
+    "revenue_per_customer_usd_low": Column("Revenue low (USD/yr)", "money"),
+    "revenue_per_customer_usd_high": Column("Revenue high (USD/yr)", "money"),
+    "revenue_growth_pct": Column("Revenue growth (%)", "number", format="%+.1f%%"),
+    "churn_pct_low": Column("Churn low (%)", "number", format="%.1f"),
+    "churn_pct_high": Column("Churn high (%)", "number", format="%.1f"),
+    "gross_margin_pct": Column("Gross margin (%)", "number", format="%.1f"),
+    "gross_margin_pct_low": Column("Margin low (%)", "number", format="%.1f"),
+    "gross_margin_pct_high": Column("Margin high (%)", "number", format="%.1f"),
+    "cost_to_serve_per_customer_usd": Column("Cost to serve per customer (USD)", "money"),
+    "clv_usd": Column("Lifetime value (USD)", "money"),
+    # customers at risk
+    "risk_score": Column("Risk score", "progress", format="%.0f", min_value=0, max_value=RISK_SCORE_MAX),
+    "nps_points": Column("NPS pts", "number", format="%.0f"),
+    "complaint_points": Column("Complaint pts", "number", format="%.0f"),
+    "revenue_points": Column("Revenue pts", "number", format="%.1f"),
+    "follow_up_points": Column("Follow-up pts", "number", format="%.0f"),
+    "nps_group": Column("Latest NPS category"),
+    "complaints_12m": Column("Complaints, 12 months", "number", format="%d"),
+    "lost_complaints_12m": Column("Lost complaints", "number", format="%d"),
+    "revenue_change_pct": Column(
+        "Revenue change %", "number", help="Last 3 months against the same months a year earlier.", format="%+.0f"
+    ),
+    "open_follow_ups": Column("Open follow-ups", "number", format="%d"),
+    "follow_up_owner": Column(
+        "Follow-up owner", help="Owner of the customer's most recent survey follow-up; unassigned without one."
+    ),
+    # complaints by process or category
+    "Per 1,000 customers": Column(
+        "Per 1,000 customers", "number", help="Complaints opened per 1,000 active customers."
+    ),
+    "Median days to resolve": Column(
+        "Median days to resolve", "number", help="Of the complaints resolved in the period."
+    ),
+    "Recovered %": Column(
+        "Recovered %",
+        help="Resolved complaints whose customer was recovered rather than lost; withheld below the minimum n.",
+    ),
+    "Resolved": Column("Resolved", "number", help="n: complaints resolved as recovered or lost, or open."),
+    # employee engagement by unit
+    "unit": Column("Unit"),
+    "headcount": Column("Headcount", "number"),
+    "enps": Column("eNPS", "number"),
+    "engagement_index": Column("Engagement index", "number"),
+    "unit_nps": Column("NPS", "number", help="Empty when the month has fewer responses than the minimum n."),
+    "unit_nps_n": Column("NPS n", "number", help="Responses behind the unit's NPS this month."),
+    "link_months": Column("Months", "number", help="Months the unit's correlation rests on (n)."),
+    "link_r": Column("r", "number", help="Correlation of the employee measure with NPS over the unit's months."),
+    "link_r_interval": Column("95% interval of r"),
+    "link": Column("Link"),
+    # loaded tables and rejected rows
+    "table": Column("Table"),
+    "rows": Column("Rows", "number", format="localized"),
+    "first_date": Column("From", "date"),
+    "last_date": Column("To", "date"),
+    "last_loaded_at": Column("Last loaded", "datetime", format=_MINUTES),
+    "loaded_at": Column("Load", "datetime", format=_MINUTES),
+    "source_file": Column("Source file", help="File of the last load"),
+    "required": Column("Required", "check"),
+    "used_for": Column("Needed for"),
+    "line": Column("Line / row", "number", format="%d"),
 }
 
 

@@ -23,12 +23,14 @@ STATUS_COLOURS = {
     "suppressed": INSUFFICIENT,
     "no_target": MUTED,
 }
-STATUS_LABELS = {
-    "on_target": "On target",
-    "watch": "Watch (miss within noise)",
-    "off_target": "Off target (significant)",
-    "suppressed": "Too few responses",
-    "no_target": "No target",
+# The words of a status, one entry each: the short word of badges and table cells, and what it means in a hover.
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "on_target": ("On target", "On target"),
+    "watch": ("Watch", "Watch (miss within noise)"),
+    "off_target": ("Off target", "Off target (significant)"),
+    "suppressed": ("Too few", "Too few responses"),
+    "no_target": ("No target", "No target"),
+    "no_data": ("No data", "No data"),
 }
 
 TEMPLATE_NAME = "cx"
@@ -37,6 +39,16 @@ TEMPLATE_NAME = "cx"
 def status_colour(status: str | None) -> str:
     """The colour that means `status` everywhere in the dashboard."""
     return STATUS_COLOURS.get(status or "no_target", MUTED)
+
+
+def status_word(status: str | None) -> str:
+    """The short word of a status for badges and table cells: 'Watch' ('No target' when there is none)."""
+    return STATUS_WORDS.get(status or "no_target", STATUS_WORDS["no_target"])[0]
+
+
+def status_meaning(status: str | None) -> str:
+    """What a status means, for hover texts and legends: 'Watch (miss within noise)'."""
+    return STATUS_WORDS.get(status or "no_target", STATUS_WORDS["no_target"])[1]
 
 
 def _template() -> go.layout.Template:

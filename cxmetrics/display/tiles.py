@@ -1,10 +1,13 @@
-"""Headline tiles of registry metrics for one period against the period before: value, change, n and its meaning."""
+"""Headline tiles for every report: the one `Tile`, the text, colour and arrow of a change, and tiles of registry
+metrics for one period against the period before (the value, the change and its significance from the query layer's
+snapshot, n and what the number means)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -14,19 +17,26 @@ from cxmetrics.metrics.registry import Metric, get_metric
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
 
+MILLION = 1_000_000
+
 
 @dataclass(frozen=True)
-class KpiTile:
-    """One headline number: value as shown, signed change against the prior period, the hover text, and an optional
-    line shown under it (a range, a caveat)."""
+class Tile:
+    """One headline number as shown: value, change against the compared period (text, colour, arrow and what it is
+    compared with), hover text, optional trend, the target status with its badge text (no badge without one), and
+    an optional line shown under it (a range, a caveat)."""
 
     metric: str
     label: str
     value: str
-    delta: str | None
-    delta_colour: str
     help: str
+    delta: str | None = None
+    delta_colour: str = "off"
     delta_arrow: str = "auto"
+    comparison: str | None = None
+    trend: tuple[float, ...] = ()
+    status: str = ""
+    status_text: str | None = None
     note: str | None = None
 
 
@@ -34,72 +44,93 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def change_text(metric: Metric, delta: float, significant) -> str | None:
-    """'+1.4 (significant)', '-2.0 (not significant)' or '-0.5' for an exact figure; None without a change."""
+def compact(metric: Metric, value) -> str:
+    """The value as a tile shows it: dollar amounts of a million or more in millions ('$53.3M'), else as formatted."""
+    if not _missing(value) and metric.unit == "usd" and abs(value) >= MILLION:
+        return f"{'-' if value < 0 else ''}${abs(value) / MILLION:,.1f}M"
+    return metric.format(value)
+
+
+def change_text(metric: Metric, delta, short: bool = False) -> str:
+    """A change in the metric's unit and precision, signed unless it rounds to zero: '+1.4 pts', '0 pts',
+    '-$3,215,941' ('-$3.2M' short); '' without a change."""
     if _missing(delta):
-        return None
-    spec = metric.fmt.lstrip("+").replace(",", "")
-    text = f"{delta:+{spec}}"
-    if significant is pd.NA or significant is None:
-        return text
-    return f"{text} ({'significant' if bool(significant) else 'not significant'})"
+        return ""
+    if short and metric.unit == "usd" and abs(delta) >= MILLION:
+        return ("+" if delta > 0 else "") + compact(metric, delta)
+    spec = metric.fmt.lstrip("+")
+    decimals = int(spec.rsplit(".", 1)[1][0]) if "." in spec else 0
+    number = f"{abs(delta):{',' if ',' in spec else ''}.{decimals}f}"
+    sign = "" if float(number.replace(",", "")) == 0 else ("+" if delta > 0 else "-")
+    prefix = "$" if metric.unit.startswith("usd") else ""
+    suffix = " pts" if metric.unit in ("points", "percent") else ""
+    return f"{sign}{prefix}{number}{suffix}"
 
 
-def _colour(metric: Metric, delta: float, significant) -> str:
-    """Green or red for a real change in the good or bad direction, grey for noise or no change."""
-    if _missing(delta) or delta == 0 or (significant is not pd.NA and significant is not None and not significant):
-        return "off"
-    return "normal" if metric.direction == "higher" else "inverse"
+def verdict(metric: Metric, delta, significant) -> str:
+    """'significant' or 'not significant'; '' for an exact figure (no sampling) and for a missing change or test."""
+    if not metric.sampled or _missing(significant) or _missing(delta):
+        return ""
+    return "significant" if bool(significant) else "not significant"
 
 
-def _help(metric: Metric, row: pd.Series, prior: Period) -> str:
+def change_style(metric: Metric, shown: str, verdict_text: str) -> tuple[str, str]:
+    """The (colour, arrow) of a change as shown: green or red by the metric's good direction for a real change, grey
+    for noise, for no change and for a change that rounds to zero, which also has no arrow."""
+    zero = bool(shown) and not shown.startswith(("+", "-"))
+    if zero or not shown or verdict_text == "not significant":
+        return "off", "off" if zero else "auto"
+    return ("normal" if metric.direction == "higher" else "inverse"), "auto"
+
+
+def comparison(compared: str, verdict_text: str) -> str:
+    """What a change is against and whether it is real: 'vs 2026-W45 · not significant', 'vs Sep 2026'."""
+    return f"vs {compared} · {verdict_text}" if verdict_text else f"vs {compared}"
+
+
+def min_n(metric: Metric) -> int:
+    """The metric's minimum n: its own, or the configured default."""
+    return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
+
+
+def _withheld(row: dict) -> bool:
+    """Whether the value is withheld under the minimum n (a period without data has nothing to withhold)."""
+    return bool(row["suppressed"]) and row["n"] > 0
+
+
+def _help(metric: Metric, row: dict, prior: Period) -> str:
     """What the number is, its n, its interval and the prior period's value."""
     parts = [metric.description, f"n = {int(row['n']):,} {metric.n_label}."]
     if not _missing(row["low"]):
         parts.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])}.")
-    if row["suppressed"]:
-        minimum = config.get("CX_MIN_N") if metric.min_n is None else metric.min_n
-        parts.append(f"Withheld: fewer than {minimum} {metric.n_label}.")
+    if _withheld(row):
+        parts.append(f"Withheld: fewer than {min_n(metric)} {metric.n_label}.")
     parts.append(f"{prior.label}: {metric.format(row['prior_value'])}.")
     return " ".join(parts)
 
 
-def tile(metric: Metric, current: pd.Series, before: pd.Series, prior: Period) -> KpiTile:
-    """A tile from a metric's rows for the period and the prior period."""
-    row = current.copy()
-    row["prior_value"] = before["value"]
-    delta = row["value"] - before["value"]
-    test = metric.estimate.test(
-        {c: np.asarray([current[c]], dtype=float) for c in query.sum_columns(metric)},
-        {c: np.asarray([before[c]], dtype=float) for c in query.sum_columns(metric)},
-    )
-    significant = None if test is None or _missing(delta) else bool(np.asarray(test.significant).item())
-    value = metric.format(row["value"]) if not row["suppressed"] else f"Too few (n = {int(row['n']):,})"
-    return KpiTile(
-        metric.id,
-        metric.label,
-        value,
-        change_text(metric, delta, significant),
-        _colour(metric, delta, significant),
-        _help(metric, row, prior),
+def tile(metric: Metric, row: dict, prior: Period) -> Tile:
+    """A tile from a metric's snapshot row (its prior_ columns compare it with `prior`)."""
+    shown = change_text(metric, row["prior_delta"], short=True)
+    said = verdict(metric, row["prior_delta"], row["prior_significant"])
+    colour, arrow = change_style(metric, shown, said)
+    return Tile(
+        metric=metric.id,
+        label=metric.label,
+        value=f"Too few (n = {int(row['n']):,})" if _withheld(row) else metric.format(row["value"]),
+        help=_help(metric, row, prior),
+        delta=shown or None,
+        delta_colour=colour,
+        delta_arrow=arrow,
+        comparison=comparison(prior.label, said) if shown else None,
     )
 
 
-def tiles(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> tuple[KpiTile, ...]:
-    """Tiles of the metrics for `period`, compared with the period before, from one query per source."""
+def tiles(
+    conn: duckdb.DuckDBPyConnection, filters: Filters, period: Period, metric_ids: Sequence[str]
+) -> tuple[Tile, ...]:
+    """Tiles of the metrics for `period` compared with the period before, from the query layer's snapshot (one query
+    per source; the change's significance is the registry's test)."""
+    rows = query.snapshots(conn, metric_ids, filters, period).rows
     before = periods.prior(period)
-    frames = query.period_frames(conn, metric_ids, filters, [period, before], with_targets=False)
-    result = []
-    for metric_id in metric_ids:
-        frame = frames[metric_id].set_index("period_start")
-        metric = get_metric(metric_id)
-        result.append(tile(metric, _row(metric, frame, period), _row(metric, frame, before), before))
-    return tuple(result)
-
-
-def _row(metric: Metric, frame: pd.DataFrame, period: Period) -> pd.Series:
-    """The metric's row for the period; an empty row (no value, n = 0) when it has no data."""
-    if period.start in frame.index:
-        return frame.loc[period.start]
-    empty = dict.fromkeys(query.sum_columns(metric), np.nan)
-    return pd.Series(empty | {"value": np.nan, "low": np.nan, "high": np.nan, "n": 0, "suppressed": False})
+    return tuple(tile(get_metric(m), rows[m], before) for m in metric_ids)

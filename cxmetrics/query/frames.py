@@ -2,21 +2,23 @@
 
 The one place pages, charts, the scorecard, the review pack and the command line get metric numbers from:
 `metric_frame` (a trend at a grain, optionally split by a dimension and compared with the prior period or the same
-period last year), `period_frame` (any list of periods), `snapshot` (a scorecard: the latest week with prior
-week, same week last year, rolling 4 and 13 weeks and targets) and `snapshots` (scorecards of metrics with their own
-periods, plus further periods such as their trends, all in one query per source). The SQL lives in
+period last year), `period_frame` (any list of periods) and `snapshots` (a scorecard: each metric for its period with
+the prior period, the same period last year, rolling 4 and 13 weeks for a week, and targets, plus further periods
+such as their trends, all in one query per source). The SQL lives in
 `cxmetrics.query.aggregate`; the arithmetic from sums to values in the metric registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from cxmetrics import config, periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import targets
 from cxmetrics.metrics.registry import GRAINS, REGISTRY, Metric, get_metric
@@ -38,9 +40,8 @@ __all__ = [
     "metric_frames",
     "period_frame",
     "period_frames",
-    "snapshot",
     "snapshot_periods",
-    "snapshot_rows",
+    "Snapshots",
     "snapshots",
     "sum_columns",
     "trend_periods",
@@ -467,36 +468,6 @@ def snapshot_periods(period: Period) -> dict[str, Period]:
     return chosen
 
 
-def snapshot(
-    conn,
-    metric_ids: Sequence[str],
-    filters: Filters | None = None,
-    period: Period | None = None,
-    by: str | None = None,
-) -> pd.DataFrame:
-    """The scorecard: one row per metric (and value of `by`) for `period` (default: the last complete ISO week).
-
-    Columns: metric, label, fmt, direction, ignored_filters, the period and basis columns, value, low, high, n,
-    suppressed, unit, target, variance_to_target(_pct), status; for "prior" and "last_year" the prefixed value, n,
-    delta, z, p_value and significant; for a week, rolling_4w_ and rolling_13w_ value, low, high, n and suppressed.
-    A metric without data in the period still has its row (no value, n = 0). Metrics that share a source are
-    computed in one query.
-    """
-    filters = filters or Filters()
-    metrics = _metrics(metric_ids, by)
-    period = period or latest_period(conn, "week")
-    if period is None:
-        return pd.DataFrame()
-    chosen = snapshot_periods(period)
-    plan = Plan(tuple(chosen.values()))
-    rows = _compute(conn, metrics, filters, plan, by)
-    table = _targets(conn, metric_ids)
-    parts = [_snapshot_rows(m, table[m.id], filters, plan, chosen, rows[m.id], by) for m in metrics]
-    if parts and all(count for _, count in parts):
-        return _stacked(parts)
-    return pd.concat([pd.DataFrame(columns, index=range(count)) for columns, count in parts], ignore_index=True)
-
-
 def _stacked(parts: Sequence[tuple[dict, int]]) -> pd.DataFrame:
     """One frame of the metrics' rows, as concatenating a frame per metric gives (every metric has rows), built
     at once: a frame per metric costs more than the rest of a scorecard's arithmetic."""
@@ -582,12 +553,12 @@ def _rows_for(metric: Metric, plan: Plan, rows: Rows, wanted: Sequence[Period]) 
     return _period_columns(metric, plan, chosen, None) | _value_columns(metric, chosen)
 
 
-def _snapshot_parts(conn, current, filters, extra) -> tuple[dict[Period, list[tuple[dict, int]]], dict]:
+def _snapshot_parts(conn, current, filters, extra, by) -> tuple[dict[Period, list[tuple[dict, int]]], dict]:
     """The scorecard rows' columns of each metric, grouped by their period in the order given, and the extra
     values (see `snapshots`)."""
     filters = filters or Filters()
     extra = extra or {}
-    metrics = _metrics(list(current), None)
+    metrics = _metrics(list(current), by)
     if not metrics:
         return {}, {}
     chosen = {m.id: snapshot_periods(current[m.id]) for m in metrics}
@@ -595,11 +566,11 @@ def _snapshot_parts(conn, current, filters, extra) -> tuple[dict[Period, list[tu
         m.id: [*chosen[m.id].values(), *(p for found in extra.get(m.id, {}).values() for p in found)] for m in metrics
     }
     plans = _shared_plans(metrics, wanted)
-    rows = _compute(conn, metrics, filters, plans, None)
+    rows = _compute(conn, metrics, filters, plans, by)
     table = _targets(conn, list(current))
     stacks: dict[Period, list[tuple[dict, int]]] = {}
     for m in metrics:
-        part = _snapshot_rows(m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], None)
+        part = _snapshot_rows(m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], by)
         stacks.setdefault(current[m.id], []).append(part)
     values = {
         m.id: {name: _rows_for(m, plans[m.id], rows[m.id], found) for name, found in extra.get(m.id, {}).items()}
@@ -608,44 +579,71 @@ def _snapshot_parts(conn, current, filters, extra) -> tuple[dict[Period, list[tu
     return stacks, values
 
 
+@dataclass(frozen=True)
+class Snapshots:
+    """Metric snapshots: each metric's scorecard columns (grouped by its period, in the order asked) and its values
+    for the further periods asked (`values`: metric id -> name -> columns)."""
+
+    groups: tuple[tuple[tuple[dict, int], ...], ...]
+    values: Mapping[str, Mapping[str, dict]]
+    by: str | None = None
+
+    @property
+    def rows(self) -> dict[str, dict]:
+        """One plain dict of column values per metric id, as the frame's cells read (Python numbers, booleans and
+        strings; pd.NA for a missing flag or status), for callers that lay rows out one by one: building the frame
+        only to read it back costs more than the rest of a scorecard's arithmetic."""
+        if self.by is not None:
+            raise ValueError("a snapshot split by a dimension has several rows per metric: read frame()")
+        found = {}
+        for parts in self.groups:
+            for columns, _ in parts:
+                row = {name: _cell(value) for name, value in columns.items()}
+                found[row["metric"]] = row
+        return found
+
+    def frame(self) -> pd.DataFrame:
+        """The scorecard as one frame, one row per metric (and value of `by`), the metrics of one period stacked in
+        the order asked. Columns: metric, label, fmt, direction, ignored_filters, the period and basis columns,
+        value, low, high, n, suppressed, unit, target, variance_to_target(_pct), status; for "prior" and
+        "last_year" the prefixed value, n, delta, z, p_value and significant; for a week, rolling_4w_ and
+        rolling_13w_ value, low, high, n and suppressed. A metric without data in its period still has its row
+        (no value, n = 0) unless the snapshot is split by a dimension."""
+        frames = [_group_frame(parts) for parts in self.groups]
+        if not frames:
+            return pd.DataFrame()
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def _group_frame(parts: Sequence[tuple[dict, int]]) -> pd.DataFrame:
+    if all(count for _, count in parts):
+        return _stacked(parts)
+    return pd.concat([pd.DataFrame(columns, index=range(count)) for columns, count in parts], ignore_index=True)
+
+
 def snapshots(
-    conn,
-    current: Mapping[str, Period],
+    conn: Connection,
+    metrics: Sequence[str] | Mapping[str, Period],
     filters: Filters | None = None,
+    period: Period | None = None,
+    *,
+    by: str | None = None,
     extra: Mapping[str, Mapping[str, Sequence[Period]]] | None = None,
-) -> tuple[pd.DataFrame, dict[str, dict[str, dict]]]:
-    """The scorecard of each metric for its own period (`current`: metric id -> period), and its values for further
-    named lists of periods (`extra`: metric id -> name -> periods, e.g. a trend or a chart), from one query per
-    source: the extra periods join the scorecard's periods in it.
-
-    The scorecard is `snapshot`'s frame, the metrics of one period stacked in the order given. The extra values of
-    a metric are columns of a trend frame without targets (see `with_targets`): period_start, period_end,
-    period_label, grain, basis_start, basis_end, value, low, high, n, suppressed, unit and the sums, one row per
-    period asked for that has data, in the order asked.
-    """
-    stacks, values = _snapshot_parts(conn, current, filters, extra)
-    if not stacks:
-        return pd.DataFrame(), values
-    frames = [_stacked(parts) for parts in stacks.values()]
-    return (frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)), values
-
-
-def snapshot_rows(
-    conn,
-    current: Mapping[str, Period],
-    filters: Filters | None = None,
-    extra: Mapping[str, Mapping[str, Sequence[Period]]] | None = None,
-) -> tuple[dict[str, dict], dict[str, dict[str, dict]]]:
-    """`snapshots` with the scorecard as one plain dict of column values per metric id, as the frame's cells read
-    (Python numbers, booleans and strings; pd.NA for a missing flag or status), for callers that lay rows out one
-    by one: building the frame only to read it back costs more than the rest of a scorecard's arithmetic."""
-    stacks, values = _snapshot_parts(conn, current, filters, extra)
-    found = {}
-    for parts in stacks.values():
-        for columns, _ in parts:
-            row = {name: _cell(value) for name, value in columns.items()}
-            found[row["metric"]] = row
-    return found, values
+) -> Snapshots:
+    """The one entry point for metric snapshots: each metric for its period (`metrics`: ids that all take `period`,
+    by default the last complete ISO week, or a mapping of metric id -> its own period) with the prior period, the
+    same period last year, for a week the rolling 4- and 13-week windows, and targets; optionally split `by` a
+    dimension, and with the metric's values for further named lists of periods (`extra`: metric id -> name ->
+    periods, e.g. a trend or a chart) joined into the same query per source. The extra values are columns of a
+    trend frame without targets (see `with_targets`): period_start, period_end, period_label, grain, basis_start,
+    basis_end, value, low, high, n, suppressed, unit and the sums, one row per period asked for that has data."""
+    if not isinstance(metrics, Mapping):
+        period = period or latest_period(conn, "week")
+        if period is None:
+            return Snapshots((), {}, by)
+        metrics = dict.fromkeys(metrics, period)
+    stacks, values = _snapshot_parts(conn, metrics, filters, extra, by)
+    return Snapshots(tuple(tuple(parts) for parts in stacks.values()), values, by)
 
 
 def _cell(value):

@@ -10,7 +10,7 @@ from cxmetrics.reports.people import view as people_view
 database = ui.connection()
 review = ui.review()
 
-st.title("People & CX")
+ui.header("People & CX")
 left, right = st.columns(2)
 unit = ui.url_choice(
     "Compare by",
@@ -33,44 +33,19 @@ measure = ui.url_choice(
 view = ui.cached(people_view.build, database, review.filters, review.week, unit, measure)
 st.caption(view.subtitle)
 if not view.has_engagement:
-    st.info(view.missing_note)
+    ui.notes(view.missing_note)
     st.stop()
 
-for column, tile in zip(st.columns(len(view.tiles)), view.tiles, strict=True):
-    column.metric(
-        f"{tile.label} · {view.month.label}",
-        tile.value,
-        tile.delta,
-        delta_color=tile.delta_colour,
-        delta_arrow=tile.delta_arrow,
-        help=tile.help,
-        border=True,
-    )
-if view.filter_note:
-    st.caption(view.filter_note)
+ui.tile_row(view.tiles)
+ui.notes(filters=view.filter_note)
 
-st.subheader(f"{people.MEASURES[measure]} against customer NPS")
+st.subheader(view.titles.link)
 st.markdown(f"**{view.sentence}**")
-st.plotly_chart(
-    charts.engagement_scatter(view.frame, measure, people.MEASURES[measure], people_view.r_text(view.link)),
-    theme=None,
-)
-st.caption(
-    f"Each point is one {people.UNITS[unit].lower()} in one month. Months whose NPS rests on fewer responses than the "
-    "minimum n are left out of the correlation."
-)
+st.plotly_chart(charts.engagement_scatter(view.frame, measure, view.titles.measure, view.titles.r_text), theme=None)
+st.caption(view.titles.scatter_caption)
 
 st.subheader("Over time")
-st.plotly_chart(charts.engagement_trend(view.frame, measure, people.MEASURES[measure]), theme=None)
+st.plotly_chart(charts.engagement_trend(view.frame, measure, view.titles.measure), theme=None)
 
-st.subheader(f"By {people.UNITS[unit].lower()}, {view.month.label}")
-st.dataframe(
-    view.table,
-    hide_index=True,
-    column_config={
-        "NPS": st.column_config.NumberColumn(help="Empty when the month has fewer responses than the minimum n."),
-        "NPS n": st.column_config.NumberColumn(help="Responses behind the unit's NPS this month."),
-        "r": st.column_config.NumberColumn(help="Correlation of the employee measure with NPS over the unit's months."),
-        "Months": st.column_config.NumberColumn(help="Months the unit's correlation rests on (n)."),
-    },
-)
+st.subheader(view.titles.table)
+ui.table(view.table, people_view.TABLE_COLUMNS)

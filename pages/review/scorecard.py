@@ -19,7 +19,7 @@ grain = ui.url_choice(
     format_func=periods.GRAIN_LABELS.get,
     help="Week: the review week chosen in the sidebar. Month, quarter: the last one complete by the end of that week.",
 )
-card = ui.cached(scorecard.build, database, review.filters, scorecard.review_period(grain, review.week))
+card = ui.cached(scorecard.build, database, review.filters, periods.review_period(grain, review.week))
 st.caption(card.subtitle)
 ui.notes(missing=card.missing_note)
 for tiles in card.headline:

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import config, periods
-from cxmetrics.display.tiles import KpiTile, tiles
+from cxmetrics.display import notes
+from cxmetrics.display.tiles import Tile, tiles
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
@@ -23,6 +24,11 @@ GRAIN_LABELS = {g: periods.GRAIN_LABELS[g] for g in ("month", "quarter", "week")
 TREND_PERIODS = {"week": 26, "month": 24, "quarter": 12}
 COMPLAINT_METRICS: tuple[str, ...] = ("complaints_per_1000", "complaint_recovery_rate", "median_days_to_resolve")
 LOOP_METRICS: tuple[str, ...] = ("follow_up_2bd", "median_days_to_close_follow_up")
+NEEDED_TABLES: dict[str, str] = {
+    "complaints": "complaint volume, recovery, days to resolve and churn after complaints",
+    "follow_ups": "the closed loop: follow-up timeliness, backlog and open detractor follow-ups",
+    "customer_revenue": "the revenue of the customers waiting for a follow-up",
+}
 # The open detractor list as shown: the customer and what they are worth first; ids stay in the CSV.
 SHOWN_LIST_COLUMNS: tuple[str, ...] = (
     "customer", "revenue_12m_usd", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint", "comment",
@@ -39,25 +45,24 @@ class ComplaintsView:
     filter_note: str | None
     has_complaints: bool
     has_follow_ups: bool
-    complaint_tiles: tuple[KpiTile, ...]
+    complaint_tiles: tuple[Tile, ...]
     trend: pd.DataFrame
     processes: pd.DataFrame
     process_sums: pd.DataFrame
     churn: pd.DataFrame
     churn_sentence: str
-    loop_tiles: tuple[KpiTile, ...]
+    loop_tiles: tuple[Tile, ...]
+    follow_up_tiles: tuple[Tile, ...]
     timeliness: closed_loop.Timeliness | None
     follow_up_trend: pd.DataFrame
     backlog: pd.DataFrame
     open_list: pd.DataFrame
+    open_list_caption: str
+    open_list_csv: bytes
     as_of: date
-
-
-def review_period(grain: str, week: Period) -> Period:
-    """The last complete period of `grain` by the end of the review week."""
-    if grain not in GRAINS:
-        raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
-    return periods.last_complete(grain, week.end)
+    as_of_text: str
+    csv_name: str
+    trend_title: str
 
 
 def trend_filters(filters: Filters, period: Period) -> Filters:
@@ -68,23 +73,9 @@ def trend_filters(filters: Filters, period: Period) -> Filters:
     return filters.with_period(first.start, period.end)
 
 
-def missing_note(loaded: frozenset[str]) -> str | None:
-    """Which optional tables to load, and what each adds to the page."""
-    uses = {
-        "complaints": "complaint volume, recovery, days to resolve and churn after complaints",
-        "follow_ups": "the closed loop: follow-up timeliness, backlog and open detractor follow-ups",
-        "customer_revenue": "the revenue of the customers waiting for a follow-up",
-    }
-    missing = [f"`{t}` ({use})" for t, use in uses.items() if t not in loaded]
-    return "Load " + "; ".join(missing) + " to complete this page (see the Data page)." if missing else None
-
-
-def filter_note(filters: Filters) -> str | None:
+def _ignored(filters: Filters) -> tuple[str, ...]:
     """Filters that do not apply to complaints (they carry no touchpoint or survey channel)."""
-    ignored = query.ignored_filters(get_metric("complaints_per_1000"), filters)
-    if not ignored:
-        return None
-    return f"The {' and '.join(ignored)} filter does not apply to complaints; it applies to the closed loop."
+    return query.ignored_filters(get_metric("complaints_per_1000"), filters)
 
 
 def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -128,12 +119,18 @@ def _complaints_part(conn, filters: Filters, period: Period, by: str) -> dict:
 def _loop_part(conn, filters: Filters, period: Period, with_revenue: bool) -> dict:
     as_of = closed_loop.review_as_of(period)
     trend = query.metric_frame(conn, "follow_up_2bd", trend_filters(filters, period), period.grain)
+    timeliness = closed_loop.closed_within_two_business_days(conn, filters, period.start, period.end)
+    backlog = closed_loop.backlog(conn, filters, as_of)
+    open_list = closed_loop.open_detractors(conn, filters, as_of, with_revenue)
     return {
         "loop_tiles": tiles(conn, filters, period, LOOP_METRICS),
-        "timeliness": closed_loop.closed_within_two_business_days(conn, filters, period.start, period.end),
+        "follow_up_tiles": (timeliness_tile(timeliness), backlog_tile(backlog, as_of)),
+        "timeliness": timeliness,
         "follow_up_trend": trend,
-        "backlog": closed_loop.backlog(conn, filters, as_of),
-        "open_list": closed_loop.open_detractors(conn, filters, as_of, with_revenue),
+        "backlog": backlog,
+        "open_list": open_list,
+        "open_list_caption": _open_list_caption(open_list, as_of),
+        "open_list_csv": closed_loop.open_list_csv(open_list),
     }
 
 
@@ -147,68 +144,77 @@ _EMPTY_COMPLAINTS = {
 }
 _EMPTY_LOOP = {
     "loop_tiles": (),
+    "follow_up_tiles": (),
     "timeliness": None,
     "follow_up_trend": pd.DataFrame(),
     "backlog": pd.DataFrame(),
     "open_list": pd.DataFrame(),
+    "open_list_caption": "",
+    "open_list_csv": b"",
 }
 
 
 def build(conn, filters: Filters, period: Period, by: str = "process") -> ComplaintsView:
     """The page's complete query set for `period` (split by process or category)."""
     loaded = catalog.loaded_tables(conn)
+    as_of = closed_loop.review_as_of(period)
     has_complaints, has_follow_ups = "complaints" in loaded, "follow_ups" in loaded
     complaint_part = _complaints_part(conn, filters, period, by) if has_complaints else _EMPTY_COMPLAINTS
     loop_part = _loop_part(conn, filters, period, "customer_revenue" in loaded) if has_follow_ups else _EMPTY_LOOP
     return ComplaintsView(
         period=period,
         subtitle=f"{periods.describe(period)}, compared with {periods.prior(period).label}, for {filters.describe()}.",
-        missing_note=missing_note(loaded),
-        filter_note=filter_note(filters),
+        missing_note=notes.missing_note(loaded, NEEDED_TABLES),
+        filter_note=notes.filter_note(filters, _ignored(filters), "complaints"),
         has_complaints=has_complaints,
         has_follow_ups=has_follow_ups,
-        as_of=closed_loop.review_as_of(period),
+        as_of=as_of,
+        as_of_text=as_of_text(as_of),
+        csv_name=f"open-detractor-follow-ups-{as_of}.csv",
+        trend_title=f"Complaints per 1,000 active customers by {complaints.SPLITS[by].lower()}",
         **complaint_part,
         **loop_part,
     )
 
 
-def as_of_text(view: ComplaintsView) -> str:
+def as_of_text(as_of: date) -> str:
     """'on 31 Oct 2026 (end of day)'."""
-    return f"on {view.as_of:%-d %b %Y} (end of day)"
+    return f"on {as_of:%-d %b %Y} (end of day)"
 
 
-def timeliness_tile(view: ComplaintsView) -> KpiTile | None:
+def timeliness_tile(timely: closed_loop.Timeliness) -> Tile:
     """A tile of the follow-ups opened in the period closed within 2 business days of opening."""
-    timely = view.timeliness
-    if timely is None:
-        return None
     value = f"{timely.pct:.1f}%" if timely.opened else "-"
     interval = f" 95% interval {timely.low_pct:.1f}% to {timely.high_pct:.1f}%." if timely.opened else ""
-    return KpiTile(
-        "closed_within_2bd_of_opening",
-        "Follow-ups closed within 2 business days of opening",
-        value,
-        None,
-        "off",
-        f"Of the follow-ups opened in the period, the share closed by the same time of day on the 2nd business "
+    return Tile(
+        metric="closed_within_2bd_of_opening",
+        label="Follow-ups closed within 2 business days of opening",
+        value=value,
+        help=f"Of the follow-ups opened in the period, the share closed by the same time of day on the 2nd business "
         f"day after opening (a weekend opening counts from Monday). n = {timely.opened:,} follow-ups opened."
         + interval,
     )
 
 
-def backlog_tile(view: ComplaintsView) -> KpiTile | None:
+def backlog_tile(backlog: pd.DataFrame, as_of: date) -> Tile:
     """The open backlog at the end of the period, and how much of it is older than a week."""
-    if not view.has_follow_ups:
-        return None
-    total = int(view.backlog["open_follow_ups"].sum()) if len(view.backlog) else 0
-    old = view.backlog[view.backlog["age"].isin(["8-30 days", "over 30 days"])]["open_follow_ups"].sum()
-    return KpiTile(
-        "open_backlog",
-        "Open follow-ups",
-        f"{total:,}",
-        f"{int(old):,} older than a week" if total else None,
-        "inverse" if old else "off",
-        f"Follow-ups opened and not closed {as_of_text(view)}.",
-        "off",
+    total = int(backlog["open_follow_ups"].sum()) if len(backlog) else 0
+    old = backlog[backlog["age"].isin(["8-30 days", "over 30 days"])]["open_follow_ups"].sum()
+    return Tile(
+        metric="open_backlog",
+        label="Open follow-ups",
+        value=f"{total:,}",
+        help=f"Follow-ups opened and not closed {as_of_text(as_of)}.",
+        delta=f"{int(old):,} older than a week" if total else None,
+        delta_colour="inverse" if old else "off",
+        delta_arrow="off",
+    )
+
+
+def _open_list_caption(open_list: pd.DataFrame, as_of: date) -> str:
+    if open_list.empty:
+        return f"No detractor follow-up is open {as_of_text(as_of)}."
+    return (
+        f"{len(open_list):,} detractor responses waiting for a follow-up {as_of_text(as_of)}, highest revenue first "
+        "(revenue over the 12 closed months to then)."
     )

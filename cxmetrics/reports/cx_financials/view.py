@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from cxmetrics.display.tiles import KpiTile
+from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
@@ -99,7 +99,7 @@ class LeadLagSection:
 class EarnedView:
     """Earned growth's tiles and the caption that defines it, or the note that says why it is not available."""
 
-    tiles: tuple[KpiTile, ...] = ()
+    tiles: tuple[Tile, ...] = ()
     caption: str | None = None
     note: str | None = None
 
@@ -124,7 +124,7 @@ class FinancialsView:
 class RiskView:
     """Revenue at risk at the assumed shares: company tiles, the caption with the shares, the split's table."""
 
-    tiles: tuple[KpiTile, ...]
+    tiles: tuple[Tile, ...]
     caption: str
     by_split: pd.DataFrame
 
@@ -134,7 +134,7 @@ class RoiView:
     """The ROI scenario's worth: its sentence, the tiles of its last year and the yearly ranges."""
 
     sentence: str
-    tiles: tuple[KpiTile, ...]
+    tiles: tuple[Tile, ...]
     ranges: pd.DataFrame
 
 
@@ -148,9 +148,9 @@ def scope_label(region: str | None) -> str:
     return region or "Company-wide"
 
 
-def _figure(key: str, label: str, shown: str, note: str | None = None) -> KpiTile:
+def _figure(key: str, label: str, shown: str, note: str | None = None) -> Tile:
     """A plain headline figure: no change, no hover text, an optional line under it."""
-    return KpiTile(metric=key, label=label, value=shown, delta=None, delta_colour="off", help="", note=note)
+    return Tile(metric=key, label=label, value=shown, help="", note=note)
 
 
 def _subtitle(filters: Filters, months: str) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from cxmetrics.display import notes
+from cxmetrics.display.theme import status_word
+from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
@@ -27,24 +31,18 @@ OPTIONAL_TABLES: dict[str, str] = {
     "follow_ups": "the follow-up part of the risk score and the follow-up owner",
 }
 MISSING = "—"
-STATUS_TEXT = {"on_target": "On target", "watch": "Watch", "off_target": "Off target", "no_data": "No data"}
 TILES_PER_ROW = 3
-
-
-@dataclass(frozen=True)
-class Tile:
-    """A headline figure for the latest closed month: value, its hover text (interval, n, target) and status."""
-
-    metric: str
-    label: str
-    value: str
-    help: str
-    status: str
-
-    @property
-    def status_text(self) -> str:
-        """The badge text: the status against target in words."""
-        return STATUS_TEXT.get(self.status, "No target")
+LIST_ROWS = 200
+MAX_SCORE = int(risk.MAX_SCORE)
+EXPERIENCE_COLUMNS: tuple[str, ...] = (
+    "grouping_label", "group", "customers", "churned", "churn_pct", "churn_low_pct", "churn_high_pct",
+    "repeat_purchase_pct", "revenue_per_customer_usd", "clv_usd",
+)  # fmt: skip
+AT_RISK_COLUMNS: tuple[str, ...] = (
+    "rank", "name", "region", "segment", "account_owner", "revenue_12m_usd", "risk_score", "nps_points",
+    "complaint_points", "revenue_points", "follow_up_points", "nps_group", "complaints_12m", "lost_complaints_12m",
+    "revenue_change_pct", "open_follow_ups", "follow_up_owner",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -61,10 +59,23 @@ class LoyaltyView:
     trends: dict[str, pd.DataFrame]
     cohorts: pd.DataFrame
     experience: pd.DataFrame
+    experience_table: pd.DataFrame
+    experience_caption: str
     at_risk_sentence: str
     value: loyalty.CustomerValue | None
     unprofitable_sentence: str | None
     at_risk: pd.DataFrame
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AtRiskList:
+    """The at-risk list as narrowed on the page: the rows shown, the caption that counts them, and the CSV."""
+
+    shown: pd.DataFrame
+    caption: str
+    csv: bytes
+    csv_name: str
 
 
 def customers_in_scope(conn, filters: Filters) -> int:
@@ -73,21 +84,23 @@ def customers_in_scope(conn, filters: Filters) -> int:
     return int(conn.execute(f"SELECT count(*) FROM customers c {joins} WHERE {where}", params).fetchone()[0])  # noqa: S608
 
 
-def missing_note(loaded: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
-    """The optional tables the page uses that hold no rows, and what loading each adds."""
-    missing = tuple(t for t in OPTIONAL_TABLES if t not in loaded)
-    if not missing:
-        return (), None
-    parts = "; ".join(f"`{t}` ({OPTIONAL_TABLES[t]})" for t in missing)
-    return missing, f"Load {parts} to complete this page (see the Data page)."
+def _experience_caption(window: loyalty.Window) -> str:
+    return (
+        f"Customers active on {window.start:%-d %b %Y}, grouped by their latest relationship survey answer before it "
+        f"(NPS and the CSAT of the same answer); churn by {window.end:%-d %b %Y}. Rows under the minimum n show the "
+        "count only."
+    )
 
 
-def _filter_note(filters: Filters) -> str | None:
-    ignored = loyalty.ignored_filters(filters)
-    if not ignored:
-        return None
-    names = " and ".join(ignored)
-    return f"The {names} filter does not apply to customer-level figures: they cover every {names}."
+def at_risk_list(view: LoyaltyView, min_score: float, owners: Sequence[str], nps_groups: Sequence[str]) -> AtRiskList:
+    """The at-risk list narrowed to a minimum score, account owners and NPS groups (empty: all), its first
+    LIST_ROWS rows shown, and all of it as CSV."""
+    narrowed = risk.narrowed(view.at_risk, min_score, owners, nps_groups)
+    caption = (
+        f"{len(narrowed):,} of {len(view.at_risk):,} active customers; the top {min(LIST_ROWS, len(narrowed)):,} shown."
+    )
+    name = f"at-risk-customers-{view.window.end.isoformat()}.csv"
+    return AtRiskList(narrowed.head(LIST_ROWS), caption, risk.list_csv(narrowed), name)
 
 
 def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
@@ -95,7 +108,7 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     metric = get_metric(metric_id)
     rows = frame.dropna(subset=["value"]).sort_values("period_start")
     if rows.empty:
-        return Tile(metric_id, metric.label, MISSING, f"No value: {metric.description}", "no_data")
+        return Tile(metric_id, metric.label, MISSING, f"No value: {metric.description}", **_status("no_data"))
     row = rows.iloc[-1]
     over = f"the 12 months to {row['period_end']:%-d %b %Y}" if metric_id in TRAILING else row["period_label"]
     lines = [f"**{metric.label}** over {over}."]
@@ -105,9 +118,13 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     target = row.get("target")
     lines.append("No target set." if target is None or np.isnan(target) else f"Target {metric.format(target)}.")
     status = str(row["status"]) if isinstance(row.get("status"), str) else "no_target"
-    return Tile(
-        metric_id, f"{metric.label} · {row['period_label']}", metric.format(row["value"]), "  \n".join(lines), status
-    )
+    label = f"{metric.label} · {row['period_label']}"
+    return Tile(metric_id, label, metric.format(row["value"]), "  \n".join(lines), **_status(status))
+
+
+def _status(status: str) -> dict[str, str]:
+    """A tile's status and its badge text."""
+    return {"status": status, "status_text": status_word(status)}
 
 
 def _available(loaded: frozenset[str], metric_ids) -> list[str]:
@@ -122,23 +139,26 @@ def build(conn, filters: Filters, week_end: date, grain: str = "month", by: str 
     monthly = loyalty.retention_trends(conn, filters, "month", window, None, metric_ids)
     trends = monthly if (grain, by) == ("month", None) else None
     trends = trends or loyalty.retention_trends(conn, filters, grain, window, by, metric_ids)
-    missing, note = missing_note(loaded)
     has_revenue = "customer_revenue" in loaded
     experience = loyalty.loyalty_by_experience(conn, filters, window)
+    at_risk = risk.at_risk_list(conn, filters, window.end)
     value = loyalty.customer_value(conn, filters, window) if has_revenue else None
     return LoyaltyView(
         window=window,
         subtitle=f"The 12 months {window.label} (closed by the review week), for {filters.describe()}.",
         customers=customers_in_scope(conn, filters),
-        missing_tables=missing,
-        missing_note=note,
-        filter_note=_filter_note(filters),
+        missing_tables=notes.missing_tables(loaded, OPTIONAL_TABLES),
+        missing_note=notes.missing_note(loaded, OPTIONAL_TABLES),
+        filter_note=notes.filter_note(filters, loyalty.ignored_filters(filters), "customer-level figures"),
         tiles=tuple(_tile(m, monthly[m]) for m in metric_ids),
         trends=trends,
         cohorts=loyalty.cohort_retention(conn, filters, window.end),
         experience=experience,
+        experience_table=experience[experience["grouping"] != "focus"],
+        experience_caption=_experience_caption(window),
         at_risk_sentence=loyalty.at_risk_sentence(loyalty.at_risk_comparison(experience), window),
         value=value,
         unprofitable_sentence=loyalty.unprofitable_sentence(value, window) if value is not None else None,
-        at_risk=risk.at_risk_list(conn, filters, window.end),
+        at_risk=at_risk,
+        owners=tuple(sorted(at_risk["account_owner"].unique())),
     )

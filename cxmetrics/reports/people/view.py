@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
-from cxmetrics.display.tiles import KpiTile, tiles
+from cxmetrics.display import notes
+from cxmetrics.display.tiles import Tile, tiles
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
@@ -18,8 +19,10 @@ from cxmetrics.reports.people import analysis as people
 
 TILE_METRICS: tuple[str, ...] = ("enps", "engagement_index", "nps")
 TABLE_COLUMNS: tuple[str, ...] = (
-    "Unit", "Headcount", "eNPS", "Engagement index", "NPS", "NPS n", "Months", "r", "95% interval of r", "Link",
+    "unit", "headcount", "enps", "engagement_index", "unit_nps", "unit_nps_n", "link_months", "link_r",
+    "link_r_interval", "link",
 )  # fmt: skip
+NEEDED_TABLES: dict[str, str] = {"employee_engagement": "eNPS and engagement index by month, region and team"}
 
 
 @dataclass(frozen=True)
@@ -31,22 +34,45 @@ class PeopleView:
     has_engagement: bool
     missing_note: str | None
     filter_note: str | None
-    tiles: tuple[KpiTile, ...]
+    tiles: tuple[Tile, ...]
     frame: pd.DataFrame
     link: people.Correlation
     sentence: str
     table: pd.DataFrame
+    titles: Titles
 
 
-def filter_note(filters: Filters) -> str | None:
-    """Filters that do not apply to employee engagement (it is recorded by region and team only)."""
-    ignored = query.ignored_filters(get_metric("enps"), filters)
-    if not ignored:
-        return None
-    return (
-        f"The {' and '.join(ignored)} filter applies to customer NPS only; employee engagement is recorded by "
-        "region and team."
+@dataclass(frozen=True)
+class Titles:
+    """The words of the page's sections for the chosen unit and measure."""
+
+    measure: str
+    link: str
+    scatter_caption: str
+    table: str
+    r_text: str = ""
+
+
+def _titles(by: str, measure: str, month: Period, link: people.Correlation | None = None) -> Titles:
+    unit = people.UNITS[by].lower()
+    return Titles(
+        measure=people.MEASURES[measure],
+        link=f"{people.MEASURES[measure]} against customer NPS",
+        scatter_caption=f"Each point is one {unit} in one month. Months whose NPS rests on fewer responses than the "
+        "minimum n are left out of the correlation.",
+        table=f"By {unit}, {month.label}",
+        r_text=r_text(link) if link is not None else "",
     )
+
+
+def _ignored(filters: Filters) -> tuple[str, ...]:
+    """Filters that do not apply to employee engagement (it is recorded by region and team only)."""
+    return query.ignored_filters(get_metric("enps"), filters)
+
+
+def _tiles(conn, filters: Filters, month: Period) -> tuple[Tile, ...]:
+    """The month's tiles, each label naming the month."""
+    return tuple(replace(t, label=f"{t.label} · {month.label}") for t in tiles(conn, filters, month, TILE_METRICS))
 
 
 def unit_table(frame: pd.DataFrame, measure: str, month: Period) -> pd.DataFrame:
@@ -66,16 +92,16 @@ def unit_table(frame: pd.DataFrame, measure: str, month: Period) -> pd.DataFrame
     ]
     return pd.DataFrame(
         {
-            "Unit": units,
-            "Headcount": latest["headcount"].to_numpy(),
-            "eNPS": latest["enps"].round(1).to_numpy(),
-            "Engagement index": latest["engagement_index"].round(1).to_numpy(),
-            "NPS": latest["nps"].round(0).to_numpy(),
-            "NPS n": latest["nps_n"].fillna(0).astype("int64").to_numpy(),
-            "Months": within["months"].fillna(0).astype("int64").to_numpy(),
-            "r": within["r"].round(2).to_numpy(),
-            "95% interval of r": interval,
-            "Link": link,
+            "unit": units,
+            "headcount": latest["headcount"].to_numpy(),
+            "enps": latest["enps"].round(1).to_numpy(),
+            "engagement_index": latest["engagement_index"].round(1).to_numpy(),
+            "unit_nps": latest["nps"].round(0).to_numpy(),
+            "unit_nps_n": latest["nps_n"].fillna(0).astype("int64").to_numpy(),
+            "link_months": within["months"].fillna(0).astype("int64").to_numpy(),
+            "link_r": within["r"].round(2).to_numpy(),
+            "link_r_interval": interval,
+            "link": link,
         }
     )
 
@@ -89,11 +115,12 @@ def build(conn, filters: Filters, week: Period, by: str = "region", measure: str
         f"Month {month.label} (the latest closed month by the end of {week.label}) and every month with engagement "
         f"data, for {filters.describe()}."
     )
-    has_engagement = "employee_engagement" in catalog.loaded_tables(conn)
-    if not has_engagement:
+    loaded = catalog.loaded_tables(conn)
+    if "employee_engagement" not in loaded:
         empty = people.Correlation(np.nan, 0, np.nan, np.nan, False)
-        note = "Load `employee_engagement` (eNPS and engagement index by month, region and team) to see this page."
-        return PeopleView(month, subtitle, False, note, None, (), pd.DataFrame(), empty, "", pd.DataFrame())
+        note = notes.missing_note(loaded, NEEDED_TABLES)
+        titles = _titles(by, measure, month)
+        return PeopleView(month, subtitle, False, note, None, (), pd.DataFrame(), empty, "", pd.DataFrame(), titles)
     frame = people.unit_months(conn, filters, by)
     frame["month_label"] = [f"{m:%b %Y}" for m in frame["month"]]
     link = people.pooled(frame, measure)
@@ -102,12 +129,13 @@ def build(conn, filters: Filters, week: Period, by: str = "region", measure: str
         subtitle=subtitle,
         has_engagement=True,
         missing_note=None,
-        filter_note=filter_note(filters),
-        tiles=tiles(conn, filters, month, TILE_METRICS),
+        filter_note=notes.filter_note(filters, _ignored(filters), "employee engagement figures"),
+        tiles=_tiles(conn, filters, month),
         frame=frame,
         link=link,
         sentence=people.link_sentence(link, measure, by),
         table=unit_table(frame, measure, month),
+        titles=_titles(by, measure, month, link),
     )
 
 

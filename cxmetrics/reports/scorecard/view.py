@@ -15,8 +15,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
-from cxmetrics.display.theme import STATUS_LABELS
+from cxmetrics import periods
+from cxmetrics.display import notes
+from cxmetrics.display.theme import status_meaning, status_word
+from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, min_n, verdict
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric
 from cxmetrics.periods import Period
@@ -45,33 +47,8 @@ TREND_PERIODS = 13
 CHART_WEEKS = 104
 ROLLING_WEEKS = 13
 MISSING = "—"
-MILLION = 1_000_000
-SHORT_STATUS = {
-    "on_target": "On target",
-    "watch": "Watch",
-    "off_target": "Off target",
-    "suppressed": "Too few",
-    "no_target": "No target",
-}
 HEADLINE_ROWS: tuple[tuple[str, ...], ...] = (("nps", "csat", "ces"), ("logo_retention", "revenue", "gross_margin_pct"))
 _NOT_TABLES = ("customers", "responses")
-
-
-@dataclass(frozen=True)
-class Tile:
-    """A headline tile: value, change with its significance, 13-period trend, target status and the hover text."""
-
-    metric: str
-    label: str
-    value: str
-    delta: str | None
-    delta_colour: str
-    delta_arrow: str
-    comparison: str
-    help: str
-    trend: tuple[float, ...]
-    status: str
-    status_text: str
 
 
 @dataclass(frozen=True)
@@ -97,13 +74,6 @@ class Scorecard:
 
 
 # --- periods ----------------------------------------------------------------------------------------------------------
-
-
-def review_period(grain: str, week: Period) -> Period:
-    """The period under review at `grain` for a review week: the last one complete by the week's end."""
-    if grain not in GRAINS:
-        raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
-    return periods.last_complete(grain, week.end)
 
 
 def _monthly_period(period: Period) -> Period:
@@ -138,15 +108,11 @@ def _available(metric_ids: Sequence[str], loaded: frozenset[str]) -> list[str]:
     return [m for m in metric_ids if set(get_metric(m).tables) <= loaded]
 
 
-def _missing_note(loaded: frozenset[str]) -> tuple[tuple[str, ...], str | None]:
-    """The optional tables the scorecard uses that hold no rows, and what loading each would add."""
-    needed = dict.fromkeys(t for m in STATEMENT_METRICS for t in get_metric(m).tables if t not in _NOT_TABLES)
-    missing = tuple(t for t in (*needed, "targets", "events") if t not in loaded)
-    if not missing:
-        return (), None
-    rows = {t: [get_metric(m).label for m in STATEMENT_METRICS if t in get_metric(m).tables] for t in missing}
-    parts = [f"`{t}` ({', '.join(rows[t]) if rows[t] else USED_BY[t]})" for t in missing]
-    return missing, "Load " + "; ".join(parts) + " to complete the scorecard (see the Data page)."
+def _needed_tables() -> dict[str, str]:
+    """The optional tables the scorecard uses, each with what it adds: the rows that read it, or its use."""
+    tables = dict.fromkeys(t for m in STATEMENT_METRICS for t in get_metric(m).tables if t not in _NOT_TABLES)
+    rows = {t: [get_metric(m).label for m in STATEMENT_METRICS if t in get_metric(m).tables] for t in tables}
+    return {t: ", ".join(labels) for t, labels in rows.items()} | {t: USED_BY[t] for t in ("targets", "events")}
 
 
 # --- formatting -------------------------------------------------------------------------------------------------------
@@ -156,34 +122,9 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def compact(metric: Metric, value) -> str:
-    """The value as a tile shows it: dollar amounts of a million or more in millions ('$53.3M'), else as formatted."""
-    if not _missing(value) and metric.unit == "usd" and abs(value) >= MILLION:
-        return f"{'-' if value < 0 else ''}${abs(value) / MILLION:,.1f}M"
-    return metric.format(value)
-
-
-def format_delta(metric: Metric, delta, short: bool = False) -> str:
-    """A change in the metric's unit and precision, always signed: '+1.4 pts', '-$3,215,941' ('-$3.2M' short)."""
-    if _missing(delta):
-        return ""
-    if short and metric.unit == "usd" and abs(delta) >= MILLION:
-        return ("+" if delta > 0 else "") + compact(metric, delta)
-    spec = metric.fmt.lstrip("+")
-    decimals = int(spec.rsplit(".", 1)[1][0]) if "." in spec else 0
-    number = f"{abs(delta):{',' if ',' in spec else ''}.{decimals}f}"
-    sign = "" if float(number.replace(",", "")) == 0 else ("+" if delta > 0 else "-")
-    prefix = "$" if metric.unit.startswith("usd") else ""
-    suffix = " pts" if metric.unit in ("points", "percent") else ""
-    return f"{sign}{prefix}{number}{suffix}"
-
-
-def _significance(metric: Metric, row: dict, prefix: str) -> str:
+def _verdict(metric: Metric, row: dict, prefix: str) -> str:
     """'significant', 'not significant', or '' for exact figures and missing comparisons."""
-    flag = row.get(f"{prefix}significant")
-    if not metric.sampled or _missing(flag) or _missing(row.get(f"{prefix}delta")):
-        return ""
-    return "significant" if bool(flag) else "not significant"
+    return verdict(metric, row.get(f"{prefix}delta"), row.get(f"{prefix}significant"))
 
 
 def _status(row: dict) -> str:
@@ -193,8 +134,8 @@ def _status(row: dict) -> str:
 
 
 def _change_text(metric: Metric, row: dict) -> str:
-    delta, verdict = format_delta(metric, row["prior_delta"], short=True), _significance(metric, row, "prior_")
-    return f"{delta} · {verdict}" if delta and verdict else delta
+    delta, said = change_text(metric, row["prior_delta"], short=True), _verdict(metric, row, "prior_")
+    return f"{delta} · {said}" if delta and said else delta
 
 
 def _count(row: dict) -> int:
@@ -202,13 +143,8 @@ def _count(row: dict) -> int:
     return 0 if _missing(row["n"]) else int(row["n"])
 
 
-def _min_n(metric: Metric) -> int:
-    """The metric's minimum n: its own, or the configured default."""
-    return int(config.get("CX_MIN_N")) if metric.min_n is None else metric.min_n
-
-
 def _suppressed_text(metric: Metric, row: dict) -> str:
-    return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {_min_n(metric)}"
+    return f"Hidden: n = {_count(row):,} {metric.n_label}, below the minimum of {min_n(metric)}"
 
 
 # --- the statement ----------------------------------------------------------------------------------------------------
@@ -259,10 +195,10 @@ def _statement_row(section: str, metric: Metric, row: dict, trend: tuple[float, 
         "Prior": compact(metric, row["prior_value"]),
         "Change": _change_text(metric, row),
         "Target": "" if _missing(row["target"]) else compact(metric, row["target"]),
-        "Variance": format_delta(metric, row["variance_to_target"], short=True),
+        "Variance": change_text(metric, row["variance_to_target"], short=True),
         "Last year": compact(metric, row["last_year_value"]),
         "Trend": [v for v in trend if not np.isnan(v)],
-        "Status": SHORT_STATUS[status],
+        "Status": status_word(status),
         "note": _row_note(metric, row, status),
         "status": status,
         "unit": metric.unit,
@@ -344,14 +280,12 @@ def statement_csv(scorecard: Scorecard) -> bytes:
 def filter_note(snap: pd.DataFrame | Mapping[str, dict], filters: Filters) -> str | None:
     """The footnote of rows a selected filter does not apply to, and why no target shows under some filters."""
     texts = [row["ignored_filters"] for row in by_metric(snap).values()]
-    ignored = sorted({d for text in texts for d in text.split(", ") if d})
-    notes = []
-    if ignored:
-        names = " and ".join(ignored)
-        notes.append(f"{FOOTNOTE.strip()} The {names} filter does not apply to these rows: they show every {names}.")
+    ignored = {d for text in texts for d in text.split(", ") if d}
+    rows = notes.filter_note(filters, ignored, "these rows")
+    found = [f"{FOOTNOTE.strip()} {rows}"] if rows else []
     if any(d in filters.selections() for d in NO_TARGET_FILTERS):
-        notes.append("Targets are set for the company, regions and segments: none is compared under this filter.")
-    return " ".join(notes) or None
+        found.append("Targets are set for the company, regions and segments: none is compared under this filter.")
+    return " ".join(found) or None
 
 
 def _basis_note(period: Period, rows: Mapping[str, dict]) -> str | None:
@@ -393,26 +327,6 @@ def trends(values: dict[str, dict[str, dict]]) -> dict[str, tuple[float, ...]]:
 # --- headline tiles ---------------------------------------------------------------------------------------------------
 
 
-def _delta_colour(metric: Metric, row: dict) -> str:
-    """Colour the change only when it is real: grey for noise, green/red by the metric's good direction."""
-    if _significance(metric, row, "prior_") == "not significant":
-        return "off"
-    return "normal" if metric.direction == "higher" else "inverse"
-
-
-def _delta_arrow(metric: Metric, row: dict) -> str:
-    """No arrow for a change that rounds to zero in the metric's precision."""
-    shown = format_delta(metric, row["prior_delta"], short=True)
-    return "off" if shown and not shown.startswith(("+", "-")) else "auto"
-
-
-def _comparison(metric: Metric, row: dict) -> str:
-    """'vs 2026-W45 · not significant', or 'vs Sep 2026' for an exact figure."""
-    prior = Period(row["grain"], *_compared(row, "prior")).label
-    verdict = _significance(metric, row, "prior_")
-    return f"vs {prior} · {verdict}" if verdict else f"vs {prior}"
-
-
 def _tile_label(metric: Metric, row: dict, period: Period) -> str:
     """The metric's label, with the month it shows when that is not the period under review."""
     shown = Period(row["grain"], row["period_start"], row["period_end"])
@@ -422,8 +336,8 @@ def _tile_label(metric: Metric, row: dict, period: Period) -> str:
 
 def _status_text(metric: Metric, row: dict, status: str) -> str:
     if status in ("suppressed", "no_target"):
-        return SHORT_STATUS[status]
-    return f"{SHORT_STATUS[status]} · target {compact(metric, row['target'])}"
+        return status_word(status)
+    return f"{status_word(status)} · target {compact(metric, row['target'])}"
 
 
 def _tile_help(metric: Metric, row: dict, status: str) -> str:
@@ -435,21 +349,24 @@ def _tile_help(metric: Metric, row: dict, status: str) -> str:
         lines.append("Exact figure (no sampling interval).")
     lines.append(f"n = {_count(row):,} {metric.n_label}.")
     target = "no target set" if _missing(row["target"]) else f"target {metric.format(row['target'])}"
-    lines.append(f"{target.capitalize()}: {STATUS_LABELS[status].lower()}.")
+    lines.append(f"{target.capitalize()}: {status_meaning(status).lower()}.")
     return "  \n".join(lines)
 
 
 def _tile(metric: Metric, row: dict, trend: tuple[float, ...], period: Period) -> Tile:
     status = _status(row)
     hidden = status == "suppressed"
+    shown, said = change_text(metric, row["prior_delta"], short=True), _verdict(metric, row, "prior_")
+    colour, arrow = change_style(metric, shown, said)
+    prior = Period(row["grain"], *_compared(row, "prior")).label
     return Tile(
         metric=metric.id,
         label=_tile_label(metric, row, period),
         value=MISSING if hidden else compact(metric, row["value"]),
-        delta=None if hidden else (format_delta(metric, row["prior_delta"], short=True) or None),
-        delta_colour=_delta_colour(metric, row),
-        delta_arrow=_delta_arrow(metric, row),
-        comparison=_suppressed_text(metric, row) if hidden else _comparison(metric, row),
+        delta=None if hidden else (shown or None),
+        delta_colour=colour,
+        delta_arrow=arrow,
+        comparison=_suppressed_text(metric, row) if hidden else comparison(prior, said),
         help=_tile_help(metric, row, status),
         trend=trend,
         status=status,
@@ -470,7 +387,7 @@ def _unavailable_tile(metric: Metric) -> Tile:
         help=metric.description,
         trend=(),
         status="no_data",
-        status_text="No data",
+        status_text=status_word("no_data"),
     )
 
 
@@ -532,7 +449,7 @@ def rolling(
         window[column] = (_window_sums(np.where(missing, 0.0, sums), weeks) + _window_nan(missing, weeks))[offsets]
     value = metric.estimate.estimate(window)[0]
     n = window[metric.n_column]
-    return np.where(n >= _min_n(metric), value, np.nan), n
+    return np.where(n >= min_n(metric), value, np.nan), n
 
 
 def _chart_columns(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:
@@ -598,11 +515,10 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
     loaded = catalog.loaded_tables(conn)
     shown = _available(STATEMENT_METRICS, loaded)
-    rows, values = query.snapshot_rows(
-        conn, _current(period, shown), filters, _extra_periods(conn, filters, period, shown)
-    )
+    snap = query.snapshots(conn, _current(period, shown), filters, extra=_extra_periods(conn, filters, period, shown))
+    rows, values = snap.rows, snap.values
     trend = trends(values)
-    missing, missing_note = _missing_note(loaded)
+    needed = _needed_tables()
     first, last = chart_weeks(period)
     weekly = _chart_columns(conn, filters, period, "nps", values)
     revenue = (
@@ -621,8 +537,8 @@ def build(conn, filters: Filters, period: Period) -> Scorecard:
         statement=statement,
         filter_note=filter_note(rows, filters),
         basis_note=_basis_note(period, rows),
-        missing_tables=missing,
-        missing_note=missing_note,
+        missing_tables=notes.missing_tables(loaded, needed),
+        missing_note=notes.missing_note(loaded, needed),
         changes=changes.detect(conn, filters, period),
         nps_weekly=nps_weekly(weekly, period),
         revenue_monthly=revenue,

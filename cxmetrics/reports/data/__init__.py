@@ -1,0 +1,1 @@
+"""The Data report: what is loaded, from where and when, and the rows the last loads rejected."""
