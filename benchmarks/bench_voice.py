@@ -1,5 +1,6 @@
-"""The Voice of the Customer page's query set for the benchmark (`bench_scorecard.py --sets voice`): the engine run,
-its numbers flattened, and the numbers that must be present."""
+"""The Voice of the Customer page's query set for the benchmark (`bench_scorecard.py --sets voice`): the page's two
+builds (`voice_view.build` and `voice_view.verbatims`), their numbers flattened, and the numbers that must be
+present."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from benchmarks.naive_voice import COLUMNS, naive_voice
-from cxmetrics import config
 from cxmetrics.filters import Filters
 from cxmetrics.query import frames as query
-from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.reports.voice import view as voice_view
 
 WINDOW_WEEKS = 13
 REQUIRED: tuple[str, ...] = (
@@ -31,29 +31,19 @@ TEXT_POSTS = ("Survey comments", "Social mentions")
 
 @dataclass(frozen=True)
 class VoiceResults:
-    """What the page computes as it opens: the theme table, the Pareto, the listening posts, the first verbatims."""
+    """What the page builds as it opens: its view (themes, Pareto, listening posts) and the first verbatim page."""
 
-    table: pd.DataFrame
-    pareto: pd.DataFrame
-    trend: pd.DataFrame
-    verbatims: pd.DataFrame
-    matched: int
+    view: voice_view.VoiceView
+    verbatims: voice_view.Verbatims
 
 
 def voice_queries(conn) -> VoiceResults:
-    """The page as it opens for the last complete week, unfiltered, over its default 13-week window: the status
-    checks, the theme sums of the window and the prior one (table, Pareto, growth), the weekly listening posts and
-    the first page of verbatims, newest first."""
+    """The page's two builds as it opens for the last complete week, unfiltered, over its default 13-week window:
+    the view (status, theme sums of the window and the prior one, the weekly listening posts) and the first page of
+    verbatims, newest first."""
     week = query.latest_period(conn, "week")
-    current = voice.window(week, WINDOW_WEEKS)
-    prior = voice.prior_window(current)
-    status = voice.status(conn)
-    sums = voice.theme_sums(conn, Filters(), current, prior)
-    table = voice.theme_table(sums, status.labels, int(config.get("CX_MIN_N")))
-    start = min(prior.start, voice.trend_start(current))
-    trend = voice.posts_trend(conn, Filters(), start, current.end, status.loaded, status.built)
-    rows, matched = voice.verbatims(conn, Filters(), current, voice.VerbatimQuery())
-    return VoiceResults(table, voice.detractor_pareto(sums, status.labels), trend, rows, matched)
+    view = voice_view.build(conn, Filters(), week, WINDOW_WEEKS)
+    return VoiceResults(view, voice_view.verbatims(conn, Filters(), week, WINDOW_WEEKS, voice_view.Question()))
 
 
 def _f(value) -> float:
@@ -63,20 +53,21 @@ def _f(value) -> float:
 def voice_numbers(conn, results: VoiceResults) -> dict[str, float]:
     """The engine's numbers: {"part|key|when|column": value}."""
     numbers: dict[str, float] = {}
-    for row in results.table.itertuples():
+    themes, verbatims = results.view.themes, results.verbatims
+    for row in themes.table.itertuples():
         for column in THEME_COLUMNS:
             numbers[f"theme|{row.theme}|{column}"] = _f(getattr(row, column))
-    for row in results.pareto.itertuples():
+    for row in themes.pareto.itertuples():
         numbers[f"pareto|{row.theme}|detractor_mentions"] = _f(row.detractor_mentions)
-    for row in results.trend.itertuples():
+    for row in results.view.trend.itertuples():
         key = f"posts|{row.post}|{row.week_start.date()}"
         numbers[f"{key}|volume"] = _f(row.volume)
         if row.post in TEXT_POSTS:
             numbers[f"{key}|sentiment_sum"], numbers[f"{key}|negative"] = _f(row.sentiment_sum), _f(row.negative)
         if row.post == "Social mentions":
             numbers[f"{key}|reach"] = _f(row.reach)
-    numbers["verbatims|||matched"] = float(results.matched)
-    for rank, row in enumerate(results.verbatims.itertuples()):
+    numbers["verbatims|||matched"] = float(verbatims.matched)
+    for rank, row in enumerate(verbatims.found.itertuples()):
         for column in ("nps", "sentiment", "revenue_12m_usd"):
             numbers[f"verbatims|{rank}||{column}"] = _f(getattr(row, column))
     return numbers

@@ -287,8 +287,8 @@ def notes(missing: str | None = None, filters: str | None = None, *, filters_box
 
 
 def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
-    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge and the line
-    under it when it has them."""
+    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge and its note
+    under it when it has them; a tile of kind "text" names something (its value is markdown)."""
     per_row = per_row or max(len(tiles), 1)
     for start in range(0, len(tiles), per_row):
         row = tiles[start : start + per_row]
@@ -297,6 +297,9 @@ def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
 
 
 def _tile(container: Any, tile: Tile) -> None:
+    if tile.kind == "text":
+        _text_tile(container, tile)
+        return
     container.metric(
         tile.label,
         tile.value,
@@ -312,6 +315,29 @@ def _tile(container: Any, tile: Tile) -> None:
         container.badge(tile.status_text, color=figures.badge_colour(tile.status))
     if tile.note:
         container.caption(tile.note)
+
+
+def _text_tile(container: Any, tile: Tile) -> None:
+    """A tile that names something instead of showing a number: its label, the name (markdown) and a note."""
+    with container.container(border=True):
+        st.caption(tile.label, help=tile.help)
+        st.markdown(tile.value)
+        if tile.note:
+            st.caption(tile.note)
+
+
+def choice(
+    container: Any,
+    label: str,
+    options: Sequence[str],
+    key: str,
+    value: str,
+    format_func: Callable[[str], str] = str,
+) -> str:
+    """A selectbox keyed `key` that shows `value`, the choice the page's build settled on: the one asked for (by this
+    box or by a click elsewhere, e.g. on a chart) while it is still an option, else the build's default."""
+    st.session_state[key] = value
+    return container.selectbox(label, list(options), key=key, format_func=format_func)
 
 
 _CELLS: dict[str, Callable[..., Any]] = {

@@ -151,6 +151,39 @@ COLUMNS: dict[str, Column] = {
     "required": Column("Required", "check"),
     "used_for": Column("Needed for"),
     "line": Column("Line / row", "number", format="%d"),
+    "sentiment": Column("Sentiment", width=75),
+    "themes": Column("Themes", width=200),
+    # comment themes and listening posts (figures shown as text)
+    "Theme": Column("Theme", width=200, pinned=True),
+    "Mentions": Column("Mentions", width=75),
+    "Share of comments %": Column("Share", help="Share of comments.", width=65),
+    "Share change pts": Column("Change", help="Change of the share against the prior window, points.", width=65),
+    "Sentiment": Column("Sentiment", help="Mean VADER compound score, -1 negative .. +1 positive.", width=75),
+    "Negative %": Column("Negative", help="Share of negative comments.", width=70),
+    "NPS mentioning": Column("NPS with", help="NPS of the responses whose comment mentions the theme.", width=70),
+    "NPS n": Column("n", help="NPS answers among the comments mentioning the theme.", width=55),
+    "NPS of the rest": Column("NPS rest", help="NPS of the other responses with a comment.", width=70),
+    "NPS gap": Column(
+        "NPS gap",
+        help="Mentioning minus the rest; significant when the 95% test (adjusted Wald) says it is not noise.",
+        width=200,
+    ),
+    "Share of all voices %": Column(
+        "Share of all voices", help="Of every comment, contact, complaint and social post in the window."
+    ),
+    "Change vs prior %": Column("Change vs prior", help="Volume against the prior window."),
+    "Reach": Column("Reach", help="Social posts: audience reached (followers or views)."),
+    # complaints behind a journey cell
+    "category": Column("Complaint category"),
+    "complaints": Column("Complaints", "number", format="%d"),
+    "lost": Column("Lost (not recovered)", "number", format="%d"),
+    "still_open": Column("Still open", "number", format="%d"),
+    # key drivers: relative weights beside Shapley values
+    "Relative weight": Column("Relative weight", "number", format="%.4f"),
+    "95% low": Column("95% low", "number", format="%.4f"),
+    "95% high": Column("95% high", "number", format="%.4f"),
+    "Shapley value": Column("Shapley value", "number", format="%.4f"),
+    "Share of R² (%)": Column("Share of R² (%)", "number", format="%.1f"),
 }
 
 

@@ -24,7 +24,8 @@ MILLION = 1_000_000
 class Tile:
     """One headline number as shown: value, change against the compared period (text, colour, arrow and what it is
     compared with), hover text, optional trend, the target status with its badge text (no badge without one), and
-    an optional line shown under it (a range, a caveat)."""
+    an optional `note` shown under it (a range, a caveat). A tile of kind "text" names something instead (a theme:
+    `value` is markdown)."""
 
     metric: str
     label: str
@@ -37,6 +38,7 @@ class Tile:
     trend: tuple[float, ...] = ()
     status: str = ""
     status_text: str | None = None
+    kind: str = "metric"
     note: str | None = None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import screenshot, wait_for_app
+from tests.browser.conftest import open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +26,7 @@ def _selected(page: Page, label: str) -> str:
 
 
 def test_the_explore_link_opens_the_map_on_its_cell(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/journey?week=2026-W46&grain=week&region=EMEA&touchpoint=billing")
-    wait_for_app(page)
+    open_page(page, f"{app_url}/journey?week=2026-W46&grain=week&region=EMEA&touchpoint=billing")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2
     assert (_selected(page, "Region"), _selected(page, "Touchpoint")) == ("EMEA", "Billing")
@@ -36,8 +35,7 @@ def test_the_explore_link_opens_the_map_on_its_cell(page: Page, app_url: str) ->
 
 
 def test_clicking_a_map_cell_opens_its_detail(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/journey?grain=quarter")
-    wait_for_app(page)
+    open_page(page, f"{app_url}/journey?grain=quarter")
     before = (_selected(page, "Region"), _selected(page, "Touchpoint"))
     target = ("EMEA", "Product") if before != ("EMEA", "Product") else ("APAC", "Support")
     rows = ["All", "APAC", "EMEA", "LATAM", "North America"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import main_caption, screenshot, wait_for_app
+from tests.browser.conftest import main_caption, open_page, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -19,21 +19,18 @@ def _shown(page: Page) -> str:
 
 
 def test_window_in_the_url_both_ways(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/voice")
-    wait_for_app(page)
+    open_page(page, f"{app_url}/voice")
     assert _main(page).locator('[data-testid="stPlotlyChart"]').count() == 3
     _main(page).get_by_text("52 weeks", exact=True).click()
     page.wait_for_url("**window=52**")
     wait_for_app(page)
     assert main_caption(page).startswith("52 weeks from")
-    page.goto(f"{app_url}/voice?window=4&region=EMEA")
-    wait_for_app(page)
+    open_page(page, f"{app_url}/voice?window=4&region=EMEA")
     assert main_caption(page).startswith("4 weeks from")
 
 
 def test_searching_the_verbatims_narrows_them(page: Page, app_url: str) -> None:
-    page.goto(f"{app_url}/voice?window=52")
-    wait_for_app(page)
+    open_page(page, f"{app_url}/voice?window=52")
     before = int(_shown(page).split(" of ")[1].replace(",", ""))
     search = _main(page).get_by_label("Search comments")
     search.fill("invoice")

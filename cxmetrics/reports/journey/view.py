@@ -1,0 +1,306 @@
+"""The Journey & Drivers page's complete query set: `build` returns one frozen object the page lays out (the journey
+map, the detail of one cell, key drivers with the priority matrix, and service effectiveness)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from cxmetrics.db import Connection
+from cxmetrics.display.tiles import Tile
+from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import get_metric
+from cxmetrics.periods import Period
+from cxmetrics.query import catalog
+from cxmetrics.query.catalog import USED_BY
+from cxmetrics.reports.journey import charts, service
+from cxmetrics.reports.journey import detail as journey_detail
+from cxmetrics.reports.journey import drivers as key_drivers
+from cxmetrics.reports.journey import map as journey
+from cxmetrics.reports.journey.drivers import DriverAnalysis
+from cxmetrics.stats.importance import BOOTSTRAP_RESAMPLES, MAX_SHAPLEY_DRIVERS
+
+GRAINS: tuple[str, ...] = journey.GRAINS
+MAP_METRICS: tuple[str, ...] = journey.MAP_METRICS
+ROW_DIMENSIONS: tuple[str, ...] = journey.ROW_DIMENSIONS
+GRAIN_LABELS = {"week": "4 weeks", "month": "Month", "quarter": "Quarter", "ytd": "Year to date"}
+METRIC_LABELS = {m: get_metric(m).label for m in journey.MAP_METRICS}
+ROW_LABELS = {"region": "Region", "segment": "Segment"}
+PERFORMANCE: dict[str, str] = key_drivers.PERFORMANCE
+DEFAULT_SCOPE = 1  # "Compare with" opens on the first region or segment, not on the company
+SERVICE_LENSES = (("channel", "**By contact channel**"), ("reason", "**By contact reason**"))
+MISSING = "—"
+TARGETS_NOTE = "Load `targets` to judge cells against targets: without it, only significant falls turn a cell red."
+DRIVERS_NOTE = (
+    f"Load `response_attributes` (attribute ratings of relationship surveys) for {USED_BY['response_attributes']}."
+)
+SERVICE_NOTE = f"Load `contacts` (contact-centre contacts) for {USED_BY['contacts']}."
+COMPLAINTS_NOTE = f"Load `complaints` to see the complaints behind a cell ({USED_BY['complaints']})."
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The detail of one map cell: which cell (and the cells one can pick), its tiles, its monthly trend with events,
+    and the complaints about its touchpoint's process."""
+
+    row: str
+    touchpoint: str
+    rows: tuple[str, ...]
+    touchpoints: tuple[str, ...]
+    tiles: tuple[Tile, ...]
+    trend: pd.DataFrame
+    events: pd.DataFrame
+    window: tuple[date, date]
+    trend_title: str
+    complaints: pd.DataFrame
+    complaints_missing: str | None
+    no_complaints: str | None
+
+
+@dataclass(frozen=True)
+class Priority:
+    """The importance-performance matrix of the lead scope for one performance measure, and what to fix first."""
+
+    label: str
+    matrix: pd.DataFrame
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Key drivers of NPS: the scopes one can compare with, the analyses (under the filters, then the compared scope),
+    those with enough responses and a warning for each without, the Shapley cross-check of the lead scope (the last
+    one shown), and its priority matrix for each performance measure."""
+
+    scopes: tuple[str, ...]
+    caption: str
+    analyses: tuple[DriverAnalysis, ...]
+    warnings: tuple[str, ...]
+    shown: tuple[DriverAnalysis, ...]
+    sentences: tuple[str, ...]
+    cross_check: pd.DataFrame | None
+    cross_check_caption: str | None
+    priority: dict[str, Priority]
+
+
+@dataclass(frozen=True)
+class JourneyView:
+    """Everything the Journey & Drivers page shows for a review week, filters, grain, score, rows and cell."""
+
+    period: journey.MapPeriod
+    metric: str
+    caption: str
+    targets_note: str | None
+    touchpoint_note: str | None
+    cells: pd.DataFrame
+    empty_warning: str | None
+    red_summary: str | None
+    cell: Cell | None
+    drivers_missing: str | None
+    drivers: Drivers | None
+    service_missing: str | None
+    service: service.ServiceReport | None
+    service_tables: tuple[tuple[str, pd.DataFrame], ...]
+
+
+def _map_caption(metric_id: str, chosen: journey.MapPeriod) -> str:
+    return (
+        f"{METRIC_LABELS[metric_id]} by touchpoint in journey order, {chosen.label}, compared with "
+        f"{chosen.compared_label}. Red: significantly below target or falling significantly; yellow: below target "
+        f"within the noise; green: on target; grey: under {journey.minimum_n(metric_id)} responses (score withheld). "
+        "Touchpoints are judged against their region's or segment's target (the company's without one). "
+        "Click a cell for its detail."
+    )
+
+
+def _touchpoint_note(filters: Filters) -> str | None:
+    if not filters.touchpoints:
+        return None
+    return (
+        f"Showing only the touchpoint(s) filtered in the sidebar ({', '.join(filters.touchpoints)}): clear the "
+        "Touchpoint filter to see the whole journey."
+    )
+
+
+def pick_cell(cells: pd.DataFrame, row: str | None, touchpoint: str | None) -> tuple[str, str]:
+    """The cell to detail: the one asked for where the map has its row and touchpoint, else the default cell's."""
+    first_row, first_touchpoint = journey.default_cell(cells)
+    rows, touchpoints = set(cells["row"]), set(cells["touchpoint"])
+    return (row if row in rows else first_row, touchpoint if touchpoint in touchpoints else first_touchpoint)
+
+
+def _cell_tiles(
+    metric_id: str,
+    cell: pd.Series,
+    found: journey_detail.CellDetail,
+    chosen: journey.MapPeriod,
+    touchpoint: str,
+    loaded: frozenset[str],
+) -> tuple[Tile, ...]:
+    """The cell's score (or its n when withheld), its responses, comments and complaints."""
+    label, n = METRIC_LABELS[metric_id], int(cell["n"])
+    complaints = f"{int(found.complaints['complaints'].sum()):,}" if "complaints" in loaded else MISSING
+    return (
+        Tile(
+            metric_id,
+            label,
+            f"too few (n = {n:,})" if cell["suppressed"] else get_metric(metric_id).format(cell["value"]),
+            f"{cell['reason'].capitalize()}. n = {n:,} responses in {chosen.label}.",
+        ),
+        Tile(
+            "responses",
+            "Responses",
+            f"{found.responses:,}",
+            f"Survey responses in {chosen.label}, whichever scores they answered; the score counts those that "
+            f"answered {label} (n = {n:,}).",
+        ),
+        Tile("comments", "With a comment", f"{found.comments:,}", "Responses with a free-text comment."),
+        Tile(
+            "complaints",
+            "Complaints",
+            complaints,
+            f"Complaints opened in {chosen.label} about the {touchpoint} process.",
+        ),
+    )
+
+
+def cell_view(
+    conn: Connection,
+    metric_id: str,
+    filters: Filters,
+    dimension: str,
+    cells: pd.DataFrame,
+    asked: tuple[str | None, str | None],
+    chosen: journey.MapPeriod,
+    loaded: frozenset[str],
+) -> Cell:
+    """The detail of the cell asked for (row, touchpoint), or of the default cell when the map has no such cell."""
+    row, touchpoint = pick_cell(cells, *asked)
+    found = journey_detail.cell_detail(conn, metric_id, filters, dimension, row, touchpoint, chosen)
+    cell = cells[(cells["row"] == row) & (cells["touchpoint"] == touchpoint)].iloc[0]
+    has_complaints = "complaints" in loaded
+    place = charts.touchpoint_label(touchpoint).lower()
+    return Cell(
+        row=row,
+        touchpoint=touchpoint,
+        rows=tuple(dict.fromkeys(cells["row"])),
+        touchpoints=tuple(dict.fromkeys(cells["touchpoint"])),
+        tiles=_cell_tiles(metric_id, cell, found, chosen, touchpoint, loaded),
+        trend=found.trend,
+        events=found.events,
+        window=found.window,
+        trend_title=f"{METRIC_LABELS[metric_id]} at {place}, {row}, by month",
+        complaints=found.complaints,
+        complaints_missing=None if has_complaints else COMPLAINTS_NOTE,
+        no_complaints=f"No complaints about the {touchpoint} process in {chosen.label}."
+        if has_complaints and found.complaints.empty
+        else None,
+    )
+
+
+def driver_scopes(values: list[str], company: str, dimension: str) -> tuple[str, ...]:
+    """What the drivers can be compared with: the company (or the filtered customers) and each row of the map;
+    nothing to choose when the filters leave one row."""
+    if len(values) <= 1:
+        return ()
+    return (company, *(f"{ROW_LABELS[dimension]}: {v}" for v in values))
+
+
+def _compared_value(scopes: tuple[str, ...], asked: str | None) -> str | None:
+    """The region or segment the drivers are compared with (None: the company alone)."""
+    if not scopes:
+        return None
+    scope = asked if asked in scopes else scopes[DEFAULT_SCOPE]
+    return None if scope == scopes[0] else scope.split(": ", 1)[1]
+
+
+def _not_enough(analysis: DriverAnalysis) -> str:
+    return (
+        f"{analysis.scope}: {analysis.n:,} complete responses, fewer than the {analysis.min_n} that driver analysis "
+        f"needs for {len(analysis.attributes)} drivers (max(30, 10 x drivers)): no numbers shown."
+    )
+
+
+def _priority(lead: DriverAnalysis) -> dict[str, Priority]:
+    """The lead scope's matrix against each performance measure."""
+    matrices = {p: key_drivers.priority(lead.table, p) for p in PERFORMANCE}
+    return {
+        p: Priority(PERFORMANCE[p], m, f"**{lead.scope}** · " + key_drivers.fix_first_sentence(m))
+        for p, m in matrices.items()
+    }
+
+
+def drivers_view(conn: Connection, filters: Filters, end: date, dimension: str, compare_with: str | None) -> Drivers:
+    """Key drivers under the filters and, when asked (by default the first row), for one region or segment."""
+    company = key_drivers.scope_label(filters)
+    scopes = driver_scopes(journey.row_values(conn, dimension, filters), company, dimension)
+    value = _compared_value(scopes, compare_with)
+    analyses = key_drivers.analyse_with_slice(conn, filters, end, company, dimension, value)
+    shown = tuple(a for a in analyses if a.enough)
+    lead = shown[-1] if shown else None
+    cross = lead is not None and len(lead.attributes) <= MAX_SHAPLEY_DRIVERS
+    return Drivers(
+        scopes=scopes,
+        caption=f"Johnson's relative weights of the 1-5 attribute ratings for NPS over the 12 months to "
+        f"{analyses[0].window.end:%d %b %Y} (complete responses only), with 95% intervals from {BOOTSTRAP_RESAMPLES} "
+        "bootstrap resamples; the weights add up to R², the share of NPS variance the ratings explain. "
+        "Relationship surveys rate the whole relationship, so the touchpoint filter does not apply here.",
+        analyses=analyses,
+        warnings=tuple(_not_enough(a) for a in analyses if not a.enough),
+        shown=shown,
+        sentences=tuple(
+            f"**{a.scope}**: R² = {a.r_squared:.2f}, n = {a.n:,} complete responses. " + key_drivers.ranking_sentence(a)
+            for a in shown
+        ),
+        cross_check=key_drivers.cross_check(lead) if cross else None,
+        cross_check_caption=f"{lead.scope}: Shapley regression as a cross-check; both methods add up to R²."
+        if cross
+        else None,
+        priority=_priority(lead) if lead is not None else {},
+    )
+
+
+def _service(conn: Connection, filters: Filters, period: Period) -> tuple[service.ServiceReport, tuple]:
+    report = service.report(conn, filters, period)
+    return report, tuple((title, service.display(report.table, lens)) for lens, title in SERVICE_LENSES)
+
+
+def build(
+    conn: Connection,
+    filters: Filters,
+    week: Period,
+    grain: str = "week",
+    metric_id: str = "nps",
+    dimension: str = "region",
+    cell: tuple[str | None, str | None] = (None, None),
+    compare_with: str | None = None,
+) -> JourneyView:
+    """The page's complete query set for the review week at a grain: the map of `metric_id` by touchpoint and
+    `dimension`, the detail of `cell` (row, touchpoint; the default cell when the map has no such cell), the key
+    drivers compared with `compare_with` (a "Compare with" choice; the first row by default), and service."""
+    chosen = journey.map_period(grain, week)
+    loaded = catalog.loaded_tables(conn)
+    cells = journey.journey_map(conn, metric_id, filters, chosen, dimension)
+    has_cells, has_drivers = not cells.empty, "response_attributes" in loaded
+    report, tables = _service(conn, filters, chosen.current) if "contacts" in loaded else (None, ())
+    label = METRIC_LABELS[metric_id]
+    return JourneyView(
+        period=chosen,
+        metric=metric_id,
+        caption=_map_caption(metric_id, chosen),
+        targets_note=None if "targets" in loaded else TARGETS_NOTE,
+        touchpoint_note=_touchpoint_note(filters),
+        cells=cells,
+        empty_warning=None
+        if has_cells
+        else f"No {label} answers at any touchpoint in {chosen.label} under these filters.",
+        red_summary=journey.red_summary(cells, metric_id) if has_cells else None,
+        cell=cell_view(conn, metric_id, filters, dimension, cells, cell, chosen, loaded) if has_cells else None,
+        drivers_missing=None if has_drivers else DRIVERS_NOTE,
+        drivers=drivers_view(conn, filters, chosen.current.end, dimension, compare_with) if has_drivers else None,
+        service_missing=None if report else SERVICE_NOTE,
+        service=report,
+        service_tables=tables,
+    )

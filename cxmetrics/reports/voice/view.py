@@ -1,0 +1,300 @@
+"""The Voice of the Customer page's query set: `build` returns everything the page shows for a window except the
+comments themselves, and `verbatims` one page of the comments a reader asked for (its own cached call, so paging and
+searching do not recompute the themes)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import date
+
+import pandas as pd
+
+from cxmetrics import config
+from cxmetrics.db import Connection
+from cxmetrics.display.tiles import Tile
+from cxmetrics.filters import Filters
+from cxmetrics.periods import Period
+from cxmetrics.query import catalog
+from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.reports.voice import charts
+from cxmetrics.text import sentiment
+
+WINDOW_LABELS: dict[str, str] = {str(w): f"{w} weeks" for w in voice.WINDOW_WEEKS}
+DEFAULT_WINDOW = "13"
+SENTIMENTS: tuple[str, ...] = sentiment.LABELS
+NPS_GROUPS: tuple[str, ...] = voice.NPS_GROUPS
+NPS_GROUP_LABELS: dict[str, str] = voice.NPS_GROUP_LABELS
+ORDER_LABELS: dict[str, str] = {"newest": "Newest first", "revenue": "Highest revenue first"}
+NO_COMMENTS = "No survey comments match the filters in this window: widen the window or clear a filter."
+NO_MATCH = "No comments match these conditions in the window."
+UNSCORED = (
+    "Comments have not been scored for sentiment and themes in this database (it was loaded by an older version). "
+    "Load the data again with `python -m cxmetrics load` to see themes, sentiment and verbatims; the listening posts "
+    "below show volumes only."
+)
+OLD_TAXONOMY = (
+    "The theme taxonomy file changed after the last load: themes shown are from the taxonomy the data was tagged "
+    "with. Load the data again to re-tag comments with the new file."
+)
+
+
+@dataclass(frozen=True)
+class Themes:
+    """The themes of the window's comments: headline tiles, the table, the detractor Pareto and the growing themes."""
+
+    tiles: tuple[Tile, ...]
+    table: pd.DataFrame
+    rows: pd.DataFrame
+    columns: tuple[str, ...]
+    caption: str
+    pareto: pd.DataFrame
+    pareto_caption: str
+    growth: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VoiceView:
+    """Everything the Voice of the Customer page shows for a review week, filters and window, but the verbatims."""
+
+    current: Period
+    prior: Period
+    subtitle: str
+    missing_note: str | None
+    unscored_warning: str | None
+    taxonomy_note: str | None
+    built: bool
+    no_comments_note: str | None
+    themes: Themes | None
+    posts: pd.DataFrame
+    trend: pd.DataFrame
+    trend_start: date
+    posts_caption: str
+    theme_labels: dict[str, str]
+    touchpoints: tuple[str, ...]
+    regions: tuple[str, ...]
+    orders: tuple[str, ...]
+
+
+def windows(week: Period, weeks: int) -> tuple[Period, Period]:
+    """The `weeks` weeks ending with the review week, and as many weeks before them."""
+    current = voice.window(week, weeks)
+    return current, voice.prior_window(current)
+
+
+def _subtitle(weeks: int, current: Period, prior: Period) -> str:
+    return (
+        f"{weeks} weeks from {current.start:%d %b} to {current.end:%d %b %Y}, compared with the {weeks} weeks before "
+        f"({prior.start:%d %b} to {prior.end:%d %b %Y}). Themes come from the editable taxonomy; sentiment runs from "
+        "-1 (negative) to +1 (positive)."
+    )
+
+
+def _missing_note(status: voice.Status) -> str | None:
+    if not status.missing:
+        return None
+    return (
+        "Not loaded: " + ", ".join(f"`{t}`" for t in status.missing) + ". Load them to see contact reasons, "
+        "complaints and social mentions beside survey comments, and each customer's revenue."
+    )
+
+
+def _tiles(overall: dict, pareto: pd.DataFrame, growing: pd.DataFrame) -> tuple[Tile, ...]:
+    """Survey comments, negative share, the top detractor theme and the fastest-growing theme."""
+    comments = Tile(
+        "comments",
+        "Survey comments",
+        f"{overall['comments']:,}",
+        f"Responses with a comment in the window; NPS of those who commented: {overall['nps']:.0f} "
+        f"(n = {overall['nps_n']:,}).",
+    )
+    negative = Tile(
+        "negative_comments",
+        "Negative comments",
+        f"{overall['negative_pct']:.0f}%",
+        f"Share of comments with sentiment at or below {sentiment.NEGATIVE} (VADER). "
+        f"Mean sentiment {overall['sentiment']:+.2f}.",
+    )
+    return comments, negative, _top_detractor_tile(overall, pareto), _growing_tile(growing)
+
+
+def _top_detractor_tile(overall: dict, pareto: pd.DataFrame) -> Tile:
+    top = pareto[pareto["theme"] != voice.NO_THEME]
+    label, help_text = "Top detractor theme", "The theme most mentioned in comments of detractors (NPS 0-6)."
+    if top.empty:
+        return Tile("top_detractor_theme", label, "No detractor comments", help_text, kind="text")
+    note = f"In {top['pct_of_detractor_comments'].iloc[0]:.0f}% of {overall['detractor_comments']:,} detractor comments"
+    return Tile("top_detractor_theme", label, f"**{top['label'].iloc[0]}**", help_text, kind="text", note=note)
+
+
+def _growing_tile(growing: pd.DataFrame) -> Tile:
+    label = "Fastest-growing theme"
+    help_text = "Largest rise in the share of comments mentioning it since the prior window."
+    if growing.empty:
+        return Tile("fastest_growing_theme", label, "No theme grew", help_text, kind="text")
+    row = growing.iloc[0]
+    verdict = "significant" if row["change_significant"] else "not significant"
+    note = f"{row['share_change_pts']:+.1f} pts to {row['share_pct']:.1f}% of comments, {verdict}"
+    return Tile("fastest_growing_theme", label, f"**{row['label']}**", help_text, kind="text", note=note)
+
+
+def _growth_lines(growing: pd.DataFrame) -> tuple[str, ...]:
+    """A bullet per growing theme, or one sentence saying that none grew."""
+    if growing.empty:
+        return ("No theme's share of comments grew since the prior window.",)
+    return tuple(f"- {voice.growth_sentence(row)}" for _, row in growing.iterrows())
+
+
+def themes(sums: pd.DataFrame, labels: dict[str, str], min_n: int) -> Themes | None:
+    """The themes section from the window's theme sums; None when no comment matches."""
+    overall = voice.totals(sums)
+    if overall["comments"] == 0:
+        return None
+    table = voice.theme_table(sums, labels, min_n)
+    pareto = voice.detractor_pareto(sums, labels)
+    growing = voice.growing_themes(table)
+    rows = charts.theme_view(table, min_n)
+    return Themes(
+        tiles=_tiles(overall, pareto, growing),
+        table=table,
+        rows=rows,
+        columns=tuple(c for c in rows.columns if c != "withheld"),
+        caption=f"A comment can mention several themes. Grey rows: fewer than {min_n} mentions or NPS answers, so the "
+        "score is withheld (–) and the count stays. NPS compares the comments mentioning a theme with the other "
+        "comments of the window.",
+        pareto=pareto,
+        pareto_caption=f"Themes in the {overall['detractor_comments']:,} comments of detractors (NPS 0-6): bars count "
+        "the comments mentioning each theme (label: share of detractor comments); the line adds up the share of all "
+        "their theme mentions (top axis).",
+        growth=_growth_lines(growing),
+    )
+
+
+def _posts_caption(filters: Filters, loaded: tuple[str, ...]) -> str:
+    notes = voice.posts_filter_notes(filters, loaded)
+    return "Contact reasons and complaints are categories, not free text: their volume is shown, not a sentiment. " + (
+        " ".join(notes)
+    )
+
+
+def _options(conn: Connection, filters: Filters, dimension: str, chosen: tuple[str, ...]) -> tuple[str, ...]:
+    """What a verbatim control offers: the values chosen in the sidebar, else every value the access scope leaves."""
+    return tuple(chosen or catalog.dimension_values(conn, dimension, filters.scope))
+
+
+def build(conn: Connection, filters: Filters, week: Period, window_weeks: int = int(DEFAULT_WINDOW)) -> VoiceView:
+    """The page's query set for the `window_weeks` weeks ending with the review week, against the weeks before."""
+    current, prior = windows(week, window_weeks)
+    status = voice.status(conn)
+    min_n = int(config.get("CX_MIN_N"))
+    sums = voice.theme_sums(conn, filters, current, prior) if status.built else None
+    section = themes(sums, status.labels, min_n) if sums is not None else None
+    start = voice.trend_start(current)
+    trend = voice.posts_trend(conn, filters, min(prior.start, start), current.end, status.loaded, status.built)
+    has_revenue = "customer_revenue" in status.loaded
+    return VoiceView(
+        current=current,
+        prior=prior,
+        subtitle=_subtitle(window_weeks, current, prior),
+        missing_note=_missing_note(status),
+        unscored_warning=None if status.built else UNSCORED,
+        taxonomy_note=OLD_TAXONOMY if status.built and not status.taxonomy_current else None,
+        built=status.built,
+        no_comments_note=NO_COMMENTS if sums is not None and section is None else None,
+        themes=section,
+        posts=charts.posts_view(voice.posts_summary(trend, current, prior)),
+        trend=trend,
+        trend_start=start,
+        posts_caption=_posts_caption(filters, status.loaded),
+        theme_labels=status.labels,
+        touchpoints=_options(conn, filters, "touchpoint", filters.touchpoints),
+        regions=_options(conn, filters, "region", filters.regions),
+        orders=tuple(ORDER_LABELS) if has_revenue else ("newest",),
+    )
+
+
+# --- verbatims ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a reader asks of the verbatims: search text, themes, sentiment labels, NPS groups, touchpoints and
+    regions (empty: the sidebar's), and the order ('newest' or 'revenue')."""
+
+    search: str = ""
+    themes: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    nps_groups: tuple[str, ...] = ()
+    touchpoints: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    order: str = "newest"
+
+
+@dataclass(frozen=True)
+class Verbatims:
+    """One page of the comments matching a question: the rows as shown (and as queried), how many match, the page
+    shown (clamped to the pages there are), the number of pages and what the caption under them says."""
+
+    rows: pd.DataFrame
+    found: pd.DataFrame
+    matched: int
+    page: int
+    pages: int
+    caption: str
+    empty_note: str | None
+
+
+def page_key(filters: Filters, week: Period, window_weeks: int, question: Question) -> str:
+    """The key of the page-number control for a question: another question is another control, so it starts at 1."""
+    digest = hashlib.sha256(repr((filters, week, window_weeks, question)).encode()).hexdigest()[:16]
+    return f"voice_page_{digest}"
+
+
+def _ask(question: Question, page: int) -> voice.VerbatimQuery:
+    return voice.VerbatimQuery(
+        search=question.search,
+        themes=question.themes,
+        sentiments=question.sentiments,
+        nps_groups=question.nps_groups,
+        by_revenue=question.order == "revenue",
+        page=page,
+    )
+
+
+def _asked_filters(filters: Filters, question: Question) -> Filters:
+    """The sidebar's filters with the question's touchpoints and regions in place of theirs when it names some."""
+    return replace(
+        filters,
+        touchpoints=question.touchpoints or filters.touchpoints,
+        regions=question.regions or filters.regions,
+    )
+
+
+def _caption(page: int, shown: int, matched: int, has_revenue: bool) -> str:
+    first = (page - 1) * voice.PAGE_SIZE + 1
+    missing = "" if has_revenue else ". Load `customer_revenue` to see each customer's revenue."
+    return f"Comments {first:,} to {first + shown - 1:,} of {matched:,}" + missing
+
+
+def verbatims(
+    conn: Connection, filters: Filters, week: Period, window_weeks: int, question: Question, page: int = 1
+) -> Verbatims:
+    """Page `page` of the comments of the window that match the question (past the last page: the last page)."""
+    current, _ = windows(week, window_weeks)
+    status = voice.status(conn)
+    asked = _asked_filters(filters, question)
+    page = max(int(page), 1)
+    found, matched = voice.verbatims(conn, asked, current, _ask(question, page))
+    if found.empty and matched:
+        page = voice.page_count(matched)
+        found, matched = voice.verbatims(conn, asked, current, _ask(question, page))
+    rows = voice.verbatim_view(found, status.labels)
+    return Verbatims(
+        rows=rows,
+        found=found,
+        matched=matched,
+        page=page,
+        pages=voice.page_count(matched),
+        caption=_caption(page, len(rows), matched, "customer_revenue" in status.loaded),
+        empty_note=None if matched else NO_MATCH,
+    )
