@@ -277,17 +277,18 @@ def header(title: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
-def notes(missing: str | None = None, filters: str | None = None) -> None:
-    """The missing-table note (what to load to see more) and the filter note (what a filter does not apply to)."""
+def notes(missing: str | None = None, filters: str | None = None, *, filters_boxed: bool = False) -> None:
+    """The missing-table note (what to load to see more) and the filter note (what a filter does not apply to), a
+    caption unless `filters_boxed` (an info box like the missing note, for a note that qualifies most of a page)."""
     if missing:
         st.info(missing)
     if filters:
-        st.caption(filters)
+        (st.info if filters_boxed else st.caption)(filters)
 
 
 def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:
-    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge when it has one;
-    a tile of kind "text" names something (its value is markdown) and may carry a note under it."""
+    """Headline tiles in rows of `per_row` (all in one row by default), each with its status badge and its note
+    under it when it has them; a tile of kind "text" names something (its value is markdown)."""
     per_row = per_row or max(len(tiles), 1)
     for start in range(0, len(tiles), per_row):
         row = tiles[start : start + per_row]
@@ -312,6 +313,8 @@ def _tile(container: Any, tile: Tile) -> None:
     )
     if tile.status_text:
         container.badge(tile.status_text, color=figures.badge_colour(tile.status))
+    if tile.note:
+        container.caption(tile.note)
 
 
 def _text_tile(container: Any, tile: Tile) -> None:
@@ -362,21 +365,42 @@ def _cell(name: str) -> Any:
     return _CELLS[spec.kind](spec.label, **{k: v for k, v in options.items() if v is not None})
 
 
+def _configured(names: Sequence[str]) -> dict[str, Any]:
+    """The Streamlit column configuration of each declared column among `names`."""
+    return {name: cell for name in names if (cell := _cell(name)) is not None}
+
+
 def table(
     frame: Any,
     shown: Sequence[str] | None = None,
     *,
+    index: bool = False,
     height: int | str | None = "auto",
-    download: tuple[str, bytes, str] | None = None,
+    footnotes: Sequence[str | None] = (),
+    download: tuple[str, bytes | str, str] | None = None,
 ) -> None:
-    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order (all, in the frame's order, by
-    default), each configured once in `cxmetrics.display.columns`; `download` = (label, CSV bytes, file name) adds a
-    download button under it."""
+    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order (all by default), each
+    configured once in `cxmetrics.display.columns`, with the frame's index as its first column when `index`;
+    `footnotes` are captions under it (empty ones skipped), and `download` = (label, CSV, file name) adds a
+    download button below them."""
     data = getattr(frame, "data", frame)
     names = list(shown) if shown is not None else list(data.columns)
-    config_by_name = {name: cell for name in names if (cell := _cell(name)) is not None}
-    order = names if shown is not None else None
-    st.dataframe(frame, hide_index=True, column_order=order, column_config=config_by_name or None, height=height)
+    st.dataframe(
+        frame,
+        hide_index=None if index else True,
+        column_order=list(shown) if shown is not None else None,
+        column_config=_configured(names) or None,
+        height=height,
+    )
+    for note in footnotes:
+        if note:
+            st.caption(note)
     if download:
         label, payload, file_name = download
         st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")
+
+
+def editor(frame: Any, key: str, *, index: bool = False) -> Any:
+    """An editable table of `frame`, each column configured once in `cxmetrics.display.columns` (the index as its
+    first column when `index`); returns the frame as edited."""
+    return st.data_editor(frame, key=key, hide_index=None if index else True, column_config=_configured(frame.columns))

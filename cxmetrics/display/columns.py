@@ -57,12 +57,29 @@ COLUMNS: dict[str, Column] = {
     "revenue_12m_usd": Column("Revenue, 12 months (USD)", "money", help=_TWELVE_MONTHS),
     "name": Column("Customer", pinned=True),
     "rank": Column("Rank", "number", format="%d", pinned=True),
+    "gross_margin_12m_usd": Column("Gross margin, 12 months (USD)", "money", help=_TWELVE_MONTHS),
+    "churn_date": Column("Churned on", "date"),
     # survey answers and comments
     "nps": Column("NPS", "number", help="Likelihood to recommend, 0-10.", format="%d", width=45),
+    "latest_nps": Column("Latest NPS answer", "number", format="%d"),
+    "answered_on": Column("Answered on", "date"),
     "comment": Column("Comment", width="large"),
     "date": Column("Date", "date"),
     "opened": Column("Opened", "date"),
     "age_days": Column("Age (days)", "number"),
+    # the scorecard's statement (display-ready text per measure)
+    "Measure": Column("Measure", width=205, pinned=True),
+    "Period": Column("Period", help="The period each row answers for.", width=70),
+    "Actual": Column("Actual", width=75),
+    "Status": Column("Status", help="Against the target; a miss within noise: Watch.", width=85),
+    "Prior": Column("Prior", help="The prior period (the month before, monthly rows).", width=70),
+    "Change": Column(
+        "Change", help="Against the prior period; significant when the 95% test says it is not noise.", width=160
+    ),
+    "Target": Column("Target", width=70),
+    "Variance": Column("Vs target", help="Actual minus target.", width=75),
+    "Last year": Column("Last year", help="The same period last year.", width=70),
+    "Trend": Column("Last 13 periods", "line", width=100),
     # loyalty by experience
     "grouping_label": Column("Grouped by"),
     "group": Column("Group"),
@@ -73,6 +90,16 @@ COLUMNS: dict[str, Column] = {
     "churn_high_pct": Column("Churn high %", "number", help=_INTERVAL, format="%.1f"),
     "repeat_purchase_pct": Column("Repeat purchase %", "number", format="%.1f"),
     "revenue_per_customer_usd": Column("Revenue per customer (USD)", "money"),
+    # value by NPS group (per group: a value and, for the ROI model's inputs, its 95% interval ends)
+    "revenue_per_customer_usd_low": Column("Revenue low (USD/yr)", "money"),
+    "revenue_per_customer_usd_high": Column("Revenue high (USD/yr)", "money"),
+    "revenue_growth_pct": Column("Revenue growth (%)", "number", format="%+.1f%%"),
+    "churn_pct_low": Column("Churn low (%)", "number", format="%.1f"),
+    "churn_pct_high": Column("Churn high (%)", "number", format="%.1f"),
+    "gross_margin_pct": Column("Gross margin (%)", "number", format="%.1f"),
+    "gross_margin_pct_low": Column("Margin low (%)", "number", format="%.1f"),
+    "gross_margin_pct_high": Column("Margin high (%)", "number", format="%.1f"),
+    "cost_to_serve_per_customer_usd": Column("Cost to serve per customer (USD)", "money"),
     "clv_usd": Column("Lifetime value (USD)", "money"),
     # customers at risk
     "risk_score": Column("Risk score", "progress", format="%.0f", min_value=0, max_value=RISK_SCORE_MAX),

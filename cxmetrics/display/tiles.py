@@ -23,8 +23,9 @@ MILLION = 1_000_000
 @dataclass(frozen=True)
 class Tile:
     """One headline number as shown: value, change against the compared period (text, colour, arrow and what it is
-    compared with), hover text, optional trend, and the target status with its badge text (no badge without one).
-    A tile of kind "text" names something instead (a theme: `value` is markdown) with an optional `note` under it."""
+    compared with), hover text, optional trend, the target status with its badge text (no badge without one), and
+    an optional `note` shown under it (a range, a caveat). A tile of kind "text" names something instead (a theme:
+    `value` is markdown)."""
 
     metric: str
     label: str

@@ -10,7 +10,7 @@ from cxmetrics.reports.scorecard import view as scorecard
 database = ui.connection()
 review = ui.review()
 
-st.title("Scorecard")
+ui.header("Scorecard")
 grain = ui.url_choice(
     "Period",
     scorecard.GRAINS,
@@ -21,64 +21,22 @@ grain = ui.url_choice(
 )
 card = ui.cached(scorecard.build, database, review.filters, periods.review_period(grain, review.week))
 st.caption(card.subtitle)
-if card.missing_note:
-    st.info(card.missing_note)
-
+ui.notes(missing=card.missing_note)
 for tiles in card.headline:
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-        column.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_colour,
-            delta_arrow=tile.delta_arrow,
-            delta_description=tile.comparison,
-            help=tile.help,
-            chart_data=tile.trend or None,
-            border=True,
-        )
-        column.badge(tile.status_text, color=figures.badge_colour(tile.status))
-if card.filter_note:
-    st.caption(card.filter_note)
+    ui.tile_row(tiles)
+ui.notes(filters=card.filter_note)
 
 st.subheader("What changed")
 for change in card.changes:
     st.markdown(f"- {change.sentence}" + (f" [Explore]({change.href})" if change.href else ""))
 
 st.subheader("Statement")
-st.dataframe(
+ui.table(
     charts.statement_style(card.statement),
-    column_order=scorecard.STATEMENT_COLUMNS,
-    hide_index=True,
+    scorecard.STATEMENT_COLUMNS,
     height=figures.table_height(card.statement),
-    column_config={
-        "Measure": st.column_config.TextColumn("Measure", width=205, pinned=True),
-        "Period": st.column_config.TextColumn("Period", width=70, help="The period each row answers for."),
-        "Actual": st.column_config.TextColumn("Actual", width=75),
-        "Status": st.column_config.TextColumn(
-            "Status", width=85, help="Against the target; a miss within noise: Watch."
-        ),
-        "Prior": st.column_config.TextColumn(
-            "Prior", width=70, help="The prior period (the month before, monthly rows)."
-        ),
-        "Change": st.column_config.TextColumn(
-            "Change", width=160, help="Against the prior period; significant when the 95% test says it is not noise."
-        ),
-        "Target": st.column_config.TextColumn("Target", width=70),
-        "Variance": st.column_config.TextColumn("Vs target", width=75, help="Actual minus target."),
-        "Last year": st.column_config.TextColumn("Last year", width=70, help="The same period last year."),
-        "Trend": st.column_config.LineChartColumn("Last 13 periods", width=100),
-    },
-)
-for note in (card.basis_note, card.filter_note):
-    if note:
-        st.caption(note)
-st.download_button(
-    "Download the statement (CSV)",
-    scorecard.statement_csv(card),
-    file_name=card.csv_name,
-    mime="text/csv",
-    icon=":material/download:",
+    footnotes=(card.basis_note, card.filter_note),
+    download=("Download the statement (CSV)", scorecard.statement_csv(card), card.csv_name),
 )
 
 st.subheader("NPS and revenue")

@@ -1,0 +1,314 @@
+"""The CX & Financials page's complete query set: `build` returns one frozen object the page lays out.
+
+`build` holds the expensive part for the filters and the month the page values (the cohort's sums and at-risk
+accounts, the lead-lag panel with its permutation test, the segment cells, earned growth) and is cached by the page;
+`monthly` is the side-by-side series of one split, cached on its own so a split change reads only that series.
+`risk`, `roi_inputs` and `roi` are the parts that follow the page's editable assumptions: pure arithmetic on the
+built view's small sums, so moving an assumption reruns no query and no permutation test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from cxmetrics.display.tiles import Tile
+from cxmetrics.filters import Filters
+from cxmetrics.periods import Period
+from cxmetrics.query import catalog
+from cxmetrics.reports.cx_financials import leadlag, roi, value
+from cxmetrics.reports.cx_financials.value import money
+
+SPLITS: dict[str, str] = {"none": "Company", "region": "By region", "segment": "By segment"}
+RISK_SPLITS: tuple[str, ...] = ("region", "segment")
+GROUP_COLUMNS: tuple[str, ...] = (
+    "customers", "revenue_per_customer_usd", "revenue_growth_pct", "churn_pct", "gross_margin_pct",
+    "cost_to_serve_per_customer_usd",
+)  # fmt: skip
+ACCOUNTS_SHOWN = 20
+MONTHLY_NOTE = (
+    "Monthly values; NPS and CSAT show n on hover and leave a gap in months with fewer responses than the minimum n. "
+    "Dotted lines mark events."
+)
+VALUE_NOTE = (
+    "95% intervals on the bars (hover). Groups with fewer customers than the minimum n are withheld. Growth compares "
+    "customers' revenue with the 12 months before (customers who had revenue then); customers without a response are "
+    "often newer, so their year before was partial."
+)
+ROI_STEPS = (
+    "Temkin's five steps: 1 NPS groups; 2 loyalty behaviours: churn and revenue; 3 customers per group; 4 each "
+    "group's measured behaviour (95% interval, editable below); 5 the value of moving customers up."
+)
+ROI_NOTE = (
+    "The range combines each group's 95% interval ends in the least and the most favourable way (conservative). "
+    "Moved customers are assumed to behave like their new group."
+)
+NO_EARNED_REVENUE = "Earned growth needs `customer_revenue` (and customers' acquisition channel)."
+
+
+@dataclass(frozen=True)
+class MonthlyView:
+    """NPS, CSAT, revenue, gross margin and churned customers by month for one split, with the events they span."""
+
+    by: str | None
+    series: pd.DataFrame
+    events: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class CohortView:
+    """What the customers active at the start of the 12 months are worth, by NPS group and region x segment."""
+
+    sums: pd.DataFrame
+    premium_sentence: str
+    values: pd.DataFrame
+    values_table: pd.DataFrame
+    accounts: pd.DataFrame
+    accounts_title: str
+    accounts_csv: str
+    accounts_file: str
+    scopes: tuple[str | None, ...]
+    cells: pd.DataFrame
+    segments: pd.DataFrame
+    segments_caption: str
+
+    @property
+    def accounts_shown(self) -> pd.DataFrame:
+        """The largest at-risk accounts the table shows (the download holds them all)."""
+        return self.accounts.head(ACCOUNTS_SHOWN)
+
+
+@dataclass(frozen=True)
+class LeadLagSection:
+    """The lead-lag of NPS on the outcomes whose tables are loaded: the analysis, its sentences, how to read it."""
+
+    lags: leadlag.LeadLagView
+    findings: tuple[str, ...]
+    too_short: str | None
+    note: str
+
+    @property
+    def empty(self) -> bool:
+        """Whether no month of responses and customers matches the filters."""
+        return self.lags.table.empty
+
+
+@dataclass(frozen=True)
+class EarnedView:
+    """Earned growth's tiles and the caption that defines it, or the note that says why it is not available."""
+
+    tiles: tuple[Tile, ...] = ()
+    caption: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FinancialsView:
+    """Everything the CX & Financials page shows for the filters and the month it values, before assumptions;
+    `cohort` is None without customer revenue or without customers active at the start of the 12 months."""
+
+    month: Period
+    months: str
+    subtitle: str
+    missing_note: str | None
+    filter_note: str | None
+    has_revenue: bool
+    cohort: CohortView | None
+    lead_lag: LeadLagSection
+    earned: EarnedView
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """Revenue at risk at the assumed shares: company tiles, the caption with the shares, the split's table."""
+
+    tiles: tuple[Tile, ...]
+    caption: str
+    by_split: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class RoiView:
+    """The ROI scenario's worth: its sentence, the tiles of its last year and the yearly ranges."""
+
+    sentence: str
+    tiles: tuple[Tile, ...]
+    ranges: pd.DataFrame
+
+
+def month_of(week: Period) -> Period:
+    """The month the page values for a review week: the latest month closed by its end."""
+    return value.window(week.end)
+
+
+def scope_label(region: str | None) -> str:
+    """The ROI scope's option text: the region, or 'Company-wide'."""
+    return region or "Company-wide"
+
+
+def _figure(key: str, label: str, shown: str, note: str | None = None) -> Tile:
+    """A plain headline figure: no change, no hover text, an optional line under it."""
+    return Tile(metric=key, label=label, value=shown, help="", note=note)
+
+
+def _subtitle(filters: Filters, months: str) -> str:
+    return (
+        f"What customer experience is worth in money, for {filters.describe()}. Customer value covers the 12 months "
+        f"{months} (the latest month closed by the review week), customers grouped by their latest relationship "
+        "survey answer before it."
+    )
+
+
+def _table(values: pd.DataFrame) -> pd.DataFrame:
+    """Group values as a table shows them: groups named in words, rounded to one decimal."""
+    return values.rename(index=value.GROUP_LABELS).rename_axis("Group").round(1)
+
+
+def _segments_caption(segments: pd.DataFrame, months: str) -> str:
+    withheld = int(segments["suppressed"].sum())
+    return f"Each bubble is a region x segment over {months}; size = revenue of customers active at its start. " + (
+        f"{withheld} cell(s) with too few responses are not drawn." if withheld else ""
+    )
+
+
+def _earned(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, months: str) -> EarnedView:
+    """Earned growth's three tiles and the caption that defines it, or why it is not available."""
+    earned = value.earned_growth(conn, filters, month)
+    if not earned.available:
+        return EarnedView(note=earned.note)
+    tiles = (
+        _figure("egr_pct", "Earned Growth Rate", f"{earned.egr_pct:+.1f}%"),
+        _figure("nrr_pct", "Net revenue retention", f"{earned.nrr_pct:.1f}%"),
+        _figure("referral_revenue_usd", "Revenue from referred new customers", money(earned.referral_revenue_usd)),
+    )
+    caption = (
+        f"Earned Growth Rate (Bain) = net revenue retention + revenue from the {earned.referred_customers:,} "
+        f"customers acquired by referral during {months} as a share of last year's revenue base - 100%."
+    )
+    return EarnedView(tiles, caption)
+
+
+def _lead_lag(
+    conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, loaded: frozenset[str]
+) -> LeadLagSection:
+    """The lead-lag of NPS on the outcomes whose tables are loaded, its sentences and how to read it."""
+    outcomes = tuple(o for o, table_name in leadlag.OUTCOME_TABLES.items() if table_name in loaded)
+    lags = leadlag.view(conn, filters, month, outcomes)
+    note = leadlag.method_note(lags.left_out)
+    if lags.table.empty:
+        return LeadLagSection(lags, (), None, note)
+    findings = tuple(leadlag.finding_sentence(f) for f in leadlag.findings(lags.table))
+    too_short = None
+    if not lags.table["trusted"].any():
+        too_short = f"The monthly series is {leadlag.TOO_SHORT}: fewer than {leadlag.MIN_PERIODS} months per lag."
+    return LeadLagSection(lags, findings, too_short, note)
+
+
+def _cohort(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, months: str) -> CohortView | None:
+    """The value of a promoter, the at-risk accounts and the segment view; None without customers active at the
+    start of the 12 months."""
+    sums, accounts = value.cohort_view(conn, filters, month)
+    if sums.empty:
+        return None
+    values = value.group_values(sums)
+    cells = value.cell_nps_sums(conn, filters, month)
+    segments = value.segment_view(cells, sums)
+    return CohortView(
+        sums=sums,
+        premium_sentence=value.premium_sentence(value.promoter_premium(sums), months),
+        values=values,
+        values_table=_table(values),
+        accounts=accounts,
+        accounts_title=f"**Largest at-risk accounts** (detractors by revenue over {months}; {len(accounts):,} shown)",
+        accounts_csv=accounts.to_csv(index=False),
+        accounts_file=f"at_risk_accounts_{month.start:%Y_%m}.csv",
+        scopes=(None, *sorted(sums["region"].dropna().unique())),
+        cells=cells,
+        segments=segments,
+        segments_caption=_segments_caption(segments, months),
+    )
+
+
+def build(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period) -> FinancialsView:
+    """The page's figures for the filters and the month it values (`month_of` the review week), before the
+    editable assumptions."""
+    loaded = catalog.loaded_tables(conn)
+    months = value.window_text(month)
+    has_revenue = "customer_revenue" in loaded
+    return FinancialsView(
+        month=month,
+        months=months,
+        subtitle=_subtitle(filters, months),
+        missing_note=value.missing_note(loaded),
+        filter_note=value.filter_note(filters),
+        has_revenue=has_revenue,
+        cohort=_cohort(conn, filters, month, months) if has_revenue else None,
+        lead_lag=_lead_lag(conn, filters, month, loaded),
+        earned=_earned(conn, filters, month, months) if has_revenue else EarnedView(note=NO_EARNED_REVENUE),
+    )
+
+
+def monthly(conn: duckdb.DuckDBPyConnection, filters: Filters, split: str) -> MonthlyView:
+    """The side-by-side monthly series for one of `SPLITS`, with the events of the months it covers."""
+    by = None if split == "none" else split
+    series = leadlag.monthly_series(conn, filters, by, "financials" in catalog.loaded_tables(conn))
+    if series.empty:
+        return MonthlyView(by, series, pd.DataFrame(columns=["event_date", "title", "region"]))
+    events = catalog.events_between(conn, filters, series["period_start"].min(), series["period_start"].max())
+    return MonthlyView(by, series, events)
+
+
+# --- the parts that follow the editable assumptions (pure, quick) ----------------------------------------------
+
+
+def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> RiskView:
+    """Revenue at risk company-wide (tiles) and per value of `by` (chart), at the assumed shares (a view with a
+    cohort)."""
+    sums = view.cohort.sums
+    company = value.revenue_at_risk(sums, assumptions).iloc[0]
+    tiles = (
+        _figure("at_risk_short_usd", "Detractor revenue at risk (short term)", money(company["at_risk_short_usd"])),
+        _figure("at_risk_long_usd", "Passive revenue at risk (long term)", money(company["at_risk_long_usd"])),
+        _figure("upside_usd", "Promoter upside", money(company["upside_usd"])),
+    )
+    caption = (
+        f"Share of each group's revenue over {view.months}: detractors {assumptions.detractor_pct:g}%, passives "
+        f"{assumptions.passive_pct:g}%, promoters {assumptions.promoter_pct:g}% (defaults as commonly used in NPS "
+        "tooling; edit them above)."
+    )
+    return RiskView(tiles, caption, value.revenue_at_risk(sums, assumptions, by))
+
+
+def roi_inputs(view: FinancialsView, region: str | None) -> pd.DataFrame:
+    """The ROI model's editable inputs for one region (all for None): each group's measured behaviour with its
+    interval, every group shown whatever its size, groups named in words (a view with a cohort)."""
+    return _table(roi.assumptions(value.group_values(value.in_region(view.cohort.sums, region), min_n=0)))
+
+
+def _horizon(years: int) -> str:
+    return f"{years} year{'s' if years > 1 else ''}"
+
+
+def roi_worth(table: pd.DataFrame, scenario: roi.Scenario) -> RoiView:
+    """The scenario's worth from the (edited) inputs of `roi_inputs`: sentence, tiles of the last year, ranges."""
+    ranges = roi.ranges(roi.project(table.rename(index=value.GROUP_IDS), scenario))
+    last = ranges.iloc[-1]
+    horizon = _horizon(scenario.years)
+    tiles = tuple(
+        _figure(
+            key, label, money(last[f"{key}_mid"]), f"Range {money(last[f'{key}_low'])} to {money(last[f'{key}_high'])}"
+        )
+        for label, key in (
+            (f"Revenue gained over {horizon}", "cumulative_revenue_usd"),
+            (f"Gross margin gained over {horizon}", "cumulative_gross_margin_usd"),
+        )
+    )
+    kept = _figure(
+        "retained_customers",
+        f"Customers kept after {horizon}",
+        f"{last['retained_customers_mid']:+,.0f}",
+        f"Range {last['retained_customers_low']:+,.0f} to {last['retained_customers_high']:+,.0f}",
+    )
+    return RoiView(roi.sentence(scenario, ranges), (*tiles, kept), ranges)
