@@ -69,7 +69,7 @@ def test_under_a_region_filter(monkeypatch, small_world_db: Path):
     app = run_page(monkeypatch, small_world_db, PAGE, region="EMEA", touchpoint="billing")
     assert_no_exception(app)
     assert app.subheader.values == SECTIONS
-    assert any("applies to NPS and CSAT only" in i.value for i in app.info)
+    assert any("does not apply to money figures: they show every" in i.value for i in app.info)
     assert "region EMEA" in app.caption[0].value
 
 

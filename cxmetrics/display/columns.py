@@ -37,7 +37,7 @@ class Column:
             raise ValueError(f"column {self.label!r}: unknown kind {self.kind!r}; one of {', '.join(KINDS)}")
 
 
-_TWELVE_MONTHS = "Over the 12 closed months to the day shown."
+_TWELVE_MONTHS = "Over the 12 closed months to the end of the period shown."
 _INTERVAL = "95% interval"
 _MINUTES = "YYYY-MM-DD HH:mm"
 # The highest customer risk score (the at-risk list's weights add up to it; a test holds the two together).

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
-from cxmetrics.filters import Filters
+from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE
@@ -366,18 +366,9 @@ NEEDED_TABLES = {
 }
 
 
-def missing_note(loaded: frozenset[str]) -> str | None:
-    """Which optional tables the page needs are not loaded, and what each would add."""
-    missing = [f"`{t}` ({what})" for t, what in NEEDED_TABLES.items() if t not in loaded]
-    return "Load " + " and ".join(missing) + " to see this page complete (see the Data page)." if missing else None
-
-
-def filter_note(filters: Filters) -> str | None:
-    """The selected filters that customer-level figures cannot apply (touchpoint and channel describe responses)."""
-    ignored = [d for d in filters.selections() if d not in COHORT_VALUE.dims]
-    if not ignored:
-        return None
-    return f"The {' and '.join(ignored)} filter applies to NPS and CSAT only; money figures cover all of them."
+def money_filters_ignored() -> tuple[str, ...]:
+    """The filter dimensions customer-level money figures cannot apply (touchpoint and channel describe responses)."""
+    return tuple(d for d in DIMENSIONS if d not in COHORT_VALUE.dims)
 
 
 def in_region(sums: pd.DataFrame, region: str | None) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
@@ -241,8 +242,8 @@ def build(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period) -> F
         month=month,
         months=months,
         subtitle=_subtitle(filters, months),
-        missing_note=value.missing_note(loaded),
-        filter_note=value.filter_note(filters),
+        missing_note=notes.missing_note(loaded, value.NEEDED_TABLES),
+        filter_note=notes.filter_note(filters, value.money_filters_ignored(), "money figures"),
         has_revenue=has_revenue,
         cohort=_cohort(conn, filters, month, months) if has_revenue else None,
         lead_lag=_lead_lag(conn, filters, month, loaded),
