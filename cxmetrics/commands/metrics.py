@@ -6,6 +6,7 @@ import argparse
 import json
 
 from cxmetrics import config
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import GROUPS, METRICS, Metric
 
 INTRO = """# Metrics
@@ -43,7 +44,7 @@ How every metric is computed:
 Definitions shared by every page, CSV and command, each written once (`cxmetrics/metrics/measures.py`,
 `cxmetrics/periods.py`, `registry.minimum_n`); sources name their measures (promoters, detractors, respondents,
 active customers, complaints recovered, contacts resolved first time, ...) and metrics select them:
-- **NPS categories**: promoters 9-10, passives 7-8, detractors 0-6.
+- **NPS categories**: promoters {promoter}, passives {passive}, detractors {detractor}.
 - **Customers active at a date**: signed up before the day and not churned before it (a customer churning on the
   day counts).
 - **A customer's latest relationship answer** before a date: their latest relationship response with an NPS
@@ -99,7 +100,7 @@ def metric_markdown(metric: Metric) -> str:
 
 def markdown() -> str:
     """The whole metric reference, as committed in docs/metrics.md."""
-    parts = [INTRO.format(min_n=_DEFAULT_MIN_N)]
+    parts = [INTRO.format(min_n=_DEFAULT_MIN_N, **measures.NPS_RANGES)]
     parts.append("| id | label | unit | good | minimum n | interval |\n|---|---|---|---|---|---|\n")
     parts[-1] += "".join(
         f"| `{m.id}` | {m.label} | {m.unit} | {m.direction} | {_min_n_text(m)} | {m.interval} |\n" for m in METRICS

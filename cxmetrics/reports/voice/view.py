@@ -14,6 +14,7 @@ from cxmetrics import config
 from cxmetrics.db import Connection
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.measures import NPS_RANGES
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.reports.voice import analysis as voice
@@ -37,6 +38,8 @@ OLD_TAXONOMY = (
     "The theme taxonomy file changed after the last load: themes shown are from the taxonomy the data was tagged "
     "with. Load the data again to re-tag comments with the new file."
 )
+
+DETRACTORS = NPS_RANGES["detractor"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def _tiles(overall: dict, pareto: pd.DataFrame, growing: pd.DataFrame) -> tuple[
 
 def _top_detractor_tile(overall: dict, pareto: pd.DataFrame) -> Tile:
     top = pareto[pareto["theme"] != voice.NO_THEME]
-    label, help_text = "Top detractor theme", "The theme most mentioned in comments of detractors (NPS 0-6)."
+    label = "Top detractor theme"
+    help_text = f"The theme most mentioned in comments of detractors (NPS {DETRACTORS})."
     if top.empty:
         return Tile("top_detractor_theme", label, "No detractor comments", help_text, kind="text")
     note = f"In {top['pct_of_detractor_comments'].iloc[0]:.0f}% of {overall['detractor_comments']:,} detractor comments"
@@ -163,9 +167,9 @@ def themes(sums: pd.DataFrame, labels: dict[str, str], min_n: int) -> Themes | N
         "score is withheld (–) and the count stays. NPS compares the comments mentioning a theme with the other "
         "comments of the window.",
         pareto=pareto,
-        pareto_caption=f"Themes in the {overall['detractor_comments']:,} comments of detractors (NPS 0-6): bars count "
-        "the comments mentioning each theme (label: share of detractor comments); the line adds up the share of all "
-        "their theme mentions (top axis).",
+        pareto_caption=f"Themes in the {overall['detractor_comments']:,} comments of detractors (NPS {DETRACTORS}): "
+        "bars count the comments mentioning each theme (label: share of detractor comments); the line adds up the "
+        "share of all their theme mentions (top axis).",
         growth=_growth_lines(growing),
     )
 
