@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cxmetrics import query
 from cxmetrics.ingest.load import load_folder
+from cxmetrics.periods import Period
 from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, TRUTH_FILE, load_committed_world, write_folder
 
 SMALL_WORLD_RESPONSES = 20_000
@@ -31,6 +33,20 @@ def small_world_db(small_world_dir: Path, tmp_path_factory: pytest.TempPathFacto
     report = load_folder(small_world_dir, target)
     assert report.rejected == 0, [str(r) for r in report.rejects[:5]]
     return target
+
+
+@pytest.fixture(scope="session")
+def small_world(small_world_db: Path):
+    """A read-only connection to the small sample world, shared by the whole run."""
+    conn = duckdb.connect(str(small_world_db), read_only=True)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def small_world_week(small_world) -> Period:
+    """The last complete ISO week of the small sample world."""
+    return query.latest_period(small_world, "week")
 
 
 @pytest.fixture(scope="session")

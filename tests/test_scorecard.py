@@ -26,15 +26,8 @@ OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
 
 
 @pytest.fixture(scope="module")
-def world(small_world_db: Path):
-    conn = duckdb.connect(str(small_world_db), read_only=True)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def week_card(world) -> scorecard.Scorecard:
-    return scorecard.build(world, Filters(), W46)
+def week_card(small_world) -> scorecard.Scorecard:
+    return scorecard.build(small_world, Filters(), W46)
 
 
 def _row(card: scorecard.Scorecard, metric_id: str) -> pd.Series:
@@ -69,9 +62,11 @@ def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week
     )
 
 
-def test_statement_values_are_the_query_layer_values(world, week_card):
-    snap = query.snapshots(world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).frame().set_index("metric")
-    monthly = query.snapshots(world, ["revenue", "nrr"], Filters(), OCTOBER).frame().set_index("metric")
+def test_statement_values_are_the_query_layer_values(small_world, week_card):
+    snap = (
+        query.snapshots(small_world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).frame().set_index("metric")
+    )
+    monthly = query.snapshots(small_world, ["revenue", "nrr"], Filters(), OCTOBER).frame().set_index("metric")
     for metric_id, source in [("nps", snap), ("csat", snap), ("complaints_per_1000", snap), ("revenue", monthly)]:
         row, expected = _row(week_card, metric_id), source.loc[metric_id]
         assert row["actual"] == pytest.approx(expected["value"])
@@ -88,8 +83,10 @@ def test_change_says_whether_it_is_significant_and_exact_figures_carry_no_verdic
     assert "significant" not in _row(week_card, "revenue")["Change"]
 
 
-def test_each_row_carries_its_13_period_trend_ending_with_the_period(world, week_card):
-    weekly = query.metric_frame(world, "csat", Filters(start=W46.start - timedelta(weeks=12), end=W46.end), "week")
+def test_each_row_carries_its_13_period_trend_ending_with_the_period(small_world, week_card):
+    weekly = query.metric_frame(
+        small_world, "csat", Filters(start=W46.start - timedelta(weeks=12), end=W46.end), "week"
+    )
     assert _row(week_card, "csat")["Trend"] == pytest.approx(weekly["value"].tolist())
     assert len(_row(week_card, "revenue")["Trend"]) == 13
 
@@ -112,9 +109,9 @@ def test_six_headline_tiles_customer_scores_first(week_card):
     ]
 
 
-def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(world, week_card):
+def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(small_world, week_card):
     tile = _tiles(week_card)["nps"]
-    snap = query.snapshots(world, ["nps"], Filters(), W46).frame().iloc[0]
+    snap = query.snapshots(small_world, ["nps"], Filters(), W46).frame().iloc[0]
     metric = get_metric("nps")
     assert tile.value == metric.format(snap["value"])
     assert tile.comparison == "vs 2026-W45 · " + ("significant" if snap["prior_significant"] else "not significant")
@@ -131,8 +128,8 @@ def test_a_monthly_tile_names_its_month_and_compares_months(week_card):
     assert tile.value.startswith("$") and tile.value.endswith("M")
 
 
-def test_a_suppressed_tile_says_why(world):
-    thin = scorecard.build(world, Filters(regions=("LATAM",), touchpoints=("sales",)), W46)
+def test_a_suppressed_tile_says_why(small_world):
+    thin = scorecard.build(small_world, Filters(regions=("LATAM",), touchpoints=("sales",)), W46)
     tile = _tiles(thin)["nps"]
     assert (tile.value, tile.status, tile.delta) == ("—", "suppressed", None)
     assert tile.comparison.startswith("Hidden: n = ")
@@ -149,11 +146,11 @@ def test_weekly_nps_covers_two_years_to_the_review_week_with_interval_target_and
     assert {"value", "low", "high", "n", "target", "rolling_13w", "rolling_13w_n"} <= set(weekly.columns)
 
 
-def test_the_rolling_13_weeks_equal_the_engine_over_the_same_13_weeks(world, week_card):
+def test_the_rolling_13_weeks_equal_the_engine_over_the_same_13_weeks(small_world, week_card):
     weekly = week_card.nps_weekly.set_index("period_label")
     for label in ("2026-W46", "2026-W20", "2025-W48"):
         window = periods.rolling_weeks(parse_week(label), 13)
-        engine = query.period_frame(world, "nps", Filters(), [window]).iloc[0]
+        engine = query.period_frame(small_world, "nps", Filters(), [window]).iloc[0]
         assert weekly.loc[label, "rolling_13w"] == pytest.approx(engine["value"])
         assert weekly.loc[label, "rolling_13w_n"] == engine["n"]
 
@@ -164,12 +161,14 @@ def test_monthly_revenue_ends_with_the_latest_closed_month(week_card):
     assert revenue["latest"].tolist() == [False] * (len(revenue) - 1) + [True]
 
 
-def test_events_follow_the_region_filter_and_the_access_scope(world):
-    everything = catalog.events_between(world, Filters(), date(2023, 1, 1), date(2026, 12, 31))
+def test_events_follow_the_region_filter_and_the_access_scope(small_world):
+    everything = catalog.events_between(small_world, Filters(), date(2023, 1, 1), date(2026, 12, 31))
     assert {"", "EMEA", "APAC"} <= set(everything["region"])
-    emea = catalog.events_between(world, Filters(regions=("EMEA",)), date(2023, 1, 1), date(2026, 12, 31))
+    emea = catalog.events_between(small_world, Filters(regions=("EMEA",)), date(2023, 1, 1), date(2026, 12, 31))
     assert set(emea["region"]) == {"", "EMEA"}
-    scoped = catalog.events_between(world, Filters(scope=AccessScope(("APAC",))), date(2023, 1, 1), date(2026, 12, 31))
+    scoped = catalog.events_between(
+        small_world, Filters(scope=AccessScope(("APAC",))), date(2023, 1, 1), date(2026, 12, 31)
+    )
     assert set(scoped["region"]) == {"", "APAC"}
 
 
@@ -177,18 +176,18 @@ def test_events_follow_the_region_filter_and_the_access_scope(world):
 
 
 @pytest.mark.parametrize("grain", ["month", "quarter", "ytd"])
-def test_every_grain_answers_with_the_query_layer(world, grain):
+def test_every_grain_answers_with_the_query_layer(small_world, grain):
     period = periods.review_period(grain, W46)
-    card = scorecard.build(world, Filters(), period)
-    expected = query.snapshots(world, ["nps", "revenue"], Filters(), period).frame().set_index("metric")
+    card = scorecard.build(small_world, Filters(), period)
+    expected = query.snapshots(small_world, ["nps", "revenue"], Filters(), period).frame().set_index("metric")
     assert _row(card, "nps")["actual"] == pytest.approx(expected.loc["nps", "value"])
     assert _row(card, "revenue")["actual"] == pytest.approx(expected.loc["revenue", "value"])
     assert card.basis_note is None if grain != "ytd" else card.basis_note.endswith("the closed months of the year.")
     assert card.changes
 
 
-def test_a_filter_a_row_cannot_apply_is_footnoted(world):
-    card = scorecard.build(world, Filters(touchpoints=("billing",)), W46)
+def test_a_filter_a_row_cannot_apply_is_footnoted(small_world):
+    card = scorecard.build(small_world, Filters(touchpoints=("billing",)), W46)
     assert _row(card, "revenue")["Measure"] == "Revenue †"
     assert _row(card, "nps")["Measure"] == "NPS"
     assert card.filter_note.startswith("† The touchpoint filter does not apply to these rows")
@@ -197,12 +196,12 @@ def test_a_filter_a_row_cannot_apply_is_footnoted(world):
     assert card.chart_note == "Revenue is not split by touchpoint: it shows all of them."
 
 
-def test_a_region_filter_gives_the_region_values(world):
+def test_a_region_filter_gives_the_region_values(small_world):
     emea = Filters(regions=("EMEA",))
-    card = scorecard.build(world, emea, OCTOBER)
-    expected = query.metric_frame(world, "nps", emea, "month").set_index("period_label").loc["Oct 2026"]
+    card = scorecard.build(small_world, emea, OCTOBER)
+    expected = query.metric_frame(small_world, "nps", emea, "month").set_index("period_label").loc["Oct 2026"]
     assert _row(card, "nps")["actual"] == pytest.approx(expected["value"])
-    assert _row(card, "nps")["n"] == expected["n"] < _row(scorecard.build(world, Filters(), OCTOBER), "nps")["n"]
+    assert _row(card, "nps")["n"] == expected["n"] < _row(scorecard.build(small_world, Filters(), OCTOBER), "nps")["n"]
     assert card.subtitle == "Month Oct 2026, compared with Sep 2026, for region EMEA."
 
 
@@ -229,8 +228,8 @@ def test_the_scorecard_is_frozen(week_card):
         week_card.period = replace(W46)  # type: ignore[misc]
 
 
-def test_a_row_without_a_count_reads_as_zero_responses(world):
-    snap = query.snapshots(world, ["nps"], Filters(), W46).frame().set_index("metric")
+def test_a_row_without_a_count_reads_as_zero_responses(small_world):
+    snap = query.snapshots(small_world, ["nps"], Filters(), W46).frame().set_index("metric")
     snap.loc["nps", ["n", "suppressed"]] = [float("nan"), True]
     row = scorecard.statement_frame(snap, {}).set_index("metric").loc["nps"]
     assert (row["Actual"], row["Status"], row["n"]) == ("— (n=0)", "Too few", 0)

@@ -1,4 +1,4 @@
-"""The CX & Financials build on the small world: its figures are the analysis functions', and the editable
+"""The CX & Financials build on the small small_world: its figures are the analysis functions', and the editable
 assumptions change only the part that depends on them (without touching the database again)."""
 
 from __future__ import annotations
@@ -17,13 +17,6 @@ from cxmetrics.reports.cx_financials import view as financials
 
 OCTOBER = Period("month", date(2026, 10, 1), date(2026, 10, 31))
 EMEA = Filters(regions=("EMEA",))
-
-
-@pytest.fixture(scope="module")
-def world(small_world_db: Path):
-    conn = duckdb.connect(str(small_world_db), read_only=True)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +41,8 @@ def test_the_page_values_the_latest_month_closed_by_the_review_week(week, month)
     assert financials.month_of(parse_week(week)) == month
 
 
-def test_the_cohort_figures_are_the_analysis_functions(world, built):
-    sums, accounts = value.cohort_view(world, Filters(), OCTOBER)
+def test_the_cohort_figures_are_the_analysis_functions(small_world, built):
+    sums, accounts = value.cohort_view(small_world, Filters(), OCTOBER)
     cohort = built.cohort
     pd.testing.assert_frame_equal(cohort.sums, sums)
     pd.testing.assert_frame_equal(cohort.accounts, accounts)
@@ -62,26 +55,26 @@ def test_the_cohort_figures_are_the_analysis_functions(world, built):
     assert cohort.scopes == (None, *sorted(sums["region"].unique()))
 
 
-def test_the_segment_view_and_earned_growth_are_the_analysis_functions(world, built):
-    cells = value.cell_nps_sums(world, Filters(), OCTOBER)
+def test_the_segment_view_and_earned_growth_are_the_analysis_functions(small_world, built):
+    cells = value.cell_nps_sums(small_world, Filters(), OCTOBER)
     pd.testing.assert_frame_equal(built.cohort.cells, cells)
     pd.testing.assert_frame_equal(built.cohort.segments, value.segment_view(cells, built.cohort.sums))
-    earned = value.earned_growth(world, Filters(), OCTOBER)
+    earned = value.earned_growth(small_world, Filters(), OCTOBER)
     shown = {t.label: t.value for t in built.earned.tiles}
     assert shown["Earned Growth Rate"] == f"{earned.egr_pct:+.1f}%"
     assert shown["Net revenue retention"] == f"{earned.nrr_pct:.1f}%"
     assert f"the {earned.referred_customers:,} customers acquired by referral" in built.earned.caption
 
 
-def test_the_lead_lag_is_the_analysis_functions(world, built):
-    lags = leadlag.view(world, Filters(), OCTOBER, tuple(leadlag.OUTCOMES))
+def test_the_lead_lag_is_the_analysis_functions(small_world, built):
+    lags = leadlag.view(small_world, Filters(), OCTOBER, tuple(leadlag.OUTCOMES))
     pd.testing.assert_frame_equal(built.lead_lag.lags.table, lags.table)
     assert built.lead_lag.findings == tuple(leadlag.finding_sentence(f) for f in leadlag.findings(lags.table))
     assert built.lead_lag.note == leadlag.method_note(lags.left_out)
 
 
-def test_the_header_and_notes_describe_the_filters_and_the_months(world):
-    view = financials.build(world, Filters(regions=("EMEA",), touchpoints=("billing",)), OCTOBER)
+def test_the_header_and_notes_describe_the_filters_and_the_months(small_world):
+    view = financials.build(small_world, Filters(regions=("EMEA",), touchpoints=("billing",)), OCTOBER)
     assert "for region EMEA" in view.subtitle and "the 12 months Nov 2025 to Oct 2026" in view.subtitle
     assert view.filter_note == "The touchpoint filter does not apply to money figures: they show every touchpoint."
     assert view.missing_note is None
@@ -146,11 +139,11 @@ def test_edited_roi_inputs_move_the_worth(built):
 
 
 @pytest.mark.parametrize("split", ["none", "region", "segment"])
-def test_the_monthly_series_of_each_split_is_the_analysis_functions(world, split):
+def test_the_monthly_series_of_each_split_is_the_analysis_functions(small_world, split):
     by = None if split == "none" else split
-    monthly = financials.monthly(world, Filters(), split)
+    monthly = financials.monthly(small_world, Filters(), split)
     assert monthly.by == by
-    pd.testing.assert_frame_equal(monthly.series, leadlag.monthly_series(world, Filters(), by, True))
+    pd.testing.assert_frame_equal(monthly.series, leadlag.monthly_series(small_world, Filters(), by, True))
     dates = pd.to_datetime(monthly.events["event_date"]).dt.date
     assert dates.between(monthly.series["period_start"].min(), monthly.series["period_start"].max()).all()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -22,30 +21,16 @@ WEEKS = 13
 
 
 @pytest.fixture(scope="module")
-def conn(small_world_db: Path):
-    """A read-only connection to the small world."""
-    connection = duckdb.connect(str(small_world_db), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def week(conn):
-    """The last complete week of the small world."""
-    return query.latest_period(conn, "week")
-
-
-@pytest.fixture(scope="module")
-def view(conn, week) -> voice_view.VoiceView:
+def view(small_world, small_world_week) -> voice_view.VoiceView:
     """The page's view as it opens: unfiltered, 13 weeks."""
-    return voice_view.build(conn, Filters(), week, WEEKS)
+    return voice_view.build(small_world, Filters(), small_world_week, WEEKS)
 
 
-def test_the_view_shows_the_theme_analysis_of_the_window(conn, week, view) -> None:
-    current, prior = voice.window(week, WEEKS), voice.prior_window(voice.window(week, WEEKS))
+def test_the_view_shows_the_theme_analysis_of_the_window(small_world, small_world_week, view) -> None:
+    current, prior = voice.window(small_world_week, WEEKS), voice.prior_window(voice.window(small_world_week, WEEKS))
     assert (view.current, view.prior) == (current, prior)
-    sums = voice.theme_sums(conn, Filters(), current, prior)
-    status = voice.status(conn)
+    sums = voice.theme_sums(small_world, Filters(), current, prior)
+    status = voice.status(small_world)
     table = voice.theme_table(sums, status.labels, int(config.get("CX_MIN_N")))
     pd.testing.assert_frame_equal(view.themes.table, table)
     pd.testing.assert_frame_equal(view.themes.pareto, voice.detractor_pareto(sums, status.labels))
@@ -62,10 +47,10 @@ def test_the_view_shows_the_theme_analysis_of_the_window(conn, week, view) -> No
     assert growing_tile.value == f"**{growing['label'].iloc[0]}**"
 
 
-def test_the_view_shows_the_listening_posts_of_the_window(conn, week, view) -> None:
+def test_the_view_shows_the_listening_posts_of_the_window(small_world, small_world_week, view) -> None:
     start = voice.trend_start(view.current)
     trend = voice.posts_trend(
-        conn, Filters(), min(view.prior.start, start), view.current.end, voice.status(conn).loaded
+        small_world, Filters(), min(view.prior.start, start), view.current.end, voice.status(small_world).loaded
     )
     pd.testing.assert_frame_equal(view.trend, trend)
     pd.testing.assert_frame_equal(view.posts, charts.posts_view(voice.posts_summary(trend, view.current, view.prior)))
@@ -73,19 +58,21 @@ def test_the_view_shows_the_listening_posts_of_the_window(conn, week, view) -> N
     assert view.subtitle.startswith(f"13 weeks from {view.current.start:%d %b} to {view.current.end:%d %b %Y}")
 
 
-def test_the_verbatim_controls_offer_the_themes_touchpoints_regions_and_both_orders(conn, week, view) -> None:
+def test_the_verbatim_controls_offer_the_themes_touchpoints_regions_and_both_orders(
+    small_world, small_world_week, view
+) -> None:
     assert view.built and view.missing_note is None and view.unscored_warning is None
-    assert view.theme_labels == voice.status(conn).labels
+    assert view.theme_labels == voice.status(small_world).labels
     assert set(view.regions) == {"APAC", "EMEA", "LATAM", "North America"}
     assert "billing" in view.touchpoints
     assert view.orders == ("newest", "revenue")
-    emea = voice_view.build(conn, Filters(regions=("EMEA",)), week, WEEKS)
+    emea = voice_view.build(small_world, Filters(regions=("EMEA",)), small_world_week, WEEKS)
     assert emea.regions == ("EMEA",)
 
 
-def test_the_first_verbatim_page_is_the_newest_comments_with_a_count(conn, week, view) -> None:
-    found = voice_view.verbatims(conn, Filters(), week, WEEKS, voice_view.Question())
-    rows, matched = voice.verbatims(conn, Filters(), view.current, voice.VerbatimQuery())
+def test_the_first_verbatim_page_is_the_newest_comments_with_a_count(small_world, small_world_week, view) -> None:
+    found = voice_view.verbatims(small_world, Filters(), small_world_week, WEEKS, voice_view.Question())
+    rows, matched = voice.verbatims(small_world, Filters(), view.current, voice.VerbatimQuery())
     assert found.matched == matched and found.page == 1
     assert found.pages == voice.page_count(matched)
     pd.testing.assert_frame_equal(found.found, rows)
@@ -94,19 +81,25 @@ def test_the_first_verbatim_page_is_the_newest_comments_with_a_count(conn, week,
     assert found.empty_note is None
 
 
-def test_a_page_past_the_end_is_clamped_to_the_last_page(conn, week) -> None:
-    last = voice_view.verbatims(conn, Filters(), week, WEEKS, voice_view.Question(), page=10_000)
+def test_a_page_past_the_end_is_clamped_to_the_last_page(small_world, small_world_week) -> None:
+    last = voice_view.verbatims(small_world, Filters(), small_world_week, WEEKS, voice_view.Question(), page=10_000)
     assert last.page == last.pages > 1
     assert not last.rows.empty
     first = (last.pages - 1) * voice.PAGE_SIZE + 1
     assert last.caption == f"Comments {first:,} to {last.matched:,} of {last.matched:,}"
-    assert voice_view.verbatims(conn, Filters(), week, WEEKS, voice_view.Question(), page=0).page == 1
+    assert (
+        voice_view.verbatims(small_world, Filters(), small_world_week, WEEKS, voice_view.Question(), page=0).page == 1
+    )
 
 
-def test_the_question_narrows_the_verbatims(conn, week) -> None:
+def test_the_question_narrows_the_verbatims(small_world, small_world_week) -> None:
     asked = voice_view.Question(search="invoice", regions=("EMEA",), nps_groups=("detractor",), order="revenue")
-    found = voice_view.verbatims(conn, Filters(), week, WEEKS, asked)
-    assert 0 < found.matched < voice_view.verbatims(conn, Filters(), week, WEEKS, voice_view.Question()).matched
+    found = voice_view.verbatims(small_world, Filters(), small_world_week, WEEKS, asked)
+    assert (
+        0
+        < found.matched
+        < voice_view.verbatims(small_world, Filters(), small_world_week, WEEKS, voice_view.Question()).matched
+    )
     assert set(found.rows["region"]) == {"EMEA"}
     assert (found.rows["nps"] <= 6).all()
     assert found.rows["comment"].str.lower().str.contains("invoice").all()
@@ -114,19 +107,21 @@ def test_the_question_narrows_the_verbatims(conn, week) -> None:
     assert revenue.is_monotonic_decreasing
 
 
-def test_nothing_matching_says_so(conn, week) -> None:
-    found = voice_view.verbatims(conn, Filters(), week, WEEKS, voice_view.Question(search="no comment says this"))
+def test_nothing_matching_says_so(small_world, small_world_week) -> None:
+    found = voice_view.verbatims(
+        small_world, Filters(), small_world_week, WEEKS, voice_view.Question(search="no comment says this")
+    )
     assert (found.matched, found.page, found.pages, found.empty_note) == (0, 1, 1, voice_view.NO_MATCH)
 
 
-def test_another_question_or_window_is_another_page_control(week) -> None:
-    key = voice_view.page_key(Filters(), week, WEEKS, voice_view.Question())
-    assert key == voice_view.page_key(Filters(), week, WEEKS, voice_view.Question())
+def test_another_question_or_window_is_another_page_control(small_world_week) -> None:
+    key = voice_view.page_key(Filters(), small_world_week, WEEKS, voice_view.Question())
+    assert key == voice_view.page_key(Filters(), small_world_week, WEEKS, voice_view.Question())
     others = [
-        voice_view.page_key(Filters(), week, WEEKS, voice_view.Question(search="invoice")),
-        voice_view.page_key(Filters(), week, WEEKS, voice_view.Question(order="revenue")),
-        voice_view.page_key(Filters(), week, 4, voice_view.Question()),
-        voice_view.page_key(Filters(regions=("EMEA",)), week, WEEKS, voice_view.Question()),
+        voice_view.page_key(Filters(), small_world_week, WEEKS, voice_view.Question(search="invoice")),
+        voice_view.page_key(Filters(), small_world_week, WEEKS, voice_view.Question(order="revenue")),
+        voice_view.page_key(Filters(), small_world_week, 4, voice_view.Question()),
+        voice_view.page_key(Filters(regions=("EMEA",)), small_world_week, WEEKS, voice_view.Question()),
     ]
     assert key.startswith("voice_page_") and len({key, *others}) == 5
 
@@ -150,8 +145,7 @@ def test_on_the_page_a_new_question_starts_at_page_1(monkeypatch, small_world_db
 def test_without_revenue_and_scored_texts_the_view_says_what_to_load(tmp_path: Path) -> None:
     conn = fx.new_db(str(tmp_path / "cx.duckdb"))
     fx.cx_world(conn)
-    week = query.latest_period(conn, "week")
-    view = voice_view.build(conn, Filters(), week, 4)
+    view = voice_view.build(conn, Filters(), query.latest_period(conn, "week"), 4)
     assert not view.built and view.themes is None and view.no_comments_note is None
     assert view.unscored_warning == voice_view.UNSCORED
     assert "`social_mentions`" in view.missing_note and "`customer_revenue`" in view.missing_note
