@@ -21,18 +21,6 @@ GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor")
 BEHAVIOURS: tuple[str, ...] = ("churn_pct", "revenue_per_customer_usd", "gross_margin_pct")
 YEARS: tuple[int, ...] = (1, 2, 3)
 BOUNDS: tuple[str, ...] = ("low", "mid", "high")
-LABELS: dict[str, tuple[str, str]] = {
-    "customers": ("Customers", "%d"),
-    "churn_pct": ("Churn (%)", "%.1f"),
-    "churn_pct_low": ("Churn low (%)", "%.1f"),
-    "churn_pct_high": ("Churn high (%)", "%.1f"),
-    "revenue_per_customer_usd": ("Revenue per customer (USD/yr)", "localized"),
-    "revenue_per_customer_usd_low": ("Revenue low (USD/yr)", "localized"),
-    "revenue_per_customer_usd_high": ("Revenue high (USD/yr)", "localized"),
-    "gross_margin_pct": ("Gross margin (%)", "%.1f"),
-    "gross_margin_pct_low": ("Margin low (%)", "%.1f"),
-    "gross_margin_pct_high": ("Margin high (%)", "%.1f"),
-}
 
 
 @dataclass(frozen=True)
