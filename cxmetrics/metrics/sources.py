@@ -163,11 +163,13 @@ FOLLOW_UPS_OPENED = Source(
         f"{measures.business_deadline_sql('f.opened_at')})",
     },
 )
+# A complaint's own split: the process that broke and the category of the complaint (missing values labelled).
+_COMPLAINT_DIMS = {name: Dim(f"k.{name}") for name in ("process", "category")}
 COMPLAINTS_OPENED = Source(
     "complaints_opened",
     ("complaints", "customers"),
     "complaints k",
-    _customer_dims(),
+    _customer_dims() | _COMPLAINT_DIMS,
     time="k.opened_at",
     joins={"c": _CUSTOMER.format(alias="k")},
     measures={"complaints": "count(*)"},
@@ -176,7 +178,7 @@ COMPLAINTS_RESOLVED = Source(
     "complaints_resolved",
     ("complaints", "customers"),
     "complaints k",
-    _customer_dims(),
+    _customer_dims() | _COMPLAINT_DIMS,
     time="k.resolved_at",
     where="k.resolved_at IS NOT NULL",
     joins={"c": _CUSTOMER.format(alias="k")},
