@@ -78,7 +78,8 @@ def volume_trend(conn, filters: Filters, grain: str = "month", by: str = "proces
     base = total[["period_start", "period_label", "active_customers"]]
     frame = base.merge(counts, on="period_start", how="inner")
     frame["complaints"] = frame["complaints"].astype("int64")
-    frame["per_1000"] = 1000 * stats.ratio(frame["complaints"], frame["active_customers"])
+    sums = {"complaints": frame["complaints"].to_numpy(float), "active_customers": frame["active_customers"]}
+    frame["per_1000"] = get_metric("complaints_per_1000").estimate.estimate(sums)[0]
     return frame[columns].sort_values(["period_start", by], ignore_index=True)
 
 
@@ -191,9 +192,10 @@ def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFram
     order = {name: i for i, name in enumerate(OUTCOMES)}
     frame = frame.sort_values("outcome", key=lambda s: s.map(order).fillna(len(order)), ignore_index=True)
     frame[["customers", "churned"]] = frame[["customers", "churned"]].astype("int64")
-    low, high = stats.wilson_interval(frame["churned"], frame["customers"])
-    frame["churn_pct"] = 100 * stats.ratio(frame["churned"], frame["customers"])
-    frame["churn_low_pct"], frame["churn_high_pct"] = 100 * low, 100 * high
+    sums = {"churned": frame["churned"].to_numpy(float), "cohort": frame["customers"].to_numpy(float)}
+    frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"] = get_metric("churn_rate").estimate.estimate(
+        sums
+    )
     frame["label"] = frame["outcome"].map(OUTCOME_LABELS).fillna(frame["outcome"])
     return frame
 
@@ -217,7 +219,10 @@ def churn_gap(frame: pd.DataFrame) -> ChurnGap | None:
         return None
     lost, kept = rows.loc["lost"], rows.loc["recovered"]
     gap, low, high = stats.difference_interval(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
-    test = stats.two_proportion_test(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
+    test = get_metric("churn_rate").estimate.test(
+        {"churned": lost["churned"], "cohort": lost["customers"]},
+        {"churned": kept["churned"], "cohort": kept["customers"]},
+    )
     return ChurnGap(float(lost["churn_pct"]), float(kept["churn_pct"]), gap, low, high, bool(test.significant))
 
 
