@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-# Dimensions a user may filter or group by. Values are always bound parameters; only these names reach SQL.
-DIMENSIONS: tuple[str, ...] = ("region", "segment", "industry", "touchpoint", "channel", "survey", "nps_group")
+# Dimensions a user may filter or group by. Values are always bound parameters; only these names reach SQL. A
+# complaint's process and category split the complaint metrics only.
+DIMENSIONS: tuple[str, ...] = (
+    "region", "segment", "industry", "touchpoint", "channel", "survey", "nps_group", "process", "category",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,13 @@ def same_last_year(period: Period) -> Period:
     return period_containing(period.grain, _add_months(period.start, -12))
 
 
+def earlier(period: Period, count: int) -> Period:
+    """The period `count` periods of the same grain before `period` (prior, `count` times)."""
+    for _ in range(count):
+        period = prior(period)
+    return period
+
+
 def rolling_weeks(week: Period, weeks: int) -> Period:
     """The `weeks` ISO weeks ending with `week` as one range (grain 'rolling')."""
     return Period("rolling", week.end - timedelta(days=7 * weeks - 1), week.end)

@@ -9,7 +9,9 @@ import pytest
 
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.query import frames as query
 from cxmetrics.reports.complaints import analysis as complaints
+from cxmetrics.reports.complaints import view as complaints_view
 from cxmetrics.stats import intervals as stats
 from tests import metric_fixtures as fx
 
@@ -170,6 +172,32 @@ def test_volume_trend_splits_the_registry_rate_by_process(process_db):
     assert october["per_1000"].to_dict() == pytest.approx({"billing": 500.0, "support": 250.0})
     september = frame[frame["period_label"] == "Sep 2026"].set_index("process")
     assert september.loc["support", "active_customers"] == 5
+
+
+def test_recovery_and_days_to_resolve_are_registry_metrics_split_by_process(process_db):
+    frames = query.period_frames(process_db, complaints.PROCESS_METRICS, Filters(), [OCTOBER], by="process")
+    recovery = frames["complaint_recovery_rate"].set_index("process")
+    assert recovery[["n", "recovered"]].to_dict("index") == {"billing": {"n": 2, "recovered": 1},
+                                                             "support": {"n": 1, "recovered": 1}}  # fmt: skip
+    median = frames["median_days_to_resolve"].set_index("process")
+    assert median["median_days"].to_dict() == pytest.approx({"billing": 3.0, "support": 10.0})
+
+
+def test_by_process_takes_the_registry_interval_and_breaks_ties_by_name(process_db):
+    frame = complaints.by_process(process_db, Filters(), OCTOBER, by="category")
+    assert list(frame["category"]) == ["double charge", "invoice error", "slow response", "All"]  # 1 opened each
+    total = frame.set_index("category").loc["All"]
+    low, high = stats.wilson_interval(2, 3)
+    assert (total["recovery_low_pct"], total["recovery_high_pct"]) == pytest.approx((100 * low, 100 * high))
+
+
+@pytest.mark.parametrize(("minimum", "billing", "support"), [("2", "50.0%", "withheld"), ("1", "50.0%", "100.0%")])
+def test_the_process_table_withholds_recovery_below_the_metrics_minimum_n(process_db, monkeypatch, minimum, billing,
+                                                                          support):  # fmt: skip
+    monkeypatch.setenv("CX_MIN_N", minimum)
+    table = complaints_view.process_table(complaints.by_process(process_db, Filters(), OCTOBER), "process")
+    assert table.set_index("Process")["Recovered %"].to_dict() == {"Billing": billing, "Support": support,
+                                                                   "All": "66.7%"}  # fmt: skip
 
 
 def test_an_unknown_split_is_refused():

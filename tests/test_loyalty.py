@@ -270,3 +270,20 @@ def test_the_unprofitable_share_of_the_sample_world_is_recovered(committed, trut
 def test_satisfied_but_at_risk_customers_churn_more_than_promoters_in_the_sample_world(committed):
     comparison = loyalty.at_risk_comparison(loyalty.loyalty_by_experience(committed, Filters(), WINDOW))
     assert comparison.significant and comparison.low_pts > 0
+
+
+def test_churn_and_repeat_purchase_by_nps_group_use_the_registry_estimators_on_paper(monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "30")
+    counts = pd.DataFrame(
+        {"nps_group": ["detractor", "promoter"], "csat_band": None, "focus": None, "grouping_id": 3,
+         "customers": [40, 20], "churned": [10, 2], "bought": [30, 0], "repeated": [15, 0], "revenue_usd": [0, 0],
+         "margin_usd": [0, 0], "margin_months": [0, 0]}
+    )  # fmt: skip
+    rows = loyalty.experience_frame(counts).set_index("group")
+    # 10 of 40 churned: Wilson 95% (p + z^2/2n -/+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n) = 14.19% to 40.19%
+    assert rows.loc["detractor", ["churn_pct", "churn_low_pct", "churn_high_pct"]].tolist() == pytest.approx(
+        [25.0, 14.1871, 40.1940], abs=1e-3
+    )
+    assert rows.loc["detractor", "repeat_purchase_pct"] == pytest.approx(50.0)  # 15 of 30 pairs
+    assert bool(rows.loc["promoter", "suppressed"]) and math.isnan(rows.loc["promoter", "churn_pct"])  # 20 < 30
+    assert math.isnan(rows.loc["promoter", "repeat_purchase_pct"])  # no pairs

@@ -11,6 +11,8 @@ import pytest
 from cxmetrics import periods
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import get_metric, minimum_n
+from cxmetrics.metrics.sources import bases_relation
+from cxmetrics.periods import Period
 from tests import metric_fixtures as fx
 
 
@@ -112,6 +114,22 @@ def test_business_day_deadline_in_python_and_sql(day, deadline):
 def test_trailing_closed_months(day, months, start, end):
     window = periods.trailing_months(day, months)
     assert (window.start, window.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("end", "year_start", "prior_year_start"),
+    [
+        (date(2026, 10, 31), date(2025, 11, 1), date(2024, 11, 1)),
+        (date(2024, 2, 29), date(2023, 3, 1), date(2022, 3, 1)),  # a leap month end
+        (date(2026, 11, 15), date(2025, 11, 1), date(2024, 11, 1)),  # not a month end: the month closed by it
+    ],
+)
+def test_the_bases_relation_carries_the_trailing_closed_months_of_each_period(end, year_start, prior_year_start):
+    params: dict = {}
+    sql = f"WITH {bases_relation([Period('month', end.replace(day=1), end)], params)} SELECT * FROM bases"  # noqa: S608 (constants only)
+    row = fx.new_db().execute(sql, params).fetchone()
+    assert row == (0, end.replace(day=1), end, year_start, prior_year_start)
+    assert row[3] == periods.trailing_months(end).start
 
 
 def test_minimum_n_is_the_metrics_own_else_the_setting(monkeypatch):

@@ -176,3 +176,19 @@ def test_deadline_leaves_two_business_days(day):
 def test_year_to_date_in_the_first_days_of_january_is_last_years():
     assert periods.last_complete("ytd", date(2026, 1, 2)) == Period("ytd", date(2025, 1, 1), date(2025, 12, 28))
     assert periods.last_complete("ytd", date(2026, 1, 11)) == Period("ytd", date(2026, 1, 1), date(2026, 1, 11))
+
+
+@pytest.mark.parametrize(
+    ("period", "count", "expected"),
+    [
+        (periods.parse_week("2026-W46"), 12, periods.parse_week("2026-W34")),
+        (
+            periods.period_containing("quarter", date(2026, 2, 1)),
+            2,
+            periods.period_containing("quarter", date(2025, 8, 1)),
+        ),
+        (periods.period_containing("month", date(2026, 3, 5)), 0, periods.period_containing("month", date(2026, 3, 5))),
+    ],
+)
+def test_earlier_steps_back_whole_periods_of_the_grain(period, count, expected):
+    assert periods.earlier(period, count) == expected

@@ -125,6 +125,24 @@ def test_the_facts_are_aggregated_per_active_customer_as_of_the_window_end(risk_
     assert ranked.iloc[0]["risk_score"] == pytest.approx(35 + 10 + 10 + 12.5 + 15)
 
 
+@pytest.mark.parametrize(
+    ("as_of", "start", "end"),
+    [
+        (date(2026, 10, 31), date(2025, 11, 1), date(2026, 10, 31)),
+        (date(2026, 11, 20), date(2025, 11, 1), date(2026, 10, 31)),  # November has not closed: October's window
+        (date(2024, 2, 29), date(2023, 3, 1), date(2024, 2, 29)),
+    ],
+)
+def test_the_window_is_the_trailing_12_closed_months(as_of, start, end):
+    assert (risk.window(as_of).start, risk.window(as_of).end) == (start, end)
+
+
+def test_a_day_inside_an_open_month_lists_the_customers_as_of_the_month_before(risk_db):
+    pd.testing.assert_frame_equal(
+        risk.at_risk_list(risk_db, Filters(), date(2026, 11, 20)), risk.at_risk_list(risk_db, Filters(), AS_OF)
+    )
+
+
 def test_the_list_follows_filters_and_the_access_scope(risk_db):
     assert risk.features(risk_db, Filters(regions=("APAC",)), AS_OF)["customer_id"].tolist() == ["b"]
     assert risk.features(risk_db, Filters(scope=AccessScope(("EMEA",))), AS_OF)["customer_id"].tolist() == ["a"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pytest
 
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
 from cxmetrics.reports.journey import service
 from tests import metric_fixtures as fx
@@ -113,3 +115,15 @@ def test_the_access_scope_and_filters_apply(centre) -> None:
     shown = service.display(touchpoint.table, "channel")
     assert shown.iloc[-1]["Channel"] == service.TOTAL and set(shown["Channel"][:-1]) == {"phone", "chat", "email"}
     assert shown.loc[shown["Channel"] == "phone", "FCR % (95% interval)"].item().startswith("100.0 (")
+
+
+def test_ces_after_a_contact_carries_the_registrys_sums_for_its_mean_and_interval(centre) -> None:
+    sums = service.support_sums(centre, Filters(), NOVEMBER).set_index(["lens", "value"])
+    total = sums.loc[("total", service.TOTAL)]
+    assert (total["ces_n"], total["ces_total"], total["ces_squares"]) == (2, 9, 45)  # answers 3 and 6
+    mean, low, high = get_metric("ces").estimate.estimate(
+        {"n": np.array([2.0]), "total": np.array([9.0]), "squares": np.array([45.0])}
+    )
+    # sd = sqrt((45 - 2 x 4.5^2) / 1) = sqrt(4.5); t(0.975, 1) = 12.706; half width = 12.706 x sqrt(4.5) / sqrt(2)
+    assert (mean[0], high[0] - mean[0]) == pytest.approx((4.5, 12.706 * 1.5), rel=1e-4)
+    assert mean[0] - low[0] == pytest.approx(high[0] - mean[0])

@@ -49,7 +49,12 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   day counts).
 - **A customer's latest relationship answer** before a date: their latest relationship response with an NPS
   answer strictly before it; a tie on the time goes to the highest response id.
-- **Trailing 12 closed months**: the 12 calendar months ending with the latest month closed by the day in question.
+- **Trailing 12 closed months**: the 12 calendar months ending with the latest month closed by the day in question
+  (`periods.trailing_months`). The registry's trailing metrics read the window's first day from the period bases,
+  which that helper fills, rather than working it out again in SQL. The at-risk list on the Loyalty page covers the
+  same window, every fact as of its last day: asked for a day inside a month that has not closed, it lists the
+  customers as they stood at the end of the month before (it used to take the open month into its 12 months and
+  revenue comparison; the page always asks for a month end, so its figures are unchanged).
 - **The business-day deadline**: the end of the 2nd Monday-to-Friday day after the day a clock starts (+2 days
   Mon-Wed, +4 Thu-Fri, +3 Sat, +2 Sun). Detractor follow-up starts the clock at the response, follow-ups closed
   within 2 business days of opening at the follow-up's opening. The closed loop used to count from the opening to
@@ -57,6 +62,11 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   weekend day is not a business day to count from, so one rule serves both (sample world: 68.1% -> 78.2% of
   follow-ups opened in time).
 - **Minimum n**: the metric's own, else `CX_MIN_N`; figures outside the registry use `CX_MIN_N`.
+- **Splits of a page's table** are registry metrics split by a dimension, with the registry's estimators: the
+  complaint table's recovery rate and median days to resolve by `process` or `category` (dimensions of the complaint
+  metrics only), churn, repeat purchase and NPS by a customer's experience group on the Loyalty page, FCR, CSAT and
+  CES after a contact on the Journey page. The complaint table shows the median for every row beside its n and
+  withholds recovery below that metric's minimum n; a tie in complaints is ordered by name.
 """
 
 

@@ -6,10 +6,12 @@ can be filtered and split by (with the join each needs, added only when used), a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cxmetrics import periods
 from cxmetrics.metrics import measures
+from cxmetrics.periods import Period
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,8 @@ class Source:
     """A relation metrics aggregate over.
 
     `bucket` sources have a `time` expression and are grouped into periods by it; `window` sources join the
-    `bases b` relation (basis_id, basis_start, basis_end) themselves, for metrics over a window such as the
-    trailing twelve months.
+    `bases b` relation (see `bases_relation`) themselves, for metrics over a window such as the trailing twelve
+    months.
     """
 
     name: str
@@ -53,8 +55,29 @@ class Source:
         return not self.time
 
 
+TRAILING_MONTHS = 12
+
+
+def bases_relation(basis_periods: Sequence[Period], params: dict) -> str:
+    """SQL: the `bases` relation of the periods, from bound lists: basis_id (the position), basis_start, basis_end,
+    and the windows that end with the period's latest closed month (`periods.trailing_months`): year_start, the
+    first day of the trailing 12 closed months, and prior_year_start, that of the 12 months before them."""
+    params.update(
+        basis_id=list(range(len(basis_periods))),
+        basis_start=[b.start for b in basis_periods],
+        basis_end=[b.end for b in basis_periods],
+        year_start=[periods.trailing_months(b.end, TRAILING_MONTHS).start for b in basis_periods],
+        prior_year_start=[periods.trailing_months(b.end, 2 * TRAILING_MONTHS).start for b in basis_periods],
+    )
+    columns = ("basis_id", "basis_start", "basis_end", "year_start", "prior_year_start")
+    unnested = ", ".join(f"unnest(${c}::{'INTEGER' if c == 'basis_id' else 'DATE'}[]) AS {c}" for c in columns)
+    return f"bases AS (SELECT {unnested})"
+
+
 _CUSTOMER = "LEFT JOIN customers c ON c.customer_id = {alias}.customer_id"
-_YEAR_START = "(b.basis_end + INTERVAL 1 DAY - INTERVAL 12 MONTH)"
+# The trailing 12 closed months of a basis period are [b.year_start, b.basis_end]: the bases relation carries the
+# window's first day, worked out by `periods.trailing_months`, so SQL never recomputes it.
+_YEAR_START = "b.year_start"
 # The customer's NPS group from their latest relationship response strictly before {when}.
 _NPS_GROUP_JOIN = (
     f"ASOF LEFT JOIN ({measures.RELATIONSHIP_ANSWERS}) g "
@@ -140,11 +163,13 @@ FOLLOW_UPS_OPENED = Source(
         f"{measures.business_deadline_sql('f.opened_at')})",
     },
 )
+# A complaint's own split: the process that broke and the category of the complaint (missing values labelled).
+_COMPLAINT_DIMS = {name: Dim(f"k.{name}") for name in ("process", "category")}
 COMPLAINTS_OPENED = Source(
     "complaints_opened",
     ("complaints", "customers"),
     "complaints k",
-    _customer_dims(),
+    _customer_dims() | _COMPLAINT_DIMS,
     time="k.opened_at",
     joins={"c": _CUSTOMER.format(alias="k")},
     measures={"complaints": "count(*)"},
@@ -153,7 +178,7 @@ COMPLAINTS_RESOLVED = Source(
     "complaints_resolved",
     ("complaints", "customers"),
     "complaints k",
-    _customer_dims(),
+    _customer_dims() | _COMPLAINT_DIMS,
     time="k.resolved_at",
     where="k.resolved_at IS NOT NULL",
     joins={"c": _CUSTOMER.format(alias="k")},
@@ -230,7 +255,7 @@ _TWO_YEARS = (
     "(SELECT b.basis_id, cr.customer_id, "  # noqa: S608 (constants only)
     f"sum(cr.revenue_usd) FILTER (WHERE cr.month < {_YEAR_START}) AS prior_usd, "
     f"sum(cr.revenue_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS current_usd "
-    f"FROM bases b JOIN customer_revenue cr ON cr.month >= {_YEAR_START} - INTERVAL 12 MONTH "
+    "FROM bases b JOIN customer_revenue cr ON cr.month >= b.prior_year_start "
     "AND cr.month <= b.basis_end GROUP BY ALL) x JOIN bases b ON b.basis_id = x.basis_id"
 )
 REVENUE_TWO_YEARS = Source(

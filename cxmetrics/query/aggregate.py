@@ -22,6 +22,7 @@ import numpy as np
 from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, Part, Source
+from cxmetrics.metrics.sources import bases_relation
 from cxmetrics.periods import Period
 from cxmetrics.query import parallel, rollups
 
@@ -98,19 +99,6 @@ def ignored_filters(metric: Metric, filters: Filters) -> tuple[str, ...]:
     return tuple(d for d in sorted(filters.selections()) if d not in metric.dimensions)
 
 
-def _bases_cte(basis_periods: Sequence[Period], params: dict) -> str:
-    """The `bases` relation (basis_id, basis_start, basis_end), built from bound lists."""
-    params.update(
-        basis_id=list(range(len(basis_periods))),
-        basis_start=[b.start for b in basis_periods],
-        basis_end=[b.end for b in basis_periods],
-    )
-    return (
-        "bases AS (SELECT unnest($basis_id::INTEGER[]) AS basis_id, unnest($basis_start::DATE[]) AS basis_start, "
-        "unnest($basis_end::DATE[]) AS basis_end)"
-    )
-
-
 def _period_clause(
     source: Source, basis_periods: Sequence[Period], bucket: str | None, params: dict
 ) -> tuple[str, str, list]:
@@ -166,7 +154,7 @@ def _query_parts(
     conditions = time_range + conditions + ([f"({source.where})"] if source.where else [])
     join_sql = " ".join([bases_join, *(source.joins[j] for j in source.joins if j in joins)])
     select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
-    with_sql = f"WITH {_bases_cte(basis_periods, params)} " if source.is_window or bucket is None else ""
+    with_sql = f"WITH {bases_relation(basis_periods, params)} " if source.is_window or bucket is None else ""
     body = f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'}"
     return with_sql, key, exprs, select, body, params
 

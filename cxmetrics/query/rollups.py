@@ -22,8 +22,9 @@ import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from cxmetrics import periods
 from cxmetrics.metrics.registry import METRICS
 from cxmetrics.metrics.sources import (
     ACTIVE_CUSTOMERS,
@@ -41,6 +42,7 @@ from cxmetrics.metrics.sources import (
     TRAILING_CUSTOMER_MONTHS,
     Dim,
     Source,
+    bases_relation,
 )
 from cxmetrics.query import memo
 
@@ -57,6 +59,11 @@ _MONTH_RANGE = """
         UNION ALL SELECT min(month), max(month) FROM customer_revenue
         UNION ALL SELECT NULL, greatest(max(signup_date), max(churn_date)) FROM customers)
 """
+
+
+def _as_date(value: date | datetime | None) -> date | None:
+    """A fetched date or timestamp as a date."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def column_name(expr: str) -> str:
@@ -148,15 +155,12 @@ class Rollup:
         conn.execute("DROP TABLE rollup_stage")
 
     def _build_by_end(self, conn) -> None:
-        first, last = conn.execute(_MONTH_RANGE).fetchone()
-        bases = (
-            "WITH bases AS (SELECT CAST(row_number() OVER (ORDER BY m) AS INTEGER) AS basis_id, "
-            "CAST(m AS DATE) AS basis_start, CAST(last_day(m) AS DATE) AS basis_end "
-            "FROM range(CAST($first AS TIMESTAMP), CAST($last AS TIMESTAMP) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m))"
-        )
+        first, last = (_as_date(d) for d in conn.execute(_MONTH_RANGE).fetchone())
+        months = periods.periods_between("month", first, last) if first is not None else []
+        params: dict = {}
+        bases = f"WITH {bases_relation(months, params)}"
         conn.execute(
-            f"CREATE OR REPLACE TABLE {self.table} AS {bases} {self._select('b.basis_end')} ORDER BY basis_end",
-            {"first": first, "last": last},
+            f"CREATE OR REPLACE TABLE {self.table} AS {bases} {self._select('b.basis_end')} ORDER BY basis_end", params
         )
         if first is not None:
             conn.execute(

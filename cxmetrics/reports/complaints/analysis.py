@@ -12,6 +12,7 @@ import pandas as pd
 from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED, Dim, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
@@ -32,7 +33,6 @@ CUSTOMERS = Source(
     "customers c",
     {name: Dim(f"c.{name}") for name in ("region", "segment", "industry")},
 )
-_DAY = 86400.0
 
 
 def _range_params(params: dict, start: date, end: date) -> None:
@@ -78,48 +78,72 @@ def volume_trend(conn, filters: Filters, grain: str = "month", by: str = "proces
     base = total[["period_start", "period_label", "active_customers"]]
     frame = base.merge(counts, on="period_start", how="inner")
     frame["complaints"] = frame["complaints"].astype("int64")
-    frame["per_1000"] = 1000 * stats.ratio(frame["complaints"], frame["active_customers"])
+    sums = {"complaints": frame["complaints"].to_numpy(float), "active_customers": frame["active_customers"]}
+    frame["per_1000"] = get_metric("complaints_per_1000").estimate.estimate(sums)[0]
     return frame[columns].sort_values(["period_start", by], ignore_index=True)
 
 
 # --- one period by process ------------------------------------------------------------------------------------------
 
 
+PROCESS_METRICS: tuple[str, ...] = ("complaint_recovery_rate", "median_days_to_resolve")
+_PROCESS_COLUMNS = ["complaints", "resolved", "median_days", "recovered", "decided"]
+
+
+def _opened_by(conn, filters: Filters, period: Period, by: str) -> pd.DataFrame:
+    """Complaints opened in the period per value of the split and in total (value NULL): value, complaints."""
+    joins, where, params = scoped(COMPLAINTS_OPENED, filters)
+    _range_params(params, period.start, period.end)
+    sql = (
+        f"SELECT {_split_column(by)} AS value, count(*) AS complaints FROM complaints k {joins} "  # noqa: S608
+        f"WHERE k.opened_at >= $t0 AND k.opened_at < $t1 AND {where} GROUP BY GROUPING SETS ((value), ())"
+    )
+    return conn.execute(sql, params).df()
+
+
+def _resolved_by(conn, filters: Filters, period: Period, by: str) -> pd.DataFrame:
+    """The registry's sums of the complaints resolved in the period per value of the split and in total (value
+    NULL): value, resolved, median_days, recovered, decided."""
+    found = []
+    for split in (by, None):
+        frames = query.period_frames(conn, PROCESS_METRICS, filters, [period], by=split, with_targets=False)
+        recovery, median = (frames[m] for m in PROCESS_METRICS)
+        value = recovery[split] if split else None
+        rates = pd.DataFrame({"value": value, "decided": recovery["n"], "recovered": recovery["recovered"]})
+        days = pd.DataFrame({"value": median[split] if split else None, "resolved": median["resolved"]})
+        days["median_days"] = median["median_days"]
+        found.append(days.merge(rates, on="value", how="outer"))
+    return pd.concat(found, ignore_index=True)
+
+
 def by_process(conn, filters: Filters, period: Period, by: str = "process") -> pd.DataFrame:
     """One row per value of `by` and a total ('All'), for complaints opened or resolved in `period`.
 
     Columns: `by`, complaints (opened), per_1000 (per 1,000 customers active during the period), resolved,
-    median_days_to_resolve, recovered, lost, recovery_pct with its Wilson 95% low/high."""
-    joins, where, params = scoped(COMPLAINTS_OPENED, filters)
-    _range_params(params, period.start, period.end)
-    opened = "k.opened_at >= $t0 AND k.opened_at < $t1"
-    resolved = "k.resolved_at >= $t0 AND k.resolved_at < $t1"
-    sql = (
-        f"SELECT {_split_column(by)} AS value, grouping({_split_column(by)}) AS is_total, "  # noqa: S608
-        f"count(*) FILTER (WHERE {opened}) AS complaints, count(*) FILTER (WHERE {resolved}) AS resolved, "
-        f"quantile_cont(epoch(k.resolved_at - k.opened_at) / {_DAY}, 0.5) FILTER (WHERE {resolved}) "
-        "AS median_days_to_resolve, "
-        f"count(*) FILTER (WHERE {resolved} AND k.outcome = 'recovered') AS recovered, "
-        f"count(*) FILTER (WHERE {resolved} AND k.outcome = 'lost') AS lost "
-        f"FROM complaints k {joins} WHERE ({opened} OR {resolved}) AND {where} "
-        f"GROUP BY GROUPING SETS (({_split_column(by)}), ())"
-    )
-    frame = conn.execute(sql, params).df()
+    median_days_to_resolve, recovered, lost, recovery_pct with its Wilson 95% low/high: the registry's
+    complaints_per_1000, median_days_to_resolve and complaint_recovery_rate split by `by` (not withheld below the
+    minimum n: the page shows the n beside them)."""
+    opened = _opened_by(conn, filters, period, by)
+    frame = opened.merge(_resolved_by(conn, filters, period, by), on="value", how="outer")
     active = query.period_frame(conn, "complaints_per_1000", filters, [period])
     return _process_rows(frame, by, float(active["active_customers"].sum()) if len(active) else 0.0)
 
 
 def _process_rows(frame: pd.DataFrame, by: str, active_customers: float) -> pd.DataFrame:
-    """Rates and intervals of the per-process sums; the total row last, labelled 'All'."""
-    frame = frame.sort_values(["is_total", "complaints"], ascending=[True, False], ignore_index=True)
-    frame[by] = np.where(frame["is_total"] == 1, "All", frame["value"])
-    for column in ("complaints", "resolved", "recovered", "lost"):
-        frame[column] = frame[column].astype("int64")
-    frame["per_1000"] = 1000 * stats.ratio(frame["complaints"], active_customers)
-    decided = frame["recovered"] + frame["lost"]
-    low, high = stats.wilson_interval(frame["recovered"], decided)
-    frame["recovery_pct"] = 100 * stats.ratio(frame["recovered"], decided)
-    frame["recovery_low_pct"], frame["recovery_high_pct"] = 100 * low, 100 * high
+    """Rates and intervals of the per-process sums by the registry's estimators; the total row last, 'All'."""
+    counts = [c for c in _PROCESS_COLUMNS if c != "median_days"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame["is_total"] = frame["value"].isna()
+    frame = frame.sort_values(["is_total", "complaints", "value"], ascending=[True, False, True], ignore_index=True)
+    frame[by] = np.where(frame["is_total"], "All", frame["value"])
+    per_1000 = get_metric("complaints_per_1000").estimate
+    active = np.full(len(frame), active_customers)
+    frame["per_1000"] = per_1000.estimate({"complaints": frame["complaints"], "active_customers": active})[0]
+    frame["median_days_to_resolve"] = frame["median_days"].astype(float)
+    frame["lost"] = frame["decided"] - frame["recovered"]
+    sums = {"n": frame["decided"].to_numpy(float), "recovered": frame["recovered"].to_numpy(float)}
+    value, low, high = get_metric("complaint_recovery_rate").estimate.estimate(sums)
+    frame["recovery_pct"], frame["recovery_low_pct"], frame["recovery_high_pct"] = value, low, high
     columns = [by, "complaints", "per_1000", "resolved", "median_days_to_resolve", "recovered", "lost"]
     return frame[[*columns, "recovery_pct", "recovery_low_pct", "recovery_high_pct"]]
 
@@ -168,9 +192,10 @@ def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFram
     order = {name: i for i, name in enumerate(OUTCOMES)}
     frame = frame.sort_values("outcome", key=lambda s: s.map(order).fillna(len(order)), ignore_index=True)
     frame[["customers", "churned"]] = frame[["customers", "churned"]].astype("int64")
-    low, high = stats.wilson_interval(frame["churned"], frame["customers"])
-    frame["churn_pct"] = 100 * stats.ratio(frame["churned"], frame["customers"])
-    frame["churn_low_pct"], frame["churn_high_pct"] = 100 * low, 100 * high
+    sums = {"churned": frame["churned"].to_numpy(float), "cohort": frame["customers"].to_numpy(float)}
+    frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"] = get_metric("churn_rate").estimate.estimate(
+        sums
+    )
     frame["label"] = frame["outcome"].map(OUTCOME_LABELS).fillna(frame["outcome"])
     return frame
 
@@ -194,7 +219,10 @@ def churn_gap(frame: pd.DataFrame) -> ChurnGap | None:
         return None
     lost, kept = rows.loc["lost"], rows.loc["recovered"]
     gap, low, high = stats.difference_interval(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
-    test = stats.two_proportion_test(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
+    test = get_metric("churn_rate").estimate.test(
+        {"churned": lost["churned"], "cohort": lost["customers"]},
+        {"churned": kept["churned"], "cohort": kept["customers"]},
+    )
     return ChurnGap(float(lost["churn_pct"]), float(kept["churn_pct"]), gap, low, high, bool(test.significant))
 
 

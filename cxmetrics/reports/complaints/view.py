@@ -8,11 +8,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cxmetrics import config, periods
+from cxmetrics import periods
 from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile, tiles
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import get_metric
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
@@ -79,8 +79,9 @@ def _ignored(filters: Filters) -> tuple[str, ...]:
 
 
 def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The per-process frame as shown: recovery withheld below the minimum n, with the reason in its interval."""
-    minimum = config.get("CX_MIN_N")
+    """The per-process frame as shown: recovery withheld below the recovery rate's minimum n, with the reason in its
+    interval."""
+    minimum = minimum_n(get_metric("complaint_recovery_rate"))
     decided = frame["recovered"] + frame["lost"]
     few = decided < minimum
     interval = [

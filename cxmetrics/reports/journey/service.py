@@ -29,7 +29,7 @@ REPEAT_DAYS = 7
 ATTRIBUTION_DAYS = 7
 SUPPORT = "support"
 TOTAL = "All contacts"
-_FCR, _CSAT = get_metric("fcr_rate"), get_metric("csat")
+_FCR, _CSAT, _CES, _COST = (get_metric(m) for m in ("fcr_rate", "csat", "ces", "cost_per_contact"))
 LENSES = ("channel", "reason")
 
 # The registry's measures of contacts (alias t) and of survey answers (alias r), selected over the relations below.
@@ -50,6 +50,7 @@ _SUPPORT_SUMS = ", ".join(
         ("satisfied", "satisfied"),
         ("ces_n", "ces_answers"),
         ("ces_total", "ces_total"),
+        ("ces_squares", "ces_squares"),
     )
 )
 
@@ -109,11 +110,12 @@ def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> 
     """One row per lens and value: contacts, FCR % with its Wilson interval, repeat contact %, CSAT % and CES after a
     contact (withheld under the minimum n), handle minutes and cost per contact (pure: from the sums)."""
     merged = contacts.merge(support, on=["lens", "value"], how="left")
-    for column in ("csat_n", "satisfied", "ces_n", "ces_total"):
+    for column in ("csat_n", "satisfied", "ces_n", "ces_total", "ces_squares"):
         merged[column] = merged[column].fillna(0).astype(float)
     fcr, low, high = _FCR.estimate.estimate({"n": merged["flagged"], "resolved": merged["resolved"]})
     csat = _CSAT.estimate.estimate({"n": merged["csat_n"], "satisfied": merged["satisfied"]})[0]
-    ces = stats.ratio(merged["ces_total"], merged["ces_n"])
+    ces_sums = {"n": merged["ces_n"], "total": merged["ces_total"], "squares": merged["ces_squares"]}
+    ces = _CES.estimate.estimate(ces_sums)[0]
     return pd.DataFrame(
         {
             "lens": merged["lens"],
@@ -129,7 +131,9 @@ def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> 
             "ces": np.where(merged["ces_n"] >= min_n, ces, np.nan),
             "ces_n": merged["ces_n"].astype("int64"),
             "handle_minutes": stats.ratio(merged["handle_minutes"], merged["timed"]),
-            "cost_per_contact_usd": stats.ratio(merged["cost_usd"], merged["costed"]),
+            "cost_per_contact_usd": _COST.estimate.estimate(
+                {"cost_usd": merged["cost_usd"], "costed": merged["costed"]}
+            )[0],
         }
     )
 

@@ -20,7 +20,7 @@ from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import ClvEstimate
-from cxmetrics.metrics.registry import minimum_n
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
@@ -66,10 +66,18 @@ def _customer_scope(filters: Filters, params: dict) -> tuple[str, str]:
     return joins, where
 
 
-def _wilson_pct(successes, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Share in percent with its 95% Wilson interval."""
-    low, high = stats.wilson_interval(successes, n)
-    return 100 * stats.ratio(successes, n), 100 * low, 100 * high
+_NPS, _RETENTION, _CHURN, _REPEAT = (
+    get_metric(m) for m in ("nps", "logo_retention", "churn_rate", "repeat_purchase_rate")
+)
+
+
+def _floats(values) -> np.ndarray:
+    return np.asarray(values, dtype=float)
+
+
+def _churn_sums(churned, customers) -> dict[str, np.ndarray]:
+    """The churn_rate metric's sums of a group: churned out of the cohort."""
+    return {"churned": _floats(churned), "cohort": _floats(customers)}
 
 
 # --- retention over time (registry metrics) --------------------------------------------------------------------------
@@ -139,8 +147,9 @@ def cohort_frame(counts: pd.DataFrame) -> pd.DataFrame:
     frame = counts.copy()
     frame["cohort_start"] = pd.to_datetime(frame["cohort_start"]).dt.date
     frame["cohort_label"] = [periods.period_containing("quarter", d).label for d in frame["cohort_start"]]
-    value, low, high = _wilson_pct(frame["retained"], frame["customers"])
-    hidden = frame["customers"].to_numpy() < minimum_n()
+    sums = {"retained": _floats(frame["retained"]), "cohort": _floats(frame["customers"])}
+    value, low, high = _RETENTION.estimate.estimate(sums)
+    hidden = frame["customers"].to_numpy() < minimum_n(_RETENTION)
     frame["retention_pct"] = np.where(hidden, np.nan, value)
     frame["low_pct"] = np.where(hidden, np.nan, low)
     frame["high_pct"] = np.where(hidden, np.nan, high)
@@ -228,12 +237,13 @@ _COUNT_COLUMNS = ["customers", "churned", "bought", "repeated", "revenue_usd", "
 
 def _experience_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """Churn share and interval, repeat purchase rate, revenue per customer and lifetime value of each row."""
-    churn, low, high = _wilson_pct(frame["churned"], frame["customers"])
-    hidden = frame["customers"].to_numpy(dtype=float) < minimum_n()
+    churn, low, high = _CHURN.estimate.estimate(_churn_sums(frame["churned"], frame["customers"]))
+    hidden = frame["customers"].to_numpy(dtype=float) < minimum_n(_CHURN)
     frame["churn_pct"] = np.where(hidden, np.nan, churn)
     frame["churn_low_pct"] = np.where(hidden, np.nan, low)
     frame["churn_high_pct"] = np.where(hidden, np.nan, high)
-    frame["repeat_purchase_pct"] = 100 * stats.ratio(frame["repeated"], frame["bought"])
+    repeats = {"repeated": _floats(frame["repeated"]), "n": _floats(frame["bought"])}
+    frame["repeat_purchase_pct"] = _REPEAT.estimate.estimate(repeats)[0]
     frame["revenue_per_customer_usd"] = stats.ratio(frame["revenue_usd"], frame["customers"])
     sums = {
         "margin_usd": frame["margin_usd"].to_numpy(dtype=float),
@@ -273,7 +283,7 @@ def at_risk_comparison(experience: pd.DataFrame) -> Comparison | None:
         return None
     x1, n1, x2, n2 = (int(v) for v in (risk["churned"], risk["customers"], promo["churned"], promo["customers"]))
     diff, low, high = stats.difference_interval(x1, n1, x2, n2)
-    test = stats.two_proportion_test(x1, n1, x2, n2)
+    test = _CHURN.estimate.test(_churn_sums(x1, n1), _churn_sums(x2, n2))
     return Comparison(
         n1, x1, n2, x2, 100 * x1 / n1, 100 * x2 / n2, diff, low, high, float(test.p_value), bool(test.significant)
     )
@@ -284,7 +294,7 @@ def at_risk_sentence(comparison: Comparison | None, window: Window) -> str:
     if comparison is None:
         return (
             "Too few customers to compare satisfied-but-at-risk customers with promoters "
-            f"(each group needs at least {minimum_n()})."
+            f"(each group needs at least {minimum_n(_CHURN)})."
         )
     c = comparison
     verdict = "significant" if c.significant else "not significant"
@@ -356,11 +366,17 @@ def customer_value(conn, filters: Filters, window: Window) -> CustomerValue:
     return value_frames(conn.execute(sql, params).df())
 
 
+def _nps_sums(counts: pd.DataFrame | pd.Series) -> dict[str, np.ndarray]:
+    """The nps metric's sums of a group's promoters, detractors and nps_n."""
+    return {"promoters": _floats(counts["promoters"]), "detractors": _floats(counts["detractors"]),
+            "n": _floats(counts["nps_n"])}  # fmt: skip
+
+
 def _nps_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """NPS and its adjusted-Wald interval from promoters, detractors and nps_n; withheld below the minimum n."""
-    low, high = stats.nps_interval(frame["promoters"], frame["detractors"], frame["nps_n"])
-    hidden = frame["nps_n"].to_numpy(dtype=float) < minimum_n()
-    frame["nps"] = np.where(hidden, np.nan, stats.nps_score(frame["promoters"], frame["detractors"], frame["nps_n"]))
+    nps, low, high = _NPS.estimate.estimate(_nps_sums(frame))
+    hidden = frame["nps_n"].to_numpy(dtype=float) < minimum_n(_NPS)
+    frame["nps"] = np.where(hidden, np.nan, nps)
     frame["nps_low"] = np.where(hidden, np.nan, low)
     frame["nps_high"] = np.where(hidden, np.nan, high)
     frame["nps_suppressed"] = hidden
@@ -401,11 +417,8 @@ def unprofitable_sentence(value: CustomerValue, window: Window) -> str:
 def _nps_text(unprofitable: pd.Series, profitable: pd.Series | None) -> str:
     """Their NPS against the profitable customers', with intervals, or why it is withheld."""
     if unprofitable["nps_suppressed"] or profitable is None or profitable["nps_suppressed"]:
-        return f"Their NPS is withheld: fewer than {minimum_n()} answers."
-    test = stats.nps_change_test(
-        unprofitable["promoters"], unprofitable["detractors"], unprofitable["nps_n"],
-        profitable["promoters"], profitable["detractors"], profitable["nps_n"],
-    )  # fmt: skip
+        return f"Their NPS is withheld: fewer than {minimum_n(_NPS)} answers."
+    test = _NPS.estimate.test(_nps_sums(unprofitable), _nps_sums(profitable))
     verdict = "significant" if bool(test.significant) else "not significant"
     return (
         f"Their NPS was {unprofitable['nps']:+.0f} (95% interval {unprofitable['nps_low']:+.0f} to "

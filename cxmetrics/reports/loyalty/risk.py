@@ -1,10 +1,15 @@
 """The at-risk list: active customers ranked by a transparent risk score whose parts are shown as columns.
 
+The window is the trailing 12 closed months by the day asked for (`periods.trailing_months`, the loyalty page's
+window): the list is the customers active at the end of its last day, and every fact is as of then (a day inside a
+month that has not closed yet reads as the end of the month before).
+
 Score (0 to 100) = NPS points + complaint points + revenue points + follow-up points, each from one fact about the
 customer as of the window's end, with the weights below (named so the page can print them):
 - latest NPS category (latest relationship response): detractor 35, passive 15, no response 10, promoter 0;
-- complaints opened in the trailing 12 months: 5 each up to 15, plus 10 when any of them ended lost;
-- falling revenue: 25 x the share of revenue lost in the last 3 months against the same 3 months a year earlier;
+- complaints opened in the window: 5 each up to 15, plus 10 when any of them ended lost;
+- falling revenue: 25 x the share of revenue lost in the window's last 3 months against the same 3 months a year
+  earlier;
 - open follow-ups (opened and not closed by the window's end): 15 when there is at least one.
 The facts are aggregated in DuckDB per customer (one pass per table); the score is numpy arithmetic over them.
 """
@@ -17,9 +22,11 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
+from cxmetrics.periods import Period
 from cxmetrics.query import memo
 from cxmetrics.query.aggregate import scoped
 
@@ -54,23 +61,24 @@ def weights_text() -> str:
     )
 
 
-def _month_back(month_start: date, months: int) -> date:
-    index = month_start.year * 12 + month_start.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
+def window(as_of: date) -> Period:
+    """The list's window: the trailing 12 closed months by `as_of`."""
+    return periods.trailing_months(as_of)
 
 
 def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_owner") -> tuple[str, dict]:
-    """One row per customer active on `as_of` in the filters and scope: the facts the score is built from
-    (`owner_column` is NULL for a database loaded before customers had an account owner)."""
-    last_month = as_of.replace(day=1)
-    recent_start = _month_back(last_month, RECENT_MONTHS - 1)
+    """One row per customer active at the end of the window of `as_of` in the filters and scope: the facts the score
+    is built from (`owner_column` is NULL for a database loaded before customers had an account owner)."""
+    months = window(as_of)
+    recent = periods.trailing_months(months.end, RECENT_MONTHS)
+    before = periods.trailing_months(months.start - timedelta(days=1), RECENT_MONTHS)
     params: dict = {
-        "stop": as_of + timedelta(days=1),
-        "year_start": _month_back(last_month, 11),
-        "recent_start": recent_start,
-        "before_start": _month_back(recent_start, 12),
-        "before_end": _month_back(last_month, 12),
-        "last_month": last_month,
+        "stop": months.end + timedelta(days=1),
+        "year_start": months.start,
+        "recent_start": recent.start,
+        "before_start": before.start,
+        "before_end": before.end,
+        "last_month": months.end,
     }
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
     sql = f"""

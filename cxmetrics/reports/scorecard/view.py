@@ -88,14 +88,6 @@ def _trend_grain(metric: Metric, period: Period) -> str:
     return period.grain
 
 
-def _periods_back(grain: str, last: Period, count: int) -> Period:
-    """The period `count - 1` periods of `grain` before `last`."""
-    first = last
-    for _ in range(count - 1):
-        first = periods.period_containing(grain, first.start - timedelta(days=1))
-    return first
-
-
 def subtitle(period: Period, filters: Filters) -> str:
     """What the page shows: the period, what it is compared with, and the filters."""
     return f"{periods.describe(period)}, compared with {periods.prior(period).label}, for {filters.describe()}."
@@ -304,18 +296,18 @@ def _basis_note(period: Period, rows: Mapping[str, dict]) -> str | None:
 # --- trends -----------------------------------------------------------------------------------------------------------
 
 
-def _trend_end(grain: str, period: Period) -> Period:
-    """The last period of a row's trend: the review period, or the latest month closed by its end."""
-    if grain == period.grain:
-        return period
-    return periods.closed_month(period.end)
+def _trend_span(grain: str, period: Period) -> Period:
+    """The span of a row's trend at `grain`: the 13 closed months by the period's end for monthly rows, else the 13
+    periods ending with the period."""
+    if grain == "month":
+        return periods.trailing_months(period.end, TREND_PERIODS)
+    return Period("range", periods.earlier(period, TREND_PERIODS - 1).start, period.end)
 
 
 def _trend_periods(conn, filters: Filters, period: Period, grain: str) -> list[Period]:
-    """The complete periods of a row's trend at `grain`: 13, ending with the period or its latest month."""
-    last = _trend_end(grain, period)
-    first = _periods_back(grain, last, TREND_PERIODS)
-    return list(query.trend_periods(conn, grain, filters.with_period(first.start, last.end)))
+    """The complete periods of a row's trend at `grain` (see `_trend_span`)."""
+    span = _trend_span(grain, period)
+    return list(query.trend_periods(conn, grain, filters.with_period(span.start, span.end)))
 
 
 def trends(values: dict[str, dict[str, dict]]) -> dict[str, tuple[float, ...]]:
