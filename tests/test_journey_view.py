@@ -1,8 +1,10 @@
-"""The Journey & Drivers page's build on the small world: the view shows the analysis functions' results for the
-map, the cell asked for (or the default one), the drivers compared with the scope asked for, and service."""
+"""The Journey & Drivers page's three builds on the small world: the view shows the analysis functions' results for
+the map and service, the cell build details the cell asked for (or the default one) from the map's own scores, and the
+drivers build compares with the scope asked for; neither of the two reruns the map or the other section."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.query import frames as query
 from cxmetrics.reports.journey import detail as journey_detail
 from cxmetrics.reports.journey import drivers as key_drivers
@@ -36,8 +40,40 @@ def week(conn):
 
 @pytest.fixture(scope="module")
 def view(conn, week) -> journey_view.JourneyView:
-    """The page's view as it opens: unfiltered, 4 weeks, NPS by region, the default cell and driver scope."""
+    """The page's view as it opens: unfiltered, 4 weeks, NPS by region."""
     return journey_view.build(conn, Filters(), week)
+
+
+@pytest.fixture(scope="module")
+def cell(conn, view) -> journey_view.Cell:
+    """The cell detail as the page opens: the default cell."""
+    return journey_view.cell(conn, Filters(), view.cell_picks, (None, None))
+
+
+@pytest.fixture(scope="module")
+def drivers(conn, view) -> journey_view.Drivers:
+    """The key drivers as the page opens: compared with the first region."""
+    return journey_view.drivers(conn, Filters(), view.driver_choices, None)
+
+
+def _assert_same(got, want) -> None:
+    """Two views are equal field by field (frames, arrays and NaN compared as values)."""
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want)
+    elif dataclasses.is_dataclass(want):
+        assert type(got) is type(want)
+        for field in dataclasses.fields(want):
+            _assert_same(getattr(got, field.name), getattr(want, field.name))
+    elif isinstance(want, dict):
+        assert got.keys() == want.keys()
+        for key in want:
+            _assert_same(got[key], want[key])
+    elif isinstance(want, tuple):
+        assert len(got) == len(want)
+        for one, other in zip(got, want, strict=True):
+            _assert_same(one, other)
+    else:
+        np.testing.assert_equal(got, want)
 
 
 def test_the_map_is_the_journey_map_of_the_period(conn, week, view) -> None:
@@ -50,13 +86,23 @@ def test_the_map_is_the_journey_map_of_the_period(conn, week, view) -> None:
     assert (view.targets_note, view.touchpoint_note, view.empty_warning) == (None, None, None)
 
 
-def test_the_default_cell_is_detailed_with_its_numbers(conn, week, view) -> None:
-    chosen = journey.map_period("week", week)
+def test_the_cell_picks_are_the_maps_cells_with_their_scores(view) -> None:
+    picks, cells = view.cell_picks, view.cells
+    assert (picks.period, picks.metric_id, picks.dimension) == (view.period, "nps", "region")
+    assert picks.rows == tuple(dict.fromkeys(cells["row"])) and picks.rows[0] == journey.ALL_ROW
+    assert picks.touchpoints == tuple(dict.fromkeys(cells["touchpoint"]))
+    assert picks.default == journey.default_cell(cells)
+    scores = pd.DataFrame([dataclasses.asdict(s) for s in picks.scores])
+    expected = cells[["row", "touchpoint", "value", "n", "suppressed", "reason"]]
+    pd.testing.assert_frame_equal(scores, expected, check_dtype=False)
+    hash(picks)  # a cache key: the cell build takes it as an argument
+
+
+def test_the_default_cell_is_detailed_with_its_numbers(conn, view, cell) -> None:
     row, touchpoint = journey.default_cell(view.cells)
-    cell = view.cell
     assert (cell.row, cell.touchpoint) == (row, touchpoint)
-    assert cell.rows == tuple(dict.fromkeys(view.cells["row"])) and cell.rows[0] == journey.ALL_ROW
-    found = journey_detail.cell_detail(conn, "nps", Filters(), "region", row, touchpoint, chosen)
+    assert cell.rows == view.cell_picks.rows and cell.touchpoints == view.cell_picks.touchpoints
+    found = journey_detail.cell_detail(conn, "nps", Filters(), "region", row, touchpoint, view.period)
     pd.testing.assert_frame_equal(cell.trend, found.trend)
     pd.testing.assert_frame_equal(cell.complaints, found.complaints)
     assert [t.label for t in cell.tiles] == ["NPS", "Responses", "With a comment", "Complaints"]
@@ -73,16 +119,129 @@ def test_the_default_cell_is_detailed_with_its_numbers(conn, week, view) -> None
         ((None, None), (None, None)),
     ],
 )
-def test_the_cell_asked_for_is_detailed_where_the_map_has_it(conn, week, view, asked, expected) -> None:
+def test_the_cell_asked_for_is_detailed_where_the_map_has_it(conn, view, asked, expected) -> None:
     default = journey.default_cell(view.cells)
-    shown = journey_view.build(conn, Filters(), week, cell=asked).cell
+    shown = journey_view.cell(conn, Filters(), view.cell_picks, asked)
     wanted = tuple(e if e is not None else d for e, d in zip(expected, default, strict=True))
     assert (shown.row, shown.touchpoint) == wanted
     assert shown.trend_title.endswith(f", {wanted[0]}, by month")
 
 
-def test_the_drivers_are_compared_with_the_first_region_by_default(conn, week, view) -> None:
-    drivers = view.drivers
+def _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked) -> journey_view.Cell:
+    """The cell detail as one build made it: picked on the whole map frame, its score tile from the frame's row."""
+    chosen = journey.map_period(grain, week)
+    cells = journey.journey_map(conn, metric_id, filters, chosen, dimension)
+    first = journey.default_cell(cells)
+    row = asked[0] if asked[0] in set(cells["row"]) else first[0]
+    touchpoint = asked[1] if asked[1] in set(cells["touchpoint"]) else first[1]
+    found = journey_detail.cell_detail(conn, metric_id, filters, dimension, row, touchpoint, chosen)
+    score = cells[(cells["row"] == row) & (cells["touchpoint"] == touchpoint)].iloc[0]
+    n, label = int(score["n"]), journey_view.METRIC_LABELS[metric_id]
+    shown = f"too few (n = {n:,})" if score["suppressed"] else get_metric(metric_id).format(score["value"])
+    tiles = (
+        Tile(metric_id, label, shown, f"{score['reason'].capitalize()}. n = {n:,} responses in {chosen.label}."),
+        Tile(
+            "responses",
+            "Responses",
+            f"{found.responses:,}",
+            f"Survey responses in {chosen.label}, whichever scores they answered; the score counts those that "
+            f"answered {label} (n = {n:,}).",
+        ),
+        Tile("comments", "With a comment", f"{found.comments:,}", "Responses with a free-text comment."),
+        Tile(
+            "complaints",
+            "Complaints",
+            f"{int(found.complaints['complaints'].sum()):,}",
+            f"Complaints opened in {chosen.label} about the {touchpoint} process.",
+        ),
+    )
+    place = touchpoint.replace("_", " ")
+    none = f"No complaints about the {touchpoint} process in {chosen.label}." if found.complaints.empty else None
+    return journey_view.Cell(
+        row,
+        touchpoint,
+        tuple(dict.fromkeys(cells["row"])),
+        tuple(dict.fromkeys(cells["touchpoint"])),
+        tiles,
+        found.trend,
+        found.events,
+        found.window,
+        f"{label} at {place}, {row}, by month",
+        found.complaints,
+        None,
+        none,
+    )
+
+
+SAME_ARGUMENTS = [
+    (Filters(), "week", "nps", "region", ("EMEA", "billing"), "Region: EMEA"),
+    (Filters(), "month", "csat", "segment", ("SMB", "onboarding"), "Segment: SMB"),
+    (Filters(), "quarter", "ces", "region", ("All", "no_such_touchpoint"), "Company"),
+    (Filters(regions=("EMEA", "APAC")), "week", "nps", "region", ("APAC", "support"), None),
+    (Filters(touchpoints=("billing",)), "ytd", "nps", "segment", (None, None), "Segment: Enterprise"),
+]
+
+
+@pytest.mark.parametrize(("filters", "grain", "metric_id", "dimension", "asked", "compare_with"), SAME_ARGUMENTS)
+def test_a_cell_view_is_what_one_build_gave_for_the_same_arguments(
+    conn, week, filters, grain, metric_id, dimension, asked, compare_with
+) -> None:
+    picks = journey_view.build(conn, filters, week, grain, metric_id, dimension).cell_picks
+    expected = _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked)
+    _assert_same(journey_view.cell(conn, filters, picks, asked), expected)
+
+
+@pytest.mark.parametrize(("filters", "grain", "metric_id", "dimension", "asked", "compare_with"), SAME_ARGUMENTS)
+def test_a_drivers_view_is_what_one_build_gave_for_the_same_arguments(
+    conn, week, filters, grain, metric_id, dimension, asked, compare_with
+) -> None:
+    view = journey_view.build(conn, filters, week, grain, metric_id, dimension)
+    end = journey.map_period(grain, week).current.end
+    company = key_drivers.scope_label(filters)
+    values = journey.row_values(conn, dimension, filters)
+    scopes = (company, *(f"{journey_view.ROW_LABELS[dimension]}: {v}" for v in values))
+    scope = compare_with if compare_with in scopes else scopes[journey_view.DEFAULT_SCOPE]
+    value = None if scope == company else scope.split(": ", 1)[1]
+    drivers = journey_view.drivers(conn, filters, view.driver_choices, compare_with)
+    assert drivers.scopes == scopes
+    expected = key_drivers.analyse_with_slice(conn, filters, end, company, dimension, value)
+    _assert_same(drivers.analyses, expected)
+    lead = [a for a in expected if a.enough][-1]
+    pd.testing.assert_frame_equal(drivers.cross_check, key_drivers.cross_check(lead))
+    assert drivers.sentences[-1].endswith(key_drivers.ranking_sentence(lead))
+
+
+OTHER_SECTIONS = {
+    "cell": [
+        (journey, "journey_map"),
+        (journey, "row_values"),
+        (service, "report"),
+        (key_drivers, "analyse_with_slice"),
+    ],
+    "drivers": [
+        (journey, "journey_map"),
+        (journey, "row_values"),
+        (service, "report"),
+        (journey_detail, "cell_detail"),
+    ],
+}
+
+
+def _rerun(*args, **kwargs):
+    raise AssertionError("a section that did not change was rebuilt")
+
+
+@pytest.mark.parametrize("section", list(OTHER_SECTIONS))
+def test_a_cell_or_a_scope_rebuilds_neither_the_map_nor_the_other_section(conn, view, monkeypatch, section) -> None:
+    for module, name in OTHER_SECTIONS[section]:
+        monkeypatch.setattr(module, name, _rerun)
+    if section == "cell":
+        assert journey_view.cell(conn, Filters(), view.cell_picks, ("EMEA", "billing")).row == "EMEA"
+    else:
+        assert journey_view.drivers(conn, Filters(), view.driver_choices, "Region: EMEA").analyses[1].scope == "EMEA"
+
+
+def test_the_drivers_are_compared_with_the_first_region_by_default(conn, view, drivers) -> None:
     regions = journey.row_values(conn, "region", Filters())
     assert drivers.scopes == ("Company", *(f"Region: {r}" for r in regions))
     expected = key_drivers.analyse_with_slice(conn, Filters(), view.period.current.end, "Company", "region", regions[0])
@@ -98,20 +257,20 @@ def test_the_drivers_are_compared_with_the_first_region_by_default(conn, week, v
     ("compare_with", "scopes"),
     [("Company", ["Company"]), ("Region: EMEA", ["Company", "EMEA"]), ("Segment: SMB", ["Company", "APAC"])],
 )
-def test_the_drivers_are_compared_with_the_scope_asked_for(conn, week, compare_with, scopes) -> None:
-    drivers = journey_view.build(conn, Filters(), week, compare_with=compare_with).drivers
+def test_the_drivers_are_compared_with_the_scope_asked_for(conn, view, compare_with, scopes) -> None:
+    drivers = journey_view.drivers(conn, Filters(), view.driver_choices, compare_with)
     assert [a.scope for a in drivers.analyses] == scopes
 
 
-def test_the_priority_matrix_is_ready_for_both_performance_measures(view) -> None:
-    lead = view.drivers.shown[-1]
-    assert set(view.drivers.priority) == set(key_drivers.PERFORMANCE)
-    for measure, priority in view.drivers.priority.items():
+def test_the_priority_matrix_is_ready_for_both_performance_measures(drivers) -> None:
+    lead = drivers.shown[-1]
+    assert set(drivers.priority) == set(key_drivers.PERFORMANCE)
+    for measure, priority in drivers.priority.items():
         matrix = key_drivers.priority(lead.table, measure)
         pd.testing.assert_frame_equal(priority.matrix, matrix)
         assert priority.label == key_drivers.PERFORMANCE[measure]
         assert priority.sentence == f"**{lead.scope}** · " + key_drivers.fix_first_sentence(matrix)
-    pd.testing.assert_frame_equal(view.drivers.cross_check, key_drivers.cross_check(lead))
+    pd.testing.assert_frame_equal(drivers.cross_check, key_drivers.cross_check(lead))
 
 
 def test_service_is_the_report_of_the_map_period(conn, view) -> None:
@@ -131,10 +290,13 @@ def test_service_is_the_report_of_the_map_period(conn, view) -> None:
 
 
 def test_one_filtered_region_leaves_nothing_to_compare_with(conn, week) -> None:
-    view = journey_view.build(conn, Filters(regions=("APAC",)), week)
-    assert view.drivers.scopes == ()
-    assert [a.scope for a in view.drivers.analyses] == ["APAC"]
-    assert view.cell.rows == ("APAC",)
+    filters = Filters(regions=("APAC",))
+    view = journey_view.build(conn, filters, week)
+    assert view.driver_choices.scopes == ()
+    drivers = journey_view.drivers(conn, filters, view.driver_choices, "Region: EMEA")
+    assert drivers.scopes == () and [a.scope for a in drivers.analyses] == ["APAC"]
+    assert view.cell_picks.rows == ("APAC",)
+    assert journey_view.cell(conn, filters, view.cell_picks, ("EMEA", None)).rows == ("APAC",)
 
 
 def test_without_the_optional_tables_the_view_says_what_to_load(minimal_db: Path) -> None:
@@ -144,9 +306,9 @@ def test_without_the_optional_tables_the_view_says_what_to_load(minimal_db: Path
     finally:
         conn.close()
     assert view.targets_note == journey_view.TARGETS_NOTE
-    assert (view.drivers, view.drivers_missing) == (None, journey_view.DRIVERS_NOTE)
+    assert (view.driver_choices, view.drivers_missing) == (None, journey_view.DRIVERS_NOTE)
     assert (view.service, view.service_tables, view.service_missing) == (None, (), journey_view.SERVICE_NOTE)
-    assert view.cell is None and view.empty_warning.startswith("No NPS answers at any touchpoint in ")
+    assert view.cell_picks is None and view.empty_warning.startswith("No NPS answers at any touchpoint in ")
 
 
 def test_without_complaints_the_cell_says_what_to_load(small_world_db: Path, tmp_path: Path) -> None:
@@ -155,7 +317,8 @@ def test_without_complaints_the_cell_says_what_to_load(small_world_db: Path, tmp
     conn = duckdb.connect(str(copy))
     try:
         conn.execute("DELETE FROM complaints")
-        cell = journey_view.build(conn, Filters(), query.latest_period(conn, "week")).cell
+        view = journey_view.build(conn, Filters(), query.latest_period(conn, "week"))
+        cell = journey_view.cell(conn, Filters(), view.cell_picks, (None, None))
     finally:
         conn.close()
     assert (cell.complaints_missing, cell.no_complaints) == (journey_view.COMPLAINTS_NOTE, None)

@@ -27,13 +27,7 @@ metric_id = middle.segmented_control(
 dimension = right.segmented_control(
     "Rows", journey.ROW_DIMENSIONS, format_func=journey.ROW_LABELS.get, required=True, key="map_rows", default="region"
 )
-# The cell and the driver scope are picked with controls drawn further down (or by a click on the map): the build
-# gets their last values and settles on a cell and a scope the map and the filters have.
-asked_cell = (st.session_state.get("cell_row"), st.session_state.get("cell_touchpoint"))
-compare_with = st.session_state.get("driver_scope")
-view = ui.cached(
-    journey.build, database, review.filters, review.week, grain, metric_id, dimension, asked_cell, compare_with
-)
+view = ui.cached(journey.build, database, review.filters, review.week, grain, metric_id, dimension)
 
 st.subheader("Journey map")
 st.caption(view.caption)
@@ -51,7 +45,7 @@ def _open_clicked_cell() -> None:
 
 if view.empty_warning:
     st.warning(view.empty_warning)
-if cell := view.cell:
+if view.cell_picks:
     st.plotly_chart(
         charts.journey_map(view.cells, view.metric, view.period.compared_label),
         theme=None,
@@ -63,6 +57,9 @@ if cell := view.cell:
     st.markdown(view.red_summary)
 
     st.subheader("Cell detail")
+    # Picked below (or by a click on the map): the build gets the last choice and settles on a cell the map has.
+    asked_cell = (st.session_state.get("cell_row"), st.session_state.get("cell_touchpoint"))
+    cell = ui.cached(journey.cell, database, review.filters, view.cell_picks, asked_cell)
     pick_row, pick_touchpoint = st.columns(2)
     ui.choice(pick_row, journey.ROW_LABELS[dimension], cell.rows, "cell_row", cell.row)
     ui.choice(
@@ -79,7 +76,10 @@ if cell := view.cell:
 
 st.subheader("Key drivers of NPS")
 ui.notes(view.drivers_missing)
-if drivers := view.drivers:
+if view.driver_choices:
+    # Picked below: the build gets the last choice (the first row by default) and reruns alone when it changes.
+    compare_with = st.session_state.get("driver_scope")
+    drivers = ui.cached(journey.drivers, database, review.filters, view.driver_choices, compare_with)
     if drivers.scopes:
         st.selectbox(
             "Compare with", drivers.scopes, index=journey.DEFAULT_SCOPE, key="driver_scope", help="A region or segment."

@@ -1,5 +1,7 @@
-"""The Journey & Drivers page's complete query set: `build` returns one frozen object the page lays out (the journey
-map, the detail of one cell, key drivers with the priority matrix, and service effectiveness)."""
+"""The Journey & Drivers page's complete query set, in three cached builds so that each control re-runs only its own
+section: `build` (the journey map and service effectiveness, with what the cell detail and the key drivers need of
+them), `cell` (the detail of the cell asked for) and `drivers` (key drivers compared with the scope asked for, with
+the priority matrix)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,50 @@ DRIVERS_NOTE = (
 )
 SERVICE_NOTE = f"Load `contacts` (contact-centre contacts) for {USED_BY['contacts']}."
 COMPLAINTS_NOTE = f"Load `complaints` to see the complaints behind a cell ({USED_BY['complaints']})."
+
+
+@dataclass(frozen=True)
+class CellScore:
+    """One map cell as its detail shows it: its score (withheld when suppressed), its n and why it has its colour."""
+
+    row: str
+    touchpoint: str
+    value: float
+    n: int
+    suppressed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class CellPicks:
+    """What the cell detail needs of the map: its period, score and rows, the rows and touchpoints one can pick (in
+    map order), the cell that opens first, and each cell's score. Small and hashable, so the detail is a build of its
+    own that never reruns the map's queries."""
+
+    period: journey.MapPeriod
+    metric_id: str
+    dimension: str
+    rows: tuple[str, ...]
+    touchpoints: tuple[str, ...]
+    default: tuple[str, str]
+    scores: tuple[CellScore, ...]
+
+    def pick(self, row: str | None, touchpoint: str | None) -> CellScore:
+        """The cell asked for where the map has its row and touchpoint, else the default cell's row or touchpoint."""
+        row = row if row in self.rows else self.default[0]
+        touchpoint = touchpoint if touchpoint in self.touchpoints else self.default[1]
+        return next(s for s in self.scores if (s.row, s.touchpoint) == (row, touchpoint))
+
+
+@dataclass(frozen=True)
+class DriverChoices:
+    """What the key drivers need that does not depend on the scope compared with: the analysis under the filters'
+    name, the scopes one can compare with, the map's rows and the end of the 12-month window."""
+
+    company: str
+    scopes: tuple[str, ...]
+    dimension: str
+    end: date
 
 
 @dataclass(frozen=True)
@@ -87,7 +133,8 @@ class Drivers:
 
 @dataclass(frozen=True)
 class JourneyView:
-    """Everything the Journey & Drivers page shows for a review week, filters, grain, score, rows and cell."""
+    """What the Journey & Drivers page shows for a review week, filters, grain, score and rows: the map and service,
+    and what the cell detail and the key drivers build from (None when the map is empty or the ratings are missing)."""
 
     period: journey.MapPeriod
     metric: str
@@ -97,9 +144,9 @@ class JourneyView:
     cells: pd.DataFrame
     empty_warning: str | None
     red_summary: str | None
-    cell: Cell | None
+    cell_picks: CellPicks | None
     drivers_missing: str | None
-    drivers: Drivers | None
+    driver_choices: DriverChoices | None
     service_missing: str | None
     service: service.ServiceReport | None
     service_tables: tuple[tuple[str, pd.DataFrame], ...]
@@ -124,30 +171,38 @@ def _touchpoint_note(filters: Filters) -> str | None:
     )
 
 
-def pick_cell(cells: pd.DataFrame, row: str | None, touchpoint: str | None) -> tuple[str, str]:
-    """The cell to detail: the one asked for where the map has its row and touchpoint, else the default cell's."""
-    first_row, first_touchpoint = journey.default_cell(cells)
-    rows, touchpoints = set(cells["row"]), set(cells["touchpoint"])
-    return (row if row in rows else first_row, touchpoint if touchpoint in touchpoints else first_touchpoint)
+def _score(cell) -> CellScore:
+    """One row of the map frame as the cell detail shows it."""
+    value = float(cell.value) if pd.notna(cell.value) else float("nan")
+    return CellScore(cell.row, cell.touchpoint, value, int(cell.n), bool(cell.suppressed), cell.reason)
+
+
+def cell_picks(cells: pd.DataFrame, chosen: journey.MapPeriod, metric_id: str, dimension: str) -> CellPicks:
+    """The part of a (non-empty) map that the cell detail needs."""
+    return CellPicks(
+        period=chosen,
+        metric_id=metric_id,
+        dimension=dimension,
+        rows=tuple(dict.fromkeys(cells["row"])),
+        touchpoints=tuple(dict.fromkeys(cells["touchpoint"])),
+        default=journey.default_cell(cells),
+        scores=tuple(_score(c) for c in cells.itertuples(index=False)),
+    )
 
 
 def _cell_tiles(
-    metric_id: str,
-    cell: pd.Series,
-    found: journey_detail.CellDetail,
-    chosen: journey.MapPeriod,
-    touchpoint: str,
-    loaded: frozenset[str],
+    score: CellScore, found: journey_detail.CellDetail, picks: CellPicks, loaded: frozenset[str]
 ) -> tuple[Tile, ...]:
     """The cell's score (or its n when withheld), its responses, comments and complaints."""
-    label, n = METRIC_LABELS[metric_id], int(cell["n"])
+    metric_id, chosen = picks.metric_id, picks.period
+    label, n = METRIC_LABELS[metric_id], score.n
     complaints = f"{int(found.complaints['complaints'].sum()):,}" if "complaints" in loaded else MISSING
     return (
         Tile(
             metric_id,
             label,
-            f"too few (n = {n:,})" if cell["suppressed"] else get_metric(metric_id).format(cell["value"]),
-            f"{cell['reason'].capitalize()}. n = {n:,} responses in {chosen.label}.",
+            f"too few (n = {n:,})" if score.suppressed else get_metric(metric_id).format(score.value),
+            f"{score.reason.capitalize()}. n = {n:,} responses in {chosen.label}.",
         ),
         Tile(
             "responses",
@@ -161,37 +216,30 @@ def _cell_tiles(
             "complaints",
             "Complaints",
             complaints,
-            f"Complaints opened in {chosen.label} about the {touchpoint} process.",
+            f"Complaints opened in {chosen.label} about the {score.touchpoint} process.",
         ),
     )
 
 
-def cell_view(
-    conn: Connection,
-    metric_id: str,
-    filters: Filters,
-    dimension: str,
-    cells: pd.DataFrame,
-    asked: tuple[str | None, str | None],
-    chosen: journey.MapPeriod,
-    loaded: frozenset[str],
-) -> Cell:
-    """The detail of the cell asked for (row, touchpoint), or of the default cell when the map has no such cell."""
-    row, touchpoint = pick_cell(cells, *asked)
-    found = journey_detail.cell_detail(conn, metric_id, filters, dimension, row, touchpoint, chosen)
-    cell = cells[(cells["row"] == row) & (cells["touchpoint"] == touchpoint)].iloc[0]
+def cell(conn: Connection, filters: Filters, picks: CellPicks, asked: tuple[str | None, str | None]) -> Cell:
+    """The detail of the cell asked for (row, touchpoint), or of the default cell where the map has no such row or
+    touchpoint: its trend, comments and complaints are queried, its score is the map's (no map query reruns)."""
+    score = picks.pick(*asked)
+    row, touchpoint, chosen = score.row, score.touchpoint, picks.period
+    found = journey_detail.cell_detail(conn, picks.metric_id, filters, picks.dimension, row, touchpoint, chosen)
+    loaded = catalog.loaded_tables(conn)
     has_complaints = "complaints" in loaded
     place = charts.touchpoint_label(touchpoint).lower()
     return Cell(
         row=row,
         touchpoint=touchpoint,
-        rows=tuple(dict.fromkeys(cells["row"])),
-        touchpoints=tuple(dict.fromkeys(cells["touchpoint"])),
-        tiles=_cell_tiles(metric_id, cell, found, chosen, touchpoint, loaded),
+        rows=picks.rows,
+        touchpoints=picks.touchpoints,
+        tiles=_cell_tiles(score, found, picks, loaded),
         trend=found.trend,
         events=found.events,
         window=found.window,
-        trend_title=f"{METRIC_LABELS[metric_id]} at {place}, {row}, by month",
+        trend_title=f"{METRIC_LABELS[picks.metric_id]} at {place}, {row}, by month",
         complaints=found.complaints,
         complaints_missing=None if has_complaints else COMPLAINTS_NOTE,
         no_complaints=f"No complaints about the {touchpoint} process in {chosen.label}."
@@ -206,6 +254,13 @@ def driver_scopes(values: list[str], company: str, dimension: str) -> tuple[str,
     if len(values) <= 1:
         return ()
     return (company, *(f"{ROW_LABELS[dimension]}: {v}" for v in values))
+
+
+def driver_choices(conn: Connection, filters: Filters, end: date, dimension: str) -> DriverChoices:
+    """The scopes the drivers can be compared with under the filters, for a window ending on `end`."""
+    company = key_drivers.scope_label(filters)
+    scopes = driver_scopes(journey.row_values(conn, dimension, filters), company, dimension)
+    return DriverChoices(company, scopes, dimension, end)
 
 
 def _compared_value(scopes: tuple[str, ...], asked: str | None) -> str | None:
@@ -232,17 +287,16 @@ def _priority(lead: DriverAnalysis) -> dict[str, Priority]:
     }
 
 
-def drivers_view(conn: Connection, filters: Filters, end: date, dimension: str, compare_with: str | None) -> Drivers:
-    """Key drivers under the filters and, when asked (by default the first row), for one region or segment."""
-    company = key_drivers.scope_label(filters)
-    scopes = driver_scopes(journey.row_values(conn, dimension, filters), company, dimension)
-    value = _compared_value(scopes, compare_with)
-    analyses = key_drivers.analyse_with_slice(conn, filters, end, company, dimension, value)
+def drivers(conn: Connection, filters: Filters, choices: DriverChoices, compare_with: str | None) -> Drivers:
+    """Key drivers under the filters and, when asked (by default the first row), for one region or segment, with
+    the priority matrix of the last scope shown."""
+    value = _compared_value(choices.scopes, compare_with)
+    analyses = key_drivers.analyse_with_slice(conn, filters, choices.end, choices.company, choices.dimension, value)
     shown = tuple(a for a in analyses if a.enough)
     lead = shown[-1] if shown else None
     cross = lead is not None and len(lead.attributes) <= MAX_SHAPLEY_DRIVERS
     return Drivers(
-        scopes=scopes,
+        scopes=choices.scopes,
         caption=f"Johnson's relative weights of the 1-5 attribute ratings for NPS over the 12 months to "
         f"{analyses[0].window.end:%d %b %Y} (complete responses only), with 95% intervals from {BOOTSTRAP_RESAMPLES} "
         "bootstrap resamples; the weights add up to R², the share of NPS variance the ratings explain. "
@@ -274,12 +328,10 @@ def build(
     grain: str = "week",
     metric_id: str = "nps",
     dimension: str = "region",
-    cell: tuple[str | None, str | None] = (None, None),
-    compare_with: str | None = None,
 ) -> JourneyView:
-    """The page's complete query set for the review week at a grain: the map of `metric_id` by touchpoint and
-    `dimension`, the detail of `cell` (row, touchpoint; the default cell when the map has no such cell), the key
-    drivers compared with `compare_with` (a "Compare with" choice; the first row by default), and service."""
+    """The map of `metric_id` by touchpoint and `dimension` for the review week at a grain, service effectiveness, and
+    what `cell` and `drivers` build from: the cell detail and the key drivers are builds of their own, so picking a
+    cell or a scope reruns neither the map nor the other section."""
     chosen = journey.map_period(grain, week)
     loaded = catalog.loaded_tables(conn)
     cells = journey.journey_map(conn, metric_id, filters, chosen, dimension)
@@ -297,9 +349,9 @@ def build(
         if has_cells
         else f"No {label} answers at any touchpoint in {chosen.label} under these filters.",
         red_summary=journey.red_summary(cells, metric_id) if has_cells else None,
-        cell=cell_view(conn, metric_id, filters, dimension, cells, cell, chosen, loaded) if has_cells else None,
+        cell_picks=cell_picks(cells, chosen, metric_id, dimension) if has_cells else None,
         drivers_missing=None if has_drivers else DRIVERS_NOTE,
-        drivers=drivers_view(conn, filters, chosen.current.end, dimension, compare_with) if has_drivers else None,
+        driver_choices=driver_choices(conn, filters, chosen.current.end, dimension) if has_drivers else None,
         service_missing=None if report else SERVICE_NOTE,
         service=report,
         service_tables=tables,
