@@ -1,14 +1,16 @@
 """The Journey & Drivers page's query set for the scorecard benchmark (`bench_scorecard.py --sets journey`).
 
-The set is the page's build (`journey_view.build`) on opening, unfiltered, for the last complete week: the journey
-map (NPS by touchpoint and region, the 4 weeks to the week against the 13 before), the detail of the APAC
-field-service cell (its monthly trend, comments and complaints), the key drivers for the company and for the first
-region (Johnson's relative weights with 200 bootstrap resamples of 500 groups, Shapley values), and service
-effectiveness. The naive equivalent is in `naive_journey.py`; bootstrap intervals are timed but not compared (the
-naive way would draw other resamples).
+The set is the page's three builds on opening, unfiltered, for the last complete week, timed together:
+`journey_view.build` (the journey map, NPS by touchpoint and region, the 4 weeks to the week against the 13 before,
+and service effectiveness), `journey_view.cell` (the detail of the APAC field-service cell: its monthly trend,
+comments and complaints) and `journey_view.drivers` (the key drivers for the company and for the first region:
+Johnson's relative weights with 200 bootstrap resamples of 500 groups, Shapley values). The naive equivalent is in
+`naive_journey.py`; bootstrap intervals are timed but not compared (the naive way would draw other resamples).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from benchmarks.naive_journey import COLUMNS, DETAIL_CELL, naive_journey
 from benchmarks.naive_scorecard import as_float
@@ -20,30 +22,41 @@ SERVICE_NUMBERS = ("contacts", "fcr_pct", "repeats", "handle_minutes", "cost_per
 DRIVER_NUMBERS = ("weight", "shapley", "mean_rating", "top2_pct")
 
 
-def journey_queries(conn) -> journey_view.JourneyView:
-    """The page's build on opening (unfiltered, the last complete week, NPS by region), with the APAC field-service
-    cell open and the drivers compared with the first region (the page's default)."""
-    week = query.latest_period(conn, "week")
-    return journey_view.build(conn, Filters(), week, "week", "nps", "region", DETAIL_CELL)
+@dataclass(frozen=True)
+class JourneyResults:
+    """What the page builds as it opens: its view (map and service), the cell detail and the key drivers."""
+
+    view: journey_view.JourneyView
+    cell: journey_view.Cell
+    drivers: journey_view.Drivers
+
+
+def journey_queries(conn) -> JourneyResults:
+    """The page's three builds on opening (unfiltered, the last complete week, NPS by region), with the APAC
+    field-service cell open and the drivers compared with the first region (the page's default)."""
+    view = journey_view.build(conn, Filters(), query.latest_period(conn, "week"), "week", "nps", "region")
+    cell = journey_view.cell(conn, Filters(), view.cell_picks, DETAIL_CELL)
+    return JourneyResults(view, cell, journey_view.drivers(conn, Filters(), view.driver_choices, None))
 
 
 def _key(part: str, where: str, column: str) -> str:
     return f"{part}|journey|{where}|{column}"
 
 
-def journey_numbers(conn, view: journey_view.JourneyView) -> dict[str, float]:
+def journey_numbers(conn, results: JourneyResults) -> dict[str, float]:
     """The page's numbers, flattened: map cells, the cell's trend and complaints, driver weights, service rows."""
+    view, cell = results.view, results.cell
     numbers = {}
     for row in view.cells.to_dict("records"):
         where = f"{row['row']}@{row['touchpoint']}"
         for column in ("value", "n", "compared_value", "compared_n"):
             numbers[_key("map", where, column)] = as_float(row[column])
-    for row in view.cell.trend.to_dict("records"):
+    for row in cell.trend.to_dict("records"):
         numbers[_key("trend", row["period_label"], "value")] = as_float(row["value"])
         numbers[_key("trend", row["period_label"], "n")] = as_float(row["n"])
-    for row in view.cell.complaints.to_dict("records"):
+    for row in cell.complaints.to_dict("records"):
         numbers[_key("complaints", row["category"], "complaints")] = as_float(row["complaints"])
-    for analysis in view.drivers.analyses:
+    for analysis in results.drivers.analyses:
         numbers[_key("drivers", analysis.scope, "n")] = float(analysis.n)
         numbers[_key("drivers", analysis.scope, "r_squared")] = analysis.r_squared
         for row in analysis.table.to_dict("records"):
