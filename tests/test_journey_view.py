@@ -25,35 +25,21 @@ from cxmetrics.reports.journey import view as journey_view
 
 
 @pytest.fixture(scope="module")
-def conn(small_world_db: Path):
-    """A read-only connection to the small world."""
-    connection = duckdb.connect(str(small_world_db), read_only=True)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
-def week(conn):
-    """The last complete week of the small world."""
-    return query.latest_period(conn, "week")
-
-
-@pytest.fixture(scope="module")
-def view(conn, week) -> journey_view.JourneyView:
+def view(small_world, small_world_week) -> journey_view.JourneyView:
     """The page's view as it opens: unfiltered, 4 weeks, NPS by region."""
-    return journey_view.build(conn, Filters(), week)
+    return journey_view.build(small_world, Filters(), small_world_week)
 
 
 @pytest.fixture(scope="module")
-def cell(conn, view) -> journey_view.Cell:
+def cell(small_world, view) -> journey_view.Cell:
     """The cell detail as the page opens: the default cell."""
-    return journey_view.cell(conn, Filters(), view.cell_picks, (None, None))
+    return journey_view.cell(small_world, Filters(), view.cell_picks, (None, None))
 
 
 @pytest.fixture(scope="module")
-def drivers(conn, view) -> journey_view.Drivers:
+def drivers(small_world, view) -> journey_view.Drivers:
     """The key drivers as the page opens: compared with the first region."""
-    return journey_view.drivers(conn, Filters(), view.driver_choices, None)
+    return journey_view.drivers(small_world, Filters(), view.driver_choices, None)
 
 
 def _assert_same(got, want) -> None:
@@ -76,10 +62,10 @@ def _assert_same(got, want) -> None:
         np.testing.assert_equal(got, want)
 
 
-def test_the_map_is_the_journey_map_of_the_period(conn, week, view) -> None:
-    chosen = journey.map_period("week", week)
+def test_the_map_is_the_journey_map_of_the_period(small_world, small_world_week, view) -> None:
+    chosen = journey.map_period("week", small_world_week)
     assert view.period == chosen
-    cells = journey.journey_map(conn, "nps", Filters(), chosen, "region")
+    cells = journey.journey_map(small_world, "nps", Filters(), chosen, "region")
     pd.testing.assert_frame_equal(view.cells, cells)
     assert view.red_summary == journey.red_summary(cells, "nps")
     assert view.caption.startswith(f"NPS by touchpoint in journey order, {chosen.label}, compared with")
@@ -98,11 +84,11 @@ def test_the_cell_picks_are_the_maps_cells_with_their_scores(view) -> None:
     hash(picks)  # a cache key: the cell build takes it as an argument
 
 
-def test_the_default_cell_is_detailed_with_its_numbers(conn, view, cell) -> None:
+def test_the_default_cell_is_detailed_with_its_numbers(small_world, view, cell) -> None:
     row, touchpoint = journey.default_cell(view.cells)
     assert (cell.row, cell.touchpoint) == (row, touchpoint)
     assert cell.rows == view.cell_picks.rows and cell.touchpoints == view.cell_picks.touchpoints
-    found = journey_detail.cell_detail(conn, "nps", Filters(), "region", row, touchpoint, view.period)
+    found = journey_detail.cell_detail(small_world, "nps", Filters(), "region", row, touchpoint, view.period)
     pd.testing.assert_frame_equal(cell.trend, found.trend)
     pd.testing.assert_frame_equal(cell.complaints, found.complaints)
     assert [t.label for t in cell.tiles] == ["NPS", "Responses", "With a comment", "Complaints"]
@@ -119,9 +105,9 @@ def test_the_default_cell_is_detailed_with_its_numbers(conn, view, cell) -> None
         ((None, None), (None, None)),
     ],
 )
-def test_the_cell_asked_for_is_detailed_where_the_map_has_it(conn, view, asked, expected) -> None:
+def test_the_cell_asked_for_is_detailed_where_the_map_has_it(small_world, view, asked, expected) -> None:
     default = journey.default_cell(view.cells)
-    shown = journey_view.cell(conn, Filters(), view.cell_picks, asked)
+    shown = journey_view.cell(small_world, Filters(), view.cell_picks, asked)
     wanted = tuple(e if e is not None else d for e, d in zip(expected, default, strict=True))
     assert (shown.row, shown.touchpoint) == wanted
     assert shown.trend_title.endswith(f", {wanted[0]}, by month")
@@ -184,27 +170,27 @@ SAME_ARGUMENTS = [
 
 @pytest.mark.parametrize(("filters", "grain", "metric_id", "dimension", "asked", "compare_with"), SAME_ARGUMENTS)
 def test_a_cell_view_is_what_one_build_gave_for_the_same_arguments(
-    conn, week, filters, grain, metric_id, dimension, asked, compare_with
+    small_world, small_world_week, filters, grain, metric_id, dimension, asked, compare_with
 ) -> None:
-    picks = journey_view.build(conn, filters, week, grain, metric_id, dimension).cell_picks
-    expected = _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked)
-    _assert_same(journey_view.cell(conn, filters, picks, asked), expected)
+    picks = journey_view.build(small_world, filters, small_world_week, grain, metric_id, dimension).cell_picks
+    expected = _cell_as_one_build(small_world, filters, small_world_week, grain, metric_id, dimension, asked)
+    _assert_same(journey_view.cell(small_world, filters, picks, asked), expected)
 
 
 @pytest.mark.parametrize(("filters", "grain", "metric_id", "dimension", "asked", "compare_with"), SAME_ARGUMENTS)
 def test_a_drivers_view_is_what_one_build_gave_for_the_same_arguments(
-    conn, week, filters, grain, metric_id, dimension, asked, compare_with
+    small_world, small_world_week, filters, grain, metric_id, dimension, asked, compare_with
 ) -> None:
-    view = journey_view.build(conn, filters, week, grain, metric_id, dimension)
-    end = journey.map_period(grain, week).current.end
+    view = journey_view.build(small_world, filters, small_world_week, grain, metric_id, dimension)
+    end = journey.map_period(grain, small_world_week).current.end
     company = key_drivers.scope_label(filters)
-    values = journey.row_values(conn, dimension, filters)
+    values = journey.row_values(small_world, dimension, filters)
     scopes = (company, *(f"{journey_view.ROW_LABELS[dimension]}: {v}" for v in values))
     scope = compare_with if compare_with in scopes else scopes[journey_view.DEFAULT_SCOPE]
     value = None if scope == company else scope.split(": ", 1)[1]
-    drivers = journey_view.drivers(conn, filters, view.driver_choices, compare_with)
+    drivers = journey_view.drivers(small_world, filters, view.driver_choices, compare_with)
     assert drivers.scopes == scopes
-    expected = key_drivers.analyse_with_slice(conn, filters, end, company, dimension, value)
+    expected = key_drivers.analyse_with_slice(small_world, filters, end, company, dimension, value)
     _assert_same(drivers.analyses, expected)
     lead = [a for a in expected if a.enough][-1]
     pd.testing.assert_frame_equal(drivers.cross_check, key_drivers.cross_check(lead))
@@ -232,19 +218,26 @@ def _rerun(*args, **kwargs):
 
 
 @pytest.mark.parametrize("section", list(OTHER_SECTIONS))
-def test_a_cell_or_a_scope_rebuilds_neither_the_map_nor_the_other_section(conn, view, monkeypatch, section) -> None:
+def test_a_cell_or_a_scope_rebuilds_neither_the_map_nor_the_other_section(
+    small_world, view, monkeypatch, section
+) -> None:
     for module, name in OTHER_SECTIONS[section]:
         monkeypatch.setattr(module, name, _rerun)
     if section == "cell":
-        assert journey_view.cell(conn, Filters(), view.cell_picks, ("EMEA", "billing")).row == "EMEA"
+        assert journey_view.cell(small_world, Filters(), view.cell_picks, ("EMEA", "billing")).row == "EMEA"
     else:
-        assert journey_view.drivers(conn, Filters(), view.driver_choices, "Region: EMEA").analyses[1].scope == "EMEA"
+        assert (
+            journey_view.drivers(small_world, Filters(), view.driver_choices, "Region: EMEA").analyses[1].scope
+            == "EMEA"
+        )
 
 
-def test_the_drivers_are_compared_with_the_first_region_by_default(conn, view, drivers) -> None:
-    regions = journey.row_values(conn, "region", Filters())
+def test_the_drivers_are_compared_with_the_first_region_by_default(small_world, view, drivers) -> None:
+    regions = journey.row_values(small_world, "region", Filters())
     assert drivers.scopes == ("Company", *(f"Region: {r}" for r in regions))
-    expected = key_drivers.analyse_with_slice(conn, Filters(), view.period.current.end, "Company", "region", regions[0])
+    expected = key_drivers.analyse_with_slice(
+        small_world, Filters(), view.period.current.end, "Company", "region", regions[0]
+    )
     assert [a.scope for a in drivers.analyses] == ["Company", regions[0]]
     for got, want in zip(drivers.analyses, expected, strict=True):
         np.testing.assert_equal((got.n, got.r_squared), (want.n, want.r_squared))
@@ -257,8 +250,8 @@ def test_the_drivers_are_compared_with_the_first_region_by_default(conn, view, d
     ("compare_with", "scopes"),
     [("Company", ["Company"]), ("Region: EMEA", ["Company", "EMEA"]), ("Segment: SMB", ["Company", "APAC"])],
 )
-def test_the_drivers_are_compared_with_the_scope_asked_for(conn, view, compare_with, scopes) -> None:
-    drivers = journey_view.drivers(conn, Filters(), view.driver_choices, compare_with)
+def test_the_drivers_are_compared_with_the_scope_asked_for(small_world, view, compare_with, scopes) -> None:
+    drivers = journey_view.drivers(small_world, Filters(), view.driver_choices, compare_with)
     assert [a.scope for a in drivers.analyses] == scopes
 
 
@@ -273,8 +266,8 @@ def test_the_priority_matrix_is_ready_for_both_performance_measures(drivers) -> 
     pd.testing.assert_frame_equal(drivers.cross_check, key_drivers.cross_check(lead))
 
 
-def test_service_is_the_report_of_the_map_period(conn, view) -> None:
-    report = service.report(conn, Filters(), view.period.current)
+def test_service_is_the_report_of_the_map_period(small_world, view) -> None:
+    report = service.report(small_world, Filters(), view.period.current)
     by_row = ["lens", "value"]
     pd.testing.assert_frame_equal(
         view.service.table.sort_values(by_row, ignore_index=True), report.table.sort_values(by_row, ignore_index=True)
@@ -289,14 +282,14 @@ def test_service_is_the_report_of_the_map_period(conn, view) -> None:
     )
 
 
-def test_one_filtered_region_leaves_nothing_to_compare_with(conn, week) -> None:
+def test_one_filtered_region_leaves_nothing_to_compare_with(small_world, small_world_week) -> None:
     filters = Filters(regions=("APAC",))
-    view = journey_view.build(conn, filters, week)
+    view = journey_view.build(small_world, filters, small_world_week)
     assert view.driver_choices.scopes == ()
-    drivers = journey_view.drivers(conn, filters, view.driver_choices, "Region: EMEA")
+    drivers = journey_view.drivers(small_world, filters, view.driver_choices, "Region: EMEA")
     assert drivers.scopes == () and [a.scope for a in drivers.analyses] == ["APAC"]
     assert view.cell_picks.rows == ("APAC",)
-    assert journey_view.cell(conn, filters, view.cell_picks, ("EMEA", None)).rows == ("APAC",)
+    assert journey_view.cell(small_world, filters, view.cell_picks, ("EMEA", None)).rows == ("APAC",)
 
 
 def test_without_the_optional_tables_the_view_says_what_to_load(minimal_db: Path) -> None:
