@@ -39,9 +39,10 @@ def test_a_read_only_connection_runs_the_works_on_cursors_with_results_in_order(
 
 
 def test_cursors_are_reused_from_one_call_to_the_next(read_only):
-    first = {id(used) for _, used in parallel.run_all(read_only, [_total_below(2)] * 4)}
-    second = {id(used) for _, used in parallel.run_all(read_only, [_total_below(2)] * 4)}
-    assert second <= first and len(first) <= parallel.WORKERS + 1  # the pool's threads and the calling one
+    """However the works interleave, no more cursors are ever made than can run at once: the pool's threads and the
+    calling one (which cursor a work gets depends on timing, so the test counts cursors over many calls)."""
+    used = {id(cursor) for _ in range(10) for _, cursor in parallel.run_all(read_only, [_total_below(2)] * 4)}
+    assert len(used) <= parallel.WORKERS + 1
 
 
 def test_a_writable_connection_runs_the_works_in_order_on_itself():
