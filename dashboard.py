@@ -3,10 +3,10 @@
 import streamlit as st
 
 from cxmetrics import navigation, ui
-from cxmetrics.display import theme
+from cxmetrics.display import style
 
 st.set_page_config(page_title="Executive CX dashboard", page_icon=":material/insights:", layout="wide")
-theme.register()
+style.register()
 
 database = ui.connection()
 st.sidebar.title("Executive CX")

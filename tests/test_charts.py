@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from cxmetrics.display import figures, theme
+from cxmetrics.display import figures, style
 from cxmetrics.periods import parse_week
 from cxmetrics.reports.scorecard import charts
 from tests import metric_fixtures as fx
@@ -57,7 +57,7 @@ def test_nps_band_lines_and_target_sit_above_revenue_on_a_shared_time_axis(figur
     names = [t.name for t in figure.data]
     assert names == [None, "95% interval", "Weekly NPS", "Rolling 13 weeks", "Target", "Revenue (monthly)"]
     band = fx.trace(figure, "95% interval")
-    assert band.fill == "tonexty" and band.fillcolor == theme.BAND
+    assert band.fill == "tonexty" and band.fillcolor == style.BAND
     assert fx.trace(figure, "Target").line.dash == "dash"
     assert fx.trace(figure, "Revenue (monthly)").xaxis == "x2" and figure.layout.xaxis.matches == "x2"
     assert figure.layout.yaxis.title.text == "NPS (points, -100 to +100)"
@@ -72,7 +72,7 @@ def test_hover_shows_n_and_the_interval(figure):
 
 def test_the_latest_closed_month_is_marked(figure):
     bars = fx.trace(figure, "Revenue (monthly)")
-    assert list(bars.marker.color) == [theme.SECONDARY, theme.PRIMARY]
+    assert list(bars.marker.color) == [style.SECONDARY, style.PRIMARY]
     assert any(a.text == "Latest closed month: Oct 2026" for a in figure.layout.annotations)
 
 
@@ -102,9 +102,9 @@ def test_the_statement_style_colours_status_and_actual_and_marks_sections():
     )
     styles = charts.statement_style(statement)._compute().ctx
     assert ("font-weight", "700") in styles[(0, 0)]
-    assert ("background-color", theme.GOOD) in styles[(1, 2)]
-    assert ("background-color", theme.WATCH) in styles[(2, 2)]
-    assert ("color", theme.WATCH) in styles[(2, 1)]
+    assert ("background-color", style.GOOD) in styles[(1, 2)]
+    assert ("background-color", style.WATCH) in styles[(2, 2)]
+    assert ("color", style.WATCH) in styles[(2, 1)]
 
 
 @pytest.mark.parametrize(("status", "colour"), [("on_target", "green"), ("watch", "orange"), ("off_target", "red"),

@@ -59,7 +59,7 @@ def test_lead_lag_greys_lags_within_noise_and_hatches_short_ones():
     figure = charts.lead_lag(frame.assign(outcome="revenue_growth"), {"revenue_growth": "Revenue growth"})
     bars = fx.trace(figure, type="bar")
     assert list(bars.marker.pattern.shape) == ["/", "/", "/"]  # 6 changes: too short to trust
-    assert bars.marker.color[0] == charts.theme.INSUFFICIENT
+    assert bars.marker.color[0] == charts.style.INSUFFICIENT
     band = sorted(line.y[0] for line in fx.traces(figure, type="scatter", mode="lines"))  # the noise band
     assert band == pytest.approx([-frame["threshold"].iloc[0], frame["threshold"].iloc[0]])
     assert figure.layout.yaxis.range == (-1.0, 1.0)  # r = 1 at lag 0 stretches the axis to its limit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmetrics.display import theme
+from cxmetrics.display import style
 from cxmetrics.reports.journey import charts as charts_journey
 from tests import metric_fixtures as fx
 
@@ -33,7 +33,7 @@ def _cells() -> pd.DataFrame:
 def test_the_map_has_a_tile_per_cell_in_its_status_colour_with_score_and_n() -> None:
     figure = charts_journey.journey_map(_cells(), "nps", "the 13 weeks before")
     assert [s.fillcolor for s in figure.layout.shapes] == [
-        theme.WATCH, theme.BAD, theme.GOOD, theme.INSUFFICIENT
+        style.WATCH, style.BAD, style.GOOD, style.INSUFFICIENT
     ]  # fmt: skip
     cells = fx.trace(figure, mode="markers+text")  # the one unnamed trace: the cells' text and hover
     assert list(cells.text) == ["<b>+30</b><br>n=80", "<b>-30</b><br>n=50", "<b>+50</b><br>n=40", "n=12<br>too few"]
@@ -58,4 +58,4 @@ def test_the_priority_matrix_names_its_quadrants() -> None:
     assert {a.text for a in figure.layout.annotations} >= {"<b>Fix first</b>", "<b>Keep up</b>"}
     attributes = fx.trace(figure, mode="markers+text")
     assert list(attributes.text) == ["Billing accuracy", "Support quality"]
-    assert attributes.marker.color == (theme.BAD, theme.WATCH)
+    assert attributes.marker.color == (style.BAD, style.WATCH)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxmetrics.display import theme
+from cxmetrics.display import style
 from cxmetrics.reports.voice import analysis as voice
 from cxmetrics.reports.voice import charts as charts_voice
 from tests import metric_fixtures as fx
@@ -47,7 +47,7 @@ def test_theme_impact_colours_significant_gaps_and_leaves_out_withheld_themes():
     figure = charts_voice.theme_impact(_table())
     with_theme = fx.trace(figure, "Comments mentioning the theme")
     assert list(with_theme.y) == ["Billing"]
-    assert list(with_theme.marker.color) == [theme.BAD]
+    assert list(with_theme.marker.color) == [style.BAD]
 
 
 def test_pareto_greys_untagged_comments():
@@ -64,7 +64,7 @@ def test_pareto_greys_untagged_comments():
     assert len(figure.data) == 2
     bars = fx.trace(figure, "Detractor comments mentioning it", type="bar")
     line = fx.trace(figure, "Cumulative share of mentions (top axis)")
-    assert list(bars.marker.color) == [theme.BAD, theme.INSUFFICIENT]
+    assert list(bars.marker.color) == [style.BAD, style.INSUFFICIENT]
     assert list(line.x) == [75.0, 100.0]
 
 

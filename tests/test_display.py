@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxmetrics.display import columns, notes, theme, tiles
+from cxmetrics.display import columns, notes, style, tiles
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.reports.loyalty import risk
@@ -107,7 +107,7 @@ def test_a_change_says_what_it_is_against(compared, verdict, text):
     ],
 )
 def test_every_status_has_one_short_word_and_one_meaning(status, word, meaning):
-    assert (theme.status_word(status), theme.status_meaning(status)) == (word, meaning)
+    assert (style.status_word(status), style.status_meaning(status)) == (word, meaning)
 
 
 NEEDED = {"complaints": "complaint volume", "follow_ups": "the closed loop"}

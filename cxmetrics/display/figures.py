@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxmetrics.display import theme
+from cxmetrics.display import style
 
 BADGE_COLOURS = {"on_target": "green", "watch": "orange", "off_target": "red"}
 ROW_PIXELS = 35
@@ -27,10 +27,10 @@ def interval_band(x: pd.Series, low: pd.Series, high: pd.Series, name: str | Non
     common = {"x": x, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
     label = {"name": name} if name else {"showlegend": False}
     upper = go.Scatter(y=high, showlegend=False, **common)
-    return [upper, go.Scatter(y=low, fill="tonexty", fillcolor=theme.BAND, **label, **common)]
+    return [upper, go.Scatter(y=low, fill="tonexty", fillcolor=style.BAND, **label, **common)]
 
 
-def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: str | None = theme.INK, **style) -> dict:
+def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: str | None = style.INK, **style) -> dict:
     """Error bars from each value down to its interval's low end and up to its high end."""
     bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
     return bars | style

@@ -14,7 +14,7 @@ import pyarrow as pa
 from cxmetrics import db
 from cxmetrics.ingest import validation
 from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
-from cxmetrics.ingest.staging import LoadError, Source, find_sources, read_source
+from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import themes
@@ -88,7 +88,7 @@ def _columns_sql(table: Table, present: set[str]) -> str:
     return ", ".join(parts)
 
 
-def _check_columns(table: Table, source: Source, names: list[str]) -> set[str]:
+def _check_columns(table: Table, source: DataFile, names: list[str]) -> set[str]:
     """The columns the file has; a missing required column stops the load."""
     present = set(names) - {"_line"}
     for col in table.columns:
@@ -100,7 +100,7 @@ def _check_columns(table: Table, source: Source, names: list[str]) -> set[str]:
     return present
 
 
-def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: Source, data: pa.Table) -> list[str]:
+def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: DataFile, data: pa.Table) -> list[str]:
     """Create `stage` (text) for one file; returns the file's columns that are not in the contract."""
     present = _check_columns(table, source, data.column_names)
     conn.register("source_rows", data)
@@ -200,7 +200,7 @@ def _merge(conn: duckdb.DuckDBPyConnection, table: Table) -> tuple[int, int, int
     return total - matched, changed, matched - changed
 
 
-def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, source: Source) -> TableResult:
+def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, source: DataFile) -> TableResult:
     """Write the file's rejects and its load_log row; return its counts."""
     file = source.path.name
     conn.execute(
@@ -217,7 +217,7 @@ def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, s
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
 
-def load_table(conn: duckdb.DuckDBPyConnection, report: LoadReport, source: Source) -> TableResult:
+def load_table(conn: duckdb.DuckDBPyConnection, report: LoadReport, source: DataFile) -> TableResult:
     """Stage, validate and merge one file inside the caller's transaction."""
     table = TABLES_BY_NAME[source.table]
     staged = read_source(source)
@@ -239,7 +239,7 @@ def _counts(result: TableResult) -> list[int]:
     return [result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected]
 
 
-def _require_tables(conn: duckdb.DuckDBPyConnection, folder: Path, sources: list[Source]) -> None:
+def _require_tables(conn: duckdb.DuckDBPyConnection, folder: Path, sources: list[DataFile]) -> None:
     """customers and responses must be in the folder unless the database already has them."""
     given = {s.table for s in sources}
     for name in REQUIRED_TABLES:

@@ -21,7 +21,7 @@ class LoadError(Exception):
 
 
 @dataclass(frozen=True)
-class Source:
+class DataFile:
     """One file of a data folder and the table it feeds."""
 
     table: str
@@ -33,7 +33,7 @@ class Source:
         return self.path.suffix == ".parquet"
 
 
-def find_sources(folder: Path) -> tuple[list[Source], list[str]]:
+def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
     """The contract tables present in `folder`, in load order, and the names of files that are ignored."""
     if not folder.is_dir():
         raise LoadError(f"{folder}: not a folder")
@@ -46,7 +46,7 @@ def find_sources(folder: Path) -> tuple[list[Source], list[str]]:
             names = " and ".join(p.name for p in found)
             raise LoadError(f"{folder}: both {names} exist; keep one file per table")
         if found:
-            sources.append(Source(table.name, found[0]))
+            sources.append(DataFile(table.name, found[0]))
             used.add(found[0].name)
     ignored = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in used and p.suffix != ".json")
     return sources, ignored
@@ -185,6 +185,6 @@ def read_parquet(path: Path) -> Staged:
     return Staged(table.append_column("_line", pa.array(range(1, table.num_rows + 1), pa.int64())))
 
 
-def read_source(source: Source) -> Staged:
+def read_source(source: DataFile) -> Staged:
     """The file's records with their line (CSV) or row (Parquet) numbers."""
     return read_parquet(source.path) if source.is_parquet else read_csv(source.path)

@@ -25,7 +25,7 @@ from cxmetrics.sample.truth import connect
 
 
 @dataclass(frozen=True)
-class Plan:
+class TargetPlan:
     """How a metric's targets follow from its first-year baseline."""
 
     step: float  # planned change per quarter, in the metric's unit (or a growth rate when `growth`)
@@ -34,18 +34,18 @@ class Plan:
     history_months: int = 0  # months of data a value reads up to its period's end (trailing windows)
 
 
-PLANS: dict[str, Plan] = {
-    "nps": Plan(0.5, 0),
-    "csat": Plan(0.3, 1),
-    "ces": Plan(0.01, 2),
-    "fcr_rate": Plan(0.2, 1),
-    "follow_up_2bd": Plan(0.4, 1),
-    "enps": Plan(0.2, 0),
-    "gross_margin_pct": Plan(0.2, 1),
-    "logo_retention": Plan(0.2, 1, history_months=12),
-    "nrr": Plan(0.3, 1, history_months=24),
-    "complaints_per_1000": Plan(-0.01, 1, growth=True),
-    "revenue": Plan(0.035, -4, growth=True),
+PLANS: dict[str, TargetPlan] = {
+    "nps": TargetPlan(0.5, 0),
+    "csat": TargetPlan(0.3, 1),
+    "ces": TargetPlan(0.01, 2),
+    "fcr_rate": TargetPlan(0.2, 1),
+    "follow_up_2bd": TargetPlan(0.4, 1),
+    "enps": TargetPlan(0.2, 0),
+    "gross_margin_pct": TargetPlan(0.2, 1),
+    "logo_retention": TargetPlan(0.2, 1, history_months=12),
+    "nrr": TargetPlan(0.3, 1, history_months=24),
+    "complaints_per_1000": TargetPlan(-0.01, 1, growth=True),
+    "revenue": TargetPlan(0.035, -4, growth=True),
 }
 COMPANY_QUARTERLY = tuple(m for m in PLANS if m != "revenue")  # revenue: the sum of its monthly regional plans
 COMPANY_MONTHLY = ("complaints_per_1000",)
@@ -72,7 +72,7 @@ def _months(period: Period) -> int:
     return _month_index(period.end) - _month_index(period.start) + 1
 
 
-def plan_periods(grain: str, plan: Plan, extent: Extent) -> list[Period]:
+def plan_periods(grain: str, plan: TargetPlan, extent: Extent) -> list[Period]:
     """Periods of `grain` whose data (with the plan's history) lies in the extent, through the last day's quarter."""
     first_day, last_day = extent
     end = periods.period_containing("quarter", last_day).end
@@ -100,7 +100,9 @@ def _middle(period: Period) -> float:
     return (_month_index(period.start) + _month_index(period.end) + 1) / 2
 
 
-def planned(baseline: float, plan: Plan, targets_for: Sequence[Period], first_year: Sequence[Period]) -> np.ndarray:
+def planned(
+    baseline: float, plan: TargetPlan, targets_for: Sequence[Period], first_year: Sequence[Period]
+) -> np.ndarray:
     """Targets: the baseline at the middle of the first year, moved by the plan's step per quarter from there."""
     centre = np.mean([_middle(p) for p in first_year])
     quarters = (np.array([_middle(p) for p in targets_for]) - centre) / 3

@@ -6,11 +6,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import figures, theme
+from cxmetrics.display import figures, style
 from cxmetrics.reports.complaints.closed_loop import AGE_BUCKETS
 
-AGE_COLOURS = (theme.SECONDARY, theme.WATCH, "#d9822b", theme.BAD)
-OUTCOME_COLOURS = {"lost": theme.BAD, "recovered": theme.GOOD, "none": theme.MUTED, "open": theme.WATCH}
+AGE_COLOURS = (style.SECONDARY, style.WATCH, "#d9822b", style.BAD)
+OUTCOME_COLOURS = {"lost": style.BAD, "recovered": style.GOOD, "none": style.MUTED, "open": style.WATCH}
 HEIGHT = 380
 
 
@@ -40,7 +40,7 @@ def complaints_trend(frame: pd.DataFrame, by: str) -> go.Figure:
                 x=rows["period_start"],
                 y=rows["per_1000"],
                 name=_label(value),
-                marker={"color": theme.SERIES[i % len(theme.SERIES)] if i < len(theme.SERIES) else theme.MUTED},
+                marker={"color": style.SERIES[i % len(style.SERIES)] if i < len(style.SERIES) else style.MUTED},
                 customdata=rows[["period_label", "complaints", "active_customers"]].to_numpy(),
                 hovertemplate=f"{_label(value)}, %{{customdata[0]}}: %{{y:.1f}} per 1,000 customers<br>"
                 "%{customdata[1]:,} complaints, %{customdata[2]:,.0f} active customers<extra></extra>",
@@ -59,7 +59,7 @@ def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
             x=frame["churn_pct"],
             y=[f"{label} (n = {n:,})" for label, n in zip(frame["label"], frame["customers"], strict=True)],
             orientation="h",
-            marker={"color": [OUTCOME_COLOURS.get(o, theme.MUTED) for o in frame["outcome"]]},
+            marker={"color": [OUTCOME_COLOURS.get(o, style.MUTED) for o in frame["outcome"]]},
             error_x=figures.interval_error(frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"]),
             text=[f"{v:.1f}%" for v in frame["churn_pct"]],
             textposition="inside",
@@ -113,7 +113,7 @@ def follow_up_trend(frame: pd.DataFrame) -> go.Figure:
                 y=frame["value"],
                 mode="lines+markers",
                 name="Followed up within 2 business days",
-                line={"color": theme.PRIMARY, "width": 2},
+                line={"color": style.PRIMARY, "width": 2},
                 customdata=frame[["period_label", "n"]].to_numpy(),
                 hovertemplate="%{customdata[0]}: %{y:.1f}%<br>n = %{customdata[1]:,} detractor responses due"
                 "<extra></extra>",
@@ -138,7 +138,7 @@ def engagement_scatter(frame: pd.DataFrame, measure: str, measure_label: str, r_
                 y=rows["nps"],
                 mode="markers",
                 name=str(unit),
-                marker={"color": theme.SERIES[i % len(theme.SERIES)], "size": 8, "opacity": 0.8},
+                marker={"color": style.SERIES[i % len(style.SERIES)], "size": 8, "opacity": 0.8},
                 customdata=rows[["month_label", "nps_n", "headcount"]].to_numpy(),
                 hovertemplate=f"{unit}, %{{customdata[0]}}<br>{measure_label} %{{x:.1f}}<br>NPS %{{y:+.0f}} "
                 "(n = %{customdata[1]:,} responses)<br>headcount %{customdata[2]:,.0f}<extra></extra>",
@@ -146,7 +146,7 @@ def engagement_scatter(frame: pd.DataFrame, measure: str, measure_label: str, r_
         )
     figure.add_annotation(
         text=r_text, x=0.01, y=0.99, xref="paper", yref="paper", showarrow=False, xanchor="left", yanchor="top",
-        font={"size": 13, "color": theme.INK}, bgcolor="rgba(255, 255, 255, 0.85)",
+        font={"size": 13, "color": style.INK}, bgcolor="rgba(255, 255, 255, 0.85)",
     )  # fmt: skip
     figure.update_xaxes(title_text=measure_label)
     figure.update_yaxes(title_text="Customer NPS (points)", tickformat="+d")
@@ -159,7 +159,7 @@ def engagement_trend(frame: pd.DataFrame, measure: str, measure_label: str) -> g
         return _empty("No engagement data in the periods shown.")
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
     for i, (unit, rows) in enumerate(frame.groupby("unit", sort=True)):
-        colour = theme.SERIES[i % len(theme.SERIES)]
+        colour = style.SERIES[i % len(style.SERIES)]
         figure.add_trace(
             go.Scatter(
                 x=rows["month"], y=rows["nps"], mode="lines", name=str(unit), legendgroup=str(unit),

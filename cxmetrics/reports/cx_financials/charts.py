@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import figures, theme
+from cxmetrics.display import figures, style
 from cxmetrics.reports.cx_financials.value import GROUP_LABELS
 
 PANELS: tuple[tuple[str, str, str], ...] = (
@@ -16,7 +16,7 @@ PANELS: tuple[tuple[str, str, str], ...] = (
     ("gross_margin_pct", "Gross margin (%)", ".1f"),
     ("churned_customers", "Churned customers", ",.0f"),
 )
-GROUP_COLOURS = {"promoter": theme.GOOD, "passive": theme.WATCH, "detractor": theme.BAD, "no response": theme.MUTED}
+GROUP_COLOURS = {"promoter": style.GOOD, "passive": style.WATCH, "detractor": style.BAD, "no response": style.MUTED}
 GROUP_PANELS: tuple[tuple[str, str, str], ...] = (
     ("revenue_per_customer_usd", "Revenue per customer, 12 months (USD)", "$,.0f"),
     ("revenue_growth_pct", "Revenue growth vs the year before (%)", "+.1f"),
@@ -31,11 +31,11 @@ def _event_lines(figure: go.Figure, events: pd.DataFrame) -> None:
     """A dotted line through every panel per event, its title at the top."""
     for i, event in enumerate(events.itertuples(index=False)):
         when = pd.Timestamp(event.event_date)
-        figure.add_vline(x=when, line={"color": theme.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
+        figure.add_vline(x=when, line={"color": style.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
         title = event.title if len(event.title) <= EVENT_LABEL_CHARS else event.title[: EVENT_LABEL_CHARS - 1] + "…"
         figure.add_annotation(
             x=when, y=1.01 + 0.025 * (i % 2), xref="x", yref="paper", text=title, showarrow=False,
-            xanchor="left", yanchor="bottom", font={"size": 11, "color": theme.MUTED},
+            xanchor="left", yanchor="bottom", font={"size": 11, "color": style.MUTED},
         )  # fmt: skip
 
 
@@ -46,7 +46,7 @@ def side_by_side(series: pd.DataFrame, events: pd.DataFrame, by: str | None = No
     figure = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.025)
     groups = series.groupby(by, sort=True) if by else [("All", series)]
     for colour_index, (name, rows) in enumerate(groups):
-        colour = theme.SERIES[colour_index % len(theme.SERIES)]
+        colour = style.SERIES[colour_index % len(style.SERIES)]
         for row, (column, label, fmt) in enumerate(panels, start=1):
             n = rows.get(f"{column}_n", pd.Series(index=rows.index, dtype=float))
             figure.add_trace(
@@ -107,9 +107,9 @@ def revenue_at_risk(risk: pd.DataFrame) -> go.Figure:
     names = [str(i) for i in risk.index]
     figure = go.Figure()
     for column, label, colour in (
-        ("at_risk_short_usd", "Detractor revenue at risk (short term)", theme.BAD),
-        ("at_risk_long_usd", "Passive revenue at risk (long term)", theme.WATCH),
-        ("upside_usd", "Promoter upside", theme.GOOD),
+        ("at_risk_short_usd", "Detractor revenue at risk (short term)", style.BAD),
+        ("at_risk_long_usd", "Passive revenue at risk (long term)", style.WATCH),
+        ("upside_usd", "Promoter upside", style.GOOD),
     ):
         figure.add_trace(
             go.Bar(
@@ -143,7 +143,7 @@ def lead_lag(table: pd.DataFrame, titles: dict[str, str]) -> go.Figure:
     for col, outcome in enumerate(outcomes, start=1):
         rows = table[table["outcome"] == outcome]
         colours = [
-            theme.PRIMARY if s and t else theme.INSUFFICIENT
+            style.PRIMARY if s and t else style.INSUFFICIENT
             for s, t in zip(rows["significant"], rows["trusted"], strict=True)
         ]
         figure.add_trace(
@@ -168,7 +168,7 @@ def lead_lag(table: pd.DataFrame, titles: dict[str, str]) -> go.Figure:
                     mode="lines",
                     hoverinfo="skip",
                     showlegend=False,
-                    line={"color": theme.MUTED, "dash": "dash", "width": 1},
+                    line={"color": style.MUTED, "dash": "dash", "width": 1},
                 ),  # fmt: skip
                 row=1,
                 col=col,
@@ -183,8 +183,8 @@ def roi_range(ranges: pd.DataFrame) -> go.Figure:
     """Cumulative revenue and gross margin gained by the scenario after 1..3 years: the estimate with its range."""
     figure = go.Figure()
     for column, label, colour in (
-        ("cumulative_revenue_usd", "Revenue", theme.PRIMARY),
-        ("cumulative_gross_margin_usd", "Gross margin", theme.SERIES[2]),
+        ("cumulative_revenue_usd", "Revenue", style.PRIMARY),
+        ("cumulative_gross_margin_usd", "Gross margin", style.SERIES[2]),
     ):
         mid = ranges[f"{column}_mid"]
         figure.add_trace(
@@ -222,10 +222,10 @@ def segment_bubbles(view: pd.DataFrame) -> go.Figure:
                     "sizemode": "area",
                     "sizeref": 2 * largest / 60**2,
                     "sizemin": 6,
-                    "color": theme.SERIES[i % len(theme.SERIES)],
+                    "color": style.SERIES[i % len(style.SERIES)],
                     "opacity": 0.75,
                 },
-                error_x=figures.interval_error(rows["nps"], rows["nps_low"], rows["nps_high"], colour=theme.MUTED),
+                error_x=figures.interval_error(rows["nps"], rows["nps_low"], rows["nps_high"], colour=style.MUTED),
                 customdata=rows[["segment", "n", "revenue_usd", "nps_low", "nps_high"]].to_numpy(),
                 hovertemplate=f"{region} %{{customdata[0]}}<br>NPS %{{x:+.0f}} (95% %{{customdata[3]:+.0f}} to "
                 "%{customdata[4]:+.0f}, n = %{customdata[1]:,})<br>revenue growth %{y:+.1f}%<br>revenue "

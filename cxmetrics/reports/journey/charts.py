@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxmetrics.display import figures, theme
+from cxmetrics.display import figures, style
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.reports.journey.drivers import DriverAnalysis, label
 
@@ -75,7 +75,7 @@ def journey_map(cells: pd.DataFrame, metric_id: str, compared_label: str) -> go.
             x1=xi + CELL_HALF,
             y0=yi - CELL_HALF,
             y1=yi + CELL_HALF,
-            fillcolor=theme.status_colour(status),
+            fillcolor=style.status_colour(status),
             line={"width": 0},
             layer="below",
         )
@@ -130,7 +130,7 @@ def _legend_entry(status: str) -> go.Scatter:
         x=[None],
         y=[None],
         mode="markers",
-        marker={"symbol": "square", "size": 14, "color": theme.status_colour(status)},
+        marker={"symbol": "square", "size": 14, "color": style.status_colour(status)},
         name=MAP_STATUS_LABELS[status],
     )
 
@@ -139,7 +139,7 @@ def driver_importance(analyses: list[DriverAnalysis]) -> go.Figure:
     """Johnson's relative weights (points of R-squared, x100) with 95% bootstrap intervals, one bar group per scope."""
     figure = go.Figure()
     order = [label(a) for a in analyses[0].table.sort_values("weight")["attribute"]]
-    for colour, analysis in zip(theme.SERIES, analyses, strict=False):
+    for colour, analysis in zip(style.SERIES, analyses, strict=False):
         table = analysis.table
         names = [label(a) for a in table["attribute"]]
         figure.add_trace(
@@ -170,10 +170,10 @@ def driver_importance(analyses: list[DriverAnalysis]) -> go.Figure:
 def priority_matrix(matrix: pd.DataFrame, performance_label: str) -> go.Figure:
     """Importance (share of the explained variance) against performance, cut at their means, quadrants named."""
     colours = {
-        "Fix first": theme.BAD,
-        "Keep up": theme.GOOD,
-        "Low priority": theme.MUTED,
-        "Possible overkill": theme.WATCH,
+        "Fix first": style.BAD,
+        "Keep up": style.GOOD,
+        "Low priority": style.MUTED,
+        "Possible overkill": style.WATCH,
     }
     figure = go.Figure(
         go.Scatter(
@@ -190,8 +190,8 @@ def priority_matrix(matrix: pd.DataFrame, performance_label: str) -> go.Figure:
         )
     )
     x_mid, y_mid = matrix["share_pct"].mean(), matrix["performance"].mean()
-    figure.add_vline(x=x_mid, line={"color": theme.MUTED, "dash": "dot"})
-    figure.add_hline(y=y_mid, line={"color": theme.MUTED, "dash": "dot"})
+    figure.add_vline(x=x_mid, line={"color": style.MUTED, "dash": "dot"})
+    figure.add_hline(y=y_mid, line={"color": style.MUTED, "dash": "dot"})
     for name, (right, top, xanchor, yanchor) in QUADRANT_CORNERS.items():
         figure.add_annotation(
             x=right,
@@ -230,7 +230,7 @@ def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title:
                 y=shown["value"],
                 mode="lines+markers",
                 name=metric.label,
-                line={"color": theme.PRIMARY},
+                line={"color": style.PRIMARY},
                 customdata=shown[["period_label", "n"]].to_numpy(),
                 hovertemplate="%{customdata[0]}: %{y:.1f}<br>n = %{customdata[1]:,}<extra></extra>",
             ),
@@ -239,7 +239,7 @@ def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title:
     start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
     for i, event in enumerate(events.itertuples(index=False)):
         when = pd.Timestamp(event.event_date)
-        figure.add_vline(x=when, line={"color": theme.MUTED, "dash": "dot"})
+        figure.add_vline(x=when, line={"color": style.MUTED, "dash": "dot"})
         late = when > start + (end - start) * 0.7
         figure.add_annotation(
             x=when,
@@ -249,7 +249,7 @@ def cell_trend(trend: pd.DataFrame, events: pd.DataFrame, metric_id: str, title:
             showarrow=False,
             xanchor="right" if late else "left",
             yanchor="bottom",
-            font={"size": 11, "color": theme.MUTED},
+            font={"size": 11, "color": style.MUTED},
         )
     figure.update_layout(
         height=360,

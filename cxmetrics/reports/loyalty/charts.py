@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import figures, theme
+from cxmetrics.display import figures, style
 from cxmetrics.metrics.registry import get_metric
 
 TREND_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -18,7 +18,7 @@ TREND_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Repeat purchase rate (%)", ("repeat_purchase_rate",)),
 )
 TREND_HEIGHT = 620
-HEATMAP_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, theme.PRIMARY]]
+HEATMAP_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, style.PRIMARY]]
 EXPERIENCE_TITLES = {"nps_group": "By NPS category", "csat_band": "By CSAT band"}
 
 
@@ -54,7 +54,7 @@ def _target(frame: pd.DataFrame, legend: bool) -> go.Scatter:
         name="Target",
         legendgroup="Target",
         showlegend=legend,
-        line={"color": theme.INK, "width": 1.2, "dash": "dash", "shape": "hv"},
+        line={"color": style.INK, "width": 1.2, "dash": "dash", "shape": "hv"},
         hovertemplate="Target %{y:.1f}%<extra></extra>",
     )
 
@@ -93,11 +93,11 @@ def retention_trend(frames: dict[str, pd.DataFrame], by: str | None) -> go.Figur
 def _series(frame: pd.DataFrame, metric_id: str, by: str | None, number: int):
     """(name, rows, colour) per line: the metric, or one per value of the split."""
     if by is None:
-        return [(get_metric(metric_id).label, frame, theme.SERIES[number])]
+        return [(get_metric(metric_id).label, frame, style.SERIES[number])]
     values = sorted(frame[by].dropna().unique())
     label = "" if number == 0 else f" ({get_metric(metric_id).label})"
     return [
-        (f"{value}{label}", frame[frame[by] == value], theme.SERIES[i % len(theme.SERIES)])
+        (f"{value}{label}", frame[frame[by] == value], style.SERIES[i % len(style.SERIES)])
         for i, value in enumerate(values)
     ]
 
@@ -160,18 +160,18 @@ def experience_churn(experience: pd.DataFrame) -> go.Figure:
 def _group_colour(group: str) -> str:
     """Green for promoters and satisfied, red for detractors and dissatisfied, amber between, grey for none."""
     if group in ("promoter", "4-5 satisfied"):
-        return theme.GOOD
+        return style.GOOD
     if group in ("detractor", "1-2 dissatisfied"):
-        return theme.BAD
+        return style.BAD
     if group in ("passive", "3 neutral"):
-        return theme.WATCH
-    return theme.INSUFFICIENT
+        return style.WATCH
+    return style.INSUFFICIENT
 
 
 def value_deciles(deciles: pd.DataFrame) -> go.Figure:
     """Gross margin per margin decile (losses in red) with the decile's NPS and its interval on a second axis."""
     figure = make_subplots(specs=[[{"secondary_y": True}]])
-    colours = [theme.BAD if m < 0 else theme.SECONDARY for m in deciles["margin_usd"]]
+    colours = [style.BAD if m < 0 else style.SECONDARY for m in deciles["margin_usd"]]
     figure.add_trace(
         go.Bar(
             x=deciles["decile"],
@@ -190,7 +190,7 @@ def value_deciles(deciles: pd.DataFrame) -> go.Figure:
             y=deciles["nps"],
             mode="lines+markers",
             name="NPS of the decile's customers",
-            line={"color": theme.SERIES[1], "width": 2},
+            line={"color": style.SERIES[1], "width": 2},
             error_y=figures.interval_error(deciles["nps"], deciles["nps_low"], deciles["nps_high"], colour=None),
             customdata=deciles[["nps_n", "nps_low", "nps_high"]].to_numpy(),
             hovertemplate="Decile %{x}: NPS %{y:+.0f} (95% interval %{customdata[1]:+.0f} to %{customdata[2]:+.0f})"

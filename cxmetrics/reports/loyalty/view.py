@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics.display import notes
-from cxmetrics.display.theme import status_word
+from cxmetrics.display.style import status_word
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric

@@ -42,7 +42,7 @@ _PERIOD_NAMES = {"week": "week", "month": "month", "quarter": "quarter"}
 
 
 @dataclass(frozen=True)
-class Window:
+class Comparison:
     """One comparison: the review window against an earlier one, with the words that name both."""
 
     lens: str
@@ -80,26 +80,26 @@ class Change:
 # --- the comparisons -----------------------------------------------------------------------------------------------
 
 
-def windows(period: Period) -> tuple[Window, ...]:
+def windows(period: Period) -> tuple[Comparison, ...]:
     """The comparisons scanned for a review period: since the last review, and the recent level against the norm."""
     if period.grain == "ytd":
         return (
-            Window(
+            Comparison(
                 "last_year", period, periods.same_last_year(period), "so far this year", "in the same period last year"
             ),
         )
     before = periods.prior(period)
     name = _PERIOD_NAMES[period.grain]
-    since = Window("prior", period, before, f"since last {name}", f"in {before.label}")
+    since = Comparison("prior", period, before, f"since last {name}", f"in {before.label}")
     return since, _recent_window(period)
 
 
-def _recent_window(period: Period) -> Window:
+def _recent_window(period: Period) -> Comparison:
     """The last 4 weeks against the 13 before them; a month or quarter against the few before it."""
     if period.grain == "week":
         recent = periods.rolling_weeks(period, RECENT_WEEKS)
         baseline = Period("rolling", recent.start - timedelta(weeks=BASELINE_WEEKS), recent.start - timedelta(days=1))
-        return Window(
+        return Comparison(
             "recent", recent, baseline, f"over the last {RECENT_WEEKS} weeks", f"in the {BASELINE_WEEKS} weeks before"
         )
     count = BASELINE_PERIODS[period.grain]
@@ -107,10 +107,10 @@ def _recent_window(period: Period) -> Window:
     for _ in range(count):
         first = periods.prior(first)
     baseline = Period("range", first.start, period.start - timedelta(days=1))
-    return Window("recent", period, baseline, f"in {period.label}", f"in the {count} {period.grain}s before")
+    return Comparison("recent", period, baseline, f"in {period.label}", f"in the {count} {period.grain}s before")
 
 
-def scan_periods(chosen: Sequence[Window]) -> list[Period]:
+def scan_periods(chosen: Sequence[Comparison]) -> list[Period]:
     """Every period the comparisons need, once each."""
     return list(dict.fromkeys(p for w in chosen for p in (w.current, w.compared)))
 
@@ -243,7 +243,7 @@ def _rows_by_period(cells: Columns) -> dict[tuple, list[int]]:
     return found
 
 
-def _compare_metric(metric: Metric, cells: Columns, at: dict[tuple, list[int]], window: Window) -> Columns:
+def _compare_metric(metric: Metric, cells: Columns, at: dict[tuple, list[int]], window: Comparison) -> Columns:
     """One row per slice with data in both windows (in the current window's cell order): values, delta, test
     statistic, p-value and both n."""
     current = at.get((metric.id, window.current.start, window.current.end), [])
@@ -271,7 +271,7 @@ def _compare_metric(metric: Metric, cells: Columns, at: dict[tuple, list[int]], 
     }
 
 
-def compare(cells: Columns, chosen: Sequence[Window]) -> Columns:
+def compare(cells: Columns, chosen: Sequence[Comparison]) -> Columns:
     """Every comparison of the scan, metric by metric (in name order) and window by window; `testable` where both
     sides reach the metric's minimum n."""
     at = _rows_by_period(cells)
@@ -302,7 +302,7 @@ def significant(moves: Columns) -> np.ndarray:
     return tested[keep]
 
 
-def ranked(moves: Columns, kept: np.ndarray, cells: Columns, chosen: Sequence[Window]) -> list[dict]:
+def ranked(moves: Columns, kept: np.ndarray, cells: Columns, chosen: Sequence[Comparison]) -> list[dict]:
     """The kept moves as records with weight (the slice's share of the metric's responses) and score (size x
     weight), best first."""
     at = _rows_by_period(cells)
@@ -336,7 +336,7 @@ def _magnitude(metric: Metric, delta: float) -> str:
     return f"{abs(delta):.{decimals}f}{unit}"
 
 
-def _clause(move: dict, window: Window, lead: bool, filters: Filters) -> str:
+def _clause(move: dict, window: Comparison, lead: bool, filters: Filters) -> str:
     """'NPS in EMEA fell 28 points to +11 since last week (was +39 in 2026-W09; significant, n=248)'."""
     metric = get_metric(move["metric"])
     verb = "rose" if move["delta"] > 0 else "fell"
@@ -357,7 +357,7 @@ def _preferred(moves: list[dict]) -> list[dict]:
     return sorted(best.values(), key=lambda m: -m["score"])
 
 
-def _sentence(group: list[dict], by_lens: dict[str, Window], filters: Filters) -> str:
+def _sentence(group: list[dict], by_lens: dict[str, Comparison], filters: Filters) -> str:
     """One bullet: the lead move in full, the slice's other metrics briefly."""
     lead, others = group[0], group[1:]
     text = _clause(lead, by_lens[lead["lens"]], True, filters)
@@ -380,7 +380,7 @@ def explore_query(filters: Filters, key: str, week: str, grain: str) -> str:
     return urlencode(params)
 
 
-def _change(group: list[dict], by_lens: dict[str, Window], filters: Filters, period: Period) -> Change:
+def _change(group: list[dict], by_lens: dict[str, Comparison], filters: Filters, period: Period) -> Change:
     lead = group[0]
     week = periods.period_containing("week", period.end).label
     return Change(

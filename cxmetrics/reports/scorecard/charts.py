@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import figures, theme
+from cxmetrics.display import figures, style
 from cxmetrics.periods import Period
 
 SECTION_STYLE = "font-weight: 700; background-color: #f3f4f6; color: #1f2933"
@@ -26,13 +26,13 @@ LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.13, "xanchor": "left",
 def _status_cell(status: str) -> str:
     if not status:
         return ""
-    return f"background-color: {theme.status_colour(status)}; color: white; font-weight: 600"
+    return f"background-color: {style.status_colour(status)}; color: white; font-weight: 600"
 
 
 def _actual_cell(status: str) -> str:
     """The actual value in its status colour, when there is a target to judge it against."""
     return (
-        f"color: {theme.status_colour(status)}; font-weight: 700"
+        f"color: {style.status_colour(status)}; font-weight: 700"
         if status in figures.BADGE_COLOURS
         else "font-weight: 700"
     )
@@ -67,7 +67,7 @@ def _weekly_line(weekly: pd.DataFrame) -> go.Scatter:
         customdata=custom,
         mode="lines+markers",
         name="Weekly NPS",
-        line={"color": theme.PRIMARY, "width": 1.5},
+        line={"color": style.PRIMARY, "width": 1.5},
         marker={"size": 4},
         hovertemplate="%{customdata[0]}: NPS %{y:+.0f}<br>95% interval %{customdata[2]:+.0f} to "
         "%{customdata[3]:+.0f}<br>n = %{customdata[1]:,} responses<extra></extra>",
@@ -81,7 +81,7 @@ def _rolling_line(weekly: pd.DataFrame) -> go.Scatter:
         customdata=weekly[["period_label", "rolling_13w_n"]].to_numpy(),
         mode="lines",
         name="Rolling 13 weeks",
-        line={"color": theme.SERIES[1], "width": 3},
+        line={"color": style.SERIES[1], "width": 3},
         hovertemplate="13 weeks to %{customdata[0]}: NPS %{y:+.0f}<br>n = %{customdata[1]:,} responses<extra></extra>",
     )
 
@@ -92,13 +92,13 @@ def _target_line(weekly: pd.DataFrame) -> go.Scatter:
         y=weekly["target"],
         mode="lines",
         name="Target",
-        line={"color": theme.INK, "width": 1.5, "dash": "dash", "shape": "hv"},
+        line={"color": style.INK, "width": 1.5, "dash": "dash", "shape": "hv"},
         hovertemplate="Target %{y:+.0f}<extra></extra>",
     )
 
 
 def _revenue_bars(monthly: pd.DataFrame) -> go.Bar:
-    colours = [theme.PRIMARY if latest else theme.SECONDARY for latest in monthly["latest"]]
+    colours = [style.PRIMARY if latest else style.SECONDARY for latest in monthly["latest"]]
     return go.Bar(
         x=monthly["period_start"],
         y=monthly["revenue_usd"],
@@ -117,7 +117,7 @@ def _event_marks(figure: go.Figure, events: pd.DataFrame, span: list[pd.Timestam
     turn = span[0] + (span[1] - span[0]) * LABEL_TURN if span else None
     for i, event in enumerate(events.itertuples(index=False)):
         when = pd.Timestamp(event.event_date)
-        figure.add_vline(x=when, line={"color": theme.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
+        figure.add_vline(x=when, line={"color": style.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
         title = event.title if len(event.title) <= EVENT_LABEL_CHARS else event.title[: EVENT_LABEL_CHARS - 1] + "…"
         figure.add_annotation(
             x=when,
@@ -128,7 +128,7 @@ def _event_marks(figure: go.Figure, events: pd.DataFrame, span: list[pd.Timestam
             showarrow=False,
             xanchor="right" if turn is not None and when > turn else "left",
             yanchor="bottom",
-            font={"size": 11, "color": theme.MUTED},
+            font={"size": 11, "color": style.MUTED},
             bgcolor="rgba(255, 255, 255, 0.8)",
         )
 
@@ -137,7 +137,7 @@ def _review_mark(figure: go.Figure, review: Period) -> None:
     figure.add_vrect(
         x0=pd.Timestamp(review.start),
         x1=pd.Timestamp(review.end) + pd.Timedelta(days=1),
-        fillcolor=theme.WATCH,
+        fillcolor=style.WATCH,
         opacity=0.12,
         line_width=0,
         row="all",
@@ -160,7 +160,7 @@ def _latest_month_note(figure: go.Figure, monthly: pd.DataFrame) -> None:
         arrowhead=0,
         ax=-80,
         ay=-28,
-        font={"size": 11, "color": theme.INK},
+        font={"size": 11, "color": style.INK},
     )
 
 

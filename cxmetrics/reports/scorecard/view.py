@@ -17,7 +17,7 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.display import notes
-from cxmetrics.display.theme import status_meaning, status_word
+from cxmetrics.display.style import status_meaning, status_word
 from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, verdict
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric, minimum_n

@@ -8,14 +8,14 @@ import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 from plotly.subplots import make_subplots
 
-from cxmetrics.display import theme
+from cxmetrics.display import style
 from cxmetrics.reports.voice import analysis as voice
 
 POST_COLOURS = {
-    "Survey comments": theme.PRIMARY,
-    "Contact reasons": theme.SERIES[2],
-    "Complaints": theme.BAD,
-    "Social mentions": theme.SERIES[3],
+    "Survey comments": style.PRIMARY,
+    "Contact reasons": style.SERIES[2],
+    "Complaints": style.BAD,
+    "Social mentions": style.SERIES[3],
 }
 ROW_PIXELS = 26
 
@@ -74,11 +74,11 @@ THEME_FORMATS = {
 
 def theme_style(view: pd.DataFrame) -> Styler:
     """Numbers formatted, a withheld score as a dash, rows with a withheld score in grey, significant gaps in colour."""
-    grey = f"color: {theme.INSUFFICIENT}"
+    grey = f"color: {style.INSUFFICIENT}"
 
     def row_style(row: pd.Series) -> list[str]:
         gap = row["NPS gap"]
-        colour = theme.BAD if gap.startswith("-") else theme.GOOD
+        colour = style.BAD if gap.startswith("-") else style.GOOD
         cells = {"NPS gap": f"color: {colour}; font-weight: 600" if gap.endswith(", significant") else ""}
         return [grey if row["withheld"] else cells.get(c, "") for c in row.index]
 
@@ -87,8 +87,8 @@ def theme_style(view: pd.DataFrame) -> Styler:
 
 def _gap_colour(gap: float, significant: bool) -> str:
     if not significant:
-        return theme.MUTED
-    return theme.BAD if gap < 0 else theme.GOOD
+        return style.MUTED
+    return style.BAD if gap < 0 else style.GOOD
 
 
 def theme_impact(table: pd.DataFrame) -> go.Figure:
@@ -114,7 +114,7 @@ def theme_impact(table: pd.DataFrame) -> go.Figure:
             x=shown["nps_without"],
             y=shown["label"],
             mode="markers",
-            marker={"color": theme.INSUFFICIENT, "size": 10},
+            marker={"color": style.INSUFFICIENT, "size": 10},
             name="Comments not mentioning it",
             customdata=shown[["nps_n_without"]],
             hovertemplate="%{y}<br>NPS of the rest %{x:.0f} (n = %{customdata[0]:,})<extra></extra>",
@@ -142,7 +142,7 @@ def theme_impact(table: pd.DataFrame) -> go.Figure:
 
 def pareto(frame: pd.DataFrame) -> go.Figure:
     """Detractors' themes, most mentioned at the top, with the cumulative share of their mentions (top axis)."""
-    colours = [theme.INSUFFICIENT if t == voice.NO_THEME else theme.BAD for t in frame["theme"]]
+    colours = [style.INSUFFICIENT if t == voice.NO_THEME else style.BAD for t in frame["theme"]]
     figure = go.Figure()
     figure.add_trace(
         go.Bar(
@@ -163,7 +163,7 @@ def pareto(frame: pd.DataFrame) -> go.Figure:
             y=frame["label"],
             xaxis="x2",
             mode="lines+markers",
-            line={"color": theme.INK, "width": 1.5},
+            line={"color": style.INK, "width": 1.5},
             marker={"size": 5},
             name="Cumulative share of mentions (top axis)",
             hovertemplate="%{y}<br>cumulative %{x:.0f}% of mentions<extra></extra>",
