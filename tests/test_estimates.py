@@ -69,3 +69,9 @@ def test_difference_of_two_means_has_the_welch_standard_error():
     diff, low, high = mean.difference(a, b)
     se = (1 / 3 + 1) ** 0.5
     assert (float(diff), float(low), float(high)) == pytest.approx((-3.0, -3 - 1.96 * se, -3 + 1.96 * se))
+
+
+def test_mean_value_alone_needs_only_the_count_and_the_sum():
+    assert MeanEstimate().value({"total": np.asarray([6.0, 1.0]), "n": np.asarray([3.0, 0.0])}) == pytest.approx(
+        [2.0, np.nan], nan_ok=True
+    )

@@ -68,6 +68,10 @@ class MeanEstimate:
     n: str = "n"
     interval: str = "Student-t 95%"
 
+    def value(self, s: Sums) -> np.ndarray:
+        """The mean alone, from the count and the sum."""
+        return stats.ratio(s[self.total], s[self.n])
+
     def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Value, low and high."""
         mean, sd = stats.mean_sd(s[self.total], s[self.squares], s[self.n])

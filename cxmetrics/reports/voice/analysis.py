@@ -334,13 +334,14 @@ def posts_summary(trend: pd.DataFrame, current: Period, prior: Period) -> pd.Dat
         now = own[own["week_start"].dt.date >= current.start]
         before = own[(own["week_start"].dt.date >= prior.start) & (own["week_start"].dt.date < current.start)]
         volume, scored = float(now["volume"].sum()), float(now["sentiment_n"].sum())
+        sums = {"sentiment_sum": now["sentiment_sum"].sum(), "negative": now["negative"].sum(), "comments": scored}
         rows.append(
             {
                 "post": post,
                 "volume": int(volume),
                 "per_week": volume / weeks,
-                "sentiment": float(stats.ratio(now["sentiment_sum"].sum(), scored)) if scored else np.nan,
-                "negative_pct": float(100 * stats.ratio(now["negative"].sum(), scored)) if scored else np.nan,
+                "sentiment": float(_SENTIMENT.value(sums)) if scored else np.nan,
+                "negative_pct": float(_NEGATIVE.estimate(sums)[0]) if scored else np.nan,
                 "prior_volume": int(before["volume"].sum()),
                 "reach": float(now["reach"].sum()) if post == "Social mentions" else np.nan,
             }
