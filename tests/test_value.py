@@ -67,11 +67,13 @@ def test_revenue_interval_is_the_student_t_interval(loyalty):
     assert row["revenue_per_customer_usd_high"] == pytest.approx(115 + 1461.2, abs=0.1)
 
 
-def test_ratio_interval_by_the_delta_method():
-    # y = (2, 4, 9), x = (1, 2, 3): R = 15/6 = 2.5; residuals -0.5, -1, 1.5; s^2 = 3.5/2; se = sqrt(1.75/3)/2.
-    r, low, high = value.ratio_interval(15, 6, 4 + 16 + 81, 1 + 4 + 9, 2 + 8 + 27, 3)
-    half = 1.96 * (1.75 / 3) ** 0.5 / 2
-    assert (float(r), float(low), float(high)) == pytest.approx((2.5, 2.5 - half, 2.5 + half))
+def test_margin_interval_is_the_delta_method_interval_of_the_ratio(loyalty):
+    row = _values(loyalty).loc["promoter"]
+    # c1: margin 100 of revenue 230; c8: 0 of 0. Both lie on the line margin = (100 / 230) x revenue: no residual,
+    # so the delta-method interval has no width.
+    assert (row["gross_margin_pct_low"], row["gross_margin_pct_high"]) == pytest.approx((100 * 100 / 230,) * 2)
+    # One customer with revenue the year before (c1): no variance to estimate, no interval.
+    assert pd.isna(row["revenue_growth_pct_low"]) and pd.isna(row["revenue_growth_pct_high"])
 
 
 def test_groups_under_the_minimum_n_are_withheld(loyalty):

@@ -118,6 +118,15 @@ def test_theme_counts_shares_and_nps_with_and_without(world):
     assert table.loc["bill", "sentiment"] == pytest.approx(expected)
 
 
+def test_sentiment_interval_is_the_student_t_interval_of_the_mentions(world):
+    table, _ = _table(world)
+    # Billing: two comments; mean +/- t(1, 0.975) x sd / sqrt 2, t(1, 0.975) = 12.706.
+    scores = [sentiment.score("Wrong invoice, left on hold forever"), sentiment.score("Invoice ok")]
+    half = 12.7062 * np.std(scores, ddof=1) / np.sqrt(2)
+    low, high = table.loc["bill", ["sentiment_low", "sentiment_high"]]
+    assert (low, high) == pytest.approx((np.mean(scores) - half, np.mean(scores) + half), rel=1e-4)
+
+
 def test_minimum_n_withholds_sentiment_and_nps(world):
     table, _ = _table(world, min_n=2)
     assert table.loc["bill", "withheld"] == np.False_ and not np.isnan(table.loc["bill", "sentiment"])

@@ -32,7 +32,11 @@ How every metric is computed:
 - **Intervals** are 95%: adjusted-Wald for NPS (Rocks 2016), Wilson for proportions (Wilson 1927), Student-t for
   means. Changes between periods or groups are tested with z = (NPS'1 - NPS'2) / (100 sqrt(Var1 + Var2)) for NPS,
   a pooled two-proportion z-test for proportions and Welch's t-test for means, significant at |z| >= 1.96
-  (p < 0.05). Exact figures (revenue, medians, ...) carry no interval.
+  (p < 0.05). Exact figures (revenue, medians, ...) carry no interval. A page figure that is a ratio of two sums
+  over sampled customers (gross margin and revenue growth by NPS group) has the delta-method interval (Cochran 1977,
+  6.3); a gap between two groups has Newcombe's interval for proportions (Newcombe 1998, method 10) and the normal
+  interval with Welch's standard error for means. Each is an estimator of the registry
+  (`cxmetrics/metrics/estimates.py`) that no report writes again.
 - **Targets** come from the `targets` table: the most specific slice wins (region and segment, region, segment,
   company-wide), then a target set at the period's grain, then the latest starting on or before the period; totals
   (marked additive) only take a target set at the period's own grain. Status is `on_target` when the value meets
@@ -67,6 +71,13 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   metrics only), churn, repeat purchase and NPS by a customer's experience group on the Loyalty page, FCR, CSAT and
   CES after a contact on the Journey page. The complaint table shows the median for every row beside its n and
   withholds recovery below that metric's minimum n; a tie in complaints is ordered by name.
+- **Figures of a page's own grouping** take the registry's estimators over the sums of that grouping: on CX &
+  Financials revenue and cost per customer (Student-t mean), churn (churn_rate's Wilson interval), gross margin and
+  revenue growth (delta method) by NPS group, the value of a promoter (the difference of the revenue means) and NPS
+  by region and segment; on Voice a theme's sentiment (Student-t mean), NPS with and without it and the gap's test
+  (the nps estimator), its share of comments and the change test; the churn gaps of the Complaints page
+  (lost minus recovered) and the Loyalty page (satisfied but at risk minus promoters, churn_rate's difference and
+  test) and the Loyalty page's revenue per customer (the ratio of revenue to customers). The figures are unchanged.
 """
 
 

@@ -53,6 +53,11 @@ class ProportionEstimate:
         """Two-proportion z-test of a - b."""
         return stats.two_proportion_test(a[self.successes], a[self.n], b[self.successes], b[self.n])
 
+    def difference(self, a: Sums, b: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """a - b in percentage points, low and high: Newcombe's hybrid score interval from the two Wilson intervals
+        (Newcombe 1998, method 10)."""
+        return stats.difference_interval(a[self.successes], a[self.n], b[self.successes], b[self.n])
+
 
 @dataclass(frozen=True)
 class MeanEstimate:
@@ -62,6 +67,10 @@ class MeanEstimate:
     squares: str = "squares"
     n: str = "n"
     interval: str = "Student-t 95%"
+
+    def value(self, s: Sums) -> np.ndarray:
+        """The mean alone, from the count and the sum."""
+        return stats.ratio(s[self.total], s[self.n])
 
     def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Value, low and high."""
@@ -73,6 +82,14 @@ class MeanEstimate:
         mean_a, sd_a = stats.mean_sd(a[self.total], a[self.squares], a[self.n])
         mean_b, sd_b = stats.mean_sd(b[self.total], b[self.squares], b[self.n])
         return stats.welch_test(mean_a, sd_a, a[self.n], mean_b, sd_b, b[self.n])
+
+    def difference(self, a: Sums, b: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """a - b, low and high: the normal 95% interval with Welch's unequal-variance standard error."""
+        mean_a, sd_a = stats.mean_sd(a[self.total], a[self.squares], a[self.n])
+        mean_b, sd_b = stats.mean_sd(b[self.total], b[self.squares], b[self.n])
+        delta = mean_a - mean_b
+        se = np.sqrt(sd_a**2 / np.asarray(a[self.n], dtype=float) + sd_b**2 / np.asarray(b[self.n], dtype=float))
+        return delta, delta - stats.Z95 * se, delta + stats.Z95 * se
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,40 @@ class RatioEstimate:
     def test(self, a: Sums, b: Sums) -> None:
         """Exact figures have no significance test."""
         return None
+
+
+@dataclass(frozen=True)
+class RatioOfSumsEstimate:
+    """scale x (sum y / sum x + offset) over n sampled units with the delta-method 95% interval: the sums of y, x,
+    their squares and their products per unit name the columns (Cochran, Sampling Techniques, 1977, 6.3)."""
+
+    numerator: str
+    denominator: str
+    numerator_squares: str
+    denominator_squares: str
+    products: str
+    n: str
+    scale: float = 1.0
+    offset: float = 0.0
+    interval: str = "delta method 95% (Cochran 1977)"
+
+    def _ratio_se(self, s: Sums) -> tuple[np.ndarray, np.ndarray]:
+        names = (self.numerator, self.denominator, self.numerator_squares, self.denominator_squares, self.products)
+        return stats.ratio_se(*(s[name] for name in names), s[self.n])
+
+    def value(self, s: Sums) -> np.ndarray:
+        """The value alone, from the numerator's and the denominator's sums."""
+        return self.scale * (stats.ratio(s[self.numerator], s[self.denominator]) + self.offset)
+
+    def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Value, low and high."""
+        r, se = self._ratio_se(s)
+        return tuple(self.scale * (x + self.offset) for x in (r, r - stats.Z95 * se, r + stats.Z95 * se))
+
+    def test(self, a: Sums, b: Sums) -> stats.Test:
+        """Normal test of a - b with the two delta-method standard errors."""
+        (r_a, se_a), (r_b, se_b) = self._ratio_se(a), self._ratio_se(b)
+        return stats.z_test(r_a - r_b, np.sqrt(se_a**2 + se_b**2))
 
 
 @dataclass(frozen=True)
@@ -135,4 +186,6 @@ class ClvEstimate:
         return None
 
 
-Estimate = NpsEstimate | ProportionEstimate | MeanEstimate | RatioEstimate | ValueEstimate | ClvEstimate
+Estimate = (
+    NpsEstimate | ProportionEstimate | MeanEstimate | RatioEstimate | RatioOfSumsEstimate | ValueEstimate | ClvEstimate
+)

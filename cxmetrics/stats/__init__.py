@@ -11,11 +11,13 @@ from cxmetrics.stats.intervals import (
     nps_interval,
     nps_score,
     ratio,
+    ratio_se,
     suppressed,
     t_interval,
     two_proportion_test,
     welch_test,
     wilson_interval,
+    z_test,
 )
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "ALPHA",
     "Test",
     "ratio",
+    "ratio_se",
     "nps_score",
     "nps_adjusted",
     "nps_interval",
@@ -34,4 +37,5 @@ __all__ = [
     "t_interval",
     "welch_test",
     "suppressed",
+    "z_test",
 ]

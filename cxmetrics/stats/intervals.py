@@ -84,15 +84,30 @@ def two_proportion_test(x1, n1, x2, n2) -> Test:
     return _z_test(ratio(ratio(x1, n1) - ratio(x2, n2), se))
 
 
-def difference_interval(x1, n1, x2, n2) -> tuple[float, float, float]:
+def difference_interval(x1, n1, x2, n2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """p1 - p2 in percentage points with Newcombe's hybrid score 95% interval built from the two Wilson intervals
     (Newcombe 1998, method 10)."""
-    p1, p2 = float(ratio(x1, n1)), float(ratio(x2, n2))
-    l1, u1 = (float(v) for v in wilson_interval(x1, n1))
-    l2, u2 = (float(v) for v in wilson_interval(x2, n2))
+    p1, p2 = ratio(x1, n1), ratio(x2, n2)
+    l1, u1 = wilson_interval(x1, n1)
+    l2, u2 = wilson_interval(x2, n2)
     low = p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return 100 * (p1 - p2), 100 * low, 100 * high
+
+
+def ratio_se(sum_y, sum_x, sum_yy, sum_xx, sum_xy, n) -> tuple[np.ndarray, np.ndarray]:
+    """R = sum y / sum x over n units and its standard error by the delta method (Cochran, Sampling Techniques,
+    1977, 6.3)."""
+    n = _array(n)
+    r = ratio(sum_y, sum_x)
+    residual = _array(sum_yy) - 2 * r * _array(sum_xy) + r**2 * _array(sum_xx)
+    se = ratio(np.sqrt(np.maximum(ratio(residual, n - 1), 0) / np.where(n > 0, n, 1)), ratio(sum_x, n))
+    return r, se
+
+
+def z_test(difference, se) -> Test:
+    """Two-sided normal test of a difference with its standard error, significant at |z| >= 1.96."""
+    return _z_test(ratio(difference, se))
 
 
 def mean_sd(total, total_squares, n) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,6 @@ from cxmetrics.metrics.sources import COMPLAINTS_OPENED, Dim, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import NONE_LABEL, scoped
-from cxmetrics.stats import intervals as stats
 
 SPLITS: dict[str, str] = {"process": "Process", "category": "Category"}
 OUTCOMES: tuple[str, ...] = ("lost", "recovered", "none")
@@ -217,13 +216,15 @@ def churn_gap(frame: pd.DataFrame) -> ChurnGap | None:
     rows = frame.set_index("outcome")
     if not {"lost", "recovered"} <= set(rows.index) or min(rows.loc[["lost", "recovered"], "customers"]) == 0:
         return None
-    lost, kept = rows.loc["lost"], rows.loc["recovered"]
-    gap, low, high = stats.difference_interval(lost["churned"], lost["customers"], kept["churned"], kept["customers"])
-    test = get_metric("churn_rate").estimate.test(
-        {"churned": lost["churned"], "cohort": lost["customers"]},
-        {"churned": kept["churned"], "cohort": kept["customers"]},
+    lost, kept = (
+        {"churned": rows.loc[o, "churned"], "cohort": rows.loc[o, "customers"]} for o in ("lost", "recovered")
     )
-    return ChurnGap(float(lost["churn_pct"]), float(kept["churn_pct"]), gap, low, high, bool(test.significant))
+    churn = get_metric("churn_rate").estimate
+    gap, low, high = (float(x) for x in churn.difference(lost, kept))
+    significant = bool(churn.test(lost, kept).significant)
+    return ChurnGap(
+        float(rows.loc["lost", "churn_pct"]), float(rows.loc["recovered", "churn_pct"]), gap, low, high, significant
+    )
 
 
 def _share(row: pd.Series) -> str:

@@ -3,7 +3,8 @@
 Customers are grouped by their latest relationship response before the start of a trailing 12-month window (the
 cohort of the `churn_rate` metric: customers active at the window start); their revenue, margin and cost to serve
 are summed over the window in DuckDB, one row per region x segment x group, and every figure below is a ratio of
-those sums with a 95% interval (Student-t for means, Wilson for churn, the delta method for ratios).
+those sums with a 95% interval by the registry's estimators (`cxmetrics.metrics.estimates`: the Student-t mean,
+churn_rate's Wilson interval, the delta method for a ratio of sums, the nps estimator).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import pandas as pd
 from cxmetrics import periods
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import measures
-from cxmetrics.metrics.registry import minimum_n
+from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
@@ -134,21 +136,15 @@ def at_risk_accounts(conn, filters: Filters, month: Period, limit: int = 500) ->
 # --- per-group values (pure) -------------------------------------------------------------------------------------
 
 
-def mean_interval(total, squares, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and its Student-t 95% interval from a count, a sum and a sum of squares."""
-    mean, sd = stats.mean_sd(total, squares, n)
-    return (mean, *stats.t_interval(mean, sd, n))
-
-
-def ratio_interval(sum_y, sum_x, sum_yy, sum_xx, sum_xy, n) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """R = sum y / sum x over n units and its 95% interval by the delta method (Cochran, Sampling Techniques, 6.3)."""
-    n = np.asarray(n, dtype=float)
-    r = stats.ratio(sum_y, sum_x)
-    residual = np.asarray(sum_yy) - 2 * r * np.asarray(sum_xy) + r**2 * np.asarray(sum_xx)
-    se = stats.ratio(
-        np.sqrt(np.maximum(stats.ratio(residual, n - 1), 0) / np.where(n > 0, n, 1)), stats.ratio(sum_x, n)
-    )
-    return r, r - stats.Z95 * se, r + stats.Z95 * se
+_NPS, _CHURN = (get_metric(m).estimate for m in ("nps", "churn_rate"))
+_REVENUE_PER_CUSTOMER = MeanEstimate("revenue_usd", "revenue_sq", "customers")
+_COST_PER_CUSTOMER = MeanEstimate("cost_usd", "cost_sq", "customers")
+_REVENUE_GROWTH = RatioOfSumsEstimate(
+    "grown_usd", "prior_usd", "grown_sq", "prior_sq", "prior_x_grown", "based", scale=100, offset=-1
+)
+_GROSS_MARGIN = RatioOfSumsEstimate(
+    "margin_usd", "revenue_usd", "margin_sq", "revenue_sq", "margin_x_revenue", "customers", 100
+)
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -163,19 +159,13 @@ def group_values(sums: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
     min_n = minimum_n() if min_n is None else min_n
     s = _ordered(sums.groupby("nps_group")[list(SUM_COLUMNS)].sum())
     n = s["customers"].to_numpy()
+    sums_of = {name: s[name].to_numpy(dtype=float) for name in SUM_COLUMNS}
     columns = {"customers": n.astype(int)}
-    columns |= _triple("revenue_per_customer_usd", mean_interval(s["revenue_usd"], s["revenue_sq"], n))
-    growth = ratio_interval(
-        s["grown_usd"], s["prior_usd"], s["grown_sq"], s["prior_sq"], s["prior_x_grown"], s["based"]
-    )
-    columns |= _triple("revenue_growth_pct", tuple(100 * (x - 1) for x in growth))
-    low, high = stats.wilson_interval(s["churned"], n)
-    columns |= _triple("churn_pct", (100 * stats.ratio(s["churned"], n), 100 * low, 100 * high))
-    margin = ratio_interval(
-        s["margin_usd"], s["revenue_usd"], s["margin_sq"], s["revenue_sq"], s["margin_x_revenue"], n
-    )
-    columns |= _triple("gross_margin_pct", tuple(100 * x for x in margin))
-    columns |= _triple("cost_to_serve_per_customer_usd", mean_interval(s["cost_usd"], s["cost_sq"], n))
+    columns |= _triple("revenue_per_customer_usd", _REVENUE_PER_CUSTOMER.estimate(sums_of))
+    columns |= _triple("revenue_growth_pct", _REVENUE_GROWTH.estimate(sums_of))
+    columns |= _triple("churn_pct", _CHURN.estimate({"churned": sums_of["churned"], "cohort": sums_of["customers"]}))
+    columns |= _triple("gross_margin_pct", _GROSS_MARGIN.estimate(sums_of))
+    columns |= _triple("cost_to_serve_per_customer_usd", _COST_PER_CUSTOMER.estimate(sums_of))
     frame = pd.DataFrame(columns, index=s.index)
     frame["suppressed"] = stats.suppressed(n, min_n)
     values = [c for c in frame.columns if c not in ("customers", "suppressed")]
@@ -205,19 +195,15 @@ class Difference:
 
 
 def promoter_premium(sums: pd.DataFrame, min_n: int | None = None) -> Difference | None:
-    """Revenue per promoter minus revenue per detractor over the 12 months (Welch standard error, normal 95%
-    interval); None when either group is under the minimum n."""
+    """Revenue per promoter minus revenue per detractor over the 12 months (the Student-t mean's difference: Welch
+    standard error, normal 95% interval); None when either group is under the minimum n."""
     min_n = minimum_n() if min_n is None else min_n
     s = sums.groupby("nps_group")[["customers", "revenue_usd", "revenue_sq"]].sum()
     if not {"promoter", "detractor"} <= set(s.index) or s.loc[["promoter", "detractor"], "customers"].min() < min_n:
         return None
-    (mean_p, sd_p), (mean_d, sd_d) = (
-        stats.mean_sd(*s.loc[g, ["revenue_usd", "revenue_sq", "customers"]]) for g in ("promoter", "detractor")
-    )
-    n_p, n_d = s.loc["promoter", "customers"], s.loc["detractor", "customers"]
-    delta = float(mean_p - mean_d)
-    se = float(np.sqrt(sd_p**2 / n_p + sd_d**2 / n_d))
-    return Difference(delta, delta - stats.Z95 * se, delta + stats.Z95 * se, int(n_p), int(n_d))
+    promoters, detractors = ({c: float(s.loc[g, c]) for c in s.columns} for g in ("promoter", "detractor"))
+    delta, low, high = (float(x) for x in _REVENUE_PER_CUSTOMER.difference(promoters, detractors))
+    return Difference(delta, low, high, int(promoters["customers"]), int(detractors["customers"]))
 
 
 def money(value: float) -> str:
@@ -346,12 +332,11 @@ def segment_view(nps_sums: pd.DataFrame, sums: pd.DataFrame, min_n: int | None =
     min_n = minimum_n() if min_n is None else min_n
     money_sums = sums.groupby(["region", "segment"])[["revenue_usd", "grown_usd", "prior_usd"]].sum()
     frame = nps_sums.set_index(["region", "segment"]).join(money_sums, how="outer").fillna(0.0)
-    args = (frame["promoters"], frame["detractors"], frame["n"])
-    low, high = stats.nps_interval(*args)
-    frame["nps"], frame["nps_low"], frame["nps_high"] = stats.nps_score(*args), low, high
+    sums_of = {c: frame[c].to_numpy(dtype=float) for c in ("promoters", "detractors", "n", "grown_usd", "prior_usd")}
+    frame["nps"], frame["nps_low"], frame["nps_high"] = _NPS.estimate(sums_of)
     frame["suppressed"] = stats.suppressed(frame["n"], min_n)
     frame.loc[frame["suppressed"], ["nps", "nps_low", "nps_high"]] = np.nan
-    frame["revenue_growth_pct"] = 100 * (stats.ratio(frame["grown_usd"], frame["prior_usd"]) - 1)
+    frame["revenue_growth_pct"] = _REVENUE_GROWTH.value(sums_of)
     frame["n"] = frame["n"].astype(int)
     columns = ["n", "nps", "nps_low", "nps_high", "suppressed", "revenue_usd", "revenue_growth_pct"]
     return frame[columns].reset_index()

@@ -19,7 +19,7 @@ import pandas as pd
 from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
-from cxmetrics.metrics.estimates import ClvEstimate
+from cxmetrics.metrics.estimates import ClvEstimate, RatioEstimate
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import frames as query
@@ -69,6 +69,10 @@ def _customer_scope(filters: Filters, params: dict) -> tuple[str, str]:
 _NPS, _RETENTION, _CHURN, _REPEAT = (
     get_metric(m) for m in ("nps", "logo_retention", "churn_rate", "repeat_purchase_rate")
 )
+
+
+# Revenue in the window per cohort customer: the registry's ratio of sums (exact, no interval).
+_REVENUE_PER_CUSTOMER = RatioEstimate("revenue_usd", "customers", "customers")
 
 
 def _floats(values) -> np.ndarray:
@@ -244,7 +248,8 @@ def _experience_rates(frame: pd.DataFrame) -> pd.DataFrame:
     frame["churn_high_pct"] = np.where(hidden, np.nan, high)
     repeats = {"repeated": _floats(frame["repeated"]), "n": _floats(frame["bought"])}
     frame["repeat_purchase_pct"] = _REPEAT.estimate.estimate(repeats)[0]
-    frame["revenue_per_customer_usd"] = stats.ratio(frame["revenue_usd"], frame["customers"])
+    revenue = {"revenue_usd": _floats(frame["revenue_usd"]), "customers": _floats(frame["customers"])}
+    frame["revenue_per_customer_usd"] = _REVENUE_PER_CUSTOMER.estimate(revenue)[0]
     sums = {
         "margin_usd": frame["margin_usd"].to_numpy(dtype=float),
         "customer_months": frame["margin_months"].to_numpy(dtype=float),
@@ -282,10 +287,12 @@ def at_risk_comparison(experience: pd.DataFrame) -> Comparison | None:
     if risk["suppressed"] or promo["suppressed"]:
         return None
     x1, n1, x2, n2 = (int(v) for v in (risk["churned"], risk["customers"], promo["churned"], promo["customers"]))
-    diff, low, high = stats.difference_interval(x1, n1, x2, n2)
-    test = _CHURN.estimate.test(_churn_sums(x1, n1), _churn_sums(x2, n2))
+    at_risk, promoters = _churn_sums(x1, n1), _churn_sums(x2, n2)
+    diff, low, high = (float(x) for x in _CHURN.estimate.difference(at_risk, promoters))
+    test = _CHURN.estimate.test(at_risk, promoters)
+    risk_pct, promoter_pct = (float(_CHURN.estimate.estimate(s)[0]) for s in (at_risk, promoters))
     return Comparison(
-        n1, x1, n2, x2, 100 * x1 / n1, 100 * x2 / n2, diff, low, high, float(test.p_value), bool(test.significant)
+        n1, x1, n2, x2, risk_pct, promoter_pct, diff, low, high, float(test.p_value), bool(test.significant)
     )
 
 

@@ -17,6 +17,8 @@ import pandas as pd
 from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
+from cxmetrics.metrics.estimates import MeanEstimate, ProportionEstimate
+from cxmetrics.metrics.registry import get_metric
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED, CONTACTS, RESPONSES, SOCIAL_MENTIONS, Source
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import scoped
@@ -139,6 +141,24 @@ def _counts(sums: pd.DataFrame, period: str, keys: Sequence[str]) -> pd.DataFram
     return rows.reindex(list(keys), fill_value=0)[columns].astype(float).fillna(0.0)
 
 
+# The registry's estimators over the comment sums: the Student-t mean of sentiment, the nps estimator and its change
+# test, and a share of comments (negative ones; those mentioning a theme) with the two-proportion test of its change.
+_SENTIMENT = MeanEstimate("sentiment_sum", "sentiment_sq", "comments")
+_NPS = get_metric("nps").estimate
+_NEGATIVE = ProportionEstimate("negative", "comments")
+_SHARE = ProportionEstimate("comments", "all_comments")
+
+
+def _nps_sums(sums: pd.DataFrame | pd.Series) -> dict:
+    """The nps metric's sums of comment sums: promoters, detractors and n (the comments with an NPS answer)."""
+    return {"promoters": sums["promoters"], "detractors": sums["detractors"], "n": sums["nps_n"]}
+
+
+def _share_sums(sums: pd.DataFrame, total: pd.Series) -> dict:
+    """A theme's comments out of all the window's comments."""
+    return {"comments": sums["comments"], "all_comments": total["comments"]}
+
+
 def theme_table(sums: pd.DataFrame, labels: dict[str, str], min_n: int) -> pd.DataFrame:
     """Per theme: mentions, share of comments, sentiment with its interval, NPS of the comments mentioning it
     against those that do not (with the significance of the gap), and the change of its share since the prior window.
@@ -146,29 +166,28 @@ def theme_table(sums: pd.DataFrame, labels: dict[str, str], min_n: int) -> pd.Da
     keys = [*labels, NO_THEME]
     now, before = _counts(sums, "current", keys), _counts(sums, "prior", keys)
     total, total_before = _counts(sums, "current", [ALL]).iloc[0], _counts(sums, "prior", [ALL]).iloc[0]
-    mean, sd = stats.mean_sd(now["sentiment_sum"], now["sentiment_sq"], now["comments"])
-    low, high = stats.t_interval(mean, sd, now["comments"])
-    rest = {c: total[c] - now[c] for c in ("promoters", "detractors", "nps_n")}
-    gap = stats.nps_change_test(now["promoters"], now["detractors"], now["nps_n"], *rest.values())
-    growth = stats.two_proportion_test(now["comments"], total["comments"], before["comments"], total_before["comments"])
+    mean, low, high = _SENTIMENT.estimate(now)
+    rest = now.rsub(total, axis=1)
+    gap = _NPS.test(_nps_sums(now), _nps_sums(rest))
+    growth = _SHARE.test(_share_sums(now, total), _share_sums(before, total_before))
     withheld = (now["comments"] < min_n).to_numpy()
     table = pd.DataFrame(
         {
             "theme": keys,
             "label": [labels.get(k, NO_THEME_LABEL) for k in keys],
             "mentions": now["comments"].astype(int).to_numpy(),
-            "share_pct": 100 * stats.ratio(now["comments"], total["comments"]),
+            "share_pct": _SHARE.estimate(_share_sums(now, total))[0],
             "sentiment": mean,
             "sentiment_low": low,
             "sentiment_high": high,
-            "negative_pct": 100 * stats.ratio(now["negative"], now["comments"]),
-            "nps_with": stats.nps_score(now["promoters"], now["detractors"], now["nps_n"]),
+            "negative_pct": _NEGATIVE.estimate(now)[0],
+            "nps_with": _NPS.estimate(_nps_sums(now))[0],
             "nps_n_with": now["nps_n"].astype(int).to_numpy(),
-            "nps_without": stats.nps_score(rest["promoters"], rest["detractors"], rest["nps_n"]),
+            "nps_without": _NPS.estimate(_nps_sums(rest))[0],
             "nps_n_without": rest["nps_n"].astype(int).to_numpy(),
             "gap_significant": np.asarray(gap.significant, dtype=bool),
             "prior_mentions": before["comments"].astype(int).to_numpy(),
-            "prior_share_pct": 100 * stats.ratio(before["comments"], total_before["comments"]),
+            "prior_share_pct": _SHARE.estimate(_share_sums(before, total_before))[0],
             "change_significant": np.asarray(growth.significant, dtype=bool),
             "withheld": withheld,
         }
@@ -188,9 +207,9 @@ def totals(sums: pd.DataFrame) -> dict[str, float]:
     row = _counts(sums, "current", [ALL]).iloc[0]
     return {
         "comments": int(row["comments"]),
-        "sentiment": float(stats.ratio(row["sentiment_sum"], row["comments"])),
-        "negative_pct": float(100 * stats.ratio(row["negative"], row["comments"])),
-        "nps": float(stats.nps_score(row["promoters"], row["detractors"], row["nps_n"])),
+        "sentiment": float(_SENTIMENT.estimate(row)[0]),
+        "negative_pct": float(_NEGATIVE.estimate(row)[0]),
+        "nps": float(_NPS.estimate(_nps_sums(row))[0]),
         "nps_n": int(row["nps_n"]),
         "detractor_comments": int(row["detractors"]),
     }
@@ -315,13 +334,14 @@ def posts_summary(trend: pd.DataFrame, current: Period, prior: Period) -> pd.Dat
         now = own[own["week_start"].dt.date >= current.start]
         before = own[(own["week_start"].dt.date >= prior.start) & (own["week_start"].dt.date < current.start)]
         volume, scored = float(now["volume"].sum()), float(now["sentiment_n"].sum())
+        sums = {"sentiment_sum": now["sentiment_sum"].sum(), "negative": now["negative"].sum(), "comments": scored}
         rows.append(
             {
                 "post": post,
                 "volume": int(volume),
                 "per_week": volume / weeks,
-                "sentiment": float(stats.ratio(now["sentiment_sum"].sum(), scored)) if scored else np.nan,
-                "negative_pct": float(100 * stats.ratio(now["negative"].sum(), scored)) if scored else np.nan,
+                "sentiment": float(_SENTIMENT.value(sums)) if scored else np.nan,
+                "negative_pct": float(_NEGATIVE.estimate(sums)[0]) if scored else np.nan,
                 "prior_volume": int(before["volume"].sum()),
                 "reach": float(now["reach"].sum()) if post == "Social mentions" else np.nan,
             }
