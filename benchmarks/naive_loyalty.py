@@ -94,7 +94,7 @@ def _trend_month(tables: dict[str, pd.DataFrame], month: periods.Period, first_m
     return out
 
 
-def trends(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str, float]:
+def trends(tables: dict[str, pd.DataFrame], window: loyalty.TrailingYear) -> dict[str, float]:
     """The registry metrics over the 24 months ending with the window, month by month."""
     first = tables["customer_revenue"]["month"].min()
     first_month = None if pd.isna(first) else first.date()
@@ -109,7 +109,7 @@ def trends(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str,
 # --- customer-level sections -----------------------------------------------------------------------------------------
 
 
-def experience(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str, float]:
+def experience(tables: dict[str, pd.DataFrame], window: loyalty.TrailingYear) -> dict[str, float]:
     """Cohort counts, repeat pairs, revenue and margin by NPS group, CSAT band and focus group."""
     customers, revenue, responses = tables["customers"], tables["customer_revenue"], tables["responses"]
     start, end = _ts(window.start), _ts(window.end)
@@ -155,7 +155,7 @@ def experience(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[
     return numbers
 
 
-def cohorts(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str, float]:
+def cohorts(tables: dict[str, pd.DataFrame], window: loyalty.TrailingYear) -> dict[str, float]:
     """Customers and retained per signup quarter and quarters since, for the 12 quarters closed by the window."""
     customers = tables["customers"]
     last = periods.last_complete("quarter", window.end)
@@ -183,7 +183,7 @@ def _ntile(count: int, buckets: int) -> np.ndarray:
     return np.repeat(np.arange(1, buckets + 1), [size + (1 if b < extra else 0) for b in range(buckets)])
 
 
-def value(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str, float]:
+def value(tables: dict[str, pd.DataFrame], window: loyalty.TrailingYear) -> dict[str, float]:
     """Customers with revenue in the window by margin decile and by profitable or not, with their NPS sums."""
     revenue, responses = tables["customer_revenue"], tables["responses"]
     start, end = _ts(window.start), _ts(window.end)
@@ -213,7 +213,7 @@ def value(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str, 
     return numbers
 
 
-def risk_scores(tables: dict[str, pd.DataFrame], window: loyalty.Window) -> dict[str, float]:
+def risk_scores(tables: dict[str, pd.DataFrame], window: loyalty.TrailingYear) -> dict[str, float]:
     """Every active customer's risk score, from the facts computed with pandas."""
     customers, responses, revenue = tables["customers"], tables["responses"], tables["customer_revenue"]
     complaints, follow_ups = tables["complaints"], tables["follow_ups"]

@@ -12,7 +12,7 @@ from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.reports.loyalty import analysis as loyalty
 from tests import metric_fixtures as fx
 
-WINDOW = loyalty.Window(date(2025, 11, 1), date(2026, 10, 31))
+WINDOW = loyalty.TrailingYear(date(2025, 11, 1), date(2026, 10, 31))
 
 
 @pytest.fixture(autouse=True)

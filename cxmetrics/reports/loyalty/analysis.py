@@ -37,7 +37,7 @@ DECILES = 10
 
 
 @dataclass(frozen=True)
-class Window:
+class TrailingYear:
     """The trailing 12 closed months the customer-level figures cover: [start, end]."""
 
     start: date
@@ -49,10 +49,10 @@ class Window:
         return f"{self.start:%b %Y} to {self.end:%b %Y}"
 
 
-def window_for(week_end: date) -> Window:
+def window_for(week_end: date) -> TrailingYear:
     """The 12 months ending with the latest month closed by `week_end`."""
     months = periods.trailing_months(week_end)
-    return Window(months.start, months.end)
+    return TrailingYear(months.start, months.end)
 
 
 def ignored_filters(filters: Filters) -> tuple[str, ...]:
@@ -87,7 +87,7 @@ def _churn_sums(churned, customers) -> dict[str, np.ndarray]:
 # --- retention over time (registry metrics) --------------------------------------------------------------------------
 
 
-def trend_filters(filters: Filters, grain: str, window: Window) -> Filters:
+def trend_filters(filters: Filters, grain: str, window: TrailingYear) -> Filters:
     """The filters over the last 24 months or 8 quarters that end with the window."""
     last = periods.period_containing(grain, window.end)
     if last.end > window.end:
@@ -99,7 +99,7 @@ def trend_filters(filters: Filters, grain: str, window: Window) -> Filters:
 
 
 def retention_trends(
-    conn, filters: Filters, grain: str, window: Window, by: str | None, metric_ids: Sequence[str]
+    conn, filters: Filters, grain: str, window: TrailingYear, by: str | None, metric_ids: Sequence[str]
 ) -> dict[str, pd.DataFrame]:
     """Registry trends (value, interval, n, target, status) of the retention metrics at `grain`, optionally by
     region or segment, over the periods ending with the window."""
@@ -174,7 +174,7 @@ _FOCUS = (
 )
 
 
-def experience_sql(filters: Filters, window: Window) -> tuple[str, dict]:
+def experience_sql(filters: Filters, window: TrailingYear) -> tuple[str, dict]:
     """The cohort active on the window's first day, grouped three ways by the customer's latest relationship
     response before it (NPS group, CSAT band of that response, satisfied-but-at-risk vs promoters): customers,
     churned by the window's end, repeat-purchase pairs, revenue and margin in the window."""
@@ -216,7 +216,7 @@ _GROUPINGS = {3: "nps_group", 5: "csat_band", 6: "focus"}
 _ORDER = {"nps_group": NPS_GROUPS, "csat_band": CSAT_BANDS, "focus": (AT_RISK, PROMOTERS, "other")}
 
 
-def loyalty_by_experience(conn, filters: Filters, window: Window) -> pd.DataFrame:
+def loyalty_by_experience(conn, filters: Filters, window: TrailingYear) -> pd.DataFrame:
     """Churn (with interval), repeat purchase, revenue per customer and lifetime value per experience group."""
     sql, params = experience_sql(filters, window)
     return experience_frame(conn.execute(sql, params).df())
@@ -296,7 +296,7 @@ def at_risk_comparison(experience: pd.DataFrame) -> Comparison | None:
     )
 
 
-def at_risk_sentence(comparison: Comparison | None, window: Window) -> str:
+def at_risk_sentence(comparison: Comparison | None, window: TrailingYear) -> str:
     """The satisfied-but-at-risk finding in one sentence, with the interval and the verdict said plainly."""
     if comparison is None:
         return (
@@ -319,7 +319,7 @@ def at_risk_sentence(comparison: Comparison | None, window: Window) -> str:
 # --- customer value --------------------------------------------------------------------------------------------------
 
 
-def value_sql(filters: Filters, window: Window) -> tuple[str, dict]:
+def value_sql(filters: Filters, window: TrailingYear) -> tuple[str, dict]:
     """Customers with revenue rows in the window, by gross-margin decile (1 = lowest margin) and by profitable or
     not: customers, revenue, margin, cost to serve, and the NPS answers they gave in the window."""
     params: dict = {"start": window.start, "end": window.end, "stop": window.end + timedelta(days=1)}
@@ -367,7 +367,7 @@ class CustomerValue:
         return rows.iloc[0] if len(rows) else None
 
 
-def customer_value(conn, filters: Filters, window: Window) -> CustomerValue:
+def customer_value(conn, filters: Filters, window: TrailingYear) -> CustomerValue:
     """Customers by gross-margin decile with their NPS, and the unprofitable customers against the rest."""
     sql, params = value_sql(filters, window)
     return value_frames(conn.execute(sql, params).df())
@@ -405,7 +405,7 @@ def value_frames(counts: pd.DataFrame) -> CustomerValue:
     return CustomerValue(deciles, _nps_columns(groups))
 
 
-def unprofitable_sentence(value: CustomerValue, window: Window) -> str:
+def unprofitable_sentence(value: CustomerValue, window: TrailingYear) -> str:
     """How many customers lose money, what they carry, and how their experience compares, in one sentence."""
     row = value.unprofitable
     everyone = value.groups[value.groups["group"] == "all"]

@@ -49,7 +49,7 @@ AT_RISK_COLUMNS: tuple[str, ...] = (
 class LoyaltyView:
     """Everything the Loyalty & Retention page shows for one review week, filters, grain and split."""
 
-    window: loyalty.Window
+    window: loyalty.TrailingYear
     subtitle: str
     customers: int
     missing_tables: tuple[str, ...]
@@ -84,7 +84,7 @@ def customers_in_scope(conn, filters: Filters) -> int:
     return int(conn.execute(f"SELECT count(*) FROM customers c {joins} WHERE {where}", params).fetchone()[0])  # noqa: S608
 
 
-def _experience_caption(window: loyalty.Window) -> str:
+def _experience_caption(window: loyalty.TrailingYear) -> str:
     return (
         f"Customers active on {window.start:%-d %b %Y}, grouped by their latest relationship survey answer before it "
         f"(NPS and the CSAT of the same answer); churn by {window.end:%-d %b %Y}. Rows under the minimum n show the "
