@@ -13,6 +13,7 @@ import duckdb
 import streamlit as st
 
 from cxmetrics import config, db
+from cxmetrics.db import Connection
 from cxmetrics.display import columns, figures
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
@@ -130,7 +131,7 @@ def _last_load(conn: duckdb.DuckDBPyConnection) -> str:
 @st.cache_data(
     show_spinner=False, ttl=int(config.get("CX_CACHE_TTL_SECONDS")), max_entries=int(config.get("CX_CACHE_MAX_ENTRIES"))
 )
-def _cached_call(name: str, version: tuple, args: tuple, kwargs: tuple, _fn: Callable, _conn) -> Any:
+def _cached_call(name: str, version: tuple, args: tuple, kwargs: tuple, _fn: Callable, _conn: Connection) -> Any:
     return _fn(_conn, *args, **dict(kwargs))
 
 

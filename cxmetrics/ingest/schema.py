@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cxmetrics.db import Connection
+
 # Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
 SCHEMA_VERSION = 4
 
@@ -385,7 +387,7 @@ def added_columns_ddl() -> str:
     )
 
 
-def create_schema(conn) -> None:
+def create_schema(conn: Connection) -> None:
     """Create every table that does not exist yet, add later optional columns, and record the schema version."""
     conn.execute(schema_ddl())
     conn.execute(added_columns_ddl())

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
+from cxmetrics.db import Connection
 from cxmetrics.metrics.registry import Metric
 from cxmetrics.periods import Period
 
@@ -33,7 +34,7 @@ class TargetRow(NamedTuple):
     target: float
 
 
-def load_targets(conn, metric_ids: Sequence[str]) -> dict[str, list[TargetRow]]:
+def load_targets(conn: Connection, metric_ids: Sequence[str]) -> dict[str, list[TargetRow]]:
     """The target rows of each metric (a small table), keyed by metric id."""
     found: dict[str, list[TargetRow]] = {m: [] for m in metric_ids}
     rows = conn.execute(

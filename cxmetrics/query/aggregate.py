@@ -20,6 +20,7 @@ from typing import TypeVar
 import numpy as np
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, Part, Source
 from cxmetrics.metrics.sources import bases_relation
@@ -228,7 +229,7 @@ def _floats(values) -> np.ndarray:
     return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
 
 
-def _run_source(conn, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
+def _run_source(conn: Connection, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
     """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
     sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket, catalog)
     fetched = conn.execute(sql, params).fetchnumpy()
@@ -254,7 +255,7 @@ def _split_rows(dims: list[str], values: list[list], used: list[list[bool]]) -> 
     return pairs
 
 
-def _grouping_sets(conn, source, sums, filters, splits, basis_periods, catalog) -> Columns:
+def _grouping_sets(conn: Connection, source, sums, filters, splits, basis_periods, catalog) -> Columns:
     """The splits by GROUPING SETS: right for any sum, one fan-out per set."""
     sql, dims, params = _splits_sql(source, sums, filters, splits, basis_periods, catalog)
     fetched = conn.execute(sql, params).fetchnumpy()
@@ -275,7 +276,7 @@ def _covering(splits: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[t
     return groups
 
 
-def _added_up(conn, source, sums, filters, splits, basis_periods, catalog) -> Columns:
+def _added_up(conn: Connection, source, sums, filters, splits, basis_periods, catalog) -> Columns:
     """The splits of additive sums: per group of splits, one GROUP BY at its finest split in DuckDB (which reads the
     smallest rollup level that has its dimensions), then the coarser splits as sums of its few rows; faster than
     GROUPING SETS, which fans every row out once per set."""
@@ -295,7 +296,7 @@ def _group_sums(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarra
     return np.where(np.bincount(groups, weights=present, minlength=count) > 0, sums, np.nan)
 
 
-def _added_up_group(conn, source, sums, filters, splits, finest, basis_periods, catalog) -> Columns:
+def _added_up_group(conn: Connection, source, sums, filters, splits, finest, basis_periods, catalog) -> Columns:
     """The `splits` as sums of one query's rows at the `finest` split."""
     dims = list(finest)
     sql, _, params = _splits_sql(source, sums, filters, [finest], basis_periods, catalog)
@@ -317,7 +318,7 @@ def _added_up_group(conn, source, sums, filters, splits, finest, basis_periods, 
     return {c: np.concatenate(v) for c, v in found.items()}
 
 
-def _run_splits(conn, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
+def _run_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
     """Aggregate one source for several splits; a row's dim_value is its split's ((dimension, value), ...) pairs."""
     additive = all(rollups.is_additive(expr) for expr in sums)
     run = _added_up if additive else _grouping_sets
@@ -325,7 +326,7 @@ def _run_splits(conn, source, sums, filters, splits, basis_periods, catalog=None
 
 
 def _aggregate(
-    conn, metrics: Sequence[Metric], plan: Plan | Mapping[str, Plan], run: Callable[..., Columns]
+    conn: Connection, metrics: Sequence[Metric], plan: Plan | Mapping[str, Plan], run: Callable[..., Columns]
 ) -> dict[str, Columns]:
     """Each metric's named sums from one `run(connection, source, sums, basis_periods, bucket, catalog)` per source,
     shared by the metrics that read it with the same basis periods (`plan`: one for all, or one per metric id); the
@@ -362,7 +363,7 @@ def _aggregate(
 
 
 def aggregate(
-    conn, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
+    conn: Connection, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
 ) -> dict[str, Columns]:
     """Sums per (basis_id, dim_value) for each metric, as columns (numpy arrays: basis_id, dim_value and the
     metric's named sums), with one query per source shared by the metrics over it (`plan`: one for all, or one
@@ -375,7 +376,11 @@ def aggregate(
 
 
 def aggregate_splits(
-    conn, metrics: Sequence[Metric], filters: Filters, period_list: Sequence[Period], splits: Sequence[tuple[str, ...]]
+    conn: Connection,
+    metrics: Sequence[Metric],
+    filters: Filters,
+    period_list: Sequence[Period],
+    splits: Sequence[tuple[str, ...]],
 ) -> dict[str, Columns]:
     """Sums per (basis_id, split values) for each metric over a list of periods, for several splits at once (e.g.
     company-wide, by region, and by region and touchpoint): one query per source. A row's dim_value is the tuple of

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest.schema import TABLES
 from cxmetrics.query import memo
@@ -119,7 +120,7 @@ def dimension_values(conn: duckdb.DuckDBPyConnection, dimension: str, scope: Acc
     return sorted(values)
 
 
-def loaded_tables(conn) -> frozenset[str]:
+def loaded_tables(conn: Connection) -> frozenset[str]:
     """The contract tables that hold at least one row (read once per read-only connection)."""
     checks = " UNION ALL ".join(
         f"SELECT '{t.name}' AS name WHERE EXISTS (SELECT 1 FROM {t.name})"  # noqa: S608 (schema names only)
@@ -128,7 +129,7 @@ def loaded_tables(conn) -> frozenset[str]:
     return memo.remembered(conn, "loaded_tables", lambda: frozenset(row[0] for row in conn.execute(checks).fetchall()))
 
 
-def events_between(conn, filters: Filters, start: date, end: date) -> pd.DataFrame:
+def events_between(conn: Connection, filters: Filters, start: date, end: date) -> pd.DataFrame:
     """Events dated in [start, end]: company-wide ones and those of the visible regions."""
     sql = "SELECT event_date, title, coalesce(region, '') AS region FROM events WHERE event_date BETWEEN ? AND ?"
     params: list = [start, end]

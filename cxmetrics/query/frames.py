@@ -75,19 +75,19 @@ def _metrics(metric_ids: Sequence[str], by: str | None, grain: str | None = None
     return metrics
 
 
-def data_extent(conn) -> date | None:
+def data_extent(conn: Connection) -> date | None:
     """The last day with survey responses, or None for an empty database."""
     sql = "SELECT CAST(max(responded_at) AS DATE) FROM responses"
     return memo.remembered(conn, "data_extent", lambda: conn.execute(sql).fetchone()[0])
 
 
-def data_start(conn) -> date | None:
+def data_start(conn: Connection) -> date | None:
     """The first day with survey responses, or None for an empty database."""
     sql = "SELECT CAST(min(responded_at) AS DATE) FROM responses"
     return memo.remembered(conn, "data_start", lambda: conn.execute(sql).fetchone()[0])
 
 
-def _targets(conn, metric_ids: Sequence[str]) -> dict[str, targets.TargetTable]:
+def _targets(conn: Connection, metric_ids: Sequence[str]) -> dict[str, targets.TargetTable]:
     """The target rows of each metric (all targets are read and indexed once per read-only connection)."""
 
     def read() -> dict[str, targets.TargetTable]:
@@ -97,13 +97,13 @@ def _targets(conn, metric_ids: Sequence[str]) -> dict[str, targets.TargetTable]:
     return {m: table.get(m) or targets.TargetTable(()) for m in metric_ids}
 
 
-def latest_period(conn, grain: str) -> Period | None:
+def latest_period(conn: Connection, grain: str) -> Period | None:
     """The last complete period of `grain` in the data (ISO week, month, quarter or year-to-date)."""
     last_day = data_extent(conn)
     return None if last_day is None else periods.last_complete(grain, last_day)
 
 
-def trend_periods(conn, grain: str, filters: Filters) -> tuple[Period, ...]:
+def trend_periods(conn: Connection, grain: str, filters: Filters) -> tuple[Period, ...]:
     """The complete periods of `grain` overlapping the filter's range (default: all the data)."""
     _check_grain(grain)
     first, last = data_start(conn), data_extent(conn)
@@ -156,7 +156,7 @@ def _estimate(metric: Metric, plan: Plan, sums: Rows) -> Rows:
 
 
 def _compute(
-    conn, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
+    conn: Connection, metrics: Sequence[Metric], filters: Filters, plan: Plan | Mapping[str, Plan], by: str | None
 ) -> dict[str, Rows]:
     """Estimated rows per metric for every period of its plan (`plan`: one for all, or one per metric id)."""
     plans = plan if isinstance(plan, Mapping) else dict.fromkeys((m.id for m in metrics), plan)
@@ -168,7 +168,7 @@ def _compute(
     return rows
 
 
-def revenue_start(conn) -> date | None:
+def revenue_start(conn: Connection) -> date | None:
     """The first month with customer revenue, or None when there is none."""
     sql = "SELECT min(month) FROM customer_revenue"
     return memo.remembered(conn, "revenue_start", lambda: conn.execute(sql).fetchone()[0])
@@ -346,7 +346,7 @@ def _noted(frame: pd.DataFrame, metric: Metric, filters: Filters) -> pd.DataFram
 
 
 def metric_frames(
-    conn,
+    conn: Connection,
     metric_ids: Sequence[str],
     filters: Filters | None = None,
     grain: str = "week",
@@ -379,7 +379,7 @@ def metric_frames(
 
 
 def metric_frame(
-    conn,
+    conn: Connection,
     metric_id: str,
     filters: Filters | None = None,
     grain: str = "week",
@@ -424,7 +424,7 @@ def _empty_trend(metric, table, filters, by, compare) -> pd.DataFrame:
 
 
 def period_frames(
-    conn,
+    conn: Connection,
     metric_ids: Sequence[str],
     filters: Filters | None,
     period_list: Sequence[Period],
@@ -449,7 +449,7 @@ def period_frames(
 
 
 def period_frame(
-    conn, metric_id: str, filters: Filters | None, period_list: Sequence[Period], by: str | None = None
+    conn: Connection, metric_id: str, filters: Filters | None, period_list: Sequence[Period], by: str | None = None
 ) -> pd.DataFrame:
     """Metric `metric_id` for arbitrary periods (rolling windows, year-to-date, ...), one row per period and value."""
     return period_frames(conn, [metric_id], filters, period_list, by)[metric_id]
@@ -549,7 +549,7 @@ def _rows_for(metric: Metric, plan: Plan, rows: Rows, wanted: Sequence[Period]) 
     return _period_columns(metric, plan, chosen, None) | _value_columns(metric, chosen)
 
 
-def _snapshot_parts(conn, current, filters, extra, by) -> tuple[dict[Period, list[tuple[dict, int]]], dict]:
+def _snapshot_parts(conn: Connection, current, filters, extra, by) -> tuple[dict[Period, list[tuple[dict, int]]], dict]:
     """The scorecard rows' columns of each metric, grouped by their period in the order given, and the extra
     values (see `snapshots`)."""
     filters = filters or Filters()
@@ -652,7 +652,7 @@ def _cell(value):
     return value
 
 
-def with_targets(conn, metric_id: str, filters: Filters | None, columns: dict) -> dict:
+def with_targets(conn: Connection, metric_id: str, filters: Filters | None, columns: dict) -> dict:
     """Columns of `snapshots`' extra values with the target, variance_to_target(_pct) and status columns added."""
     metric = get_metric(metric_id)
     table = _targets(conn, [metric_id])[metric_id]

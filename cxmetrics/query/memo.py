@@ -12,16 +12,18 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
+from cxmetrics.db import Connection
+
 T = TypeVar("T")
 _MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _read_only(conn) -> bool:
+def _read_only(conn: Connection) -> bool:
     row = conn.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return bool(row and row[0])
 
 
-def _memos(conn) -> dict | None:
+def _memos(conn: Connection) -> dict | None:
     """The memo of a read-only connection; None for a writable one (or one that cannot be weakly referenced)."""
     try:
         if conn not in _MEMOS:
@@ -31,12 +33,12 @@ def _memos(conn) -> dict | None:
         return None
 
 
-def is_read_only(conn) -> bool:
+def is_read_only(conn: Connection) -> bool:
     """Whether `conn` is a read-only connection whose facts are remembered (asked of the database once)."""
     return _memos(conn) is not None
 
 
-def remembered(conn, key: str, read: Callable[[], T]) -> T:
+def remembered(conn: Connection, key: str, read: Callable[[], T]) -> T:
     """`read()` once per read-only connection and `key`; on a writable connection, every time."""
     memos = _memos(conn)
     if memos is None:

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from cxmetrics import db
+from cxmetrics.db import Connection
 from cxmetrics.query import memo
 
 T = TypeVar("T")
@@ -47,14 +48,14 @@ class Cursors:
             self._idle.put(cursor)
 
 
-def _cursors(conn) -> Cursors | None:
+def _cursors(conn: Connection) -> Cursors | None:
     """The cursors side-by-side work on `conn` uses, or None when it must run in order on `conn` itself."""
     if _POOL is None or getattr(_INSIDE, "active", False) or not isinstance(conn, duckdb.DuckDBPyConnection):
         return None
     return memo.remembered(conn, "cursors", Cursors) if memo.is_read_only(conn) else None
 
 
-def run_all(conn, works: Sequence[Callable[[Any], T]]) -> list[T]:
+def run_all(conn: Connection, works: Sequence[Callable[[Any], T]]) -> list[T]:
     """`[work(connection) for work in works]`, side by side on cursors of `conn` when it is a read-only DuckDB
     connection and there are several, else one after another on `conn`; results in the order of `works`. The
     calling thread runs the first work itself while the pool runs the others; when one fails, the others not yet

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.metrics.registry import METRICS
 from cxmetrics.metrics.sources import (
     ACTIVE_CUSTOMERS,
@@ -137,7 +138,7 @@ class Rollup:
             f"{' '.join(src.joins[j] for j in joins)}{where} GROUP BY ALL"
         )
 
-    def build(self, conn) -> None:
+    def build(self, conn: Connection) -> None:
         """Create (or replace) the rollup table from the current rows of its source."""
         if self.by_end:
             self._build_by_end(conn)
@@ -154,7 +155,7 @@ class Rollup:
         )
         conn.execute("DROP TABLE rollup_stage")
 
-    def _build_by_end(self, conn) -> None:
+    def _build_by_end(self, conn: Connection) -> None:
         first, last = (_as_date(d) for d in conn.execute(_MONTH_RANGE).fetchone())
         months = periods.periods_between("month", first, last) if first is not None else []
         params: dict = {}
@@ -203,7 +204,7 @@ class ActiveCustomersRollup(Rollup):
     def __post_init__(self) -> None:
         object.__setattr__(self, "measures", ("count(*)",))
 
-    def build(self, conn) -> None:
+    def build(self, conn: Connection) -> None:
         """Sign-ups and churns per day, at every level of the customer dimensions."""
         dims = ", ".join(self.dims)
         sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
@@ -250,7 +251,7 @@ ROLLUPS: tuple[Rollup, ...] = (
 _BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}
 
 
-def build(conn) -> None:
+def build(conn: Connection) -> None:
     """Rebuild every rollup from the current tables; the loader calls it inside each load's transaction."""
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
@@ -266,7 +267,7 @@ class Catalog:
     coverage: Mapping[str, tuple[date, date]]
 
     @classmethod
-    def read(cls, conn) -> Catalog:
+    def read(cls, conn: Connection) -> Catalog:
         """The rollup tables of the connection's current database, their columns and the month ends they cover."""
         rows = conn.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
@@ -283,7 +284,7 @@ class Catalog:
         return cls({table: frozenset(names) for table, names in columns.items()}, coverage)
 
     @classmethod
-    def of(cls, conn) -> Catalog:
+    def of(cls, conn: Connection) -> Catalog:
         """The catalog of a connection (read once for a read-only one); empty while rollups are disabled."""
         if not _ENABLED.get():
             return cls({}, {})

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.ingest import schema
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
@@ -87,7 +88,9 @@ def baseline_periods(planned: Sequence[Period], last_day: date) -> list[Period]:
     return complete[: BASELINE_MONTHS // _months(complete[0])] if complete else []
 
 
-def baselines(conn, metric_id: str, first_year: Sequence[Period], by: str | None = None) -> dict[str, float]:
+def baselines(
+    conn: Connection, metric_id: str, first_year: Sequence[Period], by: str | None = None
+) -> dict[str, float]:
     """Mean realised value over the first year per value of `by` ('' company-wide); suppressed periods skipped."""
     frame = query.period_frame(conn, metric_id, None, first_year, by)
     frame = frame.assign(slice=frame[by] if by else "").dropna(subset=["value"])
@@ -111,7 +114,7 @@ def planned(
 
 
 def metric_plan(
-    conn, metric_id: str, grain: str, extent: Extent, by: str | None = None
+    conn: Connection, metric_id: str, grain: str, extent: Extent, by: str | None = None
 ) -> tuple[list[Period], dict[str, np.ndarray]]:
     """The periods of a metric's plan at `grain` and its targets per slice ('' company-wide)."""
     plan = PLANS[metric_id]
@@ -126,7 +129,7 @@ def _rows(metric_id: str, targets_for: Sequence[Period], region: str, values: Se
     return [(metric_id, p.start, p.grain, region, "", float(v)) for p, v in zip(targets_for, values, strict=True)]
 
 
-def company_rows(conn, extent: Extent) -> list[tuple]:
+def company_rows(conn: Connection, extent: Extent) -> list[tuple]:
     """Company-wide quarterly targets of every planned metric, monthly ones where asked, and their complements."""
     rows = []
     for grain, metric_ids in (("quarter", COMPANY_QUARTERLY), ("month", COMPANY_MONTHLY)):
@@ -140,7 +143,7 @@ def company_rows(conn, extent: Extent) -> list[tuple]:
     return rows
 
 
-def revenue_rows(conn, extent: Extent) -> list[tuple]:
+def revenue_rows(conn: Connection, extent: Extent) -> list[tuple]:
     """Monthly revenue targets per region; company-wide, their sum per month and per quarter."""
     months, by_region = metric_plan(conn, "revenue", "month", extent, by="region")
     if not by_region:
@@ -152,7 +155,7 @@ def revenue_rows(conn, extent: Extent) -> list[tuple]:
     return rows + _rows("revenue", months, "", list(company.values())) + _rows("revenue", quarters, "", totals)
 
 
-def region_rows(conn, extent: Extent) -> list[tuple]:
+def region_rows(conn: Connection, extent: Extent) -> list[tuple]:
     """Per-region quarterly targets of the regional scores."""
     rows = []
     for metric_id in REGIONAL_QUARTERLY:

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from cxmetrics.db import Connection
 from cxmetrics.ingest import schema
 from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
@@ -71,7 +72,7 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])
 
 
-def one(conn, sql: str, params: list | None = None) -> tuple:
+def one(conn: Connection, sql: str, params: list | None = None) -> tuple:
     """The single row of a query."""
     return conn.execute(sql, params or []).fetchone()
 
@@ -92,7 +93,7 @@ def realised(out_dir: Path) -> dict:
     }
 
 
-def scores(conn) -> dict:
+def scores(conn: Connection) -> dict:
     """Company NPS, CSAT and CES overall and by survey, segment, region and touchpoint."""
     result = {"overall": nps_summary(*one(conn, f"SELECT {NPS_SUMS} FROM scored"))}  # noqa: S608
     csat, ces = one(conn, "SELECT 100 * avg((csat >= 4)::INT), avg(ces) FROM scored")
@@ -128,7 +129,7 @@ def _cohort_sql(group_sql: str) -> str:
     """  # noqa: S608
 
 
-def _cohort_groups(conn, group_sql: str) -> dict:
+def _cohort_groups(conn: Connection, group_sql: str) -> dict:
     """Counts, churn share with Wilson interval and revenue per customer of each cohort group."""
     result = {}
     for grp, n, churned, revenue, next_same, prior_same in conn.execute(_cohort_sql(group_sql)).fetchall():
@@ -144,7 +145,7 @@ def _cohort_groups(conn, group_sql: str) -> dict:
     return result
 
 
-def loyalty(conn) -> dict:
+def loyalty(conn: Connection) -> dict:
     """Churn and spend by NPS group of the latest relationship response, and by latest complaint outcome."""
     by_nps = f"""
         SELECT customer_id, {GROUP_OF_NPS.replace("nps", "latest")} AS grp FROM (
@@ -168,7 +169,7 @@ def _floats(values) -> np.ndarray:
     return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
 
 
-def drivers(conn) -> dict:
+def drivers(conn: Connection) -> dict:
     """Johnson's relative weights of the attribute ratings for relationship NPS (complete cases)."""
     pivots = ", ".join(f"max(a.rating) FILTER (WHERE a.attribute = '{name}') AS {name}" for name in sp.ATTRIBUTES)
     data = conn.execute(
@@ -190,7 +191,7 @@ def drivers(conn) -> dict:
     }
 
 
-def _nps_between(conn, where: str, period: tuple[str, str]) -> tuple:
+def _nps_between(conn: Connection, where: str, period: tuple[str, str]) -> tuple:
     """(promoters, detractors, n) of scored responses matching `where` in [start, end)."""
     return one(
         conn,
@@ -199,7 +200,7 @@ def _nps_between(conn, where: str, period: tuple[str, str]) -> tuple:
     )
 
 
-def _csat_between(conn, where: str, period: tuple[str, str]) -> dict:
+def _csat_between(conn: Connection, where: str, period: tuple[str, str]) -> dict:
     """CSAT top-2-box share and n of scored responses matching `where` in [start, end)."""
     share, n = one(
         conn,
@@ -210,7 +211,7 @@ def _csat_between(conn, where: str, period: tuple[str, str]) -> dict:
     return {"csat_top2_pct": r4(share), "n": int(n)}
 
 
-def _compare_nps(conn, where: str, before: tuple[str, str], during: tuple[str, str]) -> dict:
+def _compare_nps(conn: Connection, where: str, before: tuple[str, str], during: tuple[str, str]) -> dict:
     """NPS before and during a period with the change and its z (adjusted Wald)."""
     a, b = _nps_between(conn, where, before), _nps_between(conn, where, during)
     summary_a, summary_b = nps_summary(*a), nps_summary(*b)
@@ -222,13 +223,13 @@ def _compare_nps(conn, where: str, before: tuple[str, str], during: tuple[str, s
     }
 
 
-def _weekly_count(conn, sql: str, period: tuple[str, str]) -> float:
+def _weekly_count(conn: Connection, sql: str, period: tuple[str, str]) -> float:
     """Rows per week of a count query over [start, end)."""
     days = (np.datetime64(period[1]) - np.datetime64(period[0])).astype(int)
     return r4(one(conn, sql, list(period))[0] / days * 7)
 
 
-def _monthly_nps(conn, where: str, months: list[str]) -> dict:
+def _monthly_nps(conn: Connection, where: str, months: list[str]) -> dict:
     """NPS per calendar month of scored responses matching `where`."""
     result = {}
     for month in months:
@@ -239,12 +240,12 @@ def _monthly_nps(conn, where: str, months: list[str]) -> dict:
     return result
 
 
-def events(conn) -> dict:
+def events(conn: Connection) -> dict:
     """Realised size of every planted event."""
     return {"E002": migration(conn), "E004": field_partner(conn), "E001": price_increase(conn)}
 
 
-def migration(conn) -> dict:
+def migration(conn: Connection) -> dict:
     """The EMEA billing migration: ratings, scores, complaints, follow-ups, mentions, churn and revenue."""
     emea = "region = 'EMEA'"
     billing_rating = (
@@ -293,7 +294,7 @@ def migration(conn) -> dict:
     }
 
 
-def field_partner(conn) -> dict:
+def field_partner(conn: Connection) -> dict:
     """The APAC field-service partner change, including the default review week 2026-W46."""
     where = "region = 'APAC' AND touchpoint = 'field_service'"
     return {
@@ -308,7 +309,7 @@ def field_partner(conn) -> dict:
     }
 
 
-def price_increase(conn) -> dict:
+def price_increase(conn: Connection) -> dict:
     """The 2025 price increase: value-for-money ratings before and after."""
     sql = (
         "SELECT avg(a.rating), count(*) FROM response_attributes a JOIN responses r USING (response_id) "
@@ -324,7 +325,7 @@ def price_increase(conn) -> dict:
     }
 
 
-def follow_up_rate(conn, region: str | None, period: tuple[str, str]) -> dict:
+def follow_up_rate(conn: Connection, region: str | None, period: tuple[str, str]) -> dict:
     """Share of follow-ups opened in the period closed by the end of the 2nd business day after the opening day."""
     where = "c.region = ?" if region else "TRUE"
     data = conn.execute(
@@ -341,7 +342,7 @@ def follow_up_rate(conn, region: str | None, period: tuple[str, str]) -> dict:
     return {"pct": r4(100 * on_time.mean()) if len(opened) else None, "n": int(len(opened))}
 
 
-def _monthly_churn(conn, region: str) -> dict:
+def _monthly_churn(conn: Connection, region: str) -> dict:
     """Churned customers as % of customers active at each month start, Jan-Aug 2026."""
     rows = conn.execute(
         """SELECT m::DATE, count(*) FILTER (WHERE churn_date >= m AND churn_date < m + INTERVAL 1 MONTH),
@@ -352,7 +353,7 @@ def _monthly_churn(conn, region: str) -> dict:
     return {str(m)[:7]: r4(100 * churned / n) for m, churned, n in rows}
 
 
-def _monthly_revenue(conn, region: str, months: list[str]) -> dict:
+def _monthly_revenue(conn: Connection, region: str, months: list[str]) -> dict:
     """Revenue of a region per month."""
     rows = conn.execute(
         "SELECT strftime(month, '%Y-%m'), sum(revenue_usd) FROM financials WHERE region = ? GROUP BY 1 ORDER BY 1",
@@ -361,7 +362,7 @@ def _monthly_revenue(conn, region: str, months: list[str]) -> dict:
     return {m: r4(v) for m, v in rows if m in months}
 
 
-def engagement_link(conn) -> dict:
+def engagement_link(conn: Connection) -> dict:
     """Correlation of region-month engagement index with region-month NPS."""
     rows = conn.execute(
         f"""WITH e AS (SELECT month, region, sum(engagement_index * headcount) / sum(headcount) AS eng
@@ -381,7 +382,7 @@ def engagement_link(conn) -> dict:
     }
 
 
-def financials(conn) -> dict:
+def financials(conn: Connection) -> dict:
     """Revenue level, margin, unprofitable customers, retention."""
     low, mean, high, margin = one(
         conn,
@@ -416,7 +417,7 @@ def financials(conn) -> dict:
     }
 
 
-def operations(conn) -> dict:
+def operations(conn: Connection) -> dict:
     """Complaint outcomes, first-contact resolution and follow-up timeliness."""
     outcomes = dict(conn.execute("SELECT outcome, count(*) FROM complaints GROUP BY 1 ORDER BY 1").fetchall())
     total = sum(outcomes.values())
@@ -437,7 +438,7 @@ def operations(conn) -> dict:
     }
 
 
-def acquisition(conn) -> dict:
+def acquisition(conn: Connection) -> dict:
     """Referral share of new customers per year of signup."""
     rows = conn.execute(
         """SELECT year(signup_date), avg((acquisition_channel = 'referral')::INT), count(*) FROM customers

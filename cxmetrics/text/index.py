@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from cxmetrics.db import Connection
 from cxmetrics.text import sentiment, themes
 
 TEXTS_TABLE = "voice_texts"
@@ -33,14 +34,14 @@ _TEXT_SOURCES = (
 )
 
 
-def _create(conn) -> None:
+def _create(conn: Connection) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {TEXTS_TABLE} (text VARCHAR PRIMARY KEY, sentiment DOUBLE, themes VARCHAR[])"
     )
     conn.execute(f"CREATE TABLE IF NOT EXISTS {THEMES_TABLE} (position INTEGER, theme VARCHAR, label VARCHAR)")
 
 
-def _score_new_texts(conn) -> int:
+def _score_new_texts(conn: Connection) -> int:
     """Score the texts not in `voice_texts` yet; returns how many were added (untagged)."""
     new = conn.execute(
         f"SELECT text FROM ({_TEXT_SOURCES}) s WHERE NOT EXISTS (SELECT 1 FROM {TEXTS_TABLE} v WHERE v.text = s.text)"  # noqa: S608
@@ -63,12 +64,12 @@ def tags_sql(taxonomy: themes.Taxonomy, text: str, params: dict) -> str:
     return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
 
 
-def _stored_fingerprint(conn) -> str | None:
+def _stored_fingerprint(conn: Connection) -> str | None:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", [FINGERPRINT_KEY]).fetchone()
     return row[0] if row else None
 
 
-def _tag(conn, taxonomy: themes.Taxonomy) -> None:
+def _tag(conn: Connection, taxonomy: themes.Taxonomy) -> None:
     """Tag untagged texts, or every text when the taxonomy changed; record the taxonomy tagged with."""
     retag_all = _stored_fingerprint(conn) != taxonomy.fingerprint
     params: dict = {}
@@ -81,7 +82,7 @@ def _tag(conn, taxonomy: themes.Taxonomy) -> None:
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [FINGERPRINT_KEY, taxonomy.fingerprint])
 
 
-def build(conn, taxonomy: themes.Taxonomy | None = None) -> int:
+def build(conn: Connection, taxonomy: themes.Taxonomy | None = None) -> int:
     """Score new texts and (re-)tag them with the taxonomy (default: the configured one); returns texts added."""
     _create(conn)
     added = _score_new_texts(conn)
@@ -90,7 +91,7 @@ def build(conn, taxonomy: themes.Taxonomy | None = None) -> int:
     return added
 
 
-def is_built(conn) -> bool:
+def is_built(conn: Connection) -> bool:
     """Whether the database has the scored and tagged texts (loaded by a loader that builds them)."""
     found = conn.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
@@ -100,6 +101,6 @@ def is_built(conn) -> bool:
     return found == 3
 
 
-def tagged_with(conn) -> str | None:
+def tagged_with(conn: Connection) -> str | None:
     """The fingerprint of the taxonomy the stored texts were tagged with."""
     return _stored_fingerprint(conn)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import get_metric
@@ -48,7 +49,7 @@ def _split_column(by: str) -> str:
 # --- volume per 1,000 active customers over time ------------------------------------------------------------------
 
 
-def _counts_by_period(conn, filters: Filters, grain: str, by: str, start: date, end: date) -> pd.DataFrame:
+def _counts_by_period(conn: Connection, filters: Filters, grain: str, by: str, start: date, end: date) -> pd.DataFrame:
     """Complaints opened per period (date_trunc of `grain`) and value of the split, in one pass."""
     joins, where, params = scoped(COMPLAINTS_OPENED, filters)
     _range_params(params, start, end)
@@ -63,7 +64,7 @@ def _counts_by_period(conn, filters: Filters, grain: str, by: str, start: date, 
     return frame
 
 
-def volume_trend(conn, filters: Filters, grain: str = "month", by: str = "process") -> pd.DataFrame:
+def volume_trend(conn: Connection, filters: Filters, grain: str = "month", by: str = "process") -> pd.DataFrame:
     """Complaints opened per complete period and value of `by`, per 1,000 customers active during the period.
 
     Columns: period_start, period_label, `by`, complaints, active_customers, per_1000 (the registry's
@@ -89,7 +90,7 @@ PROCESS_METRICS: tuple[str, ...] = ("complaint_recovery_rate", "median_days_to_r
 _PROCESS_COLUMNS = ["complaints", "resolved", "median_days", "recovered", "decided"]
 
 
-def _opened_by(conn, filters: Filters, period: Period, by: str) -> pd.DataFrame:
+def _opened_by(conn: Connection, filters: Filters, period: Period, by: str) -> pd.DataFrame:
     """Complaints opened in the period per value of the split and in total (value NULL): value, complaints."""
     joins, where, params = scoped(COMPLAINTS_OPENED, filters)
     _range_params(params, period.start, period.end)
@@ -100,7 +101,7 @@ def _opened_by(conn, filters: Filters, period: Period, by: str) -> pd.DataFrame:
     return conn.execute(sql, params).df()
 
 
-def _resolved_by(conn, filters: Filters, period: Period, by: str) -> pd.DataFrame:
+def _resolved_by(conn: Connection, filters: Filters, period: Period, by: str) -> pd.DataFrame:
     """The registry's sums of the complaints resolved in the period per value of the split and in total (value
     NULL): value, resolved, median_days, recovered, decided."""
     found = []
@@ -115,7 +116,7 @@ def _resolved_by(conn, filters: Filters, period: Period, by: str) -> pd.DataFram
     return pd.concat(found, ignore_index=True)
 
 
-def by_process(conn, filters: Filters, period: Period, by: str = "process") -> pd.DataFrame:
+def by_process(conn: Connection, filters: Filters, period: Period, by: str = "process") -> pd.DataFrame:
     """One row per value of `by` and a total ('All'), for complaints opened or resolved in `period`.
 
     Columns: `by`, complaints (opened), per_1000 (per 1,000 customers active during the period), resolved,
@@ -174,7 +175,7 @@ def churn_window(period: Period) -> ChurnWindow:
     return ChurnWindow(months.start, months.end)
 
 
-def churn_by_outcome(conn, filters: Filters, window: ChurnWindow) -> pd.DataFrame:
+def churn_by_outcome(conn: Connection, filters: Filters, window: ChurnWindow) -> pd.DataFrame:
     """Customers active on the window's first day grouped by the outcome of their latest complaint in the 12 months
     before it ('none' without one): customers, churned by the window's end, churn_pct and its Wilson 95% interval."""
     joins, where, params = scoped(CUSTOMERS, filters)

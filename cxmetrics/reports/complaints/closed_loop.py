@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import Dim, Source
@@ -51,7 +52,7 @@ class Timeliness:
     high_pct: float
 
 
-def closed_within_two_business_days(conn, filters: Filters, start: date, end: date) -> Timeliness:
+def closed_within_two_business_days(conn: Connection, filters: Filters, start: date, end: date) -> Timeliness:
     """Of the follow-ups opened from `start` to `end`, those closed by the end of the 2nd business day after the day
     they were opened (the registry's follow_up_closed_2bd and its deadline)."""
     period = Period("range", start, end)
@@ -74,7 +75,7 @@ def _age_bucket_sql() -> str:
     return f"CASE {cases} ELSE '{AGE_BUCKETS[-1][0]}' END"
 
 
-def backlog(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+def backlog(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
     """Open follow-ups at the end of `as_of` by owner and age bucket: owner, age, open_follow_ups, detractors.
 
     Owners are ordered by their open follow-ups, most first; an owner's buckets in AGE_BUCKETS order."""
@@ -106,7 +107,7 @@ def _revenue_join(with_revenue: bool, as_of: date, params: dict) -> tuple[str, s
     return "cr.revenue_usd", join
 
 
-def open_detractors(conn, filters: Filters, as_of: date, with_revenue: bool = True) -> pd.DataFrame:
+def open_detractors(conn: Connection, filters: Filters, as_of: date, with_revenue: bool = True) -> pd.DataFrame:
     """Detractor responses whose follow-up is open at the end of `as_of`, highest revenue first (then oldest), with
     the customer's revenue over the 12 closed months to then (empty without customer_revenue)."""
     joins, where, params = scoped(FOLLOW_UPS, filters)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile, tiles
 from cxmetrics.filters import Filters
@@ -103,7 +104,7 @@ def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     )
 
 
-def _complaints_part(conn, filters: Filters, period: Period, by: str) -> dict:
+def _complaints_part(conn: Connection, filters: Filters, period: Period, by: str) -> dict:
     window = complaints.churn_window(period)
     churn = complaints.churn_by_outcome(conn, filters, window)
     sums = complaints.by_process(conn, filters, period, by)
@@ -117,7 +118,7 @@ def _complaints_part(conn, filters: Filters, period: Period, by: str) -> dict:
     }
 
 
-def _loop_part(conn, filters: Filters, period: Period, with_revenue: bool) -> dict:
+def _loop_part(conn: Connection, filters: Filters, period: Period, with_revenue: bool) -> dict:
     as_of = closed_loop.review_as_of(period)
     trend = query.metric_frame(conn, "follow_up_2bd", trend_filters(filters, period), period.grain)
     timeliness = closed_loop.closed_within_two_business_days(conn, filters, period.start, period.end)
@@ -155,7 +156,7 @@ _EMPTY_LOOP = {
 }
 
 
-def build(conn, filters: Filters, period: Period, by: str = "process") -> ComplaintsView:
+def build(conn: Connection, filters: Filters, period: Period, by: str = "process") -> ComplaintsView:
     """The page's complete query set for `period` (split by process or category)."""
     loaded = catalog.loaded_tables(conn)
     as_of = closed_loop.review_as_of(period)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.metrics.sources import FINANCIALS, LIKE_FOR_LIKE_TENURE_MONTHS
@@ -54,7 +55,7 @@ def _metric_columns(frames: dict[str, pd.DataFrame], by: str | None) -> pd.DataF
     return pd.concat(parts, axis=1)
 
 
-def churned_by_month(conn, filters: Filters, by: str | None = None) -> pd.DataFrame:
+def churned_by_month(conn: Connection, filters: Filters, by: str | None = None) -> pd.DataFrame:
     """Churned customers per month of the financials (and per region or segment), through the filters and scope."""
     join_sql, where, params = aggregate.scoped(FINANCIALS, filters)
     dim = f", {FINANCIALS.dims[by].expr} AS {by}" if by else ""
@@ -67,7 +68,9 @@ def churned_by_month(conn, filters: Filters, by: str | None = None) -> pd.DataFr
     return frame.set_index(["period_start", *([by] if by else [])])
 
 
-def monthly_series(conn, filters: Filters, by: str | None = None, with_financials: bool = True) -> pd.DataFrame:
+def monthly_series(
+    conn: Connection, filters: Filters, by: str | None = None, with_financials: bool = True
+) -> pd.DataFrame:
     """NPS, CSAT, revenue, gross margin and churned customers per complete month (and per value of `by`), with
     the n of each CX score; one row per month, oldest first."""
     ids = [*CX_METRICS, *(FINANCIAL_METRICS if with_financials else ())]
@@ -82,7 +85,7 @@ def monthly_series(conn, filters: Filters, by: str | None = None, with_financial
 # --- the panel (queries) -----------------------------------------------------------------------------------------
 
 
-def panel_months(conn, last: Period) -> list[Period]:
+def panel_months(conn: Connection, last: Period) -> list[Period]:
     """Every calendar month from the first month with data to `last` (the latest closed month), oldest first."""
     first = query.data_start(conn)
     if first is None or first > last.end:
@@ -115,7 +118,9 @@ def _panel_rows(metric: Metric, sums: dict, months: list[Period]) -> pd.DataFram
     )
 
 
-def panel(conn, filters: Filters, months: list[Period], outcomes: tuple[str, ...] = tuple(OUTCOMES)) -> pd.DataFrame:
+def panel(
+    conn: Connection, filters: Filters, months: list[Period], outcomes: tuple[str, ...] = tuple(OUTCOMES)
+) -> pd.DataFrame:
     """NPS and each outcome's metric per cell (region / segment) and month, through the filters and the scope:
     columns metric, cell, period_start, value, n."""
     ids = [LEAD_METRIC, *(OUTCOME_METRICS[o] for o in outcomes)]
@@ -234,7 +239,7 @@ class LeadLagView:
     left_out: dict[str, list[str]]
 
 
-def view(conn, filters: Filters, last: Period, outcomes: tuple[str, ...] = tuple(OUTCOMES)) -> LeadLagView:
+def view(conn: Connection, filters: Filters, last: Period, outcomes: tuple[str, ...] = tuple(OUTCOMES)) -> LeadLagView:
     """The lead-lag of NPS changes on `outcomes` over every month up to `last`, through the filters and scope."""
     values = panel(conn, filters, panel_months(conn, last), outcomes)
     if values.empty or not values["value"].notna().any():

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
@@ -101,7 +102,9 @@ def _cohort_sql(filters: Filters, month: Period) -> tuple[str, dict]:
     return sql, params
 
 
-def cohort_view(conn, filters: Filters, month: Period, limit: int = 500) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cohort_view(
+    conn: Connection, filters: Filters, month: Period, limit: int = 500
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """In one query: sums per region, segment and NPS group ('no response' without a relationship answer) of the
     cohort, and its detractors with the most revenue in the 12 months (at most `limit`, largest first)."""
     cte, params = _cohort_sql(filters, month)
@@ -123,12 +126,12 @@ def cohort_view(conn, filters: Filters, month: Period, limit: int = 500) -> tupl
     return grouped.reset_index(drop=True), accounts.reset_index(drop=True)
 
 
-def group_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
+def group_sums(conn: Connection, filters: Filters, month: Period) -> pd.DataFrame:
     """Sums per region, segment and NPS group of the cohort (see `cohort_view`)."""
     return cohort_view(conn, filters, month, limit=0)[0]
 
 
-def at_risk_accounts(conn, filters: Filters, month: Period, limit: int = 500) -> pd.DataFrame:
+def at_risk_accounts(conn: Connection, filters: Filters, month: Period, limit: int = 500) -> pd.DataFrame:
     """The detractor customers of the cohort with the most revenue in the 12 months, largest first."""
     return cohort_view(conn, filters, month, limit)[1]
 
@@ -286,7 +289,7 @@ _REFERRAL_SQL = (
 )
 
 
-def earned_growth(conn, filters: Filters, month: Period) -> EarnedGrowth:
+def earned_growth(conn: Connection, filters: Filters, month: Period) -> EarnedGrowth:
     """Earned growth over the 12 months ending with `month`; not available without acquisition channels or a
     revenue base."""
     nrr = query.period_frames(conn, ["nrr"], filters, [month], with_targets=False)["nrr"]
@@ -308,7 +311,7 @@ def earned_growth(conn, filters: Filters, month: Period) -> EarnedGrowth:
 # --- segment view --------------------------------------------------------------------------------------------------
 
 
-def cell_nps_sums(conn, filters: Filters, month: Period) -> pd.DataFrame:
+def cell_nps_sums(conn: Connection, filters: Filters, month: Period) -> pd.DataFrame:
     """NPS answers, promoters and detractors per region x segment over the 12 months ending with `month`: one
     registry query per segment split by region (read from the response rollups when the database has them)."""
     period = Period("range", year_start(month), month.end)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED
 from cxmetrics.periods import Period, period_containing
@@ -37,7 +38,7 @@ def cell_filters(filters: Filters, dimension: str, row: str, touchpoint: str) ->
     return narrowed if row == ALL_ROW else replace(narrowed, **{ROW_FIELDS[dimension]: (row,)})
 
 
-def complaints_by_category(conn, filters: Filters, process: str, period: Period) -> pd.DataFrame:
+def complaints_by_category(conn: Connection, filters: Filters, process: str, period: Period) -> pd.DataFrame:
     """Complaints opened in the period about a process (= touchpoint), by category, most first."""
     params = {"t0": period.start, "t1": period.end + timedelta(days=1), "process": process}
     join_sql, where, params = scoped(COMPLAINTS_OPENED, filters, params)
@@ -57,7 +58,7 @@ def trend_window(period: Period) -> tuple[date, date]:
 
 
 def cell_detail(
-    conn, metric_id: str, filters: Filters, dimension: str, row: str, touchpoint: str, chosen: MapPeriod
+    conn: Connection, metric_id: str, filters: Filters, dimension: str, row: str, touchpoint: str, chosen: MapPeriod
 ) -> CellDetail:
     """The detail of a cell: the metric by month over 24 months (with events), comments and complaints in the period."""
     narrowed = cell_filters(filters, dimension, row, touchpoint)

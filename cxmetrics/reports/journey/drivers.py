@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.sources import ATTRIBUTE_RATINGS
 from cxmetrics.periods import Period
@@ -52,7 +53,7 @@ def window(end: date, months: int = WINDOW_MONTHS) -> Period:
     return Period("range", first.date(), end)
 
 
-def attributes(conn) -> tuple[str, ...]:
+def attributes(conn: Connection) -> tuple[str, ...]:
     """The rated attributes in the data, sorted (read once per read-only connection)."""
     sql = "SELECT DISTINCT attribute FROM response_attributes WHERE attribute IS NOT NULL ORDER BY 1"
     return memo.remembered(conn, "driver_attributes", lambda: tuple(r[0] for r in conn.execute(sql).fetchall()))
@@ -114,7 +115,9 @@ class GroupRows:
         return moments, _stack(cols, "top", p)
 
 
-def group_rows(conn, names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None) -> GroupRows:
+def group_rows(
+    conn: Connection, names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None
+) -> GroupRows:
     """Run the pivot-and-sum query."""
     sql, params = moments_sql(names, filters, period, by)
     fetched = conn.execute(sql, params).fetchnumpy()
@@ -122,7 +125,9 @@ def group_rows(conn, names: tuple[str, ...], filters: Filters, period: Period, b
     return GroupRows(np.asarray(fetched["part"], dtype=object), np.asarray(fetched["g"], dtype=np.int64), columns)
 
 
-def group_moments(conn, names: tuple[str, ...], filters: Filters, period: Period) -> tuple[drivers.Moments, np.ndarray]:
+def group_moments(
+    conn: Connection, names: tuple[str, ...], filters: Filters, period: Period
+) -> tuple[drivers.Moments, np.ndarray]:
     """Sufficient statistics per group and the top-2-box counts per group (g, p)."""
     return group_rows(conn, names, filters, period).moments(names)
 
@@ -133,7 +138,7 @@ def _stack(columns: dict[str, np.ndarray], prefix: str, p: int) -> np.ndarray:
 
 
 def analyse(
-    conn, filters: Filters, end: date, scope: str = "", resamples: int = drivers.BOOTSTRAP_RESAMPLES
+    conn: Connection, filters: Filters, end: date, scope: str = "", resamples: int = drivers.BOOTSTRAP_RESAMPLES
 ) -> DriverAnalysis:
     """Johnson's relative weights with bootstrap intervals, Shapley values (<= 10 drivers) and performance, over
     the 12 months ending on `end`, for the filters (touchpoint does not apply: relationship ratings)."""
@@ -144,7 +149,7 @@ def analyse(
 
 
 def analyse_with_slice(
-    conn, filters: Filters, end: date, scope: str, dimension: str, value: str | None
+    conn: Connection, filters: Filters, end: date, scope: str, dimension: str, value: str | None
 ) -> tuple[DriverAnalysis, ...]:
     """The analysis under the filters and, when `value` is given, for that region or segment within them, from one
     pass over the ratings (the slice's groups are a subset of the same rows)."""

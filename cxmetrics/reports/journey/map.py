@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import config, periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import registry, targets
 from cxmetrics.metrics.registry import get_metric
@@ -120,7 +121,7 @@ def _reason(status: str, target_status: str | None, falling: bool, min_n: int) -
     return " and ".join(reasons) or "no target; not falling significantly"
 
 
-def _row_cells(conn, metric_id: str, filters: Filters, chosen: MapPeriod, row: str) -> pd.DataFrame:
+def _row_cells(conn: Connection, metric_id: str, filters: Filters, chosen: MapPeriod, row: str) -> pd.DataFrame:
     """One map row's scores by touchpoint, current and compared, merged."""
     frame = query.period_frames(
         conn, [metric_id], filters, [chosen.current, chosen.compared], by="touchpoint", with_targets=False
@@ -170,7 +171,7 @@ def _judge(cells: pd.DataFrame, metric_id: str, table: list, chosen: MapPeriod, 
     )
 
 
-def row_values(conn, dimension: str, filters: Filters) -> list[str]:
+def row_values(conn: Connection, dimension: str, filters: Filters) -> list[str]:
     """The map's rows: the values of `dimension` the filters and access scope leave (sorted)."""
     if dimension not in ROW_DIMENSIONS:
         raise ValueError(f"unknown row dimension {dimension!r}; valid: {', '.join(ROW_DIMENSIONS)}")
@@ -178,7 +179,9 @@ def row_values(conn, dimension: str, filters: Filters) -> list[str]:
     return sorted(chosen) if chosen else catalog.dimension_values(conn, dimension, filters.scope)
 
 
-def journey_map(conn, metric_id: str, filters: Filters, chosen: MapPeriod, dimension: str = "region") -> pd.DataFrame:
+def journey_map(
+    conn: Connection, metric_id: str, filters: Filters, chosen: MapPeriod, dimension: str = "region"
+) -> pd.DataFrame:
     """Every cell of the map: row ('All' first, then each region or segment), touchpoint, value, low, high, n,
     suppressed, the compared value and n, delta, z, target, target_status, status and reason."""
     if metric_id not in MAP_METRICS:

@@ -18,6 +18,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CONTACTS, RESPONSES
@@ -64,7 +65,7 @@ def _grouped(select: str) -> str:
     )
 
 
-def contact_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
+def contact_sums(conn: Connection, filters: Filters, period: Period) -> pd.DataFrame:
     """Contact counts and sums by channel, by reason and in total for the period (repeats look back 7 days)."""
     params = {"t0": period.start, "t1": period.end + timedelta(days=1), "repeat_days": REPEAT_DAYS}
     join_sql, where, params = scoped(CONTACTS, filters, params)
@@ -79,7 +80,7 @@ def contact_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
     return conn.execute(sql, params).df()
 
 
-def support_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
+def support_sums(conn: Connection, filters: Filters, period: Period) -> pd.DataFrame:
     """CSAT and CES sums of support survey responses by the channel and reason of the contact they follow."""
     params = {"t0": period.start, "t1": period.end + timedelta(days=1), "days": ATTRIBUTION_DAYS, "tp": SUPPORT}
     join_sql, where, params = scoped(RESPONSES, filters, params)
@@ -95,7 +96,7 @@ def support_sums(conn, filters: Filters, period: Period) -> pd.DataFrame:
     return conn.execute(sql, params).df()
 
 
-def support_total(conn, filters: Filters, period: Period) -> int:
+def support_total(conn: Connection, filters: Filters, period: Period) -> int:
     """Support survey responses in the period (attributed to a contact or not), for the attribution share."""
     params = {"t0": period.start, "t1": period.end + timedelta(days=1), "tp": SUPPORT}
     join_sql, where, params = scoped(RESPONSES, filters, params)
@@ -164,7 +165,7 @@ def _repeat_sentence(table: pd.DataFrame) -> str:
     return "Most repeat contacts: " + ", ".join(named) + "."
 
 
-def report(conn, filters: Filters, period: Period, min_n: int | None = None) -> ServiceReport:
+def report(conn: Connection, filters: Filters, period: Period, min_n: int | None = None) -> ServiceReport:
     """The service-effectiveness table of the period, with what it rests on in words."""
     min_n = minimum_n() if min_n is None else min_n
     table = effectiveness(contact_sums(conn, filters, period), support_sums(conn, filters, period), min_n)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import ClvEstimate, RatioEstimate
@@ -99,7 +100,7 @@ def trend_filters(filters: Filters, grain: str, window: TrailingYear) -> Filters
 
 
 def retention_trends(
-    conn, filters: Filters, grain: str, window: TrailingYear, by: str | None, metric_ids: Sequence[str]
+    conn: Connection, filters: Filters, grain: str, window: TrailingYear, by: str | None, metric_ids: Sequence[str]
 ) -> dict[str, pd.DataFrame]:
     """Registry trends (value, interval, n, target, status) of the retention metrics at `grain`, optionally by
     region or segment, over the periods ending with the window."""
@@ -134,7 +135,7 @@ def cohort_sql(filters: Filters, first: date, as_of: date) -> tuple[str, dict]:
     return sql, params
 
 
-def cohort_retention(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+def cohort_retention(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
     """Retention by signup quarter (the 12 quarters closed by `as_of`) and quarters since signup (0 = end of the
     signup quarter): cohort_start, cohort_label, age_quarters, customers, retained, retention_pct with its 95%
     Wilson interval (low_pct, high_pct), suppressed below the minimum n."""
@@ -216,7 +217,7 @@ _GROUPINGS = {3: "nps_group", 5: "csat_band", 6: "focus"}
 _ORDER = {"nps_group": NPS_GROUPS, "csat_band": CSAT_BANDS, "focus": (AT_RISK, PROMOTERS, "other")}
 
 
-def loyalty_by_experience(conn, filters: Filters, window: TrailingYear) -> pd.DataFrame:
+def loyalty_by_experience(conn: Connection, filters: Filters, window: TrailingYear) -> pd.DataFrame:
     """Churn (with interval), repeat purchase, revenue per customer and lifetime value per experience group."""
     sql, params = experience_sql(filters, window)
     return experience_frame(conn.execute(sql, params).df())
@@ -367,7 +368,7 @@ class CustomerValue:
         return rows.iloc[0] if len(rows) else None
 
 
-def customer_value(conn, filters: Filters, window: TrailingYear) -> CustomerValue:
+def customer_value(conn: Connection, filters: Filters, window: TrailingYear) -> CustomerValue:
     """Customers by gross-margin decile with their NPS, and the unprofitable customers against the rest."""
     sql, params = value_sql(filters, window)
     return value_frames(conn.execute(sql, params).df())

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
@@ -113,14 +114,14 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
     return sql, params
 
 
-def features(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+def features(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
     """The per-customer facts of every active customer (see `features_sql`)."""
     has_owner = memo.remembered(conn, "customers.account_owner", lambda: _has_account_owner(conn))
     sql, params = features_sql(filters, as_of, "c.account_owner" if has_owner else "NULL")
     return conn.execute(sql, params).df()
 
 
-def _has_account_owner(conn) -> bool:
+def _has_account_owner(conn: Connection) -> bool:
     sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'customers' AND column_name = 'account_owner'"
     return bool(conn.execute(sql).fetchone()[0])
 
@@ -152,7 +153,7 @@ def score(facts: pd.DataFrame) -> pd.DataFrame:
     return ranked
 
 
-def at_risk_list(conn, filters: Filters, as_of: date) -> pd.DataFrame:
+def at_risk_list(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
     """Active customers in the filters and scope, ranked by risk score, with its parts, revenue, region and owner."""
     return score(features(conn, filters, as_of))
 

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.style import status_word
 from cxmetrics.display.tiles import Tile
@@ -78,7 +79,7 @@ class AtRiskList:
     csv_name: str
 
 
-def customers_in_scope(conn, filters: Filters) -> int:
+def customers_in_scope(conn: Connection, filters: Filters) -> int:
     """How many customers the filters and the access scope leave (0: say so instead of empty charts)."""
     joins, where, params = scoped(CUSTOMER_ROWS, filters)
     return int(conn.execute(f"SELECT count(*) FROM customers c {joins} WHERE {where}", params).fetchone()[0])  # noqa: S608
@@ -131,7 +132,9 @@ def _available(loaded: frozenset[str], metric_ids) -> list[str]:
     return [m for m in metric_ids if set(get_metric(m).tables) <= loaded]
 
 
-def build(conn, filters: Filters, week_end: date, grain: str = "month", by: str | None = None) -> LoyaltyView:
+def build(
+    conn: Connection, filters: Filters, week_end: date, grain: str = "month", by: str | None = None
+) -> LoyaltyView:
     """The page's complete query set for the review week ending `week_end` (figures for the 12 months closed by it)."""
     window = loyalty.window_for(week_end)
     loaded = catalog.loaded_tables(conn)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.sources import ENGAGEMENT
 from cxmetrics.query import frames as query
@@ -37,7 +38,7 @@ def _unit_column(by: str) -> str:
     return f"e.{by}"
 
 
-def engagement(conn, filters: Filters, by: str = "region") -> pd.DataFrame:
+def engagement(conn: Connection, filters: Filters, by: str = "region") -> pd.DataFrame:
     """Headcount-weighted eNPS and engagement index per month and unit (region or team), with the headcount."""
     joins, where, params = scoped(ENGAGEMENT, filters)
     unit = _unit_column(by)
@@ -54,7 +55,7 @@ def engagement(conn, filters: Filters, by: str = "region") -> pd.DataFrame:
     return frame
 
 
-def customer_nps(conn, filters: Filters, by: str = "region") -> pd.DataFrame:
+def customer_nps(conn: Connection, filters: Filters, by: str = "region") -> pd.DataFrame:
     """Monthly NPS per unit from the registry: by region, or by the touchpoint each team answers for."""
     frame = query.metric_frame(conn, "nps", filters, "month", by="region" if by == "region" else "touchpoint")
     frame = frame.rename(columns={"region" if by == "region" else "touchpoint": "key"})
@@ -64,7 +65,7 @@ def customer_nps(conn, filters: Filters, by: str = "region") -> pd.DataFrame:
     ]
 
 
-def unit_months(conn, filters: Filters, by: str = "region") -> pd.DataFrame:
+def unit_months(conn: Connection, filters: Filters, by: str = "region") -> pd.DataFrame:
     """One row per month and unit with engagement data: eNPS, engagement index, headcount and the unit's NPS
     (its interval, n and whether it is withheld below the minimum n); NPS is empty where the unit has none."""
     people = engagement(conn, filters, by)

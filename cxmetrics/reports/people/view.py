@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile, tiles
 from cxmetrics.filters import Filters
@@ -70,7 +71,7 @@ def _ignored(filters: Filters) -> tuple[str, ...]:
     return query.ignored_filters(get_metric("enps"), filters)
 
 
-def _tiles(conn, filters: Filters, month: Period) -> tuple[Tile, ...]:
+def _tiles(conn: Connection, filters: Filters, month: Period) -> tuple[Tile, ...]:
     """The month's tiles, each label naming the month."""
     return tuple(replace(t, label=f"{t.label} · {month.label}") for t in tiles(conn, filters, month, TILE_METRICS))
 
@@ -106,7 +107,9 @@ def unit_table(frame: pd.DataFrame, measure: str, month: Period) -> pd.DataFrame
     )
 
 
-def build(conn, filters: Filters, week: Period, by: str = "region", measure: str = "engagement_index") -> PeopleView:
+def build(
+    conn: Connection, filters: Filters, week: Period, by: str = "region", measure: str = "engagement_index"
+) -> PeopleView:
     """The page's complete query set: tiles for the latest closed month, unit-months, the link and the unit table."""
     if measure not in people.MEASURES:
         raise ValueError(f"unknown measure {measure!r}; valid: {', '.join(people.MEASURES)}")

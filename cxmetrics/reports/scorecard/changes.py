@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import navigation, periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
@@ -217,14 +218,14 @@ def _stack(parts: Sequence[Columns]) -> Columns:
     }
 
 
-def _scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> Columns:
+def _scan(conn: Connection, filters: Filters, period: Period, metric_ids: Sequence[str]) -> Columns:
     wanted = scan_periods(windows(period))
     metrics = [get_metric(m) for m in metric_ids]
     sums = aggregate_splits(conn, metrics, filters, wanted, splits(filters))
     return _stack([_cells_of(m, sums[m.id], wanted) for m in metrics])
 
 
-def scan(conn, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_METRICS) -> pd.DataFrame:
+def scan(conn: Connection, filters: Filters, period: Period, metric_ids: Sequence[str] = CX_METRICS) -> pd.DataFrame:
     """Sums of the headline CX metrics for every period of the comparisons and every slice scanned, all splits of a
     source in one query."""
     cells = _scan(conn, filters, period, metric_ids)
@@ -459,6 +460,6 @@ def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, 
     return tuple(found)
 
 
-def detect(conn, filters: Filters, period: Period) -> tuple[Change, ...]:
+def detect(conn: Connection, filters: Filters, period: Period) -> tuple[Change, ...]:
     """What changed in `period` under `filters`: 1 to 6 bullets, or one that says nothing moved significantly."""
     return _summary(_scan(conn, filters, period, CX_METRICS), period, filters)

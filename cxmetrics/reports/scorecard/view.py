@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.style import status_meaning, status_word
 from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, verdict
@@ -148,7 +149,7 @@ def _current(period: Period, metric_ids: Sequence[str]) -> dict[str, Period]:
     return {m: _monthly_period(period) if monthly and get_metric(m).basis == "month" else period for m in metric_ids}
 
 
-def _extra_periods(conn, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, dict]:
+def _extra_periods(conn: Connection, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, dict]:
     """The further periods each metric is read for: its 13-period trend, and the chart's weeks (NPS) or months
     (revenue)."""
     grains = {m: _trend_grain(get_metric(m), period) for m in metric_ids}
@@ -304,7 +305,7 @@ def _trend_span(grain: str, period: Period) -> Period:
     return Period("range", periods.earlier(period, TREND_PERIODS - 1).start, period.end)
 
 
-def _trend_periods(conn, filters: Filters, period: Period, grain: str) -> list[Period]:
+def _trend_periods(conn: Connection, filters: Filters, period: Period, grain: str) -> list[Period]:
     """The complete periods of a row's trend at `grain` (see `_trend_span`)."""
     span = _trend_span(grain, period)
     return list(query.trend_periods(conn, grain, filters.with_period(span.start, span.end)))
@@ -444,7 +445,7 @@ def rolling(
     return np.where(n >= minimum_n(metric), value, np.nan), n
 
 
-def _chart_columns(conn, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:
+def _chart_columns(conn: Connection, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:
     """The chart's NPS weeks (with targets, for the target line) or revenue months, as columns of a trend frame,
     from the values read with the scorecard; read apart when the metric has no row in it."""
     if metric_id in values:
@@ -503,7 +504,7 @@ def _chart_note(revenue: pd.DataFrame) -> str | None:
 # --- the whole page ---------------------------------------------------------------------------------------------------
 
 
-def build(conn, filters: Filters, period: Period) -> Scorecard:
+def build(conn: Connection, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
     loaded = catalog.loaded_tables(conn)
     shown = _available(STATEMENT_METRICS, loaded)

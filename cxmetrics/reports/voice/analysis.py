@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, ProportionEstimate
@@ -82,7 +83,7 @@ class Status:
         return tuple(t for t in OPTIONAL_TABLES if t not in self.loaded)
 
 
-def status(conn) -> Status:
+def status(conn: Connection) -> Status:
     """Which of the page's inputs the database holds (read once per database version by the page)."""
     loaded = tuple(t for t in OPTIONAL_TABLES if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0])  # noqa: S608
     if not voice_index.is_built(conn):
@@ -112,7 +113,7 @@ def ignored_filters(source: Source, filters: Filters) -> tuple[str, ...]:
 # --- themes ------------------------------------------------------------------------------------------------------
 
 
-def theme_sums(conn, filters: Filters, current: Period, prior: Period) -> pd.DataFrame:
+def theme_sums(conn: Connection, filters: Filters, current: Period, prior: Period) -> pd.DataFrame:
     """Per window (current, prior) and theme (ALL: every comment, NO_THEME: untagged): counts and sums of the
     responses with a comment: comments, sentiment sums, negative comments, NPS answers, promoters, detractors."""
     params: dict = {"current_start": current.start}
@@ -299,7 +300,9 @@ def _post_sql(post: Post, filters: Filters, start, end, params: dict, scored: bo
     )
 
 
-def posts_trend(conn, filters: Filters, start, end, loaded: Sequence[str], scored: bool = True) -> pd.DataFrame:
+def posts_trend(
+    conn: Connection, filters: Filters, start, end, loaded: Sequence[str], scored: bool = True
+) -> pd.DataFrame:
     """Weekly volume per listening post (and sentiment of the ones with text, when `scored`) from `start` to `end`,
     in one query; posts whose table is not loaded are left out."""
     params: dict = {}
@@ -392,7 +395,7 @@ def revenue_months(end: date) -> tuple[date, date]:
     return months.start, months.end.replace(day=1)
 
 
-def verbatims(conn, filters: Filters, current: Period, ask: VerbatimQuery) -> tuple[pd.DataFrame, int]:
+def verbatims(conn: Connection, filters: Filters, current: Period, ask: VerbatimQuery) -> tuple[pd.DataFrame, int]:
     """One page of the comments matching the filters and the reader's conditions, newest (or highest-revenue
     customer) first, with the customer's revenue over the 12 closed months to the window's end; and how many match."""
     params: dict = {}
@@ -429,7 +432,7 @@ def verbatims(conn, filters: Filters, current: Period, ask: VerbatimQuery) -> tu
     return frame.drop(columns="customer_id"), matched
 
 
-def _revenue(conn, customer_ids: list[str], first: date, last: date) -> dict[str, float]:
+def _revenue(conn: Connection, customer_ids: list[str], first: date, last: date) -> dict[str, float]:
     """Revenue of each listed customer over the months from `first` to `last`."""
     rows = conn.execute(
         "SELECT customer_id, sum(revenue_usd) FROM customer_revenue WHERE customer_id IN (SELECT unnest($ids)) "
