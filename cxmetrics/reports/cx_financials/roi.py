@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor")
+from cxmetrics.metrics.measures import NPS_GROUPS
+
 BEHAVIOURS: tuple[str, ...] = ("churn_pct", "revenue_per_customer_usd", "gross_margin_pct")
 YEARS: tuple[int, ...] = (1, 2, 3)
 BOUNDS: tuple[str, ...] = ("low", "mid", "high")
@@ -36,7 +37,7 @@ def assumptions(values: pd.DataFrame) -> pd.DataFrame:
     """The model's editable inputs from `value.group_values`: per group customers and each behaviour with its
     _low and _high bounds (promoters, passives, detractors only)."""
     columns = ["customers", *(f"{b}{s}" for b in BEHAVIOURS for s in ("", "_low", "_high"))]
-    return values.reindex([g for g in GROUPS if g in values.index])[columns].copy()
+    return values.reindex([g for g in NPS_GROUPS if g in values.index])[columns].copy()
 
 
 def moved(customers: pd.Series, scenario: Scenario) -> pd.Series:

@@ -20,6 +20,7 @@ from cxmetrics.db import Connection
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
+from cxmetrics.metrics.measures import NPS_GROUPS
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE
 from cxmetrics.periods import Period
@@ -27,7 +28,7 @@ from cxmetrics.query import aggregate, catalog
 from cxmetrics.query import frames as query
 from cxmetrics.stats import intervals as stats
 
-GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no response")
+GROUPS: tuple[str, ...] = (*NPS_GROUPS, "no response")
 GROUP_LABELS = {"promoter": "Promoters", "passive": "Passives", "detractor": "Detractors", "no response": "No response"}
 GROUP_IDS = {label: group for group, label in GROUP_LABELS.items()}
 _NPS_GROUP_SQL = measures.nps_group("g.nps", "no response")
