@@ -34,3 +34,12 @@ def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: st
     """Error bars from each value down to its interval's low end and up to its high end."""
     bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
     return bars | style
+
+
+def empty(message: str) -> go.Figure:
+    """A small figure that says why there is nothing to draw."""
+    figure = go.Figure()
+    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure.update_layout(height=160)

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cxmetrics import ui
-from cxmetrics.reports.complaints import charts
 from cxmetrics.reports.people import analysis as people
+from cxmetrics.reports.people import charts
 from cxmetrics.reports.people import view as people_view
 
 database = ui.connection()
