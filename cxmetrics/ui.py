@@ -341,6 +341,13 @@ def choice(
     return container.selectbox(label, list(options), key=key, format_func=format_func)
 
 
+def page_number(container: Any, key: str, page: int, pages: int) -> int:
+    """A page-number box keyed `key` showing `page`, the page the build settled on (a stored page past the end, say
+    after a load that left fewer matches, is shown as the build's last page rather than rejected)."""
+    st.session_state[key] = page
+    return int(container.number_input("Page", min_value=1, max_value=pages, step=1, key=key))
+
+
 _CELLS: dict[str, Callable[..., Any]] = {
     "text": st.column_config.TextColumn,
     "number": st.column_config.NumberColumn,

@@ -89,5 +89,5 @@ if view.built:
     else:
         ui.table(found.rows, height=figures.table_height(found.rows))
         pager, note = st.columns([1, 5])
-        pager.number_input("Page", min_value=1, max_value=found.pages, step=1, key=page_key)
+        ui.page_number(pager, page_key, found.page, found.pages)
         note.caption(found.caption)
