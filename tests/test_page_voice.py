@@ -109,4 +109,3 @@ def test_tiny_world_counts_and_an_empty_filter_result(monkeypatch, tiny_db: Path
     assert_no_exception(app)
     assert "No survey comments match the filters in this window" in " ".join(_infos(app))
     assert "No comments match these conditions in the window." in _infos(app)
-

@@ -73,11 +73,6 @@ def _row_filters(filters: Filters, dimension: str, value: str | None) -> Filters
     return filters if value is None else replace(filters, **{ROW_FIELDS[dimension]: (value,)})
 
 
-def scoped_filters(filters: Filters, dimension: str, value: str) -> Filters:
-    """The global filters narrowed to one region or segment."""
-    return _row_filters(filters, dimension, value)
-
-
 def _one(values: tuple[str, ...]) -> str | None:
     """The value a target can name: '' for all, the value when one is chosen, None for several."""
     return "" if not values else (values[0] if len(values) == 1 else None)
@@ -99,11 +94,6 @@ def cell_status(target_status: str | None, suppressed: bool, falling: bool) -> s
     if falling or target_status == "off_target":
         return "off_target"
     return target_status or "no_target"
-
-
-def minimum_n(metric_id: str) -> int:
-    """The metric's minimum n (its own, else the CX_MIN_N setting)."""
-    return registry.minimum_n(get_metric(metric_id))
 
 
 def _reason(status: str, target_status: str | None, falling: bool, min_n: int) -> str:
@@ -141,7 +131,7 @@ def _row_cells(conn: Connection, metric_id: str, filters: Filters, chosen: MapPe
 def _judge(cells: pd.DataFrame, metric_id: str, table: list, chosen: MapPeriod, filters, dimension) -> pd.DataFrame:
     """Target, target status, the change against the compared period and its significance, and the map status."""
     metric = get_metric(metric_id)
-    min_n = minimum_n(metric_id)
+    min_n = registry.minimum_n(get_metric(metric_id))
     sums = sum_columns(metric)
     current = {c: cells[c].to_numpy(dtype=float) for c in sums}
     before = {c: cells[f"compared_{c}"].to_numpy(dtype=float) for c in sums}

@@ -13,7 +13,7 @@ import pandas as pd
 from cxmetrics.db import Connection
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import get_metric
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.query.catalog import USED_BY
@@ -156,7 +156,8 @@ def _map_caption(metric_id: str, chosen: journey.MapPeriod) -> str:
     return (
         f"{METRIC_LABELS[metric_id]} by touchpoint in journey order, {chosen.label}, compared with "
         f"{chosen.compared_label}. Red: significantly below target or falling significantly; yellow: below target "
-        f"within the noise; green: on target; grey: under {journey.minimum_n(metric_id)} responses (score withheld). "
+        f"within the noise; green: on target; grey: under {minimum_n(get_metric(metric_id))} responses "
+        "(score withheld). "
         "Touchpoints are judged against their region's or segment's target (the company's without one). "
         "Click a cell for its detail."
     )

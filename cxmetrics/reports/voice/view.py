@@ -10,11 +10,11 @@ from datetime import date
 
 import pandas as pd
 
-from cxmetrics import config
 from cxmetrics.db import Connection
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.measures import NPS_RANGES
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.reports.voice import analysis as voice
@@ -190,7 +190,7 @@ def build(conn: Connection, filters: Filters, week: Period, window_weeks: int = 
     """The page's query set for the `window_weeks` weeks ending with the review week, against the weeks before."""
     current, prior = windows(week, window_weeks)
     status = voice.status(conn)
-    min_n = int(config.get("CX_MIN_N"))
+    min_n = minimum_n()
     sums = voice.theme_sums(conn, filters, current, prior) if status.built else None
     section = themes(sums, status.labels, min_n) if sums is not None else None
     start = voice.trend_start(current)
