@@ -38,7 +38,7 @@ WEEKS_OFFERED = 157
 class Database:
     """This run's cursor and the database version (path and file identity) that query caches are keyed by."""
 
-    conn: duckdb.DuckDBPyConnection
+    conn: Connection
     version: tuple
 
 
@@ -123,7 +123,7 @@ def connection() -> Database:
     return Database(cursor, (target, identity or _last_load(cursor)))
 
 
-def _last_load(conn: duckdb.DuckDBPyConnection) -> str:
+def _last_load(conn: Connection) -> str:
     """The version of a database that is not a local file (e.g. `md:`): the time of its latest load."""
     return str(conn.execute("SELECT max(loaded_at) FROM load_log").fetchone()[0])
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
@@ -123,9 +123,7 @@ def tile(metric: Metric, row: dict, prior: Period) -> Tile:
     )
 
 
-def tiles(
-    conn: duckdb.DuckDBPyConnection, filters: Filters, period: Period, metric_ids: Sequence[str]
-) -> tuple[Tile, ...]:
+def tiles(conn: Connection, filters: Filters, period: Period, metric_ids: Sequence[str]) -> tuple[Tile, ...]:
     """Tiles of the metrics for `period` compared with the period before, from the query layer's snapshot (one query
     per source; the change's significance is the registry's test)."""
     rows = query.snapshots(conn, metric_ids, filters, period).rows

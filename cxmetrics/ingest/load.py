@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from cxmetrics import db
+from cxmetrics.db import Connection
 from cxmetrics.ingest import validation
 from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
 from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
@@ -100,7 +100,7 @@ def _check_columns(table: Table, source: DataFile, names: list[str]) -> set[str]
     return present
 
 
-def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: DataFile, data: pa.Table) -> list[str]:
+def _stage(conn: Connection, table: Table, source: DataFile, data: pa.Table) -> list[str]:
     """Create `stage` (text) for one file; returns the file's columns that are not in the contract."""
     present = _check_columns(table, source, data.column_names)
     conn.register("source_rows", data)
@@ -111,14 +111,14 @@ def _stage(conn: duckdb.DuckDBPyConnection, table: Table, source: DataFile, data
     return sorted(present - set(table.column_names))
 
 
-def _reject_malformed(conn: duckdb.DuckDBPyConnection, malformed: tuple[tuple[int, int, int], ...]) -> None:
+def _reject_malformed(conn: Connection, malformed: tuple[tuple[int, int, int], ...]) -> None:
     """Records with the wrong number of fields become rejects with their line."""
     for line, expected, found in malformed:
         reason = f"malformed row: expected {expected} fields, found {found}"
         conn.execute("INSERT INTO rejects VALUES (?, NULL, NULL, ?)", [line, reason])
 
 
-def _malformed_count(conn: duckdb.DuckDBPyConnection) -> int:
+def _malformed_count(conn: Connection) -> int:
     return conn.execute("SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)").fetchone()[0]
 
 
@@ -130,7 +130,7 @@ def _key_match(table: Table, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{k} = {right}.{k}" for k in table.key)
 
 
-def _validate(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+def _validate(conn: Connection, table: Table) -> None:
     """Fill `rejects` and `typed` (the rows that pass every rule, converted to contract types)."""
     conn.execute(f"CREATE OR REPLACE TEMP TABLE rejects AS {validation.row_rules_sql(table, 'stage')}")
     conn.execute(
@@ -143,7 +143,7 @@ def _validate(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
             _reject_unknown(conn, col.name, col.references)
 
 
-def _reject_duplicates(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+def _reject_duplicates(conn: Connection, table: Table) -> None:
     """Reject every repeat of a key within the file; the first occurrence stays."""
     keys = ", ".join(table.key)
     shown = " || ', ' || ".join(f"CAST({k} AS VARCHAR)" for k in table.key)
@@ -159,7 +159,7 @@ def _reject_duplicates(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
-def _reject_unknown(conn: duckdb.DuckDBPyConnection, column: str, reference: str) -> None:
+def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
     """Reject rows whose reference (e.g. customer_id) is not in the parent table."""
     parent, parent_column = reference.split(".")
     noun = parent.rstrip("s").replace("_", " ")
@@ -176,7 +176,7 @@ def _reject_unknown(conn: duckdb.DuckDBPyConnection, column: str, reference: str
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
-def _merge(conn: duckdb.DuckDBPyConnection, table: Table) -> tuple[int, int, int]:
+def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, skip identical ones; returns (inserted, updated, unchanged)."""
     name, cols = table.name, table.column_names
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
@@ -200,7 +200,7 @@ def _merge(conn: duckdb.DuckDBPyConnection, table: Table) -> tuple[int, int, int
     return total - matched, changed, matched - changed
 
 
-def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, source: DataFile) -> TableResult:
+def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile) -> TableResult:
     """Write the file's rejects and its load_log row; return its counts."""
     file = source.path.name
     conn.execute(
@@ -217,7 +217,7 @@ def _record(conn: duckdb.DuckDBPyConnection, report: LoadReport, table: Table, s
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
 
-def load_table(conn: duckdb.DuckDBPyConnection, report: LoadReport, source: DataFile) -> TableResult:
+def load_table(conn: Connection, report: LoadReport, source: DataFile) -> TableResult:
     """Stage, validate and merge one file inside the caller's transaction."""
     table = TABLES_BY_NAME[source.table]
     staged = read_source(source)
@@ -239,7 +239,7 @@ def _counts(result: TableResult) -> list[int]:
     return [result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected]
 
 
-def _require_tables(conn: duckdb.DuckDBPyConnection, folder: Path, sources: list[DataFile]) -> None:
+def _require_tables(conn: Connection, folder: Path, sources: list[DataFile]) -> None:
     """customers and responses must be in the folder unless the database already has them."""
     given = {s.table for s in sources}
     for name in REQUIRED_TABLES:
@@ -251,7 +251,7 @@ def _require_tables(conn: duckdb.DuckDBPyConnection, folder: Path, sources: list
 
 
 def _load_into(
-    conn: duckdb.DuckDBPyConnection,
+    conn: Connection,
     folder: Path,
     report: LoadReport,
     strict: bool,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from cxmetrics.db import Connection
@@ -38,14 +37,14 @@ USED_BY = {
 }
 
 
-def _table_row(conn: duckdb.DuckDBPyConnection, table) -> dict:
+def _table_row(conn: Connection, table) -> dict:
     """Row count and date range of one contract table."""
     span = f"min({table.date_column})::DATE, max({table.date_column})::DATE" if table.date_column else "NULL, NULL"
     rows, first, last = conn.execute(f"SELECT count(*), {span} FROM {table.name}").fetchone()  # noqa: S608
     return {"table": table.name, "rows": rows, "first_date": first, "last_date": last}
 
 
-def table_overview(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def table_overview(conn: Connection) -> pd.DataFrame:
     """One row per contract table: rows, date range, last load time and source, required or optional."""
     stats = pd.DataFrame([_table_row(conn, t) for t in TABLES])
     loads = conn.execute(
@@ -62,7 +61,7 @@ def table_overview(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return overview
 
 
-def recent_loads(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFrame:
+def recent_loads(conn: Connection, limit: int = 20) -> pd.DataFrame:
     """The latest loads, newest first, with what they did in total."""
     return conn.execute(
         """
@@ -75,7 +74,7 @@ def recent_loads(conn: duckdb.DuckDBPyConnection, limit: int = 20) -> pd.DataFra
     ).df()
 
 
-def recent_rejects(conn: duckdb.DuckDBPyConnection, loads: int = 5, limit: int = 1000) -> pd.DataFrame:
+def recent_rejects(conn: Connection, loads: int = 5, limit: int = 1000) -> pd.DataFrame:
     """Rejected rows of the latest `loads` loads with file, line, column, value and reason."""
     return conn.execute(
         """
@@ -92,7 +91,7 @@ def recent_rejects(conn: duckdb.DuckDBPyConnection, loads: int = 5, limit: int =
     ).df()
 
 
-def rejected_rows(conn: duckdb.DuckDBPyConnection, loads: int = 5) -> int:
+def rejected_rows(conn: Connection, loads: int = 5) -> int:
     """Rows rejected by the latest `loads` loads (a row breaking several rules counts once)."""
     return conn.execute(
         """
@@ -103,7 +102,7 @@ def rejected_rows(conn: duckdb.DuckDBPyConnection, loads: int = 5) -> int:
     ).fetchone()[0]
 
 
-def dimension_values(conn: duckdb.DuckDBPyConnection, dimension: str, scope: AccessScope) -> list[str]:
+def dimension_values(conn: Connection, dimension: str, scope: AccessScope) -> list[str]:
     """Distinct non-empty values of a filter dimension that the scope allows, sorted."""
     if dimension not in _DIMENSION_SOURCES:
         raise ValueError(f"unknown dimension {dimension!r}; valid: {', '.join(_DIMENSION_SOURCES)}")

@@ -34,7 +34,7 @@ class Cursors:
     def __init__(self) -> None:
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
 
-    def run(self, conn: duckdb.DuckDBPyConnection, work: Callable[[Any], T]) -> T:
+    def run(self, conn: Connection, work: Callable[[Any], T]) -> T:
         """`work(cursor)` on an idle cursor of `conn` (a new one when none is idle)."""
         try:
             cursor = self._idle.get_nowait()

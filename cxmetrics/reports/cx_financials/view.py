@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
+from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
@@ -174,7 +174,7 @@ def _segments_caption(segments: pd.DataFrame, months: str) -> str:
     )
 
 
-def _earned(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, months: str) -> EarnedView:
+def _earned(conn: Connection, filters: Filters, month: Period, months: str) -> EarnedView:
     """Earned growth's three tiles and the caption that defines it, or why it is not available."""
     earned = value.earned_growth(conn, filters, month)
     if not earned.available:
@@ -191,9 +191,7 @@ def _earned(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, mo
     return EarnedView(tiles, caption)
 
 
-def _lead_lag(
-    conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, loaded: frozenset[str]
-) -> LeadLagSection:
+def _lead_lag(conn: Connection, filters: Filters, month: Period, loaded: frozenset[str]) -> LeadLagSection:
     """The lead-lag of NPS on the outcomes whose tables are loaded, its sentences and how to read it."""
     outcomes = tuple(o for o, table_name in leadlag.OUTCOME_TABLES.items() if table_name in loaded)
     lags = leadlag.view(conn, filters, month, outcomes)
@@ -207,7 +205,7 @@ def _lead_lag(
     return LeadLagSection(lags, findings, too_short, note)
 
 
-def _cohort(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, months: str) -> CohortView | None:
+def _cohort(conn: Connection, filters: Filters, month: Period, months: str) -> CohortView | None:
     """The value of a promoter, the at-risk accounts and the segment view; None without customers active at the
     start of the 12 months."""
     sums, accounts = value.cohort_view(conn, filters, month)
@@ -232,7 +230,7 @@ def _cohort(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period, mo
     )
 
 
-def build(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period) -> FinancialsView:
+def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
     """The page's figures for the filters and the month it values (`month_of` the review week), before the
     editable assumptions."""
     loaded = catalog.loaded_tables(conn)
@@ -251,7 +249,7 @@ def build(conn: duckdb.DuckDBPyConnection, filters: Filters, month: Period) -> F
     )
 
 
-def monthly(conn: duckdb.DuckDBPyConnection, filters: Filters, split: str) -> MonthlyView:
+def monthly(conn: Connection, filters: Filters, split: str) -> MonthlyView:
     """The side-by-side monthly series for one of `SPLITS`, with the events of the months it covers."""
     by = None if split == "none" else split
     series = leadlag.monthly_series(conn, filters, by, "financials" in catalog.loaded_tables(conn))

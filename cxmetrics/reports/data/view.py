@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
 from cxmetrics import config
+from cxmetrics.db import Connection
 from cxmetrics.display import figures
 from cxmetrics.display.tiles import Tile
 from cxmetrics.query import catalog
@@ -52,7 +52,7 @@ def _tiles(overview: pd.DataFrame, rejected: int) -> tuple[Tile, ...]:
     )
 
 
-def build(conn: duckdb.DuckDBPyConnection, target: str) -> DataView:
+def build(conn: Connection, target: str) -> DataView:
     """The Data page for the database at `target` (named in the caption)."""
     overview = catalog.table_overview(conn)
     return DataView(
