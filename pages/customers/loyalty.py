@@ -7,23 +7,25 @@ from cxmetrics.reports.loyalty import charts as charts_loyalty
 from cxmetrics.reports.loyalty import risk
 from cxmetrics.reports.loyalty import view as loyalty_view
 
-SPLIT_LABELS = {"none": "Company", "region": "By region", "segment": "By segment"}
-GRAIN_LABELS = {"month": "Month", "quarter": "Quarter"}
-
 database = ui.connection()
 review = ui.review()
 
 ui.header("Loyalty & Retention")
 controls = st.columns([1, 2])
 grain = ui.url_choice(
-    "Period", loyalty_view.GRAINS, "retention_grain", "month", format_func=GRAIN_LABELS.get, container=controls[0]
+    "Period",
+    loyalty_view.GRAINS,
+    "retention_grain",
+    "month",
+    format_func=loyalty_view.GRAIN_LABELS.get,
+    container=controls[0],
 )
 split = ui.url_choice(
     "Retention over time",
     loyalty_view.SPLITS,
     "retention_split",
     "none",
-    format_func=SPLIT_LABELS.get,
+    format_func=loyalty_view.SPLIT_LABELS.get,
     container=controls[1],
 )
 view = ui.cached(

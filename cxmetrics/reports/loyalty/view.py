@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.style import status_word
@@ -23,6 +24,8 @@ from cxmetrics.reports.loyalty import risk
 
 GRAINS: tuple[str, ...] = ("month", "quarter")
 SPLITS: tuple[str, ...] = ("none", "region", "segment")
+GRAIN_LABELS = {g: periods.GRAIN_LABELS[g] for g in GRAINS}
+SPLIT_LABELS = {"none": "Company", "region": "By region", "segment": "By segment"}
 TILE_METRICS: tuple[str, ...] = ("logo_retention", "churn_rate", "nrr", "grr", "repeat_purchase_rate", "clv")
 TRAILING: frozenset[str] = frozenset({"logo_retention", "churn_rate", "nrr", "grr", "clv"})
 OPTIONAL_TABLES: dict[str, str] = {
