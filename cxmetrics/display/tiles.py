@@ -42,13 +42,14 @@ class Tile:
     note: str | None = None
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
+    """Whether a cell holds no value: None, pd.NA or NaN."""
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def compact(metric: Metric, value) -> str:
     """The value as a tile shows it: dollar amounts of a million or more in millions ('$53.3M'), else as formatted."""
-    if not _missing(value) and metric.unit == "usd" and abs(value) >= MILLION:
+    if not is_missing(value) and metric.unit == "usd" and abs(value) >= MILLION:
         return f"{'-' if value < 0 else ''}${abs(value) / MILLION:,.1f}M"
     return metric.format(value)
 
@@ -56,7 +57,7 @@ def compact(metric: Metric, value) -> str:
 def change_text(metric: Metric, delta, short: bool = False) -> str:
     """A change in the metric's unit and precision, signed unless it rounds to zero: '+1.4 pts', '0 pts',
     '-$3,215,941' ('-$3.2M' short); '' without a change."""
-    if _missing(delta):
+    if is_missing(delta):
         return ""
     if short and metric.unit == "usd" and abs(delta) >= MILLION:
         return ("+" if delta > 0 else "") + compact(metric, delta)
@@ -71,7 +72,7 @@ def change_text(metric: Metric, delta, short: bool = False) -> str:
 
 def verdict(metric: Metric, delta, significant) -> str:
     """'significant' or 'not significant'; '' for an exact figure (no sampling) and for a missing change or test."""
-    if not metric.sampled or _missing(significant) or _missing(delta):
+    if not metric.sampled or is_missing(significant) or is_missing(delta):
         return ""
     return "significant" if bool(significant) else "not significant"
 
@@ -98,7 +99,7 @@ def _withheld(row: dict) -> bool:
 def _help(metric: Metric, row: dict, prior: Period) -> str:
     """What the number is, its n, its interval and the prior period's value."""
     parts = [metric.description, f"n = {int(row['n']):,} {metric.n_label}."]
-    if not _missing(row["low"]):
+    if not is_missing(row["low"]):
         parts.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])}.")
     if _withheld(row):
         parts.append(f"Withheld: fewer than {minimum_n(metric)} {metric.n_label}.")

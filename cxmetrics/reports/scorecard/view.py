@@ -19,7 +19,7 @@ from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.style import status_meaning, status_word
-from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, verdict
+from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, is_missing, verdict
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
@@ -111,10 +111,6 @@ def _needed_tables() -> dict[str, str]:
 # --- formatting -------------------------------------------------------------------------------------------------------
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
 def _verdict(metric: Metric, row: dict, prefix: str) -> str:
     """'significant', 'not significant', or '' for exact figures and missing comparisons."""
     return verdict(metric, row.get(f"{prefix}delta"), row.get(f"{prefix}significant"))
@@ -123,7 +119,7 @@ def _verdict(metric: Metric, row: dict, prefix: str) -> str:
 def _status(row: dict) -> str:
     if bool(row["suppressed"]):
         return "suppressed"
-    return "no_target" if _missing(row["status"]) else str(row["status"])
+    return "no_target" if is_missing(row["status"]) else str(row["status"])
 
 
 def _change_text(metric: Metric, row: dict) -> str:
@@ -133,7 +129,7 @@ def _change_text(metric: Metric, row: dict) -> str:
 
 def _count(row: dict) -> int:
     """The row's n (0 when the engine has none)."""
-    return 0 if _missing(row["n"]) else int(row["n"])
+    return 0 if is_missing(row["n"]) else int(row["n"])
 
 
 def _suppressed_text(metric: Metric, row: dict) -> str:
@@ -187,7 +183,7 @@ def _statement_row(section: str, metric: Metric, row: dict, trend: tuple[float, 
         "Actual": f"{MISSING} (n={_count(row)})" if status == "suppressed" else compact(metric, row["value"]),
         "Prior": compact(metric, row["prior_value"]),
         "Change": _change_text(metric, row),
-        "Target": "" if _missing(row["target"]) else compact(metric, row["target"]),
+        "Target": "" if is_missing(row["target"]) else compact(metric, row["target"]),
         "Variance": change_text(metric, row["variance_to_target"], short=True),
         "Last year": compact(metric, row["last_year_value"]),
         "Trend": [v for v in trend if not np.isnan(v)],
@@ -251,7 +247,7 @@ def statement_frame(snap: pd.DataFrame | Mapping[str, dict], trends: dict[str, t
     columns = list(dict.fromkeys([*STATEMENT_COLUMNS, *(key for row in rows for key in row)]))
     text = set(STATEMENT_COLUMNS) - {"Trend"}
     found = {c: [row.get(c, np.nan) for row in rows] for c in columns}
-    found |= {c: ["" if _missing(v) else v for v in found[c]] for c in text}
+    found |= {c: ["" if is_missing(v) else v for v in found[c]] for c in text}
     return pd.DataFrame(found, columns=columns)
 
 
@@ -336,12 +332,12 @@ def _status_text(metric: Metric, row: dict, status: str) -> str:
 def _tile_help(metric: Metric, row: dict, status: str) -> str:
     """The hover text: the interval or 'exact', n, the period it answers for, the target and its status."""
     lines = [f"**{metric.label}** for {_period_label(row)}."]
-    if metric.sampled and not _missing(row["low"]):
+    if metric.sampled and not is_missing(row["low"]):
         lines.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])} ({metric.interval}).")
     elif not metric.sampled:
         lines.append("Exact figure (no sampling interval).")
     lines.append(f"n = {_count(row):,} {metric.n_label}.")
-    target = "no target set" if _missing(row["target"]) else f"target {metric.format(row['target'])}"
+    target = "no target set" if is_missing(row["target"]) else f"target {metric.format(row['target'])}"
     lines.append(f"{target.capitalize()}: {status_meaning(status).lower()}.")
     return "  \n".join(lines)
 
