@@ -83,6 +83,29 @@ def test_latest_relationship_answer_takes_one_response_strictly_before_the_date(
     assert found == [("c1", 9, None), ("c2", 8, 3)]
 
 
+def test_latest_relationship_answer_since_a_date_ignores_older_answers():
+    conn = fx.new_db()
+    fx.insert(conn, "customers", [fx.customer("fresh"), fx.customer("stale")])
+    rows = [
+        ("f1", "fresh", datetime(2025, 6, 1), 2),
+        ("f2", "fresh", datetime(2025, 11, 1), 9),  # on the first day counted: it counts
+        ("s1", "stale", datetime(2025, 10, 31, 23), 3),  # the day before: too old, no answer
+    ]
+    fx.insert(
+        conn,
+        "responses",
+        [
+            {"response_id": r, "customer_id": c, "responded_at": t, "survey": "relationship", "nps": n}
+            for r, c, t, n in rows
+        ],
+    )
+    latest = measures.latest_relationship_answer("$on", since="$since")
+    sql = f"SELECT customer_id, nps FROM ({latest}) x ORDER BY 1"  # noqa: S608
+    assert conn.execute(sql, {"on": ON, "since": date(2025, 11, 1)}).fetchall() == [("fresh", 9)]
+    unbounded = measures.latest_relationship_answer("$on")
+    assert len(conn.execute(f"SELECT * FROM ({unbounded}) x", {"on": ON}).fetchall()) == 2  # noqa: S608
+
+
 @pytest.mark.parametrize(
     ("day", "deadline"),
     [

@@ -76,10 +76,12 @@ def test_loyalty_tiles_carry_their_status_words(loyalty):
 def test_the_at_risk_list_is_narrowed_counted_and_downloadable(loyalty):
     everyone = loyalty_view.at_risk_list(loyalty, 0, [], [])
     assert len(everyone.shown) == min(loyalty_view.LIST_ROWS, len(loyalty.at_risk))
-    assert everyone.caption.startswith(f"{len(loyalty.at_risk):,} of {len(loyalty.at_risk):,} active customers")
+    assert everyone.caption.startswith(
+        f"{len(loyalty.at_risk):,} of the {len(loyalty.at_risk):,} customers active at the end of 31 Oct 2026"
+    )
     owner = loyalty.owners[0]
     theirs = loyalty_view.at_risk_list(loyalty, 50, [owner], [])
     assert set(theirs.shown["account_owner"]) <= {owner} and (theirs.shown["risk_score"] >= 50).all()
     narrowed = theirs.csv.decode().count("\n") - 1
-    assert theirs.caption.startswith(f"{narrowed:,} of {len(loyalty.at_risk):,} active customers")
+    assert theirs.caption.startswith(f"{narrowed:,} of the {len(loyalty.at_risk):,} customers active at the end")
     assert theirs.csv_name == "at-risk-customers-2026-10-31.csv"

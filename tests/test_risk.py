@@ -44,7 +44,10 @@ def test_equal_scores_rank_by_revenue():
 
 def test_the_weights_text_names_every_part_and_the_maximum():
     text = risk.weights_text()
-    assert text.startswith("Risk score (0-100) = latest NPS category (detractor 35, passive 15, no response 10")
+    assert text.startswith(
+        "Risk score (0-100) = NPS category of the latest relationship answer in the 12 months (detractor 35, passive "
+        "15, no response 10, promoter 0; an older answer counts as no response)"
+    )
     assert "open follow-ups (15 if any)" in text
     assert risk.MAX_SCORE == 100
 
@@ -123,6 +126,18 @@ def test_the_facts_are_aggregated_per_active_customer_as_of_the_window_end(risk_
     ranked = risk.at_risk_list(risk_db, Filters(), AS_OF)
     assert ranked.iloc[0]["customer_id"] == "a"
     assert ranked.iloc[0]["risk_score"] == pytest.approx(35 + 10 + 10 + 12.5 + 15)
+
+
+def test_an_answer_older_than_the_window_counts_as_no_response_and_a_churned_detractor_is_not_listed(risk_db):
+    fx.insert(risk_db, "customers", [fx.customer("stale"), fx.customer("left", churn_date=date(2026, 10, 31))])
+    rows = fx.responses("stale", fx.at("2025-10-31 10:00"), "stale", nps=[0])  # the day before the window
+    rows += fx.responses("left", fx.at("2026-06-01 10:00"), "left", nps=[1])  # churned on the window's last day
+    rows += fx.responses("gone", fx.at("2026-06-01 10:00"), "gone", nps=[2])
+    fx.insert(risk_db, "responses", rows)
+    facts = risk.features(risk_db, Filters(), AS_OF).set_index("customer_id")
+    assert sorted(facts.index) == ["a", "b", "stale"]
+    assert facts.loc["stale", "nps_group"] == "no response" and pd.isna(facts.loc["stale", "latest_nps"])
+    assert risk.score(facts.reset_index()).set_index("customer_id").loc["stale", "nps_points"] == 10.0
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ month that has not closed yet reads as the end of the month before).
 
 Score (0 to 100) = NPS points + complaint points + revenue points + follow-up points, each from one fact about the
 customer as of the window's end, with the weights below (named so the page can print them):
-- latest NPS category (latest relationship response): detractor 35, passive 15, no response 10, promoter 0;
+- latest NPS category (latest relationship response in the window; an older one counts as no response): detractor
+  35, passive 15, no response 10, promoter 0;
 - complaints opened in the window: 5 each up to 15, plus 10 when any of them ended lost;
 - falling revenue: 25 x the share of revenue lost in the window's last 3 months against the same 3 months a year
   earlier;
@@ -54,7 +55,8 @@ def weights_text() -> str:
     """The weights in words, as the page prints them under the list."""
     nps = ", ".join(f"{group} {points:.0f}" for group, points in NPS_POINTS.items())
     return (
-        f"Risk score (0-{MAX_SCORE:.0f}) = latest NPS category ({nps}) + complaints in the last 12 months "
+        f"Risk score (0-{MAX_SCORE:.0f}) = NPS category of the latest relationship answer in the 12 months ({nps}; "
+        "an older answer counts as no response) + complaints in the last 12 months "
         f"({POINTS_PER_COMPLAINT:.0f} each, at most {MAX_COMPLAINT_COUNT_POINTS:.0f}, plus {LOST_COMPLAINT_POINTS:.0f} "
         f"if one ended lost) + falling revenue ({REVENUE_DROP_POINTS:.0f} x the share lost in the last "
         f"{RECENT_MONTHS} months against the same months a year earlier) + open follow-ups "
@@ -86,7 +88,7 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
         WITH active AS (
             SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
             WHERE {measures.active_at("$stop")} AND {where}
-        ), latest AS ({measures.latest_relationship_answer("$stop")}), complained AS (
+        ), latest AS ({measures.latest_relationship_answer("$stop", since="$year_start")}), complained AS (
             SELECT customer_id, count(*) AS complaints_12m, count(*) FILTER (WHERE outcome = 'lost') AS lost_12m
             FROM complaints WHERE opened_at >= $year_start AND opened_at < $stop GROUP BY 1
         ), money AS (

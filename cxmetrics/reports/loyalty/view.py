@@ -101,7 +101,8 @@ def at_risk_list(view: LoyaltyView, min_score: float, owners: Sequence[str], nps
     LIST_ROWS rows shown, and all of it as CSV."""
     narrowed = risk.narrowed(view.at_risk, min_score, owners, nps_groups)
     caption = (
-        f"{len(narrowed):,} of {len(view.at_risk):,} active customers; the top {min(LIST_ROWS, len(narrowed)):,} shown."
+        f"{len(narrowed):,} of the {len(view.at_risk):,} customers active at the end of {view.window.end:%-d %b %Y}; "
+        f"the top {min(LIST_ROWS, len(narrowed)):,} shown."
     )
     name = f"at-risk-customers-{view.window.end.isoformat()}.csv"
     return AtRiskList(narrowed.head(LIST_ROWS), caption, risk.list_csv(narrowed), name)
