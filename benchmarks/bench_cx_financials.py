@@ -1,12 +1,12 @@
 """The CX & Financials page's query set for `bench_scorecard.py --sets cx_financials`: run, numbers, naive baseline.
 
 The engine runs what the page runs by default, unfiltered, for the last complete week: `view.build` for the month
-it values (the tables loaded, spend and churn per region x segment x NPS group of the trailing-12-month cohort, the
-at-risk accounts, NPS per region x segment, earned growth, and the lead-lag panel of NPS, like-for-like revenue
-growth and the month's churn per region x segment and month, with its permutation test) and `view.monthly` for the
-company-wide split (NPS, CSAT, revenue, gross margin and churned customers by month with the events). The
-permutation test is arithmetic on the small panel (2 x 2,000 shifts of a 12 x 36 array, the same at any N) and is
-timed with the build because the page's build runs it.
+it values (the tables loaded, spend and churn per region x segment x NPS group of the trailing-12-month cohort,
+customers and revenue of the customers active at its end, the at-risk accounts, NPS per region x segment, earned
+growth, and the lead-lag panel of NPS, like-for-like revenue growth and the month's churn per region x segment and
+month, with its permutation test) and `view.monthly` for the company-wide split (NPS, CSAT, revenue, gross margin
+and churned customers by month with the events). The permutation test is arithmetic on the small panel (2 x 2,000
+shifts of a 12 x 36 array, the same at any N) and is timed with the build because the page's build runs it.
 """
 
 from __future__ import annotations
@@ -43,13 +43,16 @@ def _float(x) -> float:
 
 
 def cx_financials_numbers(conn, results: tuple[financials.FinancialsView, financials.MonthlyView]) -> dict[str, float]:
-    """The engine's numbers, flattened: cohort sums per region|segment|group, the monthly series, NPS sums per
-    region|segment, the number of at-risk accounts and the lead-lag panel."""
+    """The engine's numbers, flattened: cohort sums and current customers' sums per region|segment|group, the
+    monthly series, NPS sums per region|segment, the number of at-risk accounts and the lead-lag panel."""
     view, monthly = results
     numbers = {}
     for row in view.cohort.sums.to_dict("records"):
         where = f"{row['region']}|{row['segment']}|{row['nps_group']}"
         numbers |= {f"groups|{where}|{c}": _float(row[c]) for c in COMPARED_SUMS}
+    for row in view.cohort.current.to_dict("records"):
+        where = f"{row['region']}|{row['segment']}|{row['nps_group']}"
+        numbers |= {f"current|{where}|{c}": _float(row[c]) for c in ("customers", "revenue_usd")}
     for row in monthly.series.to_dict("records"):
         numbers |= {f"monthly|{row['period_start']}|{c}": _float(row[c]) for c in MONTHLY}
     for row in view.cohort.cells.to_dict("records"):
@@ -64,6 +67,7 @@ def cx_financials_numbers(conn, results: tuple[financials.FinancialsView, financ
 REQUIRED: tuple[str, ...] = (
     "groups|*|promoter|revenue_usd",
     "groups|*|detractor|churned",
+    "current|*|detractor|revenue_usd",
     "monthly|*|nps",
     "monthly|*|revenue_usd",
     "cells|*|promoters",

@@ -50,6 +50,39 @@ def _cohort(tables: dict[str, pd.DataFrame], year_start: pd.Timestamp, year_end:
     return cohort
 
 
+def _current(tables: dict[str, pd.DataFrame], year_start: pd.Timestamp, year_end: pd.Timestamp) -> pd.DataFrame:
+    """Customers active at the window end with the NPS group of their latest relationship answer in the window and
+    their revenue in it."""
+    stop = year_end + pd.Timedelta(days=1)
+    customers = tables["customers"]
+    signup, churn = pd.to_datetime(customers["signup_date"]), pd.to_datetime(customers["churn_date"])
+    current = customers[(signup < stop) & (churn.isna() | (churn >= stop))].copy()
+    responses = tables["responses"]
+    answered = responses["responded_at"]
+    relationship = responses[
+        (responses["survey"] == "relationship")
+        & responses["nps"].notna()
+        & (answered >= year_start)
+        & (answered < stop)
+    ]
+    latest = relationship.sort_values(["responded_at", "response_id"]).groupby("customer_id")["nps"].last()
+    current["nps_group"] = _group(current["customer_id"].map(latest).astype(float))
+    revenue = tables["customer_revenue"]
+    month = pd.to_datetime(revenue["month"])
+    year = revenue[(month >= year_start) & (month <= year_end)].groupby("customer_id")["revenue_usd"].sum()
+    current["revenue_usd"] = current["customer_id"].map(year).fillna(0.0)
+    return current
+
+
+def _current_numbers(current: pd.DataFrame) -> dict[str, float]:
+    sums = current.assign(customers=1.0).groupby(["region", "segment", "nps_group"])[["customers", "revenue_usd"]]
+    return {
+        f"current|{r}|{s}|{g}|{c}": float(row[c])
+        for (r, s, g), row in sums.sum().iterrows()
+        for c in ("customers", "revenue_usd")
+    }
+
+
 def _group_numbers(cohort: pd.DataFrame) -> dict[str, float]:
     based = cohort["prior_usd"] > 0
     frame = cohort.assign(
@@ -200,9 +233,10 @@ def naive_cx_financials(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     year_end = pd.Timestamp(month.end)
     year_start = pd.Timestamp(month.start) - pd.DateOffset(months=11)
     cohort = _cohort(tables, year_start, year_end)
-    numbers = _group_numbers(cohort)
+    current = _current(tables, year_start, year_end)
+    numbers = _group_numbers(cohort) | _current_numbers(current)
     numbers |= _monthly_numbers(tables, last_day)
     numbers |= _cell_numbers(tables, year_start, year_end + pd.Timedelta(days=1))
-    detractors = int((cohort["nps_group"] == "detractor").sum())
+    detractors = int((current["nps_group"] == "detractor").sum())
     numbers |= _panel_numbers(tables, pd.Timestamp(month.start))
     return numbers | {"accounts|count": float(min(detractors, ACCOUNTS_SHOWN))}

@@ -378,6 +378,36 @@ def roi_groups() -> pd.DataFrame:
     )
 
 
+def mix_sums() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cohort and current sums of two segments where promoters spend 10 more than detractors in each, but most
+    promoters are Enterprise (x10 the revenue) and most detractors SMB; Mid has a single detractor.
+
+    Enterprise promoters 1000, 1010, 1020 (mean 1010, variance 100), detractors 990, 1010 (mean 1000, variance 200);
+    SMB promoters 100, 120 (mean 110, variance 200), detractors 90, 100, 110 (mean 100, variance 100). Detractors
+    active at the end: Enterprise 1, SMB 3, Mid 4.
+    """
+    rows = [
+        ("Enterprise", "promoter", 3, 3030, 3_060_500),
+        ("Enterprise", "detractor", 2, 2000, 2_000_200),
+        ("SMB", "promoter", 2, 220, 24_400),
+        ("SMB", "detractor", 3, 300, 30_200),
+        ("Mid", "promoter", 5, 2500, 1_250_000),
+        ("Mid", "detractor", 1, 100, 10_000),
+    ]
+    cohort = pd.DataFrame(rows, columns=["segment", "nps_group", "customers", "revenue_usd", "revenue_sq"])
+    cohort = cohort.assign(region="EMEA").astype({"customers": float, "revenue_usd": float, "revenue_sq": float})
+    current = pd.DataFrame(
+        {
+            "region": "EMEA",
+            "segment": ["Enterprise", "SMB", "Mid", "SMB"],
+            "nps_group": ["detractor", "detractor", "detractor", "promoter"],
+            "customers": [1.0, 3.0, 4.0, 7.0],
+            "revenue_usd": [900.0, 250.0, 360.0, 700.0],
+        }
+    )
+    return cohort, current
+
+
 # --- figures --------------------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxmetrics.display import style
 from cxmetrics.reports.cx_financials import charts, roi
+from cxmetrics.reports.cx_financials.value import premium as promoter_value
 from cxmetrics.stats import panel_lag
 from tests import metric_fixtures as fx
 
@@ -100,3 +102,15 @@ def test_segment_bubbles_leave_out_withheld_cells():
     )
     figure = charts.segment_bubbles(view)
     assert len(figure.data) == 1 and list(fx.trace(figure, "EMEA").text) == ["SMB"]
+
+
+def test_the_premium_chart_draws_each_segment_compared_the_headline_and_the_pooled_context():
+    premium = promoter_value(*fx.mix_sums(), min_n=2)
+    bar = fx.trace(charts.premium_by_segment(premium), type="bar")
+    # Mid is withheld (one detractor); the headline weights Enterprise and SMB; the pooled gap is greyed.
+    assert list(bar.y) == ["Enterprise", "SMB", charts.WITHIN_SEGMENTS, charts.POOLED]
+    assert list(bar.x) == pytest.approx([10.0, 10.0, 10.0, 175.0])
+    assert bar.marker.color[-1] == style.INSUFFICIENT
+    assert bar.error_x.array[2] == pytest.approx(premium.adjusted.high_usd - 10.0)
+    nothing = charts.premium_by_segment(promoter_value(*fx.mix_sums(), min_n=6))
+    assert not [t for t in nothing.data if t.type == "bar"]

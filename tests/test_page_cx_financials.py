@@ -31,14 +31,14 @@ def test_every_section_on_the_small_world(monkeypatch, small_world_db: Path):
     assert app.title[0].value == "CX & Financials"
     assert app.subheader.values == SECTIONS
     text = _texts(app)
-    assert "A promoter is worth" in text or "Too few promoters or detractors" in text
     assert "NPS changes lead" in text or "No lag links NPS changes" in text or "too short to trust" in text
     assert "within each region x segment cell" in text  # how to read the lead-lag chart
     labels = [m.label for m in app.metric]
     assert "Detractor revenue at risk (short term)" in labels
     assert "Revenue gained over 3 years" in labels
     assert "Earned Growth Rate" in labels
-    assert len(app.get("plotly_chart")) == 6
+    assert len(app.get("plotly_chart")) == 7
+    assert "Within the same segment, a promoter is worth" in text and "For context only" in text
     assert len(app.get("download_button")) == 1
 
 
@@ -71,6 +71,16 @@ def test_under_a_region_filter(monkeypatch, small_world_db: Path):
     assert app.subheader.values == SECTIONS
     assert any("does not apply to money figures: they show every" in i.value for i in app.info)
     assert "region EMEA" in app.caption[0].value
+
+
+def test_a_narrow_slice_withholds_the_premium_and_the_roi_and_says_why(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, PAGE, region="LATAM", segment="Enterprise")
+    assert_no_exception(app)
+    text = _texts(app)
+    assert "Too few promoters or detractors in any segment of this selection" in text
+    assert "For context only" not in text
+    assert any(i.value.startswith("Not modelled: Enterprise") for i in app.info)
+    assert "Revenue gained over 3 years" not in [m.label for m in app.metric]
 
 
 def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, minimal_db: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from cxmetrics.reports.cx_financials import roi
@@ -49,12 +50,55 @@ def test_no_move_is_worth_nothing():
     assert len(frame) == 3 * 3
 
 
-def test_assumptions_keep_the_three_groups_in_order():
-    values = fx.roi_groups().iloc[::-1].copy()
-    values.loc["no response"] = 1.0
+def _strata(**segments: pd.DataFrame) -> pd.DataFrame:
+    """Group tables stacked under their segment names, with a measured n."""
+    table = pd.concat(segments, names=["segment", "nps_group"])
+    return table.assign(measured_n=table["customers"])
+
+
+def test_assumptions_keep_the_three_groups_of_each_stratum_in_order():
+    values = _strata(SMB=fx.roi_groups().iloc[::-1], Enterprise=fx.roi_groups())
+    values.loc[("SMB", "no response"), :] = 1.0
     table = roi.assumptions(values)
-    assert list(table.index) == ["promoter", "passive", "detractor"]
-    assert "customers" in table and "churn_pct_high" in table
+    assert table.index.tolist() == [(s, g) for s in ("SMB", "Enterprise") for g in ("promoter", "passive", "detractor")]
+    assert "customers" in table and "measured_n" in table and "churn_pct_high" in table
+
+
+def test_strata_add_up_and_a_stratum_with_a_withheld_behaviour_is_not_modelled():
+    big = fx.roi_groups().assign(
+        **{c: fx.roi_groups()[c] * 10 for c in ("revenue_per_customer_usd", "revenue_per_customer_usd_low")}
+    )
+    withheld = fx.roi_groups()
+    withheld.loc["detractor", "churn_pct"] = float("nan")  # measured on too few customers
+    table = roi.assumptions(_strata(A=fx.roi_groups(), B=big, C=withheld))
+    assert roi.modelled(table) == ["A", "B"]
+    mid = roi.project_strata(table, fx.ROI_SCENARIO).query("bound == 'mid'").set_index("year")
+    # A: 10 x 1000 - 10 x 400 = 6000 in year 1; B: ten times that; C left out.
+    assert mid.loc[1, "revenue_usd"] == pytest.approx(6000 + 60000)
+    assert mid["cumulative_revenue_usd"].tolist() == pytest.approx([66000, 11 * 12200])
+    assert roi.project_strata(table.loc[["C"]], fx.ROI_SCENARIO).empty
+
+
+def _same_behaviour(customers: list[float], revenue: float) -> pd.DataFrame:
+    """Three groups that churn and spend alike (no interval), with these customers."""
+    frame = fx.roi_groups().assign(customers=customers)
+    for behaviour, level in (("churn_pct", 10.0), ("revenue_per_customer_usd", revenue), ("gross_margin_pct", 50.0)):
+        frame[[behaviour, f"{behaviour}_low", f"{behaviour}_high"]] = level
+    return frame
+
+
+def test_segment_mix_alone_is_worth_nothing_within_segments_but_looks_like_a_gain_pooled():
+    # In each segment promoters, passives and detractors behave alike; promoters are mostly in the big segment.
+    big, small = _same_behaviour([90.0, 10.0, 10.0], 1000.0), _same_behaviour([10.0, 90.0, 90.0], 100.0)
+    within = roi.project_strata(roi.assumptions(_strata(Big=big, Small=small)), fx.ROI_SCENARIO)
+    assert within["revenue_usd"].abs().max() == pytest.approx(0.0)
+    # Pooled: promoters spend (90 x 1000 + 10 x 100) / 100 = 910, passives and detractors 190. Moving 25 detractors
+    # to passives and 20 passives to promoters gains 20 x (910 - 190) = 14,400 in year 1.
+    pooled = big.copy()
+    pooled["customers"] = [100.0, 100.0, 100.0]
+    pooled["revenue_per_customer_usd"] = [910.0, 190.0, 190.0]
+    gain = roi.project(pooled, fx.ROI_SCENARIO).query("bound == 'mid' and year == 1")["revenue_usd"].iloc[0]
+    assert gain == pytest.approx(14_400)
 
 
 def test_the_sentence_states_the_scenario_and_its_range():

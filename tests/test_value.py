@@ -99,17 +99,70 @@ def test_region_filter_and_access_scope_apply(loyalty):
     assert _values(loyalty, Filters(scope=AccessScope(()))).empty
 
 
-def test_promoter_premium_and_its_sentence(loyalty):
+def test_crude_premium_is_the_pooled_difference_of_the_revenue_means(loyalty):
     sums = value.group_sums(loyalty, Filters(), OCTOBER)
-    diff = value.promoter_premium(sums, min_n=0)
+    diff = value.crude_premium(sums, min_n=0)
     # 115 - 0; Welch se = sqrt(162.635^2 / 2 + 0) = 115.
     assert (diff.usd, diff.low_usd, diff.high_usd) == pytest.approx((115.0, 115 - 1.96 * 115, 115 + 1.96 * 115))
     assert not diff.significant
-    sentence = value.premium_sentence(diff, "Nov 2025 to Oct 2026")
-    assert sentence.startswith("A promoter is worth $115 more per year than a detractor (95% interval -$110 to $340")
-    assert "not significant" in sentence
-    assert value.promoter_premium(sums) is None
-    assert "Too few" in value.premium_sentence(None, "")
+    assert value.crude_premium(sums) is None
+
+
+def test_the_premium_compares_within_segment_and_weights_by_the_detractors_now():
+    cohort, current = fx.mix_sums()
+    found = value.premium(cohort, current, min_n=2)
+    strata = found.strata
+    assert strata.loc["Enterprise", "premium_usd"] == pytest.approx(10.0)
+    assert strata.loc["SMB", "premium_usd"] == pytest.approx(10.0)
+    # Welch se per segment: sqrt(100 / 3 + 200 / 2) = sqrt(200 / 2 + 100 / 3) = 11.547.
+    assert strata.loc["SMB", "premium_se_usd"] == pytest.approx((100 / 3 + 100) ** 0.5)
+    # Mid has 1 detractor, under the minimum n of 2: withheld, weight 0; Enterprise 1 and SMB 3 detractors now.
+    assert strata.loc["Mid", "suppressed"] and pd.isna(strata.loc["Mid", "premium_usd"])
+    assert strata["weight_pct"].to_dict() == pytest.approx({"Enterprise": 25.0, "Mid": 0.0, "SMB": 75.0})
+    # Weighted: 0.25 x 10 + 0.75 x 10 = 10; se = sqrt((0.25^2 + 0.75^2) x 133.33) = 9.129.
+    se = (0.625 * (100 / 3 + 100)) ** 0.5
+    adjusted = found.adjusted
+    assert (adjusted.usd, adjusted.low_usd, adjusted.high_usd) == pytest.approx((10.0, 10 - 1.96 * se, 10 + 1.96 * se))
+    assert (adjusted.promoters, adjusted.detractors, found.detractors_now) == (5, 5, 4)
+    # Pooled, the mix makes it 19 times larger: promoters (3030 + 220 + 2500) / 10 = 575, detractors 2400 / 6 = 400.
+    assert found.crude.usd == pytest.approx(575 - 400)
+
+
+def test_the_premium_sentences_say_within_segment_what_is_left_out_and_label_the_crude_gap():
+    found = value.premium(*fx.mix_sums(), min_n=2)
+    sentence = value.premium_sentence(found, "Nov 2025 to Oct 2026")
+    assert sentence.startswith(
+        "Within the same segment, a promoter is worth $10 more per year than a detractor (95% interval -$8 to $28; "
+        "5 promoters, 5 detractors, revenue over Nov 2025 to Oct 2026; segments weighted by the 4 detractors active "
+        "at its end). This difference is not significant"
+    )
+    assert sentence.endswith("Left out, with fewer than 2 promoters or detractors: Mid (5 promoters, 1 detractor).")
+    assert value.crude_sentence(found).startswith(
+        "For context only, not the value of NPS: all segments pooled, promoters spend $175 per year more"
+    )
+    nothing = value.premium(*fx.mix_sums(), min_n=6)
+    # Pooled there are 10 promoters and 6 detractors, but no segment has 6 of each: no headline, and no context.
+    assert nothing.adjusted is None and nothing.crude is not None and value.crude_sentence(nothing) is None
+    assert value.premium_sentence(nothing, "").startswith("Too few promoters or detractors in any segment")
+
+
+def test_one_segment_shows_no_crude_context():
+    cohort, current = fx.mix_sums()
+    found = value.premium(cohort[cohort["segment"] == "SMB"], current[current["segment"] == "SMB"], min_n=2)
+    assert found.adjusted.usd == pytest.approx(found.crude.usd) == pytest.approx(10.0)
+    assert value.crude_sentence(found) is None
+
+
+def test_stratum_values_pair_the_customers_now_with_the_behaviour_measured_on_the_cohort():
+    cohort, current = fx.mix_sums()
+    cohort = cohort.reindex(columns=[*value.KEYS, *value.SUM_COLUMNS], fill_value=0.0)
+    values = value.stratum_values(cohort, current, min_n=2)
+    assert values.loc[("SMB", "promoter"), "customers"] == 7 and values.loc[("SMB", "promoter"), "measured_n"] == 2
+    assert values.loc[("SMB", "promoter"), "revenue_per_customer_usd"] == pytest.approx(110.0)
+    # Mid's single detractor is under the minimum n: its behaviour is withheld; no passives anywhere.
+    assert pd.isna(values.loc[("Mid", "detractor"), "revenue_per_customer_usd"])
+    assert values.loc[("Mid", "detractor"), "customers"] == 4 and values.loc[("Mid", "detractor"), "measured_n"] == 1
+    assert values.loc[("Enterprise", "passive"), "measured_n"] == 0
 
 
 def test_revenue_at_risk_applies_the_assumptions_per_region():
@@ -133,13 +186,58 @@ def test_revenue_at_risk_applies_the_assumptions_per_region():
     assert company.loc["", "upside_usd"] == pytest.approx(4000)
 
 
-def test_at_risk_accounts_are_detractors_by_revenue(loyalty):
-    fx.insert(loyalty, "customer_revenue", [{"customer_id": "c5", "month": date(2026, 5, 1), "revenue_usd": 70.0}])
+def _add_current(conn) -> None:
+    """To fx.loyalty_world: n1 (active) answers 3 in the window, n2 (active) 1 before it (too old), n3 answers 4 and
+    churns on the window's last day, n4 answers 5 and churns the day after it ends (active at its end)."""
+    fx.insert(
+        conn,
+        "customers",
+        [
+            fx.customer("n1", "EMEA"),
+            fx.customer("n2", "EMEA"),
+            fx.customer("n3", "EMEA", churn_date=date(2026, 10, 31)),
+            fx.customer("n4", "APAC", churn_date=date(2026, 11, 1)),
+        ],
+    )
+    answers = [("n1", "2026-05-01 10:00", 3), ("n2", "2025-10-31 10:00", 1), ("n3", "2026-06-01 10:00", 4)]
+    answers.append(("n4", "2026-07-01 10:00", 5))
+    rows = [fx.responses(f"{c}-{t[:10]}", fx.at(t), c, nps=[n])[0] | {"survey": "relationship"} for c, t, n in answers]
+    fx.insert(conn, "responses", rows)
+    fx.insert(
+        conn,
+        "customer_revenue",
+        [
+            {"customer_id": "n1", "month": date(2026, 5, 1), "revenue_usd": 70.0},
+            {"customer_id": "n2", "month": date(2026, 5, 1), "revenue_usd": 500.0},
+            {"customer_id": "n3", "month": date(2026, 5, 1), "revenue_usd": 900.0},
+            {"customer_id": "n4", "month": date(2026, 5, 1), "revenue_usd": 30.0},
+        ],
+    )
+
+
+def test_at_risk_accounts_are_active_detractors_by_revenue(loyalty):
+    _add_current(loyalty)
     accounts = value.at_risk_accounts(loyalty, Filters(), OCTOBER)
-    assert accounts["customer_id"].tolist() == ["c5", "c2"]
-    assert accounts["revenue_12m_usd"].tolist() == [70.0, 0.0]
-    assert accounts["latest_nps"].tolist() == [5, 2]
-    assert value.at_risk_accounts(loyalty, Filters(regions=("EMEA",)), OCTOBER)["customer_id"].tolist() == ["c2"]
+    # n3 churned on the window's last day and c2, c5 (the cohort's detractors) before: not at risk; n2's detractor
+    # answer is older than the 12 months: no current answer. n4 leaves the day after: active at the end.
+    assert accounts["customer_id"].tolist() == ["n1", "n4"]
+    assert accounts["revenue_12m_usd"].tolist() == [70.0, 30.0]
+    assert accounts["latest_nps"].tolist() == [3, 5]
+    assert value.at_risk_accounts(loyalty, Filters(regions=("EMEA",)), OCTOBER)["customer_id"].tolist() == ["n1"]
+
+
+def test_revenue_at_risk_counts_the_customers_active_at_the_end_by_their_latest_answer_in_the_window(loyalty):
+    _add_current(loyalty)
+    current = value.cohort_view(loyalty, Filters(), OCTOBER).current
+    current = current.groupby("nps_group")[["customers", "revenue_usd"]].sum()
+    # Active on 1 Nov 2026: c1, c4, c6, c7, c9, n1, n2, n4. Answers in Nov 2025 - Oct 2026: n1 3 and n4 5 only (c1,
+    # c6 and n2 answered before it). Revenue over the window: c1 230, c4 500, c6 40, n1 70, n2 500, n4 30.
+    assert current.to_dict("index") == {
+        "detractor": {"customers": 2.0, "revenue_usd": 100.0},
+        "no response": {"customers": 6.0, "revenue_usd": 1270.0},
+    }
+    risk = value.revenue_at_risk(value.cohort_view(loyalty, Filters(), OCTOBER).current, value.RiskAssumptions())
+    assert risk.loc["", "at_risk_short_usd"] == pytest.approx(50.0)
 
 
 def test_earned_growth_needs_acquisition_channels(loyalty):
@@ -188,7 +286,19 @@ def test_sample_world_recovers_the_planted_churn_and_spend_by_nps_group(committe
     assert frame.loc["promoter", "churn_pct_high"] < frame.loc["detractor", "churn_pct_low"]
     spend = frame["revenue_per_customer_usd"]
     assert spend["promoter"] > spend["passive"] > spend["detractor"]
-    assert value.promoter_premium(value.group_sums(committed, Filters(), OCTOBER)).significant
+    assert value.crude_premium(value.group_sums(committed, Filters(), OCTOBER)).significant
+
+
+def test_sample_world_premium_within_segment_is_the_reviewers_and_a_third_of_the_pooled_gap(committed):
+    frames = value.cohort_view(committed, Filters(), OCTOBER)
+    found = value.premium(frames.cohort, frames.current)
+    # An independent recomputation from the raw tables: $156.5k, $40.9k and $4.3k within segment, $70.7k pooled.
+    assert found.strata["premium_usd"].to_dict() == pytest.approx(
+        {"Enterprise": 156_506, "Mid-Market": 40_920, "SMB": 4_294}, abs=1
+    )
+    assert found.crude.usd == pytest.approx(70_738, abs=1)
+    assert found.adjusted.significant and found.adjusted.usd < found.crude.usd / 2
+    assert found.withheld.empty
 
 
 @pytest.fixture

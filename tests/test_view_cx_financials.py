@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.reports.cx_financials import leadlag, roi, value
 from cxmetrics.reports.cx_financials import view as financials
@@ -42,16 +43,23 @@ def test_the_page_values_the_latest_month_closed_by_the_review_week(week, month)
 
 
 def test_the_cohort_figures_are_the_analysis_functions(small_world, built):
-    sums, accounts = value.cohort_view(small_world, Filters(), OCTOBER)
+    frames = value.cohort_view(small_world, Filters(), OCTOBER)
+    sums, accounts = frames.cohort, frames.accounts
     cohort = built.cohort
     pd.testing.assert_frame_equal(cohort.sums, sums)
+    pd.testing.assert_frame_equal(cohort.current, frames.current)
     pd.testing.assert_frame_equal(cohort.accounts, accounts)
     pd.testing.assert_frame_equal(cohort.values, value.group_values(sums))
-    assert cohort.premium_sentence == value.premium_sentence(value.promoter_premium(sums), "Nov 2025 to Oct 2026")
+    premium = value.premium(sums, frames.current)
+    pd.testing.assert_frame_equal(cohort.premium.strata, premium.strata)
+    assert cohort.premium_sentence == value.premium_sentence(premium, "Nov 2025 to Oct 2026")
+    assert cohort.crude_sentence == value.crude_sentence(premium)
+    assert "premium_se_usd" not in cohort.strata_table and list(cohort.strata_table.index) == list(premium.strata.index)
     assert list(cohort.values_table.index) == ["Promoters", "Passives", "Detractors", "No response"]
     assert len(cohort.accounts_shown) == min(len(accounts), financials.ACCOUNTS_SHOWN)
     assert cohort.accounts_csv == accounts.to_csv(index=False)
     assert cohort.accounts_file == "at_risk_accounts_2026_10.csv"
+    assert "active at the end of Oct 2026" in cohort.accounts_title
     assert cohort.scopes == (None, *sorted(sums["region"].unique()))
 
 
@@ -82,10 +90,13 @@ def test_the_header_and_notes_describe_the_filters_and_the_months(small_world):
 
 @pytest.mark.parametrize(("pct", "factor"), [(50.0, 1.0), (100.0, 2.0), (0.0, 0.0)])
 def test_revenue_at_risk_follows_the_assumed_share_without_a_query(built, pct, factor):
-    base = value.revenue_at_risk(built.cohort.sums, value.RiskAssumptions()).iloc[0]["at_risk_short_usd"]
+    base = value.revenue_at_risk(built.cohort.current, value.RiskAssumptions()).iloc[0]["at_risk_short_usd"]
     risk = financials.risk(built, value.RiskAssumptions(detractor_pct=pct), "segment")
     assert risk.tiles[0].value == value.money(base * factor)
     assert f"detractors {pct:g}%" in risk.caption
+    assert "Customers active at the end of Oct 2026, grouped by their latest relationship answer in Nov 2025" in (
+        risk.caption
+    )
     assert risk.by_split.index.name == "segment"
     assert risk.by_split["at_risk_short_usd"].sum() == pytest.approx(base * factor)
 
@@ -97,19 +108,31 @@ def test_an_assumption_leaves_the_built_view_as_it_was(built):
     pd.testing.assert_frame_equal(built.cohort.sums, before)
 
 
-def test_the_roi_inputs_are_each_regions_group_values(built):
+def _nested(inputs: pd.DataFrame) -> pd.DataFrame:
+    """The ROI inputs indexed by (segment, group) again."""
+    keys = [label.rsplit(financials.ROW_SEPARATOR, 1) for label in inputs.index]
+    return inputs.set_axis(pd.MultiIndex.from_tuples([(s, value.GROUP_IDS[g]) for s, g in keys]))
+
+
+def test_the_roi_inputs_are_each_segments_values_under_the_minimum_n(built):
     inputs = financials.roi_inputs(built, "EMEA")
-    emea = value.group_values(built.cohort.sums[built.cohort.sums["region"] == "EMEA"], min_n=0)
-    assert list(inputs.index) == ["Promoters", "Passives", "Detractors"]
-    assert inputs.loc["Detractors", "customers"] == emea.loc["detractor", "customers"]
-    assert inputs.loc["Promoters", "churn_pct"] == round(emea.loc["promoter", "churn_pct"], 1)
+    sums, current = (frame[frame["region"] == "EMEA"] for frame in (built.cohort.sums, built.cohort.current))
+    expected = roi.assumptions(value.stratum_values(sums, current))
+    segments = sorted(sums["segment"].unique())
+    assert list(inputs.index) == [f"{s} · {g}" for s in segments for g in ("Promoters", "Passives", "Detractors")]
+    pd.testing.assert_frame_equal(_nested(inputs), expected.round(1), check_names=False)
+    # Every group measured on fewer customers than the minimum n shows no behaviour (3 detractors cannot feed it).
+    small = inputs["measured_n"] < minimum_n()
+    assert inputs.loc[small, "churn_pct"].isna().all() and inputs.loc[~small, "churn_pct"].notna().all()
 
 
-def test_the_roi_worth_is_the_models_projection(built):
+def test_the_roi_worth_is_the_models_projection_within_segments(built):
     inputs = financials.roi_inputs(built, None)
     scenario = roi.Scenario(20, 10, 3)
     worth = financials.roi_worth(inputs, scenario)
-    expected = roi.ranges(roi.project(inputs.rename(index=value.GROUP_IDS), scenario))
+    nested = _nested(inputs)
+    assert roi.modelled(nested), "the small world has a segment with enough customers in every group"
+    expected = roi.ranges(roi.project_strata(nested, scenario))
     pd.testing.assert_frame_equal(worth.ranges, expected)
     assert worth.sentence == roi.sentence(scenario, expected)
     revenue, margin, kept = worth.tiles
@@ -123,6 +146,35 @@ def test_the_roi_worth_is_the_models_projection(built):
     assert revenue.note == (
         f"Range {value.money(last['cumulative_revenue_usd_low'])} to {value.money(last['cumulative_revenue_usd_high'])}"
     )
+    left_out = set(nested.index.get_level_values(0)) - set(roi.modelled(nested))
+    assert (worth.withheld is None) == (not left_out)
+    assert all(s in worth.withheld for s in left_out)
+
+
+def test_a_withheld_segment_is_modelled_once_its_behaviour_is_typed_in(built):
+    inputs = financials.roi_inputs(built, None)
+    scenario = roi.Scenario(20, 10, 1)
+    complete = inputs.fillna({c: 1.0 for c in inputs.columns})
+    typed = financials.roi_worth(complete, scenario)
+    assert typed.withheld is None
+    nothing = financials.roi_worth(inputs.assign(churn_pct=float("nan")), scenario)
+    assert nothing.tiles == () and nothing.ranges.empty and "Not modelled" in nothing.withheld
+
+
+def test_the_pooled_roi_is_context_labelled_as_such(built):
+    scenario = roi.Scenario(20, 10, 3)
+    crude = financials.roi_crude(built, None, scenario)
+    # The small world's groups pooled have enough customers each (its segments do not all): the pooled figure is
+    # the projection of the groups with the segment dropped, shown as context.
+    pooled = roi.assumptions(
+        value.stratum_values(built.cohort.sums.assign(segment=""), built.cohort.current.assign(segment=""))
+    )
+    claimed = roi.ranges(roi.project_strata(pooled, scenario)).iloc[-1]["cumulative_revenue_usd_mid"]
+    assert crude == (
+        "For context only: with promoters, passives and detractors pooled across segments the same scenario would "
+        f"claim {value.money(claimed)} of revenue over 3 years, crediting NPS with the segments' mix."
+    )
+    assert financials.roi_crude(built, None, roi.Scenario(0, 0, 3)).startswith("For context only")
 
 
 def test_edited_roi_inputs_move_the_worth(built):

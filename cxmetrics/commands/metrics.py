@@ -53,6 +53,33 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   day counts).
 - **A customer's latest relationship answer** before a date: their latest relationship response with an NPS
   answer strictly before it; a tie on the time goes to the highest response id.
+- **Customers at risk** (revenue at risk and the largest at-risk accounts on CX & Financials, the customers its ROI
+  model moves, the at-risk list on the Loyalty page): the customers active at the end of the trailing 12 closed
+  months (active on the day after the last, so a customer who left on or before it is not at risk), each in the NPS
+  group of their latest relationship answer in those 12 months: an answer at most 12 months old; an older one counts
+  as no response. Revenue is theirs over the same 12 months. These used to take every customer active at the
+  window's start, grouped by an answer from before it, churned or not (sample world, Oct 2026: 404 listed
+  detractors, 65 of them gone, 63 by the month's end -> 383 detractors, all active at its end; detractor revenue at
+  risk $18.3M -> $14.4M); the Loyalty list already took only active customers but any answer however old (438 -> 383
+  detractors; 4,499 customers listed either way).
+- **The value of a promoter and the CX ROI model compare like with like**: within segment. Revenue per customer
+  differs about 30-fold between segments and promoters are more often in the larger ones, so a difference pooled
+  over segments measures segment mix as much as NPS. Region is not a stratum: within a segment revenue per customer
+  varies little by region (sample world: Enterprise $689k-$797k, Mid-Market and SMB within 6%), the premium within
+  region x segment, every cell kept whatever its size, is $20.1k against $22.5k within segment (standard errors
+  $4.7k and $4.0k), and half of the region x segment cells have fewer detractors than the minimum n. The premium is
+  the difference of the mean 12-month revenue of the promoters and detractors active at the window's start in each
+  segment (Welch standard error), weighted by the segments' shares of the detractors active at its end (the
+  customers a move would change): sum of w x d, standard error sqrt(sum of w^2 x se^2), the weights taken as known
+  (direct standardisation; Cochran, Sampling Techniques, 1977, 5.3), normal 95% interval. A segment with fewer
+  promoters or detractors than the minimum n is withheld and named, and the headline covers the others. The ROI
+  model (Temkin's five steps) runs within each segment: the customers at risk of each group are moved to the group
+  above of their own segment and behave like it (churn, revenue and margin measured on the segment's cohort), and
+  the segments' effects add up; a group measured on fewer customers than the minimum n withholds its behaviour, and
+  its segment is not modelled (and named) until a value is typed in. The pooled figures are shown only as context,
+  labelled as such (sample world, Oct 2026: a promoter worth $70,738 more than a detractor pooled -> $22,519 within
+  segment, 95% interval $14,646 to $30,393; the default scenario worth $31.0M of revenue over 3 years -> $13.4M,
+  range $3.0M to $24.0M; $28.7M pooled on the same customers).
 - **Trailing 12 closed months**: the 12 calendar months ending with the latest month closed by the day in question
   (`periods.trailing_months`). The registry's trailing metrics read the window's first day from the period bases,
   which that helper fills, rather than working it out again in SQL. The at-risk list on the Loyalty page covers the
@@ -73,7 +100,7 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   withholds recovery below that metric's minimum n; a tie in complaints is ordered by name.
 - **Figures of a page's own grouping** take the registry's estimators over the sums of that grouping: on CX &
   Financials revenue and cost per customer (Student-t mean), churn (churn_rate's Wilson interval), gross margin and
-  revenue growth (delta method) by NPS group, the value of a promoter (the difference of the revenue means) and NPS
+  revenue growth (delta method) by NPS group, the value of a promoter (the differences of the revenue means) and NPS
   by region and segment; on Voice a theme's sentiment (Student-t mean), NPS with and without it and the gap's test
   (the nps estimator), its share of comments and the change test; the churn gaps of the Complaints page
   (lost minus recovered) and the Loyalty page (satisfied but at risk minus promoters, churn_rate's difference and

@@ -100,6 +100,28 @@ COLUMNS: dict[str, Column] = {
     "gross_margin_pct_low": Column("Gross margin low %", "number", format="%.1f"),
     "gross_margin_pct_high": Column("Gross margin high %", "number", format="%.1f"),
     "cost_to_serve_per_customer_usd": Column("Cost to serve per customer (USD)", "money"),
+    "measured_n": Column(
+        "Measured on (n)",
+        "number",
+        help="Customers active at the start of the 12 months the behaviour is measured on; under the minimum n it is "
+        "withheld.",
+        format="%d",
+    ),
+    # the value of a promoter per segment
+    "promoters": Column("Promoters (n)", "number", format="%d"),
+    "detractors": Column("Detractors (n)", "number", format="%d"),
+    "revenue_per_promoter_usd": Column("Revenue per promoter (USD)", "money"),
+    "revenue_per_detractor_usd": Column("Revenue per detractor (USD)", "money"),
+    "premium_usd": Column("Promoter minus detractor (USD)", "money"),
+    "premium_low_usd": Column("Low (USD)", "money", help=_INTERVAL),
+    "premium_high_usd": Column("High (USD)", "money", help=_INTERVAL),
+    "detractors_now": Column(
+        "Detractors now (n)",
+        "number",
+        help="Detractors active at the end of the 12 months: they weight the headline.",
+        format="%d",
+    ),
+    "weight_pct": Column("Weight %", "number", format="%.1f"),
     "clv_usd": Column("Lifetime value (USD)", "money"),
     # customers at risk
     "risk_score": Column("Risk score", "progress", format="%.0f", min_value=0, max_value=RISK_SCORE_MAX),

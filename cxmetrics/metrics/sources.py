@@ -287,6 +287,20 @@ COHORT_VALUE = Source(
     where=measures.active_at("$year_start"),
     joins={"g": f"LEFT JOIN ({measures.latest_relationship_answer('$year_start')}) g ON g.customer_id = c.customer_id"},
 )
+# One row per customer active at the end of the window ($stop, the day after its last) with their spend in it: the
+# customers whose revenue is at risk today. nps_group is that of their latest relationship answer in the window (an
+# answer older than the window's first day does not count: no response).
+CURRENT_VALUE = Source(
+    "current_value",
+    COHORT_VALUE.tables,
+    COHORT_VALUE.from_sql,
+    COHORT_VALUE.dims,
+    where=measures.active_at("$stop"),
+    joins={
+        "g": f"LEFT JOIN ({measures.latest_relationship_answer('$stop', since='$year_start')}) g "
+        "ON g.customer_id = c.customer_id"
+    },
+)
 BOUGHT_LAST_MONTH = Source(
     "bought_last_month",
     ("customer_revenue", "customers"),

@@ -31,6 +31,10 @@ elif cohort is None:
     st.warning("No customers were active at the start of the 12 months under these filters.")
 else:
     st.markdown(f"**{cohort.premium_sentence}**")
+    if cohort.crude_sentence:
+        st.caption(cohort.crude_sentence)
+    st.plotly_chart(charts.premium_by_segment(cohort.premium), theme=None)
+    ui.table(cohort.strata_table, index=True, footnotes=(financials.STRATA_NOTE,))
     st.plotly_chart(charts.group_values(cohort.values), theme=None)
     ui.table(cohort.values_table, financials.GROUP_COLUMNS, index=True, footnotes=(financials.VALUE_NOTE,))
 
@@ -80,9 +84,15 @@ if cohort is not None:
     inputs = ui.editor(financials.roi_inputs(view, region), key=f"roi_assumptions_{region}", index=True)
     worth = financials.roi_worth(inputs, scenario)
     st.markdown(f"**{worth.sentence}**")
-    ui.tile_row(worth.tiles)
-    st.plotly_chart(charts.roi_range(worth.ranges), theme=None)
+    if worth.withheld:
+        st.info(worth.withheld)
+    if worth.tiles:
+        ui.tile_row(worth.tiles)
+        st.plotly_chart(charts.roi_range(worth.ranges), theme=None)
     st.caption(financials.ROI_NOTE)
+    crude = financials.roi_crude(view, region, scenario)
+    if crude:
+        st.caption(crude)
 else:
     st.info("The ROI model needs `customer_revenue`.")
 

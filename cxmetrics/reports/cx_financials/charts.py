@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxmetrics.display import figures, style
-from cxmetrics.reports.cx_financials.value import GROUP_LABELS
+from cxmetrics.reports.cx_financials.value import GROUP_LABELS, Premium
 
 PANELS: tuple[tuple[str, str, str], ...] = (
     ("nps", "NPS (points)", "+.0f"),
@@ -99,6 +99,53 @@ def group_values(values: pd.DataFrame) -> go.Figure:
     figure.update_annotations(font={"size": 13})
     figure.update_xaxes(tickangle=0, tickfont={"size": 11})
     figure.update_layout(height=620, margin={"t": 40})
+    return figure
+
+
+WITHIN_SEGMENTS = "Within segment (headline)"
+POOLED = "Segments pooled (context only)"
+
+
+def _premium_rows(premium: Premium) -> pd.DataFrame:
+    """One row per bar: each segment compared, the weighted headline, the pooled figure where it is context (label,
+    value, low, high, colour, hover note)."""
+    kept = premium.strata[~premium.strata["suppressed"]]
+    rows = [
+        (str(name), r.premium_usd, r.premium_low_usd, r.premium_high_usd, style.SECONDARY,
+         f"{r.promoters:,} promoters, {r.detractors:,} detractors; weight {r.weight_pct:.0f}%")
+        for name, r in kept.iterrows()
+    ]  # fmt: skip
+    for label, diff, colour in ((WITHIN_SEGMENTS, premium.adjusted, style.PRIMARY), (POOLED, premium.context, None)):
+        if diff is not None:
+            note = f"{diff.promoters:,} promoters, {diff.detractors:,} detractors"
+            rows.append((label, diff.usd, diff.low_usd, diff.high_usd, colour or style.INSUFFICIENT, note))
+    return pd.DataFrame(rows, columns=["label", "usd", "low", "high", "colour", "note"])
+
+
+def premium_by_segment(premium: Premium) -> go.Figure:
+    """Revenue per promoter minus per detractor over 12 months: a bar per segment compared with its 95% interval, the
+    headline weighted by the detractors' segments, and the pooled figure greyed as context."""
+    rows = _premium_rows(premium)
+    if rows.empty:
+        return figures.empty("Too few promoters or detractors in any segment to compare.")
+    figure = go.Figure(
+        go.Bar(
+            y=rows["label"],
+            x=rows["usd"],
+            orientation="h",
+            marker={"color": rows["colour"].tolist()},
+            error_x=figures.interval_error(rows["usd"], rows["low"], rows["high"]),
+            customdata=rows[["low", "high", "note"]].to_numpy(),
+            hovertemplate="%{y}: %{x:$,.0f} per year<br>95% interval %{customdata[0]:$,.0f} to "
+            "%{customdata[1]:$,.0f}<br>%{customdata[2]}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    figure.update_layout(
+        height=120 + 45 * len(rows),
+        xaxis={"title": "Revenue per promoter minus per detractor, 12 months (USD)", "tickformat": "$~s"},
+    )
+    figure.update_yaxes(autorange="reversed", automargin=True)
     return figure
 
 

@@ -6,6 +6,10 @@ a scenario moves a share of detractors to passives and of passives to promoters;
 like their new group. Year t revenue of a group = customers x (1 - annual churn)^(t - 1) x revenue per customer
 per year (which already counts the partial revenue of customers who leave during a year).
 
+The model runs within each stratum (segment): a moved customer behaves like the new group of its own segment, so
+segment mix is not credited to NPS, and the strata's effects add up. A stratum with a behaviour withheld (a group
+measured on fewer customers than the minimum n) is not modelled.
+
 The range combines the interval ends of every group's behaviour in the least and the most favourable way for the
 scenario (conservative: wider than a joint 95% interval).
 """
@@ -22,6 +26,7 @@ from cxmetrics.metrics.measures import NPS_GROUPS
 BEHAVIOURS: tuple[str, ...] = ("churn_pct", "revenue_per_customer_usd", "gross_margin_pct")
 YEARS: tuple[int, ...] = (1, 2, 3)
 BOUNDS: tuple[str, ...] = ("low", "mid", "high")
+PROJECTED: tuple[str, ...] = ("retained_customers", "revenue_usd", "gross_margin_usd")
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,19 @@ class Scenario:
 
 
 def assumptions(values: pd.DataFrame) -> pd.DataFrame:
-    """The model's editable inputs from `value.group_values`: per group customers and each behaviour with its
-    _low and _high bounds (promoters, passives, detractors only)."""
-    columns = ["customers", *(f"{b}{s}" for b in BEHAVIOURS for s in ("", "_low", "_high"))]
-    return values.reindex([g for g in NPS_GROUPS if g in values.index])[columns].copy()
+    """The model's editable inputs from `value.stratum_values` (index stratum x group): per stratum and group
+    (promoters, passives, detractors only, in that order) the customers to move, the customers its behaviour is
+    measured on and each behaviour with its _low and _high bounds."""
+    columns = ["customers", "measured_n", *(f"{b}{s}" for b in BEHAVIOURS for s in ("", "_low", "_high"))]
+    strata = values.index.get_level_values(0).unique()
+    order = pd.MultiIndex.from_product([strata, NPS_GROUPS], names=values.index.names)
+    return values.reindex(order)[columns].dropna(subset=["customers"]).copy()
+
+
+def modelled(table: pd.DataFrame) -> list:
+    """The strata of `assumptions` the model can run: each of their three groups has a value for every behaviour."""
+    complete = table[list(BEHAVIOURS)].notna().all(axis=1).groupby(level=0).agg(["all", "size"])
+    return [s for s, row in complete.iterrows() if row["all"] and row["size"] == len(NPS_GROUPS)]
 
 
 def moved(customers: pd.Series, scenario: Scenario) -> pd.Series:
@@ -84,10 +98,25 @@ def project(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                     "gross_margin_usd": float((alive * revenue * margin).sum()),
                 }
             )
-    frame = pd.DataFrame(rows)
+    return _cumulated(pd.DataFrame(rows))
+
+
+def _cumulated(frame: pd.DataFrame) -> pd.DataFrame:
+    """A projection with its cumulative revenue and margin per bound."""
     for column in ("revenue_usd", "gross_margin_usd"):
         frame[f"cumulative_{column}"] = frame.groupby("bound")[column].cumsum()
     return frame
+
+
+def project_strata(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """`project` within each modelled stratum of `assumptions`, summed per year and bound (empty when no stratum can
+    be modelled)."""
+    parts = [project(table.xs(stratum, level=0), scenario) for stratum in modelled(table)]
+    if not parts:
+        return pd.DataFrame(columns=["year", "bound", *PROJECTED])
+    # Each part lists bounds in BOUNDS order, years ascending: first-seen group order keeps that order.
+    summed = pd.concat(parts).groupby(["year", "bound"], sort=False)[list(PROJECTED)].sum().reset_index()
+    return _cumulated(summed)
 
 
 def ranges(projection: pd.DataFrame) -> pd.DataFrame:

@@ -1,16 +1,19 @@
 """What customer experience is worth: spend, churn and margin by NPS group, revenue at risk, earned growth.
 
-Customers are grouped by their latest relationship response before the start of a trailing 12-month window (the
-cohort of the `churn_rate` metric: customers active at the window start); their revenue, margin and cost to serve
-are summed over the window in DuckDB, one row per region x segment x group, and every figure below is a ratio of
-those sums with a 95% interval by the registry's estimators (`cxmetrics.metrics.estimates`: the Student-t mean,
-churn_rate's Wilson interval, the delta method for a ratio of sums, the nps estimator).
+Behaviour is measured on a cohort: customers grouped by their latest relationship response before the start of a
+trailing 12-month window (the cohort of the `churn_rate` metric: customers active at the window start), their
+revenue, margin and cost to serve summed over the window. What is at risk is today's: the customers active at the
+window's end, grouped by their latest relationship answer in the window (`CURRENT_VALUE`). Both are summed in DuckDB,
+one row per region x segment x group, and every figure below is a ratio of those sums with a 95% interval by the
+registry's estimators (`cxmetrics.metrics.estimates`: the Student-t mean, churn_rate's Wilson interval, the delta
+method for a ratio of sums, the nps estimator). The value of a promoter compares promoters with detractors within
+each segment, weighted by today's detractors; the pooled difference is context only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -22,7 +25,7 @@ from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
 from cxmetrics.metrics.measures import NPS_GROUPS
 from cxmetrics.metrics.registry import get_metric, minimum_n
-from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE
+from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE, CURRENT_VALUE, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
 from cxmetrics.query import frames as query
@@ -51,17 +54,26 @@ _SUMS: tuple[tuple[str, str], ...] = (
 )
 # One row per cohort customer: its group, latest answer, churn by the window end, money in and before the window.
 _COHORT_COLUMNS = (
-    f"c.customer_id, c.name, c.region, c.segment, c.churn_date, {_NPS_GROUP_SQL} AS nps_group, g.nps AS latest_nps, "
-    "CAST(g.responded_at AS DATE) AS answered_on, coalesce(c.churn_date <= $year_end, FALSE) AS churned, "
-    "coalesce(v.year_usd, 0) AS year_usd, coalesce(v.margin_usd, 0) AS margin_usd, "
+    f"c.customer_id, c.region, c.segment, {_NPS_GROUP_SQL} AS nps_group, coalesce(c.churn_date <= $year_end, FALSE) "
+    "AS churned, coalesce(v.year_usd, 0) AS year_usd, coalesce(v.margin_usd, 0) AS margin_usd, "
     "coalesce(v.cost_usd, 0) AS cost_usd, v.prior_usd"
 )
+# One row per customer active at the window end: its group by its latest answer in the window, and its money in it.
+_CURRENT_COLUMNS = (
+    f"c.customer_id, c.name, c.region, c.segment, c.churn_date, {_NPS_GROUP_SQL} AS nps_group, g.nps AS latest_nps, "
+    "CAST(g.responded_at AS DATE) AS answered_on, coalesce(v.year_usd, 0) AS year_usd, "
+    "coalesce(v.margin_usd, 0) AS margin_usd"
+)
+_CURRENT_SUMS: tuple[tuple[str, str], ...] = (("customers", "count(*)"), ("revenue_usd", "sum(year_usd)"))
 _ACCOUNT_COLUMNS = (
     "customer_id, name, region, segment, latest_nps, answered_on, round(year_usd) AS revenue_12m_usd, "
     "round(margin_usd) AS gross_margin_12m_usd, churn_date"
 )
 SUM_COLUMNS: tuple[str, ...] = tuple(name for name, _ in _SUMS)
 KEYS: tuple[str, ...] = ("region", "segment", "nps_group")
+# The money comparisons hold segment fixed: revenue per customer differs about 30-fold between segments and hardly
+# by region within one, and region x segment cells are too small for the minimum n (docs/metrics.md).
+STRATUM = "segment"
 
 
 @dataclass(frozen=True)
@@ -88,53 +100,94 @@ def window_text(month: Period) -> str:
     return f"{year_start(month):%b %Y} to {month.label}"
 
 
-def _cohort_sql(filters: Filters, month: Period) -> tuple[str, dict]:
-    """The cohort of `month`'s trailing 12 months, one row per customer, as a materialized CTE `cohort` (with the
-    filters and access scope applied), so that the group sums and the account list share one pass."""
-    start = year_start(month)
-    params = {"year_start": start, "prior_start": start.replace(year=start.year - 1), "year_end": month.end}
-    join_sql, where, params = aggregate.scoped(COHORT_VALUE, filters, params)
-    group_join = COHORT_VALUE.joins["g"]
-    join_sql = join_sql if group_join in join_sql else f"{join_sql} {group_join}"
-    sql = (
-        f"WITH cohort AS MATERIALIZED (SELECT {_COHORT_COLUMNS} FROM {COHORT_VALUE.from_sql} {join_sql} "  # noqa: S608
-        f"WHERE {where}) "
+def current_basis(month: Period) -> str:
+    """Which customers are at risk, in words: those active at the end of `month`, by their latest answer in its 12
+    months."""
+    return (
+        f"active at the end of {month.label}, grouped by their latest relationship answer in {window_text(month)} "
+        "(an older answer does not count)"
     )
-    return sql, params
 
 
-def cohort_view(
-    conn: Connection, filters: Filters, month: Period, limit: int = 500
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """In one query: sums per region, segment and NPS group ('no response' without a relationship answer) of the
-    cohort, and its detractors with the most revenue in the 12 months (at most `limit`, largest first)."""
-    cte, params = _cohort_sql(filters, month)
+def _customers_cte(name: str, source: Source, columns: str, filters: Filters, params: dict) -> str:
+    """A materialized CTE `name`: one row per customer of `source` (its NPS group join always made) with `columns`,
+    the filters and access scope applied; `params` gains their bound values."""
+    join_sql, where, _ = aggregate.scoped(source, filters, params)
+    group_join = source.joins["g"]
+    join_sql = join_sql if group_join in join_sql else f"{join_sql} {group_join}"
+    return f"{name} AS MATERIALIZED (SELECT {columns} FROM {source.from_sql} {join_sql} WHERE {where})"  # noqa: S608
+
+
+def _value_sql(filters: Filters, month: Period) -> tuple[str, dict]:
+    """The CTEs `cohort` (customers active at the start of `month`'s trailing 12 months) and `standing` (customers
+    active at their end), so that the group sums and the account list share one pass."""
+    start = year_start(month)
+    params = {
+        "year_start": start,
+        "prior_start": start.replace(year=start.year - 1),
+        "year_end": month.end,
+        "stop": month.end + timedelta(days=1),
+    }
+    cohort = _customers_cte("cohort", COHORT_VALUE, _COHORT_COLUMNS, filters, params)
+    standing = _customers_cte("standing", CURRENT_VALUE, _CURRENT_COLUMNS, filters, params)
+    return f"WITH {cohort}, {standing} ", params
+
+
+@dataclass(frozen=True)
+class ValueFrames:
+    """The sums the page values customers by: `cohort` (per region, segment and NPS group of the customers active
+    at the start of the 12 months: their behaviour over them), `current` (customers and 12-month revenue per region,
+    segment and NPS group of the customers active at the end, by their latest answer in the 12 months: the customers
+    at risk and those a scenario moves) and `accounts` (the current detractors, most revenue first)."""
+
+    cohort: pd.DataFrame
+    current: pd.DataFrame
+    accounts: pd.DataFrame
+
+
+def _part(frame: pd.DataFrame, part: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """One part's sums of the combined query, sorted by the keys, sums as floats."""
+    grouped = frame[frame["part"] == part][[*KEYS, *columns]].sort_values(list(KEYS))
+    grouped[list(columns)] = grouped[list(columns)].astype(float)
+    return grouped.reset_index(drop=True)
+
+
+def cohort_view(conn: Connection, filters: Filters, month: Period, limit: int = 500) -> ValueFrames:
+    """In one query: the cohort's sums and the current customers' sums per region, segment and NPS group ('no
+    response' without a relationship answer), and the current detractors with the most revenue in the 12 months (at
+    most `limit`, largest first)."""
+    cte, params = _value_sql(filters, month)
     sums = ", ".join(f"{e} AS {n}" for n, e in _SUMS)
+    current = ", ".join(f"{e} AS {n}" for n, e in _CURRENT_SUMS)
     sql = (
         f"{cte}SELECT 'sums' AS part, region, segment, nps_group, {sums} FROM cohort GROUP BY ALL "  # noqa: S608
-        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM cohort "
+        f"UNION ALL BY NAME (SELECT 'current' AS part, region, segment, nps_group, {current} FROM standing "
+        "GROUP BY ALL) "
+        f"UNION ALL BY NAME (SELECT 'account' AS part, {_ACCOUNT_COLUMNS} FROM standing "
         f"WHERE {measures.is_detractor('latest_nps')} "
         "ORDER BY year_usd DESC, customer_id LIMIT $limit)"
     )
     frame = conn.execute(sql, params | {"limit": limit}).fetchdf()
-    grouped = frame[frame["part"] == "sums"][[*KEYS, *SUM_COLUMNS]].sort_values(list(KEYS))
-    grouped[list(SUM_COLUMNS)] = grouped[list(SUM_COLUMNS)].astype(float)
     accounts = frame[frame["part"] == "account"].sort_values(
         ["revenue_12m_usd", "customer_id"], ascending=[False, True]
     )
     accounts = accounts[[c.split(" AS ")[-1].strip() for c in _ACCOUNT_COLUMNS.split(", ")]]
     accounts = accounts.astype({"latest_nps": "int64", "revenue_12m_usd": float, "gross_margin_12m_usd": float})
-    return grouped.reset_index(drop=True), accounts.reset_index(drop=True)
+    current_columns = tuple(n for n, _ in _CURRENT_SUMS)
+    return ValueFrames(
+        _part(frame, "sums", SUM_COLUMNS), _part(frame, "current", current_columns), accounts.reset_index(drop=True)
+    )
 
 
 def group_sums(conn: Connection, filters: Filters, month: Period) -> pd.DataFrame:
     """Sums per region, segment and NPS group of the cohort (see `cohort_view`)."""
-    return cohort_view(conn, filters, month, limit=0)[0]
+    return cohort_view(conn, filters, month, limit=0).cohort
 
 
 def at_risk_accounts(conn: Connection, filters: Filters, month: Period, limit: int = 500) -> pd.DataFrame:
-    """The detractor customers of the cohort with the most revenue in the 12 months, largest first."""
-    return cohort_view(conn, filters, month, limit)[1]
+    """The detractors among the customers active at the end of the 12 months (by their latest relationship answer
+    in them) with the most revenue in the 12 months, largest first."""
+    return cohort_view(conn, filters, month, limit).accounts
 
 
 # --- per-group values (pure) -------------------------------------------------------------------------------------
@@ -198,16 +251,107 @@ class Difference:
         return self.low_usd > 0 or self.high_usd < 0
 
 
-def promoter_premium(sums: pd.DataFrame, min_n: int | None = None) -> Difference | None:
-    """Revenue per promoter minus revenue per detractor over the 12 months (the Student-t mean's difference: Welch
-    standard error, normal 95% interval); None when either group is under the minimum n."""
+_PREMIUM_SUMS: tuple[str, ...] = ("customers", "revenue_usd", "revenue_sq")
+
+
+def crude_premium(sums: pd.DataFrame, min_n: int | None = None) -> Difference | None:
+    """Revenue per promoter minus revenue per detractor over the 12 months, segments pooled (the Student-t mean's
+    difference: Welch standard error, normal 95% interval); None when either group is under the minimum n. Context
+    only: it also counts which segments promoters and detractors are in."""
     min_n = minimum_n() if min_n is None else min_n
-    s = sums.groupby("nps_group")[["customers", "revenue_usd", "revenue_sq"]].sum()
+    s = sums.groupby("nps_group")[list(_PREMIUM_SUMS)].sum()
     if not {"promoter", "detractor"} <= set(s.index) or s.loc[["promoter", "detractor"], "customers"].min() < min_n:
         return None
     promoters, detractors = ({c: float(s.loc[g, c]) for c in s.columns} for g in ("promoter", "detractor"))
     delta, low, high = (float(x) for x in _REVENUE_PER_CUSTOMER.difference(promoters, detractors))
     return Difference(delta, low, high, int(promoters["customers"]), int(detractors["customers"]))
+
+
+def _in_strata(sums: pd.DataFrame, group: str, columns: tuple[str, ...], index: pd.Index) -> dict[str, np.ndarray]:
+    """One NPS group's sums per stratum, in the order of `index` (zero where the stratum has none)."""
+    rows = sums[sums["nps_group"] == group].groupby(STRATUM)[list(columns)].sum()
+    rows = rows.reindex(index, fill_value=0.0)
+    return {c: rows[c].to_numpy(dtype=float) for c in columns}
+
+
+def stratum_premiums(cohort: pd.DataFrame, current: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
+    """Per segment: the cohort's promoters and detractors, revenue per promoter and per detractor over the 12 months,
+    the premium (their difference) with its Welch standard error and 95% interval, the detractors active at the end
+    (`detractors_now`) and their share among the segments compared (`weight_pct`); a segment with fewer promoters
+    or detractors in the cohort than the minimum n is `suppressed` (values withheld, weight 0)."""
+    min_n = minimum_n() if min_n is None else min_n
+    index = pd.Index(sorted(set(cohort[STRATUM]) | set(current[STRATUM])), name=STRATUM)
+    promoters, detractors = (_in_strata(cohort, g, _PREMIUM_SUMS, index) for g in ("promoter", "detractor"))
+    now = _in_strata(current, "detractor", ("customers",), index)["customers"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta, _, high = _REVENUE_PER_CUSTOMER.difference(promoters, detractors)
+    frame = pd.DataFrame(
+        {
+            "promoters": promoters["customers"].astype(int),
+            "detractors": detractors["customers"].astype(int),
+            "revenue_per_promoter_usd": _REVENUE_PER_CUSTOMER.value(promoters),
+            "revenue_per_detractor_usd": _REVENUE_PER_CUSTOMER.value(detractors),
+            "premium_usd": delta,
+            "premium_se_usd": (high - delta) / stats.Z95,
+            "detractors_now": now.astype(int),
+        },
+        index=index,
+    )
+    frame["premium_low_usd"] = frame["premium_usd"] - stats.Z95 * frame["premium_se_usd"]
+    frame["premium_high_usd"] = frame["premium_usd"] + stats.Z95 * frame["premium_se_usd"]
+    frame["suppressed"] = stats.suppressed(np.minimum(frame["promoters"], frame["detractors"]), min_n)
+    withheld = [c for c in frame.columns if c.startswith(("revenue_per", "premium"))]
+    frame.loc[frame["suppressed"], withheld] = np.nan
+    weights = frame["detractors_now"].where(~frame["suppressed"], 0)
+    frame["weight_pct"] = 100 * stats.ratio(weights, weights.sum())
+    return frame
+
+
+def adjusted_premium(strata: pd.DataFrame) -> Difference | None:
+    """The within-segment premiums of `stratum_premiums` weighted by the segments' shares of the detractors active
+    at the end: sum of w x premium, standard error sqrt(sum of w^2 x se^2) (direct standardisation; the weights are
+    known counts, Cochran 1977, 5.3); None when no segment can be compared or none has a detractor now."""
+    kept = strata[~strata["suppressed"] & (strata["detractors_now"] > 0)]
+    if kept.empty:
+        return None
+    weights = kept["weight_pct"] / 100
+    usd = float((weights * kept["premium_usd"]).sum())
+    se = float(np.sqrt(np.sum(weights.to_numpy() ** 2 * kept["premium_se_usd"].to_numpy() ** 2)))
+    low, high = usd - stats.Z95 * se, usd + stats.Z95 * se
+    return Difference(usd, low, high, int(kept["promoters"].sum()), int(kept["detractors"].sum()))
+
+
+@dataclass(frozen=True)
+class Premium:
+    """The value of a promoter: within segment, weighted by today's detractors (the headline); segments pooled
+    (`crude`, context only); and per segment (`strata`), under the minimum n `min_n`."""
+
+    adjusted: Difference | None
+    crude: Difference | None
+    strata: pd.DataFrame
+    min_n: int
+
+    @property
+    def withheld(self) -> pd.DataFrame:
+        """The segments left out of the headline: fewer promoters or detractors than the minimum n."""
+        return self.strata[self.strata["suppressed"]]
+
+    @property
+    def context(self) -> Difference | None:
+        """The crude difference where it is shown as context: beside a headline, over more than one segment."""
+        return self.crude if self.adjusted is not None and len(self.strata) > 1 else None
+
+    @property
+    def detractors_now(self) -> int:
+        """The detractors active at the end in the segments compared: whose segment mix weights the headline."""
+        return int(self.strata.loc[~self.strata["suppressed"], "detractors_now"].sum())
+
+
+def premium(cohort: pd.DataFrame, current: pd.DataFrame, min_n: int | None = None) -> Premium:
+    """The value of a promoter from the cohort's and the current customers' sums (see `ValueFrames`)."""
+    min_n = minimum_n() if min_n is None else min_n
+    strata = stratum_premiums(cohort, current, min_n)
+    return Premium(adjusted_premium(strata), crude_premium(cohort, min_n), strata, min_n)
 
 
 def money(value: float) -> str:
@@ -217,17 +361,64 @@ def money(value: float) -> str:
     return f"{sign}${value / 1e6:,.1f}M" if value >= 1e6 else f"{sign}${value:,.0f}"
 
 
-def premium_sentence(diff: Difference | None, months: str) -> str:
-    """The plain sentence of the value of a promoter."""
+def _counted(n: int, noun: str) -> str:
+    """'1 detractor', '2,000 detractors'."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _withheld_text(worth: Premium) -> str:
+    """' Left out, with fewer than 30 promoters or detractors: Enterprise (40 promoters, 1 detractor).' or ''."""
+    if worth.withheld.empty:
+        return ""
+    listed = ", ".join(
+        f"{name} ({_counted(row.promoters, 'promoter')}, {_counted(row.detractors, 'detractor')})"
+        for name, row in worth.withheld.iterrows()
+    )
+    return f" Left out, with fewer than {worth.min_n} promoters or detractors: {listed}."
+
+
+def premium_sentence(worth: Premium, months: str) -> str:
+    """The plain sentence of the value of a promoter: within segment, weighted by the detractors active now."""
+    diff = worth.adjusted
     if diff is None:
-        return "Too few promoters or detractors in this selection to compare what each is worth."
+        return (
+            "Too few promoters or detractors in any segment of this selection to compare what each is worth."
+            + _withheld_text(worth)
+        )
     verdict = "" if diff.significant else " This difference is not significant: it could be noise."
     word = "more" if diff.usd >= 0 else "less"
     return (
-        f"A promoter is worth {money(abs(diff.usd))} {word} per year than a detractor (95% interval "
-        f"{money(diff.low_usd)} to {money(diff.high_usd)}; {diff.promoters:,} promoters, {diff.detractors:,} "
-        f"detractors, revenue over {months}).{verdict}"
+        f"Within the same segment, a promoter is worth {money(abs(diff.usd))} {word} per year than a detractor "
+        f"(95% interval {money(diff.low_usd)} to {money(diff.high_usd)}; {diff.promoters:,} promoters, "
+        f"{diff.detractors:,} detractors, revenue over {months}; segments weighted by the {worth.detractors_now:,} "
+        f"detractors active at its end).{verdict}{_withheld_text(worth)}"
     )
+
+
+def crude_sentence(worth: Premium) -> str | None:
+    """The pooled difference as context, labelled as such; None where `Premium.context` is."""
+    diff = worth.context
+    if diff is None:
+        return None
+    return (
+        f"For context only, not the value of NPS: all segments pooled, promoters spend {money(diff.usd)} per year "
+        f"more than detractors (95% interval {money(diff.low_usd)} to {money(diff.high_usd)}), a crude gap that also "
+        "counts which segments promoters and detractors are in."
+    )
+
+
+def stratum_values(cohort: pd.DataFrame, current: pd.DataFrame, min_n: int | None = None) -> pd.DataFrame:
+    """Per segment and NPS group (promoters, passives, detractors): the customers active at the end (`customers`:
+    whom a scenario moves), the cohort customers the group's behaviour is measured on (`measured_n`) and that
+    behaviour by `group_values` (withheld under the minimum n)."""
+    frames = {}
+    for stratum in sorted(set(cohort[STRATUM]) | set(current[STRATUM])):
+        values = group_values(cohort[cohort[STRATUM] == stratum], min_n).reindex(list(NPS_GROUPS))
+        now = current[current[STRATUM] == stratum].groupby("nps_group")["customers"].sum()
+        values["measured_n"] = values["customers"].fillna(0).astype(int)
+        values["customers"] = now.reindex(values.index).fillna(0.0).astype(int)
+        frames[stratum] = values.drop(columns="suppressed")
+    return pd.concat(frames, names=[STRATUM, "nps_group"])
 
 
 # --- revenue at risk (pure) ----------------------------------------------------------------------------------------

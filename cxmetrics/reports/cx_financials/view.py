@@ -17,6 +17,7 @@ from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.reports.cx_financials import leadlag, roi, value
@@ -34,17 +35,29 @@ MONTHLY_NOTE = (
     "Dotted lines mark events."
 )
 VALUE_NOTE = (
-    "95% intervals on the bars (hover). Groups with fewer customers than the minimum n are withheld. Growth compares "
-    "customers' revenue with the 12 months before (customers who had revenue then); customers without a response are "
-    "often newer, so their year before was partial."
+    "All segments pooled: a group's figures also reflect which segments its customers are in, so compare groups with "
+    "care (the value of a promoter above compares within segment). 95% intervals on the bars (hover). Groups with "
+    "fewer customers than the minimum n are withheld. Growth compares customers' revenue with the 12 months before "
+    "(customers who had revenue then); customers without a response are often newer, so their year before was "
+    "partial."
 )
+STRATA_NOTE = (
+    "Per segment: revenue over the 12 months per promoter and per detractor of the customers active at their start "
+    "(grouped by their latest relationship answer before it), the difference with its 95% interval (Welch), and the "
+    "segment's share of the detractors active at their end, which weights the headline. Segments with fewer "
+    "promoters or detractors than the minimum n are withheld and left out of the headline."
+)
+ROW_SEPARATOR = " · "  # between the segment and the group in an ROI input's row name
 ROI_STEPS = (
     "Temkin's five steps: 1 NPS groups; 2 loyalty behaviours: churn and revenue; 3 customers per group; 4 each "
     "group's measured behaviour (95% interval, editable below); 5 the value of moving customers up."
 )
 ROI_NOTE = (
-    "The range combines each group's 95% interval ends in the least and the most favourable way (conservative). "
-    "Moved customers are assumed to behave like their new group."
+    "The model runs within each segment: customers move between the groups of their own segment and are assumed to "
+    "behave like their new group there (customers: active at the end of the 12 months; behaviour: measured on the "
+    "customers active at their start). The range combines each group's 95% interval ends in the least and the most "
+    "favourable way (conservative). A behaviour measured on fewer customers than the minimum n is withheld; type a "
+    "value to model its segment."
 )
 NO_EARNED_REVENUE = "Earned growth needs `customer_revenue` (and customers' acquisition channel)."
 
@@ -63,7 +76,11 @@ class CohortView:
     """What the customers active at the start of the 12 months are worth, by NPS group and region x segment."""
 
     sums: pd.DataFrame
+    current: pd.DataFrame
+    premium: value.Premium
     premium_sentence: str
+    crude_sentence: str | None
+    strata_table: pd.DataFrame
     values: pd.DataFrame
     values_table: pd.DataFrame
     accounts: pd.DataFrame
@@ -137,6 +154,7 @@ class RoiView:
     sentence: str
     tiles: tuple[Tile, ...]
     ranges: pd.DataFrame
+    withheld: str | None = None
 
 
 def month_of(week: Period) -> Period:
@@ -205,22 +223,34 @@ def _lead_lag(conn: Connection, filters: Filters, month: Period, loaded: frozens
     return LeadLagSection(lags, findings, too_short, note)
 
 
+def _strata_table(premium: value.Premium) -> pd.DataFrame:
+    """The per-segment premiums as the table shows them (the standard error left out)."""
+    return premium.strata.drop(columns=["premium_se_usd", "suppressed"]).round(1)
+
+
 def _cohort(conn: Connection, filters: Filters, month: Period, months: str) -> CohortView | None:
     """The value of a promoter, the at-risk accounts and the segment view; None without customers active at the
     start of the 12 months."""
-    sums, accounts = value.cohort_view(conn, filters, month)
+    frames = value.cohort_view(conn, filters, month)
+    sums, accounts = frames.cohort, frames.accounts
     if sums.empty:
         return None
     values = value.group_values(sums)
+    premium = value.premium(sums, frames.current)
     cells = value.cell_nps_sums(conn, filters, month)
     segments = value.segment_view(cells, sums)
     return CohortView(
         sums=sums,
-        premium_sentence=value.premium_sentence(value.promoter_premium(sums), months),
+        current=frames.current,
+        premium=premium,
+        premium_sentence=value.premium_sentence(premium, months),
+        crude_sentence=value.crude_sentence(premium),
+        strata_table=_strata_table(premium),
         values=values,
         values_table=_table(values),
         accounts=accounts,
-        accounts_title=f"**Largest at-risk accounts** (detractors by revenue over {months}; {len(accounts):,} shown)",
+        accounts_title=f"**Largest at-risk accounts**: detractors by revenue over {months}, "
+        f"{value.current_basis(month)} ({len(accounts):,} listed)",
         accounts_csv=accounts.to_csv(index=False),
         accounts_file=f"at_risk_accounts_{month.start:%Y_%m}.csv",
         scopes=(None, *sorted(sums["region"].dropna().unique())),
@@ -263,10 +293,10 @@ def monthly(conn: Connection, filters: Filters, split: str) -> MonthlyView:
 
 
 def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> RiskView:
-    """Revenue at risk company-wide (tiles) and per value of `by` (chart), at the assumed shares (a view with a
-    cohort)."""
-    sums = view.cohort.sums
-    company = value.revenue_at_risk(sums, assumptions).iloc[0]
+    """Revenue at risk company-wide (tiles) and per value of `by` (chart), at the assumed shares, of the customers
+    active at the end of the 12 months (a view with a cohort)."""
+    current = view.cohort.current
+    company = value.revenue_at_risk(current, assumptions).iloc[0]
     tiles = (
         _figure("at_risk_short_usd", "Detractor revenue at risk (short term)", money(company["at_risk_short_usd"])),
         _figure("at_risk_long_usd", "Passive revenue at risk (long term)", money(company["at_risk_long_usd"])),
@@ -275,24 +305,57 @@ def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> R
     caption = (
         f"Share of each group's revenue over {view.months}: detractors {assumptions.detractor_pct:g}%, passives "
         f"{assumptions.passive_pct:g}%, promoters {assumptions.promoter_pct:g}% (defaults as commonly used in NPS "
-        "tooling; edit them above)."
+        f"tooling; edit them above). Customers {value.current_basis(view.month)}; customers who left before its end "
+        "are not at risk."
     )
-    return RiskView(tiles, caption, value.revenue_at_risk(sums, assumptions, by))
+    return RiskView(tiles, caption, value.revenue_at_risk(current, assumptions, by))
+
+
+def _row_label(stratum: str, group: str) -> str:
+    """'Enterprise · Promoters': an ROI input row's name (the editor takes a flat index)."""
+    return f"{stratum}{ROW_SEPARATOR}{value.GROUP_LABELS[group]}"
+
+
+def _row_key(label: str) -> tuple[str, str]:
+    """('Enterprise', 'promoter') from a row's name (a segment's own name may hold the separator, a group's not)."""
+    stratum, group = label.rsplit(ROW_SEPARATOR, 1)
+    return stratum, value.GROUP_IDS[group]
 
 
 def roi_inputs(view: FinancialsView, region: str | None) -> pd.DataFrame:
-    """The ROI model's editable inputs for one region (all for None): each group's measured behaviour with its
-    interval, every group shown whatever its size, groups named in words (a view with a cohort)."""
-    return _table(roi.assumptions(value.group_values(value.in_region(view.cohort.sums, region), min_n=0)))
+    """The ROI model's editable inputs for one region (all for None): per segment and group the customers active at
+    the end and the behaviour measured on the cohort, with its interval (withheld under the minimum n), rows named
+    'Segment · Group' (a view with a cohort)."""
+    cohort, current = (value.in_region(sums, region) for sums in (view.cohort.sums, view.cohort.current))
+    table = roi.assumptions(value.stratum_values(cohort, current))
+    table.index = pd.Index([_row_label(*key) for key in table.index], name="Segment · group")
+    return table.round(1)
 
 
 def _horizon(years: int) -> str:
     return f"{years} year{'s' if years > 1 else ''}"
 
 
+def _withheld(table: pd.DataFrame, modelled: list) -> str | None:
+    """Which segments the model leaves out, and why; None when it models them all."""
+    left_out = [s for s in table.index.get_level_values(0).unique() if s not in modelled]
+    if not left_out:
+        return None
+    return (
+        f"Not modelled: {', '.join(map(str, left_out))}: a group's behaviour is withheld (measured on fewer "
+        f"customers than the minimum n of {minimum_n()}) or missing. Type a value to model it."
+    )
+
+
 def roi_worth(table: pd.DataFrame, scenario: roi.Scenario) -> RoiView:
-    """The scenario's worth from the (edited) inputs of `roi_inputs`: sentence, tiles of the last year, ranges."""
-    ranges = roi.ranges(roi.project(table.rename(index=value.GROUP_IDS), scenario))
+    """The scenario's worth from the (edited) inputs of `roi_inputs`, within each segment and summed: sentence,
+    tiles of the last year, ranges, and the segments it cannot model."""
+    nested = table.set_axis(pd.MultiIndex.from_tuples([_row_key(label) for label in table.index]))
+    modelled = roi.modelled(nested)
+    withheld = _withheld(nested, modelled)
+    if not modelled:
+        return RoiView("Too few customers in every segment to model the scenario.", (), pd.DataFrame(), withheld)
+    ranges = roi.ranges(roi.project_strata(nested, scenario))
     last = ranges.iloc[-1]
     horizon = _horizon(scenario.years)
     tiles = tuple(
@@ -310,4 +373,18 @@ def roi_worth(table: pd.DataFrame, scenario: roi.Scenario) -> RoiView:
         f"{last['retained_customers_mid']:+,.0f}",
         f"Range {last['retained_customers_low']:+,.0f} to {last['retained_customers_high']:+,.0f}",
     )
-    return RoiView(roi.sentence(scenario, ranges), (*tiles, kept), ranges)
+    return RoiView(roi.sentence(scenario, ranges), (*tiles, kept), ranges, withheld)
+
+
+def roi_crude(view: FinancialsView, region: str | None, scenario: roi.Scenario) -> str | None:
+    """The same scenario with the groups pooled across segments, as context labelled as such; None when a pooled
+    group is under the minimum n."""
+    cohort, current = (value.in_region(sums, region) for sums in (view.cohort.sums, view.cohort.current))
+    pooled = roi.assumptions(value.stratum_values(cohort.assign(segment=""), current.assign(segment="")))
+    if not roi.modelled(pooled):
+        return None
+    last = roi.ranges(roi.project_strata(pooled, scenario)).iloc[-1]["cumulative_revenue_usd_mid"]
+    return (
+        f"For context only: with promoters, passives and detractors pooled across segments the same scenario would "
+        f"claim {money(last)} of revenue over {_horizon(scenario.years)}, crediting NPS with the segments' mix."
+    )
