@@ -88,6 +88,19 @@ def test_text_table_scores_and_tags_each_distinct_text_once(world):
     assert voice_index.build(world, TAXONOMY) == 0  # nothing new to score
 
 
+def test_a_changed_scorer_rescores_every_text_and_the_same_scorer_none(world):
+    world.execute("UPDATE voice_texts SET sentiment = 0.5")
+    voice_index.build(world, TAXONOMY)
+    assert world.execute("SELECT DISTINCT sentiment FROM voice_texts").fetchall() == [(0.5,)]
+    world.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [voice_index.SCORER_KEY, "an older scorer"])
+    voice_index.build(world, TAXONOMY)
+    rows = dict(world.execute("SELECT text, sentiment FROM voice_texts").fetchall())
+    assert rows == {text: pytest.approx(sentiment.score(text)) for text in rows}
+    assert voice_index.scored_with(world) == sentiment.fingerprint()
+    r4 = world.execute("SELECT sentiment FROM voice_comments WHERE response_id = 'r4'").fetchone()[0]
+    assert r4 == pytest.approx(sentiment.score("Terrible"))
+
+
 def test_a_changed_taxonomy_retags_every_text(world):
     other = themes.parse('[bad]\nlabel = "Bad"\nphrases = ["terrible", "wrong"]\n')
     voice_index.build(world, other)
