@@ -12,6 +12,7 @@ import pytest
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import parse_week
 from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.stats import separation
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
 from tests import metric_fixtures as fx
@@ -138,6 +139,24 @@ def test_sentiment_interval_is_the_student_t_interval_of_the_mentions(world):
     half = 12.7062 * np.std(scores, ddof=1) / np.sqrt(2)
     low, high = table.loc["bill", ["sentiment_low", "sentiment_high"]]
     assert (low, high) == pytest.approx((np.mean(scores) - half, np.mean(scores) + half), rel=1e-4)
+
+
+def test_sentiment_check_compares_promoters_comments_with_detractors(world):
+    # W46: promoters r1 "Great service", r3 "On hold briefly, then sorted"; detractors r2, r4; r5 has no NPS answer.
+    check = voice.sentiment_separation(voice.sentiment_counts(world, Filters(), CURRENT))
+    promoters = [sentiment.score("Great service"), sentiment.score("On hold briefly, then sorted")]
+    detractors = [sentiment.score("Wrong invoice, left on hold forever"), sentiment.score("Terrible")]
+    assert min(promoters) > max(detractors)
+    assert (check.auc, check.n_high, check.n_low) == (1.0, 2, 2)
+    assert check == separation.auc(promoters, detractors)
+
+
+def test_sentiment_check_follows_filters_and_counts_ties_as_half(world):
+    world.execute("UPDATE voice_comments SET sentiment = 0.2 WHERE response_id IN ('r1', 'r4')")
+    emea = voice.sentiment_separation(voice.sentiment_counts(world, Filters(regions=("EMEA",)), CURRENT))
+    assert (emea.auc, emea.n_high, emea.n_low) == (0.5, 1, 1)  # a's r1 (promoter) and r4 (detractor) tie
+    apac = voice.sentiment_separation(voice.sentiment_counts(world, Filters(regions=("APAC",)), CURRENT))
+    assert (apac.n_high, apac.n_low) == (1, 1) and apac.auc == 1.0
 
 
 def test_minimum_n_withholds_sentiment_and_nps(world):
