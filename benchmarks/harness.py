@@ -95,6 +95,7 @@ LOADER_FILES: tuple[str, ...] = (
     "query/rollups.py",
     "text/*.py",  # the texts' sentiment and themes, and the comments table, are built by the loader
     "text/themes_default.toml",
+    "text/sentiment_lexicon.toml",
 )
 
 

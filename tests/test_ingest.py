@@ -343,6 +343,7 @@ def test_rows_pointing_at_rejected_rows_are_rejected_too(tmp_path: Path) -> None
 
 def test_the_embedded_database_is_rebuilt_when_its_data_or_the_loader_version_changes(tmp_path: Path) -> None:
     from cxmetrics.ingest.load import build_fingerprint, ensure_built
+    from cxmetrics.text import sentiment
 
     folder = write_folder(tmp_path / "sample", customers=CUSTOMERS, responses=GOOD_RESPONSES)
     target = tmp_path / "cx.duckdb"
@@ -352,6 +353,7 @@ def test_the_embedded_database_is_rebuilt_when_its_data_or_the_loader_version_ch
     conn.execute("UPDATE meta SET value = ? WHERE key = 'source_fingerprint'", [db.folder_fingerprint(folder)])
     conn.close()
     assert ensure_built(target, folder) is True, "a database built by an older loader version is rebuilt"
+    assert build_fingerprint(folder).endswith(f":sentiment-{sentiment.fingerprint()}"), "and by an older scorer"
     (folder / "responses.csv").write_text(GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,9,,,\n")
     assert build_fingerprint(folder) != db.stored_fingerprint(target)
     assert ensure_built(target, folder) is True

@@ -38,6 +38,9 @@ def test_small_world_shows_tiles_themes_pareto_posts_and_verbatims(monkeypatch, 
     assert [m.label for m in app.metric] == ["Survey comments", "Negative comments"]
     captions = [c.value for c in app.caption]
     assert "Top detractor theme" in captions and "Fastest-growing theme" in captions
+    assert any(
+        c.startswith("Sentiment is VADER with a domain lexicon") and "held out from tuning" in c for c in captions
+    )
     themes = app.dataframe[0].value
     assert {"Theme", "Mentions", "NPS mentioning", "NPS of the rest", "NPS gap"} <= set(themes.columns)
     mentions = themes["Mentions"].str.replace(",", "").astype(int)

@@ -12,6 +12,7 @@ import pytest
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import parse_week
 from cxmetrics.reports.voice import analysis as voice
+from cxmetrics.stats import separation
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
 from tests import metric_fixtures as fx
@@ -88,6 +89,19 @@ def test_text_table_scores_and_tags_each_distinct_text_once(world):
     assert voice_index.build(world, TAXONOMY) == 0  # nothing new to score
 
 
+def test_a_changed_scorer_rescores_every_text_and_the_same_scorer_none(world):
+    world.execute("UPDATE voice_texts SET sentiment = 0.5")
+    voice_index.build(world, TAXONOMY)
+    assert world.execute("SELECT DISTINCT sentiment FROM voice_texts").fetchall() == [(0.5,)]
+    world.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [voice_index.SCORER_KEY, "an older scorer"])
+    voice_index.build(world, TAXONOMY)
+    rows = dict(world.execute("SELECT text, sentiment FROM voice_texts").fetchall())
+    assert rows == {text: pytest.approx(sentiment.score(text)) for text in rows}
+    assert voice_index.scored_with(world) == sentiment.fingerprint()
+    r4 = world.execute("SELECT sentiment FROM voice_comments WHERE response_id = 'r4'").fetchone()[0]
+    assert r4 == pytest.approx(sentiment.score("Terrible"))
+
+
 def test_a_changed_taxonomy_retags_every_text(world):
     other = themes.parse('[bad]\nlabel = "Bad"\nphrases = ["terrible", "wrong"]\n')
     voice_index.build(world, other)
@@ -125,6 +139,24 @@ def test_sentiment_interval_is_the_student_t_interval_of_the_mentions(world):
     half = 12.7062 * np.std(scores, ddof=1) / np.sqrt(2)
     low, high = table.loc["bill", ["sentiment_low", "sentiment_high"]]
     assert (low, high) == pytest.approx((np.mean(scores) - half, np.mean(scores) + half), rel=1e-4)
+
+
+def test_sentiment_check_compares_promoters_comments_with_detractors(world):
+    # W46: promoters r1 "Great service", r3 "On hold briefly, then sorted"; detractors r2, r4; r5 has no NPS answer.
+    check = voice.sentiment_separation(voice.sentiment_counts(world, Filters(), CURRENT))
+    promoters = [sentiment.score("Great service"), sentiment.score("On hold briefly, then sorted")]
+    detractors = [sentiment.score("Wrong invoice, left on hold forever"), sentiment.score("Terrible")]
+    assert min(promoters) > max(detractors)
+    assert (check.auc, check.n_high, check.n_low) == (1.0, 2, 2)
+    assert check == separation.auc(promoters, detractors)
+
+
+def test_sentiment_check_follows_filters_and_counts_ties_as_half(world):
+    world.execute("UPDATE voice_comments SET sentiment = 0.2 WHERE response_id IN ('r1', 'r4')")
+    emea = voice.sentiment_separation(voice.sentiment_counts(world, Filters(regions=("EMEA",)), CURRENT))
+    assert (emea.auc, emea.n_high, emea.n_low) == (0.5, 1, 1)  # a's r1 (promoter) and r4 (detractor) tie
+    apac = voice.sentiment_separation(voice.sentiment_counts(world, Filters(regions=("APAC",)), CURRENT))
+    assert (apac.n_high, apac.n_low) == (1, 1) and apac.auc == 1.0
 
 
 def test_minimum_n_withholds_sentiment_and_nps(world):

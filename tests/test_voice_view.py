@@ -14,6 +14,8 @@ from cxmetrics.query import frames as query
 from cxmetrics.reports.voice import analysis as voice
 from cxmetrics.reports.voice import charts
 from cxmetrics.reports.voice import view as voice_view
+from cxmetrics.stats.separation import Separation
+from cxmetrics.text import evaluation
 from tests import metric_fixtures as fx
 from tests.apptest import assert_no_exception, run_page
 
@@ -151,3 +153,33 @@ def test_without_revenue_and_scored_texts_the_view_says_what_to_load(tmp_path: P
     assert "`social_mentions`" in view.missing_note and "`customer_revenue`" in view.missing_note
     assert view.orders == ("newest",)
     assert view.posts["Listening post"].tolist() == ["Survey comments"]
+
+
+def test_the_sentiment_note_gives_the_windows_check_and_the_held_out_corpus(small_world, small_world_week, view):
+    check = voice.sentiment_separation(voice.sentiment_counts(small_world, Filters(), view.current))
+    min_n = int(config.get("CX_MIN_N"))
+    assert view.themes.sentiment_note == voice_view.sentiment_note(check, min_n)
+    held_out, vader = evaluation.corpus_separation("held_out"), evaluation.corpus_separation("held_out", "vader")
+    note = view.themes.sentiment_note
+    assert f"held out from tuning: AUC {held_out.auc:.2f} (plain VADER {vader.auc:.2f})" in note
+    assert min(check.n_high, check.n_low) >= min_n
+    assert f"(AUC {check.auc:.2f}, 95% {check.low:.2f} to {check.high:.2f}; {check.n_high:,} promoters'" in note
+
+
+@pytest.mark.parametrize(
+    ("check", "expected"),
+    [
+        (
+            Separation(0.8612, 0.8431, 0.8793, 1723, 534),
+            "In this window a promoter's comment scores above a detractor's in 86% of pairs (AUC 0.86, 95% 0.84 to "
+            "0.88; 1,723 promoters' and 534 detractors' comments; 0.5 would be chance).",
+        ),
+        (
+            Separation(1.0, 0.2, 1.0, 40, 12),
+            "Too few comments to check sentiment against the scores in this window (40 promoters' and 12 detractors' "
+            "comments; minimum 30).",
+        ),
+    ],
+)
+def test_the_window_check_is_withheld_below_the_minimum_n(check, expected):
+    assert expected in voice_view.sentiment_note(check, 30)

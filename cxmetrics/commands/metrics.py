@@ -108,6 +108,42 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
 """
 
 
+SENTIMENT = """## Text
+
+### Sentiment of a comment
+
+Every distinct survey comment and social post is scored once, at load (`cxmetrics/text/index.py`), with VADER's
+compound score (Hutto & Gilbert 2014): -1 very negative .. +1 very positive; negative at or below -0.05, positive at
+or above +0.05 (VADER's thresholds). VADER's lexicon was rated on social-media text, so the scorer adds a domain
+lexicon for business feedback (`cxmetrics/text/sentiment_lexicon.toml`; offline, no model): words and phrases VADER
+has no valence for ("outage", "chased", "escalated", "still", "on hold", "had to", "took three weeks", "on
+schedule"); names VADER reads as feelings set to 0 ("support" +1.7, "credit" +1.6, "promised" +1.5); "nobody" and
+"no one" as negation cues; negation that reaches to the end of the clause (punctuation, "and", "but") instead of
+VADER's three words (Das & Chen 2001); and a problem word up to three words after a word that resolves it ("fixed a
+small error") scored 0. Stored scores are redone when the scorer (VADER's version and the lexicon file) changes.
+
+- Separation: how well the score tells two groups apart is the AUC = U / (n1 x n2) of the Mann-Whitney U statistic
+  (Mann & Whitney 1947; Bamber 1975; `scipy.stats.mannwhitneyu`): the chance that a comment of the group expected to
+  be more positive scores higher, ties counting one half; 0.5 is chance, 1 perfect. 95% interval by Hanley & McNeil
+  (1982), treating comments as independent. The Voice page gives it for the window's promoters' against detractors'
+  comments (withheld when either has fewer than `CX_MIN_N`) and for the held-out test corpus.
+- Test corpus (`cxmetrics/text/sentiment_corpus.csv`): 273 hand-written B2B comments in another style than the
+  sample world's (plain-worded complaints, negation, domain phrases, mixed comments, plain and negated praise), each
+  labelled with the polarity its writer meant. A seeded draw within each kind and polarity held out 110 of them
+  (40%) before the lexicon was written; the lexicon was tuned on the other 163 only.
+
+| AUC | plain VADER | VADER + domain lexicon |
+|---|---|---|
+| Sample world: promoters' against detractors' comments (17,567 and 7,112) | 0.800 | 0.865 |
+| Test corpus, tuning part (69 positive, 94 negative) | 0.685 | 0.925 |
+| Test corpus, held-out part (46 positive, 64 negative) | 0.685 | 0.876 |
+
+On the sample world's 77,571 comments the mean sentiment moves from +0.40 to +0.38 and the share scored negative
+from 10.7% to 16.8%: its generator writes mostly praise, so the mean stays positive, while the mean of detractors'
+comments moves from +0.12 to -0.04 (promoters' from +0.54 to +0.59).
+"""
+
+
 _DEFAULT_MIN_N = next(s.default for s in config.SETTINGS if s.name == "CX_MIN_N")
 
 
@@ -156,6 +192,7 @@ def markdown() -> str:
     for group in GROUPS:
         parts.append(f"## {group}\n")
         parts.extend(metric_markdown(m) for m in METRICS if m.group == group)
+    parts.append(SENTIMENT)
     return "\n".join(parts)
 
 

@@ -17,7 +17,7 @@ from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_N
 from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
-from cxmetrics.text import themes
+from cxmetrics.text import sentiment, themes
 
 Progress = Callable[[int, int, str], None]
 REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
@@ -306,8 +306,12 @@ def load_folder(
 
 def build_fingerprint(folder: Path) -> str:
     """What a database built from `folder` by this version of the loader is: the data's hash, the schema version and
-    the theme taxonomy's fingerprint (comments are re-tagged when it changes)."""
-    return f"{db.folder_fingerprint(folder)}:schema-{SCHEMA_VERSION}:themes-{themes.load().fingerprint}"
+    the fingerprints of the theme taxonomy and of the sentiment scorer (comments are re-tagged or re-scored when one
+    changes)."""
+    return (
+        f"{db.folder_fingerprint(folder)}:schema-{SCHEMA_VERSION}:themes-{themes.load().fingerprint}"
+        f":sentiment-{sentiment.fingerprint()}"
+    )
 
 
 def ensure_built(target: Path, folder: Path, progress: Progress | None = None) -> bool:

@@ -1,8 +1,10 @@
 """Sentiment and themes of every distinct text, computed at load time so that pages read them instead of scoring.
 
-`voice_texts` holds one row per distinct survey comment and social-media post text: its VADER compound sentiment
-and the keys of the themes it mentions. Sentiment is computed only for texts not scored before (VADER runs in Python
-at about 10,000 texts per second); themes are tagged in DuckDB with one regular expression per theme (bound
+`voice_texts` holds one row per distinct survey comment and social-media post text: its compound sentiment (VADER
+with the domain lexicon, `cxmetrics.text.sentiment`) and the keys of the themes it mentions. Sentiment is computed
+only for texts not scored before (the scorer runs in Python at about 10,000 texts per second), and for every text
+again when the scorer's fingerprint (VADER's version and the lexicon file) differs from the one they were scored
+with; themes are tagged in DuckDB with one regular expression per theme (bound
 parameters), for every text whenever the taxonomy's fingerprint differs from the one the texts were tagged with.
 `voice_themes` keeps the taxonomy the tags came from, so a page labels themes as they were tagged; `voice_comments`
 holds the responses with a comment beside their text's sentiment and themes. The loader calls `build` inside each
@@ -28,6 +30,7 @@ _COMMENTS = f"""
     FROM responses r JOIN {TEXTS_TABLE} v ON v.text = r.comment ORDER BY r.responded_at
 """  # noqa: S608 (constants only)
 FINGERPRINT_KEY = "voice_taxonomy"
+SCORER_KEY = "voice_scorer"
 _TEXT_SOURCES = (
     "SELECT comment AS text FROM responses WHERE trim(comment) <> '' "
     "UNION SELECT text FROM social_mentions WHERE trim(text) <> ''"
@@ -39,6 +42,19 @@ def _create(conn: Connection) -> None:
         f"CREATE TABLE IF NOT EXISTS {TEXTS_TABLE} (text VARCHAR PRIMARY KEY, sentiment DOUBLE, themes VARCHAR[])"
     )
     conn.execute(f"CREATE TABLE IF NOT EXISTS {THEMES_TABLE} (position INTEGER, theme VARCHAR, label VARCHAR)")
+
+
+def _rescore_if_stale(conn: Connection) -> None:
+    """Score every stored text again when the scorer changed since they were scored; record the scorer."""
+    if _stored(conn, SCORER_KEY) == sentiment.fingerprint():
+        return
+    texts = conn.execute(f"SELECT text FROM {TEXTS_TABLE}").fetchnumpy()["text"]  # noqa: S608
+    if len(texts):
+        rows = pa.table({"text": pa.array(list(texts), pa.string()), "sentiment": sentiment.scores(texts)})
+        conn.register("rescored_texts", rows)
+        conn.execute(f"UPDATE {TEXTS_TABLE} v SET sentiment = s.sentiment FROM rescored_texts s WHERE v.text = s.text")  # noqa: S608
+        conn.unregister("rescored_texts")
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [SCORER_KEY, sentiment.fingerprint()])
 
 
 def _score_new_texts(conn: Connection) -> int:
@@ -64,14 +80,14 @@ def tags_sql(taxonomy: themes.Taxonomy, text: str, params: dict) -> str:
     return f"list_filter([{', '.join(items)}], lambda x: x IS NOT NULL)"
 
 
-def _stored_fingerprint(conn: Connection) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", [FINGERPRINT_KEY]).fetchone()
+def _stored(conn: Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 
 def _tag(conn: Connection, taxonomy: themes.Taxonomy) -> None:
     """Tag untagged texts, or every text when the taxonomy changed; record the taxonomy tagged with."""
-    retag_all = _stored_fingerprint(conn) != taxonomy.fingerprint
+    retag_all = _stored(conn, FINGERPRINT_KEY) != taxonomy.fingerprint
     params: dict = {}
     condition = "TRUE" if retag_all else "themes IS NULL"
     conn.execute(f"UPDATE {TEXTS_TABLE} SET themes = {tags_sql(taxonomy, 'text', params)} WHERE {condition}", params)  # noqa: S608
@@ -85,6 +101,7 @@ def _tag(conn: Connection, taxonomy: themes.Taxonomy) -> None:
 def build(conn: Connection, taxonomy: themes.Taxonomy | None = None) -> int:
     """Score new texts and (re-)tag them with the taxonomy (default: the configured one); returns texts added."""
     _create(conn)
+    _rescore_if_stale(conn)
     added = _score_new_texts(conn)
     _tag(conn, taxonomy or themes.load())
     conn.execute(_COMMENTS)
@@ -103,4 +120,9 @@ def is_built(conn: Connection) -> bool:
 
 def tagged_with(conn: Connection) -> str | None:
     """The fingerprint of the taxonomy the stored texts were tagged with."""
-    return _stored_fingerprint(conn)
+    return _stored(conn, FINGERPRINT_KEY)
+
+
+def scored_with(conn: Connection) -> str | None:
+    """The fingerprint of the scorer the stored texts were scored with."""
+    return _stored(conn, SCORER_KEY)

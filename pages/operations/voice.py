@@ -37,6 +37,7 @@ if themes := view.themes:
     st.subheader("Themes and sentiment")
     ui.table(charts.theme_style(themes.rows), themes.columns, height=figures.table_height(themes.rows))
     st.caption(themes.caption)
+    st.caption(themes.sentiment_note)
     left, right = st.columns(2)
     with left:
         st.markdown("**NPS when a theme is mentioned, against the rest**")

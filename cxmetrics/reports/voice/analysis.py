@@ -24,6 +24,7 @@ from cxmetrics.metrics.sources import COMPLAINTS_OPENED, CONTACTS, RESPONSES, SO
 from cxmetrics.periods import Period
 from cxmetrics.query.aggregate import scoped
 from cxmetrics.stats import intervals as stats
+from cxmetrics.stats import separation
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
 
@@ -214,6 +215,24 @@ def totals(sums: pd.DataFrame) -> dict[str, float]:
         "nps_n": int(row["nps_n"]),
         "detractor_comments": int(row["detractors"]),
     }
+
+
+def sentiment_counts(conn: Connection, filters: Filters, current: Period) -> pd.DataFrame:
+    """Per distinct sentiment score of the window's comments: how many promoters' and detractors' comments have it."""
+    params: dict = {}
+    joins, where = _scoped(RESPONSES, filters, params)
+    sql = f"""
+        SELECT r.sentiment, {measures.promoters("r.nps")} AS promoters, {measures.detractors("r.nps")} AS detractors
+        FROM {voice_index.COMMENTS_TABLE} r {joins}
+        WHERE {_time_range("r.responded_at", current.start, current.end, params)} AND {where} AND r.nps IS NOT NULL
+        GROUP BY r.sentiment
+    """  # noqa: S608 (registry identifiers and constants; user values bound)
+    return conn.execute(sql, params).df()
+
+
+def sentiment_separation(counts: pd.DataFrame) -> separation.Separation:
+    """How well sentiment separates promoters' comments from detractors': the AUC of Mann-Whitney's U."""
+    return separation.auc_of_counts(counts["sentiment"], counts["promoters"], counts["detractors"])
 
 
 def detractor_pareto(sums: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
