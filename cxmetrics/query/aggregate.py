@@ -11,6 +11,7 @@ parameters; identifiers come from the metric registry and the dimension allow-li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -58,6 +59,12 @@ class Plan:
 def sum_columns(metric: Metric) -> list[str]:
     """The names of a metric's sums, as they appear in its frames."""
     return list(dict.fromkeys(name for part in metric.parts for name, _ in part.sums))
+
+
+def summable_columns(metric: Metric) -> list[str]:
+    """The metric's sums that add up over periods: all but its per-customer sums (a customer's total over a window
+    is the sum of their weekly totals, its square is not the sum of their squares)."""
+    return list(dict.fromkeys(name for part in metric.parts if not part.source.cluster for name, _ in part.sums))
 
 
 def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str:
@@ -141,11 +148,16 @@ def _query_parts(
     basis_periods: Sequence[Period],
     bucket: str | None,
     catalog: rollups.Catalog | None,
-) -> tuple[str, str, list[str], str, str, dict]:
-    """The pieces of one aggregate query over `source` (or a rollup of it that can answer): the WITH clause, the
-    basis key, the dimension expressions, the select list of sums s0, s1, ..., the FROM ... WHERE and its parameters."""
+) -> tuple[Source, str, str, list[str], str, str, dict]:
+    """The pieces of one aggregate query over `source` (or a rollup of it that can answer): the source read, the
+    WITH clause, the basis key, the dimension expressions, the select list of sums s0, s1, ..., the FROM ... WHERE
+    and its parameters."""
     needed = _needed_dims(source, filters, None) | {d for d in dims if d}
-    rolled = catalog and catalog.plan(source, sums, needed, [b.end for b in basis_periods])
+    if source.cluster:
+        grain = bucket or _common_grain(basis_periods)
+        rolled = catalog and catalog.plan_clustered(source, sums, needed, filters, grain)
+    else:
+        rolled = catalog and catalog.plan(source, sums, needed, [b.end for b in basis_periods])
     if rolled:
         source, sums = rolled
     params: dict = {}
@@ -157,7 +169,19 @@ def _query_parts(
     select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
     with_sql = f"WITH {bases_relation(basis_periods, params)} " if source.is_window or bucket is None else ""
     body = f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'}"
-    return with_sql, key, exprs, select, body, params
+    return source, with_sql, key, exprs, select, body, params
+
+
+def _common_grain(basis_periods: Sequence[Period]) -> str | None:
+    """The calendar grain of which every period is one bucket, or None."""
+    grains = {rollups.bucket_grain(b) for b in basis_periods}
+    return grains.pop() if len(grains) == 1 else None
+
+
+def _customer_totals(source: Source, select: str) -> str:
+    """The select list of a clustered source's per-customer totals that `select` reads (as cu.<name>)."""
+    used = set(re.findall(r"\bcu\.(\w+)", select))
+    return ", ".join(f"{expr} AS {name}" for name, expr in source.totals.items() if name in used)
 
 
 def _source_sql(
@@ -169,11 +193,18 @@ def _source_sql(
     bucket: str | None,
     catalog: rollups.Catalog | None = None,
 ) -> tuple[str, dict]:
-    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
-    with_sql, key, (dim,), select, body, params = _query_parts(
+    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ...; a
+    clustered source's rows are first totalled per customer, period and dimension value."""
+    source, with_sql, key, (dim,), select, body, params = _query_parts(
         source, sums, filters, [by], basis_periods, bucket, catalog
     )
-    sql = f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} {body} GROUP BY ALL"
+    if not source.cluster:
+        return f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} {body} GROUP BY ALL", params
+    per_customer = (
+        f"SELECT {key} AS basis_key, {dim} AS dim_value, {_customer_totals(source, select)} {body} "
+        f"GROUP BY basis_key, dim_value, {', '.join(source.cluster)}"
+    )
+    sql = f"{with_sql}SELECT basis_key, dim_value, {select} FROM ({per_customer}) cu GROUP BY ALL"  # noqa: S608
     return sql, params
 
 
@@ -189,14 +220,28 @@ def _splits_sql(
     column d0, d1, ... per dimension used (NULL where the row's split does not use it), the grouping bits and the
     sums; also the dimensions, in column order."""
     dims = list(dict.fromkeys(d for split in splits for d in split))
-    with_sql, key, exprs, select, body, params = _query_parts(source, sums, filters, dims, basis_periods, None, catalog)
+    source, with_sql, key, exprs, select, body, params = _query_parts(
+        source, sums, filters, dims, basis_periods, None, catalog
+    )
     labels = "".join(f"{expr} AS d{i}, " for i, expr in enumerate(exprs))
     grouping = f"grouping({', '.join(f'd{i}' for i in range(len(dims)))})" if dims else "0"
-    sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in splits)
-    sql = (
-        f"{with_sql}SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {select} {body} "
-        f"GROUP BY GROUPING SETS ({sets})"
+    columns = [f"d{i}" for i in range(len(dims))]
+    sets = ", ".join(
+        f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split), *source.cluster])})" for split in splits
     )
+    if not source.cluster:
+        sql = (
+            f"{with_sql}SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {select} {body} "
+            f"GROUP BY GROUPING SETS ({sets})"
+        )
+        return sql, dims, params
+    # A customer's totals per split first (a customer's rows at several touchpoints add up before they are squared).
+    per_customer = (
+        f"SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {_customer_totals(source, select)} "
+        f"{body} GROUP BY GROUPING SETS ({sets})"
+    )
+    keys = ", ".join(["basis_key", *columns, "grouping_bits"])
+    sql = f"{with_sql}SELECT {keys}, {select} FROM ({per_customer}) cu GROUP BY {keys}"  # noqa: S608
     return sql, dims, params
 
 
@@ -229,8 +274,34 @@ def _floats(values) -> np.ndarray:
     return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
 
 
+def _by_bucket(run: Callable[[list[Period]], Columns], basis_periods: Sequence[Period]) -> Columns:
+    """`run` over the periods of a clustered source in groups, those that are one bucket of a calendar grain apart
+    from the rest (which the customer rollup cannot answer), basis ids renumbered to the positions in
+    `basis_periods`."""
+    groups: dict[str | None, list[int]] = {}
+    for position, period in enumerate(basis_periods):
+        groups.setdefault(rollups.bucket_grain(period), []).append(position)
+    if len(groups) == 1:
+        return run(list(basis_periods))
+    parts = []
+    for positions in groups.values():
+        part = run([basis_periods[i] for i in positions])
+        parts.append(part | {"basis_id": np.asarray(positions, dtype=np.int64)[part["basis_id"]]})
+    return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
+
+
 def _run_source(conn: Connection, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
-    """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
+    """Aggregate one source; its basis_key becomes basis_id, the index of the basis period (a clustered source's
+    periods in groups, see `_by_bucket`)."""
+    if source.cluster and bucket is None:
+        return _by_bucket(
+            partial(_run_one, conn, source, sums, filters, by, bucket=None, catalog=catalog), basis_periods
+        )
+    return _run_one(conn, source, sums, filters, by, basis_periods, bucket, catalog)
+
+
+def _run_one(conn: Connection, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
+    """Aggregate one source in one query."""
     sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket, catalog)
     fetched = conn.execute(sql, params).fetchnumpy()
     columns = {c: _floats(v) for c, v in fetched.items() if c not in ("basis_key", "dim_value")}
@@ -318,9 +389,23 @@ def _added_up_group(conn: Connection, source, sums, filters, splits, finest, bas
     return {c: np.concatenate(v) for c, v in found.items()}
 
 
+def _clustered_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog) -> Columns:
+    """The splits of a clustered source: each from its own level of the customer rollup when the rollup answers
+    every one, else all from one GROUPING SETS pass over raw rows."""
+    grain = _common_grain(basis_periods)
+    needed = [_needed_dims(source, filters, None) | set(split) for split in splits]
+    if not catalog or not all(catalog.plan_clustered(source, sums, n, filters, grain) for n in needed):
+        return _grouping_sets(conn, source, sums, filters, splits, basis_periods, None)
+    parts = [_added_up_group(conn, source, sums, filters, [s], s, basis_periods, catalog) for s in splits]
+    return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
+
+
 def _run_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
     """Aggregate one source for several splits; a row's dim_value is its split's ((dimension, value), ...) pairs."""
-    additive = all(rollups.is_additive(expr) for expr in sums)
+    if source.cluster:
+        run = partial(_clustered_splits, conn, source, sums, filters, splits, catalog=catalog)
+        return _by_bucket(run, basis_periods)
+    additive = not source.cluster and all(rollups.is_additive(expr) for expr in sums)
     run = _added_up if additive else _grouping_sets
     return run(conn, source, sums, filters, splits, basis_periods, catalog)
 
@@ -399,7 +484,23 @@ def aggregate_splits(
 
 
 def _metric_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:
-    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero)."""
+    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero), the
+    per-customer sums of a clustered part put beside the rows of the others."""
+    clustered = [found for found in parts if found[0].source.cluster]
+    columns = _plain_sums([found for found in parts if not found[0].source.cluster])
+    for part, result, alias in clustered:
+        keys = zip(result["basis_id"].tolist(), result["dim_value"].tolist(), strict=True)
+        at = {key: i for i, key in enumerate(keys)}
+        rows = zip(columns["basis_id"].tolist(), columns["dim_value"].tolist(), strict=True)
+        picks = np.array([at.get(key, -1) for key in rows], dtype=np.int64)
+        for name, expr in part.sums:
+            values = np.asarray(result[alias[expr]], dtype=float)
+            columns[name] = np.where(picks >= 0, values[np.maximum(picks, 0)] if len(values) else 0.0, 0.0)
+    return columns
+
+
+def _plain_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:
+    """The sums of parts that are not clustered, merged (a missing part's counts are zero)."""
     if len(parts) == 1:
         part, result, alias = parts[0]
         return {"basis_id": result["basis_id"], "dim_value": result["dim_value"]} | {
