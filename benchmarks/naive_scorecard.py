@@ -113,7 +113,7 @@ class NaiveScorecard:
             ces_n=frame["ces"].notna(),
             ces_total=frame["ces"].fillna(0),
             ces_squares=frame["ces"].fillna(0) ** 2,
-            net=(frame["nps"] >= 9).astype(int) - (frame["nps"] <= 6).astype(int),
+            net=(frame["nps"] >= 9).fillna(False).astype(int) - (frame["nps"] <= 6).fillna(False).astype(int),
             due=due,
             in_time=due & (frame["closed_at"].dt.normalize() <= deadline),
         )

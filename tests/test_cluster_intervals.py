@@ -186,7 +186,8 @@ def test_a_customers_answers_at_several_touchpoints_add_up_before_they_are_squar
 
 
 def test_a_filter_to_two_touchpoints_reads_the_customers_totals_over_both():
-    # The customer rollup holds one touchpoint per row: two chosen at once need raw rows (a's total over both is 2).
+    # The customer rollup's buckets hold one touchpoint per row: two chosen at once read its table of days, where a's
+    # total over both is 2.
     conn = fx.new_db()
     fx.insert(conn, "customers", [fx.customer("a")])
     rows = fx.responses("x", W46.end, "a", nps=[10, 9])

@@ -274,34 +274,8 @@ def _floats(values) -> np.ndarray:
     return np.ma.filled(np.ma.asarray(values).astype(float), np.nan)
 
 
-def _by_bucket(run: Callable[[list[Period]], Columns], basis_periods: Sequence[Period]) -> Columns:
-    """`run` over the periods of a clustered source in groups, those that are one bucket of a calendar grain apart
-    from the rest (which the customer rollup cannot answer), basis ids renumbered to the positions in
-    `basis_periods`."""
-    groups: dict[str | None, list[int]] = {}
-    for position, period in enumerate(basis_periods):
-        groups.setdefault(rollups.bucket_grain(period), []).append(position)
-    if len(groups) == 1:
-        return run(list(basis_periods))
-    parts = []
-    for positions in groups.values():
-        part = run([basis_periods[i] for i in positions])
-        parts.append(part | {"basis_id": np.asarray(positions, dtype=np.int64)[part["basis_id"]]})
-    return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
-
-
 def _run_source(conn: Connection, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
-    """Aggregate one source; its basis_key becomes basis_id, the index of the basis period (a clustered source's
-    periods in groups, see `_by_bucket`)."""
-    if source.cluster and bucket is None:
-        return _by_bucket(
-            partial(_run_one, conn, source, sums, filters, by, bucket=None, catalog=catalog), basis_periods
-        )
-    return _run_one(conn, source, sums, filters, by, basis_periods, bucket, catalog)
-
-
-def _run_one(conn: Connection, source, sums, filters, by, basis_periods, bucket, catalog=None) -> Columns:
-    """Aggregate one source in one query."""
+    """Aggregate one source; its basis_key becomes basis_id, the index of the basis period."""
     sql, params = _source_sql(source, sums, filters, by, basis_periods, bucket, catalog)
     fetched = conn.execute(sql, params).fetchnumpy()
     columns = {c: _floats(v) for c, v in fetched.items() if c not in ("basis_key", "dim_value")}
@@ -369,20 +343,25 @@ def _group_sums(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarra
 
 def _added_up_group(conn: Connection, source, sums, filters, splits, finest, basis_periods, catalog) -> Columns:
     """The `splits` as sums of one query's rows at the `finest` split."""
-    dims = list(finest)
     sql, _, params = _splits_sql(source, sums, filters, [finest], basis_periods, catalog)
-    fetched = conn.execute(sql, params).fetchnumpy()
+    return _summed(conn.execute(sql, params).fetchnumpy(), list(finest), splits)
+
+
+def _summed(fetched: dict, dims: list[str], splits, rows: Sequence[np.ndarray] | None = None) -> Columns:
+    """The `splits` as sums of fetched rows (a value column d0, d1, ... per dimension of `dims`): for split i, of the
+    rows `rows[i]` (a mask) when given, else of all of them."""
     key = np.asarray(fetched["basis_key"], dtype=np.int64)
     values = [np.asarray(fetched[f"d{i}"], dtype=object) for i in range(len(dims))]
     names = [c for c in fetched if c.startswith("s")]
     found = {c: [] for c in [*names, "basis_id", "dim_value"]}
-    for split in splits:
-        chosen = [values[dims.index(d)] for d in split]
-        groups = list(zip(key.tolist(), *(v.tolist() for v in chosen), strict=True))
+    for number, split in enumerate(splits):
+        keep = np.ones(len(key), dtype=bool) if rows is None else rows[number]
+        chosen = [values[dims.index(d)][keep] for d in split]
+        groups = list(zip(key[keep].tolist(), *(v.tolist() for v in chosen), strict=True))
         index = {g: i for i, g in enumerate(dict.fromkeys(groups))}
         inverse = np.array([index[g] for g in groups], dtype=np.int64)
         for name in names:
-            found[name].append(_group_sums(inverse, _floats(fetched[name]), len(index)))
+            found[name].append(_group_sums(inverse, _floats(fetched[name])[keep], len(index)))
         found["basis_id"].append(np.array([g[0] for g in index], dtype=np.int64))
         found["dim_value"].append(_split_rows(list(split), [[g[1 + i] for g in index] for i in range(len(split))],
                                               [[True] * len(split)] * len(index)))  # fmt: skip
@@ -390,21 +369,25 @@ def _added_up_group(conn: Connection, source, sums, filters, splits, finest, bas
 
 
 def _clustered_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog) -> Columns:
-    """The splits of a clustered source: each from its own level of the customer rollup when the rollup answers
-    every one, else all from one GROUPING SETS pass over raw rows."""
-    grain = _common_grain(basis_periods)
+    """The splits of a clustered source: each from its own level of the customer rollup, all in one query, when
+    the rollup answers every one; else all in one GROUPING SETS pass over its table of days (or raw rows)."""
     needed = [_needed_dims(source, filters, None) | set(split) for split in splits]
-    if not catalog or not all(catalog.plan_clustered(source, sums, n, filters, grain) for n in needed):
-        return _grouping_sets(conn, source, sums, filters, splits, basis_periods, None)
-    parts = [_added_up_group(conn, source, sums, filters, [s], s, basis_periods, catalog) for s in splits]
-    return {c: np.concatenate([part[c] for part in parts]) for c in parts[0]}
+    found = catalog and catalog.plan_buckets(source, sums, needed, filters, _common_grain(basis_periods))
+    if not found:
+        days = catalog and catalog.plan_days(source, sums)
+        return _grouping_sets(conn, days[0] if days else source, sums, filters, splits, basis_periods, None)
+    rolled, read, levels = found
+    dims = list(rolled.dims)
+    sql, _, params = _splits_sql(rolled, read, filters, [tuple(dims)], basis_periods, None)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    level = np.asarray(fetched[f"d{dims.index(rollups.LEVEL)}"], dtype=object)
+    return _summed(fetched, dims, splits, [level == str(rolled_level) for rolled_level in levels])
 
 
 def _run_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
     """Aggregate one source for several splits; a row's dim_value is its split's ((dimension, value), ...) pairs."""
     if source.cluster:
-        run = partial(_clustered_splits, conn, source, sums, filters, splits, catalog=catalog)
-        return _by_bucket(run, basis_periods)
+        return _clustered_splits(conn, source, sums, filters, splits, basis_periods, catalog)
     additive = not source.cluster and all(rollups.is_additive(expr) for expr in sums)
     run = _added_up if additive else _grouping_sets
     return run(conn, source, sums, filters, splits, basis_periods, catalog)
@@ -438,13 +421,34 @@ def _aggregate(
             exprs.setdefault(expr, f"s{len(exprs)}")
     catalog = rollups.Catalog.of(conn)
     sources = {key: part.source for _, part, key in keyed}
+    groups = [(key, g) for key, source in sources.items() for g in _period_groups(source, basis_lists[key[1]], key[2])]
     works = [
-        partial(run, source=source, sums=list(aliases[key]), basis_periods=basis_lists[key[1]], bucket=key[2],
-                catalog=catalog)
-        for key, source in sources.items()
+        partial(run, source=sources[key], sums=list(aliases[key]), basis_periods=[basis_lists[key[1]][i] for i in g],
+                bucket=key[2], catalog=catalog)
+        for key, g in groups
     ]  # fmt: skip
-    results = dict(zip(sources, parallel.run_all(conn, works), strict=True))
+    results = _renumbered(groups, parallel.run_all(conn, works))
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
+
+
+def _period_groups(source: Source, basis_periods: Sequence[Period], bucket: str | None) -> list[list[int]]:
+    """The positions of the basis periods one query reads: all at once, but for a clustered source those that are
+    one bucket of a calendar grain apart from the rest, which the customer rollup answers differently."""
+    if not source.cluster or bucket is not None:
+        return [list(range(len(basis_periods)))]
+    groups: dict[str | None, list[int]] = {}
+    for position, period in enumerate(basis_periods):
+        groups.setdefault(rollups.bucket_grain(period), []).append(position)
+    return list(groups.values())
+
+
+def _renumbered(groups: list[tuple[tuple, list[int]]], parts: list[Columns]) -> dict[tuple, Columns]:
+    """The results of each key's queries together, basis ids back to the positions of all its basis periods."""
+    found: dict[tuple, list[Columns]] = {}
+    for (key, positions), part in zip(groups, parts, strict=True):
+        ids = np.asarray(positions, dtype=np.int64)[np.asarray(part["basis_id"], dtype=np.int64)]
+        found.setdefault(key, []).append(part | {"basis_id": ids})
+    return {key: {c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} for key, pieces in found.items()}
 
 
 def aggregate(

@@ -9,7 +9,9 @@ with a FILTER) that the registry's metrics take over that source, with the sourc
 - a clustered source (per-customer sums, for customer-clustered intervals) is summed per calendar bucket (ISO week,
   month, quarter): a customer's total over a period is not the sum of anything smaller, so a period answers from it
   only when it is exactly one bucket, and only at levels whose dimensions are constant within a customer or are
-  split or filtered to one value.
+  split or filtered to one value. Any other period (rolling weeks, year to date) reads the source's per-customer
+  totals per day and combination of its dimensions (`<rollup>_days`, joined and keyed by a customer number once, at
+  load), totalled per customer over the period at query time.
 A period's counts and sums are the sums of its days' counts and sums, so a metric read from a rollup equals the same
 metric read from raw rows (sums of floating-point money agree to rounding in the last digits). The query layer
 (`query.aggregate`) falls back to raw rows whenever a rollup cannot answer: a sum it does not hold (a median), a
@@ -26,7 +28,7 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from cxmetrics import periods
@@ -62,6 +64,7 @@ _CUSTOMER_DIMS = ("region", "segment", "industry")
 _ANSWER_DIMS = ("touchpoint", "channel", "survey")  # they vary between one customer's responses
 _RESPONSE_DIMS = (*_CUSTOMER_DIMS, *_ANSWER_DIMS)
 BUCKET_GRAINS = ("week", "month", "quarter")
+LEVEL = "rollup_level"  # the dimension naming the level of a customer rollup's row
 # The month ends a window rollup covers: from the first month with responses or revenue to the last month with any
 # data. Periods ending outside them (before the data starts) are read from raw rows.
 _MONTH_RANGE = """
@@ -301,8 +304,30 @@ class CustomerRollup(Rollup):
             f"FROM rollup_stage cu WHERE varied = '{varied}' GROUP BY start{''.join(f', {d}' for d in level)}"
         )
 
+    @property
+    def day_table(self) -> str:
+        """The table of per-customer totals per day and combination of the dimensions."""
+        return f"{self.table}_days"
+
+    def _days_sql(self) -> str:
+        """Each customer's totals per day and combination of the dimensions, the customer numbered."""
+        src = self.source
+        columns = [
+            f"CAST({src.time} AS DATE) AS day",
+            f"dense_rank() OVER (ORDER BY {', '.join(src.cluster)}) AS cu_key",
+        ]
+        columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
+        columns += [f"{expr} AS {name}" for name, expr in src.totals.items()]
+        joins = dict.fromkeys(j for d in self.dims for j in src.dims[d].joins)
+        where = f" WHERE {src.where}" if src.where else ""
+        return (
+            f"SELECT {', '.join(columns)} FROM {src.from_sql} {' '.join(src.joins[j] for j in joins)}{where} "  # noqa: S608
+            f"GROUP BY day, {', '.join(src.cluster)}, {', '.join(d for d in self.dims)} ORDER BY day"
+        )
+
     def build(self, conn: Connection) -> None:
-        """Create (or replace) the rollup table: every level of every bucket grain."""
+        """Create (or replace) the rollup table, every level of every bucket grain, and the table of days."""
+        conn.execute(f"CREATE OR REPLACE TABLE {self.day_table} AS {self._days_sql()}")
         conn.execute(f"CREATE OR REPLACE TABLE {self.table} (grain VARCHAR, level INTEGER, start DATE)")
         for number, grain in enumerate(BUCKET_GRAINS):
             conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage(grain)}")
@@ -313,11 +338,22 @@ class CustomerRollup(Rollup):
                 conn.execute(f"INSERT INTO {self.table} {rows}")
         conn.execute("DROP TABLE rollup_stage")
 
-    def bucket_source(self, level: tuple[str, ...], grain: str) -> Source:
-        """The rollup at `level` for buckets of `grain` seen as a source: the time is the bucket's first day."""
-        where = f"u.grain = '{grain}' AND u.level = {self.level_id(level)}"
-        dims = {d: Dim(f"u.{d}") for d in level}
+    def bucket_source(self, levels: Sequence[tuple[str, ...]], grain: str) -> Source:
+        """The rollup at `levels` for buckets of `grain` seen as a source: the time is the bucket's first day; with
+        several levels, the level is a dimension of its own (`LEVEL`)."""
+        ids = ", ".join(str(self.level_id(level)) for level in levels)
+        where = f"u.grain = '{grain}' AND u.level IN ({ids})"
+        dims = {d: Dim(f"u.{d}") for level in levels for d in level} | {LEVEL: Dim("u.level")}
         return Source(self.source.name, self.source.tables, f"{self.table} u", dims, time="u.start", where=where)
+
+    def day_source(self) -> Source:
+        """The table of days seen as a clustered source with the same measures (over the customers' totals)."""
+        totals = {name: f"sum(u.{name})" for name in self.source.totals}
+        dims = {d: Dim(f"u.{d}") for d in self.dims}
+        return replace(
+            self.source, from_sql=f"{self.day_table} u", dims=dims, time="u.day", where="", joins={},
+            cluster=("u.cu_key",), totals=totals,
+        )  # fmt: skip
 
 
 ROLLUPS: tuple[Rollup, ...] = (
@@ -383,19 +419,45 @@ class Catalog:
         first, last = self.coverage.get(rollup.table, (date.max, date.min))
         return all(first <= e <= last and (e + timedelta(days=1)).day == 1 for e in ends)
 
+    def _customer_rollup(self, source: Source) -> CustomerRollup | None:
+        """The customer rollup of a clustered source, when this database has it."""
+        rollup = _BY_SOURCE.get(source.name)
+        tables = (rollup.table, rollup.day_table) if isinstance(rollup, CustomerRollup) else ()
+        return rollup if tables and all(t in self.columns for t in tables) else None
+
+    def plan_buckets(
+        self, source: Source, sums: Sequence[str], needed: Sequence[set[str]], filters: Filters, grain: str | None
+    ) -> tuple[Source, list[str], list[int]] | None:
+        """(source, sums, levels) reading the customer rollup that answers `sums` over the clustered `source` under
+        `filters`, for periods that are each one bucket of `grain`, with each of the `needed` sets of dimensions (the
+        level of each, as the source's dimension `LEVEL` reads it), or None when it cannot."""
+        rollup = self._customer_rollup(source)
+        if rollup is None or grain is None or not rollup.answers(filters):
+            return None
+        levels = [rollup.level(dims) for dims in needed]
+        if None in levels or not rollup.holds(sums, self.columns[rollup.table]):
+            return None
+        return rollup.bucket_source(levels, grain), rollup.read_sums(sums), [rollup.level_id(lv) for lv in levels]
+
     def plan_clustered(
         self, source: Source, sums: Sequence[str], needed: set[str], filters: Filters, grain: str | None
     ) -> tuple[Source, list[str]] | None:
         """(source, sums) reading the customer rollup that answers `sums` over the clustered `source` with the
-        `needed` dimensions under `filters` for periods that are each one bucket of `grain`, or None when raw rows
-        must be read."""
-        rollup = _BY_SOURCE.get(source.name)
-        if not isinstance(rollup, CustomerRollup) or rollup.table not in self.columns or grain is None:
+        `needed` dimensions under `filters`: its buckets when every period is one bucket of `grain` and a level
+        answers, else its table of days; None without the rollup (raw rows)."""
+        rollup = self._customer_rollup(source)
+        if rollup is None:
             return None
-        level = rollup.level(needed)
-        if level is None or not rollup.answers(filters) or not rollup.holds(sums, self.columns[rollup.table]):
+        found = self.plan_buckets(source, sums, [needed], filters, grain)
+        return self.plan_days(source, sums) if found is None else found[:2]
+
+    def plan_days(self, source: Source, sums: Sequence[str]) -> tuple[Source, list[str]] | None:
+        """(source, sums) reading the customer rollup's table of days for the clustered `source` (any period, any
+        filter), or None without it."""
+        rollup = self._customer_rollup(source)
+        if rollup is None or not set(rollup.source.totals) <= self.columns[rollup.day_table]:
             return None
-        return rollup.bucket_source(level, grain), rollup.read_sums(sums)
+        return rollup.day_source(), list(sums)
 
     def plan(self, source: Source, sums: Sequence[str], needed: set[str], ends: Sequence[date]):
         """(source, sums) reading the rollup that answers `sums` over `source` with the `needed` dimensions for
