@@ -242,3 +242,47 @@ def test_on_the_sample_world_repeat_respondents_widen_the_quarter_and_year_to_da
     independent = stats.nps_interval(sums["promoters"], sums["detractors"], sums["n"])
     half, plain = (frame["high"] - frame["low"]).to_numpy() / 2, (independent[1] - independent[0]) / 2
     assert half.round(2).tolist() == [1.63, 1.23] and plain.round(2).tolist() == [1.22, 0.66]
+
+
+SPLITS = [(), ("region",), ("touchpoint",), ("region", "touchpoint"), ("touchpoint", "channel")]
+
+
+def _oracle(conn, period: Period, split: tuple[str, ...], where: str) -> dict:
+    """Sum over customers of their squared net NPS totals, per split value: one plain GROUP BY per split."""
+    dims = {"region": "c.region", "touchpoint": "r.touchpoint", "channel": "r.channel"}
+    keys = "".join(f"coalesce(CAST({dims[d]} AS VARCHAR), '(none)') AS d{i}, " for i, d in enumerate(split))
+    names = "".join(f"d{i}, " for i in range(len(split)))
+    sql = (
+        f"SELECT {names}sum(y * y) FROM (SELECT {keys}coalesce(r.customer_id, 'anonymous ' || r.response_id) AS k, "  # noqa: S608
+        "count(*) FILTER (WHERE r.nps >= 9) - count(*) FILTER (WHERE r.nps <= 6) AS y FROM responses r "
+        "LEFT JOIN customers c ON c.customer_id = r.customer_id WHERE r.responded_at >= ? AND r.responded_at < ? "
+        f"AND {where} GROUP BY ALL) GROUP BY ALL"
+    )
+    rows = conn.execute(sql, [period.start, period.end + timedelta(days=1)]).fetchall()
+    return {tuple(zip(split, row[:-1], strict=True)): float(row[-1]) for row in rows}
+
+
+@pytest.mark.parametrize("with_rollups", [True, False])
+@pytest.mark.parametrize("filters", [Filters(), Filters(touchpoints=("billing", "support"), regions=("EMEA",))])
+def test_splits_of_weeks_and_multi_week_windows_match_a_plain_group_by_per_split(small_world, with_rollups, filters):
+    # A week (the rollup's buckets) and 13 weeks (its table of days, or raw rows), the splits of what changed and one
+    # crossing two dimensions that vary within a customer.
+    week = Period("week", date(2026, 11, 2), date(2026, 11, 8))
+    window = Period("rolling", date(2026, 8, 10), date(2026, 11, 8))
+    where = "TRUE" if not filters.touchpoints else "r.touchpoint IN ('billing', 'support') AND c.region = 'EMEA'"
+
+    def read():
+        return aggregate.aggregate_splits(small_world, [NPS], filters, [week, window], SPLITS)["nps"]
+
+    if with_rollups:
+        found = read()
+    else:
+        with rollups.disabled():
+            found = read()
+    for position, period in enumerate([week, window]):
+        at = found["basis_id"] == position
+        got = dict(zip(found["dim_value"][at].tolist(), found["cluster_squares"][at].tolist(), strict=True))
+        expected = {}
+        for split in SPLITS:
+            expected |= _oracle(small_world, period, split, where)
+        assert got == pytest.approx(expected)

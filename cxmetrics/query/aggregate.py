@@ -178,10 +178,15 @@ def _common_grain(basis_periods: Sequence[Period]) -> str | None:
     return grains.pop() if len(grains) == 1 else None
 
 
-def _customer_totals(source: Source, select: str) -> str:
-    """The select list of a clustered source's per-customer totals that `select` reads (as cu.<name>)."""
+def _used_totals(source: Source, select: str) -> list[str]:
+    """The names of a clustered source's per-customer totals that `select` reads (as cu.<name>)."""
     used = set(re.findall(r"\bcu\.(\w+)", select))
-    return ", ".join(f"{expr} AS {name}" for name, expr in source.totals.items() if name in used)
+    return [name for name in source.totals if name in used]
+
+
+def _customer_totals(source: Source, select: str) -> str:
+    """The select list of a clustered source's per-customer totals that `select` reads."""
+    return ", ".join(f"{source.totals[name]} AS {name}" for name in _used_totals(source, select))
 
 
 def _source_sql(
@@ -223,26 +228,56 @@ def _splits_sql(
     source, with_sql, key, exprs, select, body, params = _query_parts(
         source, sums, filters, dims, basis_periods, None, catalog
     )
+    if source.cluster:
+        return _clustered_splits_sql(source, dims, splits, (with_sql, key, exprs, select, body)), dims, params
     labels = "".join(f"{expr} AS d{i}, " for i, expr in enumerate(exprs))
     grouping = f"grouping({', '.join(f'd{i}' for i in range(len(dims)))})" if dims else "0"
-    columns = [f"d{i}" for i in range(len(dims))]
-    sets = ", ".join(
-        f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split), *source.cluster])})" for split in splits
+    sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in splits)
+    sql = (
+        f"{with_sql}SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {select} {body} "
+        f"GROUP BY GROUPING SETS ({sets})"
     )
-    if not source.cluster:
-        sql = (
-            f"{with_sql}SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {select} {body} "
-            f"GROUP BY GROUPING SETS ({sets})"
-        )
-        return sql, dims, params
-    # A customer's totals per split first (a customer's rows at several touchpoints add up before they are squared).
-    per_customer = (
-        f"SELECT {key} AS basis_key, {labels}{grouping} AS grouping_bits, {_customer_totals(source, select)} "
-        f"{body} GROUP BY GROUPING SETS ({sets})"
-    )
-    keys = ", ".join(["basis_key", *columns, "grouping_bits"])
-    sql = f"{with_sql}SELECT {keys}, {select} FROM ({per_customer}) cu GROUP BY {keys}"  # noqa: S608
     return sql, dims, params
+
+
+def _clustered_splits_sql(source: Source, dims: list[str], splits: Sequence[tuple[str, ...]], parts: tuple) -> str:
+    """The splits of a clustered source, as `_splits_sql` returns them: each customer's totals at the finest split
+    (`fine`), added up per customer for each set of the dimensions that vary within a customer that a split uses (a
+    customer's answers at several touchpoints add up before they are squared), then summed over the customers by
+    GROUPING SETS, one branch per such set."""
+    with_sql, key, exprs, select, body = parts
+    keys = ", ".join(f"k{i}" for i in range(len(source.cluster)))
+    names = _used_totals(source, select)
+    labels = "".join(f", {expr} AS d{i}" for i, expr in enumerate(exprs))
+    cluster = ", ".join(f"{expr} AS k{i}" for i, expr in enumerate(source.cluster))
+    totals = ", ".join(f"{source.totals[name]} AS {name}" for name in names)
+    fine = (
+        f"fine AS (SELECT {key} AS basis_key, {cluster}{labels}, {totals} {body} "
+        f"GROUP BY basis_key, {keys}{''.join(f', d{i}' for i in range(len(dims)))})"
+    )
+    branches: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for split in splits:
+        branches.setdefault(tuple(d for d in split if d in source.varying), []).append(split)
+    found = [_customer_branch(source, dims, varied, group, keys, names, select) for varied, group in branches.items()]
+    start = f"{with_sql.rstrip()}, " if with_sql else "WITH "
+    return f"{start}{fine} " + " UNION ALL ".join(found)
+
+
+def _customer_branch(source, dims, varied, group, keys: str, names: list[str], select: str) -> str:
+    """One branch of `_clustered_splits_sql`: the customers' totals over the dimensions that vary within a customer
+    but `varied`, summed over the customers for each split of `group`."""
+    used = [i for i, d in enumerate(dims) if d in varied or (d not in source.varying and any(d in s for s in group))]
+    columns = "".join(f", d{i}" for i in used)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in names)
+    per_customer = f"SELECT basis_key, {keys}{columns}, {sums} FROM fine GROUP BY basis_key, {keys}{columns}"  # noqa: S608
+    values = "".join(f"d{i}, " if i in used else f"NULL AS d{i}, " for i in range(len(dims)))
+    bits = [f"(grouping(d{i}) << {len(dims) - 1 - i})" if i in used else str(1 << (len(dims) - 1 - i))
+            for i in range(len(dims))]  # fmt: skip
+    sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in group)
+    return (
+        f"SELECT basis_key, {values}{' + '.join(bits) or '0'} AS grouping_bits, {select} "  # noqa: S608
+        f"FROM ({per_customer}) cu GROUP BY GROUPING SETS ({sets})"
+    )
 
 
 # --- planning and aggregation ------------------------------------------------------------------------------------

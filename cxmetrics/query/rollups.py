@@ -61,8 +61,7 @@ PREFIX = "rollup_"
 COVERAGE_TABLE = "rollup_coverage"
 _ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
 _CUSTOMER_DIMS = ("region", "segment", "industry")
-_ANSWER_DIMS = ("touchpoint", "channel", "survey")  # they vary between one customer's responses
-_RESPONSE_DIMS = (*_CUSTOMER_DIMS, *_ANSWER_DIMS)
+_RESPONSE_DIMS = (*_CUSTOMER_DIMS, "touchpoint", "channel", "survey")
 BUCKET_GRAINS = ("week", "month", "quarter")
 LEVEL = "rollup_level"  # the dimension naming the level of a customer rollup's row
 # The month ends a window rollup covers: from the first month with responses or revenue to the last month with any
@@ -259,7 +258,10 @@ class CustomerRollup(Rollup):
     of parts instead of the square of the whole, so a level holds at most one such dimension and is read only when
     that dimension is split or filtered to one value."""
 
-    varying: tuple[str, ...] = ()
+    @property
+    def varying(self) -> tuple[str, ...]:
+        """The dimensions that vary within a customer."""
+        return self.source.varying
 
     @property
     def levels(self) -> tuple[tuple[str, ...], ...]:
@@ -348,7 +350,7 @@ class CustomerRollup(Rollup):
 
     def day_source(self) -> Source:
         """The table of days seen as a clustered source with the same measures (over the customers' totals)."""
-        totals = {name: f"sum(u.{name})" for name in self.source.totals}
+        totals = {name: f"CAST(sum(u.{name}) AS DOUBLE)" for name in self.source.totals}
         dims = {d: Dim(f"u.{d}") for d in self.dims}
         return replace(
             self.source, from_sql=f"{self.day_table} u", dims=dims, time="u.day", where="", joins={},
@@ -358,7 +360,7 @@ class CustomerRollup(Rollup):
 
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(RESPONSES, _RESPONSE_DIMS),
-    CustomerRollup(RESPONSE_CUSTOMERS, _RESPONSE_DIMS, varying=_ANSWER_DIMS),
+    CustomerRollup(RESPONSE_CUSTOMERS, _RESPONSE_DIMS),
     Rollup(DETRACTORS, _RESPONSE_DIMS),
     Rollup(CONTACTS, _CUSTOMER_DIMS),
     ActiveCustomersRollup(ACTIVE_CUSTOMERS, _CUSTOMER_DIMS),
