@@ -280,8 +280,8 @@ class CustomerRollup(Rollup):
 
     def _stage(self, grain: str) -> str:
         """Each customer's totals per bucket of `grain`, with their constant dimensions, overall and per value of
-        each varying dimension (`varied`: which one, '' for none)."""
-        src = self.source
+        each varying dimension (`varied`: which one, '' for none), from the table of days."""
+        src = self.day_source()
         constant = [d for d in self.dims if d not in self.varying]
         columns = [f"CAST(date_trunc('{grain}', {src.time}) AS DATE) AS start"]
         columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
