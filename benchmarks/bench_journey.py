@@ -4,7 +4,7 @@ The set is the page's three builds on opening, unfiltered, for the last complete
 `journey_view.build` (the journey map, NPS by touchpoint and region, the 4 weeks to the week against the 13 before,
 and service effectiveness), `journey_view.cell` (the detail of the APAC field-service cell: its monthly trend,
 comments and complaints) and `journey_view.drivers` (the key drivers for the company and for the first region:
-Johnson's relative weights with 200 bootstrap resamples of 500 groups, Shapley values). The naive equivalent is in
+Johnson's relative weights with 2,000 bootstrap resamples of 500 groups, Shapley values). The naive equivalent is in
 `naive_journey.py`; bootstrap intervals are timed but not compared (the naive way would draw other resamples).
 """
 

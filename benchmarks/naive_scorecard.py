@@ -113,6 +113,7 @@ class NaiveScorecard:
             ces_n=frame["ces"].notna(),
             ces_total=frame["ces"].fillna(0),
             ces_squares=frame["ces"].fillna(0) ** 2,
+            net=(frame["nps"] >= 9).fillna(False).astype(int) - (frame["nps"] <= 6).fillna(False).astype(int),
             due=due,
             in_time=due & (frame["closed_at"].dt.normalize() <= deadline),
         )
@@ -240,14 +241,34 @@ class NaiveScorecard:
         "ces": {"n": "ces_n", "total": "ces_total", "squares": "ces_squares"},
     }
 
+    # Each score's per-customer ratio (y, x): the customer's total and number of answers.
+    SCORE_RATIOS = {"nps": ("net", "nps_n"), "csat": ("satisfied", "csat_n"), "ces": ("ces_total", "ces_n")}
+
     def score_sums(self, metric_id: str, period: Period, by: str | None, region: str | None = None) -> pd.DataFrame:
         """A survey score's sums (named as the engine names them) per value of `by`, optionally in one region."""
         names = self.SCORE_SUMS[metric_id]
-        sums = _sums(self.responses_in(period, region), list(names.values()), by)
+        rows = self.responses_in(period, region)
+        sums = _sums(rows, list(names.values()), by)
         sums = sums.rename(columns={v: k for k, v in names.items()}).astype(float)
         if metric_id == "ces":  # a sum over no answers is missing, as in SQL
             sums[["total", "squares"]] = sums[["total", "squares"]].where(sums["n"] > 0)
-        return sums
+        return sums.join(self._per_customer(rows, metric_id, by))
+
+    def _per_customer(self, rows: pd.DataFrame, metric_id: str, by: str | None) -> pd.DataFrame:
+        """The per-customer sums of a score (each anonymous response a customer of its own) per value of `by`."""
+        y, x = self.SCORE_RATIOS[metric_id]
+        key = rows["customer_id"].astype(object).where(rows["customer_id"].notna(), "response " + rows["response_id"])
+        groups = [key] if by is None else [rows[by].astype(object).fillna(NONE_LABEL), key]
+        totals = rows.groupby(groups)[[y, x]].sum().astype(float)
+        cells = pd.DataFrame(
+            {
+                "cluster_squares": totals[y] ** 2,
+                "cluster_products": totals[y] * totals[x],
+                "cluster_sizes": totals[x] ** 2,
+                "clusters": (totals[x] > 0).astype(float),
+            }
+        )
+        return cells.sum().to_frame("").T if by is None else cells.groupby(level=0).sum()
 
     def nps_value(self, sums: pd.Series) -> float:
         """NPS from a row of nps_n, promoters and detractors; missing below the minimum n."""

@@ -50,9 +50,11 @@ def test_table_shows_value_interval_and_n(db_path):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split() == ["period_label", "value", "low", "high", "n", "suppressed", "target", "status"]
-    # W46: P=50, D=20, n=100 -> +30, adjusted-Wald 14.05..44.20 (see test_stats).
-    assert lines[2].split() == ["2026-W46", "+30", "+14", "+44", "100", "False", "-", "-"]
-    assert lines[1].split()[:5] == ["2026-W45", "+0", "-15", "+15", "100"]
+    # W46: P=50, D=20, n=100 -> +30, adjusted-Wald 14.05..44.20 (see test_stats) for independent answers; but two
+    # customers give 90 of them (10 anonymous): design effect 12.39 (see test_query), -23.9..82.2. W45: two
+    # customers, design effect 6.6: -38..+38.
+    assert lines[2].split() == ["2026-W46", "+30", "-24", "+82", "100", "False", "-", "-"]
+    assert lines[1].split()[:5] == ["2026-W45", "+0", "-38", "+38", "100"]
 
 
 def test_csv_is_exactly_the_dashboard_frame(db_path):

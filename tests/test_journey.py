@@ -20,8 +20,17 @@ NOW = date(2026, 11, 2)  # in the 4 weeks to 2026-W46
 
 
 def _at(prefix: str, when: date, customer: str, touchpoint: str, promoters: int, passives: int, detractors: int):
+    """Transactional answers at a touchpoint, each from its own customer like `customer` (so that they are
+    independent: no customer-cluster design effect)."""
     rows = fx.responses(prefix, when, customer, nps=fx.nps_scores(promoters, passives, detractors))
-    return [row | {"touchpoint": touchpoint, "survey": "transactional"} for row in rows]
+    own = {"touchpoint": touchpoint, "survey": "transactional"}
+    return [row | own | {"customer_id": f"{customer}-{row['response_id']}"} for row in rows]
+
+
+def _respondents(rows: list[dict], like: dict[str, dict]) -> list[dict]:
+    """A customer for each answer's own customer id, in the region and segment of the customer it is named after."""
+    found = dict.fromkeys(row["customer_id"] for row in rows if row["customer_id"] not in like)
+    return [like[cid.split("-")[0]] | {"customer_id": cid, "name": cid} for cid in found]
 
 
 def _target(region: str, value: float) -> dict:
@@ -34,7 +43,7 @@ def tiny():
     """EMEA billing collapses (+75 -> -62.5), EMEA support steady at +50, APAC billing has 10 answers, APAC support
     steady at +10 against a target of 15; targets 35 company-wide, 30 EMEA, 15 APAC (2026 Q4)."""
     conn = fx.new_db()
-    fx.insert(conn, "customers", [fx.customer("e1", "EMEA", "SMB"), fx.customer("a1", "APAC", "Enterprise")])
+    customers = {"e1": fx.customer("e1", "EMEA", "SMB"), "a1": fx.customer("a1", "APAC", "Enterprise")}
     rows = [
         *_at("eb0", BEFORE, "e1", "billing", 30, 10, 0),
         *_at("eb1", NOW, "e1", "billing", 5, 5, 30),
@@ -47,6 +56,7 @@ def tiny():
     ]
     for i in range(4):
         rows[40 + i]["comment"] = "Invoice wrong again" if i < 3 else "  "
+    fx.insert(conn, "customers", [*customers.values(), *_respondents(rows, customers)])
     fx.insert(conn, "responses", rows)
     fx.insert(conn, "targets", [_target("", 35), _target("EMEA", 30), _target("APAC", 15)])
     complaints = [

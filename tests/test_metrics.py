@@ -89,15 +89,23 @@ def operations():
 
 
 # metric, value, n, low, high (None: no interval) -- see the docstring of each world in metric_fixtures.
+# The CX world's two customers answer 5 to 12 times each, so the customer-cluster design effect (deff) applies:
+# deff = [C/(C-1) sum_c (Y_c - R m_c)^2] / [n/(n-1) sum_i (y_i - R)^2], with C = 2 customers, never below 1.
 CX_ORACLE = [
-    ("nps", 30.0, 10, -19.0514, 65.2052),
-    # 4/6 satisfied; Wilson: centre (0.6667 + 0.3201) / 1.6403, half 1.19494 x sqrt(0.037037 + 0.026678).
+    # Net scores a: Y 5 of m 5, b: -2 of 5; R = 0.3: cluster 2 x (3.5^2 + 3.5^2) = 49, independent 10/9 x (7 - 0.9):
+    # deff 441/61 = 7.2295. Adjusted-Wald: n' 13, p' 5.75/13, d' 2.75/13, Var 0.0461994 x deff, high clipped at 100.
+    ("nps", 30.0, 10, -90.1966, 100.0),
+    # 4/6 satisfied; a 3 of 4, b 1 of 2: cluster 2 x (1/9 + 1/9) < independent 6/5 x 4/3, deff 1: Wilson unchanged,
+    # centre (0.6667 + 0.3201) / 1.6403, half 1.19494 x sqrt(0.037037 + 0.026678).
     ("csat", 100 * 4 / 6, 6, 30.0, 90.32),
-    # mean 21/5 = 4.2, variance (115 - 5 x 4.2^2) / 4 = 6.7, half = 2.776445 x sqrt(6.7 / 5) = 3.21399.
-    ("ces", 4.2, 5, 0.98601, 7.41399),
-    ("ces_easy", 60.0, 5, 23.07, 88.24),
+    # mean 21/5 = 4.2; a 18 of 3, b 3 of 2: clustered variance of the mean 2 x (5.4^2 + 5.4^2) / 5^2 = 4.6656 (deff
+    # 3.4818 x 6.7 / 5), half = 2.776445 x 2.16 = 5.99712.
+    ("ces", 4.2, 5, -1.79712, 10.19712),
+    # 3/5 easy, a 3 of 3, b 0 of 2: deff 2 x 2.88 / (5/4 x 1.2) = 3.84; Wilson of 3/3.84 in 5/3.84.
+    ("ces_easy", 60.0, 5, 9.54, 95.52),
     ("responses", 21.0, 21, None, None),
-    ("comment_share", 100 * 3 / 21, 21, 4.98, 34.64),
+    # 3/21 commented, a 3 of 12, b 0 of 9: deff 2 x 162/49 / (21/20 x 18/7) = 120/49; Wilson of 3 / deff in 21 / deff.
+    ("comment_share", 100 * 3 / 21, 21, 2.95, 47.72),
 ]
 
 

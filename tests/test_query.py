@@ -141,8 +141,13 @@ def test_compare_with_the_prior_week(trend):
     row = frame.iloc[0]
     assert row["period_label"] == "2026-W46" and row["compare_start"] == date(2026, 11, 2)
     assert (row["compare_value"], row["compare_n"], row["compare_delta"]) == (0.0, 100, 30.0)
-    assert row["compare_z"] == pytest.approx(2.691236, abs=1e-5)  # as in test_stats
-    assert bool(row["compare_significant"])
+    # z = 2.691236 for independent answers (test_stats), but two customers and 10 anonymous answers give W46's 100
+    # responses: e1 net 35 of 50, a1 -5 of 40, the anonymous +1 or -1, R = 0.3, so the clustered sum of squares is
+    # 12/11 x (20^2 + 17^2 + 5 x 0.7^2 + 5 x 1.3^2) = 763.53 against 100/99 x (70 - 0.3 x 30) = 61.62 independent:
+    # design effect 12.392; W45's two customers (net +10 and -10 of 50 each) 2 x 200 / (100/99 x 60) = 6.6.
+    # z = 0.291262 / sqrt(0.00591593 x 12.392 + 0.00579696 x 6.6) = 0.87199: not significant.
+    assert row["compare_z"] == pytest.approx(0.871994, abs=1e-5)
+    assert not bool(row["compare_significant"])
 
 
 def test_compare_with_the_same_week_last_year(trend):
@@ -184,7 +189,7 @@ def test_scorecard_snapshot(trend):
     card = query.snapshots(trend, ["nps", "responses", "revenue"], Filters()).frame()
     nps = card.set_index("metric").loc["nps"]
     assert nps["period_label"] == "2026-W46" and nps["value"] == pytest.approx(30.0)
-    assert nps["prior_delta"] == 30.0 and bool(nps["prior_significant"])
+    assert nps["prior_delta"] == 30.0 and not bool(nps["prior_significant"])  # two customers: see above
     assert nps["last_year_value"] == 100.0 and nps["last_year_n"] == 10
     # W43..W46 pooled: P = 50 + 30 + 1, D = 20 + 30, n = 201 (ratio of sums, not a mean of weekly scores).
     assert nps["rolling_4w_n"] == 201

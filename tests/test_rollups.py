@@ -12,7 +12,7 @@ import pytest
 from cxmetrics import db
 from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.metrics.registry import METRICS, get_metric
-from cxmetrics.metrics.sources import COHORT, FINANCIALS, RESPONSES
+from cxmetrics.metrics.sources import COHORT, FINANCIALS, RESPONSE_CUSTOMERS, RESPONSES
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
 from cxmetrics.query import rollups
@@ -208,6 +208,45 @@ def test_the_smallest_level_holding_the_needed_dimensions_is_read() -> None:
     assert responses.level({"nps_group"}) is None
     assert responses.level_id(responses.dims) == 0
     assert responses.level_id(()) == 2 ** len(responses.dims) - 1
+
+
+def test_the_customer_rollup_keeps_a_varying_dimension_only_where_it_is_split_or_filtered_to_one_value(conn) -> None:
+    customers = next(r for r in rollups.ROLLUPS if r.source is RESPONSE_CUSTOMERS)
+    assert customers.level(set()) == ()
+    assert customers.level({"region"}) == ("region",)
+    assert customers.level({"region", "touchpoint"}) == ("region", "touchpoint")
+    assert customers.level({"touchpoint", "channel"}) is None  # two dimensions that vary within a customer
+    assert customers.level({"region", "segment", "touchpoint"}) is None  # no level of three
+    catalog = rollups.Catalog.of(conn)
+    sums = [RESPONSE_CUSTOMERS.measures["net_squares"], RESPONSE_CUSTOMERS.measures["respondents_customers"]]
+    one, two = Filters(touchpoints=("billing",)), Filters(touchpoints=("billing", "support"))
+    two_regions = Filters(regions=("EMEA", "APAC"))
+    assert catalog.plan_buckets(RESPONSE_CUSTOMERS, sums, [{"touchpoint"}], one, "week") is not None
+    assert catalog.plan_buckets(RESPONSE_CUSTOMERS, sums, [{"touchpoint"}], two, "week") is None
+    assert catalog.plan_buckets(RESPONSE_CUSTOMERS, sums, [{"region"}, set()], two_regions, "quarter") is not None
+    assert catalog.plan_buckets(RESPONSE_CUSTOMERS, sums, [set()], Filters(), None) is None  # not one bucket
+    # What the buckets cannot answer, the per-customer totals per day can: a customer's total over the period.
+    bucket, _ = catalog.plan_clustered(RESPONSE_CUSTOMERS, sums, {"touchpoint"}, one, "week")
+    days, _ = catalog.plan_clustered(RESPONSE_CUSTOMERS, sums, {"touchpoint"}, two, "week")
+    assert (bucket.time, bucket.cluster, days.time, days.cluster) == ("u.start", (), "u.day", ("u.cu_key",))
+    assert catalog.plan(RESPONSE_CUSTOMERS, sums, set(), []) is None
+    with rollups.disabled():
+        assert rollups.Catalog.of(conn).plan_clustered(RESPONSE_CUSTOMERS, sums, set(), Filters(), None) is None
+
+
+@pytest.mark.parametrize(
+    ("period", "grain"),
+    [
+        (Period("week", date(2026, 11, 9), date(2026, 11, 15)), "week"),
+        (Period("range", date(2026, 10, 1), date(2026, 10, 31)), "month"),
+        (Period("quarter", date(2026, 7, 1), date(2026, 9, 30)), "quarter"),
+        (Period("rolling", date(2026, 8, 17), date(2026, 11, 15)), None),
+        (Period("ytd", date(2026, 1, 1), date(2026, 11, 15)), None),
+        (Period("range", date(2026, 11, 9), date(2026, 11, 14)), None),
+    ],
+)
+def test_a_period_is_a_bucket_of_the_customer_rollup_only_when_it_is_one_calendar_week_month_or_quarter(period, grain):
+    assert rollups.bucket_grain(period) == grain
 
 
 @pytest.mark.parametrize(

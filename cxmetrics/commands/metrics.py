@@ -37,6 +37,22 @@ How every metric is computed:
   6.3); a gap between two groups has Newcombe's interval for proportions (Newcombe 1998, method 10) and the normal
   interval with Welch's standard error for means. Each is an estimator of the registry
   (`cxmetrics/metrics/estimates.py`) that no report writes again.
+- **Repeat respondents**: a customer who answers several times in a period (a quarter, a year to date, 13 weeks) does
+  not give independent answers, so the survey scores (NPS, CSAT, CES, CES % easy, comment share) take the customer as
+  the sampling unit (each anonymous response is a customer of its own). Their intervals and change tests keep the
+  methods above and multiply the variance by the customer-cluster design effect (Kish, Survey Sampling, 1965): deff =
+  [C/(C-1) sum_c (Y_c - R m_c)^2] / [n/(n-1) sum_i (y_i - R)^2], the linearised variance of the ratio R = sum y / n
+  with the C customers as units (Cochran 1977, 6.3; the cluster-robust sandwich variance, Williams 2000, Biometrics
+  56), Y_c and m_c a customer's total and number of answers, over that of n independent answers (y = +1 promoter, -1
+  detractor, 0 passive for NPS; 1 or 0 for a share; the score for CES), each with its small-sample factor. It is never
+  below 1, exactly 1 when no customer answers twice (the interval is then the unclustered one), and n when one
+  customer gives every answer (an effective sample of one customer). NPS: adjusted-Wald variance x deff; shares: the
+  Wilson interval of the effective sample (n / deff answers, Kish's effective sample size) and each variance of the
+  two-proportion test x deff; CES: the Student-t interval and Welch's test with the standard error x sqrt(deff).
+  Sample world, NPS: deff 1.05 in the week 2026-W46, 1.79 in 2026 Q3 and 3.53 in the 2026 year to date, whose interval
+  is +/-1.23 points (it was +/-0.66). The operational shares (first-contact resolution, complaint recovery, detractor
+  follow-up, repeat purchase) still count their contacts, complaints and months as independent (their design effects
+  on the sample world are 0.98-1.09).
 - **Targets** come from the `targets` table: the most specific slice wins (region and segment, region, segment,
   company-wide), then a target set at the period's grain, then the latest starting on or before the period; totals
   (marked additive) only take a target set at the period's own grain. Status is `on_target` when the value meets

@@ -13,80 +13,142 @@ import numpy as np
 from cxmetrics.stats import intervals as stats
 
 Sums = Mapping[str, np.ndarray]
+CLUSTERED = ", customer-clustered (Kish 1965)"
+
+
+@dataclass(frozen=True)
+class Clustered:
+    """The column names of the per-customer sums behind a design effect (`stats.design_effect`): over the customers
+    (each anonymous response its own), the squares of their totals, their totals times their counts, their squared
+    counts, and how many there are. Sums without these columns are of independent responses (design effect 1)."""
+
+    squares: str = "cluster_squares"
+    products: str = "cluster_products"
+    sizes: str = "cluster_sizes"
+    clusters: str = "clusters"
+
+    def design_effect(self, s: Sums, total, row_squares, n) -> np.ndarray:
+        """The design effect of the ratio total / n of the sums `s` (1 where they lack the per-customer sums)."""
+        if self.clusters not in s:
+            return np.ones(np.shape(n))
+        names = (self.squares, self.products, self.sizes, self.clusters)
+        return stats.design_effect(total, row_squares, n, *(s[name] for name in names))
+
+
+def _design_effect(cluster: Clustered | None, s: Sums, total, row_squares, n) -> np.ndarray | float:
+    """The design effect of an estimator's sums: 1 for an estimator of independent units."""
+    return 1.0 if cluster is None else cluster.design_effect(s, total, row_squares, n)
 
 
 @dataclass(frozen=True)
 class NpsEstimate:
-    """NPS in points with the adjusted-Wald interval (Rocks 2016)."""
+    """NPS in points with the adjusted-Wald interval (Rocks 2016); with `cluster`, its variance multiplied by the
+    customer-cluster design effect."""
 
     promoters: str = "promoters"
     detractors: str = "detractors"
     n: str = "n"
-    interval: str = "adjusted-Wald 95% (Rocks 2016)"
+    cluster: Clustered | None = None
+
+    @property
+    def interval(self) -> str:
+        """The interval method."""
+        return "adjusted-Wald 95% (Rocks 2016)" + (CLUSTERED if self.cluster else "")
+
+    def design_effect(self, s: Sums) -> np.ndarray | float:
+        """The design effect of NPS (y = +1 promoter, -1 detractor, 0 passive; y^2 = promoter or detractor)."""
+        promoters, detractors = np.asarray(s[self.promoters], dtype=float), np.asarray(s[self.detractors], dtype=float)
+        return _design_effect(self.cluster, s, promoters - detractors, promoters + detractors, s[self.n])
 
     def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Value, low and high."""
         args = (s[self.promoters], s[self.detractors], s[self.n])
-        return (stats.nps_score(*args), *stats.nps_interval(*args))
+        return (stats.nps_score(*args), *stats.nps_interval(*args, deff=self.design_effect(s)))
 
     def test(self, a: Sums, b: Sums) -> stats.Test:
         """Significance of a - b."""
-        return stats.nps_change_test(
-            a[self.promoters], a[self.detractors], a[self.n], b[self.promoters], b[self.detractors], b[self.n]
-        )
+        counts = (a[self.promoters], a[self.detractors], a[self.n], b[self.promoters], b[self.detractors], b[self.n])
+        return stats.nps_change_test(*counts, self.design_effect(a), self.design_effect(b))
 
 
 @dataclass(frozen=True)
 class ProportionEstimate:
-    """A percentage of a count (0..100) with the Wilson interval (Wilson 1927)."""
+    """A percentage of a count (0..100) with the Wilson interval (Wilson 1927); with `cluster`, the interval of the
+    effective sample of n / design effect (Kish 1965) and the test's variances multiplied by the design effect."""
 
     successes: str
     n: str = "n"
-    interval: str = "Wilson 95% (Wilson 1927)"
+    cluster: Clustered | None = None
+
+    @property
+    def interval(self) -> str:
+        """The interval method."""
+        return "Wilson 95% (Wilson 1927)" + (CLUSTERED if self.cluster else "")
+
+    def design_effect(self, s: Sums) -> np.ndarray | float:
+        """The design effect of the proportion (y = 1 for a success: y^2 = y)."""
+        return _design_effect(self.cluster, s, s[self.successes], s[self.successes], s[self.n])
+
+    def _effective(self, s: Sums) -> tuple[np.ndarray, np.ndarray]:
+        """Successes and n of the effective sample (both divided by the design effect)."""
+        deff = self.design_effect(s)
+        return np.asarray(s[self.successes], dtype=float) / deff, np.asarray(s[self.n], dtype=float) / deff
 
     def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Value, low and high."""
-        low, high = stats.wilson_interval(s[self.successes], s[self.n])
+        low, high = stats.wilson_interval(*self._effective(s))
         return 100 * stats.ratio(s[self.successes], s[self.n]), 100 * low, 100 * high
 
     def test(self, a: Sums, b: Sums) -> stats.Test:
         """Two-proportion z-test of a - b."""
-        return stats.two_proportion_test(a[self.successes], a[self.n], b[self.successes], b[self.n])
+        return stats.two_proportion_test(
+            a[self.successes], a[self.n], b[self.successes], b[self.n], self.design_effect(a), self.design_effect(b)
+        )
 
     def difference(self, a: Sums, b: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """a - b in percentage points, low and high: Newcombe's hybrid score interval from the two Wilson intervals
-        (Newcombe 1998, method 10)."""
-        return stats.difference_interval(a[self.successes], a[self.n], b[self.successes], b[self.n])
+        (Newcombe 1998, method 10), of the effective samples."""
+        return stats.difference_interval(*self._effective(a), *self._effective(b))
 
 
 @dataclass(frozen=True)
 class MeanEstimate:
-    """A mean with the Student-t interval, from a count, a sum and a sum of squares."""
+    """A mean with the Student-t interval, from a count, a sum and a sum of squares; with `cluster`, the standard
+    error multiplied by the square root of the customer-cluster design effect."""
 
     total: str = "total"
     squares: str = "squares"
     n: str = "n"
-    interval: str = "Student-t 95%"
+    cluster: Clustered | None = None
+
+    @property
+    def interval(self) -> str:
+        """The interval method."""
+        return "Student-t 95%" + (CLUSTERED if self.cluster else "")
 
     def value(self, s: Sums) -> np.ndarray:
         """The mean alone, from the count and the sum."""
         return stats.ratio(s[self.total], s[self.n])
 
+    def _mean_sd(self, s: Sums) -> tuple[np.ndarray, np.ndarray]:
+        """The mean and the standard deviation scaled by the root of the design effect (that of the responses
+        when they are independent)."""
+        mean, sd = stats.mean_sd(s[self.total], s[self.squares], s[self.n])
+        return mean, sd * np.sqrt(_design_effect(self.cluster, s, s[self.total], s[self.squares], s[self.n]))
+
     def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Value, low and high."""
-        mean, sd = stats.mean_sd(s[self.total], s[self.squares], s[self.n])
+        mean, sd = self._mean_sd(s)
         return (mean, *stats.t_interval(mean, sd, s[self.n]))
 
     def test(self, a: Sums, b: Sums) -> stats.Test:
         """Welch's t-test of a - b."""
-        mean_a, sd_a = stats.mean_sd(a[self.total], a[self.squares], a[self.n])
-        mean_b, sd_b = stats.mean_sd(b[self.total], b[self.squares], b[self.n])
+        (mean_a, sd_a), (mean_b, sd_b) = self._mean_sd(a), self._mean_sd(b)
         return stats.welch_test(mean_a, sd_a, a[self.n], mean_b, sd_b, b[self.n])
 
     def difference(self, a: Sums, b: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """a - b, low and high: the normal 95% interval with Welch's unequal-variance standard error."""
-        mean_a, sd_a = stats.mean_sd(a[self.total], a[self.squares], a[self.n])
-        mean_b, sd_b = stats.mean_sd(b[self.total], b[self.squares], b[self.n])
+        (mean_a, sd_a), (mean_b, sd_b) = self._mean_sd(a), self._mean_sd(b)
         delta = mean_a - mean_b
         se = np.sqrt(sd_a**2 / np.asarray(a[self.n], dtype=float) + sd_b**2 / np.asarray(b[self.n], dtype=float))
         return delta, delta - stats.Z95 * se, delta + stats.Z95 * se

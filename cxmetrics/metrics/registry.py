@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cxmetrics import config
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import (
+    Clustered,
     ClvEstimate,
     Estimate,
     MeanEstimate,
@@ -37,6 +38,7 @@ from cxmetrics.metrics.sources import (
     LIKE_FOR_LIKE,
     LIKE_FOR_LIKE_TENURE_MONTHS,
     MONTH_START_CUSTOMERS,
+    RESPONSE_CUSTOMERS,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -157,6 +159,20 @@ _RETENTION_SUMS = (
 )
 _NPS_SUMS = RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
 _CES_SUMS = RESPONSES.sums(n="ces_answers", total="ces_total", squares="ces_squares")
+_CLUSTERED = Clustered()
+
+
+def _per_customer(source: Source, y: str, x: str) -> Part:
+    """The per-customer sums of the ratio y / x over a clustered source, named as `Clustered` reads them."""
+    names = {
+        _CLUSTERED.squares: f"{y}_squares",
+        _CLUSTERED.products: f"{y}_x_{x}",
+        _CLUSTERED.sizes: f"{x}_squares",
+        _CLUSTERED.clusters: f"{x}_customers",
+    }
+    return Part(source, source.sums(**names))
+
+
 _PROMOTERS, _PASSIVES, _DETRACTORS = (measures.NPS_RANGES[g] for g in measures.NPS_GROUPS)
 _DEADLINE_RULE = "+ 2 days Mon-Wed, + 4 Thu-Fri, + 3 Sat, + 2 Sun; public holidays are not modelled"
 
@@ -170,8 +186,8 @@ _CX: tuple[Metric, ...] = (
         unit="points",
         fmt="+.0f",
         direction="higher",
-        parts=(Part(RESPONSES, _NPS_SUMS),),
-        estimate=NpsEstimate(),
+        parts=(Part(RESPONSES, _NPS_SUMS), _per_customer(RESPONSE_CUSTOMERS, "net", "respondents")),
+        estimate=NpsEstimate(cluster=_CLUSTERED),
         group="CX",
         n_label="responses with an NPS answer",
     ),
@@ -183,8 +199,11 @@ _CX: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(RESPONSES, RESPONSES.sums(n="csat_answers", satisfied="satisfied")),),
-        estimate=ProportionEstimate("satisfied"),
+        parts=(
+            Part(RESPONSES, RESPONSES.sums(n="csat_answers", satisfied="satisfied")),
+            _per_customer(RESPONSE_CUSTOMERS, "satisfied", "csat_answers"),
+        ),
+        estimate=ProportionEstimate("satisfied", cluster=_CLUSTERED),
         group="CX",
         n_label="responses with a CSAT answer",
     ),
@@ -197,8 +216,8 @@ _CX: tuple[Metric, ...] = (
         unit="score_1_7",
         fmt=".2f",
         direction="higher",
-        parts=(Part(RESPONSES, _CES_SUMS),),
-        estimate=MeanEstimate(),
+        parts=(Part(RESPONSES, _CES_SUMS), _per_customer(RESPONSE_CUSTOMERS, "ces_total", "ces_answers")),
+        estimate=MeanEstimate(cluster=_CLUSTERED),
         group="CX",
         n_label="responses with a CES answer",
     ),
@@ -210,8 +229,11 @@ _CX: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(RESPONSES, RESPONSES.sums(n="ces_answers", easy="easy")),),
-        estimate=ProportionEstimate("easy"),
+        parts=(
+            Part(RESPONSES, RESPONSES.sums(n="ces_answers", easy="easy")),
+            _per_customer(RESPONSE_CUSTOMERS, "easy", "ces_answers"),
+        ),
+        estimate=ProportionEstimate("easy", cluster=_CLUSTERED),
         group="CX",
         n_label="responses with a CES answer",
     ),
@@ -238,8 +260,11 @@ _CX: tuple[Metric, ...] = (
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(RESPONSES, RESPONSES.sums(n="responses", commented="commented")),),
-        estimate=ProportionEstimate("commented"),
+        parts=(
+            Part(RESPONSES, RESPONSES.sums(n="responses", commented="commented")),
+            _per_customer(RESPONSE_CUSTOMERS, "commented", "responses"),
+        ),
+        estimate=ProportionEstimate("commented", cluster=_CLUSTERED),
         group="CX",
         n_label="responses",
     ),

@@ -1,13 +1,15 @@
 """The relations metrics aggregate over: part of the metric registry (see `cxmetrics.metrics.registry`).
 
 Each source is a FROM clause with aliases, an optional time column that puts rows into periods, the dimensions it
-can be filtered and split by (with the join each needs, added only when used), and a fixed condition.
+can be filtered and split by (with the join each needs, added only when used), and a fixed condition. A clustered
+source (`by_customer`) first totals its rows per customer within each period and dimension value, then sums over
+the customers: the per-customer squares and cross-products a customer-clustered variance needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxmetrics import periods
 from cxmetrics.metrics import measures
@@ -28,7 +30,9 @@ class Source:
 
     `bucket` sources have a `time` expression and are grouped into periods by it; `window` sources join the
     `bases b` relation (see `bases_relation`) themselves, for metrics over a window such as the trailing twelve
-    months.
+    months. A clustered source has a `cluster` key (SQL expressions naming a customer) and per-customer `totals`
+    (name -> aggregate over the customer's rows); its measures are sums over the customers' totals, `cu.<name>`;
+    `varying` names its dimensions that can differ between one customer's rows (the others are the customer's own).
     """
 
     name: str
@@ -39,6 +43,9 @@ class Source:
     where: str = ""
     joins: Mapping[str, str] = field(default_factory=dict)
     measures: Mapping[str, str] = field(default_factory=dict)
+    cluster: tuple[str, ...] = ()
+    totals: Mapping[str, str] = field(default_factory=dict)
+    varying: tuple[str, ...] = ()
 
     def sums(self, **names: str) -> tuple[tuple[str, str], ...]:
         """A metric's sums as (name, SQL) pairs: each keyword names a sum after one of the source's measures."""
@@ -53,6 +60,31 @@ class Source:
     def is_window(self) -> bool:
         """Whether the source joins the period bases itself rather than being bucketed by a time column."""
         return not self.time
+
+
+def by_customer(
+    source: Source,
+    key: tuple[str, ...],
+    totals: Mapping[str, str],
+    ratios: Sequence[tuple[str, str]],
+    varying: tuple[str, ...],
+) -> Source:
+    """`source` totalled per customer (`key`) within each period and dimension value, with per-customer `totals`;
+    for each ratio (y, x) of two totals its measures are, over the customers, the sums of y^2 (`y_squares`), y x
+    (`y_x_x`) and x^2 (`x_squares`), and the number of customers with x > 0 (`x_customers`). The totals are doubles:
+    exact for counts and sums of scores, and much faster to square and sum than DuckDB's 128-bit integer sums."""
+    measures = {}
+    for y, x in ratios:
+        measures |= {
+            f"{y}_squares": f"sum(cu.{y} * cu.{y})",
+            f"{y}_x_{x}": f"sum(cu.{y} * cu.{x})",
+            f"{x}_squares": f"sum(cu.{x} * cu.{x})",
+            f"{x}_customers": f"count(*) FILTER (WHERE cu.{x} > 0)",
+        }
+    doubles = {name: f"CAST({expr} AS DOUBLE)" for name, expr in totals.items()}
+    return replace(
+        source, name=f"{source.name}_by_customer", measures=measures, cluster=key, totals=doubles, varying=varying
+    )
 
 
 TRAILING_MONTHS = 12
@@ -122,6 +154,31 @@ RESPONSES = Source(
     time="r.responded_at",
     joins={"c": _CUSTOMER.format(alias="r")},
     measures=RESPONSE_MEASURES,
+)
+# A customer's responses; each anonymous response is a customer of its own.
+_RESPONDENT = ("r.customer_id", "CASE WHEN r.customer_id IS NULL THEN r.response_id END")
+RESPONSE_CUSTOMERS = by_customer(
+    RESPONSES,
+    _RESPONDENT,
+    {
+        "respondents": RESPONSE_MEASURES["respondents"],
+        "net": f"{RESPONSE_MEASURES['promoters']} - {RESPONSE_MEASURES['detractors']}",
+        "csat_answers": RESPONSE_MEASURES["csat_answers"],
+        "satisfied": RESPONSE_MEASURES["satisfied"],
+        "ces_answers": RESPONSE_MEASURES["ces_answers"],
+        "ces_total": f"coalesce({RESPONSE_MEASURES['ces_total']}, 0)",
+        "easy": RESPONSE_MEASURES["easy"],
+        "responses": RESPONSE_MEASURES["responses"],
+        "commented": RESPONSE_MEASURES["commented"],
+    },
+    [
+        ("net", "respondents"),
+        ("satisfied", "csat_answers"),
+        ("ces_total", "ces_answers"),
+        ("easy", "ces_answers"),
+        ("commented", "responses"),
+    ],
+    varying=("touchpoint", "channel", "survey"),
 )
 DETRACTORS = Source(
     "detractors",
@@ -365,6 +422,7 @@ SOCIAL_MENTIONS = Source(
 
 SOURCES: tuple[Source, ...] = (
     RESPONSES,
+    RESPONSE_CUSTOMERS,
     DETRACTORS,
     CLOSED_FOLLOW_UPS,
     FOLLOW_UPS_OPENED,

@@ -11,6 +11,7 @@ parameters; identifiers come from the metric registry and the dimension allow-li
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -58,6 +59,12 @@ class Plan:
 def sum_columns(metric: Metric) -> list[str]:
     """The names of a metric's sums, as they appear in its frames."""
     return list(dict.fromkeys(name for part in metric.parts for name, _ in part.sums))
+
+
+def summable_columns(metric: Metric) -> list[str]:
+    """The metric's sums that add up over periods: all but its per-customer sums (a customer's total over a window
+    is the sum of their weekly totals, its square is not the sum of their squares)."""
+    return list(dict.fromkeys(name for part in metric.parts if not part.source.cluster for name, _ in part.sums))
 
 
 def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str:
@@ -141,11 +148,16 @@ def _query_parts(
     basis_periods: Sequence[Period],
     bucket: str | None,
     catalog: rollups.Catalog | None,
-) -> tuple[str, str, list[str], str, str, dict]:
-    """The pieces of one aggregate query over `source` (or a rollup of it that can answer): the WITH clause, the
-    basis key, the dimension expressions, the select list of sums s0, s1, ..., the FROM ... WHERE and its parameters."""
+) -> tuple[Source, str, str, list[str], str, str, dict]:
+    """The pieces of one aggregate query over `source` (or a rollup of it that can answer): the source read, the
+    WITH clause, the basis key, the dimension expressions, the select list of sums s0, s1, ..., the FROM ... WHERE
+    and its parameters."""
     needed = _needed_dims(source, filters, None) | {d for d in dims if d}
-    rolled = catalog and catalog.plan(source, sums, needed, [b.end for b in basis_periods])
+    if source.cluster:
+        grain = bucket or _common_grain(basis_periods)
+        rolled = catalog and catalog.plan_clustered(source, sums, needed, filters, grain)
+    else:
+        rolled = catalog and catalog.plan(source, sums, needed, [b.end for b in basis_periods])
     if rolled:
         source, sums = rolled
     params: dict = {}
@@ -157,7 +169,24 @@ def _query_parts(
     select = ", ".join(f"{expr} AS s{i}" for i, expr in enumerate(sums))
     with_sql = f"WITH {bases_relation(basis_periods, params)} " if source.is_window or bucket is None else ""
     body = f"FROM {source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'}"
-    return with_sql, key, exprs, select, body, params
+    return source, with_sql, key, exprs, select, body, params
+
+
+def _common_grain(basis_periods: Sequence[Period]) -> str | None:
+    """The calendar grain of which every period is one bucket, or None."""
+    grains = {rollups.bucket_grain(b) for b in basis_periods}
+    return grains.pop() if len(grains) == 1 else None
+
+
+def _used_totals(source: Source, select: str) -> list[str]:
+    """The names of a clustered source's per-customer totals that `select` reads (as cu.<name>)."""
+    used = set(re.findall(r"\bcu\.(\w+)", select))
+    return [name for name in source.totals if name in used]
+
+
+def _customer_totals(source: Source, select: str) -> str:
+    """The select list of a clustered source's per-customer totals that `select` reads."""
+    return ", ".join(f"{source.totals[name]} AS {name}" for name in _used_totals(source, select))
 
 
 def _source_sql(
@@ -169,11 +198,18 @@ def _source_sql(
     bucket: str | None,
     catalog: rollups.Catalog | None = None,
 ) -> tuple[str, dict]:
-    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ..."""
-    with_sql, key, (dim,), select, body, params = _query_parts(
+    """One aggregate query over `source`: a key per basis period, the dimension value, and the sums s0, s1, ...; a
+    clustered source's rows are first totalled per customer, period and dimension value."""
+    source, with_sql, key, (dim,), select, body, params = _query_parts(
         source, sums, filters, [by], basis_periods, bucket, catalog
     )
-    sql = f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} {body} GROUP BY ALL"
+    if not source.cluster:
+        return f"{with_sql}SELECT {key} AS basis_key, {dim} AS dim_value, {select} {body} GROUP BY ALL", params
+    per_customer = (
+        f"SELECT {key} AS basis_key, {dim} AS dim_value, {_customer_totals(source, select)} {body} "
+        f"GROUP BY basis_key, dim_value, {', '.join(source.cluster)}"
+    )
+    sql = f"{with_sql}SELECT basis_key, dim_value, {select} FROM ({per_customer}) cu GROUP BY ALL"  # noqa: S608
     return sql, params
 
 
@@ -189,7 +225,11 @@ def _splits_sql(
     column d0, d1, ... per dimension used (NULL where the row's split does not use it), the grouping bits and the
     sums; also the dimensions, in column order."""
     dims = list(dict.fromkeys(d for split in splits for d in split))
-    with_sql, key, exprs, select, body, params = _query_parts(source, sums, filters, dims, basis_periods, None, catalog)
+    source, with_sql, key, exprs, select, body, params = _query_parts(
+        source, sums, filters, dims, basis_periods, None, catalog
+    )
+    if source.cluster:
+        return _clustered_splits_sql(source, dims, splits, (with_sql, key, exprs, select, body)), dims, params
     labels = "".join(f"{expr} AS d{i}, " for i, expr in enumerate(exprs))
     grouping = f"grouping({', '.join(f'd{i}' for i in range(len(dims)))})" if dims else "0"
     sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in splits)
@@ -198,6 +238,46 @@ def _splits_sql(
         f"GROUP BY GROUPING SETS ({sets})"
     )
     return sql, dims, params
+
+
+def _clustered_splits_sql(source: Source, dims: list[str], splits: Sequence[tuple[str, ...]], parts: tuple) -> str:
+    """The splits of a clustered source, as `_splits_sql` returns them: each customer's totals at the finest split
+    (`fine`), added up per customer for each set of the dimensions that vary within a customer that a split uses (a
+    customer's answers at several touchpoints add up before they are squared), then summed over the customers by
+    GROUPING SETS, one branch per such set."""
+    with_sql, key, exprs, select, body = parts
+    keys = ", ".join(f"k{i}" for i in range(len(source.cluster)))
+    names = _used_totals(source, select)
+    labels = "".join(f", {expr} AS d{i}" for i, expr in enumerate(exprs))
+    cluster = ", ".join(f"{expr} AS k{i}" for i, expr in enumerate(source.cluster))
+    totals = ", ".join(f"{source.totals[name]} AS {name}" for name in names)
+    fine = (
+        f"fine AS (SELECT {key} AS basis_key, {cluster}{labels}, {totals} {body} "
+        f"GROUP BY basis_key, {keys}{''.join(f', d{i}' for i in range(len(dims)))})"
+    )
+    branches: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for split in splits:
+        branches.setdefault(tuple(d for d in split if d in source.varying), []).append(split)
+    found = [_customer_branch(source, dims, varied, group, keys, names, select) for varied, group in branches.items()]
+    start = f"{with_sql.rstrip()}, " if with_sql else "WITH "
+    return f"{start}{fine} " + " UNION ALL ".join(found)
+
+
+def _customer_branch(source, dims, varied, group, keys: str, names: list[str], select: str) -> str:
+    """One branch of `_clustered_splits_sql`: the customers' totals over the dimensions that vary within a customer
+    but `varied`, summed over the customers for each split of `group`."""
+    used = [i for i, d in enumerate(dims) if d in varied or (d not in source.varying and any(d in s for s in group))]
+    columns = "".join(f", d{i}" for i in used)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in names)
+    per_customer = f"SELECT basis_key, {keys}{columns}, {sums} FROM fine GROUP BY basis_key, {keys}{columns}"  # noqa: S608
+    values = "".join(f"d{i}, " if i in used else f"NULL AS d{i}, " for i in range(len(dims)))
+    bits = [f"(grouping(d{i}) << {len(dims) - 1 - i})" if i in used else str(1 << (len(dims) - 1 - i))
+            for i in range(len(dims))]  # fmt: skip
+    sets = ", ".join(f"({', '.join(['basis_key', *(f'd{dims.index(d)}' for d in split)])})" for split in group)
+    return (
+        f"SELECT basis_key, {values}{' + '.join(bits) or '0'} AS grouping_bits, {select} "  # noqa: S608
+        f"FROM ({per_customer}) cu GROUP BY GROUPING SETS ({sets})"
+    )
 
 
 # --- planning and aggregation ------------------------------------------------------------------------------------
@@ -298,29 +378,52 @@ def _group_sums(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarra
 
 def _added_up_group(conn: Connection, source, sums, filters, splits, finest, basis_periods, catalog) -> Columns:
     """The `splits` as sums of one query's rows at the `finest` split."""
-    dims = list(finest)
     sql, _, params = _splits_sql(source, sums, filters, [finest], basis_periods, catalog)
-    fetched = conn.execute(sql, params).fetchnumpy()
+    return _summed(conn.execute(sql, params).fetchnumpy(), list(finest), splits)
+
+
+def _summed(fetched: dict, dims: list[str], splits, rows: Sequence[np.ndarray] | None = None) -> Columns:
+    """The `splits` as sums of fetched rows (a value column d0, d1, ... per dimension of `dims`): for split i, of the
+    rows `rows[i]` (a mask) when given, else of all of them."""
     key = np.asarray(fetched["basis_key"], dtype=np.int64)
     values = [np.asarray(fetched[f"d{i}"], dtype=object) for i in range(len(dims))]
     names = [c for c in fetched if c.startswith("s")]
     found = {c: [] for c in [*names, "basis_id", "dim_value"]}
-    for split in splits:
-        chosen = [values[dims.index(d)] for d in split]
-        groups = list(zip(key.tolist(), *(v.tolist() for v in chosen), strict=True))
+    for number, split in enumerate(splits):
+        keep = np.ones(len(key), dtype=bool) if rows is None else rows[number]
+        chosen = [values[dims.index(d)][keep] for d in split]
+        groups = list(zip(key[keep].tolist(), *(v.tolist() for v in chosen), strict=True))
         index = {g: i for i, g in enumerate(dict.fromkeys(groups))}
         inverse = np.array([index[g] for g in groups], dtype=np.int64)
         for name in names:
-            found[name].append(_group_sums(inverse, _floats(fetched[name]), len(index)))
+            found[name].append(_group_sums(inverse, _floats(fetched[name])[keep], len(index)))
         found["basis_id"].append(np.array([g[0] for g in index], dtype=np.int64))
         found["dim_value"].append(_split_rows(list(split), [[g[1 + i] for g in index] for i in range(len(split))],
                                               [[True] * len(split)] * len(index)))  # fmt: skip
     return {c: np.concatenate(v) for c, v in found.items()}
 
 
+def _clustered_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog) -> Columns:
+    """The splits of a clustered source: each from its own level of the customer rollup, all in one query, when
+    the rollup answers every one; else all in one GROUPING SETS pass over its table of days (or raw rows)."""
+    needed = [_needed_dims(source, filters, None) | set(split) for split in splits]
+    found = catalog and catalog.plan_buckets(source, sums, needed, filters, _common_grain(basis_periods))
+    if not found:
+        days = catalog and catalog.plan_days(source, sums)
+        return _grouping_sets(conn, days[0] if days else source, sums, filters, splits, basis_periods, None)
+    rolled, read, levels = found
+    dims = list(rolled.dims)
+    sql, _, params = _splits_sql(rolled, read, filters, [tuple(dims)], basis_periods, None)
+    fetched = conn.execute(sql, params).fetchnumpy()
+    level = np.asarray(fetched[f"d{dims.index(rollups.LEVEL)}"], dtype=object)
+    return _summed(fetched, dims, splits, [level == str(rolled_level) for rolled_level in levels])
+
+
 def _run_splits(conn: Connection, source, sums, filters, splits, basis_periods, catalog=None) -> Columns:
     """Aggregate one source for several splits; a row's dim_value is its split's ((dimension, value), ...) pairs."""
-    additive = all(rollups.is_additive(expr) for expr in sums)
+    if source.cluster:
+        return _clustered_splits(conn, source, sums, filters, splits, basis_periods, catalog)
+    additive = not source.cluster and all(rollups.is_additive(expr) for expr in sums)
     run = _added_up if additive else _grouping_sets
     return run(conn, source, sums, filters, splits, basis_periods, catalog)
 
@@ -353,13 +456,34 @@ def _aggregate(
             exprs.setdefault(expr, f"s{len(exprs)}")
     catalog = rollups.Catalog.of(conn)
     sources = {key: part.source for _, part, key in keyed}
+    groups = [(key, g) for key, source in sources.items() for g in _period_groups(source, basis_lists[key[1]], key[2])]
     works = [
-        partial(run, source=source, sums=list(aliases[key]), basis_periods=basis_lists[key[1]], bucket=key[2],
-                catalog=catalog)
-        for key, source in sources.items()
+        partial(run, source=sources[key], sums=list(aliases[key]), basis_periods=[basis_lists[key[1]][i] for i in g],
+                bucket=key[2], catalog=catalog)
+        for key, g in groups
     ]  # fmt: skip
-    results = dict(zip(sources, parallel.run_all(conn, works), strict=True))
+    results = _renumbered(groups, parallel.run_all(conn, works))
     return {m.id: _metric_sums([(p, results[k], aliases[k]) for x, p, k in keyed if x is m]) for m in metrics}
+
+
+def _period_groups(source: Source, basis_periods: Sequence[Period], bucket: str | None) -> list[list[int]]:
+    """The positions of the basis periods one query reads: all at once, but for a clustered source those that are
+    one bucket of a calendar grain apart from the rest, which the customer rollup answers differently."""
+    if not source.cluster or bucket is not None:
+        return [list(range(len(basis_periods)))]
+    groups: dict[str | None, list[int]] = {}
+    for position, period in enumerate(basis_periods):
+        groups.setdefault(rollups.bucket_grain(period), []).append(position)
+    return list(groups.values())
+
+
+def _renumbered(groups: list[tuple[tuple, list[int]]], parts: list[Columns]) -> dict[tuple, Columns]:
+    """The results of each key's queries together, basis ids back to the positions of all its basis periods."""
+    found: dict[tuple, list[Columns]] = {}
+    for (key, positions), part in zip(groups, parts, strict=True):
+        ids = np.asarray(positions, dtype=np.int64)[np.asarray(part["basis_id"], dtype=np.int64)]
+        found.setdefault(key, []).append(part | {"basis_id": ids})
+    return {key: {c: np.concatenate([p[c] for p in pieces]) for c in pieces[0]} for key, pieces in found.items()}
 
 
 def aggregate(
@@ -399,7 +523,23 @@ def aggregate_splits(
 
 
 def _metric_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:
-    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero)."""
+    """One metric's named sums per (basis_id, dim_value), parts merged (a missing part's counts are zero), the
+    per-customer sums of a clustered part put beside the rows of the others."""
+    clustered = [found for found in parts if found[0].source.cluster]
+    columns = _plain_sums([found for found in parts if not found[0].source.cluster])
+    for part, result, alias in clustered:
+        keys = zip(result["basis_id"].tolist(), result["dim_value"].tolist(), strict=True)
+        at = {key: i for i, key in enumerate(keys)}
+        rows = zip(columns["basis_id"].tolist(), columns["dim_value"].tolist(), strict=True)
+        picks = np.array([at.get(key, -1) for key in rows], dtype=np.int64)
+        for name, expr in part.sums:
+            values = np.asarray(result[alias[expr]], dtype=float)
+            columns[name] = np.where(picks >= 0, values[np.maximum(picks, 0)] if len(values) else 0.0, 0.0)
+    return columns
+
+
+def _plain_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:
+    """The sums of parts that are not clustered, merged (a missing part's counts are zero)."""
     if len(parts) == 1:
         part, result, alias = parts[0]
         return {"basis_id": result["basis_id"], "dim_value": result["dim_value"]} | {

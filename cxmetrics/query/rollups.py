@@ -5,13 +5,20 @@ with a FILTER) that the registry's metrics take over that source, with the sourc
 - a source bucketed by a time column is summed per day and per combination of its dimensions, at several levels
   (every dimension, none, each one, each pair), so a query reads the smallest level that has the dimensions its
   filters, access scope and split need;
-- a window source that depends only on a period's end (trailing twelve months) is summed per month end.
+- a window source that depends only on a period's end (trailing twelve months) is summed per month end;
+- a clustered source (per-customer sums, for customer-clustered intervals) is summed per calendar bucket (ISO week,
+  month, quarter): a customer's total over a period is not the sum of anything smaller, so a period answers from it
+  only when it is exactly one bucket, and only at levels whose dimensions are constant within a customer or are
+  split or filtered to one value. Any other period (rolling weeks, year to date) reads the source's per-customer
+  totals per day and combination of its dimensions (`<rollup>_days`, joined and keyed by a customer number once, at
+  load), totalled per customer over the period at query time.
 A period's counts and sums are the sums of its days' counts and sums, so a metric read from a rollup equals the same
 metric read from raw rows (sums of floating-point money agree to rounding in the last digits). The query layer
 (`query.aggregate`) falls back to raw rows whenever a rollup cannot answer: a sum it does not hold (a median), a
-dimension it does not have (nps_group), a period end outside the month ends it covers, or a database without
-rollups. The loader rebuilds every rollup at the end of each load, inside the load's transaction, so a rollup always
-agrees with the tables it summarises.
+dimension it does not have (nps_group), a period end outside the month ends it covers, a window over several
+buckets of a clustered source (rolling weeks, year to date), or a database without rollups. The loader rebuilds
+every rollup at the end of each load, inside the load's transaction, so a rollup always agrees with the tables it
+summarises.
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
+from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import METRICS
 from cxmetrics.metrics.sources import (
     ACTIVE_CUSTOMERS,
@@ -38,6 +46,7 @@ from cxmetrics.metrics.sources import (
     DETRACTORS,
     LIKE_FOR_LIKE,
     MONTH_START_CUSTOMERS,
+    RESPONSE_CUSTOMERS,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -45,6 +54,7 @@ from cxmetrics.metrics.sources import (
     Source,
     bases_relation,
 )
+from cxmetrics.periods import Period
 from cxmetrics.query import memo
 
 PREFIX = "rollup_"
@@ -52,6 +62,8 @@ COVERAGE_TABLE = "rollup_coverage"
 _ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
 _CUSTOMER_DIMS = ("region", "segment", "industry")
 _RESPONSE_DIMS = (*_CUSTOMER_DIMS, "touchpoint", "channel", "survey")
+BUCKET_GRAINS = ("week", "month", "quarter")
+LEVEL = "rollup_level"  # the dimension naming the level of a customer rollup's row
 # The month ends a window rollup covers: from the first month with responses or revenue to the last month with any
 # data. Periods ending outside them (before the data starts) are read from raw rows.
 _MONTH_RANGE = """
@@ -233,8 +245,122 @@ class ActiveCustomersRollup(Rollup):
         return ["sum(a.active)" for _ in sums]
 
 
+def bucket_grain(period: Period) -> str | None:
+    """The calendar grain (ISO week, month, quarter) of which `period` is exactly one bucket, or None."""
+    return next((g for g in BUCKET_GRAINS if periods.period_containing(g, period.start).end == period.end), None)
+
+
+@dataclass(frozen=True)
+class CustomerRollup(Rollup):
+    """A clustered source's sums over customers per calendar bucket (`BUCKET_GRAINS`) and level of its dimensions:
+    each customer's totals within the bucket (and the level's values), then their squares and cross-products summed
+    over the customers. Summing rows over a dimension that varies within a customer (`varying`) would add squares
+    of parts instead of the square of the whole, so a level holds at most one such dimension and is read only when
+    that dimension is split or filtered to one value."""
+
+    @property
+    def varying(self) -> tuple[str, ...]:
+        """The dimensions that vary within a customer."""
+        return self.source.varying
+
+    @property
+    def levels(self) -> tuple[tuple[str, ...], ...]:
+        """None, each dimension and each pair, with at most one varying dimension."""
+        small = [c for size in (0, 1, 2) for c in itertools.combinations(self.dims, size)]
+        return tuple(c for c in small if len(set(c) & set(self.varying)) <= 1)
+
+    def level(self, needed: set[str]) -> tuple[str, ...] | None:
+        """The smallest level holding every needed dimension and no varying dimension beyond them."""
+        varying = set(self.varying)
+        return next((lv for lv in self.levels if needed <= set(lv) and set(lv) & varying <= needed), None)
+
+    def answers(self, filters: Filters) -> bool:
+        """Whether the filters leave each varying dimension unfiltered or filtered to one value."""
+        return all(len(values) == 1 for dim, values in filters.selections().items() if dim in self.varying)
+
+    def _stage(self, grain: str) -> str:
+        """Each customer's totals per bucket of `grain`, with their constant dimensions, overall and per value of
+        each varying dimension (`varied`: which one, '' for none), from the table of days."""
+        src = self.day_source()
+        constant = [d for d in self.dims if d not in self.varying]
+        columns = [f"CAST(date_trunc('{grain}', {src.time}) AS DATE) AS start"]
+        columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
+        columns += [f"{expr} AS {name}" for name, expr in src.totals.items()]
+        joins = dict.fromkeys(j for d in self.dims for j in src.dims[d].joins)
+        where = f" WHERE {src.where}" if src.where else ""
+        keys = ["start", *src.cluster, *constant]
+        sets = ", ".join("(" + ", ".join([*keys, *varied]) + ")" for varied in [(), *((v,) for v in self.varying)])
+        varied = " ".join(f"WHEN NOT grouping({v}) THEN '{v}'" for v in self.varying)
+        return (
+            f"SELECT {', '.join(columns)}, CASE {varied} ELSE '' END AS varied FROM {src.from_sql} "  # noqa: S608
+            f"{' '.join(src.joins[j] for j in joins)}{where} GROUP BY GROUPING SETS ({sets})"
+        )
+
+    def _level_sql(self, grain: str, level: tuple[str, ...]) -> str:
+        """One level's rows: the measures over the customers' totals, per bucket and value of the level."""
+        varied = next((d for d in level if d in self.varying), "")
+        dims = ", ".join(d if d in level else f"NULL AS {d}" for d in self.dims)
+        sums = ", ".join(f"{expr} AS {column_name(expr)}" for expr in self.measures)
+        return (
+            f"SELECT '{grain}' AS grain, {self.level_id(level)} AS level, start, {dims}, {sums} "  # noqa: S608
+            f"FROM rollup_stage cu WHERE varied = '{varied}' GROUP BY start{''.join(f', {d}' for d in level)}"
+        )
+
+    @property
+    def day_table(self) -> str:
+        """The table of per-customer totals per day and combination of the dimensions."""
+        return f"{self.table}_days"
+
+    def _days_sql(self) -> str:
+        """Each customer's totals per day and combination of the dimensions, the customer numbered."""
+        src = self.source
+        columns = [
+            f"CAST({src.time} AS DATE) AS day",
+            f"dense_rank() OVER (ORDER BY {', '.join(src.cluster)}) AS cu_key",
+        ]
+        columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
+        columns += [f"{expr} AS {name}" for name, expr in src.totals.items()]
+        joins = dict.fromkeys(j for d in self.dims for j in src.dims[d].joins)
+        where = f" WHERE {src.where}" if src.where else ""
+        return (
+            f"SELECT {', '.join(columns)} FROM {src.from_sql} {' '.join(src.joins[j] for j in joins)}{where} "  # noqa: S608
+            f"GROUP BY day, {', '.join(src.cluster)}, {', '.join(d for d in self.dims)} ORDER BY day"
+        )
+
+    def build(self, conn: Connection) -> None:
+        """Create (or replace) the rollup table, every level of every bucket grain, and the table of days."""
+        conn.execute(f"CREATE OR REPLACE TABLE {self.day_table} AS {self._days_sql()}")
+        conn.execute(f"CREATE OR REPLACE TABLE {self.table} (grain VARCHAR, level INTEGER, start DATE)")
+        for number, grain in enumerate(BUCKET_GRAINS):
+            conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage(grain)}")
+            rows = " UNION ALL ".join(self._level_sql(grain, level) for level in self.levels)
+            if number == 0:
+                conn.execute(f"CREATE OR REPLACE TABLE {self.table} AS {rows}")
+            else:
+                conn.execute(f"INSERT INTO {self.table} {rows}")
+        conn.execute("DROP TABLE rollup_stage")
+
+    def bucket_source(self, levels: Sequence[tuple[str, ...]], grain: str) -> Source:
+        """The rollup at `levels` for buckets of `grain` seen as a source: the time is the bucket's first day; with
+        several levels, the level is a dimension of its own (`LEVEL`)."""
+        ids = ", ".join(str(self.level_id(level)) for level in levels)
+        where = f"u.grain = '{grain}' AND u.level IN ({ids})"
+        dims = {d: Dim(f"u.{d}") for level in levels for d in level} | {LEVEL: Dim("u.level")}
+        return Source(self.source.name, self.source.tables, f"{self.table} u", dims, time="u.start", where=where)
+
+    def day_source(self) -> Source:
+        """The table of days seen as a clustered source with the same measures (over the customers' totals)."""
+        totals = {name: f"CAST(sum(u.{name}) AS DOUBLE)" for name in self.source.totals}
+        dims = {d: Dim(f"u.{d}") for d in self.dims}
+        return replace(
+            self.source, from_sql=f"{self.day_table} u", dims=dims, time="u.day", where="", joins={},
+            cluster=("u.cu_key",), totals=totals,
+        )  # fmt: skip
+
+
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(RESPONSES, _RESPONSE_DIMS),
+    CustomerRollup(RESPONSE_CUSTOMERS, _RESPONSE_DIMS),
     Rollup(DETRACTORS, _RESPONSE_DIMS),
     Rollup(CONTACTS, _CUSTOMER_DIMS),
     ActiveCustomersRollup(ACTIVE_CUSTOMERS, _CUSTOMER_DIMS),
@@ -295,11 +421,51 @@ class Catalog:
         first, last = self.coverage.get(rollup.table, (date.max, date.min))
         return all(first <= e <= last and (e + timedelta(days=1)).day == 1 for e in ends)
 
+    def _customer_rollup(self, source: Source) -> CustomerRollup | None:
+        """The customer rollup of a clustered source, when this database has it."""
+        rollup = _BY_SOURCE.get(source.name)
+        tables = (rollup.table, rollup.day_table) if isinstance(rollup, CustomerRollup) else ()
+        return rollup if tables and all(t in self.columns for t in tables) else None
+
+    def plan_buckets(
+        self, source: Source, sums: Sequence[str], needed: Sequence[set[str]], filters: Filters, grain: str | None
+    ) -> tuple[Source, list[str], list[int]] | None:
+        """(source, sums, levels) reading the customer rollup that answers `sums` over the clustered `source` under
+        `filters`, for periods that are each one bucket of `grain`, with each of the `needed` sets of dimensions (the
+        level of each, as the source's dimension `LEVEL` reads it), or None when it cannot."""
+        rollup = self._customer_rollup(source)
+        if rollup is None or grain is None or not rollup.answers(filters):
+            return None
+        levels = [rollup.level(dims) for dims in needed]
+        if None in levels or not rollup.holds(sums, self.columns[rollup.table]):
+            return None
+        return rollup.bucket_source(levels, grain), rollup.read_sums(sums), [rollup.level_id(lv) for lv in levels]
+
+    def plan_clustered(
+        self, source: Source, sums: Sequence[str], needed: set[str], filters: Filters, grain: str | None
+    ) -> tuple[Source, list[str]] | None:
+        """(source, sums) reading the customer rollup that answers `sums` over the clustered `source` with the
+        `needed` dimensions under `filters`: its buckets when every period is one bucket of `grain` and a level
+        answers, else its table of days; None without the rollup (raw rows)."""
+        rollup = self._customer_rollup(source)
+        if rollup is None:
+            return None
+        found = self.plan_buckets(source, sums, [needed], filters, grain)
+        return self.plan_days(source, sums) if found is None else found[:2]
+
+    def plan_days(self, source: Source, sums: Sequence[str]) -> tuple[Source, list[str]] | None:
+        """(source, sums) reading the customer rollup's table of days for the clustered `source` (any period, any
+        filter), or None without it."""
+        rollup = self._customer_rollup(source)
+        if rollup is None or not set(rollup.source.totals) <= self.columns[rollup.day_table]:
+            return None
+        return rollup.day_source(), list(sums)
+
     def plan(self, source: Source, sums: Sequence[str], needed: set[str], ends: Sequence[date]):
         """(source, sums) reading the rollup that answers `sums` over `source` with the `needed` dimensions for
         periods ending on `ends`, or None when raw rows must be read."""
         rollup = _BY_SOURCE.get(source.name)
-        if rollup is None or rollup.table not in self.columns:
+        if rollup is None or isinstance(rollup, CustomerRollup) or rollup.table not in self.columns:
             return None
         level = rollup.level(needed)
         if level is None or not rollup.holds(sums, self.columns[rollup.table]):

@@ -53,18 +53,41 @@ def nps_adjusted(promoters, detractors, n) -> tuple[np.ndarray, np.ndarray]:
     return p - d, (p + d - (p - d) ** 2) / n_adj
 
 
-def nps_interval(promoters, detractors, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Adjusted-Wald 95% interval of NPS in points, clipped to [-100, 100] (Rocks 2016)."""
+def design_effect(total, row_squares, n, squares, products, sizes, clusters) -> np.ndarray:
+    """Customer-cluster design effect of a ratio R = total / n of sums over responses (Kish, Survey Sampling, 1965):
+    the linearised cluster-robust variance C/(C-1) sum_c (Y_c - R m_c)^2 / n^2 (Cochran 1977, 6.3; Williams 2000)
+    over the variance of n independent responses, n/(n-1) sum_i (y_i - R)^2 / n^2, from the per-customer sums
+    `squares` = sum_c Y_c^2, `products` = sum_c Y_c m_c, `sizes` = sum_c m_c^2 and the C `clusters`, and the
+    per-response sums `total` = sum_i y_i and `row_squares` = sum_i y_i^2. Never below 1; exactly 1 where no
+    customer answers more than once (sizes = n) or the responses do not vary; n when one customer gives them all
+    (their spread cannot be estimated from one customer: the design effect of identical answers, an effective
+    sample of one)."""
+    total, n, clusters = _array(total), _array(n), _array(clusters)
+    r = ratio(total, n)
+    between = _array(squares) - 2 * r * _array(products) + r**2 * _array(sizes)
+    within = _array(row_squares) - r * total
+    clustered = ratio(clusters * between, clusters - 1)
+    independent = ratio(n * within, n - 1)
+    with np.errstate(invalid="ignore"):
+        repeated = (_array(sizes) > n) & (independent > 0)
+        found = np.where(clusters == 1, n, ratio(clustered, np.where(repeated, independent, 1.0)))
+        return np.where(repeated & ~np.isnan(found), np.maximum(found, 1.0), 1.0)
+
+
+def nps_interval(promoters, detractors, n, z: float = Z95, deff=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted-Wald 95% interval of NPS in points, clipped to [-100, 100] (Rocks 2016), its variance multiplied by
+    the design effect `deff` (1: independent responses)."""
     centre, variance = nps_adjusted(promoters, detractors, n)
-    half = z * np.sqrt(variance)
+    half = z * np.sqrt(variance * _array(deff))
     return np.clip(100 * (centre - half), -100, 100), np.clip(100 * (centre + half), -100, 100)
 
 
-def nps_change_test(p1, d1, n1, p2, d2, n2) -> Test:
-    """Significance of an NPS change: z = (NPS'1 - NPS'2) / (100 sqrt(Var1 + Var2)) on adjusted-Wald estimates."""
+def nps_change_test(p1, d1, n1, p2, d2, n2, deff1=1.0, deff2=1.0) -> Test:
+    """Significance of an NPS change: z = (NPS'1 - NPS'2) / (100 sqrt(deff1 Var1 + deff2 Var2)) on adjusted-Wald
+    estimates, each variance multiplied by its design effect (1: independent responses)."""
     centre1, var1 = nps_adjusted(p1, d1, n1)
     centre2, var2 = nps_adjusted(p2, d2, n2)
-    return _z_test(ratio(centre1 - centre2, np.sqrt(var1 + var2)))
+    return _z_test(ratio(centre1 - centre2, np.sqrt(var1 * _array(deff1) + var2 * _array(deff2))))
 
 
 def wilson_interval(successes, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -77,10 +100,11 @@ def wilson_interval(successes, n, z: float = Z95) -> tuple[np.ndarray, np.ndarra
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def two_proportion_test(x1, n1, x2, n2) -> Test:
-    """Pooled two-proportion z-test of p1 - p2 (e.g. Agresti, Categorical Data Analysis, 2013, 3.1)."""
+def two_proportion_test(x1, n1, x2, n2, deff1=1.0, deff2=1.0) -> Test:
+    """Pooled two-proportion z-test of p1 - p2 (e.g. Agresti, Categorical Data Analysis, 2013, 3.1), each side's
+    variance multiplied by its design effect (1: independent responses)."""
     pooled = ratio(_array(x1) + _array(x2), _array(n1) + _array(n2))
-    se = np.sqrt(pooled * (1 - pooled) * (ratio(1, n1) + ratio(1, n2)))
+    se = np.sqrt(pooled * (1 - pooled) * (ratio(deff1, n1) + ratio(deff2, n2)))
     return _z_test(ratio(ratio(x1, n1) - ratio(x2, n2), se))
 
 

@@ -299,7 +299,7 @@ def drivers(conn: Connection, filters: Filters, choices: DriverChoices, compare_
     return Drivers(
         scopes=choices.scopes,
         caption=f"Johnson's relative weights of the 1-5 attribute ratings for NPS over the 12 months to "
-        f"{analyses[0].window.end:%d %b %Y} (complete responses only), with 95% intervals from {BOOTSTRAP_RESAMPLES} "
+        f"{analyses[0].window.end:%d %b %Y} (complete responses only), with 95% intervals from {BOOTSTRAP_RESAMPLES:,} "
         "bootstrap resamples; the weights add up to R², the share of NPS variance the ratings explain. "
         "Relationship surveys rate the whole relationship, so the touchpoint filter does not apply here.",
         analyses=analyses,

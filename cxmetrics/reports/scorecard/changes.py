@@ -253,7 +253,7 @@ def _compare_metric(metric: Metric, cells: Columns, at: dict[tuple, list[int]], 
     position = {slices[i]: i for i in compared}
     mine = np.array([i for i in current if slices[i] in position], dtype=np.int64)
     theirs = np.array([position[slices[i]] for i in mine.tolist()], dtype=np.int64)
-    sums = sum_columns(metric)
+    sums = [c for c in sum_columns(metric) if c in cells]  # without per-customer sums: independent responses
     now = {c: np.asarray(cells[c], dtype=float)[mine] for c in sums}
     before = {c: np.asarray(cells[c], dtype=float)[theirs] for c in sums}
     value, compared_value = metric.estimate.estimate(now)[0], metric.estimate.estimate(before)[0]

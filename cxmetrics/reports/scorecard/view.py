@@ -25,7 +25,7 @@ from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
-from cxmetrics.query.aggregate import ignored_filters, sum_columns
+from cxmetrics.query.aggregate import ignored_filters, summable_columns
 from cxmetrics.query.catalog import USED_BY
 from cxmetrics.reports.scorecard import changes
 
@@ -431,7 +431,7 @@ def rolling(
         return np.array([]), np.array([])
     offsets = np.array([(start - starts[0]).days // 7 for start in starts], dtype=np.int64)
     window = {}
-    for column in sum_columns(metric):
+    for column in summable_columns(metric):
         sums = np.zeros(offsets.max() + 1)
         sums[offsets] = np.asarray(weekly[column], dtype=float)
         missing = np.isnan(sums)
