@@ -1,4 +1,4 @@
-"""Executive CX dashboard: page config, database, global filters, navigation over pages/."""
+"""Executive CX dashboard: page config, database, global filters, navigation over app_pages/."""
 
 import streamlit as st
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page: its script under pages/, title, URL path and Material icon."""
+    """One page: its script under app_pages/, title, URL path and Material icon."""
 
     section: str
     script: str
@@ -19,14 +19,14 @@ class PageSpec:
 _REPORT = ":material/report:"
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Review", "pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
-    PageSpec("Review", "pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
-    PageSpec("Customers", "pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
-    PageSpec("Customers", "pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
-    PageSpec("Operations", "pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
-    PageSpec("Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
-    PageSpec("Operations", "pages/operations/people.py", "People & CX", "people", ":material/groups:"),
-    PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),
+    PageSpec("Review", "app_pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
+    PageSpec("Review", "app_pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
+    PageSpec("Customers", "app_pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
+    PageSpec("Customers", "app_pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
+    PageSpec("Operations", "app_pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
+    PageSpec("Operations", "app_pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
+    PageSpec("Operations", "app_pages/operations/people.py", "People & CX", "people", ":material/groups:"),
+    PageSpec("Data", "app_pages/data_section/tables.py", "Data", "data", ":material/database:"),
 )
 
 

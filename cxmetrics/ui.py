@@ -257,7 +257,7 @@ def review() -> Review:
     if chosen.week is None:
         st.warning("No survey responses are loaded yet, so there is nothing to review. Load a data folder first.")
         st.page_link(
-            "pages/data_section/tables.py", label="See what was loaded and rejected", icon=":material/database:"
+            "app_pages/data_section/tables.py", label="See what was loaded and rejected", icon=":material/database:"
         )
         st.stop()
     return chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -48,16 +49,15 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
     raise TimeoutError(f"streamlit did not become healthy at {url}")
 
 
-@pytest.fixture(scope="session")
-def app_url(small_world_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard served by `streamlit run` over the small sample world."""
+@contextlib.contextmanager
+def serving(env: dict[str, str], log: Path, *options: str) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free localhost port with `env` added and extra `--name value` options;
+    yields its URL once healthy and stops it afterwards."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "CX_DB": str(small_world_db)}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+               "--server.address", "127.0.0.1", "--server.headless", "true", *options]  # fmt: skip
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
@@ -65,6 +65,14 @@ def app_url(small_world_db: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(small_world_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served by `streamlit run` over the small sample world."""
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    with serving({"CX_DB": str(small_world_db)}, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
