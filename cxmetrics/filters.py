@@ -74,21 +74,28 @@ class Filters:
         }
         return {dim: values for dim, values in chosen.items() if values}
 
+    def limited(self) -> dict[str, tuple[str, ...]]:
+        """The values left visible in each dimension that the selections or the access scope limit."""
+        restricted = self.scope.restrictions()
+        dims = [dim for dim in (*self.selections(), *SCOPE_DIMENSIONS) if dim in self.selections() or dim in restricted]
+        return {dim: self.visible(dim) or () for dim in dict.fromkeys(dims)}
+
     def describe(self) -> str:
-        """The filters in words: 'all regions, segments and touchpoints' or 'region EMEA; touchpoint billing'."""
-        chosen = self.selections()
+        """The filters and the access scope in words: 'all regions, segments and touchpoints' or 'region EMEA;
+        touchpoint billing'."""
+        chosen = self.limited()
         if not chosen:
             return "all regions, segments and touchpoints"
-        return "; ".join(f"{dim} {', '.join(values)}" for dim, values in chosen.items())
+        return "; ".join(f"{dim} {', '.join(values) or '(none)'}" for dim, values in chosen.items())
 
     def visible(self, dimension: str) -> tuple[str, ...] | None:
-        """The values of `dimension` that the filters and the access scope leave visible; None for all."""
+        """The values of `dimension` that the filters and the access scope leave visible, in the order chosen; None
+        for all."""
         selected = self.selections().get(dimension)
-        values = set(selected) if selected else None
         allowed = self.scope.restrictions().get(dimension)
-        if allowed is not None:
-            values = set(allowed) if values is None else values & set(allowed)
-        return None if values is None else tuple(sorted(values))
+        if allowed is None:
+            return selected or None
+        return tuple(v for v in selected if v in allowed) if selected else allowed
 
     def visible_regions(self) -> tuple[str, ...] | None:
         """The regions the filters and the access scope leave visible; None for all."""

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page: its script under app_pages/, title, URL path and Material icon."""
+    """One page: its script under app_pages/, title, URL path and Material icon; `manages_data` for a page of the
+    roles with data management only."""
 
     section: str
     script: str
     title: str
     url_path: str
     icon: str
+    manages_data: bool = False
 
 
 _REPORT = ":material/report:"
@@ -26,15 +28,16 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Operations", "app_pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
     PageSpec("Operations", "app_pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
     PageSpec("Operations", "app_pages/operations/people.py", "People & CX", "people", ":material/groups:"),
-    PageSpec("Data", "app_pages/data_section/tables.py", "Data", "data", ":material/database:"),
+    PageSpec("Data", "app_pages/data_section/tables.py", "Data", "data", ":material/database:", manages_data=True),
 )
 
 
-def sections() -> dict[str, list[PageSpec]]:
-    """Pages grouped by section, sections in first-appearance order."""
+def sections(manages_data: bool = True) -> dict[str, list[PageSpec]]:
+    """Pages grouped by section, sections in first-appearance order; without `manages_data`, only the report pages."""
     grouped: dict[str, list[PageSpec]] = {}
     for page in PAGES:
-        grouped.setdefault(page.section, []).append(page)
+        if manages_data or not page.manages_data:
+            grouped.setdefault(page.section, []).append(page)
     return grouped
 
 

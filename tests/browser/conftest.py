@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -12,8 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import oidc_provider_mock
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.access_fixtures import PEOPLE, auth_secrets, write_access_list
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -50,10 +54,10 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
 
 
 @contextlib.contextmanager
-def serving(env: dict[str, str], log: Path, *options: str) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free localhost port with `env` added and extra `--name value` options;
-    yields its URL once healthy and stops it afterwards."""
-    port = _free_port()
+def serving(env: dict[str, str], log: Path, *options: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a localhost port (a free one by default) with `env` added and extra
+    `--name value` options; yields its URL once healthy and stops it afterwards."""
+    port = port or _free_port()
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", *options]  # fmt: skip
     with open(log, "w") as out:
@@ -91,3 +95,29 @@ def page(browser: Browser) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[str]:
+    """A real OpenID Connect provider on localhost (oidc-provider-mock) that knows the demo identities; its URL."""
+    with oidc_provider_mock.run_server_in_thread(
+        user_claims=[oidc_provider_mock.User(sub=p.sub, claims=p.claims) for p in PEOPLE]
+    ) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="session")
+def hosted_app_url(
+    small_world_db: Path, identity_provider: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The dashboard with sign-in on (`[auth]` secrets for the test provider) and the demo access list."""
+    folder = tmp_path_factory.mktemp("hosted")
+    port = _free_port()
+    secrets = folder / "secrets.toml"
+    section = auth_secrets(
+        f"http://127.0.0.1:{port}/oauth2callback", f"{identity_provider}/.well-known/openid-configuration"
+    )
+    secrets.write_text("[auth]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in section.items()))
+    env = {"CX_DB": str(small_world_db), "CX_ACCESS_LIST": str(write_access_list(folder))}
+    with serving(env, folder / "streamlit.log", "--secrets.files", str(secrets), port=port) as url:
+        yield url
