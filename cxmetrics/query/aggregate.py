@@ -71,18 +71,18 @@ def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str
 
 def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[str], set[str]]:
     """WHERE conditions of the filters and access scope that apply to `source`, and the joins they need."""
+    restricted = sorted(filters.scope.restrictions().items())
+    if any(dim not in source.dims for dim, _ in restricted):
+        # Deny by default: a source that cannot be cut by a restricted dimension shows nothing (and binds nothing).
+        return ["FALSE"], set()
     conditions, joins = [], set()
     for position, (dim, values) in enumerate(sorted(filters.selections().items())):
         if dim in source.dims:
             conditions.append(_in_list(source.dims[dim].expr, values, f"f{position}", params))
             joins.update(source.dims[dim].joins)
-    for dim, allowed in sorted(filters.scope.restrictions().items()):
-        column = source.dims.get(dim)
-        if column is None:
-            # Deny by default: a source that cannot be cut by a restricted dimension shows nothing of it.
-            return ["FALSE"], joins
-        conditions.append(_in_list(column.expr, allowed, f"scope_{dim}", params))
-        joins.update(column.joins)
+    for dim, allowed in restricted:
+        conditions.append(_in_list(source.dims[dim].expr, allowed, f"scope_{dim}", params))
+        joins.update(source.dims[dim].joins)
     return conditions, joins
 
 
