@@ -59,6 +59,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CX_ACCESS_LIST",
+        "",
+        "TOML file of the access list (who may sign in, with which role and scope) when sign-in is configured "
+        "(`[auth]` in `.streamlit/secrets.toml`). Empty: nobody is on the list, so every signed-in visitor sees "
+        "'no access'. Read again when the file changes.",
+    ),
+    Setting(
         "CX_THEMES",
         "",
         "TOML file of the comment themes (theme -> label and phrases). Empty: the shipped default for the sample "

@@ -12,16 +12,36 @@ DIMENSIONS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# The dimensions an access scope can restrict: a leader's regions, segments or touchpoints.
+SCOPE_DIMENSIONS: tuple[str, ...] = ("region", "segment", "touchpoint")
+
+
 @dataclass(frozen=True)
 class AccessScope:
-    """The regions a user may see; `None` means every region (executives, local use)."""
+    """The regions, segments and touchpoints a viewer may see; `None` in a dimension means every value (executives,
+    local use). A row is visible only when it is inside every restricted dimension; a table that cannot be cut by a
+    restricted dimension shows nothing (deny by default)."""
 
     regions: tuple[str, ...] | None = None
+    segments: tuple[str, ...] | None = None
+    touchpoints: tuple[str, ...] | None = None
 
     @property
     def unrestricted(self) -> bool:
-        """Whether the scope allows every region."""
-        return self.regions is None
+        """Whether the scope allows every row."""
+        return not self.restrictions()
+
+    def restrictions(self) -> dict[str, tuple[str, ...]]:
+        """The restricted dimensions and their allowed values, keyed by dimension name."""
+        chosen = {"region": self.regions, "segment": self.segments, "touchpoint": self.touchpoints}
+        return {dim: values for dim, values in chosen.items() if values is not None}
+
+    def describe(self) -> str:
+        """The scope in words: 'everything' or 'region EMEA; segment Enterprise'."""
+        found = self.restrictions()
+        if not found:
+            return "everything"
+        return "; ".join(f"{dim} {', '.join(values) or '(none)'}" for dim, values in found.items())
 
 
 @dataclass(frozen=True)
@@ -54,17 +74,29 @@ class Filters:
         }
         return {dim: values for dim, values in chosen.items() if values}
 
+    def limited(self) -> dict[str, tuple[str, ...]]:
+        """The values left visible in each dimension that the selections or the access scope limit."""
+        restricted = self.scope.restrictions()
+        dims = [dim for dim in (*self.selections(), *SCOPE_DIMENSIONS) if dim in self.selections() or dim in restricted]
+        return {dim: self.visible(dim) or () for dim in dict.fromkeys(dims)}
+
     def describe(self) -> str:
-        """The filters in words: 'all regions, segments and touchpoints' or 'region EMEA; touchpoint billing'."""
-        chosen = self.selections()
+        """The filters and the access scope in words: 'all regions, segments and touchpoints' or 'region EMEA;
+        touchpoint billing'."""
+        chosen = self.limited()
         if not chosen:
             return "all regions, segments and touchpoints"
-        return "; ".join(f"{dim} {', '.join(values)}" for dim, values in chosen.items())
+        return "; ".join(f"{dim} {', '.join(values) or '(none)'}" for dim, values in chosen.items())
+
+    def visible(self, dimension: str) -> tuple[str, ...] | None:
+        """The values of `dimension` that the filters and the access scope leave visible, in the order chosen; None
+        for all."""
+        selected = self.selections().get(dimension)
+        allowed = self.scope.restrictions().get(dimension)
+        if allowed is None:
+            return selected or None
+        return tuple(v for v in selected if v in allowed) if selected else allowed
 
     def visible_regions(self) -> tuple[str, ...] | None:
         """The regions the filters and the access scope leave visible; None for all."""
-        regions = set(self.regions) if self.regions else None
-        if not self.scope.unrestricted:
-            allowed = set(self.scope.regions or ())
-            regions = allowed if regions is None else regions & allowed
-        return None if regions is None else tuple(sorted(regions))
+        return self.visible("region")

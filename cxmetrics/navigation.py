@@ -7,34 +7,37 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PageSpec:
-    """One page: its script under pages/, title, URL path and Material icon."""
+    """One page: its script under app_pages/, title, URL path and Material icon; `manages_data` for a page of the
+    roles with data management only."""
 
     section: str
     script: str
     title: str
     url_path: str
     icon: str
+    manages_data: bool = False
 
 
 _REPORT = ":material/report:"
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Review", "pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
-    PageSpec("Review", "pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
-    PageSpec("Customers", "pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
-    PageSpec("Customers", "pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
-    PageSpec("Operations", "pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
-    PageSpec("Operations", "pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
-    PageSpec("Operations", "pages/operations/people.py", "People & CX", "people", ":material/groups:"),
-    PageSpec("Data", "pages/data_section/tables.py", "Data", "data", ":material/database:"),
+    PageSpec("Review", "app_pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
+    PageSpec("Review", "app_pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
+    PageSpec("Customers", "app_pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
+    PageSpec("Customers", "app_pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
+    PageSpec("Operations", "app_pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),
+    PageSpec("Operations", "app_pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
+    PageSpec("Operations", "app_pages/operations/people.py", "People & CX", "people", ":material/groups:"),
+    PageSpec("Data", "app_pages/data_section/tables.py", "Data", "data", ":material/database:", manages_data=True),
 )
 
 
-def sections() -> dict[str, list[PageSpec]]:
-    """Pages grouped by section, sections in first-appearance order."""
+def sections(manages_data: bool = True) -> dict[str, list[PageSpec]]:
+    """Pages grouped by section, sections in first-appearance order; without `manages_data`, only the report pages."""
     grouped: dict[str, list[PageSpec]] = {}
     for page in PAGES:
-        grouped.setdefault(page.section, []).append(page)
+        if manages_data or not page.manages_data:
+            grouped.setdefault(page.section, []).append(page)
     return grouped
 
 

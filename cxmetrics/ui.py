@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,11 +13,12 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from cxmetrics import config, db
+from cxmetrics import access, config, db, navigation
+from cxmetrics.access import AccessList, Grant, Identity
 from cxmetrics.db import Connection
 from cxmetrics.display import columns, figures
 from cxmetrics.display.tiles import Tile
-from cxmetrics.filters import Filters
+from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest import load as ingest
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
 from cxmetrics.query import catalog
@@ -24,6 +26,7 @@ from cxmetrics.query import frames as query
 
 T = TypeVar("T")
 _build_lock = threading.Lock()
+_log = logging.getLogger(__name__)
 
 FILTER_KEYS: tuple[tuple[str, str], ...] = (
     ("region", "Region"),
@@ -40,6 +43,27 @@ class Database:
 
     conn: Connection
     version: tuple
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: the grant whose role and scope this run applies (another entry's while an admin views as it),
+    the signed-in person's own grant and name, and whether sign-in is on (hosted) or off (local mode)."""
+
+    grant: Grant
+    own: Grant
+    who: str = ""
+    hosted: bool = False
+
+    @property
+    def scope(self) -> AccessScope:
+        """The access scope every query of this run goes through."""
+        return self.grant.scope
+
+    @property
+    def sees_internals(self) -> bool:
+        """Whether database paths and connection strings may be shown: to an admin, or the one local user."""
+        return self.own.views_as_others
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,144 @@ def _shared_connection(target: str, identity: tuple | None) -> duckdb.DuckDBPyCo
     return db.connect_read_only(target)
 
 
+# --- sign-in and access: who is looking, and what they may see ------------------------------------------------------
+
+
+def sign_in_configured() -> bool:
+    """Whether OpenID Connect sign-in is configured (an `[auth]` section in the secrets); otherwise local mode."""
+    return "auth" in _secrets()
+
+
+def _providers() -> list[tuple[str | None, str]]:
+    """The configured identity providers as (name for st.login, button label): the named `[auth.NAME]` sections, or
+    the single provider written in `[auth]` itself."""
+    section = _secrets().get("auth") or {}
+    named = [name for name, value in section.items() if isinstance(value, Mapping)]
+    return [(name, f"Sign in with {name.replace('_', ' ').title()}") for name in named] or [(None, "Sign in")]
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _read_access_list(path: str, version: tuple | None) -> AccessList | None:
+    """The access list at `path` in this version of the file; None (nobody has access) when it cannot be used."""
+    if not path:
+        _log.warning("Sign-in is configured but CX_ACCESS_LIST is not: every signed-in visitor sees 'no access'.")
+        return None
+    try:
+        return access.read(path)
+    except (OSError, access.AccessListError) as error:
+        _log.error("The access list %s cannot be used, so nobody has access: %s", path, error)
+        return None
+
+
+def _access_list() -> AccessList | None:
+    """The configured access list, read again whenever the file changes."""
+    path = str(config.get("CX_ACCESS_LIST"))
+    return _read_access_list(path, access.file_version(path) if path else None)
+
+
+def _only(render: Callable[[], None]) -> None:
+    """End the run showing nothing but `render`'s page: no navigation, no data."""
+    render()
+    st.stop()
+
+
+def _sign_in_page() -> None:
+    st.title("Executive CX dashboard")
+    st.write("Sign in to see the dashboard.")
+    for provider, label in _providers():
+        st.button(
+            label, key=f"sign_in_{provider or 'default'}", on_click=st.login, args=(provider,) if provider else ()
+        )
+
+
+def _no_access_page(who: str) -> None:
+    st.title("No access")
+    st.write(
+        f"You are signed in as **{who}**, but the dashboard's access list does not give you access. "
+        "Ask the CX team to add you."
+    )
+    st.button("Sign out", on_click=st.logout)
+
+
+def _identity(claims: dict[str, Any], access_list: AccessList | None) -> Identity:
+    return Identity.from_claims(claims, access_list.group_claim if access_list else "groups")
+
+
+def _view_as(own: Viewer) -> Viewer:
+    """An admin's 'view as': the dashboard as another entry of the access list sees it (never kept in the URL)."""
+    access_list = _access_list() if own.hosted and own.own.views_as_others else None
+    others = [entry for entry in access_list.entries if entry != own.own] if access_list else []
+    if not others:
+        return own
+    labels = {entry.label: entry for entry in others}
+    chosen = st.sidebar.selectbox(
+        "View as", ["Myself", *labels], key="_view_as", help="Admins only: see the dashboard as this entry sees it."
+    )
+    return own if chosen not in labels else Viewer(labels[chosen], own.own, own.who, hosted=True)
+
+
+def _sidebar_identity(viewer: Viewer) -> None:
+    """Who is signed in (or that this is local mode), and what this run shows."""
+    if not viewer.hosted:
+        st.sidebar.caption(
+            "Local mode: no sign-in, one user, everything visible. Add `[auth]` to `.streamlit/secrets.toml` to host "
+            "the dashboard with sign-in and roles."
+        )
+        return
+    shown = "" if viewer.scope.unrestricted else f" · sees {viewer.scope.describe()}"
+    st.sidebar.caption(f"Signed in as {viewer.who} · {viewer.own.role}" + (shown if viewer.grant == viewer.own else ""))
+    if viewer.grant != viewer.own:
+        st.sidebar.info(f"Viewing as {viewer.grant.label}")
+    st.sidebar.button("Sign out", on_click=st.logout, key="_sign_out")
+
+
+def signed_in() -> Viewer:
+    """Who is looking and what they may see: in local mode the one local user; in hosted mode a visitor who is not
+    signed in sees only the sign-in page, and one whom the access list does not name only 'no access' (the run
+    stops there, before any navigation or query)."""
+    if not sign_in_configured():
+        return Viewer(access.LOCAL, access.LOCAL)
+    if not st.user.is_logged_in:
+        _only(_sign_in_page)
+    access_list = _access_list()
+    identity = _identity(st.user.to_dict(), access_list)
+    who = identity.email or identity.name or identity.sub
+    grant = access_list.grant(identity) if access_list else None
+    if grant is None:
+        _only(lambda: _no_access_page(who))
+    return Viewer(grant, grant, who, hosted=True)
+
+
+def viewer_sidebar(own: Viewer) -> Viewer:
+    """The sidebar's identity lines (who is signed in, or local mode) and an admin's 'view as'; keeps and returns the
+    viewer whose role and scope this run applies."""
+    shown = _view_as(own)
+    st.session_state["_viewer"] = shown
+    _sidebar_identity(shown)
+    return shown
+
+
+def viewer() -> Viewer:
+    """This run's viewer, set by dashboard.py (`viewer_sidebar`) before any page runs."""
+    return st.session_state["_viewer"]
+
+
+def page_links(viewer: Viewer) -> dict[str, list[st.Page]]:
+    """The navigation this viewer may use: the report pages, and the Data page for the roles that manage data. A page
+    left out cannot be opened by its URL either."""
+    return {
+        section: [st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path) for p in specs]
+        for section, specs in navigation.sections(viewer.grant.manages_data).items()
+    }
+
+
+def database_label(database: Database) -> str:
+    """How the database is named on screen (markdown): its path or connection string for an admin, else a neutral
+    name."""
+    target, _ = database.version
+    return f"`{target}`" if viewer().sees_internals else "the configured database"
+
+
 def database_target() -> str:
     """The configured database, building the embedded sample database first when none is configured."""
     target = db.configured_target()
@@ -115,9 +277,8 @@ def connection() -> Database:
     target = database_target()
     identity = db.file_identity(target)
     if db.is_file_target(target) and identity is None:
-        st.error(
-            f"The database `{target}` does not exist. Load data with `python -m cxmetrics load DATA_DIR --db {target}`."
-        )
+        named = f"`{target}`" if viewer().sees_internals else "configured"
+        st.error(f"The {named} database does not exist. Load data with `python -m cxmetrics load DATA_DIR --db PATH`.")
         st.stop()
     cursor = db.cursor(_shared_connection(target, identity))
     return Database(cursor, (target, identity or _last_load(cursor)))
@@ -131,14 +292,19 @@ def _last_load(conn: Connection) -> str:
 @st.cache_data(
     show_spinner=False, ttl=int(config.get("CX_CACHE_TTL_SECONDS")), max_entries=int(config.get("CX_CACHE_MAX_ENTRIES"))
 )
-def _cached_call(name: str, version: tuple, args: tuple, kwargs: tuple, _fn: Callable, _conn: Connection) -> Any:
+def _cached_call(
+    name: str, version: tuple, scope: AccessScope, args: tuple, kwargs: tuple, _fn: Callable, _conn: Connection
+) -> Any:
     return _fn(_conn, *args, **dict(kwargs))
 
 
 def cached(fn: Callable[..., T], database: Database, *args: Any, **kwargs: Any) -> T:
-    """`fn(conn, *args, **kwargs)`, cached per database version and arguments (results, never figures)."""
+    """`fn(conn, *args, **kwargs)`, cached per database version, viewer's access scope and arguments (results, never
+    figures): one viewer's results are never served to a viewer of another scope, even by a function that takes no
+    filters."""
     name = f"{fn.__module__}.{fn.__qualname__}"
-    return _cached_call(name, database.version, args, tuple(sorted(kwargs.items())), fn, database.conn)
+    scope = viewer().scope
+    return _cached_call(name, database.version, scope, args, tuple(sorted(kwargs.items())), fn, database.conn)
 
 
 def _init_from_url(key: str, options: list[str], multi: bool, default: str | None = None) -> None:
@@ -220,7 +386,7 @@ def _ordered(dimension: str, values: list[str]) -> list[str]:
 def global_filters(database: Database) -> Review:
     """The sidebar: review week and dimension filters, seeded from and written back to the URL."""
     last_day = cached(query.data_extent, database)
-    base = Filters()
+    base = Filters(scope=viewer().scope)
     if last_day is None:
         st.sidebar.warning("No survey responses are loaded yet: the Data page shows what was loaded and rejected.")
         return Review(filters=base, week=None, last_day=None)
@@ -256,9 +422,10 @@ def review() -> Review:
     chosen = st.session_state["_review"]
     if chosen.week is None:
         st.warning("No survey responses are loaded yet, so there is nothing to review. Load a data folder first.")
-        st.page_link(
-            "pages/data_section/tables.py", label="See what was loaded and rejected", icon=":material/database:"
-        )
+        if viewer().grant.manages_data:
+            st.page_link(
+                "app_pages/data_section/tables.py", label="See what was loaded and rejected", icon=":material/database:"
+            )
         st.stop()
     return chosen
 

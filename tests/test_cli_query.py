@@ -15,6 +15,7 @@ from cxmetrics.commands import query as query_command
 from cxmetrics.filters import Filters
 from cxmetrics.query import frames as query
 from tests import metric_fixtures as fx
+from tests.access_fixtures import write_access_list
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -133,3 +134,40 @@ def test_dates_parse_strictly(db_path):
         run("query", "nps", "--db", db_path, "--from", "02/11/2026")
     code, out, _ = run("query", "nps", "--db", db_path, "--from", "2026-11-09", "--to", str(date(2026, 11, 15)))
     assert code == 0 and len(out.splitlines()) == 2
+
+
+@pytest.fixture
+def access_list(tmp_path, monkeypatch):
+    path = write_access_list(tmp_path)
+    monkeypatch.setenv("CX_ACCESS_LIST", str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "nps_w46"),
+    [
+        (("--user", "exec@example.com"), 30.0),
+        (("--user", "EMEA.Lead@example.com"), 70.0),
+        (("--user", "emea.lead@example.com", "--region", "APAC"), None),
+        (("--user", "someone@example.com", "--group", "apac-leads"), -12.5),
+    ],
+    ids=["executive: the company", "EMEA leader: EMEA", "a filter outside the scope: nothing", "group: APAC"],
+)
+def test_user_applies_the_access_list(db_path, access_list, argv, nps_w46):
+    # trend_world W46: company +30 (anonymous responses included), EMEA +70, APAC -12.5.
+    code, out, _ = run("query", "nps", "--db", db_path, "--last", "1", "--format", "json", *argv)
+    assert code == 0
+    assert [r["value"] for r in json.loads(out)] == ([pytest.approx(nps_w46)] if nps_w46 is not None else [])
+
+
+def test_a_user_not_on_the_access_list_gets_no_numbers(db_path, access_list):
+    code, out, err = run("query", "nps", "--db", db_path, "--user", "stranger@example.com")
+    assert (code, out) == (3, "")
+    assert "stranger@example.com is not on the access list: no access" in err
+
+
+def test_user_without_an_access_list_is_refused(db_path, monkeypatch):
+    monkeypatch.delenv("CX_ACCESS_LIST", raising=False)
+    code, out, err = run("query", "nps", "--db", db_path, "--user", "exec@example.com")
+    assert (code, out) == (3, "")
+    assert "no access list" in err

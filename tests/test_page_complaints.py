@@ -8,7 +8,7 @@ import pytest
 
 from tests.apptest import assert_no_exception, run_page
 
-PAGE = "pages/operations/complaints.py"
+PAGE = "app_pages/operations/complaints.py"
 HEADERS = ["Complaints as broken processes", "Closed loop"]
 TILES = [
     "Complaints per 1,000 customers",

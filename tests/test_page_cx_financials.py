@@ -9,7 +9,7 @@ import pytest
 
 from tests.apptest import assert_no_exception, run_page
 
-PAGE = "pages/review/cx_financials.py"
+PAGE = "app_pages/review/cx_financials.py"
 SECTIONS = [
     "CX next to the financial results",
     "Value of a promoter",

@@ -9,7 +9,7 @@ from cxmetrics.ingest.load import load_folder
 from tests.apptest import assert_no_exception, run_page
 from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, write_folder
 
-PAGE = "pages/data_section/tables.py"
+PAGE = "app_pages/data_section/tables.py"
 
 
 def _tables(app) -> dict[str, int]:

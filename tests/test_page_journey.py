@@ -8,7 +8,7 @@ from pathlib import Path
 from cxmetrics.navigation import PAGES
 from tests.apptest import assert_no_exception, run_page
 
-PAGE = "pages/customers/journey.py"
+PAGE = "app_pages/customers/journey.py"
 SECTIONS = ["Journey map", "Cell detail", "Key drivers of NPS", "Priority matrix", "Service effectiveness"]
 
 

@@ -13,7 +13,7 @@ from cxmetrics.reports.loyalty import risk
 from cxmetrics.reports.loyalty import view as loyalty_view
 from tests.apptest import assert_no_exception, run_page
 
-PAGE = "pages/customers/loyalty.py"
+PAGE = "app_pages/customers/loyalty.py"
 SUBHEADERS = [
     "Retention over time",
     "Cohorts by signup quarter",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.apptest import assert_no_exception, run_page
 
-PAGE = "pages/operations/people.py"
+PAGE = "app_pages/operations/people.py"
 
 
 def test_by_region_shows_tiles_link_charts_and_table(monkeypatch, small_world_db: Path):

@@ -21,7 +21,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 
 def test_the_data_view_counts_tables_and_names_the_missing_ones(minimal_db: Path):
     with _open(minimal_db) as conn:
-        view = data_view.build(conn, "cx.duckdb")
+        view = data_view.build(conn, "`cx.duckdb`")
     assert view.caption.startswith("Database: `cx.duckdb`.")
     assert [(t.label, t.value) for t in view.tiles] == [
         ("Tables loaded", "2 of 12"),

@@ -12,7 +12,7 @@ from cxmetrics.text import index as voice_index
 from tests import metric_fixtures as fx
 from tests.apptest import assert_no_exception, run_page
 
-PAGE = "pages/operations/voice.py"
+PAGE = "app_pages/operations/voice.py"
 SUBHEADERS = [
     "Themes and sentiment",
     "Growing fastest since the prior window",

@@ -129,7 +129,7 @@ def test_another_question_or_window_is_another_page_control(small_world_week) ->
 
 
 def test_on_the_page_a_new_question_starts_at_page_1(monkeypatch, small_world_db: Path) -> None:
-    app = run_page(monkeypatch, small_world_db, "pages/operations/voice.py", window="52")
+    app = run_page(monkeypatch, small_world_db, "app_pages/operations/voice.py", window="52")
     app.number_input[0].set_value(3).run()
     assert_no_exception(app)
     assert app.caption[-1].value.startswith(f"Comments {2 * voice.PAGE_SIZE + 1} to")

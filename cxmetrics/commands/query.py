@@ -8,17 +8,33 @@ from datetime import date
 
 import pandas as pd
 
-from cxmetrics import db
-from cxmetrics.filters import DIMENSIONS, Filters
+from cxmetrics import access, config, db
+from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.metrics.registry import GRAINS, get_metric
 from cxmetrics.query.frames import COMPARISONS, metric_frame
 
 TABLE_COLUMNS: tuple[str, ...] = ("value", "low", "high", "target", "compare_value", "compare_delta")
 
 
-def filters_from(args: argparse.Namespace) -> Filters:
-    """The Filters the command-line options describe."""
+def scope_of(args: argparse.Namespace) -> AccessScope:
+    """The access scope of `--user` (and `--group`) under the access list, as the dashboard would apply it; everything
+    without `--user`. Raises PermissionError when the list gives that identity no access."""
+    if not args.user:
+        return AccessScope()
+    path = args.access_list or str(config.get("CX_ACCESS_LIST"))
+    if not path:
+        raise PermissionError("no access list: set CX_ACCESS_LIST or pass --access-list")
+    identity = access.Identity(email=args.user.strip().lower(), groups=tuple(args.group))
+    grant = access.read(path).grant(identity)
+    if grant is None:
+        raise PermissionError(f"{args.user} is not on the access list: no access")
+    return grant.scope
+
+
+def filters_from(args: argparse.Namespace, scope: AccessScope | None = None) -> Filters:
+    """The Filters the command-line options describe, under `scope` (everything by default)."""
     return Filters(
+        scope=scope or AccessScope(),
         start=args.start,
         end=args.end,
         regions=tuple(args.region),
@@ -59,9 +75,14 @@ def render(frame: pd.DataFrame, metric_id: str, by: str | None, fmt: str) -> str
 def run(args: argparse.Namespace) -> int:
     """Compute the metric for the filters and print it."""
     try:
+        scope = scope_of(args)
+    except (PermissionError, OSError, access.AccessListError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    try:
         get_metric(args.metric)
         conn = db.connect_read_only(args.db or db.configured_target())
-        frame = metric_frame(conn, args.metric, filters_from(args), args.grain, args.by, args.compare)
+        frame = metric_frame(conn, args.metric, filters_from(args, scope), args.grain, args.by, args.compare)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -89,5 +110,14 @@ def register(subparsers) -> None:
         parser.add_argument(
             f"--{name}", nargs="+", action="extend", default=[], metavar=name.upper(), help=f"Keep only this {name}."
         )
+    parser.add_argument(
+        "--user",
+        metavar="EMAIL",
+        help="Apply the access list's role and scope for this signed-in email (exit 3: none).",
+    )
+    parser.add_argument(
+        "--group", nargs="+", action="extend", default=[], metavar="GROUP", help="Group claim values of --user."
+    )
+    parser.add_argument("--access-list", metavar="TOML", help="Access list file (default: CX_ACCESS_LIST).")
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="Output format.")
     parser.set_defaults(run=run)

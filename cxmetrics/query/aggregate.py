@@ -78,25 +78,30 @@ def _in_list(expr: str, values: Sequence[str], prefix: str, params: dict) -> str
 
 def _conditions(source: Source, filters: Filters, params: dict) -> tuple[list[str], set[str]]:
     """WHERE conditions of the filters and access scope that apply to `source`, and the joins they need."""
+    restricted = sorted(filters.scope.restrictions().items())
+    if any(dim not in source.dims for dim, _ in restricted):
+        # Deny by default: a source that cannot be cut by a restricted dimension shows nothing (and binds nothing).
+        return ["FALSE"], set()
     conditions, joins = [], set()
     for position, (dim, values) in enumerate(sorted(filters.selections().items())):
         if dim in source.dims:
             conditions.append(_in_list(source.dims[dim].expr, values, f"f{position}", params))
             joins.update(source.dims[dim].joins)
-    if not filters.scope.unrestricted:
-        region = source.dims.get("region")
-        if region is None:
-            return ["FALSE"], joins
-        conditions.append(_in_list(region.expr, filters.scope.regions or (), "scope", params))
-        joins.update(region.joins)
+    for dim, allowed in restricted:
+        conditions.append(_in_list(source.dims[dim].expr, allowed, f"scope_{dim}", params))
+        joins.update(source.dims[dim].joins)
     return conditions, joins
 
 
-def scoped(source: Source, filters: Filters, params: dict | None = None) -> tuple[str, str, dict]:
+def scoped(
+    source: Source, filters: Filters, params: dict | None = None, dims: Sequence[str] = ()
+) -> tuple[str, str, dict]:
     """The joins, the WHERE clause and its bound parameters that apply the filters' dimension selections and the
-    access scope (not the period) to an ad-hoc query over `source`, such as a customer list or a distribution."""
+    access scope (not the period) to an ad-hoc query over `source`, such as a customer list or a distribution; the
+    joins also bring in the columns of `dims`."""
     params = {} if params is None else params
     conditions, joins = _conditions(source, filters, params)
+    joins.update(j for dim in dims for j in source.dims[dim].joins)
     conditions += [f"({source.where})"] if source.where else []
     join_sql = " ".join(source.joins[j] for j in source.joins if j in joins)
     return join_sql, " AND ".join(conditions) or "TRUE", params
@@ -135,8 +140,7 @@ def _dim_expr(source: Source, by: str | None, joins: set[str]) -> str:
 def _needed_dims(source: Source, filters: Filters, by: str | None) -> set[str]:
     """The dimensions of `source` that the filters, the access scope and the split use."""
     needed = {dim for dim in filters.selections() if dim in source.dims}
-    if not filters.scope.unrestricted and "region" in source.dims:
-        needed.add("region")
+    needed |= {dim for dim in filters.scope.restrictions() if dim in source.dims}
     return needed | ({by} if by else set())
 
 

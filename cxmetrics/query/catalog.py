@@ -10,15 +10,11 @@ import pandas as pd
 from cxmetrics.db import Connection
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest.schema import TABLES
-from cxmetrics.query import memo
+from cxmetrics.metrics.sources import CUSTOMER_ROWS, RESPONSES
+from cxmetrics.query import aggregate, memo
 
 # Where each dimension's values live (allow-list: only these identifiers reach SQL).
-_DIMENSION_SOURCES = {
-    "region": ("customers", "region"),
-    "segment": ("customers", "segment"),
-    "touchpoint": ("responses", "touchpoint"),
-    "channel": ("responses", "channel"),
-}
+_DIMENSION_SOURCES = {"region": CUSTOMER_ROWS, "segment": CUSTOMER_ROWS, "touchpoint": RESPONSES, "channel": RESPONSES}
 
 # The pages that need each optional table: what a user gains by loading it.
 USED_BY = {
@@ -106,15 +102,13 @@ def dimension_values(conn: Connection, dimension: str, scope: AccessScope) -> li
     """Distinct non-empty values of a filter dimension that the scope allows, sorted."""
     if dimension not in _DIMENSION_SOURCES:
         raise ValueError(f"unknown dimension {dimension!r}; valid: {', '.join(_DIMENSION_SOURCES)}")
-    table, column = _DIMENSION_SOURCES[dimension]
-    sql = f"SELECT DISTINCT t.{column} FROM {table} t"  # noqa: S608
-    params: list = []
-    if not scope.unrestricted:
-        if table == "customers":
-            sql += " WHERE t.region IN (SELECT unnest(?::VARCHAR[]))"
-        else:
-            sql += " JOIN customers c USING (customer_id) WHERE c.region IN (SELECT unnest(?::VARCHAR[]))"
-        params.append(list(scope.regions))
+    source = _DIMENSION_SOURCES[dimension]
+    if any(dim not in source.dims for dim in scope.restrictions()):
+        # Customers cannot be cut by touchpoint: offer the values among the responses the scope leaves.
+        source = RESPONSES
+    joins, where, params = aggregate.scoped(source, Filters(scope=scope), dims=(dimension,))
+    column = source.dims[dimension].expr
+    sql = f"SELECT DISTINCT {column} FROM {source.from_sql} {joins} WHERE {where}"  # noqa: S608 (registry identifiers)
     values = [row[0] for row in conn.execute(sql, params).fetchall() if row[0]]
     return sorted(values)
 

@@ -254,14 +254,12 @@ def _slice(metric: Metric, filters: Filters, by: str | None, dim_value: str) -> 
 
     A total (revenue, responses) of several regions or segments has no target: the company's would overstate it.
     """
-    if any(d not in ("region", "segment") for d in filters.selections()) or by not in (None, "region", "segment"):
+    restricted = {*filters.selections(), *filters.scope.restrictions()}
+    if any(d not in ("region", "segment") for d in restricted) or by not in (None, "region", "segment"):
         return None
-    regions = set(filters.regions) if filters.regions else None
-    if not filters.scope.unrestricted:
-        allowed = set(filters.scope.regions or ())
-        regions = allowed if regions is None else regions & allowed
-    region = dim_value if by == "region" else _one_or_all(regions)
-    segment = dim_value if by == "segment" else _one_or_all(set(filters.segments) if filters.segments else None)
+    regions, segments = (filters.visible(dim) for dim in ("region", "segment"))
+    region = dim_value if by == "region" else _one_or_all(None if regions is None else set(regions))
+    segment = dim_value if by == "segment" else _one_or_all(None if segments is None else set(segments))
     if region is None or segment is None:
         return None if metric.additive else (region or "", segment or "")
     return region, segment

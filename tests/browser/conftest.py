@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -11,8 +13,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import oidc_provider_mock
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.access_fixtures import PEOPLE, auth_secrets, write_access_list
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -48,16 +53,15 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
     raise TimeoutError(f"streamlit did not become healthy at {url}")
 
 
-@pytest.fixture(scope="session")
-def app_url(small_world_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard served by `streamlit run` over the small sample world."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "CX_DB": str(small_world_db)}
+@contextlib.contextmanager
+def serving(env: dict[str, str], log: Path, *options: str, port: int | None = None) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a localhost port (a free one by default) with `env` added and extra
+    `--name value` options; yields its URL once healthy and stops it afterwards."""
+    port = port or _free_port()
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
+               "--server.address", "127.0.0.1", "--server.headless", "true", *options]  # fmt: skip
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
@@ -65,6 +69,14 @@ def app_url(small_world_db: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(small_world_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard served by `streamlit run` over the small sample world."""
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    with serving({"CX_DB": str(small_world_db)}, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -83,3 +95,29 @@ def page(browser: Browser) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[str]:
+    """A real OpenID Connect provider on localhost (oidc-provider-mock) that knows the demo identities; its URL."""
+    with oidc_provider_mock.run_server_in_thread(
+        user_claims=[oidc_provider_mock.User(sub=p.sub, claims=p.claims) for p in PEOPLE]
+    ) as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="session")
+def hosted_app_url(
+    small_world_db: Path, identity_provider: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The dashboard with sign-in on (`[auth]` secrets for the test provider) and the demo access list."""
+    folder = tmp_path_factory.mktemp("hosted")
+    port = _free_port()
+    secrets = folder / "secrets.toml"
+    section = auth_secrets(
+        f"http://127.0.0.1:{port}/oauth2callback", f"{identity_provider}/.well-known/openid-configuration"
+    )
+    secrets.write_text("[auth]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in section.items()))
+    env = {"CX_DB": str(small_world_db), "CX_ACCESS_LIST": str(write_access_list(folder))}
+    with serving(env, folder / "streamlit.log", "--secrets.files", str(secrets), port=port) as url:
+        yield url

@@ -33,20 +33,10 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def close_dialog(page: Page) -> None:
-    """Close the "Page not found" notice the app shell shows on a direct link to a page other than the first (the
-    page itself renders behind it)."""
-    dialog = page.get_by_role("dialog")
-    if dialog.count():
-        page.keyboard.press("Escape")
-        dialog.wait_for(state="detached")
-
-
 def open_page(page: Page, url: str) -> None:
-    """Open a page by its link, wait for it to render and close the shell's notice if it shows one."""
+    """Open a page by its link and wait for it to render."""
     page.goto(url)
     wait_for_app(page)
-    close_dialog(page)
 
 
 def main_caption(page: Page) -> str:

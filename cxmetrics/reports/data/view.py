@@ -53,11 +53,11 @@ def _tiles(overview: pd.DataFrame, rejected: int) -> tuple[Tile, ...]:
 
 
 def build(conn: Connection, target: str) -> DataView:
-    """The Data page for the database at `target` (named in the caption)."""
+    """The Data page for the database named `target` in the caption (its path, or a neutral name for a viewer who may
+    not see paths)."""
     overview = catalog.table_overview(conn)
     return DataView(
-        caption=f"Database: `{target}`. Each table of the data contract, when it was last loaded, and what was "
-        "rejected.",
+        caption=f"Database: {target}. Each table of the data contract, when it was last loaded, and what was rejected.",
         tiles=_tiles(overview, catalog.rejected_rows(conn, LOADS)),
         overview=overview[list(TABLE_COLUMNS)],
         overview_height=figures.table_height(overview),

@@ -250,4 +250,5 @@ def scope_label(filters: Filters) -> str:
     chosen = [" or ".join(v) for d, v in sorted(filters.selections().items()) if d in ("region", "segment", "industry")]
     if chosen:
         return ", ".join(chosen)
-    return "Company" if filters.scope.unrestricted else ", ".join(filters.scope.regions or ())
+    allowed = filters.scope.restrictions().values()
+    return "Company" if filters.scope.unrestricted else ", ".join(v for values in allowed for v in values)

@@ -80,9 +80,8 @@ def _one(values: tuple[str, ...]) -> str | None:
 
 def target_slice(filters: Filters, dimension: str, value: str | None) -> tuple[str, str]:
     """The (region, segment) whose target judges a row: the row's value, else the single filtered one, else ''."""
-    regions = filters.regions or (filters.scope.regions or ())
-    region = value if dimension == "region" and value else _one(tuple(regions))
-    segment = value if dimension == "segment" and value else _one(filters.segments)
+    region = value if dimension == "region" and value else _one(filters.visible("region") or ())
+    segment = value if dimension == "segment" and value else _one(filters.visible("segment") or ())
     return region or "", segment or ""
 
 

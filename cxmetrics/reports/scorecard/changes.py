@@ -130,8 +130,9 @@ def slice_pairs(key: str) -> list[tuple[str, str]]:
 
 
 def _named(key: str, filters: Filters) -> dict[str, str]:
-    """The slice's dimension values on top of the filters' selections ('EMEA or APAC' for several)."""
-    chosen = {d: " or ".join(v) for d, v in filters.selections().items() if d in SCANNED}
+    """The slice's dimension values on top of the filters' selections and the access scope ('EMEA or APAC' for
+    several)."""
+    chosen = {d: " or ".join(v) for d, v in filters.limited().items() if d in SCANNED}
     return chosen | dict(slice_pairs(key))
 
 

@@ -340,8 +340,15 @@ def posts_filter_notes(filters: Filters, loaded: Sequence[str]) -> list[str]:
         if ignored and (post.table in loaded or post.table == "responses"):
             notes.append(f"{post.name} are not filtered by {', '.join(ignored)}.")
     if not filters.scope.unrestricted and "social_mentions" in loaded:
-        notes.append("Social mentions of unknown region are not shown under a regional access scope.")
+        notes.append(_social_scope_note(filters))
     return notes
+
+
+def _social_scope_note(filters: Filters) -> str:
+    """What a restricted access scope leaves of the social mentions, which carry only a region."""
+    if set(filters.scope.restrictions()) == {"region"}:
+        return "Social mentions of unknown region are not shown under a regional access scope."
+    return "Social mentions are not shown under an access scope by segment or touchpoint: they carry only a region."
 
 
 def posts_summary(trend: pd.DataFrame, current: Period, prior: Period) -> pd.DataFrame:

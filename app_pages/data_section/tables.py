@@ -6,8 +6,7 @@ from cxmetrics import ui
 from cxmetrics.reports.data import view as data_view
 
 database = ui.connection()
-target, _ = database.version
-view = ui.cached(data_view.build, database, target)
+view = ui.cached(data_view.build, database, ui.database_label(database))
 
 ui.header("Data", view.caption)
 ui.tile_row(view.tiles)
