@@ -132,16 +132,16 @@ def test_on_the_page_a_new_question_starts_at_page_1(monkeypatch, small_world_db
     app = run_page(monkeypatch, small_world_db, "app_pages/operations/voice.py", window="52")
     app.number_input[0].set_value(3).run()
     assert_no_exception(app)
-    assert app.caption[-1].value.startswith(f"Comments {2 * voice.PAGE_SIZE + 1} to")
+    assert app.main.caption[-1].value.startswith(f"Comments {2 * voice.PAGE_SIZE + 1} to")
     pages = app.number_input[0].max
     app.segmented_control(key="voice_order").set_value("revenue").run()  # the same comments, another order
     assert_no_exception(app)
     assert (app.number_input[0].value, app.number_input[0].max) == (1, pages)
-    assert app.caption[-1].value.startswith("Comments 1 to")
+    assert app.main.caption[-1].value.startswith("Comments 1 to")
     app.number_input[0].set_value(2).run()
     app.text_input(key="voice_search").input("the").run()
     assert app.number_input[0].value == 1
-    assert app.caption[-1].value.startswith("Comments 1 to")
+    assert app.main.caption[-1].value.startswith("Comments 1 to")
 
 
 def test_without_revenue_and_scored_texts_the_view_says_what_to_load(tmp_path: Path) -> None:
