@@ -100,6 +100,7 @@ DEADLINE = measures.business_deadline_sql("r.responded_at")
 
 _LAST_RESPONSE_DAY = "(SELECT CAST(max(responded_at) AS DATE) FROM responses)"
 
+_TRANSACTIONAL = "r.survey = 'transactional'"
 # The measures of survey responses (alias r), named once: metrics and report queries select them by name.
 RESPONSE_MEASURES = {
     "responses": "count(*)",
@@ -113,6 +114,9 @@ RESPONSE_MEASURES = {
     "ces_squares": "sum(r.ces * r.ces)",
     "easy": "count(*) FILTER (WHERE r.ces >= 5)",
     "commented": "count(*) FILTER (WHERE trim(coalesce(r.comment, '')) <> '')",
+    "transactional_respondents": f"count(r.nps) FILTER (WHERE {_TRANSACTIONAL})",
+    "transactional_promoters": f"count(*) FILTER (WHERE {measures.is_promoter('r.nps')} AND {_TRANSACTIONAL})",
+    "transactional_detractors": f"count(*) FILTER (WHERE {measures.is_detractor('r.nps')} AND {_TRANSACTIONAL})",
 }
 RESPONSES = Source(
     "responses",
@@ -120,6 +124,18 @@ RESPONSES = Source(
     "responses r",
     _response_dims(),
     time="r.responded_at",
+    joins={"c": _CUSTOMER.format(alias="r")},
+    measures=RESPONSE_MEASURES,
+)
+# Relationship surveys ask about the company as a whole, not after a touchpoint: they have no touchpoint, so the
+# touchpoint filter does not apply to them (and is reported), and their survey is fixed.
+RELATIONSHIP_RESPONSES = Source(
+    "relationship_responses",
+    ("responses", "customers"),
+    "responses r",
+    {k: v for k, v in _response_dims().items() if k not in ("touchpoint", "survey")},
+    time="r.responded_at",
+    where="r.survey = 'relationship'",
     joins={"c": _CUSTOMER.format(alias="r")},
     measures=RESPONSE_MEASURES,
 )
@@ -351,6 +367,7 @@ SOCIAL_MENTIONS = Source(
 
 SOURCES: tuple[Source, ...] = (
     RESPONSES,
+    RELATIONSHIP_RESPONSES,
     DETRACTORS,
     CLOSED_FOLLOW_UPS,
     FOLLOW_UPS_OPENED,

@@ -38,6 +38,7 @@ from cxmetrics.metrics.sources import (
     DETRACTORS,
     LIKE_FOR_LIKE,
     MONTH_START_CUSTOMERS,
+    RELATIONSHIP_RESPONSES,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -235,6 +236,7 @@ class ActiveCustomersRollup(Rollup):
 
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(RESPONSES, _RESPONSE_DIMS),
+    Rollup(RELATIONSHIP_RESPONSES, (*_CUSTOMER_DIMS, "channel")),
     Rollup(DETRACTORS, _RESPONSE_DIMS),
     Rollup(CONTACTS, _CUSTOMER_DIMS),
     ActiveCustomersRollup(ACTIVE_CUSTOMERS, _CUSTOMER_DIMS),

@@ -30,8 +30,8 @@ GROUP_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 ACCOUNTS_SHOWN = 20
 MONTHLY_NOTE = (
-    "Monthly values; NPS and CSAT show n on hover and leave a gap in months with fewer responses than the minimum n. "
-    "Dotted lines mark events."
+    "Monthly values; relationship NPS (the headline: relationship surveys only) and CSAT show n on hover and leave "
+    "a gap in months with fewer responses than the minimum n. Dotted lines mark events."
 )
 VALUE_NOTE = (
     "95% intervals on the bars (hover). Groups with fewer customers than the minimum n are withheld. Growth compares "
