@@ -9,12 +9,12 @@ built view's small sums, so moving an assumption reruns no query and no permutat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from cxmetrics.db import Connection
-from cxmetrics.display import notes
+from cxmetrics.display import notes, withheld
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
@@ -46,6 +46,20 @@ ROI_NOTE = (
     "The range combines each group's 95% interval ends in the least and the most favourable way (conservative). "
     "Moved customers are assumed to behave like their new group."
 )
+# Lagged correlations rest on the cell-month pairs they are computed over (CX_MIN_N, as every figure outside the
+# registry); each month's value of the panel on its n, under its metric's minimum.
+LAG_RULE = withheld.Rule("pairs", ("correlation", "threshold", "p_family", "significant"))
+LAG_EXACT = ("lag_months", "periods", "cells", "trusted", "outcome")
+PANEL_RULE = withheld.Rule("n", ("value",), metric_column="metric")
+SEGMENT_RULE = withheld.Rule("n", ("nps", "nps_low", "nps_high"), metric="nps")
+MONTHLY_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("nps_n", ("nps",), metric="nps"),
+    withheld.Rule("csat_pct_n", ("csat_pct",), metric="csat"),
+)
+MONTHLY_EXACT = (
+    "period_start", "revenue_usd", "revenue_usd_n", "gross_margin_pct", "gross_margin_pct_n", "churned_customers",
+)  # fmt: skip
+SUMS_REASON = "the groups' sums that revenue at risk and the ROI model read"
 NO_EARNED_REVENUE = "Earned growth needs `customer_revenue` (and customers' acquisition channel)."
 
 
@@ -150,8 +164,9 @@ def scope_label(region: str | None) -> str:
 
 
 def _figure(key: str, label: str, shown: str, note: str | None = None) -> Tile:
-    """A plain headline figure: no change, no hover text, an optional line under it."""
-    return Tile(metric=key, label=label, value=shown, help="", note=note)
+    """A plain headline figure (exact money or a model's output): no change, no hover text, an optional line under
+    it."""
+    return Tile(metric=key, label=label, value=shown, help="", note=note, min_n=0)
 
 
 def _subtitle(filters: Filters, months: str) -> str:
@@ -165,6 +180,12 @@ def _subtitle(filters: Filters, months: str) -> str:
 def _table(values: pd.DataFrame) -> pd.DataFrame:
     """Group values as a table shows them: groups named in words, rounded to one decimal."""
     return values.rename(index=value.GROUP_LABELS).rename_axis("Group").round(1)
+
+
+def _group_values(values: pd.DataFrame) -> pd.DataFrame:
+    """The NPS groups' values as they may be shown: every figure of a group rests on its customers."""
+    figures = tuple(c for c in values.columns if c not in ("customers", "suppressed"))
+    return withheld.declare(values, withheld.Rule("customers", figures), exact=("suppressed",))
 
 
 def _segments_caption(segments: pd.DataFrame, months: str) -> str:
@@ -194,7 +215,9 @@ def _earned(conn: Connection, filters: Filters, month: Period, months: str) -> E
 def _lead_lag(conn: Connection, filters: Filters, month: Period, loaded: frozenset[str]) -> LeadLagSection:
     """The lead-lag of NPS on the outcomes whose tables are loaded, its sentences and how to read it."""
     outcomes = tuple(o for o, table_name in leadlag.OUTCOME_TABLES.items() if table_name in loaded)
-    lags = leadlag.view(conn, filters, month, outcomes)
+    found = leadlag.view(conn, filters, month, outcomes)
+    table = withheld.declare(found.table, LAG_RULE, exact=LAG_EXACT) if not found.table.empty else found.table
+    lags = replace(found, table=withheld.exact(table) if table.empty else table, values=_panel(found.values))
     note = leadlag.method_note(lags.left_out)
     if lags.table.empty:
         return LeadLagSection(lags, (), None, note)
@@ -205,31 +228,39 @@ def _lead_lag(conn: Connection, filters: Filters, month: Period, loaded: frozens
     return LeadLagSection(lags, findings, too_short, note)
 
 
+def _panel(values: pd.DataFrame) -> pd.DataFrame:
+    """The lead-lag panel as it may be shown: a month's value only with its metric's minimum n."""
+    return withheld.declare(values, PANEL_RULE, exact=("metric", "cell", "period_start"))
+
+
 def _cohort(conn: Connection, filters: Filters, month: Period, months: str) -> CohortView | None:
     """The value of a promoter, the at-risk accounts and the segment view; None without customers active at the
     start of the 12 months."""
     sums, accounts = value.cohort_view(conn, filters, month)
     if sums.empty:
         return None
-    values = value.group_values(sums)
+    values = _group_values(value.group_values(sums))
     cells = value.cell_nps_sums(conn, filters, month)
     segments = value.segment_view(cells, sums)
     return CohortView(
-        sums=sums,
+        sums=withheld.inputs(sums, SUMS_REASON),
         premium_sentence=value.premium_sentence(value.promoter_premium(sums), months),
         values=values,
         values_table=_table(values),
-        accounts=accounts,
+        accounts=withheld.exact(accounts),
         accounts_title=f"**Largest at-risk accounts** (detractors by revenue over {months}; {len(accounts):,} shown)",
         accounts_csv=accounts.to_csv(index=False),
         accounts_file=f"at_risk_accounts_{month.start:%Y_%m}.csv",
         scopes=(None, *sorted(sums["region"].dropna().unique())),
         cells=cells,
-        segments=segments,
+        segments=withheld.declare(
+            segments, SEGMENT_RULE, exact=("region", "segment", "suppressed", "revenue_usd", "revenue_growth_pct")
+        ),
         segments_caption=_segments_caption(segments, months),
     )
 
 
+@withheld.enforced
 def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
     """The page's figures for the filters and the month it values (`month_of` the review week), before the
     editable assumptions."""
@@ -249,19 +280,22 @@ def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
     )
 
 
+@withheld.enforced
 def monthly(conn: Connection, filters: Filters, split: str) -> MonthlyView:
     """The side-by-side monthly series for one of `SPLITS`, with the events of the months it covers."""
     by = None if split == "none" else split
-    series = leadlag.monthly_series(conn, filters, by, "financials" in catalog.loaded_tables(conn))
+    found = leadlag.monthly_series(conn, filters, by, "financials" in catalog.loaded_tables(conn))
+    series = withheld.declare(found, *MONTHLY_RULES, exact=(*MONTHLY_EXACT, *((by,) if by else ())))
     if series.empty:
-        return MonthlyView(by, series, pd.DataFrame(columns=["event_date", "title", "region"]))
+        return MonthlyView(by, series, withheld.exact(pd.DataFrame(columns=["event_date", "title", "region"])))
     events = catalog.events_between(conn, filters, series["period_start"].min(), series["period_start"].max())
-    return MonthlyView(by, series, events)
+    return MonthlyView(by, series, withheld.exact(events))
 
 
 # --- the parts that follow the editable assumptions (pure, quick) ----------------------------------------------
 
 
+@withheld.enforced
 def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> RiskView:
     """Revenue at risk company-wide (tiles) and per value of `by` (chart), at the assumed shares (a view with a
     cohort)."""
@@ -277,7 +311,7 @@ def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> R
         f"{assumptions.passive_pct:g}%, promoters {assumptions.promoter_pct:g}% (defaults as commonly used in NPS "
         "tooling; edit them above)."
     )
-    return RiskView(tiles, caption, value.revenue_at_risk(sums, assumptions, by))
+    return RiskView(tiles, caption, withheld.exact(value.revenue_at_risk(sums, assumptions, by)))
 
 
 def roi_inputs(view: FinancialsView, region: str | None) -> pd.DataFrame:
