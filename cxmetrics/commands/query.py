@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 
 from cxmetrics import db
+from cxmetrics.display import withheld
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics.registry import GRAINS, get_metric
 from cxmetrics.query.frames import COMPARISONS, metric_frame
@@ -57,11 +58,12 @@ def render(frame: pd.DataFrame, metric_id: str, by: str | None, fmt: str) -> str
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compute the metric for the filters and print it."""
+    """Compute the metric for the filters and print it (a cell under the minimum n shows its n only: neither its
+    value nor the sums that rebuild it)."""
     try:
         get_metric(args.metric)
         conn = db.connect_read_only(args.db or db.configured_target())
-        frame = metric_frame(conn, args.metric, filters_from(args), args.grain, args.by, args.compare)
+        frame = withheld.frame(metric_frame(conn, args.metric, filters_from(args), args.grain, args.by, args.compare))
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
