@@ -20,7 +20,14 @@ GRAIN_CAPTIONS = {
     "quarter": "Quarter 2026 Q3, compared with 2026 Q2",
     "ytd": "Year to date 2026 (1 Jan to 15 Nov), compared with 2025 YTD to 15 Nov",
 }
-TILES = ["NPS", "CSAT", "CES", "Logo retention · Oct 2026", "Revenue · Oct 2026", "Gross margin · Oct 2026"]
+TILES = [
+    "NPS",
+    "CSAT",
+    "CES",
+    "Logo retention · 12 months to Oct 2026",
+    "Revenue · Oct 2026",
+    "Gross margin · Oct 2026",
+]
 
 
 def cli_value(database: Path, metric_id: str, period_label: str, *options: str) -> str:
