@@ -40,14 +40,19 @@ def _months_back(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _latest_relationship(responses: pd.DataFrame, before: pd.Timestamp) -> pd.DataFrame:
-    """Each customer's latest relationship response with an NPS answer before `before` (ties: highest id)."""
+def _latest_relationship(
+    responses: pd.DataFrame, before: pd.Timestamp, since: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Each customer's latest relationship response with an NPS answer before `before` (ties: highest id); with
+    `since`, only answers on or after it count."""
     rows = responses[
         (responses["survey"] == "relationship")
         & responses["customer_id"].notna()
         & responses["nps"].notna()
         & (responses["responded_at"] < before)
     ]
+    if since is not None:
+        rows = rows[rows["responded_at"] >= since]
     rows = rows.sort_values(["customer_id", "responded_at", "response_id"])
     return rows.groupby("customer_id").tail(1).set_index("customer_id")[["nps", "csat"]]
 
@@ -223,8 +228,8 @@ def risk_scores(tables: dict[str, pd.DataFrame], window: loyalty.TrailingYear) -
     active = customers[
         (customers["signup_date"] <= as_of) & (customers["churn_date"].isna() | (customers["churn_date"] > as_of))
     ]
-    frame = active.set_index("customer_id")[[]].join(_latest_relationship(responses, stop)[["nps"]])
     year_start = _ts(_months_back(last_month, 11))
+    frame = active.set_index("customer_id")[[]].join(_latest_relationship(responses, stop, year_start)[["nps"]])
     recent = complaints[(complaints["opened_at"] >= year_start) & (complaints["opened_at"] < stop)]
     counts = recent.assign(n=1, lost=recent["outcome"] == "lost").groupby("customer_id")[["n", "lost"]].sum()
     frame = frame.join(counts)
