@@ -19,7 +19,8 @@ def test_sections_render_and_the_split_travels_in_the_url(page: Page, app_url: s
     page.get_by_text("By region", exact=True).click()
     page.wait_for_url("**split=region**")
     wait_for_app(page)
-    assert main.locator('[data-testid="stPlotlyChart"]').count() == 6
+    # side by side, premium by segment, group values, revenue at risk, lead-lag, ROI range, segment bubbles
+    assert main.locator('[data-testid="stPlotlyChart"]').count() == 7
     open_page(page, f"{app_url}/cx-financials?split=segment&region=EMEA")
     assert "By segment" in chosen_segment(page)
     assert screenshot(page, "cx-financials-by-segment-emea").stat().st_size > 10_000
