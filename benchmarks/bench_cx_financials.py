@@ -34,7 +34,7 @@ CELLS: tuple[str, ...] = ("n", "promoters", "detractors")
 def cx_financials_queries(conn) -> tuple[financials.FinancialsView, financials.MonthlyView]:
     """The page's builds as the page runs them by default: the last complete week, unfiltered, company-wide."""
     filters = Filters()
-    view = financials.build(conn, filters, financials.month_of(query.latest_period(conn, "week")))
+    view = financials.build(conn, filters, query.latest_period(conn, "month"))
     return view, financials.monthly(conn, filters, "none")
 
 

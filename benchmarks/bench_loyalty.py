@@ -23,7 +23,7 @@ VALUE_COLUMNS: tuple[str, ...] = ("customers", "revenue_usd", "margin_usd", "nps
 
 def loyalty_queries(conn) -> loyalty_view.LoyaltyView:
     """The page's complete query set, as the page runs it by default: the last complete week, unfiltered, monthly."""
-    return loyalty_view.build(conn, Filters(), query.latest_period(conn, "week").end)
+    return loyalty_view.build(conn, Filters(), query.data_extent(conn))
 
 
 def _float(value) -> float:

@@ -24,7 +24,7 @@ def operations_queries(conn) -> tuple[complaints_view.ComplaintsView, people_vie
     """Both pages as they open by default for the last complete week, unfiltered: the month's complaints and closed
     loop split by process, and engagement against NPS by region."""
     week = query.latest_period(conn, "week")
-    month = periods.review_period("month", week)
+    month = query.review_period(conn, "month", week)
     return complaints_view.build(conn, Filters(), month, "process"), people_view.build(conn, Filters(), week)
 
 
@@ -66,5 +66,5 @@ def operations_numbers(conn, results) -> dict[str, float]:
 
 
 def review_month(last_day) -> periods.Period:
-    """The month the pages open on: the last complete month by the end of the last complete week."""
-    return periods.last_complete("month", periods.last_complete("week", last_day).end)
+    """The month the pages open on: the last month closed by the last day with data (`periods.review_period`)."""
+    return periods.last_complete("month", last_day)

@@ -229,7 +229,7 @@ def _panel_numbers(tables: dict[str, pd.DataFrame], last_month_start: pd.Timesta
 def naive_cx_financials(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The same numbers as `bench_cx_financials.cx_financials_numbers`, from the tables in memory."""
     last_day = tables["responses"]["responded_at"].max().date()
-    month = periods.closed_month(periods.last_complete("week", last_day).end)
+    month = periods.closed_month(last_day)
     year_end = pd.Timestamp(month.end)
     year_start = pd.Timestamp(month.start) - pd.DateOffset(months=11)
     cohort = _cohort(tables, year_start, year_end)

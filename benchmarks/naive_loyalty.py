@@ -259,8 +259,7 @@ def naive_loyalty(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """All the page's compared numbers, from the tables in memory."""
     global MIN_N
     MIN_N = int(config.get("CX_MIN_N"))
-    week = periods.last_complete("week", tables["responses"]["responded_at"].max().date())
-    window = loyalty.window_for(week.end)
+    window = loyalty.window_for(tables["responses"]["responded_at"].max().date())
     numbers = trends(tables, window)
     numbers |= experience(tables, window)
     numbers |= cohorts(tables, window)

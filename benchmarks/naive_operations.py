@@ -198,7 +198,7 @@ def naive_operations(t: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The same numbers as `bench_operations.operations_numbers`, computed with pandas from `COLUMNS` in memory."""
     min_n = config.get("CX_MIN_N")
     last_day = t["responses"]["responded_at"].max().date()
-    month = periods.last_complete("month", periods.last_complete("week", last_day).end)
+    month = periods.last_complete("month", last_day)
     months = _months_back(month, 24)
     numbers = _trend(t, months) | _process(t, month) | _churn(t, month) | _timeliness(t, month)
     numbers |= _follow_up_trend(t, months, last_day, min_n)

@@ -65,21 +65,38 @@ def period_containing(grain: str, d: date) -> Period:
 
 
 def last_complete(grain: str, last_day: date) -> Period:
-    """The latest period of `grain` that ends on or before `last_day`, the last day with data."""
+    """The latest period of `grain` that ends on or before `last_day`, the last day with data (for year to date, that
+    of the review of the last complete week: `review_period`)."""
     if grain == "ytd":
-        # Year to date through the last complete week; in the first days of January that week is last year's.
-        end = last_complete("week", last_day).end
-        return Period("ytd", date(end.year, 1, 1), end)
+        return _year_to_date(last_complete("week", last_day), last_day)
     current = period_containing(grain, last_day)
     if current.end <= last_day:
         return current
     return period_containing(grain, current.start - timedelta(days=1))
 
 
-def review_period(grain: str, week: Period) -> Period:
-    """The period under review at `grain` for a review week: the last one complete by the week's end (an unknown
-    grain raises ValueError)."""
-    return last_complete(grain, week.end)
+def review_day(week: Period, last_day: date) -> date:
+    """The day a review of `week` looks back from: the last day with data, and for an earlier week the day before the
+    next week completes (the last day on which `week` was still the latest complete one)."""
+    return min(last_day, week.end + timedelta(days=6))
+
+
+def _year_to_date(week: Period, day: date) -> Period:
+    """Year to date through the review week, or through the month closed by `day` when that ends later (a year-end
+    review ending on a Wednesday 31 December covers the whole year; early January's week is last year's)."""
+    end = max(week.end, closed_month(day).end)
+    return Period("ytd", date(end.year, 1, 1), end)
+
+
+def review_period(grain: str, week: Period, last_day: date) -> Period:
+    """The period under review at `grain` for a review week when the data ends on `last_day`: the week itself; the
+    last month or quarter closed by the review day (`review_day`), so a month or quarter that closed after the week
+    ended, before the next week completes, is the one reviewed; year to date through the week or that month (an
+    unknown grain raises ValueError). The dashboard and the command line both take their periods from here."""
+    if grain == "week":
+        return week
+    day = review_day(week, last_day)
+    return _year_to_date(week, day) if grain == "ytd" else last_complete(grain, day)
 
 
 def prior(period: Period) -> Period:

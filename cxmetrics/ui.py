@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from cxmetrics import access, config, db, navigation
+from cxmetrics import access, config, db, navigation, periods
 from cxmetrics.access import AccessList, Grant, Identity
 from cxmetrics.db import Connection
 from cxmetrics.display import columns, figures
@@ -73,6 +73,15 @@ class Review:
     filters: Filters
     week: Period | None
     last_day: date | None
+
+    @property
+    def day(self) -> date:
+        """The day the review looks back from: monthly figures show the months closed by it (`periods.review_day`)."""
+        return periods.review_day(self.week, self.last_day)
+
+    def period(self, grain: str) -> Period:
+        """The period under review at `grain`: the week, or the last month, quarter or year to date of the review."""
+        return periods.review_period(grain, self.week, self.last_day)
 
 
 def _secrets() -> dict[str, Any]:
@@ -398,7 +407,9 @@ def global_filters(database: Database) -> Review:
         weeks,
         key="week",
         format_func=lambda label: _week_label(parse_week(label)),
-        help="ISO week under review. Default: the last complete week in the data.",
+        help=f"ISO week under review. Default: the last complete week in the data, which runs to "
+        f"{last_day:%a %-d %b %Y}. Month, quarter and year to date: the latest closed by that day (for an earlier "
+        "week, by the end of the week after it), so a month that closed mid-week is reviewed.",
     )
     chosen = {}
     for key, label in FILTER_KEYS:

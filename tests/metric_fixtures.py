@@ -305,6 +305,42 @@ def trend_world(conn) -> None:
     insert(conn, "responses", rows)
 
 
+YEAR_END = date(2025, 12, 31)  # a Wednesday, in ISO week 2026-W01: the last complete week is 2025-W52
+
+
+def year_end_world(conn) -> None:
+    """Data that ends on Wednesday 31 December 2025, mid-week: the review of the last complete week (2025-W52,
+    22-28 December) is of December, 2025 Q4 and the whole of 2025.
+
+    Two customers answer in September, November and December 2025 and in December 2024; both are billed every month
+    of 2024 and 2025, and the financials cover November and December 2025.
+    """
+    insert(conn, "customers", [customer("y1", "EMEA"), customer("y2", "APAC")])
+    days = [date(2024, 12, 18), date(2025, 9, 15), date(2025, 11, 20), date(2025, 12, 10), date(2025, 12, 23), YEAR_END]
+    rows = []
+    for day in days:
+        rows += responses(f"y1-{day}", day, "y1", nps=nps_scores(2, 1, 1))
+        rows += responses(f"y2-{day}", day, "y2", nps=nps_scores(1, 1, 1))
+    insert(conn, "responses", rows)
+    months = [f"{year}-{month:02d}" for year in (2024, 2025) for month in range(1, 13)]
+    insert(conn, "customer_revenue", [_revenue(c, m, 100, 40) for c in ("y1", "y2") for m in months])
+    insert(
+        conn,
+        "financials",
+        [
+            {
+                "month": date(2025, m, 1),
+                "region": r,
+                "segment": "SMB",
+                "revenue_usd": 1000.0 * m,
+                "gross_margin_usd": 400.0,
+            }
+            for m in (11, 12)
+            for r in ("EMEA", "APAC")
+        ],
+    )
+
+
 # --- CSV folders for the loader --------------------------------------------------------------------------------------
 
 CUSTOMERS = """\

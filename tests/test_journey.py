@@ -86,17 +86,17 @@ def _grid(cells, column: str) -> dict[tuple[str, str], object]:
 
 
 def test_the_map_period_at_each_grain() -> None:
-    week = journey.map_period("week", W46)
+    week = journey.map_period("week", W46, W46.end)
     assert (week.current.start, week.current.end) == (date(2026, 10, 19), date(2026, 11, 15))
     assert (week.compared.start, week.compared.end) == (date(2026, 7, 20), date(2026, 10, 18))
     assert (week.label, week.compared_label) == ("the 4 weeks to 2026-W46", "the 13 weeks before")
-    month = journey.map_period("month", W46)
+    month = journey.map_period("month", W46, W46.end)
     assert (month.current.label, month.compared.label) == ("Oct 2026", "Sep 2026")
-    assert journey.map_period("quarter", W46).current.label == "2026 Q3"
-    ytd = journey.map_period("ytd", W46)
+    assert journey.map_period("quarter", W46, W46.end).current.label == "2026 Q3"
+    ytd = journey.map_period("ytd", W46, W46.end)
     assert (ytd.current.start, ytd.compared.end) == (date(2026, 1, 1), date(2025, 11, 15))
     with pytest.raises(ValueError, match="unknown grain"):
-        journey.map_period("day", W46)
+        journey.map_period("day", W46, W46.end)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_cell_status(target_status, suppressed, falling, expected) -> None:
 
 
 def test_the_map_on_paper(tiny) -> None:
-    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46))
+    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46, W46.end))
     assert list(dict.fromkeys(cells["row"])) == ["All", "APAC", "EMEA"]
     assert list(dict.fromkeys(cells["touchpoint"])) == ["support", "billing"]  # journey order
     values = _grid(cells, "value")
@@ -144,7 +144,7 @@ def test_the_map_on_paper(tiny) -> None:
 
 
 def test_the_summary_names_the_red_cells_and_the_detail_opens_on_the_biggest_fall(tiny) -> None:
-    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46))
+    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46, W46.end))
     assert journey.red_summary(cells, "nps") == (
         "2 red cells: billing in EMEA (-62, -138 vs before: significantly below target and falling significantly); "
         "billing overall (-30, -105 vs before: significantly below target and falling significantly)."
@@ -156,7 +156,7 @@ def test_the_summary_names_the_red_cells_and_the_detail_opens_on_the_biggest_fal
 
 
 def test_filters_and_access_scope_apply_to_every_cell(tiny) -> None:
-    chosen = journey.map_period("week", W46)
+    chosen = journey.map_period("week", W46, W46.end)
     emea_only = journey.journey_map(tiny, "nps", Filters(scope=AccessScope(("EMEA",))), chosen)
     assert set(emea_only["row"]) == {"EMEA"}  # one region: no separate 'All' row
     assert _grid(emea_only, "value")[("EMEA", "billing")] == pytest.approx(-62.5)
@@ -170,7 +170,7 @@ def test_filters_and_access_scope_apply_to_every_cell(tiny) -> None:
 
 
 def test_a_cells_detail_counts_comments_and_complaints_of_its_process(tiny) -> None:
-    chosen = journey.map_period("week", W46)
+    chosen = journey.map_period("week", W46, W46.end)
     detail = journey_detail.cell_detail(tiny, "nps", Filters(), "region", "EMEA", "billing", chosen)
     assert (detail.responses, detail.comments) == (40, 3)  # a blank comment is no comment
     complaints = detail.complaints.set_index("category")
@@ -186,7 +186,7 @@ def test_a_cells_detail_counts_comments_and_complaints_of_its_process(tiny) -> N
 
 
 def test_the_emea_billing_migration_is_red_in_march_2026(committed) -> None:
-    chosen = journey.map_period("month", periods.parse_week("2026-W14"))
+    chosen = journey.map_period("month", periods.parse_week("2026-W14"), date(2026, 11, 15))
     assert chosen.current == Period("month", date(2026, 3, 1), date(2026, 3, 31))
     cells = journey.journey_map(committed, "nps", Filters(), chosen)
     billing = cells[cells["touchpoint"] == "billing"].set_index("row")
@@ -196,7 +196,7 @@ def test_the_emea_billing_migration_is_red_in_march_2026(committed) -> None:
 
 
 def test_the_apac_field_service_partner_change_is_red_in_the_4_weeks_to_w46(committed) -> None:
-    cells = journey.journey_map(committed, "nps", Filters(), journey.map_period("week", W46))
+    cells = journey.journey_map(committed, "nps", Filters(), journey.map_period("week", W46, W46.end))
     cell = cells[(cells["row"] == "APAC") & (cells["touchpoint"] == "field_service")].iloc[0]
     assert cell["status"] == "off_target" and cell["falling"]
     assert cell["n"] == 51 and cell["value"] == pytest.approx(-25.4902, abs=1e-3)  # truth.json: events E004

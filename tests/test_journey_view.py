@@ -63,7 +63,7 @@ def _assert_same(got, want) -> None:
 
 
 def test_the_map_is_the_journey_map_of_the_period(small_world, small_world_week, view) -> None:
-    chosen = journey.map_period("week", small_world_week)
+    chosen = journey.map_period("week", small_world_week, small_world_week.end)
     assert view.period == chosen
     cells = journey.journey_map(small_world, "nps", Filters(), chosen, "region")
     pd.testing.assert_frame_equal(view.cells, cells)
@@ -115,7 +115,7 @@ def test_the_cell_asked_for_is_detailed_where_the_map_has_it(small_world, view, 
 
 def _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked) -> journey_view.Cell:
     """The cell detail as one build made it: picked on the whole map frame, its score tile from the frame's row."""
-    chosen = journey.map_period(grain, week)
+    chosen = journey.map_period(grain, week, query.data_extent(conn))
     cells = journey.journey_map(conn, metric_id, filters, chosen, dimension)
     first = journey.default_cell(cells)
     row = asked[0] if asked[0] in set(cells["row"]) else first[0]
@@ -182,7 +182,7 @@ def test_a_drivers_view_is_what_one_build_gave_for_the_same_arguments(
     small_world, small_world_week, filters, grain, metric_id, dimension, asked, compare_with
 ) -> None:
     view = journey_view.build(small_world, filters, small_world_week, grain, metric_id, dimension)
-    end = journey.map_period(grain, small_world_week).current.end
+    end = journey.map_period(grain, small_world_week, small_world_week.end).current.end
     company = key_drivers.scope_label(filters)
     values = journey.row_values(small_world, dimension, filters)
     scopes = (company, *(f"{journey_view.ROW_LABELS[dimension]}: {v}" for v in values))

@@ -55,13 +55,15 @@ def test_last_complete_period(grain, last_day, start, end):
         ("ytd", "2026-01-01", "2026-11-15"),
     ],
 )
-def test_the_review_period_is_the_last_one_complete_by_the_end_of_the_review_week(grain, start, end):
-    assert periods.review_period(grain, periods.parse_week("2026-W46")) == Period(grain, d(start), d(end))
+def test_the_review_period_is_the_last_one_complete_by_the_end_of_the_data(grain, start, end):
+    week = periods.parse_week("2026-W46")
+    assert periods.review_period(grain, week, d("2026-11-15")) == Period(grain, d(start), d(end))
+    assert periods.review_period(grain, week, d("2026-11-18")) == Period(grain, d(start), d(end))
 
 
 def test_an_unknown_review_grain_is_refused():
     with pytest.raises(ValueError, match="unknown grain 'year'"):
-        periods.review_period("year", periods.parse_week("2026-W46"))
+        periods.review_period("year", periods.parse_week("2026-W46"), d("2026-11-15"))
 
 
 @pytest.mark.parametrize(
@@ -173,8 +175,8 @@ def test_deadline_leaves_two_business_days(day):
     assert deadline.weekday() < 5
 
 
-def test_year_to_date_in_the_first_days_of_january_is_last_years():
-    assert periods.last_complete("ytd", date(2026, 1, 2)) == Period("ytd", date(2025, 1, 1), date(2025, 12, 28))
+def test_year_to_date_in_the_first_days_of_january_is_last_years_whole_year():
+    assert periods.last_complete("ytd", date(2026, 1, 2)) == Period("ytd", date(2025, 1, 1), date(2025, 12, 31))
     assert periods.last_complete("ytd", date(2026, 1, 11)) == Period("ytd", date(2026, 1, 1), date(2026, 1, 11))
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxmetrics import periods
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.query import frames as query
 from cxmetrics.reports.complaints import view as complaints
 from cxmetrics.reports.cx_financials import view as financials
 from cxmetrics.reports.journey import view as journey
@@ -32,12 +32,14 @@ FIGURES = {
     ),
     "loyalty": lambda conn, f, week: _tile_values(loyalty.build(conn, f, week.end).tiles),
     "complaints": lambda conn, f, week: _tile_values(
-        complaints.build(conn, f, periods.review_period("month", week)).complaint_tiles
+        complaints.build(conn, f, query.review_period(conn, "month", week)).complaint_tiles
     ),
     "people": lambda conn, f, week: people.build(conn, f, week).frame,
     "voice": lambda conn, f, week: voice.build(conn, f, week, 13).themes.table,
     "journey": lambda conn, f, week: journey.build(conn, f, week).cells[["touchpoint", "value", "n"]],
-    "cx_financials": lambda conn, f, week: financials.build(conn, f, financials.month_of(week)).cohort.cells,
+    "cx_financials": lambda conn, f, week: (
+        financials.build(conn, f, query.review_period(conn, "month", week)).cohort.cells
+    ),
 }
 
 

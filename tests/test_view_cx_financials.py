@@ -12,7 +12,7 @@ import pytest
 
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import minimum_n
-from cxmetrics.periods import Period, parse_week
+from cxmetrics.periods import Period
 from cxmetrics.reports.cx_financials import leadlag, roi, value
 from cxmetrics.reports.cx_financials import view as financials
 
@@ -27,19 +27,6 @@ def built(small_world_db: Path) -> financials.FinancialsView:
     view = financials.build(conn, Filters(), OCTOBER)
     conn.close()
     return view
-
-
-@pytest.mark.parametrize(
-    ("week", "month"),
-    [
-        ("2026-W46", OCTOBER),
-        ("2026-W45", OCTOBER),
-        ("2026-W44", OCTOBER),
-        ("2026-W43", Period("month", date(2026, 9, 1), date(2026, 9, 30))),
-    ],
-)
-def test_the_page_values_the_latest_month_closed_by_the_review_week(week, month):
-    assert financials.month_of(parse_week(week)) == month
 
 
 def test_the_cohort_figures_are_the_analysis_functions(small_world, built):

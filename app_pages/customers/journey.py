@@ -18,7 +18,8 @@ grain = ui.url_choice(  # the key the Scorecard uses too: its explore links open
     "week",
     format_func=journey.GRAIN_LABELS.get,
     help="4 weeks: the 4 weeks to the review week, against the 13 weeks before (one week has too few answers per "
-    "touchpoint). Month, quarter: the last one complete by the review week's end, against the one before.",
+    "touchpoint). Month, quarter: the latest closed by the last day with data (for an earlier week, by the end of the "
+    "week after it), against the one before.",
     container=left,
 )
 metric_id = middle.segmented_control(

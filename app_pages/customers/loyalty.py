@@ -28,9 +28,7 @@ split = ui.url_choice(
     format_func=loyalty_view.SPLIT_LABELS.get,
     container=controls[1],
 )
-view = ui.cached(
-    loyalty_view.build, database, review.filters, review.week.end, grain, None if split == "none" else split
-)
+view = ui.cached(loyalty_view.build, database, review.filters, review.day, grain, None if split == "none" else split)
 st.caption(view.subtitle)
 ui.notes(view.missing_note, view.filter_note)
 if view.customers == 0:

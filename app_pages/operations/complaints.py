@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cxmetrics import periods, ui
+from cxmetrics import ui
 from cxmetrics.reports.complaints import analysis as complaints
 from cxmetrics.reports.complaints import charts
 from cxmetrics.reports.complaints import view as complaints_view
@@ -18,7 +18,8 @@ grain = ui.url_choice(
     "complaints_grain",
     "month",
     format_func=complaints_view.GRAIN_LABELS.get,
-    help="The last complete month, quarter or week by the end of the review week chosen in the sidebar.",
+    help="The review week chosen in the sidebar, or the latest month or quarter closed by the last day with data (for "
+    "an earlier week, by the end of the week after it).",
     container=left,
 )
 split = ui.url_choice(
@@ -30,7 +31,7 @@ split = ui.url_choice(
     container=right,
 )
 
-view = ui.cached(complaints_view.build, database, review.filters, periods.review_period(grain, review.week), split)
+view = ui.cached(complaints_view.build, database, review.filters, review.period(grain), split)
 st.caption(view.subtitle)
 ui.notes(view.missing_note)
 

@@ -9,7 +9,7 @@ from cxmetrics.reports.cx_financials.value import RiskAssumptions
 
 database = ui.connection()
 review = ui.review()
-view = ui.cached(financials.build, database, review.filters, financials.month_of(review.week))
+view = ui.cached(financials.build, database, review.filters, review.period("month"))
 cohort = view.cohort
 
 ui.header("CX & Financials", view.subtitle)

@@ -17,9 +17,10 @@ grain = ui.url_choice(
     "grain",
     "week",
     format_func=periods.GRAIN_LABELS.get,
-    help="Week: the review week chosen in the sidebar. Month, quarter: the last one complete by the end of that week.",
+    help="Week: the review week chosen in the sidebar. Month, quarter, year to date: the latest closed by the last day "
+    "with data (for an earlier week, by the end of the week after it).",
 )
-card = ui.cached(scorecard.build, database, review.filters, periods.review_period(grain, review.week))
+card = ui.cached(scorecard.build, database, review.filters, review.period(grain))
 st.caption(card.subtitle)
 ui.notes(missing=card.missing_note)
 for tiles in card.headline:

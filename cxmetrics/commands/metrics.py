@@ -21,7 +21,12 @@ How every metric is computed:
   the latest period is the last complete one in the data (the last day with survey responses). Metrics on monthly
   tables (financials, customer revenue, employee engagement) and the trailing-12-month loyalty metrics use, at week
   grain, the latest calendar month that closed on or before the week's end; the frame's `basis_start`/`basis_end`
-  say which.
+  say which. The review of an ISO week (the dashboard's review week) looks back from the last day with data, for an
+  earlier week from the Saturday after it (its last day as the latest complete week): its month and quarter are the
+  latest closed by that day, its year to date runs to the week's end or to that month's end when later
+  (`periods.review_period`). Data ending on Wednesday 31 December is reviewed as December, Q4 and the whole year on
+  every page, the latest periods the command line reports (`query --grain ytd` prints that year to date); the month
+  and quarter used to be the last closed by the week's end (November and Q3).
 - **Filters**: region, segment and industry come from the customer (`customers`), or from the table's own region and
   segment columns (financials, employee engagement); the access scope (the regions a user may see) applies to every
   query. Touchpoint, channel and survey filters apply to survey-based metrics only; a filter a metric cannot apply is

@@ -8,10 +8,11 @@ from datetime import date
 
 import pandas as pd
 
-from cxmetrics import access, config, db
+from cxmetrics import access, config, db, periods
+from cxmetrics.db import Connection
 from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.metrics.registry import GRAINS, get_metric
-from cxmetrics.query.frames import COMPARISONS, metric_frame
+from cxmetrics.query.frames import COMPARISONS, data_extent, metric_frame, period_frame
 
 TABLE_COLUMNS: tuple[str, ...] = ("value", "low", "high", "target", "compare_value", "compare_delta")
 
@@ -72,6 +73,20 @@ def render(frame: pd.DataFrame, metric_id: str, by: str | None, fmt: str) -> str
     return _table(frame, metric_id, by) + "\n"
 
 
+def year_to_date(conn: Connection, args: argparse.Namespace, scope: AccessScope) -> pd.DataFrame:
+    """The year to date the dashboard reviews for the last complete week (`periods.last_complete`), up to --to when
+    given; with --last N also the same span in each of the N - 1 years before, oldest first."""
+    if args.compare:
+        raise ValueError("--compare does not apply to --grain ytd; --last 2 adds the same span last year")
+    last_day = data_extent(conn)
+    if last_day is None:
+        return period_frame(conn, args.metric, filters_from(args, scope), [], args.by)
+    spans = [periods.last_complete("ytd", min(last_day, args.end or last_day))]
+    while len(spans) < (args.last or 1):
+        spans.insert(0, periods.same_last_year(spans[0]))
+    return period_frame(conn, args.metric, filters_from(args, scope).with_period(None, None), spans, args.by)
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the metric for the filters and print it."""
     try:
@@ -82,7 +97,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         get_metric(args.metric)
         conn = db.connect_read_only(args.db or db.configured_target())
-        frame = metric_frame(conn, args.metric, filters_from(args, scope), args.grain, args.by, args.compare)
+        if args.grain == "ytd":
+            frame = year_to_date(conn, args, scope)
+        else:
+            frame = metric_frame(conn, args.metric, filters_from(args, scope), args.grain, args.by, args.compare)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -100,7 +118,12 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("query", help="Print a metric's values, intervals and n.", description=run.__doc__)
     parser.add_argument("metric", help="Metric id (see `python -m cxmetrics metrics`).")
     parser.add_argument("--db", help="Database path or connection string (default: CX_DB or the sample database).")
-    parser.add_argument("--grain", choices=GRAINS, default="week", help="Period grain (default: week).")
+    parser.add_argument(
+        "--grain",
+        choices=(*GRAINS, "ytd"),
+        default="week",
+        help="Period grain (default: week); ytd: the year to date the dashboard reviews, as of --to.",
+    )
     parser.add_argument("--by", choices=DIMENSIONS, help="Split by this dimension.")
     parser.add_argument("--from", dest="start", type=date.fromisoformat, help="First day (YYYY-MM-DD).")
     parser.add_argument("--to", dest="end", type=date.fromisoformat, help="Last day (YYYY-MM-DD).")

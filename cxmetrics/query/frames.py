@@ -36,6 +36,7 @@ __all__ = [
     "data_start",
     "ignored_filters",
     "latest_period",
+    "review_period",
     "metric_frame",
     "metric_frames",
     "period_frame",
@@ -101,6 +102,11 @@ def latest_period(conn: Connection, grain: str) -> Period | None:
     """The last complete period of `grain` in the data (ISO week, month, quarter or year-to-date)."""
     last_day = data_extent(conn)
     return None if last_day is None else periods.last_complete(grain, last_day)
+
+
+def review_period(conn: Connection, grain: str, week: Period) -> Period:
+    """The period under review at `grain` for a review week, with the data's last day (`periods.review_period`)."""
+    return periods.review_period(grain, week, data_extent(conn) or week.end)
 
 
 def trend_periods(conn: Connection, grain: str, filters: Filters) -> tuple[Period, ...]:

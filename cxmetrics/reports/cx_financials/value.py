@@ -85,11 +85,6 @@ class RiskAssumptions:
     promoter_pct: float = 30.0
 
 
-def window(week_end: date) -> Period:
-    """The month whose trailing 12 months the page values: the latest month closed by the review week's end."""
-    return periods.closed_month(week_end)
-
-
 def year_start(month: Period) -> date:
     """The first day of the 12 months ending with `month`."""
     return periods.trailing_months(month.end).start

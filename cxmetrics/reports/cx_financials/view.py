@@ -157,11 +157,6 @@ class RoiView:
     withheld: str | None = None
 
 
-def month_of(week: Period) -> Period:
-    """The month the page values for a review week: the latest month closed by its end."""
-    return value.window(week.end)
-
-
 def scope_label(region: str | None) -> str:
     """The ROI scope's option text: the region, or 'Company-wide'."""
     return region or "Company-wide"
@@ -175,7 +170,7 @@ def _figure(key: str, label: str, shown: str, note: str | None = None) -> Tile:
 def _subtitle(filters: Filters, months: str) -> str:
     return (
         f"What customer experience is worth in money, for {filters.describe()}. Customer value covers the 12 months "
-        f"{months} (the latest month closed by the review week), customers grouped by their latest relationship "
+        f"{months} (the month under review: the latest closed), customers grouped by their latest relationship "
         "survey answer before it."
     )
 
@@ -261,8 +256,8 @@ def _cohort(conn: Connection, filters: Filters, month: Period, months: str) -> C
 
 
 def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
-    """The page's figures for the filters and the month it values (`month_of` the review week), before the
-    editable assumptions."""
+    """The page's figures for the filters and the month it values (the review's month, `periods.review_period`),
+    before the editable assumptions."""
     loaded = catalog.loaded_tables(conn)
     months = value.window_text(month)
     has_revenue = "customer_revenue" in loaded

@@ -14,7 +14,7 @@ At week grain the map shows the 4 weeks to the review week against the 13 weeks 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -48,16 +48,17 @@ class MapPeriod:
     compared_label: str
 
 
-def map_period(grain: str, week: Period) -> MapPeriod:
-    """The map period for a review week at a grain: 4 weeks to the week (against the 13 before), or the last month
-    or quarter complete by the week's end (against the one before), or the year to date (against last year's)."""
+def map_period(grain: str, week: Period, last_day: date) -> MapPeriod:
+    """The map period for a review week at a grain when the data ends on `last_day`: 4 weeks to the week (against
+    the 13 before), or the month or quarter under review (`periods.review_period`, against the one before), or the
+    year to date (against last year's)."""
     if grain == "week":
         recent = periods.rolling_weeks(week, RECENT_WEEKS)
         before = Period("rolling", recent.start - timedelta(weeks=BASELINE_WEEKS), recent.start - timedelta(days=1))
         return MapPeriod(recent, before, f"the 4 weeks to {week.label}", "the 13 weeks before")
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
-    current = periods.last_complete(grain, week.end)
+    current = periods.review_period(grain, week, last_day)
     compared = periods.prior(current)
     return MapPeriod(current, compared, current.label, compared.label)
 

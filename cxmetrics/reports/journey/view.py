@@ -16,6 +16,7 @@ from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
+from cxmetrics.query import frames as query
 from cxmetrics.query.catalog import USED_BY
 from cxmetrics.reports.journey import charts, service
 from cxmetrics.reports.journey import detail as journey_detail
@@ -333,7 +334,7 @@ def build(
     """The map of `metric_id` by touchpoint and `dimension` for the review week at a grain, service effectiveness, and
     what `cell` and `drivers` build from: the cell detail and the key drivers are builds of their own, so picking a
     cell or a scope reruns neither the map nor the other section."""
-    chosen = journey.map_period(grain, week)
+    chosen = journey.map_period(grain, week, query.data_extent(conn) or week.end)
     loaded = catalog.loaded_tables(conn)
     cells = journey.journey_map(conn, metric_id, filters, chosen, dimension)
     has_cells, has_drivers = not cells.empty, "response_attributes" in loaded

@@ -136,11 +136,10 @@ def _available(loaded: frozenset[str], metric_ids) -> list[str]:
     return [m for m in metric_ids if set(get_metric(m).tables) <= loaded]
 
 
-def build(
-    conn: Connection, filters: Filters, week_end: date, grain: str = "month", by: str | None = None
-) -> LoyaltyView:
-    """The page's complete query set for the review week ending `week_end` (figures for the 12 months closed by it)."""
-    window = loyalty.window_for(week_end)
+def build(conn: Connection, filters: Filters, day: date, grain: str = "month", by: str | None = None) -> LoyaltyView:
+    """The page's complete query set for the review that looks back from `day` (`periods.review_day`): figures for
+    the 12 months closed by it."""
+    window = loyalty.window_for(day)
     loaded = catalog.loaded_tables(conn)
     metric_ids = _available(loaded, TILE_METRICS)
     monthly = loyalty.retention_trends(conn, filters, "month", window, None, metric_ids)
@@ -152,7 +151,7 @@ def build(
     value = loyalty.customer_value(conn, filters, window) if has_revenue else None
     return LoyaltyView(
         window=window,
-        subtitle=f"The 12 months {window.label} (closed by the review week), for {filters.describe()}.",
+        subtitle=f"The 12 months {window.label} (the latest closed by the review), for {filters.describe()}.",
         customers=customers_in_scope(conn, filters),
         missing_tables=notes.missing_tables(loaded, OPTIONAL_TABLES),
         missing_note=notes.missing_note(loaded, OPTIONAL_TABLES),

@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.display import notes
 from cxmetrics.display.tiles import Tile, tiles
@@ -113,9 +112,9 @@ def build(
     """The page's complete query set: tiles for the latest closed month, unit-months, the link and the unit table."""
     if measure not in people.MEASURES:
         raise ValueError(f"unknown measure {measure!r}; valid: {', '.join(people.MEASURES)}")
-    month = periods.closed_month(week.end)
+    month = query.review_period(conn, "month", week)
     subtitle = (
-        f"Month {month.label} (the latest closed month by the end of {week.label}) and every month with engagement "
+        f"Month {month.label} (the latest closed month of the review of {week.label}) and every month with engagement "
         f"data, for {filters.describe()}."
     )
     loaded = catalog.loaded_tables(conn)
