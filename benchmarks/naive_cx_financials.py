@@ -190,9 +190,10 @@ def _panel_growth(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex, min
     kept &= signup <= pairs["month"] - pd.DateOffset(months=1 + TENURE_MONTHS)
     kept &= churn.isna() | (churn >= pairs["month"] + pd.DateOffset(months=1))
     pairs = pairs[kept]
-    growth = 100 * np.log(pairs["revenue_usd"] / pairs["prev"])
-    grouped = growth.groupby([_cell_keys(pairs), pairs["month"]])
-    return _panel_rows("like_for_like_growth", grouped.size(), grouped.mean(), min_n)
+    grouped = pairs[["revenue_usd", "prev"]].groupby([_cell_keys(pairs), pairs["month"]])
+    sums = grouped.sum()
+    growth = 100 * (sums["revenue_usd"] / sums["prev"] - 1)
+    return _panel_rows("like_for_like_growth", grouped.size(), growth, min_n)
 
 
 def _panel_churn(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex, min_n: int) -> dict[str, float]:

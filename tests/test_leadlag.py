@@ -183,7 +183,13 @@ def test_like_for_like_growth_compares_the_same_customers(revenue_pairs):
     frame = query.period_frame(revenue_pairs, "like_for_like_growth", None, [OCTOBER], by="region")
     emea = frame.set_index("region").loc["EMEA"]
     assert emea["n"] == 2  # a and b
-    assert emea["value"] == pytest.approx((100 * math.log(1.1) + 100 * math.log(0.9)) / 2)
+    # A ratio of sums: (110 + 180) / (100 + 200) - 1 = -3.33% (the mean of the two customers' +10% and -10% is 0%).
+    assert emea["value"] == pytest.approx(100 * (290 / 300 - 1))
+    # Delta method: residuals 110 - R 100 = +13.33 and 180 - R 200 = -13.33, so se(R) = sqrt(355.6 / 1 / 2) / 150.
+    se = math.sqrt((2 * (40 / 3) ** 2) / 1 / 2) / 150
+    assert (emea["low"], emea["high"]) == pytest.approx(
+        (100 * (290 / 300 - 1 - 1.96 * se), 100 * (290 / 300 - 1 + 1.96 * se)), abs=0.01
+    )
     apac = frame.set_index("region").loc["APAC"]
     assert (apac["n"], apac["value"]) == (1, pytest.approx(0.0))
 

@@ -20,6 +20,7 @@ from cxmetrics.metrics.estimates import (
     NpsEstimate,
     ProportionEstimate,
     RatioEstimate,
+    RatioOfSumsEstimate,
     ValueEstimate,
 )
 from cxmetrics.metrics.sources import (
@@ -133,11 +134,15 @@ _CUSTOMER_MONTH_SUMS = (
     ("costed_months", "count(cr.cost_to_serve_usd)"),
 )
 _MONTH_CHURN_SUMS = MONTH_START_CUSTOMERS.sums(at_start="at_start", churned="churned")
-_LOG_GROWTH = "100 * ln(cr.revenue_usd / p.revenue_usd)"
+# Like-for-like revenue: the pairs' revenue this month (y) and last month (x), their squares and products, for the
+# ratio of sums and its delta-method interval.
 _LIKE_FOR_LIKE_SUMS = (
     ("n", "count(*)"),
-    ("total", f"sum({_LOG_GROWTH})"),
-    ("squares", f"sum(power({_LOG_GROWTH}, 2))"),
+    ("revenue_usd", "sum(cr.revenue_usd)"),
+    ("prior_usd", "sum(p.revenue_usd)"),
+    ("revenue_squares", "sum(cr.revenue_usd * cr.revenue_usd)"),
+    ("prior_squares", "sum(p.revenue_usd * p.revenue_usd)"),
+    ("products", "sum(cr.revenue_usd * p.revenue_usd)"),
 )
 _FINANCIAL_SUMS = (
     ("revenue_usd", "sum(fi.revenue_usd)"),
@@ -466,15 +471,21 @@ _FINANCIAL: tuple[Metric, ...] = (
     Metric(
         id="like_for_like_growth",
         label="Like-for-like revenue growth",
-        description="Average month-on-month revenue growth of the customers billed in both months, past their first "
-        f"{LIKE_FOR_LIKE_TENURE_MONTHS} months and not leaving in the month (the same customers compared, so wins, "
-        "losses and ramp-up do not move it; seasonality still does)." + _WEEK_MONTH,
-        formula="mean over customer-month pairs of 100 x ln(revenue_usd in the month / revenue_usd the month before)",
+        description="Month-on-month revenue growth of the customers billed in both months, past their first "
+        f"{LIKE_FOR_LIKE_TENURE_MONTHS} months and not leaving in the month: their revenue in the month over the same "
+        "customers' revenue the month before, minus 1 (the same customers compared, so wins, losses and ramp-up do "
+        "not move it; seasonality still does). A ratio of sums, so each customer counts by their revenue, as in the "
+        "company's revenue; over several months, the months' pairs are pooled. It used to be the mean of the "
+        "customers' log growth, which weighs a $100 account like a $100,000 one." + _WEEK_MONTH,
+        formula="100 x (sum of revenue_usd in the month / sum of revenue_usd the month before - 1), over the "
+        "customer-month pairs",
         unit="percent",
         fmt="+.2f",
         direction="higher",
         parts=(Part(LIKE_FOR_LIKE, _LIKE_FOR_LIKE_SUMS),),
-        estimate=MeanEstimate(),
+        estimate=RatioOfSumsEstimate(
+            "revenue_usd", "prior_usd", "revenue_squares", "prior_squares", "products", "n", scale=100, offset=-1
+        ),
         group="Financial",
         n_label="customers billed in both months",
         basis="month",
