@@ -31,7 +31,7 @@ def test_every_section_on_the_small_world(monkeypatch, small_world_db: Path):
     assert app.title[0].value == "CX & Financials"
     assert app.subheader.values == SECTIONS
     text = _texts(app)
-    assert "NPS changes lead" in text or "No lag links NPS changes" in text or "too short to trust" in text
+    assert "NPS changes lead" in text or "No link between NPS changes" in text or "too short to trust" in text
     assert "within each region x segment cell" in text  # how to read the lead-lag chart
     labels = [m.label for m in app.metric]
     assert "Detractor revenue at risk (short term)" in labels

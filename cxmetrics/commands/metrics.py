@@ -126,6 +126,12 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   (the nps estimator), its share of comments and the change test; the churn gaps of the Complaints page
   (lost minus recovered) and the Loyalty page (satisfied but at risk minus promoters, churn_rate's difference and
   test) and the Loyalty page's revenue per customer (the ratio of revenue to customers). The figures are unchanged.
+- **Lead-lag power** (CX & Financials): a lag that does not beat noise is no evidence of no link, so the sentence
+  gives the smallest correlation the test detects with 80% power at its family-wise 5% level: tanh(atanh(c) +
+  z(0.80) / sqrt(n' - 3)), with c the permutation threshold and n' = (cells - 1)(months - 1) + 1 the independent
+  pairs left once the cell and month means are removed (Fisher's z; Cohen, Statistical Power Analysis, 1988, ch. 3).
+  On the sample world churn in the month shows no link, and the test could only have seen |r| = 0.27 or stronger
+  (28 months, 12 cells; the strongest lag has r = -0.07). It used to say "No lag links NPS changes to churn".
 """
 
 

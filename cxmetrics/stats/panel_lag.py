@@ -10,9 +10,15 @@ so significance comes from a family-wise permutation test: each cell's NPS chang
 random offset (circularly, which keeps their autocorrelation and size but breaks any timing with the outcome), and
 the strongest |r| over all lags is recorded for each of `draws` shifts. A lag is significant when its |r| beats 95%
 of those maxima; its p-value is the share of maxima at least as strong.
+
+A lag that is not significant is no evidence that there is no link: with few cells and months only a strong one could
+show. Each lag carries the smallest correlation the test detects with 80% power at its family-wise 5% level (the
+minimum detectable effect, `detectable`): on Fisher's z scale, the permutation threshold plus z(0.80) standard errors.
 """
 
 from __future__ import annotations
+
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -22,6 +28,7 @@ MIN_PERIODS = 12
 DRAWS = 2000
 SEED = 20240601
 LEVEL = 0.95
+POWER = 0.80
 
 
 def complete(lead: np.ndarray, follow: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,6 +92,24 @@ def _family_p(r: np.ndarray, maxima: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(r), np.nan, (1 + beaten) / (1 + len(maxima)))
 
 
+def independent_pairs(cells: int, periods: int) -> int:
+    """The pairs' worth of independent information in a (cells x periods) panel once the cell and the month means are
+    removed: (cells - 1)(periods - 1) + 1, as n - 1 is left of n pairs once one mean is removed (the cell's own
+    mean only with one cell: periods)."""
+    return periods if cells == 1 else (cells - 1) * (periods - 1) + 1
+
+
+def detectable(threshold: float, cells: int, periods: int, power: float = POWER) -> float:
+    """The smallest |r| the test detects with probability `power` at a lag resting on `periods` months in `cells`
+    cells, its critical value `threshold` (the permutation test's family-wise one): tanh(atanh(threshold) +
+    z(power) / sqrt(n' - 3)), n' the independent pairs (Fisher's z of r has standard error 1 / sqrt(n' - 3); the power
+    of the correlation test, Cohen 1988, ch. 3). NaN without a threshold or with n' <= 3."""
+    pairs = independent_pairs(cells, periods)
+    if not np.isfinite(threshold) or pairs <= 3:
+        return float("nan")
+    return float(np.tanh(np.arctanh(threshold) + NormalDist().inv_cdf(power) / np.sqrt(pairs - 3)))
+
+
 def lagged_panel(
     lead: np.ndarray,
     follow: np.ndarray,
@@ -94,8 +119,8 @@ def lagged_panel(
     seed: int = SEED,
 ) -> pd.DataFrame:
     """Lag by lag, for level series (cell x month) of NPS and an outcome: correlation of their changes, the months
-    and (cell, month) pairs it rests on, the permutation threshold, the family-wise p-value, significant and trusted
-    (at least `min_periods` months)."""
+    and (cell, month) pairs it rests on, the permutation threshold, the smallest correlation detectable with 80%
+    power, the family-wise p-value, significant and trusted (at least `min_periods` months)."""
     lead, follow, _ = complete(np.asarray(lead, dtype=float), np.asarray(follow, dtype=float))
     lead, follow = np.diff(lead, axis=1), np.diff(follow, axis=1)
     cells, months = lead.shape
@@ -105,6 +130,7 @@ def lagged_panel(
     testable = not np.isnan(r).all()
     maxima = permutation_maxima(lead, follow, max_lag, draws, seed) if testable else np.array([])
     p_family = _family_p(r, maxima) if testable else np.full(max_lag + 1, np.nan)
+    threshold = float(np.quantile(maxima, LEVEL)) if testable else np.nan
     return pd.DataFrame(
         {
             "lag_months": lags,
@@ -112,7 +138,8 @@ def lagged_panel(
             "periods": periods,
             "pairs": periods * cells,
             "cells": cells,
-            "threshold": float(np.quantile(maxima, LEVEL)) if testable else np.nan,
+            "threshold": threshold,
+            "detectable": [detectable(threshold, cells, int(p)) for p in periods],
             "p_family": p_family,
             "significant": p_family < 1 - LEVEL,
             "trusted": periods >= min_periods,

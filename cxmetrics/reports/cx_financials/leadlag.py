@@ -168,6 +168,7 @@ class Finding:
     periods: int
     cells: int
     p_family: float
+    detectable: float = float("nan")  # the smallest |r| the test detects with 80% power at this lag
 
     @property
     def significant(self) -> bool:
@@ -188,6 +189,7 @@ def strongest(frame: pd.DataFrame, outcome: str) -> Finding:
         int(row["periods"]),
         int(row["cells"]),
         float(row["p_family"]),
+        float(row["detectable"]),
     )
 
 
@@ -220,13 +222,26 @@ def finding_sentence(finding: Finding) -> str:
     if finding.lag_months is None:
         return f"{OUTCOMES[finding.outcome]}: the series is {TOO_SHORT} (fewer than {MIN_PERIODS} months)."
     cells = "one cell" if finding.cells == 1 else f"{finding.cells} region x segment cells"
-    strength = f"r = {finding.correlation:+.2f} over {finding.periods} months in {cells}"
+    rests_on = f"over {finding.periods} months in {cells}"
     chance = f"chance of so strong a link at any lag: {_chance(finding.p_family)}"
     if finding.significant:
+        strength = f"r = {finding.correlation:+.2f} {rests_on}"
         return f"NPS changes lead {name} by {_months(finding.lag_months)} ({strength}; {chance}, significant)."
     return (
-        f"No lag links NPS changes to {name} beyond noise: the strongest is {_months(finding.lag_months)} later "
-        f"({strength}; {chance}, not significant)."
+        f"No link between NPS changes and {name} stands out from noise, but {_power(finding, rests_on)}. The "
+        f"strongest lag is {_months(finding.lag_months)} (r = {finding.correlation:+.2f}; {chance}, not significant)."
+    )
+
+
+def _power(finding: Finding, rests_on: str) -> str:
+    """What the test could have seen: the smallest correlation it detects with 80% power, so a weaker link is not
+    ruled out."""
+    if finding.detectable != finding.detectable:
+        return f"the test rests on few pairs ({rests_on}), so a link is not ruled out"
+    power = f"{100 * panel_lag.POWER:.0f}% power at its {100 * (1 - panel_lag.LEVEL):.0f}% family-wise level"
+    return (
+        f"this test could only detect a correlation of |r| = {finding.detectable:.2f} or stronger ({power}, "
+        f"{rests_on}): a weaker link is not ruled out"
     )
 
 
@@ -258,7 +273,9 @@ def method_note(left: dict[str, list[str]]) -> str:
         f"{LIKE_FOR_LIKE_TENURE_MONTHS} months, not leaving that month. Blue bars are outside the dashed band that "
         "95% of random timings stay within, at any of the 13 lags (each cell's NPS series shifted in time at random, "
         "2,000 times); grey ones are within noise; hatched bars rest on fewer than "
-        f"{MIN_PERIODS} months ({TOO_SHORT}). Correlation is not causation."
+        f"{MIN_PERIODS} months ({TOO_SHORT}). A grey bar is no evidence of no link: the sentences give the smallest "
+        "correlation the test detects with 80% power (Fisher's z with the band as critical value, Cohen 1988). "
+        "Correlation is not causation."
     )
     dropped = sorted({c for cells in left.values() for c in cells})
     if dropped:
