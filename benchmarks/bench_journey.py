@@ -1,11 +1,12 @@
 """The Journey & Drivers page's query set for the scorecard benchmark (`bench_scorecard.py --sets journey`).
 
 The set is the page's three builds on opening, unfiltered, for the last complete week, timed together:
-`journey_view.build` (the journey map, NPS by touchpoint and region, the 4 weeks to the week against the 13 before,
-and service effectiveness), `journey_view.cell` (the detail of the APAC field-service cell: its monthly trend,
-comments and complaints) and `journey_view.drivers` (the key drivers for the company and for the first region:
-Johnson's relative weights with 2,000 bootstrap resamples of 500 groups, Shapley values). The naive equivalent is in
-`naive_journey.py`; bootstrap intervals are timed but not compared (the naive way would draw other resamples).
+`journey_view.build` (the journey map, transactional NPS by touchpoint and region, the 4 weeks to the week against
+the 13 before, and service effectiveness), `journey_view.cell` (the detail of the APAC field-service cell: its
+monthly trend, comments and complaints) and `journey_view.drivers` (the key drivers for the company and for the
+first region: Johnson's relative weights with 2,000 bootstrap resamples of 500 groups, Shapley values). The naive
+equivalent is in `naive_journey.py`; bootstrap intervals are timed but not compared (the naive way would draw other
+resamples).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ class JourneyResults:
 
 
 def journey_queries(conn) -> JourneyResults:
-    """The page's three builds on opening (unfiltered, the last complete week, NPS by region), with the APAC
-    field-service cell open and the drivers compared with the first region (the page's default)."""
-    view = journey_view.build(conn, Filters(), query.latest_period(conn, "week"), "week", "nps", "region")
+    """The page's three builds on opening (unfiltered, the last complete week, transactional NPS by region), with the
+    APAC field-service cell open and the drivers compared with the first region (the page's default)."""
+    view = journey_view.build(conn, Filters(), query.latest_period(conn, "week"), "week", "transactional_nps", "region")
     cell = journey_view.cell(conn, Filters(), view.cell_picks, DETAIL_CELL)
     return JourneyResults(view, cell, journey_view.drivers(conn, Filters(), view.driver_choices, None))
 

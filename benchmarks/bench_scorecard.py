@@ -169,8 +169,10 @@ def _naive_cells(naive: NaiveScorecard, week: Period) -> dict[str, float]:
             regions |= set(naive.score_sums(metric_id, period, "region").index) - {NONE_LABEL}
     scopes += [("touchpoint", region) for region in sorted(regions)]
     for metric_id in changes.CX_METRICS:
+        dimensions = get_metric(metric_id).dimensions
+        own = [(by, region) for by, region in scopes if by in (None, *dimensions)]
         for period in scanned:
-            for by, region in scopes:
+            for by, region in own:
                 sums = naive.score_sums(metric_id, period, by, region)
                 for value, row in sums.iterrows():
                     if value == NONE_LABEL:
@@ -212,12 +214,14 @@ QUERY_SETS: dict[str, QuerySet] = {
         scorecard_numbers,
         naive_scorecard,
         required=(
-            _key("statement", "nps", "", "actual"),
+            _key("statement", "relationship_nps", "", "actual"),
+            _key("statement", "transactional_nps", "", "actual"),
             _key("statement", "csat", "", "actual"),
             _key("statement", "revenue", "", "actual"),
             _key("revenue_monthly", "revenue", "*", "revenue_usd"),
             _key("nps_weekly", "nps", "*", "rolling_13w"),
-            _key("cells", "nps", "region=*", "promoters"),
+            _key("cells", "relationship_nps", "region=*", "promoters"),
+            _key("cells", "transactional_nps", "touchpoint=*", "promoters"),
             _key("cells", "csat", "region=*", "satisfied"),
         ),
         columns=SCORECARD_COLUMNS,

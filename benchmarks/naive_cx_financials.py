@@ -99,15 +99,16 @@ def _group_numbers(cohort: pd.DataFrame) -> dict[str, float]:
 
 
 def _monthly_numbers(tables: dict[str, pd.DataFrame], last_day) -> dict[str, float]:
-    """NPS, CSAT (withheld under the minimum n), revenue and gross margin per complete month."""
+    """Relationship NPS, CSAT (withheld under the minimum n), revenue and gross margin per complete month."""
     min_n = config.get("CX_MIN_N")
     responses = tables["responses"]
     month = responses["responded_at"].dt.to_period("M").dt.start_time
+    relationship = responses["survey"] == "relationship"
     scores = pd.DataFrame(
         {
-            "nps_n": responses["nps"].notna(),
-            "promoters": responses["nps"] >= 9,
-            "detractors": responses["nps"] <= 6,
+            "nps_n": responses["nps"].notna() & relationship,
+            "promoters": (responses["nps"] >= 9) & relationship,
+            "detractors": (responses["nps"] <= 6) & relationship,
             "csat_n": responses["csat"].notna(),
             "satisfied": responses["csat"] >= 4,
         }
@@ -141,7 +142,8 @@ def _monthly_numbers(tables: dict[str, pd.DataFrame], last_day) -> dict[str, flo
 
 def _cell_numbers(tables: dict[str, pd.DataFrame], year_start: pd.Timestamp, stop: pd.Timestamp) -> dict[str, float]:
     responses = tables["responses"]
-    window = responses[(responses["responded_at"] >= year_start) & (responses["responded_at"] < stop)]
+    relationship = responses["survey"] == "relationship"
+    window = responses[(responses["responded_at"] >= year_start) & (responses["responded_at"] < stop) & relationship]
     joined = window.merge(tables["customers"][["customer_id", "region", "segment"]], on="customer_id")
     joined = joined[joined["region"].notna()]
     counts = pd.DataFrame(

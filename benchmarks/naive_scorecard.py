@@ -103,11 +103,15 @@ class NaiveScorecard:
         # End of the 2nd business day: +4 days Thursday and Friday, +3 Saturday, +2 otherwise.
         deadline = day + pd.to_timedelta(frame["responded_at"].dt.dayofweek.map({3: 4, 4: 4, 5: 3}).fillna(2), "D")
         due = (frame["nps"] <= 6) & frame["customer_id"].notna() & (deadline <= last_day)
+        survey = {name: frame["survey"] == name for name in ("relationship", "transactional")}
         return frame.assign(
             one=1,
             nps_n=frame["nps"].notna(),
             promoters=frame["nps"] >= 9,
             detractors=frame["nps"] <= 6,
+            **{f"{name}_n": frame["nps"].notna() & chosen for name, chosen in survey.items()},
+            **{f"{name}_promoters": (frame["nps"] >= 9) & chosen for name, chosen in survey.items()},
+            **{f"{name}_detractors": (frame["nps"] <= 6) & chosen for name, chosen in survey.items()},
             csat_n=frame["csat"].notna(),
             satisfied=frame["csat"] >= 4,
             ces_n=frame["ces"].notna(),
@@ -131,6 +135,17 @@ class NaiveScorecard:
     def nps(self, period: Period, by: str | None = None) -> pd.DataFrame:
         s = _sums(self.responses_in(period), ["nps_n", "promoters", "detractors"], by)
         return _result(_ratio(s["promoters"] - s["detractors"], s["nps_n"], 100), s["nps_n"], self.min_n)
+
+    def _survey_nps(self, survey: str, period: Period, by: str | None) -> pd.DataFrame:
+        columns = [f"{survey}_n", f"{survey}_promoters", f"{survey}_detractors"]
+        s = _sums(self.responses_in(period), columns, by)
+        return _result(_ratio(s[columns[1]] - s[columns[2]], s[columns[0]], 100), s[columns[0]], self.min_n)
+
+    def relationship_nps(self, period: Period, by: str | None = None) -> pd.DataFrame:
+        return self._survey_nps("relationship", period, by)
+
+    def transactional_nps(self, period: Period, by: str | None = None) -> pd.DataFrame:
+        return self._survey_nps("transactional", period, by)
 
     def csat(self, period: Period, by: str | None = None) -> pd.DataFrame:
         s = _sums(self.responses_in(period), ["csat_n", "satisfied"], by)
@@ -237,6 +252,16 @@ class NaiveScorecard:
 
     SCORE_SUMS = {
         "nps": {"n": "nps_n", "promoters": "promoters", "detractors": "detractors"},
+        "relationship_nps": {
+            "n": "relationship_n",
+            "promoters": "relationship_promoters",
+            "detractors": "relationship_detractors",
+        },
+        "transactional_nps": {
+            "n": "transactional_n",
+            "promoters": "transactional_promoters",
+            "detractors": "transactional_detractors",
+        },
         "csat": {"n": "csat_n", "satisfied": "satisfied"},
         "ces": {"n": "ces_n", "total": "ces_total", "squares": "ces_squares"},
     }
@@ -276,10 +301,13 @@ class NaiveScorecard:
         return 100 * (sums["promoters"] - sums["detractors"]) / n if n >= self.min_n and n > 0 else float("nan")
 
     def weekly_nps(self) -> pd.DataFrame:
-        """NPS sums per ISO week (indexed by the week's Monday), every week of the data."""
+        """The headline (relationship) NPS sums per ISO week (indexed by the week's Monday), every week of the data,
+        as nps_n, promoters and detractors."""
         week = self.responses["responded_at"].dt.normalize()
         week = week - pd.to_timedelta(week.dt.dayofweek, unit="D")
-        return self.responses.groupby(week)[["nps_n", "promoters", "detractors"]].sum().astype(float)
+        columns = {"relationship_n": "nps_n", "relationship_promoters": "promoters"}
+        columns |= {"relationship_detractors": "detractors"}
+        return self.responses.groupby(week)[list(columns)].sum().astype(float).rename(columns=columns)
 
     # --- by metric id ----------------------------------------------------------------------------------------------
 
@@ -287,6 +315,8 @@ class NaiveScorecard:
         """The function computing `metric_id` and whether it answers for the period's month basis."""
         event = {
             "nps": self.nps,
+            "relationship_nps": self.relationship_nps,
+            "transactional_nps": self.transactional_nps,
             "csat": self.csat,
             "ces": self.ces,
             "responses": self.responses_count,

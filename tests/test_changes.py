@@ -13,6 +13,7 @@ import pytest
 
 from cxmetrics import periods
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.registry import HEADLINE_NPS
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.reports.scorecard import changes
 from cxmetrics.reports.scorecard.changes import false_discovery_keep, summarise, windows
@@ -22,10 +23,11 @@ W46 = parse_week("2026-W46")
 W45 = periods.prior(W46)
 
 
-def nps(key: str, period: Period, promoters: int, passives: int, detractors: int) -> dict:
-    """An NPS cell: the sums the metric engine returns for a slice and period."""
+def nps(key: str, period: Period, promoters: int, passives: int, detractors: int, metric: str = HEADLINE_NPS) -> dict:
+    """An NPS cell (the headline relationship NPS unless `metric` says): the sums the metric engine returns for a
+    slice and period."""
     n = promoters + passives + detractors
-    return {"metric": "nps", "slice": key, "period_start": period.start, "period_end": period.end, "n": n,
+    return {"metric": metric, "slice": key, "period_start": period.start, "period_end": period.end, "n": n,
             "promoters": promoters, "detractors": detractors}  # fmt: skip
 
 
@@ -103,9 +105,11 @@ def test_a_big_drop_in_one_region_is_named_in_plain_words_with_its_link():
     ]
     found = summarise(cells(*rows), W46, Filters())
     emea = found[0]
-    assert (emea.metric, emea.where, emea.direction, emea.significant) == ("nps", "in EMEA", "down", True)
+    assert (emea.metric, emea.where, emea.direction, emea.significant) == (HEADLINE_NPS, "in EMEA", "down", True)
     assert emea.delta == pytest.approx(-50)
-    assert emea.sentence.startswith("NPS in EMEA fell 50 points to -10 since last week (was +40 in 2026-W45; ")
+    assert emea.sentence.startswith(
+        "Relationship NPS in EMEA fell 50 points to -10 since last week (was +40 in 2026-W45; "
+    )
     assert "significant, n=400)" in emea.sentence
     assert emea.href == "./journey?week=2026-W46&region=EMEA"
     assert all("APAC" not in c.sentence for c in found)
@@ -116,7 +120,9 @@ def test_nothing_significant_says_so_instead_of_narrating_noise():
     rows = [nps("region=EMEA", W45, 200, 100, 100), nps("region=EMEA", W46, 194, 100, 106), *flat("")]
     (only,) = summarise(cells(*rows), W46, Filters())
     assert (only.direction, only.significant, only.href) == ("steady", False, None)
-    assert only.sentence.startswith("Nothing moved significantly in 2026-W46: NPS, CSAT and CES are within the noise")
+    assert only.sentence.startswith(
+        "Nothing moved significantly in 2026-W46: relationship and transactional NPS, CSAT and CES are within the noise"
+    )
     assert "(2 comparisons checked)" in only.sentence
 
 
@@ -153,8 +159,8 @@ def test_moves_are_ranked_by_size_times_the_slice_share_of_responses():
 
 def test_metrics_that_moved_in_the_same_slice_make_one_bullet_and_a_steady_note_follows_a_short_list():
     rows = [
-        nps("touchpoint=billing", W45, 200, 160, 40),
-        nps("touchpoint=billing", W46, 100, 160, 140),
+        nps("touchpoint=billing", W45, 200, 160, 40, "transactional_nps"),
+        nps("touchpoint=billing", W46, 100, 160, 140, "transactional_nps"),
         csat("touchpoint=billing", W45, 340, 400),  # 85% -> 45%
         csat("touchpoint=billing", W46, 180, 400),
     ]
@@ -162,10 +168,10 @@ def test_metrics_that_moved_in_the_same_slice_make_one_bullet_and_a_steady_note_
     assert first.where == "at the billing touchpoint"
     # CSAT fell 40 of its 100 points, NPS 50 of its 200: CSAT leads.
     assert first.sentence.startswith("CSAT at the billing touchpoint fell 40.0 points to 45.0% since last week")
-    assert first.sentence.endswith("; NPS fell 50 points to -10.")
+    assert first.sentence.endswith("; Transactional NPS fell 50 points to -10.")
     assert (last.direction, last.sentence) == (
         "steady",
-        "Everything else held steady: no other significant move in NPS, CSAT or CES.",
+        "Everything else held steady: no other significant move in relationship or transactional NPS, CSAT or CES.",
     )
 
 
@@ -180,9 +186,9 @@ def test_at_most_six_bullets_the_biggest_first():
 
 def test_under_filters_the_sentence_names_the_filtered_view_and_the_link_keeps_the_filters():
     filters = Filters(regions=("EMEA",), touchpoints=("billing",))
-    rows = [nps("", W45, 200, 160, 40), nps("", W46, 100, 160, 140)]
+    rows = [nps("", W45, 200, 160, 40, "transactional_nps"), nps("", W46, 100, 160, 140, "transactional_nps")]
     (found, _) = summarise(cells(*rows), W46, filters)
-    assert found.sentence.startswith("NPS at the billing touchpoint in EMEA fell 50 points")
+    assert found.sentence.startswith("Transactional NPS at the billing touchpoint in EMEA fell 50 points")
     assert found.query == "week=2026-W46&region=EMEA&touchpoint=billing"
 
 
@@ -241,3 +247,16 @@ def test_a_quiet_week_says_nothing_moved(committed, week):
     (only,) = changes.detect(committed, Filters(), parse_week(week))
     assert only.direction == "steady" and not only.significant
     assert only.sentence.startswith(f"Nothing moved significantly in {week}")
+
+
+def test_relationship_nps_is_scanned_without_touchpoints_and_not_under_a_touchpoint_filter(small_world):
+    found = changes.scan(small_world, Filters(), W46)
+    relationship = found[found["metric"] == HEADLINE_NPS]
+    assert set(relationship["slice"].map(lambda key: tuple(d for d, _ in changes.slice_pairs(key)))) == {
+        (),
+        ("region",),
+        ("segment",),
+    }
+    assert "touchpoint=billing" in set(found.loc[found["metric"] == "transactional_nps", "slice"])
+    billing = changes.scan(small_world, Filters(touchpoints=("billing",)), W46)
+    assert HEADLINE_NPS not in set(billing["metric"]) and "transactional_nps" in set(billing["metric"])

@@ -15,7 +15,7 @@ from tests import metric_fixtures as fx
 
 def _weekly(weeks: int = 6) -> pd.DataFrame:
     starts = [date(2026, 10, 5) + timedelta(weeks=i) for i in range(weeks)]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "period_start": starts,
             "period_end": [s + timedelta(days=6) for s in starts],
@@ -29,6 +29,8 @@ def _weekly(weeks: int = 6) -> pd.DataFrame:
             "rolling_13w_n": [1500] * weeks,
         }
     )
+    frame.attrs["label"] = "Relationship NPS"
+    return frame
 
 
 def _monthly() -> pd.DataFrame:
@@ -55,17 +57,24 @@ def figure():
 
 def test_nps_band_lines_and_target_sit_above_revenue_on_a_shared_time_axis(figure):
     names = [t.name for t in figure.data]
-    assert names == [None, "95% interval", "Weekly NPS", "Rolling 13 weeks", "Target", "Revenue (monthly)"]
+    assert names == [
+        None,
+        "95% interval",
+        "Relationship NPS, weekly",
+        "Rolling 13 weeks",
+        "Target",
+        "Revenue (monthly)",
+    ]
     band = fx.trace(figure, "95% interval")
     assert band.fill == "tonexty" and band.fillcolor == style.BAND
     assert fx.trace(figure, "Target").line.dash == "dash"
     assert fx.trace(figure, "Revenue (monthly)").xaxis == "x2" and figure.layout.xaxis.matches == "x2"
-    assert figure.layout.yaxis.title.text == "NPS (points, -100 to +100)"
+    assert figure.layout.yaxis.title.text == "Relationship NPS (points, -100 to +100)"
     assert figure.layout.yaxis2.title.text == "Revenue (USD per month)"
 
 
 def test_hover_shows_n_and_the_interval(figure):
-    weekly = fx.trace(figure, "Weekly NPS")
+    weekly = fx.trace(figure, "Relationship NPS, weekly")
     assert "95% interval" in weekly.hovertemplate and "n = %{customdata[1]:,} responses" in weekly.hovertemplate
     assert weekly.customdata[0].tolist() == ["2026-W41", 120, 20.0, 40.0]
 

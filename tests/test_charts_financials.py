@@ -38,8 +38,8 @@ def test_side_by_side_has_a_panel_per_series_and_marks_events():
     assert len(figure.data) == 5
     panels = [fx.trace(figure, "All", row=row) for row in range(1, 6)]
     assert [(_panel_title(figure, t), t.y[0]) for t in panels] == [
-        ("NPS (points)", 30.0), ("CSAT (% 4-5)", 80.0), ("Revenue (USD)", 100.0), ("Gross margin (%)", 40.0),
-        ("Churned customers", 3.0),
+        ("Relationship NPS (points)", 30.0), ("CSAT (% 4-5)", 80.0), ("Revenue (USD)", 100.0),
+        ("Gross margin (%)", 40.0), ("Churned customers", 3.0),
     ]  # fmt: skip
     assert "n = " in panels[0].hovertemplate
     assert figure.layout.annotations[0].text == "Billing migration"
@@ -51,7 +51,7 @@ def test_side_by_side_draws_a_line_per_region_and_drops_missing_panels():
     assert len(figure.data) == 2 * 4  # revenue has no values: four panels per region
     assert {t.name for t in figure.data} == {"APAC", "EMEA"}
     assert [_panel_title(figure, t) for t in fx.traces(figure, "EMEA")] == [
-        "NPS (points)", "CSAT (% 4-5)", "Gross margin (%)", "Churned customers"
+        "Relationship NPS (points)", "CSAT (% 4-5)", "Gross margin (%)", "Churned customers"
     ]  # fmt: skip
 
 

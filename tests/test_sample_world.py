@@ -51,8 +51,8 @@ PLANTED_ORDER = (
     "account_management",
 )
 COMPANY_QUARTERLY_TARGETS = (
-    "nps", "csat", "ces", "fcr_rate", "follow_up_2bd", "enps", "gross_margin_pct",
-    "logo_retention", "nrr", "churn_rate", "complaints_per_1000", "revenue",
+    "nps", "relationship_nps", "transactional_nps", "csat", "ces", "fcr_rate", "follow_up_2bd", "enps",
+    "gross_margin_pct", "logo_retention", "nrr", "churn_rate", "complaints_per_1000", "revenue",
 )  # fmt: skip
 MONTHLY_TARGETS = ("revenue", "complaints_per_1000")
 Q3_2026 = Period("quarter", date(2026, 7, 1), date(2026, 9, 30))
@@ -158,7 +158,10 @@ def test_small_world_content_rules(small_world):
     regional = conn.execute(
         "SELECT grain, list(DISTINCT metric ORDER BY metric) FROM targets WHERE region <> '' GROUP BY 1"
     )
-    assert dict(regional.fetchall()) == {"quarter": ["csat", "nps"], "month": ["revenue"]}
+    assert dict(regional.fetchall()) == {
+        "quarter": ["csat", "nps", "relationship_nps", "transactional_nps"],
+        "month": ["revenue"],
+    }
     open_follow_ups = conn.execute(
         "SELECT count(*) FILTER (WHERE (status = 'open') <> (closed_at IS NULL)) FROM follow_ups"
     ).fetchone()[0]
@@ -459,7 +462,7 @@ def test_churn_targets_are_the_complement_of_logo_retention(default_db):
 
 def test_review_week_scorecard_finds_monthly_and_quarterly_targets(default_db):
     card = (
-        query.snapshots(default_db, ["gross_margin_pct", "nps"], period=parse_week("2026-W46"))
+        query.snapshots(default_db, ["gross_margin_pct", "relationship_nps"], period=parse_week("2026-W46"))
         .frame()
         .set_index("metric")
     )

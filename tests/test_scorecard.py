@@ -15,6 +15,7 @@ import pytest
 from cxmetrics import periods
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.metrics.registry import HEADLINE_NPS as NPS
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.query import catalog
@@ -53,7 +54,7 @@ def test_the_statement_is_laid_out_like_a_p_and_l(week_card):
 
 
 def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week_card):
-    assert _row(week_card, "nps")["Period"] == "2026-W46"
+    assert _row(week_card, NPS)["Period"] == "2026-W46"
     for metric_id in ("revenue", "gross_margin_pct", "logo_retention", "enps"):
         assert _row(week_card, metric_id)["Period"] == "Oct 2026"
         assert _row(week_card, metric_id)["prior_period"] == "Sep 2026"
@@ -64,20 +65,28 @@ def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week
 
 def test_statement_values_are_the_query_layer_values(small_world, week_card):
     snap = (
-        query.snapshots(small_world, ["nps", "csat", "complaints_per_1000"], Filters(), W46).frame().set_index("metric")
+        query.snapshots(small_world, ["transactional_nps", "csat", "complaints_per_1000"], Filters(), W46)
+        .frame()
+        .set_index("metric")
     )
     monthly = query.snapshots(small_world, ["revenue", "nrr"], Filters(), OCTOBER).frame().set_index("metric")
-    for metric_id, source in [("nps", snap), ("csat", snap), ("complaints_per_1000", snap), ("revenue", monthly)]:
+    for metric_id, source in [
+        ("transactional_nps", snap),
+        ("csat", snap),
+        ("complaints_per_1000", snap),
+        ("revenue", monthly),
+    ]:
         row, expected = _row(week_card, metric_id), source.loc[metric_id]
         assert row["actual"] == pytest.approx(expected["value"])
         assert row["prior"] == pytest.approx(expected["prior_value"])
         assert row["last_year"] == pytest.approx(expected["last_year_value"])
         assert row["status"] == ("no_target" if pd.isna(expected["status"]) else expected["status"])
-    assert _row(week_card, "nps")["Actual"] == get_metric("nps").format(snap.loc["nps", "value"])
+    tps = "transactional_nps"
+    assert _row(week_card, tps)["Actual"] == get_metric(tps).format(snap.loc[tps, "value"])
 
 
 def test_change_says_whether_it_is_significant_and_exact_figures_carry_no_verdict(week_card):
-    nps_change = _row(week_card, "nps")["Change"]
+    nps_change = _row(week_card, "transactional_nps")["Change"]
     assert nps_change.endswith((" · significant", " · not significant"))
     assert _row(week_card, "revenue")["Change"].startswith(("+$", "-$"))
     assert "significant" not in _row(week_card, "revenue")["Change"]
@@ -94,7 +103,7 @@ def test_each_row_carries_its_13_period_trend_ending_with_the_period(small_world
 def test_the_csv_has_one_unformatted_row_per_metric(week_card):
     frame = pd.read_csv(io.BytesIO(scorecard.statement_csv(week_card)))
     assert frame["metric"].tolist() == list(scorecard.STATEMENT_METRICS)
-    assert frame.loc[frame["metric"] == "nps", "actual"].iloc[0] == pytest.approx(_row(week_card, "nps")["actual"])
+    assert frame.loc[frame["metric"] == "csat", "actual"].iloc[0] == pytest.approx(_row(week_card, "csat")["actual"])
     assert frame.loc[frame["metric"] == "revenue", "period"].iloc[0] == "Oct 2026"
     assert {"label", "change_significant", "target", "variance_to_target", "status"} <= set(frame.columns)
 
@@ -104,21 +113,23 @@ def test_the_csv_has_one_unformatted_row_per_metric(week_card):
 
 def test_six_headline_tiles_customer_scores_first(week_card):
     assert [[t.metric for t in row] for row in week_card.headline] == [
-        ["nps", "csat", "ces"],
+        [NPS, "csat", "ces"],
         ["logo_retention", "revenue", "gross_margin_pct"],
     ]
 
 
-def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(small_world, week_card):
-    tile = _tiles(week_card)["nps"]
-    snap = query.snapshots(small_world, ["nps"], Filters(), W46).frame().iloc[0]
-    metric = get_metric("nps")
+def test_a_tile_shows_value_change_verdict_trend_target_and_its_interval_on_hover(small_world):
+    # The small world has too few relationship answers in a week: the headline tile of a month.
+    tile = _tiles(scorecard.build(small_world, Filters(), OCTOBER))[NPS]
+    snap = query.snapshots(small_world, [NPS], Filters(), OCTOBER).frame().iloc[0]
+    metric = get_metric(NPS)
+    assert tile.label == "Relationship NPS" and not snap["suppressed"]
     assert tile.value == metric.format(snap["value"])
-    assert tile.comparison == "vs 2026-W45 · " + ("significant" if snap["prior_significant"] else "not significant")
+    assert tile.comparison == "vs Sep 2026 · " + ("significant" if snap["prior_significant"] else "not significant")
     assert tile.delta_colour == ("normal" if snap["prior_significant"] else "off")
     assert len(tile.trend) == 13 and tile.trend[-1] == pytest.approx(snap["value"])
     assert f"95% interval {metric.format(snap['low'])} to {metric.format(snap['high'])}" in tile.help
-    assert f"n = {int(snap['n']):,} responses with an NPS answer" in tile.help
+    assert f"n = {int(snap['n']):,} relationship responses with an NPS answer" in tile.help
 
 
 def test_a_monthly_tile_names_its_month_and_compares_months(week_card):
@@ -130,10 +141,10 @@ def test_a_monthly_tile_names_its_month_and_compares_months(week_card):
 
 def test_a_suppressed_tile_says_why(small_world):
     thin = scorecard.build(small_world, Filters(regions=("LATAM",), touchpoints=("sales",)), W46)
-    tile = _tiles(thin)["nps"]
+    tile = _tiles(thin)[NPS]
     assert (tile.value, tile.status, tile.delta) == ("—", "suppressed", None)
     assert tile.comparison.startswith("Hidden: n = ")
-    assert tile.comparison.endswith("responses with an NPS answer, below the minimum of 30")
+    assert tile.comparison.endswith("relationship responses with an NPS answer, below the minimum of 30")
 
 
 # --- the trend chart's frames ----------------------------------------------------------------------------------------
@@ -150,7 +161,7 @@ def test_the_rolling_13_weeks_equal_the_engine_over_the_same_13_weeks(small_worl
     weekly = week_card.nps_weekly.set_index("period_label")
     for label in ("2026-W46", "2026-W20", "2025-W48"):
         window = periods.rolling_weeks(parse_week(label), 13)
-        engine = query.period_frame(small_world, "nps", Filters(), [window]).iloc[0]
+        engine = query.period_frame(small_world, NPS, Filters(), [window]).iloc[0]
         assert weekly.loc[label, "rolling_13w"] == pytest.approx(engine["value"])
         assert weekly.loc[label, "rolling_13w_n"] == engine["n"]
 
@@ -177,10 +188,10 @@ def test_events_follow_the_region_filter_and_the_access_scope(small_world):
 
 @pytest.mark.parametrize("grain", ["month", "quarter", "ytd"])
 def test_every_grain_answers_with_the_query_layer(small_world, grain):
-    period = periods.review_period(grain, W46)
+    period = periods.review_period(grain, W46, W46.end)
     card = scorecard.build(small_world, Filters(), period)
-    expected = query.snapshots(small_world, ["nps", "revenue"], Filters(), period).frame().set_index("metric")
-    assert _row(card, "nps")["actual"] == pytest.approx(expected.loc["nps", "value"])
+    expected = query.snapshots(small_world, [NPS, "revenue"], Filters(), period).frame().set_index("metric")
+    assert _row(card, NPS)["actual"] == pytest.approx(expected.loc[NPS, "value"])
     assert _row(card, "revenue")["actual"] == pytest.approx(expected.loc["revenue", "value"])
     assert card.basis_note is None if grain != "ytd" else card.basis_note.endswith("the closed months of the year.")
     assert card.changes
@@ -189,7 +200,8 @@ def test_every_grain_answers_with_the_query_layer(small_world, grain):
 def test_a_filter_a_row_cannot_apply_is_footnoted(small_world):
     card = scorecard.build(small_world, Filters(touchpoints=("billing",)), W46)
     assert _row(card, "revenue")["Measure"] == "Revenue †"
-    assert _row(card, "nps")["Measure"] == "NPS"
+    assert _row(card, NPS)["Measure"] == "Relationship NPS †"  # relationship surveys have no touchpoint
+    assert _row(card, "transactional_nps")["Measure"] == "Transactional NPS"
     assert card.filter_note.startswith("† The touchpoint filter does not apply to these rows")
     assert "none is compared under this filter" in card.filter_note
     assert _tiles(card)["revenue"].label == "Revenue · Oct 2026 †"
@@ -199,9 +211,10 @@ def test_a_filter_a_row_cannot_apply_is_footnoted(small_world):
 def test_a_region_filter_gives_the_region_values(small_world):
     emea = Filters(regions=("EMEA",))
     card = scorecard.build(small_world, emea, OCTOBER)
-    expected = query.metric_frame(small_world, "nps", emea, "month").set_index("period_label").loc["Oct 2026"]
-    assert _row(card, "nps")["actual"] == pytest.approx(expected["value"])
-    assert _row(card, "nps")["n"] == expected["n"] < _row(scorecard.build(small_world, Filters(), OCTOBER), "nps")["n"]
+    tps = "transactional_nps"
+    expected = query.metric_frame(small_world, tps, emea, "month").set_index("period_label").loc["Oct 2026"]
+    assert _row(card, tps)["actual"] == pytest.approx(expected["value"])
+    assert _row(card, tps)["n"] == expected["n"] < _row(scorecard.build(small_world, Filters(), OCTOBER), tps)["n"]
     assert card.subtitle == "Month Oct 2026, compared with Sep 2026, for region EMEA."
 
 
@@ -211,7 +224,7 @@ def test_with_only_customers_and_responses_the_cx_rows_show_and_the_rest_says_wh
     card = scorecard.build(conn, Filters(), week)
     conn.close()
     shown = card.statement.loc[card.statement["kind"] == "metric", "metric"].tolist()
-    assert shown == ["nps", "csat", "ces", "responses", "logo_retention", "churn_rate"]
+    assert shown == [NPS, "transactional_nps", "csat", "ces", "responses", "logo_retention", "churn_rate"]
     assert set(card.missing_tables) == {
         "financials", "customer_revenue", "complaints", "contacts", "follow_ups", "employee_engagement", "targets",
         "events",
@@ -229,9 +242,9 @@ def test_the_scorecard_is_frozen(week_card):
 
 
 def test_a_row_without_a_count_reads_as_zero_responses(small_world):
-    snap = query.snapshots(small_world, ["nps"], Filters(), W46).frame().set_index("metric")
-    snap.loc["nps", ["n", "suppressed"]] = [float("nan"), True]
-    row = scorecard.statement_frame(snap, {}).set_index("metric").loc["nps"]
+    snap = query.snapshots(small_world, [NPS], Filters(), W46).frame().set_index("metric")
+    snap.loc[NPS, ["n", "suppressed"]] = [float("nan"), True]
+    row = scorecard.statement_frame(snap, {}).set_index("metric").loc[NPS]
     assert (row["Actual"], row["Status"], row["n"]) == ("— (n=0)", "Too few", 0)
 
 

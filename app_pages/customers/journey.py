@@ -23,7 +23,12 @@ grain = ui.url_choice(  # the key the Scorecard uses too: its explore links open
     container=left,
 )
 metric_id = middle.segmented_control(
-    "Score", journey.MAP_METRICS, format_func=journey.METRIC_LABELS.get, required=True, key="map_metric", default="nps"
+    "Score",
+    journey.MAP_METRICS,
+    format_func=journey.METRIC_LABELS.get,
+    required=True,
+    key="map_metric",
+    default="transactional_nps",
 )
 dimension = right.segmented_control(
     "Rows", journey.ROW_DIMENSIONS, format_func=journey.ROW_LABELS.get, required=True, key="map_rows", default="region"

@@ -70,6 +70,16 @@ Definitions shared by every page, CSV and command, each written once (`cxmetrics
 `cxmetrics/periods.py`, `registry.minimum_n`); sources name their measures (promoters, detractors, respondents,
 active customers, complaints recovered, contacts resolved first time, ...) and metrics select them:
 - **NPS categories**: promoters {promoter}, passives {passive}, detractors {detractor}.
+- **Which NPS**: the company's headline is relationship NPS (`relationship_nps`: the periodic survey about the
+  company as a whole, the "top-down" NPS that is benchmarked and carries targets), and transactional NPS
+  (`transactional_nps`, asked after a touchpoint) is read by touchpoint, the "bottom-up" feedback (Reichheld &
+  Markey, The Ultimate Question 2.0, 2011). The Scorecard's tile, statement, chart and "what changed" and the CX &
+  Financials series and segment bubbles show relationship NPS, labelled so; the statement has a transactional row;
+  the Journey map is transactional NPS by touchpoint against its own targets; each NPS is compared only with
+  itself and its own targets. `nps` (labelled "NPS (all surveys)") stays for the lead-lag panel, Voice and People.
+  The headline used to mix them, 83% transactional answers on the sample world: 2026-W46 +39 (n = 955, target +37)
+  is now relationship NPS +51 (n = 172, target +38), transactional +36 (n = 783, target +37); Oct 2026 +38 -> +41,
+  2026 Q3 +38 -> +40, year to date +36 -> +38.
 - **Customers active at a date**: signed up before the day and not churned before it (a customer churning on the
   day counts).
 - **A customer's latest relationship answer** before a date: their latest relationship response with an NPS

@@ -40,6 +40,8 @@ from cxmetrics.metrics.sources import (
     LIKE_FOR_LIKE_TENURE_MONTHS,
     MONTH_START_CUSTOMERS,
     RESPONSE_CUSTOMERS,
+    RELATIONSHIP_CUSTOMERS,
+    RELATIONSHIP_RESPONSES,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -163,6 +165,15 @@ _RETENTION_SUMS = (
     ("customers", "count(*)"),
 )
 _NPS_SUMS = RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
+_RELATIONSHIP_NPS_SUMS = RELATIONSHIP_RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
+_TRANSACTIONAL_NPS_SUMS = RESPONSES.sums(
+    n="transactional_respondents", promoters="transactional_promoters", detractors="transactional_detractors"
+)
+# The company's headline NPS is the relationship survey's, asked of customers about the company as a whole at a
+# regular interval, the "top-down" NPS that is benchmarked and carries targets; transactional surveys, asked after a
+# touchpoint, are the "bottom-up" feedback read by touchpoint (Reichheld & Markey, The Ultimate Question 2.0, 2011).
+# Mixing the two weighs the company score by how many touchpoint surveys went out.
+HEADLINE_NPS = "relationship_nps"
 _CES_SUMS = RESPONSES.sums(n="ces_answers", total="ces_total", squares="ces_squares")
 _CLUSTERED = Clustered()
 
@@ -184,9 +195,10 @@ _DEADLINE_RULE = "+ 2 days Mon-Wed, + 4 Thu-Fri, + 3 Sat, + 2 Sun; public holida
 _CX: tuple[Metric, ...] = (
     Metric(
         id="nps",
-        label="NPS",
-        description="Net Promoter Score of every response with a 0-10 likelihood-to-recommend answer "
-        "(relationship and transactional; filter by survey to separate them)." + _ANONYMOUS,
+        label="NPS (all surveys)",
+        description="Net Promoter Score of every response with a 0-10 likelihood-to-recommend answer, relationship "
+        "and transactional surveys together (the headline is relationship NPS; by touchpoint, every answer is a "
+        "transactional one)." + _ANONYMOUS,
         formula=f"100 x (promoters [{_PROMOTERS}] - detractors [{_DETRACTORS}]) / respondents",
         unit="points",
         fmt="+.0f",
@@ -272,6 +284,43 @@ _CX: tuple[Metric, ...] = (
         estimate=ProportionEstimate("commented", cluster=_CLUSTERED),
         group="CX",
         n_label="responses",
+    ),
+    Metric(
+        id="relationship_nps",
+        label="Relationship NPS",
+        description="Net Promoter Score of the relationship surveys, which ask customers about the company as a "
+        "whole at a regular interval: the company's headline ('top-down') NPS, as the practice has it "
+        "(Reichheld & Markey 2011; the transactional surveys after a touchpoint are read by touchpoint). "
+        "Relationship surveys have no touchpoint, so the touchpoint filter does not apply." + _ANONYMOUS,
+        formula=f"100 x (promoters [{_PROMOTERS}] - detractors [{_DETRACTORS}]) / respondents, relationship surveys",
+        unit="points",
+        fmt="+.0f",
+        direction="higher",
+        parts=(
+            Part(RELATIONSHIP_RESPONSES, _RELATIONSHIP_NPS_SUMS),
+            _per_customer(RELATIONSHIP_CUSTOMERS, "net", "respondents"),
+        ),
+        estimate=NpsEstimate(cluster=_CLUSTERED),
+        group="CX",
+        n_label="relationship responses with an NPS answer",
+    ),
+    Metric(
+        id="transactional_nps",
+        label="Transactional NPS",
+        description="Net Promoter Score of the transactional surveys, asked after a touchpoint (onboarding, "
+        "billing, support, ...): read by touchpoint it says where along the journey the experience breaks; over "
+        "every touchpoint it weighs each by how many surveys it sent." + _ANONYMOUS,
+        formula=f"100 x (promoters [{_PROMOTERS}] - detractors [{_DETRACTORS}]) / respondents, transactional surveys",
+        unit="points",
+        fmt="+.0f",
+        direction="higher",
+        parts=(
+            Part(RESPONSES, _TRANSACTIONAL_NPS_SUMS),
+            _per_customer(RESPONSE_CUSTOMERS, "transactional_net", "transactional_respondents"),
+        ),
+        estimate=NpsEstimate(cluster=_CLUSTERED),
+        group="CX",
+        n_label="transactional responses with an NPS answer",
     ),
 )
 

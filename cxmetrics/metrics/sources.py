@@ -132,6 +132,7 @@ DEADLINE = measures.business_deadline_sql("r.responded_at")
 
 _LAST_RESPONSE_DAY = "(SELECT CAST(max(responded_at) AS DATE) FROM responses)"
 
+_TRANSACTIONAL = "r.survey = 'transactional'"
 # The measures of survey responses (alias r), named once: metrics and report queries select them by name.
 RESPONSE_MEASURES = {
     "responses": "count(*)",
@@ -145,6 +146,9 @@ RESPONSE_MEASURES = {
     "ces_squares": "sum(r.ces * r.ces)",
     "easy": "count(*) FILTER (WHERE r.ces >= 5)",
     "commented": "count(*) FILTER (WHERE trim(coalesce(r.comment, '')) <> '')",
+    "transactional_respondents": f"count(r.nps) FILTER (WHERE {_TRANSACTIONAL})",
+    "transactional_promoters": f"count(*) FILTER (WHERE {measures.is_promoter('r.nps')} AND {_TRANSACTIONAL})",
+    "transactional_detractors": f"count(*) FILTER (WHERE {measures.is_detractor('r.nps')} AND {_TRANSACTIONAL})",
 }
 RESPONSES = Source(
     "responses",
@@ -170,6 +174,9 @@ RESPONSE_CUSTOMERS = by_customer(
         "easy": RESPONSE_MEASURES["easy"],
         "responses": RESPONSE_MEASURES["responses"],
         "commented": RESPONSE_MEASURES["commented"],
+        "transactional_respondents": RESPONSE_MEASURES["transactional_respondents"],
+        "transactional_net": f"{RESPONSE_MEASURES['transactional_promoters']} - "
+        f"{RESPONSE_MEASURES['transactional_detractors']}",
     },
     [
         ("net", "respondents"),
@@ -177,8 +184,31 @@ RESPONSE_CUSTOMERS = by_customer(
         ("ces_total", "ces_answers"),
         ("easy", "ces_answers"),
         ("commented", "responses"),
+        ("transactional_net", "transactional_respondents"),
     ],
     varying=("touchpoint", "channel", "survey"),
+)
+# Relationship surveys ask about the company as a whole, not after a touchpoint: they have no touchpoint, so the
+# touchpoint filter does not apply to them (and is reported), and their survey is fixed.
+RELATIONSHIP_RESPONSES = Source(
+    "relationship_responses",
+    ("responses", "customers"),
+    "responses r",
+    {k: v for k, v in _response_dims().items() if k not in ("touchpoint", "survey")},
+    time="r.responded_at",
+    where="r.survey = 'relationship'",
+    joins={"c": _CUSTOMER.format(alias="r")},
+    measures=RESPONSE_MEASURES,
+)
+RELATIONSHIP_CUSTOMERS = by_customer(
+    RELATIONSHIP_RESPONSES,
+    _RESPONDENT,
+    {
+        "respondents": RESPONSE_MEASURES["respondents"],
+        "net": f"{RESPONSE_MEASURES['promoters']} - {RESPONSE_MEASURES['detractors']}",
+    },
+    [("net", "respondents")],
+    varying=("channel",),
 )
 DETRACTORS = Source(
     "detractors",
@@ -423,6 +453,8 @@ SOCIAL_MENTIONS = Source(
 SOURCES: tuple[Source, ...] = (
     RESPONSES,
     RESPONSE_CUSTOMERS,
+    RELATIONSHIP_RESPONSES,
+    RELATIONSHIP_CUSTOMERS,
     DETRACTORS,
     CLOSED_FOLLOW_UPS,
     FOLLOW_UPS_OPENED,

@@ -47,6 +47,8 @@ from cxmetrics.metrics.sources import (
     LIKE_FOR_LIKE,
     MONTH_START_CUSTOMERS,
     RESPONSE_CUSTOMERS,
+    RELATIONSHIP_CUSTOMERS,
+    RELATIONSHIP_RESPONSES,
     RESPONSES,
     REVENUE_TWO_YEARS,
     TRAILING_CUSTOMER_MONTHS,
@@ -361,6 +363,8 @@ class CustomerRollup(Rollup):
 ROLLUPS: tuple[Rollup, ...] = (
     Rollup(RESPONSES, _RESPONSE_DIMS),
     CustomerRollup(RESPONSE_CUSTOMERS, _RESPONSE_DIMS),
+    Rollup(RELATIONSHIP_RESPONSES, (*_CUSTOMER_DIMS, "channel")),
+    CustomerRollup(RELATIONSHIP_CUSTOMERS, (*_CUSTOMER_DIMS, "channel")),
     Rollup(DETRACTORS, _RESPONSE_DIMS),
     Rollup(CONTACTS, _CUSTOMER_DIMS),
     ActiveCustomersRollup(ACTIVE_CUSTOMERS, _CUSTOMER_DIMS),

@@ -37,6 +37,8 @@ class TargetPlan:
 
 PLANS: dict[str, TargetPlan] = {
     "nps": TargetPlan(0.5, 0),
+    "relationship_nps": TargetPlan(0.5, 0),
+    "transactional_nps": TargetPlan(0.5, 0),
     "csat": TargetPlan(0.3, 1),
     "ces": TargetPlan(0.01, 2),
     "fcr_rate": TargetPlan(0.2, 1),
@@ -50,7 +52,7 @@ PLANS: dict[str, TargetPlan] = {
 }
 COMPANY_QUARTERLY = tuple(m for m in PLANS if m != "revenue")  # revenue: the sum of its monthly regional plans
 COMPANY_MONTHLY = ("complaints_per_1000",)
-REGIONAL_QUARTERLY = ("nps", "csat")
+REGIONAL_QUARTERLY = ("nps", "relationship_nps", "transactional_nps", "csat")
 COMPLEMENTS = {"churn_rate": "logo_retention"}  # churn = 100 - logo retention of the same cohort
 BASELINE_MONTHS = 12
 

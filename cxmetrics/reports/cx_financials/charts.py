@@ -7,10 +7,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cxmetrics.display import figures, style
+from cxmetrics.metrics.registry import HEADLINE_NPS, get_metric
 from cxmetrics.reports.cx_financials.value import GROUP_LABELS, Premium
 
+NPS_LABEL = get_metric(HEADLINE_NPS).label
 PANELS: tuple[tuple[str, str, str], ...] = (
-    ("nps", "NPS (points)", "+.0f"),
+    ("nps", f"{NPS_LABEL} (points)", "+.0f"),
     ("csat_pct", "CSAT (% 4-5)", ".1f"),
     ("revenue_usd", "Revenue (USD)", "$,.0f"),
     ("gross_margin_pct", "Gross margin (%)", ".1f"),
@@ -251,7 +253,8 @@ def roi_range(ranges: pd.DataFrame) -> go.Figure:
 
 
 def segment_bubbles(view: pd.DataFrame) -> go.Figure:
-    """NPS against revenue growth per region x segment, bubble area = 12-month revenue, NPS interval as a bar."""
+    """Relationship NPS against revenue growth per region x segment, bubble area = 12-month revenue, NPS interval as
+    a bar."""
     shown = view[view["nps"].notna()]
     figure = go.Figure()
     largest = max(float(shown["revenue_usd"].max()), 1.0) if len(shown) else 1.0
@@ -274,14 +277,14 @@ def segment_bubbles(view: pd.DataFrame) -> go.Figure:
                 },
                 error_x=figures.interval_error(rows["nps"], rows["nps_low"], rows["nps_high"], colour=style.MUTED),
                 customdata=rows[["segment", "n", "revenue_usd", "nps_low", "nps_high"]].to_numpy(),
-                hovertemplate=f"{region} %{{customdata[0]}}<br>NPS %{{x:+.0f}} (95% %{{customdata[3]:+.0f}} to "
+                hovertemplate=f"{region} %{{customdata[0]}}<br>{NPS_LABEL} %{{x:+.0f}} (95% %{{customdata[3]:+.0f}} to "
                 "%{customdata[4]:+.0f}, n = %{customdata[1]:,})<br>revenue growth %{y:+.1f}%<br>revenue "
                 "%{customdata[2]:$,.0f}<extra></extra>",
             )
         )
     figure.update_layout(
         height=460,
-        xaxis={"title": "NPS over the 12 months (points)", "tickformat": "+d"},
+        xaxis={"title": f"{NPS_LABEL} over the 12 months (points)", "tickformat": "+d"},
         yaxis={"title": "Revenue growth vs the year before (%)", "ticksuffix": "%"},
     )
     return figure

@@ -1,11 +1,12 @@
 """CX next to the financial results month by month, and whether NPS changes lead revenue growth and churn.
 
-The monthly series come from the metric registry (NPS, CSAT, revenue, gross margin) and from the financials'
-churned customers, all through the filters and the access scope.
+The monthly series come from the metric registry (the headline relationship NPS, CSAT, revenue, gross margin) and
+from the financials' churned customers, all through the filters and the access scope.
 
 The lead-lag analysis reads a panel of cells (region x segment) month by month from the registry, in one query per
-source: NPS (every survey), like-for-like revenue growth (the same customers month on month, so wins, losses and
-ramp-up do not drown the change in what existing customers spend) and the churn of the month. `stats.panel_lag`
+source: NPS of every survey (the relationship surveys alone are too few per cell and month), like-for-like revenue
+growth (the same customers month on month, so wins, losses and ramp-up do not drown the change in what existing
+customers spend) and the churn of the month. `stats.panel_lag`
 correlates NPS changes with the outcome changes k months later within cells, month and cell means removed, and
 tests the 13 lags at once by permutation. Company-wide totals are a single short series: 24 to 36 monthly changes
 cannot separate a lag from noise, while 12 cells give 12 times the pairs.
@@ -22,7 +23,7 @@ import pandas as pd
 from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
+from cxmetrics.metrics.registry import HEADLINE_NPS, Metric, get_metric, minimum_n
 from cxmetrics.metrics.sources import FINANCIALS, LIKE_FOR_LIKE_TENURE_MONTHS
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate
@@ -32,7 +33,7 @@ from cxmetrics.stats import panel_lag
 
 MAX_LAG = panel_lag.MAX_LAG
 MIN_PERIODS = panel_lag.MIN_PERIODS
-CX_METRICS: tuple[str, ...] = ("nps", "csat")
+CX_METRICS: tuple[str, ...] = (HEADLINE_NPS, "csat")  # the monthly series: the headline NPS, the relationship one
 FINANCIAL_METRICS: tuple[str, ...] = ("revenue", "gross_margin_pct")
 SERIES_COLUMNS: tuple[str, ...] = ("nps", "csat_pct", "revenue_usd", "gross_margin_pct", "churned_customers")
 PANEL: tuple[str, ...] = ("region", "segment")
@@ -47,7 +48,7 @@ TOO_SHORT = "too short to trust"
 def _metric_columns(frames: dict[str, pd.DataFrame], by: str | None) -> pd.DataFrame:
     """Value and n of each metric per month (and value of `by`), one frame."""
     keys = ["period_start", *([by] if by else [])]
-    names = {"nps": "nps", "csat": "csat_pct", "revenue": "revenue_usd", "gross_margin_pct": "gross_margin_pct"}
+    names = {HEADLINE_NPS: "nps", "csat": "csat_pct", "revenue": "revenue_usd", "gross_margin_pct": "gross_margin_pct"}
     parts = [
         f[[*keys, "value", "n"]].rename(columns={"value": names[m], "n": f"{names[m]}_n"}).set_index(keys)
         for m, f in frames.items()
@@ -71,8 +72,8 @@ def churned_by_month(conn: Connection, filters: Filters, by: str | None = None) 
 def monthly_series(
     conn: Connection, filters: Filters, by: str | None = None, with_financials: bool = True
 ) -> pd.DataFrame:
-    """NPS, CSAT, revenue, gross margin and churned customers per complete month (and per value of `by`), with
-    the n of each CX score; one row per month, oldest first."""
+    """Relationship NPS (the headline), CSAT, revenue, gross margin and churned customers per complete month (and
+    per value of `by`), with the n of each CX score; one row per month, oldest first."""
     ids = [*CX_METRICS, *(FINANCIAL_METRICS if with_financials else ())]
     frames = query.metric_frames(conn, ids, filters, grain="month", by=by)
     table = _metric_columns(frames, by)

@@ -24,7 +24,7 @@ from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
 from cxmetrics.metrics.measures import NPS_GROUPS
-from cxmetrics.metrics.registry import get_metric, minimum_n
+from cxmetrics.metrics.registry import HEADLINE_NPS, get_metric, minimum_n
 from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE, CURRENT_VALUE, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
@@ -499,13 +499,13 @@ def earned_growth(conn: Connection, filters: Filters, month: Period) -> EarnedGr
 
 
 def cell_nps_sums(conn: Connection, filters: Filters, month: Period) -> pd.DataFrame:
-    """NPS answers, promoters and detractors per region x segment over the 12 months ending with `month`: one
-    registry query per segment split by region (read from the response rollups when the database has them)."""
+    """Headline (relationship) NPS answers, promoters and detractors per region x segment over the 12 months ending
+    with `month`: one registry query per segment split by region (read from the rollups when the database has them)."""
     period = Period("range", year_start(month), month.end)
     segments = filters.segments or tuple(catalog.dimension_values(conn, "segment", filters.scope))
     frames = [
-        query.period_frames(conn, ["nps"], replace(filters, segments=(s,)), [period], "region", with_targets=False)[
-            "nps"
+        query.period_frames(conn, [HEADLINE_NPS], replace(filters, segments=(s,)), [period], "region", False)[
+            HEADLINE_NPS
         ].assign(segment=s)
         for s in segments
     ]

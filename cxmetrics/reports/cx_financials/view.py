@@ -31,8 +31,8 @@ GROUP_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 ACCOUNTS_SHOWN = 20
 MONTHLY_NOTE = (
-    "Monthly values; NPS and CSAT show n on hover and leave a gap in months with fewer responses than the minimum n. "
-    "Dotted lines mark events."
+    "Monthly values; relationship NPS (the headline: relationship surveys only) and CSAT show n on hover and leave "
+    "a gap in months with fewer responses than the minimum n. Dotted lines mark events."
 )
 VALUE_NOTE = (
     "All segments pooled: a group's figures also reflect which segments its customers are in, so compare groups with "

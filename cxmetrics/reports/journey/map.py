@@ -29,7 +29,8 @@ from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import NONE_LABEL, sum_columns
 
-MAP_METRICS: tuple[str, ...] = ("nps", "csat", "ces")
+# By touchpoint, NPS is the transactional surveys' (relationship surveys have no touchpoint), against its own targets.
+MAP_METRICS: tuple[str, ...] = ("transactional_nps", "csat", "ces")
 ROW_DIMENSIONS: tuple[str, ...] = ("region", "segment")
 GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
 RECENT_WEEKS, BASELINE_WEEKS = 4, 13

@@ -328,7 +328,7 @@ def build(
     filters: Filters,
     week: Period,
     grain: str = "week",
-    metric_id: str = "nps",
+    metric_id: str = "transactional_nps",
     dimension: str = "region",
 ) -> JourneyView:
     """The map of `metric_id` by touchpoint and `dimension` for the review week at a grain, service effectiveness, and

@@ -3,9 +3,11 @@
 The review period is compared with the prior period ("since the last review") and, because one week is noisy, the
 last 4 weeks with the 13 weeks before them (a month with the 3 months before it, a quarter with the 4 quarters before
 it; a year-to-date with the same period last year), company-wide, by region, segment and touchpoint, and by
-touchpoint within each region. A move counts when the metric engine's test calls it significant (|z| >= 1.96) with
-at least the minimum n on both sides and it survives the Benjamini-Hochberg false-discovery control over all the
-comparisons scanned: at 5% each, a hundred-odd comparisons would narrate a handful of false alarms every week.
+touchpoint within each region (relationship NPS, the headline, has no touchpoint; transactional NPS is its own
+metric, so neither is compared with a mix of the two). A move counts when the metric engine's test calls it
+significant (|z| >= 1.96) with at least the minimum n on both sides and it survives the Benjamini-Hochberg
+false-discovery control over all the comparisons scanned: at 5% each, a hundred-odd comparisons would narrate a
+handful of false alarms every week.
 Moves are ranked by size (share of the metric's scale) x weight (the slice's share of the responses) and grouped by
 where they happened into at most six sentences, each with a link that opens the view filtered to that slice.
 """
@@ -24,12 +26,14 @@ import pandas as pd
 from cxmetrics import navigation, periods
 from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
+from cxmetrics.metrics.registry import HEADLINE_NPS, Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
-from cxmetrics.query.aggregate import NONE_LABEL, aggregate_splits, sum_columns
+from cxmetrics.query.aggregate import NONE_LABEL, aggregate_splits, ignored_filters, sum_columns
 from cxmetrics.stats import intervals as stats
 
-CX_METRICS: tuple[str, ...] = ("nps", "csat", "ces")
+# The headline (relationship) NPS and the transactional NPS apart, so that each is compared with itself; relationship
+# surveys have no touchpoint, so they are scanned company-wide and by region and segment only.
+CX_METRICS: tuple[str, ...] = (HEADLINE_NPS, "transactional_nps", "csat", "ces")
 SCANNED: tuple[str, ...] = ("region", "segment", "touchpoint")
 URL_DIMENSIONS: tuple[str, ...] = ("region", "segment", "touchpoint", "channel")
 RECENT_WEEKS, BASELINE_WEEKS = 4, 13
@@ -40,6 +44,10 @@ EXPLORE_PAGE = "journey"  # its map shows the slice by touchpoint against region
 SCALE_WIDTH = {"points": 200.0, "percent": 100.0, "score_1_7": 6.0}
 _FILTER_FIELDS = {"region": "regions", "segment": "segments", "touchpoint": "touchpoints", "channel": "channels"}
 _PERIOD_NAMES = {"week": "week", "month": "month", "quarter": "quarter"}
+_SCORES, _SCORES_OR = (
+    "relationship and transactional NPS, CSAT and CES",
+    "relationship or transactional NPS, CSAT or CES",
+)
 
 
 @dataclass(frozen=True)
@@ -220,9 +228,17 @@ def _stack(parts: Sequence[Columns]) -> Columns:
 
 
 def _scan(conn: Connection, filters: Filters, period: Period, metric_ids: Sequence[str]) -> Columns:
+    """The cells of every metric in the splits it has the dimensions of, metrics with the same splits read together;
+    a metric that cannot apply a selected filter (relationship NPS under a touchpoint filter) is not scanned."""
     wanted = scan_periods(windows(period))
-    metrics = [get_metric(m) for m in metric_ids]
-    sums = aggregate_splits(conn, metrics, filters, wanted, splits(filters))
+    metrics = [m for m in map(get_metric, metric_ids) if not ignored_filters(m, filters)]
+    groups: dict[tuple[tuple[str, ...], ...], list[Metric]] = {}
+    for metric in metrics:
+        own = tuple(s for s in splits(filters) if set(s) <= set(metric.dimensions))
+        groups.setdefault(own, []).append(metric)
+    sums = {}
+    for own, group in groups.items():
+        sums |= aggregate_splits(conn, group, filters, wanted, own)
     return _stack([_cells_of(m, sums[m.id], wanted) for m in metrics])
 
 
@@ -431,7 +447,7 @@ def _quiet_sentence(tested: int, period: Period, filters: Filters) -> str:
         else "company-wide and in every region, segment and touchpoint"
     )
     return (
-        f"Nothing moved significantly in {period.label}: NPS, CSAT and CES are within the noise {scope} "
+        f"Nothing moved significantly in {period.label}: {_SCORES} are within the noise {scope} "
         f"({tested} comparisons checked)."
     )
 
@@ -456,7 +472,7 @@ def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, 
     found = [_change([m for m in best if m["slice"] == key], by_lens, filters, period) for key in order[:MAX_CHANGES]]
     if len(found) < MIN_CHANGES:
         found.append(
-            _steady("Everything else held steady: no other significant move in NPS, CSAT or CES.", filters, period)
+            _steady(f"Everything else held steady: no other significant move in {_SCORES_OR}.", filters, period)
         )
     return tuple(found)
 

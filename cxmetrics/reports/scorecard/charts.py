@@ -59,6 +59,11 @@ def _band(weekly: pd.DataFrame) -> list[go.Scatter]:
     return figures.interval_band(weekly["period_start"], weekly["low"], weekly["high"])
 
 
+def _label(weekly: pd.DataFrame) -> str:
+    """Which NPS the weekly frame holds, as `scorecard.nps_weekly` names it ('Relationship NPS')."""
+    return weekly.attrs["label"]
+
+
 def _weekly_line(weekly: pd.DataFrame) -> go.Scatter:
     custom = weekly[["period_label", "n", "low", "high"]].to_numpy()
     return go.Scatter(
@@ -66,10 +71,10 @@ def _weekly_line(weekly: pd.DataFrame) -> go.Scatter:
         y=weekly["value"],
         customdata=custom,
         mode="lines+markers",
-        name="Weekly NPS",
+        name=f"{_label(weekly)}, weekly",
         line={"color": style.PRIMARY, "width": 1.5},
         marker={"size": 4},
-        hovertemplate="%{customdata[0]}: NPS %{y:+.0f}<br>95% interval %{customdata[2]:+.0f} to "
+        hovertemplate=f"%{{customdata[0]}}: {_label(weekly)} %{{y:+.0f}}<br>95% interval %{{customdata[2]:+.0f}} to "
         "%{customdata[3]:+.0f}<br>n = %{customdata[1]:,} responses<extra></extra>",
     )
 
@@ -82,7 +87,8 @@ def _rolling_line(weekly: pd.DataFrame) -> go.Scatter:
         mode="lines",
         name="Rolling 13 weeks",
         line={"color": style.SERIES[1], "width": 3},
-        hovertemplate="13 weeks to %{customdata[0]}: NPS %{y:+.0f}<br>n = %{customdata[1]:,} responses<extra></extra>",
+        hovertemplate=f"13 weeks to %{{customdata[0]}}: {_label(weekly)} %{{y:+.0f}}<br>n = %{{customdata[1]:,}} "
+        "responses<extra></extra>",
     )
 
 
@@ -184,7 +190,7 @@ def nps_revenue_trend(
     if review is not None:
         _review_mark(figure, review)
     _event_marks(figure, events, _x_range(weekly))
-    figure.update_yaxes(title_text="NPS (points, -100 to +100)", tickformat="+d", row=1, col=1)
+    figure.update_yaxes(title_text=f"{_label(weekly)} (points, -100 to +100)", tickformat="+d", row=1, col=1)
     figure.update_xaxes(title_text="Week starting", title_standoff=8, row=panels, col=1)
     figure.update_xaxes(range=_x_range(weekly))
     figure.update_layout(

@@ -21,7 +21,7 @@ from cxmetrics.display import notes
 from cxmetrics.display.style import status_meaning, status_word
 from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, is_missing, verdict
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import Metric, get_metric, minimum_n
+from cxmetrics.metrics.registry import HEADLINE_NPS, Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
@@ -32,7 +32,7 @@ from cxmetrics.reports.scorecard import changes
 GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
 
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Customer", ("nps", "csat", "ces", "responses")),
+    ("Customer", (HEADLINE_NPS, "transactional_nps", "csat", "ces", "responses")),
     ("Loyalty", ("logo_retention", "churn_rate", "nrr", "repeat_purchase_rate")),
     ("Financial results", ("revenue", "gross_margin_pct", "cost_to_serve")),
     ("Operations", ("complaints_per_1000", "complaint_recovery_rate", "fcr_rate", "follow_up_2bd")),
@@ -48,7 +48,10 @@ TREND_PERIODS = 13
 CHART_WEEKS = 104
 ROLLING_WEEKS = 13
 MISSING = "—"
-HEADLINE_ROWS: tuple[tuple[str, ...], ...] = (("nps", "csat", "ces"), ("logo_retention", "revenue", "gross_margin_pct"))
+HEADLINE_ROWS: tuple[tuple[str, ...], ...] = (
+    (HEADLINE_NPS, "csat", "ces"),
+    ("logo_retention", "revenue", "gross_margin_pct"),
+)
 _NOT_TABLES = ("customers", "responses")
 
 
@@ -146,15 +149,15 @@ def _current(period: Period, metric_ids: Sequence[str]) -> dict[str, Period]:
 
 
 def _extra_periods(conn: Connection, filters: Filters, period: Period, metric_ids: Sequence[str]) -> dict[str, dict]:
-    """The further periods each metric is read for: its 13-period trend, and the chart's weeks (NPS) or months
-    (revenue)."""
+    """The further periods each metric is read for: its 13-period trend, and the chart's weeks (the headline NPS) or
+    months (revenue)."""
     grains = {m: _trend_grain(get_metric(m), period) for m in metric_ids}
     by_grain = {grain: _trend_periods(conn, filters, period, grain) for grain in set(grains.values())}
     found = {m: {"trend": by_grain[grains[m]]} for m in metric_ids}
     first, last = chart_weeks(period)
-    if "nps" in found:
+    if HEADLINE_NPS in found:
         start = first.start - timedelta(weeks=ROLLING_WEEKS - 1)
-        found["nps"]["chart"] = _closed_by(
+        found[HEADLINE_NPS]["chart"] = _closed_by(
             query.trend_periods(conn, "week", filters.with_period(start, last.end)), last
         )
     if "revenue" in found:
@@ -442,15 +445,14 @@ def rolling(
 
 
 def _chart_columns(conn: Connection, filters: Filters, period: Period, metric_id: str, values: dict) -> dict:
-    """The chart's NPS weeks (with targets, for the target line) or revenue months, as columns of a trend frame,
-    from the values read with the scorecard; read apart when the metric has no row in it."""
+    """The chart's headline NPS weeks (with targets, for the target line) or revenue months, as columns of a trend
+    frame, from the values read with the scorecard; read apart when the metric has no row in it."""
+    weekly = metric_id == HEADLINE_NPS
     if metric_id in values:
         columns = values[metric_id]["chart"]
-        return query.with_targets(conn, metric_id, filters, columns) if metric_id == "nps" else columns
+        return query.with_targets(conn, metric_id, filters, columns) if weekly else columns
     first, last = chart_weeks(period)
-    grain, start = (
-        ("week", first.start - timedelta(weeks=ROLLING_WEEKS - 1)) if metric_id == "nps" else ("month", first.start)
-    )
+    grain, start = ("week", first.start - timedelta(weeks=ROLLING_WEEKS - 1)) if weekly else ("month", first.start)
     frame = query.metric_frame(conn, metric_id, filters.with_period(start, last.end), grain)
     frame = frame[frame["period_end"] <= last.end]
     return {c: frame[c].tolist() for c in frame.columns}
@@ -464,14 +466,17 @@ def _picked(values: Sequence, keep: np.ndarray) -> Sequence:
 
 
 def nps_weekly(weekly: Mapping[str, Sequence], period: Period) -> pd.DataFrame:
-    """Weekly NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the columns of
-    the weekly NPS (with targets) of the chart's weeks and the 12 before them."""
+    """Weekly headline NPS with interval, n, target and the rolling 13-week NPS, over the chart's weeks, from the
+    columns of the weekly NPS (with targets) of the chart's weeks and the 12 before them; `attrs["label"]` names it."""
     first, _ = chart_weeks(period)
-    value, n = rolling(weekly, get_metric("nps"))
+    metric = get_metric(HEADLINE_NPS)
+    value, n = rolling(weekly, metric)
     shown = np.array([start >= first.start for start in weekly["period_start"]], dtype=bool)
     columns = ["period_start", "period_end", "period_label", "value", "low", "high", "n", "suppressed", "target"]
     found = {c: _picked(weekly[c], shown) for c in columns}
-    return pd.DataFrame(found | {"rolling_13w": value[shown], "rolling_13w_n": n[shown]})
+    frame = pd.DataFrame(found | {"rolling_13w": value[shown], "rolling_13w_n": n[shown]})
+    frame.attrs["label"] = metric.label
+    return frame
 
 
 def revenue_monthly(monthly: Mapping[str, Sequence], filters: Filters) -> pd.DataFrame:
@@ -509,7 +514,7 @@ def build(conn: Connection, filters: Filters, period: Period) -> Scorecard:
     trend = trends(values)
     needed = _needed_tables()
     first, last = chart_weeks(period)
-    weekly = _chart_columns(conn, filters, period, "nps", values)
+    weekly = _chart_columns(conn, filters, period, HEADLINE_NPS, values)
     revenue = (
         revenue_monthly(_chart_columns(conn, filters, period, "revenue", values), filters)
         if "financials" in loaded
