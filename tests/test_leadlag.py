@@ -104,6 +104,7 @@ def test_the_smallest_detectable_correlation_by_hand():
     assert panel_lag.independent_pairs(1, 20) == 20
     assert panel_lag.detectable(0.5, 1, 20) == pytest.approx(0.63719, abs=1e-5)
     assert np.isnan(panel_lag.detectable(0.5, 1, 3)) and np.isnan(panel_lag.detectable(float("nan"), 12, 30))
+    assert panel_lag.detectable(1.0, 2, 12) == 1.0
 
 
 def test_each_lag_carries_the_correlation_it_could_detect():

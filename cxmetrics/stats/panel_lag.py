@@ -103,10 +103,13 @@ def detectable(threshold: float, cells: int, periods: int, power: float = POWER)
     """The smallest |r| the test detects with probability `power` at a lag resting on `periods` months in `cells`
     cells, its critical value `threshold` (the permutation test's family-wise one): tanh(atanh(threshold) +
     z(power) / sqrt(n' - 3)), n' the independent pairs (Fisher's z of r has standard error 1 / sqrt(n' - 3); the power
-    of the correlation test, Cohen 1988, ch. 3). NaN without a threshold or with n' <= 3."""
+    of the correlation test, Cohen 1988, ch. 3). NaN without a threshold or with n' <= 3; 1 when only a perfect
+    correlation beats the threshold."""
     pairs = independent_pairs(cells, periods)
     if not np.isfinite(threshold) or pairs <= 3:
         return float("nan")
+    if threshold >= 1:
+        return 1.0
     return float(np.tanh(np.arctanh(threshold) + NormalDist().inv_cdf(power) / np.sqrt(pairs - 3)))
 
 
