@@ -25,7 +25,8 @@ class Tile:
     """One headline number as shown: value, change against the compared period (text, colour, arrow and what it is
     compared with), hover text, optional trend, the target status with its badge text (no badge without one), and
     an optional `note` shown under it (a range, a caveat). A tile of kind "text" names something instead (a theme:
-    `value` is markdown)."""
+    `value` is markdown). `n` is the count the value rests on and `min_n` the least it needs to be shown (0: an exact
+    figure); `cxmetrics.display.withheld` shows the n instead of a value under its minimum."""
 
     metric: str
     label: str
@@ -40,11 +41,18 @@ class Tile:
     status_text: str | None = None
     kind: str = "metric"
     note: str | None = None
+    n: int | None = None
+    min_n: int | None = None
 
 
 def is_missing(value) -> bool:
     """Whether a cell holds no value: None, pd.NA or NaN."""
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def too_few(n: int) -> str:
+    """What a figure shows in place of its value under the minimum n: 'Too few (n = 7)'."""
+    return f"Too few (n = {n:,})"
 
 
 def compact(metric: Metric, value) -> str:
@@ -115,12 +123,14 @@ def tile(metric: Metric, row: dict, prior: Period) -> Tile:
     return Tile(
         metric=metric.id,
         label=metric.label,
-        value=f"Too few (n = {int(row['n']):,})" if _withheld(row) else metric.format(row["value"]),
+        value=too_few(int(row["n"])) if _withheld(row) else metric.format(row["value"]),
         help=_help(metric, row, prior),
         delta=shown or None,
         delta_colour=colour,
         delta_arrow=arrow,
         comparison=comparison(prior.label, said) if shown else None,
+        n=int(row["n"]),
+        min_n=minimum_n(metric),
     )
 
 
