@@ -7,8 +7,10 @@ from datetime import date
 
 import pytest
 
+from cxmetrics.display import withheld
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.reports.complaints import closed_loop
+from cxmetrics.reports.complaints import view as complaints_view
 from tests import metric_fixtures as fx
 
 AS_OF = date(2026, 11, 15)
@@ -54,12 +56,22 @@ def loop_db():
     return conn
 
 
-def test_business_day_deadline_skips_weekends_and_ends_with_the_day(loop_db):
+def test_business_day_deadline_skips_weekends_and_ends_with_the_day(loop_db, monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "1")
     timely = closed_loop.closed_within_two_business_days(loop_db, Filters(), date(2026, 11, 2), date(2026, 11, 8))
     # Opened 2-8 Nov: mon-on-time, mon-late, thu, sat, sun-on-time, sun-late, fri-open -> 7; in time: 4.
     assert (timely.opened, timely.in_time) == (7, 4)
     assert timely.pct == pytest.approx(400 / 7)
     assert timely.low_pct < timely.pct < timely.high_pct
+
+
+def test_timeliness_is_withheld_below_the_minimum_n_the_count_stays(loop_db):
+    timely = closed_loop.closed_within_two_business_days(loop_db, Filters(), date(2026, 11, 2), date(2026, 11, 8))
+    assert timely.opened == 7 and timely.pct != timely.pct  # 7 follow-ups opened, under the default minimum of 30
+    shown = complaints_view.timeliness_tile(withheld.record(timely))
+    assert (shown.value, shown.n, shown.min_n) == ("Too few (n = 7)", 7, 30)
+    assert "interval" not in shown.help and "Withheld: fewer than 30 follow-ups opened." in shown.help
+    assert withheld.record(timely).in_time != withheld.record(timely).in_time  # the count that rebuilds it, too
 
 
 def test_timeliness_applies_the_access_scope(loop_db):

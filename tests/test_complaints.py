@@ -89,7 +89,8 @@ def test_churn_by_outcome_applies_the_region_filter_and_the_access_scope(churn_d
     assert _groups(scoped) == {"lost": (1, 1)}
 
 
-def test_churn_sentence_says_the_gap_its_interval_and_that_it_is_not_significant(churn_db):
+def test_churn_sentence_says_the_gap_its_interval_and_that_it_is_not_significant(churn_db, monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "1")
     frame = complaints.churn_by_outcome(churn_db, Filters(), WINDOW)
     sentence = complaints.churn_sentence(frame, WINDOW)
     _, low, high = stats.difference_interval(2, 3, 1, 3)
@@ -99,6 +100,27 @@ def test_churn_sentence_says_the_gap_its_interval_and_that_it_is_not_significant
         "not significant"
     )
     assert sentence.endswith("Customers without a complaint churned 33.3% (1 of 3).")
+
+
+def test_churn_under_the_minimum_n_shows_the_groups_n_and_no_rate_count_gap_or_verdict(churn_db):
+    frame = complaints.churn_by_outcome(churn_db, Filters(), WINDOW)  # 3 customers per group, under the default 30
+    assert complaints.churn_sentence(frame, WINDOW) == (
+        "Too few customers to compare churn after a lost and a recovered complaint over Nov 2025 to Oct 2026: "
+        "n = 3 lost and n = 3 recovered (each group needs at least 30)."
+    )
+    assert complaints.churn_gap(frame) is None
+    shown = complaints.churn_shown(frame)
+    assert shown["customers"].tolist() == [3, 3, 3]
+    assert shown[["churned", "churn_pct", "churn_low_pct", "churn_high_pct"]].isna().all().all()
+
+
+def test_a_group_without_a_complaint_under_the_minimum_n_shows_its_n_only(churn_db, monkeypatch):
+    monkeypatch.setenv("CX_MIN_N", "3")
+    frame = complaints.churn_by_outcome(churn_db, Filters(), WINDOW)
+    frame.loc[frame["outcome"] == "none", ["customers", "churned"]] = (2, 1)
+    sentence = complaints.churn_sentence(frame, WINDOW)
+    assert sentence.startswith("Customers whose latest complaint was lost churned 66.7% (2 of 3)")
+    assert sentence.endswith("Customers without a complaint: n = 2, too few to show their churn.")
 
 
 def test_churn_sentence_without_lost_complaints_says_there_is_nothing_to_compare(churn_db):

@@ -33,7 +33,17 @@ How every metric is computed:
   ignored and reported. Rows without a customer (anonymous responses, contacts of unknown customers) count
   company-wide but drop out under a region, segment or industry filter or a restricted access scope.
 - **Minimum n**: below its minimum n a cell's value and interval are withheld (`suppressed`); its n is still
-  reported. The setting `CX_MIN_N` is the default minimum ({min_n} unless configured).
+  reported. The setting `CX_MIN_N` is the default minimum ({min_n} unless configured). It is a property of what
+  leaves a report, not of each page: every report's build (and the command line's `query`) goes through one
+  mechanism (`cxmetrics/display/withheld.py`) that withholds, below the minimum, the value, its interval, its
+  tests and verdicts and the counts that would rebuild it from the n (promoters and detractors, churned customers,
+  a group's revenue), in frames, tiles, records and the sentences built from them; the n stays, in the tiles'
+  words ("Too few (n = 7)"). Each frame a report returns declares which columns rest on which n, and a test walks
+  every build under narrow filters for anything shown below its minimum. A group of customers (Loyalty's
+  experience groups, CX & Financials' NPS groups, a complaint outcome) rests on its customers: every figure of a
+  group under the minimum is withheld, its repeat-purchase pairs and revenue included. Correlations (People, the
+  lead-lag panel) rest on their pairs and, like every figure outside the registry, take `CX_MIN_N`; driver
+  analysis keeps its own minimum, max(30, 10 x drivers).
 - **Intervals** are 95%: adjusted-Wald for NPS (Rocks 2016), Wilson for proportions (Wilson 1927), Student-t for
   means. Changes between periods or groups are tested with z = (NPS'1 - NPS'2) / (100 sqrt(Var1 + Var2)) for NPS,
   a pooled two-proportion z-test for proportions and Welch's t-test for means, significant at |z| >= 1.96
@@ -127,8 +137,9 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
 - **Splits of a page's table** are registry metrics split by a dimension, with the registry's estimators: the
   complaint table's recovery rate and median days to resolve by `process` or `category` (dimensions of the complaint
   metrics only), churn, repeat purchase and NPS by a customer's experience group on the Loyalty page, FCR, CSAT and
-  CES after a contact on the Journey page. The complaint table shows the median for every row beside its n and
-  withholds recovery below that metric's minimum n; a tie in complaints is ordered by name.
+  CES after a contact on the Journey page. The complaint table shows each row's n (complaints resolved; recovered
+  or lost) and withholds the median and recovery below their metrics' minimum n (the median used to be shown at
+  any n); a tie in complaints is ordered by name.
 - **Figures of a page's own grouping** take the registry's estimators over the sums of that grouping: on CX &
   Financials revenue and cost per customer (Student-t mean), churn (churn_rate's Wilson interval), gross margin and
   revenue growth (delta method) by NPS group, the value of a promoter (the differences of the revenue means) and NPS

@@ -650,7 +650,6 @@ _OPERATIONS: tuple[Metric, ...] = (
         estimate=ProportionEstimate("in_time"),
         group="Operations",
         n_label="follow-ups opened",
-        min_n=0,
     ),
     Metric(
         id="median_days_to_close_follow_up",

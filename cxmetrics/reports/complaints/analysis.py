@@ -11,9 +11,10 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
-from cxmetrics.metrics.registry import get_metric
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import COMPLAINTS_OPENED, Dim, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
@@ -120,9 +121,9 @@ def by_process(conn: Connection, filters: Filters, period: Period, by: str = "pr
     """One row per value of `by` and a total ('All'), for complaints opened or resolved in `period`.
 
     Columns: `by`, complaints (opened), per_1000 (per 1,000 customers active during the period), resolved,
-    median_days_to_resolve, recovered, lost, recovery_pct with its Wilson 95% low/high: the registry's
-    complaints_per_1000, median_days_to_resolve and complaint_recovery_rate split by `by` (not withheld below the
-    minimum n: the page shows the n beside them)."""
+    median_days_to_resolve, recovered, lost, decided (recovered + lost), recovery_pct with its Wilson 95% low/high:
+    the registry's complaints_per_1000, median_days_to_resolve and complaint_recovery_rate split by `by` (not
+    withheld below the minimum n: `PROCESS_RULES` say what rests on which n)."""
     opened = _opened_by(conn, filters, period, by)
     frame = opened.merge(_resolved_by(conn, filters, period, by), on="value", how="outer")
     active = query.period_frame(conn, "complaints_per_1000", filters, [period])
@@ -144,8 +145,20 @@ def _process_rows(frame: pd.DataFrame, by: str, active_customers: float) -> pd.D
     sums = {"n": frame["decided"].to_numpy(float), "recovered": frame["recovered"].to_numpy(float)}
     value, low, high = get_metric("complaint_recovery_rate").estimate.estimate(sums)
     frame["recovery_pct"], frame["recovery_low_pct"], frame["recovery_high_pct"] = value, low, high
-    columns = [by, "complaints", "per_1000", "resolved", "median_days_to_resolve", "recovered", "lost"]
+    columns = [by, "complaints", "per_1000", "resolved", "median_days_to_resolve", "recovered", "lost", "decided"]
     return frame[[*columns, "recovery_pct", "recovery_low_pct", "recovery_high_pct"]]
+
+
+# What the per-process figures rest on: the median on the complaints resolved, recovery on those recovered or lost.
+PROCESS_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("resolved", ("median_days_to_resolve",), metric="median_days_to_resolve"),
+    withheld.Rule(
+        "decided",
+        ("recovery_pct", "recovery_low_pct", "recovery_high_pct"),
+        ("recovered", "lost"),
+        "complaint_recovery_rate",
+    ),
+)
 
 
 # --- churn after a recovered or a lost complaint --------------------------------------------------------------------
@@ -200,6 +213,15 @@ def churn_by_outcome(conn: Connection, filters: Filters, window: ChurnWindow) ->
     return frame
 
 
+# Each group's churn rests on its customers, under the churn_rate metric's minimum n.
+CHURN_RULE = withheld.Rule("customers", ("churn_pct", "churn_low_pct", "churn_high_pct"), ("churned",), "churn_rate")
+
+
+def churn_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The churn-by-outcome frame as it may be shown: churn and the churned count withheld below the minimum n."""
+    return withheld.declare(frame, CHURN_RULE, exact=("outcome", "label"))
+
+
 @dataclass(frozen=True)
 class ChurnGap:
     """Churn after a lost complaint minus churn after a recovered one, in points, with its interval and test."""
@@ -212,10 +234,17 @@ class ChurnGap:
     significant: bool
 
 
+def _comparable(rows: pd.DataFrame) -> bool:
+    """Whether both the lost and the recovered group are there with at least the minimum n of customers."""
+    if not {"lost", "recovered"} <= set(rows.index):
+        return False
+    return min(rows.loc[["lost", "recovered"], "customers"]) >= max(minimum_n(get_metric("churn_rate")), 1)
+
+
 def churn_gap(frame: pd.DataFrame) -> ChurnGap | None:
-    """The lost-minus-recovered churn gap; None when either group has no customers."""
+    """The lost-minus-recovered churn gap; None when either group is missing or under the minimum n."""
     rows = frame.set_index("outcome")
-    if not {"lost", "recovered"} <= set(rows.index) or min(rows.loc[["lost", "recovered"], "customers"]) == 0:
+    if not _comparable(rows):
         return None
     lost, kept = (
         {"churned": rows.loc[o, "churned"], "cohort": rows.loc[o, "customers"]} for o in ("lost", "recovered")
@@ -232,15 +261,36 @@ def _share(row: pd.Series) -> str:
     return f"{row['churn_pct']:.1f}% ({int(row['churned']):,} of {int(row['customers']):,})"
 
 
+def _without_complaint(row: pd.Series) -> str:
+    """The churn of customers without a complaint, or their n alone under the minimum n."""
+    if np.isnan(row["churn_pct"]):
+        return f" Customers without a complaint: n = {int(row['customers']):,}, too few to show their churn."
+    return f" Customers without a complaint churned {_share(row)}."
+
+
+def _no_gap_sentence(rows: pd.DataFrame, window: ChurnWindow) -> str:
+    """Why there is no gap: a group is missing, or a group has fewer customers than the minimum n."""
+    if {"lost", "recovered"} <= set(rows.index) and min(rows.loc[["lost", "recovered"], "customers"]) > 0:
+        lost, kept = (int(rows.loc[o, "customers"]) for o in ("lost", "recovered"))
+        return (
+            f"Too few customers to compare churn after a lost and a recovered complaint over {window.label}: "
+            f"n = {lost:,} lost and n = {kept:,} recovered (each group needs at least "
+            f"{minimum_n(get_metric('churn_rate'))})."
+        )
+    return (
+        f"Not enough complaints to compare: customers active on {window.start:%-d %b %Y} need both a recovered "
+        "and a lost complaint in the year before."
+    )
+
+
 def churn_sentence(frame: pd.DataFrame, window: ChurnWindow) -> str:
-    """The recovered-versus-lost churn in one sentence, with the gap's interval and whether it is significant."""
+    """The recovered-versus-lost churn in one sentence, with the gap's interval and whether it is significant; a
+    group under the minimum n shows its n only."""
+    shown = churn_shown(frame)
+    rows = shown.set_index("outcome")
     gap = churn_gap(frame)
     if gap is None:
-        return (
-            f"Not enough complaints to compare: customers active on {window.start:%-d %b %Y} need both a recovered "
-            "and a lost complaint in the year before."
-        )
-    rows = frame.set_index("outcome")
+        return _no_gap_sentence(rows, window)
     verdict = "a significant difference" if gap.significant else "not significant (the interval includes zero)"
     direction = "more" if gap.gap_points >= 0 else "less"
     sentence = (
@@ -249,5 +299,5 @@ def churn_sentence(frame: pd.DataFrame, window: ChurnWindow) -> str:
         f"{direction} (95% interval {gap.low_points:+.1f} to {gap.high_points:+.1f}), {verdict}."
     )
     if "none" in rows.index and rows.loc["none", "customers"]:
-        sentence += f" Customers without a complaint churned {_share(rows.loc['none'])}."
+        sentence += _without_complaint(rows.loc["none"])
     return sentence

@@ -42,7 +42,8 @@ def complaints_trend(frame: pd.DataFrame, by: str) -> go.Figure:
 
 
 def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
-    """Churn of each complaint-outcome group with its 95% interval as error bars, n on hover."""
+    """Churn of each complaint-outcome group with its 95% interval as error bars, n on hover; a group under the
+    minimum n (churn withheld) shows its n and no bar."""
     if frame.empty:
         return figures.empty("No customers in the cohort.")
     figure = go.Figure(
@@ -52,7 +53,7 @@ def churn_by_outcome(frame: pd.DataFrame) -> go.Figure:
             orientation="h",
             marker={"color": [OUTCOME_COLOURS.get(o, style.MUTED) for o in frame["outcome"]]},
             error_x=figures.interval_error(frame["churn_pct"], frame["churn_low_pct"], frame["churn_high_pct"]),
-            text=[f"{v:.1f}%" for v in frame["churn_pct"]],
+            text=["" if pd.isna(v) else f"{v:.1f}%" for v in frame["churn_pct"]],
             textposition="inside",
             insidetextanchor="start",
             textfont={"color": "white", "size": 14},

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import ClassVar
 
 import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import Dim, Source
@@ -45,8 +47,12 @@ class Timeliness:
     """Follow-ups opened in a period and those closed within 2 business days of opening, with the Wilson interval
     (the registry's follow_up_closed_2bd)."""
 
+    WITHHELD: ClassVar[withheld.Declaration] = withheld.Declaration(
+        (withheld.Rule("opened", ("pct", "low_pct", "high_pct"), ("in_time",), TIMELINESS_METRIC),)
+    )
+
     opened: int
-    in_time: int
+    in_time: int | float
     pct: float
     low_pct: float
     high_pct: float

@@ -10,8 +10,8 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
-from cxmetrics.display import notes
-from cxmetrics.display.tiles import Tile, tiles
+from cxmetrics.display import notes, withheld
+from cxmetrics.display.tiles import Tile, tiles, too_few
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.periods import Period
@@ -81,7 +81,7 @@ def _ignored(filters: Filters) -> tuple[str, ...]:
 
 def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """The per-process frame as shown: recovery withheld below the recovery rate's minimum n, with the reason in its
-    interval."""
+    interval, beside its n (recovered or lost); the median beside its n (resolved), withheld below its minimum."""
     minimum = minimum_n(get_metric("complaint_recovery_rate"))
     decided = frame["recovered"] + frame["lost"]
     few = decided < minimum
@@ -99,21 +99,36 @@ def process_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
                 "withheld" if f or np.isnan(v) else f"{v:.1f}%" for v, f in zip(frame["recovery_pct"], few, strict=True)
             ],
             "95% interval": interval,
+            "Recovered or lost": decided,
             "Resolved": frame["resolved"],
         }
     )
 
 
+# The process table's text and numbers rest on the same n as the per-process sums (`complaints.PROCESS_RULES`).
+PROCESS_TABLE_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("Resolved", ("Median days to resolve",), metric="median_days_to_resolve"),
+    withheld.Rule("Recovered or lost", ("Recovered %", "95% interval"), metric="complaint_recovery_rate"),
+)
+
+
+def _processes(sums: pd.DataFrame, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The process table and the per-process sums, each as it may be shown."""
+    shown = (complaints.SPLITS[by], "Complaints", "Per 1,000 customers")
+    table = withheld.declare(process_table(sums, by), *PROCESS_TABLE_RULES, exact=shown)
+    return table, withheld.declare(sums, *complaints.PROCESS_RULES, exact=(by, "complaints", "per_1000"))
+
+
 def _complaints_part(conn: Connection, filters: Filters, period: Period, by: str) -> dict:
     window = complaints.churn_window(period)
     churn = complaints.churn_by_outcome(conn, filters, window)
-    sums = complaints.by_process(conn, filters, period, by)
+    processes, sums = _processes(complaints.by_process(conn, filters, period, by), by)
     return {
         "complaint_tiles": tiles(conn, filters, period, COMPLAINT_METRICS),
-        "trend": complaints.volume_trend(conn, trend_filters(filters, period), period.grain, by),
-        "processes": process_table(sums, by),
+        "trend": withheld.exact(complaints.volume_trend(conn, trend_filters(filters, period), period.grain, by)),
+        "processes": processes,
         "process_sums": sums,
-        "churn": churn,
+        "churn": complaints.churn_shown(churn),
         "churn_sentence": complaints.churn_sentence(churn, window),
     }
 
@@ -121,9 +136,9 @@ def _complaints_part(conn: Connection, filters: Filters, period: Period, by: str
 def _loop_part(conn: Connection, filters: Filters, period: Period, with_revenue: bool) -> dict:
     as_of = closed_loop.review_as_of(period)
     trend = query.metric_frame(conn, "follow_up_2bd", trend_filters(filters, period), period.grain)
-    timeliness = closed_loop.closed_within_two_business_days(conn, filters, period.start, period.end)
-    backlog = closed_loop.backlog(conn, filters, as_of)
-    open_list = closed_loop.open_detractors(conn, filters, as_of, with_revenue)
+    timeliness = withheld.record(closed_loop.closed_within_two_business_days(conn, filters, period.start, period.end))
+    backlog = withheld.exact(closed_loop.backlog(conn, filters, as_of))
+    open_list = withheld.exact(closed_loop.open_detractors(conn, filters, as_of, with_revenue))
     return {
         "loop_tiles": tiles(conn, filters, period, LOOP_METRICS),
         "follow_up_tiles": (timeliness_tile(timeliness), backlog_tile(backlog, as_of)),
@@ -156,6 +171,7 @@ _EMPTY_LOOP = {
 }
 
 
+@withheld.enforced
 def build(conn: Connection, filters: Filters, period: Period, by: str = "process") -> ComplaintsView:
     """The page's complete query set for `period` (split by process or category)."""
     loaded = catalog.loaded_tables(conn)
@@ -185,16 +201,22 @@ def as_of_text(as_of: date) -> str:
 
 
 def timeliness_tile(timely: closed_loop.Timeliness) -> Tile:
-    """A tile of the follow-ups opened in the period closed within 2 business days of opening."""
-    value = f"{timely.pct:.1f}%" if timely.opened else "-"
-    interval = f" 95% interval {timely.low_pct:.1f}% to {timely.high_pct:.1f}%." if timely.opened else ""
+    """A tile of the follow-ups opened in the period closed within 2 business days of opening (the n alone below
+    the metric's minimum)."""
+    minimum = minimum_n(get_metric(closed_loop.TIMELINESS_METRIC))
+    shown = timely.opened >= max(minimum, 1)
+    value = f"{timely.pct:.1f}%" if shown else (too_few(timely.opened) if timely.opened else "-")
+    interval = f" 95% interval {timely.low_pct:.1f}% to {timely.high_pct:.1f}%." if shown else ""
+    below = f" Withheld: fewer than {minimum} follow-ups opened." if timely.opened and not shown else ""
     return Tile(
         metric="closed_within_2bd_of_opening",
         label="Follow-ups closed within 2 business days of opening",
         value=value,
         help=f"Of the follow-ups opened in the period, the share closed by the end of the 2nd business day after the "
         f"day of opening (Monday to Friday; a Saturday or Sunday opening is due on Tuesday). n = {timely.opened:,} "
-        "follow-ups opened." + interval,
+        "follow-ups opened." + interval + below,
+        n=timely.opened,
+        min_n=minimum,
     )
 
 
@@ -210,6 +232,7 @@ def backlog_tile(backlog: pd.DataFrame, as_of: date) -> Tile:
         delta=f"{int(old):,} older than a week" if total else None,
         delta_colour="inverse" if old else "off",
         delta_arrow="off",
+        min_n=0,
     )
 
 
