@@ -11,11 +11,11 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
-from cxmetrics.display import notes
+from cxmetrics.display import notes, withheld
 from cxmetrics.display.style import status_word
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import get_metric
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import catalog
 from cxmetrics.query.aggregate import scoped
@@ -41,6 +41,20 @@ MAX_SCORE = int(risk.MAX_SCORE)
 EXPERIENCE_COLUMNS: tuple[str, ...] = (
     "grouping_label", "group", "customers", "churned", "churn_pct", "churn_low_pct", "churn_high_pct",
     "repeat_purchase_pct", "revenue_per_customer_usd", "clv_usd",
+)  # fmt: skip
+# A group of customers by experience rests on its customers: under the churn_rate metric's minimum n every figure
+# of the group is withheld (its repeat-purchase pairs and revenue come from those few customers too), the n stays.
+EXPERIENCE_RULE = withheld.Rule(
+    "customers",
+    ("churn_pct", "churn_low_pct", "churn_high_pct", "repeat_purchase_pct", "revenue_per_customer_usd", "clv_usd"),
+    ("churned", "bought", "repeated", "revenue_usd", "margin_usd", "margin_months"),
+    "churn_rate",
+)
+COHORT_RULE = withheld.Rule("customers", ("retention_pct", "low_pct", "high_pct"), ("retained",), "logo_retention")
+VALUE_RULE = withheld.Rule("nps_n", ("nps", "nps_low", "nps_high"), ("promoters", "detractors"), "nps")
+_VALUE_EXACT = (
+    "customers", "revenue_usd", "margin_usd", "cost_to_serve_usd", "margin_min_usd", "margin_max_usd",
+    "nps_suppressed",
 )  # fmt: skip
 AT_RISK_COLUMNS: tuple[str, ...] = (
     "rank", "name", "region", "segment", "account_owner", "revenue_12m_usd", "risk_score", "nps_points",
@@ -96,6 +110,7 @@ def _experience_caption(window: loyalty.TrailingYear) -> str:
     )
 
 
+@withheld.enforced
 def at_risk_list(view: LoyaltyView, min_score: float, owners: Sequence[str], nps_groups: Sequence[str]) -> AtRiskList:
     """The at-risk list narrowed to a minimum score, account owners and NPS groups (empty: all), its first
     LIST_ROWS rows shown, and all of it as CSV."""
@@ -105,7 +120,7 @@ def at_risk_list(view: LoyaltyView, min_score: float, owners: Sequence[str], nps
         f"the top {min(LIST_ROWS, len(narrowed)):,} shown."
     )
     name = f"at-risk-customers-{view.window.end.isoformat()}.csv"
-    return AtRiskList(narrowed.head(LIST_ROWS), caption, risk.list_csv(narrowed), name)
+    return AtRiskList(withheld.exact(narrowed.head(LIST_ROWS)), caption, risk.list_csv(narrowed), name)
 
 
 def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
@@ -113,7 +128,7 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     metric = get_metric(metric_id)
     rows = frame.dropna(subset=["value"]).sort_values("period_start")
     if rows.empty:
-        return Tile(metric_id, metric.label, MISSING, f"No value: {metric.description}", **_status("no_data"))
+        return Tile(metric_id, metric.label, MISSING, f"No value: {metric.description}", **_status("no_data"), min_n=0)
     row = rows.iloc[-1]
     over = f"the 12 months to {row['period_end']:%-d %b %Y}" if metric_id in TRAILING else row["period_label"]
     lines = [f"**{metric.label}** over {over}."]
@@ -124,7 +139,8 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     lines.append("No target set." if target is None or np.isnan(target) else f"Target {metric.format(target)}.")
     status = str(row["status"]) if isinstance(row.get("status"), str) else "no_target"
     label = f"{metric.label} · {row['period_label']}"
-    return Tile(metric_id, label, metric.format(row["value"]), "  \n".join(lines), **_status(status))
+    counted = {"n": int(row["n"]), "min_n": minimum_n(metric)}
+    return Tile(metric_id, label, metric.format(row["value"]), "  \n".join(lines), **_status(status), **counted)
 
 
 def _status(status: str) -> dict[str, str]:
@@ -136,6 +152,16 @@ def _available(loaded: frozenset[str], metric_ids) -> list[str]:
     return [m for m in metric_ids if set(get_metric(m).tables) <= loaded]
 
 
+def _value(value: loyalty.CustomerValue) -> loyalty.CustomerValue:
+    """Customer value as it may be shown: each decile's and group's NPS withheld below the minimum n."""
+    groups = ("group", "customer_share_pct", "revenue_share_pct")
+    return loyalty.CustomerValue(
+        withheld.declare(value.deciles, VALUE_RULE, exact=("decile", *_VALUE_EXACT)),
+        withheld.declare(value.groups, VALUE_RULE, exact=(*groups, *_VALUE_EXACT)),
+    )
+
+
+@withheld.enforced
 def build(conn: Connection, filters: Filters, day: date, grain: str = "month", by: str | None = None) -> LoyaltyView:
     """The page's complete query set for the review that looks back from `day` (`periods.review_day`): figures for
     the 12 months closed by it."""
@@ -147,8 +173,9 @@ def build(conn: Connection, filters: Filters, day: date, grain: str = "month", b
     trends = trends or loyalty.retention_trends(conn, filters, grain, window, by, metric_ids)
     has_revenue = "customer_revenue" in loaded
     experience = loyalty.loyalty_by_experience(conn, filters, window)
-    at_risk = risk.at_risk_list(conn, filters, window.end)
-    value = loyalty.customer_value(conn, filters, window) if has_revenue else None
+    shown = withheld.declare(experience, EXPERIENCE_RULE, exact=("grouping", "grouping_label", "group", "suppressed"))
+    at_risk = withheld.exact(risk.at_risk_list(conn, filters, window.end))
+    value = _value(loyalty.customer_value(conn, filters, window)) if has_revenue else None
     return LoyaltyView(
         window=window,
         subtitle=f"The 12 months {window.label} (the latest closed by the review), for {filters.describe()}.",
@@ -158,9 +185,13 @@ def build(conn: Connection, filters: Filters, day: date, grain: str = "month", b
         filter_note=notes.filter_note(filters, loyalty.ignored_filters(filters), "customer-level figures"),
         tiles=tuple(_tile(m, monthly[m]) for m in metric_ids),
         trends=trends,
-        cohorts=loyalty.cohort_retention(conn, filters, window.end),
-        experience=experience,
-        experience_table=experience[experience["grouping"] != "focus"],
+        cohorts=withheld.declare(
+            loyalty.cohort_retention(conn, filters, window.end),
+            COHORT_RULE,
+            exact=("cohort_start", "age_quarters", "cohort_label", "suppressed"),
+        ),
+        experience=shown,
+        experience_table=shown[shown["grouping"] != "focus"],
         experience_caption=_experience_caption(window),
         at_risk_sentence=loyalty.at_risk_sentence(loyalty.at_risk_comparison(experience), window),
         value=value,
