@@ -28,6 +28,8 @@ def _table() -> pd.DataFrame:
             "nps_gap_pts": [-50.0, np.nan, np.nan],
             "gap_significant": [True, False, False],
             "withheld": [False, False, True],
+            "all_comments": [100, 100, 100],
+            "prior_all_comments": [90, 90, 90],
         }
     )
 
@@ -41,6 +43,7 @@ def test_theme_view_orders_formats_and_explains_withheld_scores():
     waiting = view.set_index("Theme").loc["Waiting"]
     assert waiting["NPS mentioning"] == "–" and waiting["NPS gap"] == "withheld: 20 NPS answers (< 30)"
     assert view["withheld"].tolist() == [True, False, True]
+    assert view["comments_n"].tolist() == [100] * 3 and view["rest_n"].tolist() == [80, 65, 98]  # the hidden n
 
 
 def test_theme_impact_colours_significant_gaps_and_leaves_out_withheld_themes():
@@ -78,10 +81,11 @@ def test_posts_view_says_not_applicable_where_a_post_has_no_text():
             "change_pct": [10.0, -50.0],
             "sentiment": [0.3, np.nan],
             "negative_pct": [12.0, np.nan],
+            "scored": [100, 0],
             "reach": [np.nan, np.nan],
         }
     )
     view = charts_voice.posts_view(summary).set_index("Listening post")
-    assert view.loc["Complaints", "Sentiment"] == "n/a"
+    assert view.loc["Complaints", "Sentiment"] == "n/a" and view.loc["Survey comments", "Sentiment n"] == 100
     assert view.loc["Survey comments", "Change vs prior %"] == "+10%"
     assert view.loc["Survey comments", "Volume"] == "100"

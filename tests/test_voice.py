@@ -186,7 +186,7 @@ def test_totals_and_growth(world):
     growing = voice.growing_themes(table.reset_index())
     assert growing["theme"].tolist() == ["wait"]  # 0% -> 40%; Billing fell
     assert voice.growth_sentence(growing.iloc[0]) == (
-        "wait: 40.0% of comments (n = 2), up 40.0 points from 0.0% (not significant)."
+        "wait: 40.0% of comments (2 of 5), up 40.0 points from 0.0% (not significant)."
     )
 
 

@@ -163,8 +163,9 @@ def _share_sums(sums: pd.DataFrame, total: pd.Series) -> dict:
 
 def theme_table(sums: pd.DataFrame, labels: dict[str, str], min_n: int) -> pd.DataFrame:
     """Per theme: mentions, share of comments, sentiment with its interval, NPS of the comments mentioning it
-    against those that do not (with the significance of the gap), and the change of its share since the prior window.
-    Sentiment and NPS are withheld (NaN, `withheld` True) below `min_n` mentions."""
+    against those that do not (with the significance of the gap), and the change of its share since the prior window,
+    with the window's comments (all_comments, prior_all_comments: the shares' n). Sentiment and NPS are withheld
+    (NaN, `withheld` True) below `min_n` mentions."""
     keys = [*labels, NO_THEME]
     now, before = _counts(sums, "current", keys), _counts(sums, "prior", keys)
     total, total_before = _counts(sums, "current", [ALL]).iloc[0], _counts(sums, "prior", [ALL]).iloc[0]
@@ -192,6 +193,8 @@ def theme_table(sums: pd.DataFrame, labels: dict[str, str], min_n: int) -> pd.Da
             "prior_share_pct": _SHARE.estimate(_share_sums(before, total_before))[0],
             "change_significant": np.asarray(growth.significant, dtype=bool),
             "withheld": withheld,
+            "all_comments": np.full(len(keys), int(total["comments"])),
+            "prior_all_comments": np.full(len(keys), int(total_before["comments"])),
         }
     )
     too_few_nps = (table["nps_n_with"] < min_n).to_numpy()
@@ -236,8 +239,9 @@ def sentiment_separation(counts: pd.DataFrame) -> separation.Separation:
 
 
 def detractor_pareto(sums: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    """Themes of detractors' comments in the current window, most mentioned first (untagged last), with
-    the share of detractor comments mentioning each and the cumulative share of all detractor theme mentions."""
+    """Themes of detractors' comments in the current window, most mentioned first (untagged last), with the
+    detractor comments (the n), the share of them mentioning each and the cumulative share of all detractor theme
+    mentions."""
     keys = [*labels, NO_THEME]
     now = _counts(sums, "current", keys)
     detractor_comments = _counts(sums, "current", [ALL]).iloc[0]["detractors"]
@@ -246,6 +250,7 @@ def detractor_pareto(sums: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame
     frame = frame[frame["detractor_mentions"] > 0]
     tagged = frame[frame["theme"] != NO_THEME].sort_values(["detractor_mentions", "label"], ascending=[False, True])
     frame = pd.concat([tagged, frame[frame["theme"] == NO_THEME]], ignore_index=True)
+    frame["detractor_comments"] = int(detractor_comments)
     frame["pct_of_detractor_comments"] = 100 * stats.ratio(frame["detractor_mentions"], detractor_comments)
     frame["cumulative_pct"] = 100 * stats.ratio(frame["detractor_mentions"].cumsum(), frame["detractor_mentions"].sum())
     return frame
@@ -258,10 +263,11 @@ def growing_themes(table: pd.DataFrame, limit: int = 5) -> pd.DataFrame:
 
 
 def growth_sentence(row: pd.Series) -> str:
-    """'Billing & invoices: 12.0% of comments (n = 240), up 3.1 points from 8.9% (significant).'"""
+    """'Billing & invoices: 12.0% of comments (240 of 2,000), up 3.1 points from 8.9% (significant).'"""
     verdict = "significant" if row["change_significant"] else "not significant"
     return (
-        f"{row['label']}: {row['share_pct']:.1f}% of comments (n = {row['mentions']:,}), up "
+        f"{row['label']}: {row['share_pct']:.1f}% of comments ({int(row['mentions']):,} of "
+        f"{int(row['all_comments']):,}), up "
         f"{row['share_change_pts']:.1f} points from {row['prior_share_pct']:.1f}% ({verdict})."
     )
 
@@ -353,7 +359,8 @@ def _social_scope_note(filters: Filters) -> str:
 
 def posts_summary(trend: pd.DataFrame, current: Period, prior: Period) -> pd.DataFrame:
     """Per listening post in the current window: volume, share of all voices, volume per week, mean sentiment and
-    negative share (posts with text), and the change of volume against the prior window."""
+    negative share (posts with text) with the texts scored (their n), and the change of volume against the prior
+    window."""
     rows = []
     weeks = current.days / 7
     for post in POSTS:
@@ -371,6 +378,7 @@ def posts_summary(trend: pd.DataFrame, current: Period, prior: Period) -> pd.Dat
                 "per_week": volume / weeks,
                 "sentiment": float(_SENTIMENT.value(sums)) if scored else np.nan,
                 "negative_pct": float(_NEGATIVE.estimate(sums)[0]) if scored else np.nan,
+                "scored": int(scored),
                 "prior_volume": int(before["volume"].sum()),
                 "reach": float(now["reach"].sum()) if post == "Social mentions" else np.nan,
             }

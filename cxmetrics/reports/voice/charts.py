@@ -48,6 +48,8 @@ def theme_view(table: pd.DataFrame, min_n: int) -> pd.DataFrame:
     view = _as_text(view, THEME_FORMATS, WITHHELD)
     view["NPS gap"] = [_gap_text(g, s, n, min_n) for g, s, n in gaps]
     view["withheld"] = (ordered["withheld"] | ordered["nps_with"].isna()).to_numpy()
+    for column, source in THEME_NS.items():
+        view[column] = ordered[source].to_numpy()
     return view
 
 
@@ -60,6 +62,8 @@ def _as_text(frame: pd.DataFrame, formats: dict[str, str], missing: str) -> pd.D
 
 
 WITHHELD = "–"
+# The n of the theme table's shares and of the rest's NPS, kept beside the text (not shown as columns).
+THEME_NS = {"comments_n": "all_comments", "prior_comments_n": "prior_all_comments", "rest_n": "nps_n_without"}
 THEME_FORMATS = {
     "Mentions": "{:,}",
     "Share of comments %": "{:.1f}%",
@@ -85,8 +89,8 @@ def theme_style(view: pd.DataFrame) -> Styler:
     return view.style.apply(row_style, axis=1)
 
 
-def _gap_colour(gap: float, significant: bool) -> str:
-    if not significant:
+def _gap_colour(gap: float, significant: bool | None) -> str:
+    if pd.isna(significant) or not significant:
         return style.MUTED
     return style.BAD if gap < 0 else style.GOOD
 
@@ -151,7 +155,7 @@ def pareto(frame: pd.DataFrame) -> go.Figure:
             orientation="h",
             marker_color=colours,
             name="Detractor comments mentioning it",
-            text=[f"{p:.0f}%" for p in frame["pct_of_detractor_comments"]],
+            text=["" if pd.isna(p) else f"{p:.0f}%" for p in frame["pct_of_detractor_comments"]],
             textposition="outside",
             cliponaxis=False,
             hovertemplate="%{y}<br>%{x:,} detractor comments (%{text} of them)<extra></extra>",
@@ -263,6 +267,7 @@ def posts_view(summary: pd.DataFrame) -> pd.DataFrame:
                 "Change vs prior %": summary["change_pct"],
                 "Sentiment": summary["sentiment"],
                 "Negative %": summary["negative_pct"],
+                "Sentiment n": summary["scored"],
                 "Reach": summary["reach"],
             }
         ),

@@ -11,10 +11,11 @@ from datetime import date
 import pandas as pd
 
 from cxmetrics.db import Connection
-from cxmetrics.display.tiles import Tile
+from cxmetrics.display import withheld
+from cxmetrics.display.tiles import Tile, too_few
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.measures import NPS_RANGES
-from cxmetrics.metrics.registry import minimum_n
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.reports.voice import analysis as voice
@@ -41,6 +42,32 @@ OLD_TAXONOMY = (
 )
 
 DETRACTORS = NPS_RANGES["detractor"]
+_NPS = get_metric("nps")
+_POSTS_EXACT = ("Listening post", "Volume", "Per week", "Share of all voices %", "Change vs prior %", "Reach")
+# What the theme figures rest on: sentiment on the mentions, NPS on the answers with and without the theme, shares
+# of comments on the window's comments (the counts of mentions rebuild them).
+THEME_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("mentions", ("sentiment", "sentiment_low", "sentiment_high", "negative_pct")),
+    withheld.Rule("nps_n_with", ("nps_with", "nps_gap_pts", "gap_significant"), metric="nps"),
+    withheld.Rule("nps_n_without", ("nps_without", "nps_gap_pts", "gap_significant"), metric="nps"),
+    withheld.Rule("all_comments", ("share_pct", "share_change_pts", "change_significant"), ("mentions",)),
+    withheld.Rule(
+        "prior_all_comments", ("prior_share_pct", "share_change_pts", "change_significant"), ("prior_mentions",)
+    ),
+)
+ROW_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("Mentions", ("Sentiment", "Negative %")),
+    withheld.Rule("NPS n", ("NPS mentioning", "NPS gap"), metric="nps"),
+    withheld.Rule("rest_n", ("NPS of the rest", "NPS gap"), metric="nps"),
+    withheld.Rule("comments_n", ("Share of comments %", "Share change pts"), ("Mentions",)),
+    withheld.Rule("prior_comments_n", ("Share change pts",)),
+)
+HIDDEN_COLUMNS: tuple[str, ...] = ("withheld", *charts.THEME_NS)
+PARETO_RULE = withheld.Rule(
+    "detractor_comments", ("pct_of_detractor_comments", "cumulative_pct"), ("detractor_mentions",)
+)
+POSTS_RULE = withheld.Rule("Sentiment n", ("Sentiment", "Negative %"))
+TREND_RULE = withheld.Rule("sentiment_n", (), ("sentiment_sum", "negative"))
 
 
 @dataclass(frozen=True)
@@ -104,51 +131,83 @@ def _missing_note(status: voice.Status) -> str | None:
     )
 
 
-def _tiles(overall: dict, pareto: pd.DataFrame, growing: pd.DataFrame) -> tuple[Tile, ...]:
-    """Survey comments, negative share, the top detractor theme and the fastest-growing theme."""
+def _tiles(overall: dict, pareto: pd.DataFrame, growing: pd.DataFrame, min_n: int) -> tuple[Tile, ...]:
+    """Survey comments, negative share, the top detractor theme and the fastest-growing theme (each with its n)."""
     comments = Tile(
         "comments",
         "Survey comments",
         f"{overall['comments']:,}",
-        f"Responses with a comment in the window; NPS of those who commented: {overall['nps']:.0f} "
-        f"(n = {overall['nps_n']:,}).",
+        f"Responses with a comment in the window; NPS of those who commented: {_commenters_nps(overall)}.",
+        n=overall["comments"],
+        min_n=0,
     )
+    few = overall["comments"] < min_n
+    mean = "" if few else f" Mean sentiment {overall['sentiment']:+.2f}."
     negative = Tile(
         "negative_comments",
         "Negative comments",
-        f"{overall['negative_pct']:.0f}%",
-        f"Share of comments with sentiment at or below {sentiment.NEGATIVE} (VADER with the domain lexicon). "
-        f"Mean sentiment {overall['sentiment']:+.2f}.",
+        too_few(overall["comments"]) if few else f"{overall['negative_pct']:.0f}%",
+        f"Share of comments with sentiment at or below {sentiment.NEGATIVE} (VADER with the domain lexicon).{mean}",
+        n=overall["comments"],
+        min_n=min_n,
     )
-    return comments, negative, _top_detractor_tile(overall, pareto), _growing_tile(growing)
+    top = _top_detractor_tile(overall, pareto, min_n)
+    return comments, negative, top, _growing_tile(growing, overall["comments"], min_n)
 
 
-def _top_detractor_tile(overall: dict, pareto: pd.DataFrame) -> Tile:
+def _commenters_nps(overall: dict) -> str:
+    """'+39 (n = 109)', or the n alone below the NPS minimum."""
+    if overall["nps_n"] < minimum_n(_NPS):
+        return f"withheld, {too_few(overall['nps_n']).lower()}"
+    return f"{_NPS.format(overall['nps'])} (n = {overall['nps_n']:,})"
+
+
+def _top_detractor_tile(overall: dict, pareto: pd.DataFrame, min_n: int) -> Tile:
     top = pareto[pareto["theme"] != voice.NO_THEME]
     label = "Top detractor theme"
     help_text = f"The theme most mentioned in comments of detractors (NPS {DETRACTORS})."
+    counted = {"kind": "text", "n": overall["detractor_comments"], "min_n": min_n}
     if top.empty:
-        return Tile("top_detractor_theme", label, "No detractor comments", help_text, kind="text")
+        return Tile("top_detractor_theme", label, "No detractor comments", help_text, **counted)
+    if overall["detractor_comments"] < min_n:
+        return Tile("top_detractor_theme", label, too_few(overall["detractor_comments"]), help_text, **counted)
     note = f"In {top['pct_of_detractor_comments'].iloc[0]:.0f}% of {overall['detractor_comments']:,} detractor comments"
-    return Tile("top_detractor_theme", label, f"**{top['label'].iloc[0]}**", help_text, kind="text", note=note)
+    return Tile("top_detractor_theme", label, f"**{top['label'].iloc[0]}**", help_text, note=note, **counted)
 
 
-def _growing_tile(growing: pd.DataFrame) -> Tile:
+def _growing_tile(growing: pd.DataFrame, comments: int, min_n: int) -> Tile:
     label = "Fastest-growing theme"
     help_text = "Largest rise in the share of comments mentioning it since the prior window."
+    counted = {"kind": "text", "n": comments, "min_n": min_n}
+    if comments < min_n:
+        return Tile("fastest_growing_theme", label, too_few(comments), help_text, **counted)
     if growing.empty:
-        return Tile("fastest_growing_theme", label, "No theme grew", help_text, kind="text")
+        return Tile("fastest_growing_theme", label, "No theme grew", help_text, **counted)
     row = growing.iloc[0]
     verdict = "significant" if row["change_significant"] else "not significant"
     note = f"{row['share_change_pts']:+.1f} pts to {row['share_pct']:.1f}% of comments, {verdict}"
-    return Tile("fastest_growing_theme", label, f"**{row['label']}**", help_text, kind="text", note=note)
+    return Tile("fastest_growing_theme", label, f"**{row['label']}**", help_text, note=note, **counted)
 
 
-def _growth_lines(growing: pd.DataFrame) -> tuple[str, ...]:
-    """A bullet per growing theme, or one sentence saying that none grew."""
+def _growth_lines(growing: pd.DataFrame, comments: int, min_n: int) -> tuple[str, ...]:
+    """A bullet per growing theme, or one sentence saying that none grew or that there are too few comments."""
+    if comments < min_n:
+        return (f"Too few comments to compare themes with the prior window (n = {comments:,}; at least {min_n}).",)
     if growing.empty:
         return ("No theme's share of comments grew since the prior window.",)
     return tuple(f"- {voice.growth_sentence(row)}" for _, row in growing.iterrows())
+
+
+def _pareto_caption(overall: dict, min_n: int) -> str:
+    """How to read the detractors' Pareto, or why it is not shown."""
+    detractors = overall["detractor_comments"]
+    if detractors < min_n:
+        return f"Too few comments of detractors (n = {detractors:,}; at least {min_n}) to rank their themes."
+    return (
+        f"Themes in the {detractors:,} comments of detractors (NPS {DETRACTORS}): bars count the comments mentioning "
+        "each theme (label: share of detractor comments); the line adds up the share of all their theme mentions "
+        "(top axis)."
+    )
 
 
 def _window_check(check: Separation, min_n: int) -> str:
@@ -180,23 +239,21 @@ def themes(sums: pd.DataFrame, labels: dict[str, str], min_n: int, check: Separa
     overall = voice.totals(sums)
     if overall["comments"] == 0:
         return None
-    table = voice.theme_table(sums, labels, min_n)
-    pareto = voice.detractor_pareto(sums, labels)
+    table = withheld.declare(voice.theme_table(sums, labels, min_n), *THEME_RULES, exact=("theme", "label", "withheld"))
+    pareto = withheld.declare(voice.detractor_pareto(sums, labels), PARETO_RULE, exact=("theme", "label"))
     growing = voice.growing_themes(table)
-    rows = charts.theme_view(table, min_n)
+    rows = withheld.declare(charts.theme_view(table, min_n), *ROW_RULES, exact=("Theme", "withheld"))
     return Themes(
-        tiles=_tiles(overall, pareto, growing),
+        tiles=_tiles(overall, pareto, growing, min_n),
         table=table,
         rows=rows,
-        columns=tuple(c for c in rows.columns if c != "withheld"),
+        columns=tuple(c for c in rows.columns if c not in HIDDEN_COLUMNS),
         caption=f"A comment can mention several themes. Grey rows: fewer than {min_n} mentions or NPS answers, so the "
         "score is withheld (–) and the count stays. NPS compares the comments mentioning a theme with the other "
         "comments of the window.",
         pareto=pareto,
-        pareto_caption=f"Themes in the {overall['detractor_comments']:,} comments of detractors (NPS {DETRACTORS}): "
-        "bars count the comments mentioning each theme (label: share of detractor comments); the line adds up the "
-        "share of all their theme mentions (top axis).",
-        growth=_growth_lines(growing),
+        pareto_caption=_pareto_caption(overall, min_n),
+        growth=_growth_lines(growing, overall["comments"], min_n),
         sentiment_note=sentiment_note(check, min_n),
     )
 
@@ -213,6 +270,7 @@ def _options(conn: Connection, filters: Filters, dimension: str, chosen: tuple[s
     return tuple(chosen or catalog.dimension_values(conn, dimension, filters.scope))
 
 
+@withheld.enforced
 def build(conn: Connection, filters: Filters, week: Period, window_weeks: int = int(DEFAULT_WINDOW)) -> VoiceView:
     """The page's query set for the `window_weeks` weeks ending with the review week, against the weeks before."""
     current, prior = windows(week, window_weeks)
@@ -236,8 +294,10 @@ def build(conn: Connection, filters: Filters, week: Period, window_weeks: int = 
         built=status.built,
         no_comments_note=NO_COMMENTS if sums is not None and section is None else None,
         themes=section,
-        posts=charts.posts_view(voice.posts_summary(trend, current, prior)),
-        trend=trend,
+        posts=withheld.declare(
+            charts.posts_view(voice.posts_summary(trend, current, prior)), POSTS_RULE, exact=_POSTS_EXACT
+        ),
+        trend=withheld.declare(trend, TREND_RULE, exact=("post", "week_start", "volume", "reach")),
         trend_start=start,
         posts_caption=_posts_caption(filters, status.loaded),
         theme_labels=status.labels,
@@ -310,6 +370,7 @@ def _caption(page: int, shown: int, matched: int, has_revenue: bool) -> str:
     return f"Comments {first:,} to {first + shown - 1:,} of {matched:,}" + missing
 
 
+@withheld.enforced
 def verbatims(
     conn: Connection, filters: Filters, week: Period, window_weeks: int, question: Question, page: int = 1
 ) -> Verbatims:
@@ -322,10 +383,10 @@ def verbatims(
     if found.empty and matched:
         page = voice.page_count(matched)
         found, matched = voice.verbatims(conn, asked, current, _ask(question, page))
-    rows = voice.verbatim_view(found, status.labels)
+    rows = withheld.exact(voice.verbatim_view(found, status.labels))
     return Verbatims(
         rows=rows,
-        found=found,
+        found=withheld.exact(found),
         matched=matched,
         page=page,
         pages=voice.page_count(matched),
