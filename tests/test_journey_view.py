@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmetrics.display.tiles import Tile
+from cxmetrics.display import withheld
+from cxmetrics.display.tiles import Tile, too_few
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import get_metric
+from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.query import frames as query
 from cxmetrics.reports.journey import detail as journey_detail
 from cxmetrics.reports.journey import drivers as key_drivers
@@ -66,7 +67,7 @@ def test_the_map_is_the_journey_map_of_the_period(small_world, small_world_week,
     chosen = journey.map_period("week", small_world_week, small_world_week.end)
     assert view.period == chosen
     cells = journey.journey_map(small_world, "transactional_nps", Filters(), chosen, "region")
-    pd.testing.assert_frame_equal(view.cells, cells)
+    pd.testing.assert_frame_equal(view.cells, journey_view.map_cells(cells, "transactional_nps"))
     assert view.red_summary == journey.red_summary(cells, "transactional_nps")
     assert view.caption.startswith(f"Transactional NPS by touchpoint in journey order, {chosen.label}, compared with")
     assert (view.targets_note, view.touchpoint_note, view.empty_warning) == (None, None, None)
@@ -91,7 +92,7 @@ def test_the_default_cell_is_detailed_with_its_numbers(small_world, view, cell) 
     found = journey_detail.cell_detail(
         small_world, "transactional_nps", Filters(), "region", row, touchpoint, view.period
     )
-    pd.testing.assert_frame_equal(cell.trend, found.trend)
+    pd.testing.assert_frame_equal(cell.trend, withheld.frame(found.trend))
     pd.testing.assert_frame_equal(cell.complaints, found.complaints)
     assert [t.label for t in cell.tiles] == ["Transactional NPS", "Responses", "With a comment", "Complaints"]
     values = [t.value for t in cell.tiles[1:]]
@@ -125,22 +126,25 @@ def _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked) 
     found = journey_detail.cell_detail(conn, metric_id, filters, dimension, row, touchpoint, chosen)
     score = cells[(cells["row"] == row) & (cells["touchpoint"] == touchpoint)].iloc[0]
     n, label = int(score["n"]), journey_view.METRIC_LABELS[metric_id]
-    shown = f"too few (n = {n:,})" if score["suppressed"] else get_metric(metric_id).format(score["value"])
+    shown = too_few(n) if score["suppressed"] else get_metric(metric_id).format(score["value"])
+    reason = f"{score['reason'].capitalize()}. n = {n:,} responses in {chosen.label}."
     tiles = (
-        Tile(metric_id, label, shown, f"{score['reason'].capitalize()}. n = {n:,} responses in {chosen.label}."),
+        Tile(metric_id, label, shown, reason, n=n, min_n=minimum_n(get_metric(metric_id))),
         Tile(
             "responses",
             "Responses",
             f"{found.responses:,}",
             f"Survey responses in {chosen.label}, whichever scores they answered; the score counts those that "
             f"answered {label} (n = {n:,}).",
+            min_n=0,
         ),
-        Tile("comments", "With a comment", f"{found.comments:,}", "Responses with a free-text comment."),
+        Tile("comments", "With a comment", f"{found.comments:,}", "Responses with a free-text comment.", min_n=0),
         Tile(
             "complaints",
             "Complaints",
             f"{int(found.complaints['complaints'].sum()):,}",
             f"Complaints opened in {chosen.label} about the {touchpoint} process.",
+            min_n=0,
         ),
     )
     place = touchpoint.replace("_", " ")
@@ -151,7 +155,7 @@ def _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked) 
         tuple(dict.fromkeys(cells["row"])),
         tuple(dict.fromkeys(cells["touchpoint"])),
         tiles,
-        found.trend,
+        withheld.frame(found.trend),
         found.events,
         found.window,
         f"{label} at {place}, {row}, by month",

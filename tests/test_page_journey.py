@@ -96,5 +96,5 @@ def test_a_withheld_cell_says_its_n_in_the_detail(monkeypatch, small_world_db: P
     app = run_page(monkeypatch, small_world_db, PAGE, region=["EMEA"], touchpoint=["billing"])
     assert_no_exception(app)
     nps, responses = app.metric[0], app.metric[1]
-    assert nps.value == "too few (n = 8)"  # the small world's EMEA billing NPS answers in the 4 weeks to 2026-W46
+    assert nps.value == "Too few (n = 8)"  # the small world's EMEA billing NPS answers in the 4 weeks to 2026-W46
     assert int(responses.value) >= 8 and "answered Transactional NPS (n = 8)" in responses.help

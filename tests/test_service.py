@@ -64,8 +64,9 @@ def _rows(table):
     return table.set_index(["lens", "value"])
 
 
-def test_effectiveness_by_channel_reason_and_in_total_on_paper(centre) -> None:
-    report = service.report(centre, Filters(), NOVEMBER, min_n=1)
+def test_effectiveness_by_channel_reason_and_in_total_on_paper(centre, monkeypatch) -> None:
+    monkeypatch.setenv("CX_MIN_N", "1")
+    report = service.report(centre, Filters(), NOVEMBER)
     rows = _rows(report.table)
     total = rows.loc[("total", service.TOTAL)]
     assert total["contacts"] == 6  # t2..t7
@@ -96,21 +97,25 @@ def test_effectiveness_by_channel_reason_and_in_total_on_paper(centre) -> None:
     )
 
 
-def test_values_under_the_minimum_n_are_withheld(centre) -> None:
-    total = _rows(service.report(centre, Filters(), NOVEMBER, min_n=3).table).loc[("total", service.TOTAL)]
+def test_values_under_the_minimum_n_are_withheld(centre, monkeypatch) -> None:
+    monkeypatch.setenv("CX_MIN_N", "3")
+    total = _rows(service.report(centre, Filters(), NOVEMBER).table).loc[("total", service.TOTAL)]
     assert total["fcr_pct"] == pytest.approx(80.0)  # 5 recorded >= 3
     assert total["csat_pct"] != total["csat_pct"] and total["csat_n"] == 2  # withheld, count kept
-    chat = _rows(service.report(centre, Filters(), NOVEMBER, min_n=3).table).loc[("channel", "chat")]
+    chat = _rows(service.report(centre, Filters(), NOVEMBER).table).loc[("channel", "chat")]
     assert chat["fcr_pct"] != chat["fcr_pct"]  # one recorded
+    assert chat["contacts"] == 2  # repeats are a share of them: withheld, the n kept
+    assert chat["repeat_pct"] != chat["repeat_pct"] and chat["repeats"] != chat["repeats"]
 
 
-def test_the_access_scope_and_filters_apply(centre) -> None:
-    scoped = service.report(centre, Filters(scope=AccessScope(("EMEA",))), NOVEMBER, min_n=1)
+def test_the_access_scope_and_filters_apply(centre, monkeypatch) -> None:
+    monkeypatch.setenv("CX_MIN_N", "1")
+    scoped = service.report(centre, Filters(scope=AccessScope(("EMEA",))), NOVEMBER)
     rows = _rows(scoped.table)
     assert rows.loc[("total", service.TOTAL), "contacts"] == 4  # t2..t5: APAC and unknown customers drop
     assert ("channel", "email") not in rows.index
     assert scoped.support_responses == 2
-    touchpoint = service.report(centre, Filters(touchpoints=("support",)), NOVEMBER, min_n=1)
+    touchpoint = service.report(centre, Filters(touchpoints=("support",)), NOVEMBER)
     assert "The touchpoint filter does not apply to contacts." in touchpoint.caption
     shown = service.display(touchpoint.table, "channel")
     assert shown.iloc[-1]["Channel"] == service.TOTAL and set(shown["Channel"][:-1]) == {"phone", "chat", "email"}

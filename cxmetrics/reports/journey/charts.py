@@ -52,10 +52,10 @@ def _cell_hover(row, metric, compared_label: str) -> str:
     if not pd.isna(row.target):
         lines.append(f"Target {metric.format(row.target)}")
     if not pd.isna(row.compared_value):
-        change = "significant" if row.significant else "not significant"
-        lines.append(
-            f"{compared_label}: {metric.format(row.compared_value)} (n = {int(row.compared_n):,}); change {change}"
-        )
+        compared = f"{compared_label}: {metric.format(row.compared_value)} (n = {int(row.compared_n):,})"
+        if not pd.isna(row.significant):
+            compared += "; change " + ("significant" if row.significant else "not significant")
+        lines.append(compared)
     return "<br>".join(lines)
 
 

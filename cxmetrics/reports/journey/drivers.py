@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.sources import ATTRIBUTE_RATINGS
 from cxmetrics.periods import Period
@@ -30,7 +32,12 @@ PERFORMANCE = {"mean_rating": "Mean rating (1-5)", "top2_pct": "Top-2-box (% rat
 
 @dataclass(frozen=True)
 class DriverAnalysis:
-    """Relative importance of the attributes for NPS in one scope: weights with intervals, R-squared, n."""
+    """Relative importance of the attributes for NPS in one scope: weights with intervals, R-squared, n (nothing
+    shown under its own minimum n, `min_n`)."""
+
+    WITHHELD: ClassVar[withheld.Declaration] = withheld.Declaration(
+        (withheld.Rule("n", ("r_squared",), minimum_column="min_n"),)
+    )
 
     scope: str
     window: Period

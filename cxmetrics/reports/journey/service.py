@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CONTACTS, RESPONSES
@@ -108,8 +109,9 @@ def support_total(conn: Connection, filters: Filters, period: Period) -> int:
 
 
 def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> pd.DataFrame:
-    """One row per lens and value: contacts, FCR % with its Wilson interval, repeat contact %, CSAT % and CES after a
-    contact (withheld under the minimum n), handle minutes and cost per contact (pure: from the sums)."""
+    """One row per lens and value: contacts, FCR % with its Wilson interval (over the contacts flagged), repeat contact
+    %, CSAT % and CES after a contact (withheld under the minimum n), handle minutes and cost per contact (pure: from
+    the sums)."""
     merged = contacts.merge(support, on=["lens", "value"], how="left")
     for column in ("csat_n", "satisfied", "ces_n", "ces_total", "ces_squares"):
         merged[column] = merged[column].fillna(0).astype(float)
@@ -122,6 +124,7 @@ def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> 
             "lens": merged["lens"],
             "value": merged["value"],
             "contacts": merged["contacts"].astype("int64"),
+            "flagged": merged["flagged"].astype("int64"),
             "fcr_pct": np.where(merged["flagged"] >= min_n, fcr, np.nan),
             "fcr_low_pct": np.where(merged["flagged"] >= min_n, low, np.nan),
             "fcr_high_pct": np.where(merged["flagged"] >= min_n, high, np.nan),
@@ -137,6 +140,19 @@ def effectiveness(contacts: pd.DataFrame, support: pd.DataFrame, min_n: int) -> 
             )[0],
         }
     )
+
+
+# What each figure of the service table rests on; repeats are a share of the contacts (withheld with it).
+SERVICE_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("flagged", ("fcr_pct", "fcr_low_pct", "fcr_high_pct"), metric="fcr_rate"),
+    withheld.Rule("contacts", ("repeat_pct",), ("repeats",)),
+    withheld.Rule("csat_n", ("csat_pct",), metric="csat"),
+    withheld.Rule("ces_n", ("ces",), metric="ces"),
+)
+SERVICE_EXACT = ("lens", "value", "handle_minutes", "cost_per_contact_usd")
+# The shown tables: FCR and repeats rest on the contacts (FCR on the flagged ones, never more); the CSAT and CES
+# cells carry their own n, rendered from the withheld table.
+DISPLAY_RULES: tuple[withheld.Rule, ...] = (withheld.Rule("Contacts", ("FCR % (95% interval)", "Repeat contacts %")),)
 
 
 def repeat_leaders(table: pd.DataFrame, count: int = 3) -> pd.DataFrame:
@@ -161,14 +177,18 @@ def _repeat_sentence(table: pd.DataFrame) -> str:
     leaders = repeat_leaders(table)
     if leaders.empty:
         return "No repeat contacts in the period."
-    named = [f"{r.value} ({r.repeats:,} repeats, {r.repeat_pct:.1f}% of its contacts)" for r in leaders.itertuples()]
+    named = [
+        f"{r.value} ({int(r.repeats):,} repeats, {r.repeat_pct:.1f}% of its contacts)" for r in leaders.itertuples()
+    ]
     return "Most repeat contacts: " + ", ".join(named) + "."
 
 
-def report(conn: Connection, filters: Filters, period: Period, min_n: int | None = None) -> ServiceReport:
-    """The service-effectiveness table of the period, with what it rests on in words."""
-    min_n = minimum_n() if min_n is None else min_n
+def report(conn: Connection, filters: Filters, period: Period) -> ServiceReport:
+    """The service-effectiveness table of the period (figures under the minimum n withheld), with what it rests on
+    in words."""
+    min_n = minimum_n()
     table = effectiveness(contact_sums(conn, filters, period), support_sums(conn, filters, period), min_n)
+    table = withheld.declare(table, *SERVICE_RULES, exact=SERVICE_EXACT)
     total = table[table["lens"] == "total"]
     attributed = int(total["csat_n"].iloc[0]) if len(total) else 0
     responses = support_total(conn, filters, period)
@@ -213,4 +233,6 @@ def display(table: pd.DataFrame, lens: str) -> pd.DataFrame:
     rows["ces_text"] = _with_n(rows["ces"], rows["ces_n"], ".2f")
     shown = rows[list(DISPLAY_COLUMNS)].rename(columns=DISPLAY_COLUMNS | {"value": lens.capitalize()})
     rounding = {"Repeat contacts %": 1, "Handle minutes": 1, "Cost per contact USD": 2}
-    return shown.round(rounding).reset_index(drop=True)
+    shown = shown.round(rounding).reset_index(drop=True)
+    exact = [c for c in shown.columns if c not in ("Contacts", *DISPLAY_RULES[0].columns)]
+    return withheld.declare(shown, *DISPLAY_RULES, exact=exact)

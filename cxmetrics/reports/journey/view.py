@@ -5,18 +5,21 @@ the priority matrix)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import ClassVar
 
 import pandas as pd
 
 from cxmetrics.db import Connection
-from cxmetrics.display.tiles import Tile
+from cxmetrics.display import withheld
+from cxmetrics.display.tiles import Tile, too_few
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
+from cxmetrics.query.aggregate import sum_columns
 from cxmetrics.query.catalog import USED_BY
 from cxmetrics.reports.journey import charts, service
 from cxmetrics.reports.journey import detail as journey_detail
@@ -46,6 +49,8 @@ COMPLAINTS_NOTE = f"Load `complaints` to see the complaints behind a cell ({USED
 @dataclass(frozen=True)
 class CellScore:
     """One map cell as its detail shows it: its score (withheld when suppressed), its n and why it has its colour."""
+
+    WITHHELD: ClassVar[withheld.Declaration] = withheld.Declaration((withheld.Rule("n", ("value",)),))
 
     row: str
     touchpoint: str
@@ -179,6 +184,24 @@ def _score(cell) -> CellScore:
     return CellScore(cell.row, cell.touchpoint, value, int(cell.n), bool(cell.suppressed), cell.reason)
 
 
+def map_cells(cells: pd.DataFrame, metric_id: str) -> pd.DataFrame:
+    """The map's cells as they may be shown: a cell's score, interval, sums, change and colour rest on its n, the
+    compared period's on the compared n (the change needs both)."""
+    change = ("delta", "z", "significant", "falling")
+    sums = [c for c in sum_columns(get_metric(metric_id)) if c != "n"]
+    current = withheld.Rule(
+        "n", ("value", "low", "high", *change, "target_status", "status", "reason"), tuple(sums), metric_id
+    )
+    compared = withheld.Rule(
+        "compared_n",
+        ("compared_value", "compared_low", "compared_high", *change),
+        tuple(f"compared_{c}" for c in sums),
+        metric_id,
+    )
+    exact = ("touchpoint", "row", "target", "suppressed", "compared_suppressed")
+    return withheld.declare(cells, current, compared, exact=exact)
+
+
 def cell_picks(cells: pd.DataFrame, chosen: journey.MapPeriod, metric_id: str, dimension: str) -> CellPicks:
     """The part of a (non-empty) map that the cell detail needs."""
     return CellPicks(
@@ -203,8 +226,10 @@ def _cell_tiles(
         Tile(
             metric_id,
             label,
-            f"too few (n = {n:,})" if score.suppressed else get_metric(metric_id).format(score.value),
+            too_few(n) if score.suppressed else get_metric(metric_id).format(score.value),
             f"{score.reason.capitalize()}. n = {n:,} responses in {chosen.label}.",
+            n=n,
+            min_n=minimum_n(get_metric(metric_id)),
         ),
         Tile(
             "responses",
@@ -212,17 +237,20 @@ def _cell_tiles(
             f"{found.responses:,}",
             f"Survey responses in {chosen.label}, whichever scores they answered; the score counts those that "
             f"answered {label} (n = {n:,}).",
+            min_n=0,
         ),
-        Tile("comments", "With a comment", f"{found.comments:,}", "Responses with a free-text comment."),
+        Tile("comments", "With a comment", f"{found.comments:,}", "Responses with a free-text comment.", min_n=0),
         Tile(
             "complaints",
             "Complaints",
             complaints,
             f"Complaints opened in {chosen.label} about the {score.touchpoint} process.",
+            min_n=0,
         ),
     )
 
 
+@withheld.enforced
 def cell(conn: Connection, filters: Filters, picks: CellPicks, asked: tuple[str | None, str | None]) -> Cell:
     """The detail of the cell asked for (row, touchpoint), or of the default cell where the map has no such row or
     touchpoint: its trend, comments and complaints are queried, its score is the map's (no map query reruns)."""
@@ -239,10 +267,10 @@ def cell(conn: Connection, filters: Filters, picks: CellPicks, asked: tuple[str 
         touchpoints=picks.touchpoints,
         tiles=_cell_tiles(score, found, picks, loaded),
         trend=found.trend,
-        events=found.events,
+        events=withheld.exact(found.events),
         window=found.window,
         trend_title=f"{METRIC_LABELS[picks.metric_id]} at {place}, {row}, by month",
-        complaints=found.complaints,
+        complaints=withheld.exact(found.complaints),
         complaints_missing=None if has_complaints else COMPLAINTS_NOTE,
         no_complaints=f"No complaints about the {touchpoint} process in {chosen.label}."
         if has_complaints and found.complaints.empty
@@ -281,19 +309,27 @@ def _not_enough(analysis: DriverAnalysis) -> str:
 
 
 def _priority(lead: DriverAnalysis) -> dict[str, Priority]:
-    """The lead scope's matrix against each performance measure."""
-    matrices = {p: key_drivers.priority(lead.table, p) for p in PERFORMANCE}
+    """The lead scope's matrix against each performance measure (an analysis with enough responses)."""
+    matrices = {p: withheld.exact(key_drivers.priority(lead.table, p)) for p in PERFORMANCE}
     return {
         p: Priority(PERFORMANCE[p], m, f"**{lead.scope}** · " + key_drivers.fix_first_sentence(m))
         for p, m in matrices.items()
     }
 
 
+def _analysis(analysis: DriverAnalysis) -> DriverAnalysis:
+    """An analysis as it may be shown: its weights only with enough complete responses (its own minimum n), as
+    a table with no estimate beyond them (its R-squared rests on the same n)."""
+    return replace(analysis, table=withheld.exact(analysis.table if analysis.enough else analysis.table.head(0)))
+
+
+@withheld.enforced
 def drivers(conn: Connection, filters: Filters, choices: DriverChoices, compare_with: str | None) -> Drivers:
     """Key drivers under the filters and, when asked (by default the first row), for one region or segment, with
     the priority matrix of the last scope shown."""
     value = _compared_value(choices.scopes, compare_with)
-    analyses = key_drivers.analyse_with_slice(conn, filters, choices.end, choices.company, choices.dimension, value)
+    found = key_drivers.analyse_with_slice(conn, filters, choices.end, choices.company, choices.dimension, value)
+    analyses = tuple(_analysis(a) for a in found)
     shown = tuple(a for a in analyses if a.enough)
     lead = shown[-1] if shown else None
     cross = lead is not None and len(lead.attributes) <= MAX_SHAPLEY_DRIVERS
@@ -310,7 +346,7 @@ def drivers(conn: Connection, filters: Filters, choices: DriverChoices, compare_
             f"**{a.scope}**: R² = {a.r_squared:.2f}, n = {a.n:,} complete responses. " + key_drivers.ranking_sentence(a)
             for a in shown
         ),
-        cross_check=key_drivers.cross_check(lead) if cross else None,
+        cross_check=withheld.exact(key_drivers.cross_check(lead)) if cross else None,
         cross_check_caption=f"{lead.scope}: Shapley regression as a cross-check; both methods add up to R²."
         if cross
         else None,
@@ -323,6 +359,7 @@ def _service(conn: Connection, filters: Filters, period: Period) -> tuple[servic
     return report, tuple((title, service.display(report.table, lens)) for lens, title in SERVICE_LENSES)
 
 
+@withheld.enforced
 def build(
     conn: Connection,
     filters: Filters,
@@ -346,7 +383,7 @@ def build(
         caption=_map_caption(metric_id, chosen),
         targets_note=None if "targets" in loaded else TARGETS_NOTE,
         touchpoint_note=_touchpoint_note(filters),
-        cells=cells,
+        cells=map_cells(cells, metric_id),
         empty_warning=None
         if has_cells
         else f"No {label} answers at any touchpoint in {chosen.label} under these filters.",
