@@ -193,7 +193,7 @@ def lead_lag(table: pd.DataFrame, titles: dict[str, str]) -> go.Figure:
         rows = table[table["outcome"] == outcome]
         colours = [
             style.PRIMARY if s and t else style.INSUFFICIENT
-            for s, t in zip(rows["significant"], rows["trusted"], strict=True)
+            for s, t in zip(rows["significant"].fillna(False), rows["trusted"], strict=True)
         ]
         figure.add_trace(
             go.Bar(

@@ -9,12 +9,12 @@ built view's small sums, so moving an assumption reruns no query and no permutat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from cxmetrics.db import Connection
-from cxmetrics.display import notes
+from cxmetrics.display import notes, withheld
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import minimum_n
@@ -59,6 +59,26 @@ ROI_NOTE = (
     "favourable way (conservative). A behaviour measured on fewer customers than the minimum n is withheld; type a "
     "value to model its segment."
 )
+# Lagged correlations rest on the cell-month pairs they are computed over (CX_MIN_N, as every figure outside the
+# registry); each month's value of the panel on its n, under its metric's minimum.
+LAG_RULE = withheld.Rule("pairs", ("correlation", "threshold", "p_family", "significant"))
+LAG_EXACT = ("lag_months", "periods", "cells", "trusted", "outcome")
+PANEL_RULE = withheld.Rule("n", ("value",), metric_column="metric")
+SEGMENT_RULE = withheld.Rule("n", ("nps", "nps_low", "nps_high"), metric="nps")
+MONTHLY_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("nps_n", ("nps",), metric="nps"),
+    withheld.Rule("csat_pct_n", ("csat_pct",), metric="csat"),
+)
+MONTHLY_EXACT = (
+    "period_start", "revenue_usd", "revenue_usd_n", "gross_margin_pct", "gross_margin_pct_n", "churned_customers",
+)  # fmt: skip
+_PREMIUM_FIGURES = ("premium_usd", "premium_se_usd", "premium_low_usd", "premium_high_usd")
+STRATA_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("promoters", ("revenue_per_promoter_usd", *_PREMIUM_FIGURES)),
+    withheld.Rule("detractors", ("revenue_per_detractor_usd", *_PREMIUM_FIGURES)),
+)
+SUMS_REASON = "the groups' sums that the ROI model reads"
+CURRENT_REASON = "the sums of the customers active at the end that revenue at risk and the ROI model read"
 NO_EARNED_REVENUE = "Earned growth needs `customer_revenue` (and customers' acquisition channel)."
 
 
@@ -163,8 +183,9 @@ def scope_label(region: str | None) -> str:
 
 
 def _figure(key: str, label: str, shown: str, note: str | None = None) -> Tile:
-    """A plain headline figure: no change, no hover text, an optional line under it."""
-    return Tile(metric=key, label=label, value=shown, help="", note=note)
+    """A plain headline figure (exact money or a model's output): no change, no hover text, an optional line under
+    it."""
+    return Tile(metric=key, label=label, value=shown, help="", note=note, min_n=0)
 
 
 def _subtitle(filters: Filters, months: str) -> str:
@@ -178,6 +199,12 @@ def _subtitle(filters: Filters, months: str) -> str:
 def _table(values: pd.DataFrame) -> pd.DataFrame:
     """Group values as a table shows them: groups named in words, rounded to one decimal."""
     return values.rename(index=value.GROUP_LABELS).rename_axis("Group").round(1)
+
+
+def _group_values(values: pd.DataFrame) -> pd.DataFrame:
+    """The NPS groups' values as they may be shown: every figure of a group rests on its customers."""
+    figures = tuple(c for c in values.columns if c not in ("customers", "suppressed"))
+    return withheld.declare(values, withheld.Rule("customers", figures), exact=("suppressed",))
 
 
 def _segments_caption(segments: pd.DataFrame, months: str) -> str:
@@ -207,7 +234,9 @@ def _earned(conn: Connection, filters: Filters, month: Period, months: str) -> E
 def _lead_lag(conn: Connection, filters: Filters, month: Period, loaded: frozenset[str]) -> LeadLagSection:
     """The lead-lag of NPS on the outcomes whose tables are loaded, its sentences and how to read it."""
     outcomes = tuple(o for o, table_name in leadlag.OUTCOME_TABLES.items() if table_name in loaded)
-    lags = leadlag.view(conn, filters, month, outcomes)
+    found = leadlag.view(conn, filters, month, outcomes)
+    table = withheld.declare(found.table, LAG_RULE, exact=LAG_EXACT) if not found.table.empty else found.table
+    lags = replace(found, table=withheld.exact(table) if table.empty else table, values=_panel(found.values))
     note = leadlag.method_note(lags.left_out)
     if lags.table.empty:
         return LeadLagSection(lags, (), None, note)
@@ -218,9 +247,21 @@ def _lead_lag(conn: Connection, filters: Filters, month: Period, loaded: frozens
     return LeadLagSection(lags, findings, too_short, note)
 
 
+def _declared(premium: value.Premium) -> value.Premium:
+    """The value of a promoter as it may be shown: a segment's premium rests on its promoters and its detractors."""
+    strata = withheld.declare(premium.strata, *STRATA_RULES, exact=("detractors_now", "weight_pct", "suppressed"))
+    return replace(premium, strata=strata)
+
+
 def _strata_table(premium: value.Premium) -> pd.DataFrame:
     """The per-segment premiums as the table shows them (the standard error left out)."""
-    return premium.strata.drop(columns=["premium_se_usd", "suppressed"]).round(1)
+    table = premium.strata.drop(columns=["premium_se_usd", "suppressed"]).round(1)
+    return withheld.declare(table, *STRATA_RULES, exact=("detractors_now", "weight_pct"))
+
+
+def _panel(values: pd.DataFrame) -> pd.DataFrame:
+    """The lead-lag panel as it may be shown: a month's value only with its metric's minimum n."""
+    return withheld.declare(values, PANEL_RULE, exact=("metric", "cell", "period_start"))
 
 
 def _cohort(conn: Connection, filters: Filters, month: Period, months: str) -> CohortView | None:
@@ -230,31 +271,34 @@ def _cohort(conn: Connection, filters: Filters, month: Period, months: str) -> C
     sums, accounts = frames.cohort, frames.accounts
     if sums.empty:
         return None
-    values = value.group_values(sums)
-    premium = value.premium(sums, frames.current)
+    values = _group_values(value.group_values(sums))
+    premium = _declared(value.premium(sums, frames.current))
     cells = value.cell_nps_sums(conn, filters, month)
     segments = value.segment_view(cells, sums)
     return CohortView(
-        sums=sums,
-        current=frames.current,
+        sums=withheld.inputs(sums, SUMS_REASON),
+        current=withheld.inputs(frames.current, CURRENT_REASON),
         premium=premium,
         premium_sentence=value.premium_sentence(premium, months),
         crude_sentence=value.crude_sentence(premium),
         strata_table=_strata_table(premium),
         values=values,
         values_table=_table(values),
-        accounts=accounts,
+        accounts=withheld.exact(accounts),
         accounts_title=f"**Largest at-risk accounts**: detractors by revenue over {months}, "
         f"{value.current_basis(month)} ({len(accounts):,} listed)",
         accounts_csv=accounts.to_csv(index=False),
         accounts_file=f"at_risk_accounts_{month.start:%Y_%m}.csv",
         scopes=(None, *sorted(sums["region"].dropna().unique())),
         cells=cells,
-        segments=segments,
+        segments=withheld.declare(
+            segments, SEGMENT_RULE, exact=("region", "segment", "suppressed", "revenue_usd", "revenue_growth_pct")
+        ),
         segments_caption=_segments_caption(segments, months),
     )
 
 
+@withheld.enforced
 def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
     """The page's figures for the filters and the month it values (the review's month, `periods.review_period`),
     before the editable assumptions."""
@@ -274,19 +318,22 @@ def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
     )
 
 
+@withheld.enforced
 def monthly(conn: Connection, filters: Filters, split: str) -> MonthlyView:
     """The side-by-side monthly series for one of `SPLITS`, with the events of the months it covers."""
     by = None if split == "none" else split
-    series = leadlag.monthly_series(conn, filters, by, "financials" in catalog.loaded_tables(conn))
+    found = leadlag.monthly_series(conn, filters, by, "financials" in catalog.loaded_tables(conn))
+    series = withheld.declare(found, *MONTHLY_RULES, exact=(*MONTHLY_EXACT, *((by,) if by else ())))
     if series.empty:
-        return MonthlyView(by, series, pd.DataFrame(columns=["event_date", "title", "region"]))
+        return MonthlyView(by, series, withheld.exact(pd.DataFrame(columns=["event_date", "title", "region"])))
     events = catalog.events_between(conn, filters, series["period_start"].min(), series["period_start"].max())
-    return MonthlyView(by, series, events)
+    return MonthlyView(by, series, withheld.exact(events))
 
 
 # --- the parts that follow the editable assumptions (pure, quick) ----------------------------------------------
 
 
+@withheld.enforced
 def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> RiskView:
     """Revenue at risk company-wide (tiles) and per value of `by` (chart), at the assumed shares, of the customers
     active at the end of the 12 months (a view with a cohort)."""
@@ -303,7 +350,7 @@ def risk(view: FinancialsView, assumptions: value.RiskAssumptions, by: str) -> R
         f"tooling; edit them above). Customers {value.current_basis(view.month)}; customers who left before its end "
         "are not at risk."
     )
-    return RiskView(tiles, caption, value.revenue_at_risk(current, assumptions, by))
+    return RiskView(tiles, caption, withheld.exact(value.revenue_at_risk(current, assumptions, by)))
 
 
 def _row_label(stratum: str, group: str) -> str:
