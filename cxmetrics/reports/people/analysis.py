@@ -4,12 +4,14 @@ how closely they move together (Pearson correlation with its n and a Fisher-z in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.sources import ENGAGEMENT
 from cxmetrics.query import frames as query
@@ -78,13 +80,18 @@ def unit_months(conn: Connection, filters: Filters, by: str = "region") -> pd.Da
 
 @dataclass(frozen=True)
 class Correlation:
-    """Pearson r of paired values, the number of pairs, its Fisher-z 95% interval and significance."""
+    """Pearson r of paired values, the number of pairs, its Fisher-z 95% interval and significance (withheld below
+    the CX_MIN_N pairs, as every figure outside the registry)."""
+
+    WITHHELD: ClassVar[withheld.Declaration] = withheld.Declaration(
+        (withheld.Rule("n", ("r", "low", "high", "significant")),)
+    )
 
     r: float
     n: int
     low: float
     high: float
-    significant: bool
+    significant: bool | None
 
     @property
     def too_short(self) -> bool:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cxmetrics.db import Connection
-from cxmetrics.display import notes
+from cxmetrics.display import notes, withheld
 from cxmetrics.display.tiles import Tile, tiles
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
@@ -22,6 +22,11 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "unit", "headcount", "enps", "engagement_index", "unit_nps", "unit_nps_n", "link_months", "link_r",
     "link_r_interval", "link",
 )  # fmt: skip
+FRAME_RULE = withheld.Rule("nps_n", ("nps", "nps_low", "nps_high"), metric="nps")
+TABLE_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("unit_nps_n", ("unit_nps",), metric="nps"),
+    withheld.Rule("link_months", ("link_r", "link_r_interval", "link")),
+)
 NEEDED_TABLES: dict[str, str] = {"employee_engagement": "eNPS and engagement index by month, region and team"}
 
 
@@ -90,7 +95,7 @@ def unit_table(frame: pd.DataFrame, measure: str, month: Period) -> pd.DataFrame
         "-" if np.isnan(r) else ("significant" if s else "not significant")
         for r, s in zip(within["r"], within["significant"].fillna(False), strict=True)
     ]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "unit": units,
             "headcount": latest["headcount"].to_numpy(),
@@ -104,8 +109,10 @@ def unit_table(frame: pd.DataFrame, measure: str, month: Period) -> pd.DataFrame
             "link": link,
         }
     )
+    return withheld.declare(table, *TABLE_RULES, exact=("unit", "headcount", "enps", "engagement_index"))
 
 
+@withheld.enforced
 def build(
     conn: Connection, filters: Filters, week: Period, by: str = "region", measure: str = "engagement_index"
 ) -> PeopleView:
@@ -122,10 +129,13 @@ def build(
         empty = people.Correlation(np.nan, 0, np.nan, np.nan, False)
         note = notes.missing_note(loaded, NEEDED_TABLES)
         titles = _titles(by, measure, month)
-        return PeopleView(month, subtitle, False, note, None, (), pd.DataFrame(), empty, "", pd.DataFrame(), titles)
+        nothing = withheld.exact(pd.DataFrame())
+        return PeopleView(month, subtitle, False, note, None, (), nothing, empty, "", nothing, titles)
     frame = people.unit_months(conn, filters, by)
     frame["month_label"] = [f"{m:%b %Y}" for m in frame["month"]]
-    link = people.pooled(frame, measure)
+    exact = ("month", "unit", "headcount", "enps", "engagement_index", "nps_suppressed", "month_label")
+    frame = withheld.declare(frame, FRAME_RULE, exact=exact)
+    link = withheld.record(people.pooled(frame, measure))
     return PeopleView(
         month=month,
         subtitle=subtitle,

@@ -18,6 +18,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode
 
 import numpy as np
@@ -25,6 +26,7 @@ import pandas as pd
 
 from cxmetrics import navigation, periods
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import HEADLINE_NPS, Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
@@ -64,6 +66,10 @@ class Comparison:
 @dataclass(frozen=True)
 class Change:
     """One "what changed" bullet: the lead metric's move, where it happened, in words, and where to explore it."""
+
+    WITHHELD: ClassVar[withheld.Declaration] = withheld.Declaration(
+        (withheld.Rule("n", ("delta", "z"), metric_column="metric"),)
+    )
 
     metric: str
     where: str

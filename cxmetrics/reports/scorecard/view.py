@@ -17,7 +17,7 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
-from cxmetrics.display import notes
+from cxmetrics.display import notes, withheld
 from cxmetrics.display.style import status_meaning, status_word
 from cxmetrics.display.tiles import Tile, change_style, change_text, compact, comparison, is_missing, verdict
 from cxmetrics.filters import Filters
@@ -42,6 +42,22 @@ STATEMENT_METRICS: tuple[str, ...] = tuple(m for _, ids in SECTIONS for m in ids
 STATEMENT_COLUMNS: tuple[str, ...] = (
     "Measure", "Period", "Actual", "Status", "Prior", "Change", "Target", "Variance", "Last year", "Trend",
 )  # fmt: skip
+# A statement row's actual, interval, change and status rest on its n under its metric's minimum; its prior, last
+# year and trend values each rest on their own period's n (withheld by the snapshot).
+STATEMENT_RULE = withheld.Rule(
+    "n",
+    ("Actual", "Change", "Variance", "Status", "actual", "low", "high", "change", "change_significant",
+     "change_p_value", "variance_to_target", "status"),
+    metric_column="metric",
+)  # fmt: skip
+STATEMENT_EXACT: tuple[str, ...] = (
+    "Measure", "Period", "Prior", "Target", "Last year", "Trend", "section", "kind", "metric", "note", "unit",
+    "prior_period", "prior", "target", "last_year",
+)  # fmt: skip
+NPS_WEEKLY_RULES: tuple[withheld.Rule, ...] = (
+    withheld.Rule("n", ("value", "low", "high"), metric=HEADLINE_NPS),
+    withheld.Rule("rolling_13w_n", ("rolling_13w",), metric=HEADLINE_NPS),
+)
 FOOTNOTE = " †"
 NO_TARGET_FILTERS = ("touchpoint", "channel", "industry", "survey")
 TREND_PERIODS = 13
@@ -246,12 +262,12 @@ def statement_frame(snap: pd.DataFrame | Mapping[str, dict], trends: dict[str, t
             rows.append(_section_row(section))
         rows += [_statement_row(section, get_metric(m), found[m], trends.get(m, ())) for m in shown]
     if not rows:
-        return pd.DataFrame(columns=list(STATEMENT_COLUMNS))
+        return withheld.exact(pd.DataFrame(columns=list(STATEMENT_COLUMNS)))
     columns = list(dict.fromkeys([*STATEMENT_COLUMNS, *(key for row in rows for key in row)]))
     text = set(STATEMENT_COLUMNS) - {"Trend"}
     found = {c: [row.get(c, np.nan) for row in rows] for c in columns}
     found |= {c: ["" if is_missing(v) else v for v in found[c]] for c in text}
-    return pd.DataFrame(found, columns=columns)
+    return withheld.declare(pd.DataFrame(found, columns=columns), STATEMENT_RULE, exact=STATEMENT_EXACT)
 
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -363,6 +379,8 @@ def _tile(metric: Metric, row: dict, trend: tuple[float, ...], period: Period) -
         trend=trend,
         status=status,
         status_text=_status_text(metric, row, status),
+        n=_count(row),
+        min_n=minimum_n(metric),
     )
 
 
@@ -380,6 +398,7 @@ def _unavailable_tile(metric: Metric) -> Tile:
         trend=(),
         status="no_data",
         status_text=status_word("no_data"),
+        min_n=0,
     )
 
 
@@ -476,7 +495,8 @@ def nps_weekly(weekly: Mapping[str, Sequence], period: Period) -> pd.DataFrame:
     found = {c: _picked(weekly[c], shown) for c in columns}
     frame = pd.DataFrame(found | {"rolling_13w": value[shown], "rolling_13w_n": n[shown]})
     frame.attrs["label"] = metric.label
-    return frame
+    exact = ("period_start", "period_end", "period_label", "suppressed", "target")
+    return withheld.declare(frame, *NPS_WEEKLY_RULES, exact=exact)
 
 
 def revenue_monthly(monthly: Mapping[str, Sequence], filters: Filters) -> pd.DataFrame:
@@ -489,7 +509,7 @@ def revenue_monthly(monthly: Mapping[str, Sequence], filters: Filters) -> pd.Dat
         "revenue_usd": np.asarray(_picked(monthly["value"], kept), dtype=float),
         "latest": np.array([end == latest for end in found["period_end"]], dtype=bool),
     }
-    frame = pd.DataFrame(found)
+    frame = withheld.exact(pd.DataFrame(found))
     frame.attrs.update(metric="revenue", ignored_filters=ignored_filters(get_metric("revenue"), filters))
     return frame
 
@@ -505,6 +525,7 @@ def _chart_note(revenue: pd.DataFrame) -> str | None:
 # --- the whole page ---------------------------------------------------------------------------------------------------
 
 
+@withheld.enforced
 def build(conn: Connection, filters: Filters, period: Period) -> Scorecard:
     """The scorecard for `period` (grain week, month, quarter or ytd) under `filters`: the page's complete query set."""
     loaded = catalog.loaded_tables(conn)
@@ -518,7 +539,7 @@ def build(conn: Connection, filters: Filters, period: Period) -> Scorecard:
     revenue = (
         revenue_monthly(_chart_columns(conn, filters, period, "revenue", values), filters)
         if "financials" in loaded
-        else pd.DataFrame()
+        else withheld.exact(pd.DataFrame())
     )
     statement = statement_frame(rows, trend)
     return Scorecard(
@@ -536,6 +557,6 @@ def build(conn: Connection, filters: Filters, period: Period) -> Scorecard:
         changes=changes.detect(conn, filters, period),
         nps_weekly=nps_weekly(weekly, period),
         revenue_monthly=revenue,
-        events=catalog.events_between(conn, filters, first.start, last.end),
+        events=withheld.exact(catalog.events_between(conn, filters, first.start, last.end)),
         chart_note=_chart_note(revenue),
     )
