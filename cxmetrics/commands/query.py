@@ -10,6 +10,7 @@ import pandas as pd
 
 from cxmetrics import access, config, db, periods
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.metrics.registry import GRAINS, get_metric
 from cxmetrics.query.frames import COMPARISONS, data_extent, metric_frame, period_frame
@@ -88,7 +89,8 @@ def year_to_date(conn: Connection, args: argparse.Namespace, scope: AccessScope)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Compute the metric for the filters and print it."""
+    """Compute the metric for the filters and print it (a cell under the minimum n shows its n only: neither its
+    value nor the sums that rebuild it)."""
     try:
         scope = scope_of(args)
     except (PermissionError, OSError, access.AccessListError) as error:
@@ -101,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
             frame = year_to_date(conn, args, scope)
         else:
             frame = metric_frame(conn, args.metric, filters_from(args, scope), args.grain, args.by, args.compare)
+        frame = withheld.frame(frame)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
