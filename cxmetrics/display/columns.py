@@ -150,6 +150,9 @@ COLUMNS: dict[str, Column] = {
         "Recovered %",
         help="Resolved complaints whose customer was recovered rather than lost; withheld below the minimum n.",
     ),
+    "Recovered or lost": Column(
+        "Recovered or lost", "number", help="n of the recovery rate: complaints resolved as recovered or lost."
+    ),
     "Resolved": Column("Resolved", "number", help="n: complaints resolved as recovered or lost, or open."),
     # employee engagement by unit
     "unit": Column("Unit"),
@@ -195,6 +198,7 @@ COLUMNS: dict[str, Column] = {
     ),
     "Change vs prior %": Column("Change vs prior", help="Volume against the prior window."),
     "Reach": Column("Reach", help="Social posts: audience reached (followers or views)."),
+    "Sentiment n": Column("Sentiment n", "number", help="Texts scored for sentiment: the n of sentiment, negative %."),
     # complaints behind a journey cell
     "category": Column("Complaint category"),
     "complaints": Column("Complaints", "number", format="%d"),
