@@ -154,16 +154,18 @@ def counts(column: pd.Series) -> np.ndarray:
     return pd.to_numeric(column, errors="coerce").fillna(0).to_numpy(dtype=float)
 
 
-def _withheld_column(column: pd.Series, under: np.ndarray, allowed: list[set[int]]) -> pd.Series:
-    """A column with its rows under the minimum withheld: NaN or NA for numbers and flags; for text, the tiles'
-    words unless the cell already shows nothing but `allowed` numbers (the n and minimum of the rules over it; a
-    column with nothing to withhold is kept as it is)."""
+def _withheld_column(column: pd.Series, parts: list[tuple[np.ndarray, np.ndarray]]) -> pd.Series:
+    """A column withheld where an n it rests on (`parts`: each rule's n and minimum per row) is under its minimum:
+    NaN or NA for numbers and flags; for text, the tiles' words unless the cell already shows nothing but the n and
+    minimum of its rules (a column with nothing to withhold is kept as it is)."""
+    under = np.logical_or.reduce([n < least for n, least in parts])
     if not under.any():
         return column
     if pd.api.types.is_bool_dtype(column) or str(column.dtype) == "boolean":
         return column.astype("boolean").mask(under, pd.NA)
     if pd.api.types.is_numeric_dtype(column):
         return column.astype(float).mask(under, np.nan)
+    allowed = _allowed(parts)
     shown = [
         _withheld_cell(cell, numbers) if hidden else cell
         for cell, hidden, numbers in zip(column, under, allowed, strict=True)
@@ -181,27 +183,35 @@ def _withheld_cell(cell: Any, allowed: set[int]) -> Any:
     return too_few(min(allowed)) if _leaves(cell, allowed) else cell
 
 
+def _allowed(parts: list[tuple[np.ndarray, np.ndarray]]) -> list[set[int]]:
+    """Each row's numbers a withheld text cell may show: the n and minimum of every rule over it."""
+    rows = zip(*(zip(n, least, strict=True) for n, least in parts), strict=True)
+    return [{int(x) for pair in row for x in pair} for row in rows]
+
+
+def _measured(frame: pd.DataFrame, rules: tuple[Rule, ...]) -> dict[Rule, tuple[np.ndarray, np.ndarray]]:
+    """Each rule's n and minimum per row (rules whose n column the frame has)."""
+    return {r: (counts(frame[r.n]), r.minimums(frame)) for r in dict.fromkeys(rules) if r.n in frame}
+
+
 def allowed_numbers(frame: pd.DataFrame, rules: tuple[Rule, ...], column: str) -> tuple[np.ndarray, list[set[int]]]:
     """For a column: the rows under the minimum of any rule over it, and each row's numbers a withheld cell may
     show (the n and minimum of each of those rules)."""
-    over = [r for r in rules if column in r.columns and r.n in frame]
-    under = np.zeros(len(frame), dtype=bool)
-    allowed: list[set[int]] = [set() for _ in range(len(frame))]
-    for rule in over:
-        under |= rule.under(frame)
-        for numbers, n, least in zip(allowed, counts(frame[rule.n]), rule.minimums(frame), strict=True):
-            numbers |= {int(n), int(least)}
-    return under, allowed
+    parts = [part for rule, part in _measured(frame, rules).items() if column in rule.columns]
+    if not parts:
+        return np.zeros(len(frame), dtype=bool), [set() for _ in range(len(frame))]
+    return np.logical_or.reduce([n < least for n, least in parts]), _allowed(parts)
 
 
 def withhold(frame: pd.DataFrame, declaration: Declaration) -> pd.DataFrame:
     """A copy of `frame` with every declared column withheld where an n it rests on is under its minimum."""
     frame = frame.copy()
     if not frame.empty:
-        columns = dict.fromkeys(c for r in declaration.rules if r.n in frame for c in r.columns if c in frame)
-        found = {c: allowed_numbers(frame, declaration.rules, c) for c in columns}
-        for column, (under, allowed) in found.items():
-            frame[column] = _withheld_column(frame[column], under, allowed)
+        measured = _measured(frame, declaration.rules)
+        columns = dict.fromkeys(c for r in measured for c in r.columns if c in frame)
+        for column in columns:
+            parts = [part for rule, part in measured.items() if column in rule.columns]
+            frame[column] = _withheld_column(frame[column], parts)
     frame.attrs[KEY] = declaration
     return frame
 
