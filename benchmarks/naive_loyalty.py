@@ -75,17 +75,22 @@ def _trend_month(tables: dict[str, pd.DataFrame], month: periods.Period, first_m
         "logo_retention": (100 * retained / n if n >= MIN_N else np.nan, n),
         "churn_rate": (100 * churned / n if n >= MIN_N else np.nan, n),
     }
-    window = revenue[(revenue["month"] >= start - pd.DateOffset(months=12)) & (revenue["month"] <= end)]
-    prior = window[window["month"] < start].groupby("customer_id")["revenue_usd"].sum()
-    current = window[window["month"] >= start].groupby("customer_id")["revenue_usd"].sum()
-    prior = prior[prior > 0]
-    now = current.reindex(prior.index).fillna(0)
-    short = (
-        first_month is None or (month.end.year - first_month.year) * 12 + month.end.month - first_month.month + 1 < 24
+    year_ago = _ts(_months_back(month.start, 12))
+    members = customers.loc[
+        (customers["signup_date"] < year_ago)
+        & (customers["churn_date"].isna() | (customers["churn_date"] >= year_ago)),
+        "customer_id",
+    ]
+    then, now = (
+        revenue[revenue["month"] == m].groupby("customer_id")["revenue_usd"].sum().reindex(members).fillna(0)
+        for m in (year_ago, _ts(month.start))
     )
-    base = prior.sum()
-    out["nrr"] = (np.nan if short or not base else 100 * now.sum() / base, len(prior))
-    out["grr"] = (np.nan if short or not base else 100 * np.minimum(now, prior).sum() / base, len(prior))
+    short = (
+        first_month is None or (month.end.year - first_month.year) * 12 + month.end.month - first_month.month + 1 < 13
+    )
+    base = then.sum()
+    out["nrr"] = (np.nan if short or not base else 100 * now.sum() / base, len(members))
+    out["grr"] = (np.nan if short or not base else 100 * np.minimum(now, then).sum() / base, len(members))
     before = revenue[(revenue["month"] == _ts(_months_back(month.start, 1))) & (revenue["revenue_usd"] > 0)]
     this = revenue[(revenue["month"] == _ts(month.start)) & (revenue["revenue_usd"] > 0)]
     pairs = len(before)

@@ -184,27 +184,18 @@ class NaiveScorecard:
         return _one(_div(churned, cohort, 100), cohort, self.min_n)
 
     def nrr(self, period: Period, by: str | None = None) -> pd.DataFrame:
-        end = pd.Timestamp(period.end)
-        year_start = end + DAY - pd.DateOffset(months=12)
-        r = self.revenue
-        rows = r[(r["month"] >= year_start - pd.DateOffset(months=12)) & (r["month"] <= end)]
-        recent = rows["month"] >= year_start
-        per_customer = (
-            pd.DataFrame(
-                {
-                    "customer_id": rows["customer_id"],
-                    "prior": rows["revenue_usd"].where(~recent, 0.0),
-                    "current": rows["revenue_usd"].where(recent, 0.0),
-                }
-            )
-            .groupby("customer_id")[["prior", "current"]]
-            .sum()
-        )
-        kept = per_customer[per_customer["prior"] > 0]
-        value = _div(kept["current"].sum(), kept["prior"].sum(), 100)
+        """Revenue in the period's last month from the customers active when the same month a year before began,
+        against their revenue then."""
+        month = pd.Timestamp(period.end).replace(day=1)
+        year_ago = month - pd.DateOffset(months=12)
+        c, r = self.customers, self.revenue
+        churn = c["churn_date"]
+        cohort = c.loc[(c["signup_date"] < year_ago) & (churn.isna() | (churn >= year_ago)), "customer_id"]
+        then, now = (r[r["month"] == m].groupby("customer_id")["revenue_usd"].sum() for m in (year_ago, month))
+        value = _div(now.reindex(cohort).fillna(0).sum(), then.reindex(cohort).fillna(0).sum(), 100)
         first = r["month"].min()
-        covered = (end.year - first.year) * 12 + end.month - first.month + 1 if len(r) else 0
-        return _one(value if covered >= 24 else float("nan"), len(kept), 0)  # withheld without 24 months of data
+        covered = (month.year - first.year) * 12 + month.month - first.month + 1 if len(r) else 0
+        return _one(value if covered >= 13 else float("nan"), len(cohort), 0)  # withheld without 13 months of data
 
     def repeat_purchase_rate(self, period: Period, by: str | None = None) -> pd.DataFrame:
         r = self.revenue

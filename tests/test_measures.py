@@ -140,18 +140,20 @@ def test_trailing_closed_months(day, months, start, end):
 
 
 @pytest.mark.parametrize(
-    ("end", "year_start", "prior_year_start"),
+    ("end", "year_start", "latest_month", "year_ago_month"),
     [
-        (date(2026, 10, 31), date(2025, 11, 1), date(2024, 11, 1)),
-        (date(2024, 2, 29), date(2023, 3, 1), date(2022, 3, 1)),  # a leap month end
-        (date(2026, 11, 15), date(2025, 11, 1), date(2024, 11, 1)),  # not a month end: the month closed by it
+        (date(2026, 10, 31), date(2025, 11, 1), date(2026, 10, 1), date(2025, 10, 1)),
+        (date(2024, 2, 29), date(2023, 3, 1), date(2024, 2, 1), date(2023, 2, 1)),  # a leap month end
+        (date(2026, 11, 15), date(2025, 11, 1), date(2026, 10, 1), date(2025, 10, 1)),  # the month closed by it
     ],
 )
-def test_the_bases_relation_carries_the_trailing_closed_months_of_each_period(end, year_start, prior_year_start):
+def test_the_bases_relation_carries_the_trailing_closed_months_of_each_period(
+    end, year_start, latest_month, year_ago_month
+):
     params: dict = {}
     sql = f"WITH {bases_relation([Period('month', end.replace(day=1), end)], params)} SELECT * FROM bases"  # noqa: S608 (constants only)
     row = fx.new_db().execute(sql, params).fetchone()
-    assert row == (0, end.replace(day=1), end, year_start, prior_year_start)
+    assert row == (0, end.replace(day=1), end, year_start, latest_month, year_ago_month)
     assert row[3] == periods.trailing_months(end).start
 
 

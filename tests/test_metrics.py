@@ -139,10 +139,11 @@ def test_the_headline_nps_is_the_relationship_surveys_and_a_touchpoint_is_transa
 LOYALTY_ORACLE = [
     ("logo_retention", 100 * 4 / 7, 7),
     ("churn_rate", 100 * 3 / 7, 7),
-    # Revenue Nov 2025..Oct 2026 vs Nov 2024..Oct 2025 of c1 (100 -> 80 + 150), c2 (200 -> 0), c3 (100 -> 10 + 50);
-    # c5 paid 0 before and c4, c6 only inside the window: not in the cohort.
-    ("nrr", 100 * (230 + 0 + 60) / 400, 3),
-    ("grr", 100 * (100 + 0 + 60) / 400, 3),  # c1 capped at its earlier 100
+    # Revenue cohort: active when Oct 2025 began, c1, c2, c3 (churns 31 Oct 2025), c5, c6, c8, c9 = 7 (c4 and c7
+    # signed up later). Oct 2025 -> Oct 2026: c1 100 -> 150, c2 200 -> 0, c3 100 -> 50, c5 0 -> 0, c6 - -> 0; c4's
+    # 500 in Oct 2026 is a new customer's and not in it.
+    ("nrr", 100 * (150 + 0 + 50) / 400, 7),
+    ("grr", 100 * (100 + 0 + 50) / 400, 7),  # c1 capped at its base of 100
     ("repeat_purchase_rate", 100 * 2 / 3, 3),  # bought in September: c1, c3, c6; again in October: c1, c3
     ("arpc", (150 + 50 + 500 + 0) / 4, 4),  # October: four active customers, c6 bought nothing
     ("cost_to_serve", (30 + 20 + 5) / 3, 3),  # c4 has no cost recorded
@@ -288,8 +289,8 @@ def _revenue_from(first_month: date) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-@pytest.mark.parametrize(("first_month", "expected"), [(date(2024, 11, 1), 100.0), (date(2024, 12, 1), None)])
-def test_revenue_retention_needs_two_full_years_of_revenue(first_month, expected):
+@pytest.mark.parametrize(("first_month", "expected"), [(date(2025, 10, 1), 100.0), (date(2025, 11, 1), None)])
+def test_revenue_retention_needs_the_month_a_year_before(first_month, expected):
     october = Period("month", date(2026, 10, 1), date(2026, 10, 31))
     row = query.period_frame(_revenue_from(first_month), "nrr", None, [october]).iloc[0]
     if expected is None:
@@ -297,3 +298,51 @@ def test_revenue_retention_needs_two_full_years_of_revenue(first_month, expected
     else:
         assert row["value"] == expected
     assert row["n"] == 1, "the count is still shown when the value is withheld"
+
+
+def _revenue_cohort_world() -> duckdb.DuckDBPyConnection:
+    """Revenue in October 2025 and October 2026 of customers around the cohort's start (1 October 2025)."""
+    conn = fx.new_db()
+    fx.insert(
+        conn,
+        "customers",
+        [
+            fx.customer("a1"),  # expands 100 -> 150
+            fx.customer("a2", churn_date=date(2026, 3, 15)),  # leaves: 200 -> nothing
+            fx.customer("a3"),  # contracts 100 -> 60
+            fx.customer("a4"),  # bought nothing in October 2025: 0 -> 50
+            fx.customer("a5", signup_date=date(2025, 10, 10)),  # joined during the base month: not in the cohort
+            fx.customer("a6", signup_date=date(2026, 1, 1)),  # joined later: not in the cohort
+            fx.customer("a7", churn_date=date(2025, 9, 30)),  # left before the base month
+            fx.customer("a8", churn_date=date(2025, 10, 1)),  # leaves on its first day: still in the cohort
+        ],
+    )
+    revenue = [("a1", 100, 150), ("a2", 200, None), ("a3", 100, 60), ("a4", 0, 50), ("a5", 30, 300)]
+    revenue += [("a6", None, 500), ("a8", 10, None)]
+    rows = [
+        {"customer_id": c, "month": date(year, 10, 1), "revenue_usd": float(usd)}
+        for c, then, now in revenue
+        for year, usd in ((2025, then), (2026, now))
+        if usd is not None
+    ]
+    fx.insert(conn, "customer_revenue", rows)
+    fx.close_week(conn)
+    return conn
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "value"),
+    [
+        # Cohort a1, a2, a3, a4, a8: base 100 + 200 + 100 + 0 + 10 = 410; now 150 + 0 + 60 + 50 + 0 = 260.
+        ("nrr", 100 * 260 / 410),
+        # Capped at each base: 100 + 0 + 60 + 0 + 0 = 160 (a4's 50 is expansion from a base of 0).
+        ("grr", 100 * 160 / 410),
+    ],
+)
+def test_revenue_retention_is_the_cohort_of_a_year_ago_month_against_month(metric_id, value):
+    """The old definition (every customer with revenue in the base year) would have counted a5's 30 -> 300 as
+    expansion: 100 x (150 + 60 + 300) / 440 = 115.9%."""
+    conn = _revenue_cohort_world()
+    for period in (OCTOBER, W46):
+        row = one(conn, metric_id, period)
+        assert (row["value"], row["n"]) == (pytest.approx(value), 5)

@@ -58,6 +58,14 @@ def test_logo_retention_matches_the_truth(truth, committed, cohort_month):
     assert row["low"] <= truth["financials"]["logo_retention_pct_2025_11_to_2026_10"] <= row["high"]
 
 
+@pytest.mark.parametrize("metric_id", ["nrr", "grr"])
+def test_revenue_retention_equals_the_truth(truth, committed, cohort_month, metric_id):
+    """The truth's own SQL: the customers active when October 2025 began, October 2026 against October 2025."""
+    row = query.period_frame(committed, metric_id, None, [cohort_month]).iloc[0]
+    assert round(row["value"], 4) == truth["financials"][f"{metric_id}_pct_2025_10_to_2026_10"]
+    assert row["value"] < 100  # the cohort shrinks: it used to read 106.6% with new customers' ramp-up counted
+
+
 def _whole_data(conn) -> Period:
     return Period("range", query.data_start(conn), query.data_extent(conn))
 

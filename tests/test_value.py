@@ -242,31 +242,38 @@ def test_earned_growth_needs_acquisition_channels(loyalty):
     found = value.earned_growth(loyalty, Filters(), OCTOBER)
     assert not found.available
     assert "acquisition_channel" in found.note
-    # NRR: base c1 100 + c2 200 + c3 100 = 400; now c1 230 + c2 0 + c3 60 = 290 -> 72.5%.
-    assert found.nrr_pct == pytest.approx(72.5)
+    # NRR: the customers active on 1 Oct 2025, Oct 2025 -> Oct 2026: c1 100 -> 150, c2 200 -> 0, c3 100 -> 50.
+    assert found.nrr_pct == pytest.approx(50.0)
 
 
 def test_earned_growth_adds_referred_new_customer_revenue(loyalty):
+    channel = "acquisition_channel"
     fx.insert(
         loyalty,
         "customers",
         [
-            fx.customer("r1", "EMEA", signup_date=date(2026, 1, 1), acquisition_channel="referral"),
-            fx.customer("r2", "EMEA", signup_date=date(2024, 1, 1), acquisition_channel="referral"),
+            fx.customer("r1", "EMEA", signup_date=date(2026, 1, 1), **{channel: "referral"}),  # new, referred
+            fx.customer("r2", "EMEA", signup_date=date(2024, 1, 1), **{channel: "referral"}),  # in the NRR cohort
+            fx.customer("r3", "APAC", signup_date=date(2025, 10, 15), **{channel: "referral"}),  # new in the base month
+            fx.customer("d1", "EMEA", signup_date=date(2026, 2, 1), **{channel: "direct_sales"}),  # new, bought
         ],
     )
+    revenue = [("r1", 2026, 40.0), ("r2", 2025, 100.0), ("r2", 2026, 120.0), ("r3", 2026, 60.0), ("d1", 2026, 1000.0)]
     fx.insert(
         loyalty,
         "customer_revenue",
-        [
-            {"customer_id": "r1", "month": date(2026, 10, 1), "revenue_usd": 40.0},
-            {"customer_id": "r2", "month": date(2026, 10, 1), "revenue_usd": 1000.0},  # not new in the window
-        ],
+        [{"customer_id": c, "month": date(year, 10, 1), "revenue_usd": usd} for c, year, usd in revenue],
     )
     found = value.earned_growth(loyalty, Filters(), OCTOBER)
-    assert found.available and found.referred_customers == 1
-    # r2 joins the NRR base? No: no revenue in the year before. NRR stays 72.5%; 40 / 400 = 10% from referral.
-    assert found.egr_pct == pytest.approx(72.5 + 10 - 100)
+    assert found.available and found.referred_customers == 2 and found.since == date(2025, 10, 1)
+    # NRR: base 400 + r2's 100 = 500, now 200 + 120 = 320 -> 64%. Earned new customers: r1 40 + r3 60 = 100 in
+    # October 2026, 100 / 500 = 20% of the base (d1 was bought). EGR = 64 + 20 - 100 = -16%.
+    assert found.nrr_pct == pytest.approx(64.0)
+    assert found.referral_pct == pytest.approx(20.0)
+    assert found.egr_pct == pytest.approx(-16.0)
+    emea = value.earned_growth(loyalty, Filters(regions=("EMEA",)), OCTOBER)
+    # EMEA: NRR base c1 100 + c2 200 + c3 100 + r2 100 = 500 (c5 is APAC and had 0), referral r1 only: 40 / 500.
+    assert (emea.referred_customers, emea.egr_pct) == (1, pytest.approx(64.0 + 8.0 - 100))
     assert value.earned_growth_rate(110.0, 50.0, 1000.0) == pytest.approx(15.0)
 
 

@@ -133,6 +133,20 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   the same time of day, a weekend opening counting from Monday (Sat +4, Sun +3): a deadline is a day, and a
   weekend day is not a business day to count from, so one rule serves both (sample world: 68.1% -> 78.2% of
   follow-ups opened in time).
+- **Revenue retention** (`nrr`, `grr`): the latest closed month against the same month a year before, for the
+  customers active when that earlier month began (the cohort of recurring-revenue companies' net retention). It used
+  to compare 12 months of revenue with the 12 months before over every customer with revenue in those earlier
+  months, so customers who signed up during them, ramping up from zero, counted as expansion (sample world, October
+  2026: NRR 106.6% -> 95.4%, GRR 88.8% -> 84.5%; the sample targets, set from the first year by the engine, moved
+  with it).
+- **Earned Growth Rate** (CX & Financials; Reichheld, Darnell & Burns, "Net Promoter 3.0", Harvard Business Review,
+  2021, and Winning on Purpose, 2021) = net revenue retention + earned new-customer revenue as a share of the revenue
+  base of NRR - 100%: the revenue in the month of the customers acquired by referral (`acquisition_channel` =
+  'referral') who joined since the start of NRR's base month, over the cohort's revenue in that base month, so both
+  parts compare the same month a year apart. Below zero, last year's customers and the customers they referred bring
+  in less than last year's base. It used to add a year of the new customers' revenue to the 106.6% of an NRR that
+  counted customers signing up during its base year as expansion (sample world, October 2026: +8.3% -> -0.9%;
+  NRR 95.4% + referral revenue 3.7% of the base - 100%).
 - **Minimum n**: the metric's own, else `CX_MIN_N`; figures outside the registry use `CX_MIN_N`.
 - **Splits of a page's table** are registry metrics split by a dimension, with the registry's estimators: the
   complaint table's recovery rate and median days to resolve by `process` or `category` (dimensions of the complaint

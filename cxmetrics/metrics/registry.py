@@ -43,7 +43,7 @@ from cxmetrics.metrics.sources import (
     RELATIONSHIP_RESPONSES,
     RESPONSE_CUSTOMERS,
     RESPONSES,
-    REVENUE_TWO_YEARS,
+    REVENUE_COHORT,
     TRAILING_CUSTOMER_MONTHS,
     Source,
 )
@@ -123,12 +123,16 @@ _ANONYMOUS = (
     "restricted access scope."
 )
 _WEEK_MONTH = " Monthly data: at week grain it uses the latest closed month on or before the week's end."
-_HISTORY = " Withheld until the revenue data covers the 24 months that end with the period (the count is still shown)."
+_HISTORY = " Withheld until the revenue data covers the 13 months that end with the period (the count is still shown)."
 _TRAILING = (
     " Over the trailing 12 months ending at the period end (at week grain: at the end of the latest closed month), "
     "so it is comparable at every grain."
 )
 _COHORT_SUMS = COHORT.sums(cohort="cohort", retained="retained", churned="churned")
+_YEAR_ON_YEAR = (
+    " Of the latest closed month at the period end (at week grain too) against the same month 12 months before, so "
+    "seasonality cancels and it is comparable at every grain."
+)
 _CUSTOMER_MONTH_SUMS = (
     ("revenue_usd", "sum(cr.revenue_usd)"),
     ("customer_months", "count(*)"),
@@ -158,12 +162,8 @@ _ENGAGEMENT_SUMS = (
     ("engagement_x_headcount", "sum(e.engagement_index * e.headcount) FILTER (WHERE e.engagement_index IS NOT NULL)"),
     ("engagement_headcount", "sum(e.headcount) FILTER (WHERE e.engagement_index IS NOT NULL)"),
 )
-_RETENTION_SUMS = (
-    ("base_usd", "sum(x.prior_usd)"),
-    ("net_usd", "sum(coalesce(x.current_usd, 0))"),
-    ("gross_usd", "sum(least(coalesce(x.current_usd, 0), x.prior_usd))"),
-    ("customers", "count(*)"),
-)
+_REVENUE_COHORT_N = "customers active at the start of the month 12 months before"
+_RETENTION_SUMS = REVENUE_COHORT.sums(base_usd="base_usd", net_usd="net_usd", gross_usd="gross_usd", customers="cohort")
 _NPS_SUMS = RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
 _RELATIONSHIP_NPS_SUMS = RELATIONSHIP_RESPONSES.sums(n="respondents", promoters="promoters", detractors="detractors")
 _TRANSACTIONAL_NPS_SUMS = RESPONSES.sums(
@@ -375,41 +375,48 @@ _LOYALTY: tuple[Metric, ...] = (
     Metric(
         id="grr",
         label="Gross revenue retention",
-        description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, "
-        "each customer capped at their earlier revenue (expansion excluded), as a share of that earlier revenue. "
-        "Annual windows keep months without a purchase from reading as churn." + _TRAILING + _HISTORY,
-        formula="100 x sum over customers of min(revenue in the trailing 12 months, revenue in the 12 months "
-        "before) / sum of revenue in the 12 months before, over customers with revenue in the 12 months before",
+        description="The cohort of net revenue retention, each customer's revenue in the latest closed month capped "
+        "at their revenue in the same month a year before (expansion excluded; contraction and churn counted), as "
+        "a share of that earlier revenue: never above 100%. A customer's month without a purchase counts as a loss, "
+        "so where customers buy irregularly it reads lower than a contract-based gross retention."
+        + _YEAR_ON_YEAR
+        + _HISTORY,
+        formula="100 x sum over the cohort of min(revenue in the latest closed month, revenue in the month 12 months "
+        "before) / the cohort's revenue in the month 12 months before; cohort: customers active at the start of "
+        "that earlier month",
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(REVENUE_TWO_YEARS, _RETENTION_SUMS),),
+        parts=(Part(REVENUE_COHORT, _RETENTION_SUMS),),
         estimate=RatioEstimate("gross_usd", "base_usd", "customers", 100),
         group="Loyalty",
-        n_label="customers with revenue in the 12 months before",
+        n_label=_REVENUE_COHORT_N,
         basis="month",
         min_n=0,
-        history_months=24,
+        history_months=13,
     ),
     Metric(
         id="nrr",
         label="Net revenue retention",
-        description="Revenue in the trailing 12 months from customers who had revenue in the 12 months before, as "
-        "a share of their revenue in those 12 months (expansion included; customers who left count as zero)."
-        + _TRAILING
-        + _HISTORY,
-        formula="100 x revenue in the trailing 12 months / revenue in the 12 months before, over customers with "
-        "revenue in the 12 months before",
+        description="Revenue in the latest closed month from the customers who were customers 12 months before "
+        "(active at the start of the same month a year earlier), as a share of their revenue in that month: "
+        "expansion included, customers who left count as zero, customers won since are not in the cohort. It is "
+        "the dollar-based net retention rate of recurring-revenue companies' annual reports (e.g. Confluent, Form "
+        "10-K 2022: the cohort of all customers as of 12 months before the period end, their revenue now against "
+        "then) and the retention part of Earned Growth (Reichheld, Darnell & Burns, Net Promoter 3.0, Harvard "
+        "Business Review, 2021)." + _YEAR_ON_YEAR + _HISTORY,
+        formula="100 x the cohort's revenue in the latest closed month / its revenue in the month 12 months before; "
+        "cohort: customers active at the start of that earlier month",
         unit="percent",
         fmt=".1f",
         direction="higher",
-        parts=(Part(REVENUE_TWO_YEARS, _RETENTION_SUMS),),
+        parts=(Part(REVENUE_COHORT, _RETENTION_SUMS),),
         estimate=RatioEstimate("net_usd", "base_usd", "customers", 100),
         group="Loyalty",
-        n_label="customers with revenue in the 12 months before",
+        n_label=_REVENUE_COHORT_N,
         basis="month",
         min_n=0,
-        history_months=24,
+        history_months=13,
     ),
     Metric(
         id="repeat_purchase_rate",

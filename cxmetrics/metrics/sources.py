@@ -92,16 +92,18 @@ TRAILING_MONTHS = 12
 
 def bases_relation(basis_periods: Sequence[Period], params: dict) -> str:
     """SQL: the `bases` relation of the periods, from bound lists: basis_id (the position), basis_start, basis_end,
-    and the windows that end with the period's latest closed month (`periods.trailing_months`): year_start, the
-    first day of the trailing 12 closed months, and prior_year_start, that of the 12 months before them."""
+    and the months that end with the period's latest closed month (`periods.trailing_months`): year_start, the
+    first day of the trailing 12 closed months, latest_month, the first day of the latest closed month, and
+    year_ago_month, that of the month 12 months before it."""
     params.update(
         basis_id=list(range(len(basis_periods))),
         basis_start=[b.start for b in basis_periods],
         basis_end=[b.end for b in basis_periods],
         year_start=[periods.trailing_months(b.end, TRAILING_MONTHS).start for b in basis_periods],
-        prior_year_start=[periods.trailing_months(b.end, 2 * TRAILING_MONTHS).start for b in basis_periods],
+        latest_month=[periods.trailing_months(b.end, 1).start for b in basis_periods],
+        year_ago_month=[periods.trailing_months(b.end, TRAILING_MONTHS + 1).start for b in basis_periods],
     )
-    columns = ("basis_id", "basis_start", "basis_end", "year_start", "prior_year_start")
+    columns = ("basis_id", "basis_start", "basis_end", "year_start", "latest_month", "year_ago_month")
     unnested = ", ".join(f"unnest(${c}::{'INTEGER' if c == 'basis_id' else 'DATE'}[]) AS {c}" for c in columns)
     return f"bases AS (SELECT {unnested})"
 
@@ -337,21 +339,22 @@ TRAILING_CUSTOMER_MONTHS = Source(
     _customer_dims(),
     joins={"c": _CUSTOMER.format(alias="cr")},
 )
-# Per customer and basis: revenue in the trailing 12 months and in the 12 months before them.
-_TWO_YEARS = (
-    "(SELECT b.basis_id, cr.customer_id, "  # noqa: S608 (constants only)
-    f"sum(cr.revenue_usd) FILTER (WHERE cr.month < {_YEAR_START}) AS prior_usd, "
-    f"sum(cr.revenue_usd) FILTER (WHERE cr.month >= {_YEAR_START}) AS current_usd "
-    "FROM bases b JOIN customer_revenue cr ON cr.month >= b.prior_year_start "
-    "AND cr.month <= b.basis_end GROUP BY ALL) x JOIN bases b ON b.basis_id = x.basis_id"
-)
-REVENUE_TWO_YEARS = Source(
-    "revenue_two_years",
+# The revenue cohort of a basis period (net and gross revenue retention): the customers active at the start of the
+# month 12 months before the period's latest closed month, with their revenue in that month (r0, the base) and in
+# the latest closed month (r1); a customer without a row in a month had no revenue in it.
+REVENUE_COHORT = Source(
+    "revenue_cohort",
     ("customer_revenue", "customers"),
-    _TWO_YEARS,
-    _customer_dims(),
-    where="x.prior_usd > 0",
-    joins={"c": _CUSTOMER.format(alias="x")},
+    f"bases b JOIN customers c ON {measures.active_at('b.year_ago_month')} "
+    "LEFT JOIN customer_revenue r0 ON r0.customer_id = c.customer_id AND r0.month = b.year_ago_month "
+    "LEFT JOIN customer_revenue r1 ON r1.customer_id = c.customer_id AND r1.month = b.latest_month",
+    _customer_dims(()),
+    measures={
+        "cohort": "count(*)",
+        "base_usd": "sum(coalesce(r0.revenue_usd, 0))",
+        "net_usd": "sum(coalesce(r1.revenue_usd, 0))",
+        "gross_usd": "sum(least(coalesce(r1.revenue_usd, 0), coalesce(r0.revenue_usd, 0)))",
+    },
 )
 # Per customer: revenue, gross margin and cost to serve in one 12-month window and revenue in the 12 months before it,
 # for the value of a promoter, revenue at risk and the CX ROI model. Ad-hoc queries only (not the registry): the
@@ -465,7 +468,7 @@ SOURCES: tuple[Source, ...] = (
     COHORT,
     CUSTOMER_MONTHS,
     TRAILING_CUSTOMER_MONTHS,
-    REVENUE_TWO_YEARS,
+    REVENUE_COHORT,
     BOUGHT_LAST_MONTH,
     FINANCIALS,
     ENGAGEMENT,

@@ -50,7 +50,7 @@ from cxmetrics.metrics.sources import (
     RELATIONSHIP_RESPONSES,
     RESPONSE_CUSTOMERS,
     RESPONSES,
-    REVENUE_TWO_YEARS,
+    REVENUE_COHORT,
     TRAILING_CUSTOMER_MONTHS,
     Dim,
     Source,
@@ -375,7 +375,7 @@ ROLLUPS: tuple[Rollup, ...] = (
     Rollup(LIKE_FOR_LIKE, _CUSTOMER_DIMS),
     Rollup(COHORT, _CUSTOMER_DIMS, by_end=True),
     Rollup(MONTH_START_CUSTOMERS, _CUSTOMER_DIMS, by_end=True),
-    Rollup(REVENUE_TWO_YEARS, _CUSTOMER_DIMS, by_end=True),
+    Rollup(REVENUE_COHORT, _CUSTOMER_DIMS, by_end=True),
     Rollup(TRAILING_CUSTOMER_MONTHS, _CUSTOMER_DIMS, by_end=True),
 )
 _BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}

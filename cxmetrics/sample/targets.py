@@ -46,7 +46,7 @@ PLANS: dict[str, TargetPlan] = {
     "enps": TargetPlan(0.2, 0),
     "gross_margin_pct": TargetPlan(0.2, 1),
     "logo_retention": TargetPlan(0.2, 1, history_months=12),
-    "nrr": TargetPlan(0.3, 1, history_months=24),
+    "nrr": TargetPlan(0.3, 1, history_months=13),
     "complaints_per_1000": TargetPlan(-0.01, 1, growth=True),
     "revenue": TargetPlan(0.035, -4, growth=True),
 }

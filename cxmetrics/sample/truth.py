@@ -400,12 +400,17 @@ def financials(conn: Connection) -> dict:
             FROM customers WHERE signup_date <= DATE '{COHORT_START}'
             AND (churn_date IS NULL OR churn_date > DATE '{COHORT_START}')""",  # noqa: S608
     )
-    start_rev, end_rev = one(
+    # Revenue retention: the customers active when October 2025 began, their revenue in October 2026 against
+    # October 2025 (net), each capped at its October 2025 revenue (gross).
+    start_rev, end_rev, kept_rev = one(
         conn,
-        """SELECT sum(revenue_usd) FILTER (WHERE month = DATE '2025-10-01'),
-            sum(revenue_usd) FILTER (WHERE month = DATE '2026-10-01')
-            FROM customer_revenue WHERE customer_id IN (SELECT customer_id FROM customer_revenue
-            WHERE month = DATE '2025-10-01')""",
+        """SELECT sum(then_usd), sum(now_usd), sum(least(now_usd, then_usd)) FROM (
+            SELECT c.customer_id,
+                coalesce(sum(r.revenue_usd) FILTER (WHERE r.month = DATE '2025-10-01'), 0) AS then_usd,
+                coalesce(sum(r.revenue_usd) FILTER (WHERE r.month = DATE '2026-10-01'), 0) AS now_usd
+            FROM customers c LEFT JOIN customer_revenue r USING (customer_id)
+            WHERE c.signup_date < DATE '2025-10-01' AND (c.churn_date IS NULL OR c.churn_date >= DATE '2025-10-01')
+            GROUP BY 1)""",
     )
     return {
         "company_revenue_per_month_usd": {"min": r4(low), "mean": r4(mean), "max": r4(high)},
@@ -414,6 +419,7 @@ def financials(conn: Connection) -> dict:
         "customers_with_revenue_last_12_months": int(customers),
         "logo_retention_pct_2025_11_to_2026_10": r4(100 * retained / cohort),
         "nrr_pct_2025_10_to_2026_10": r4(100 * end_rev / start_rev),
+        "grr_pct_2025_10_to_2026_10": r4(100 * kept_rev / start_rev),
     }
 
 

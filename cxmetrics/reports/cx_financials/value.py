@@ -25,7 +25,7 @@ from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
 from cxmetrics.metrics.measures import NPS_GROUPS
 from cxmetrics.metrics.registry import HEADLINE_NPS, get_metric, minimum_n
-from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE, CURRENT_VALUE, Source
+from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE, CURRENT_VALUE, TRAILING_MONTHS, Source
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, catalog
 from cxmetrics.query import frames as query
@@ -443,7 +443,10 @@ def revenue_at_risk(sums: pd.DataFrame, assumptions: RiskAssumptions, by: str | 
 
 @dataclass(frozen=True)
 class EarnedGrowth:
-    """Earned Growth Rate (Bain): NRR + revenue from customers acquired by referral / the NRR base - 100%."""
+    """Earned Growth Rate (Reichheld, Darnell & Burns, Net Promoter 3.0, HBR 2021): net revenue retention plus the
+    revenue of new customers earned by referral as a share of the NRR base, minus 100%. Month on month a year apart,
+    like NRR: the referred customers are those who joined since the start of the NRR base month (`since`), their
+    revenue that of the latest closed month."""
 
     available: bool
     nrr_pct: float = float("nan")
@@ -451,6 +454,7 @@ class EarnedGrowth:
     base_usd: float = 0.0
     referred_customers: int = 0
     note: str = ""
+    since: date | None = None
 
     @property
     def referral_pct(self) -> float:
@@ -460,7 +464,7 @@ class EarnedGrowth:
     @property
     def egr_pct(self) -> float:
         """NRR + referral share - 100, in percent."""
-        return self.nrr_pct + self.referral_pct - 100
+        return earned_growth_rate(self.nrr_pct, self.referral_revenue_usd, self.base_usd)
 
 
 def earned_growth_rate(nrr_pct: float, referral_revenue_usd: float, base_usd: float) -> float:
@@ -468,21 +472,25 @@ def earned_growth_rate(nrr_pct: float, referral_revenue_usd: float, base_usd: fl
     return nrr_pct + 100 * referral_revenue_usd / base_usd - 100 if base_usd else float("nan")
 
 
+# Revenue in the month ($month) of the customers who came by referral and joined on or after $since: not in the NRR
+# cohort (customers active at the start of the base month), so no revenue is counted twice.
 _REFERRAL_SQL = (
     "SELECT (SELECT count(acquisition_channel) FROM customers) AS with_channel, "
     "coalesce(sum(cr.revenue_usd), 0) AS referral_usd, count(DISTINCT cr.customer_id) AS referred "
-    "FROM customers c JOIN customer_revenue cr ON cr.customer_id = c.customer_id AND cr.month >= $start "
-    "AND cr.month <= $end WHERE c.acquisition_channel = 'referral' AND c.signup_date >= $start AND "
+    "FROM customers c JOIN customer_revenue cr ON cr.customer_id = c.customer_id AND cr.month = $month "
+    "WHERE c.acquisition_channel = 'referral' AND c.signup_date >= $since AND "
 )
 
 
 def earned_growth(conn: Connection, filters: Filters, month: Period) -> EarnedGrowth:
-    """Earned growth over the 12 months ending with `month`; not available without acquisition channels or a
-    revenue base."""
+    """Earned growth of `month` against the same month a year before; not available without acquisition channels
+    or a revenue base."""
     nrr = query.period_frames(conn, ["nrr"], filters, [month], with_targets=False)["nrr"]
     if nrr.empty or np.isnan(nrr["value"].iloc[0]):
-        return EarnedGrowth(False, note="Net revenue retention needs 24 months of `customer_revenue`.")
-    _, where, params = aggregate.scoped(ACTIVE_CUSTOMERS, filters, {"start": year_start(month), "end": month.end})
+        return EarnedGrowth(False, note="Net revenue retention needs 13 months of `customer_revenue`.")
+    latest = periods.closed_month(month.end)
+    since = periods.trailing_months(month.end, TRAILING_MONTHS + 1).start
+    _, where, params = aggregate.scoped(ACTIVE_CUSTOMERS, filters, {"month": latest.start, "since": since})
     with_channel, referral_usd, referred = conn.execute(_REFERRAL_SQL + where, params).fetchone()
     row = nrr.iloc[0]
     if not with_channel:
@@ -492,7 +500,9 @@ def earned_growth(conn: Connection, filters: Filters, month: Period) -> EarnedGr
             note="Customers carry no acquisition channel: load `customers.acquisition_channel` (with 'referral' "
             "for customers who came by recommendation) to measure earned growth.",
         )
-    return EarnedGrowth(True, float(row["value"]), float(referral_usd), float(row["base_usd"]), int(referred))
+    return EarnedGrowth(
+        True, float(row["value"]), float(referral_usd), float(row["base_usd"]), int(referred), since=since
+    )
 
 
 # --- segment view --------------------------------------------------------------------------------------------------

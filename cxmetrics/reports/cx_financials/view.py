@@ -214,7 +214,7 @@ def _segments_caption(segments: pd.DataFrame, months: str) -> str:
     )
 
 
-def _earned(conn: Connection, filters: Filters, month: Period, months: str) -> EarnedView:
+def _earned(conn: Connection, filters: Filters, month: Period) -> EarnedView:
     """Earned growth's three tiles and the caption that defines it, or why it is not available."""
     earned = value.earned_growth(conn, filters, month)
     if not earned.available:
@@ -225,8 +225,10 @@ def _earned(conn: Connection, filters: Filters, month: Period, months: str) -> E
         _figure("referral_revenue_usd", "Revenue from referred new customers", money(earned.referral_revenue_usd)),
     )
     caption = (
-        f"Earned Growth Rate (Bain) = net revenue retention + revenue from the {earned.referred_customers:,} "
-        f"customers acquired by referral during {months} as a share of last year's revenue base - 100%."
+        f"Earned Growth Rate (Reichheld, Bain) = net revenue retention + {month.label} revenue from the "
+        f"{earned.referred_customers:,} customers acquired by referral since {earned.since:%-d %b %Y}, as a share of "
+        "the revenue base of net revenue retention (the same month a year before) - 100%. Below zero, the customers "
+        "of a year ago and those they referred bring in less than that base: any growth came from bought customers."
     )
     return EarnedView(tiles, caption)
 
@@ -314,7 +316,7 @@ def build(conn: Connection, filters: Filters, month: Period) -> FinancialsView:
         has_revenue=has_revenue,
         cohort=_cohort(conn, filters, month, months) if has_revenue else None,
         lead_lag=_lead_lag(conn, filters, month, loaded),
-        earned=_earned(conn, filters, month, months) if has_revenue else EarnedView(note=NO_EARNED_REVENUE),
+        earned=_earned(conn, filters, month) if has_revenue else EarnedView(note=NO_EARNED_REVENUE),
     )
 
 
