@@ -11,7 +11,7 @@ import pytest
 from cxmetrics import periods
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import get_metric, minimum_n
-from cxmetrics.metrics.sources import bases_relation
+from cxmetrics.metrics.sources import bases_relation, pairs_relation
 from cxmetrics.periods import Period
 from tests import metric_fixtures as fx
 
@@ -155,6 +155,15 @@ def test_the_bases_relation_carries_the_trailing_closed_months_of_each_period(
     row = fx.new_db().execute(sql, params).fetchone()
     assert row == (0, end.replace(day=1), end, year_start, latest_month, year_ago_month)
     assert row[3] == periods.trailing_months(end).start
+
+
+def test_the_pairs_relation_carries_the_trailing_months_of_both_periods():
+    params: dict = {}
+    october, september = (Period("month", date(2026, m, 1), date(2026, m, d)) for m, d in ((10, 31), (9, 30)))
+    sql = f"WITH {pairs_relation([(october, september)], params)} SELECT * FROM pairs"  # noqa: S608 (constants only)
+    assert fx.new_db().execute(sql, params).fetchone() == (
+        0, date(2025, 11, 1), date(2026, 10, 31), date(2025, 10, 1), date(2026, 9, 30),
+    )  # fmt: skip
 
 
 def test_minimum_n_is_the_metrics_own_else_the_setting(monkeypatch):

@@ -346,3 +346,36 @@ def test_revenue_retention_is_the_cohort_of_a_year_ago_month_against_month(metri
     for period in (OCTOBER, W46):
         row = one(conn, metric_id, period)
         assert (row["value"], row["n"]) == (pytest.approx(value), 5)
+
+
+def _two_windows_world() -> duckdb.DuckDBPyConnection:
+    """Customers of the trailing windows of September 2026 (cohort active at 1 Oct 2025) and October 2026 (at 1 Nov
+    2025): six stay throughout; b1 leaves in October 2026, b2 in May 2026, b3 in October 2025 (September's cohort
+    only); b4 and b5 join in October 2025 (October's cohort only), b5 leaves in August 2026."""
+    conn = fx.new_db()
+    stay = [fx.customer(f"s{i}", churn_date=None) for i in range(6)]
+    moving = [
+        fx.customer("b1", churn_date=date(2026, 10, 15)),
+        fx.customer("b2", churn_date=date(2026, 5, 1)),
+        fx.customer("b3", churn_date=date(2025, 10, 20)),
+        fx.customer("b4", signup_date=date(2025, 10, 15)),
+        fx.customer("b5", signup_date=date(2025, 10, 15), churn_date=date(2026, 8, 1)),
+    ]
+    fx.insert(conn, "customers", stay + moving)
+    fx.close_week(conn)
+    return conn
+
+
+def test_retention_change_is_tested_with_the_overlap_of_the_two_cohorts():
+    # October: 10 customers, 7 retained (s0-s5, b4); September: 9, 7 retained (s0-s5, b1). Shared: s0-s5, b1, b2 = 8,
+    # retained in October 6, in September 7, in both 6: cov = 6/8 - (6/8)(7/8) = 0.09375.
+    # Var = 0.7 x 0.3/10 + (7/9)(2/9)/9 - 2 x 8 x 0.09375/(10 x 9) = 0.0235377, z = (0.7 - 7/9)/0.153420 = -0.506960
+    # (as if independent, pooled 14/19: z = -0.384419).
+    card = query.snapshots(_two_windows_world(), ["logo_retention", "churn_rate"], Filters(), OCTOBER)
+    rows = card.frame().set_index("metric")
+    assert rows.loc["logo_retention", "prior_delta"] == pytest.approx(100 * (0.7 - 7 / 9))
+    assert rows.loc["logo_retention", "prior_z"] == pytest.approx(-0.506960, abs=1e-6)
+    assert rows.loc["churn_rate", "prior_z"] == pytest.approx(0.506960, abs=1e-6)
+    # A year before (Nov 2024 - Oct 2025): 9 customers, 8 retained (b3 left). Shared: s0-s5, b1, b2, all retained
+    # then, so the covariance is 0: Var = 0.7 x 0.3/10 + (8/9)(1/9)/9 = 0.0319739, z = (0.7 - 8/9)/0.178812.
+    assert rows.loc["logo_retention", "last_year_z"] == pytest.approx(-1.056351, abs=1e-6)

@@ -83,6 +83,23 @@ def test_two_proportion_test():
     assert bool(test.significant)
 
 
+def test_overlap_proportion_test():
+    # 90/100 against 85/100 with 95 units in both: 86 of them successes in the first, 84 in the second, 83 in both.
+    # cov = 83/95 - (86/95)(84/95) = 0.0732410; Var = 0.9 x 0.1/100 + 0.85 x 0.15/100 - 2 x 95 x 0.0732410/10000
+    # = 0.000783421, se = 0.0279897 (independent, pooled: 0.0467707); z = 0.05 / se = 1.786374.
+    test = stats.overlap_proportion_test(90, 100, 85, 100, 95, 86, 84, 83)
+    assert test.statistic == pytest.approx(1.786374, abs=1e-6)
+    assert not bool(test.significant)
+    assert stats.two_proportion_test(90, 100, 85, 100).statistic == pytest.approx(0.05 / 0.0467707, abs=1e-5)
+
+
+def test_overlap_proportion_test_without_shared_units_or_change():
+    independent = stats.two_proportion_test(45, 100, 30, 100).statistic
+    assert stats.overlap_proportion_test(45, 100, 30, 100, 0, 0, 0, 0).statistic == pytest.approx(independent)
+    # The same 50 units, 40 successes in both: no change and no variance, z = 0 rather than 0/0.
+    assert stats.overlap_proportion_test(40, 50, 40, 50, 50, 40, 40, 40).statistic == 0.0
+
+
 def test_mean_and_sd_from_sums():
     # 1, 2, 3, 4, 5: sum 15, sum of squares 55 -> mean 3, variance (55 - 5 x 9) / 4 = 2.5.
     mean, sd = stats.mean_sd(15, 55, 5)

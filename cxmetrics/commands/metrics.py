@@ -68,6 +68,14 @@ How every metric is computed:
   is +/-1.23 points (it was +/-0.66). The operational shares (first-contact resolution, complaint recovery, detractor
   follow-up, repeat purchase) still count their contacts, complaints and months as independent (their design effects
   on the sample world are 0.98-1.09).
+- **Changes of a cohort rate between two windows** (logo retention and churn over the trailing 12 months, month on
+  month, quarter on quarter or a year apart) are not tested as if the two cohorts were independent: consecutive
+  windows share most of their customers (about 99% month on month on the sample world). The test reads the counts of
+  the customers in both cohorts and of their outcomes in each (concordant and discordant) and takes the variance for
+  partially overlapping samples, Var = p1 q1 / n1 + p2 q2 / n2 - 2 n12 cov12 / (n1 n2), cov12 the covariance of the
+  two outcomes over the n12 shared customers (Derrick, Dobson-McKittrick, Toher & White 2015); without shared
+  customers it is the pooled test. Split by NPS group, a customer's group can differ between the windows, so the
+  pooled test is used there. (Sample world, October against September 2026: standard error 0.70 -> 0.20 points.)
 - **Targets** come from the `targets` table: the most specific slice wins (region and segment, region, segment,
   company-wide), then a target set at the period's grain, then the latest starting on or before the period; totals
   (marked additive) only take a target set at the period's own grain. Status is `on_target` when the value meets

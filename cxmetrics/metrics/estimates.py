@@ -99,11 +99,16 @@ class ProportionEstimate:
         low, high = stats.wilson_interval(*self._effective(s))
         return 100 * stats.ratio(s[self.successes], s[self.n]), 100 * low, 100 * high
 
-    def test(self, a: Sums, b: Sums) -> stats.Test:
-        """Two-proportion z-test of a - b."""
-        return stats.two_proportion_test(
-            a[self.successes], a[self.n], b[self.successes], b[self.n], self.design_effect(a), self.design_effect(b)
-        )
+    def test(self, a: Sums, b: Sums, shared: Sums | None = None) -> stats.Test:
+        """Two-proportion z-test of a - b; with `shared`, the sums over the units both samples share (shared, and
+        how many of them are successes in a, in b and in both: shared_a, shared_b, shared_both), the test for
+        overlapping samples (of units counted once each: no design effect)."""
+        if shared is None:
+            return stats.two_proportion_test(
+                a[self.successes], a[self.n], b[self.successes], b[self.n], self.design_effect(a), self.design_effect(b)
+            )
+        both = (shared["shared"], shared["shared_a"], shared["shared_b"], shared["shared_both"])
+        return stats.overlap_proportion_test(a[self.successes], a[self.n], b[self.successes], b[self.n], *both)
 
     def difference(self, a: Sums, b: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """a - b in percentage points, low and high: Newcombe's hybrid score interval from the two Wilson intervals

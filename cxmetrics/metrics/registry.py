@@ -28,6 +28,7 @@ from cxmetrics.metrics.sources import (
     BOUGHT_LAST_MONTH,
     CLOSED_FOLLOW_UPS,
     COHORT,
+    COHORT_OVERLAP,
     COMPLAINTS_OPENED,
     COMPLAINTS_RESOLVED,
     CONTACTS,
@@ -84,6 +85,7 @@ class Metric:
     tolerance_pct: float = 2.0
     grains: tuple[str, ...] = GRAINS
     history_months: int = 0  # months of customer_revenue before the period the value needs; withheld without them
+    overlap: Part | None = None  # sums over the units two compared samples share, for the change test (see estimates)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -133,6 +135,14 @@ _YEAR_ON_YEAR = (
     " Of the latest closed month at the period end (at week grain too) against the same month 12 months before, so "
     "seasonality cancels and it is comparable at every grain."
 )
+_OVERLAP = " A change between two windows is tested with the overlap of their cohorts (see the change tests above)."
+# The shared customers of two windows a and b, and how many of them had the outcome in a, in b, and in both.
+_OVERLAP_SUMS = {
+    outcome: COHORT_OVERLAP.sums(
+        shared="shared", shared_a=f"{outcome}_a", shared_b=f"{outcome}_b", shared_both=f"{outcome}_both"
+    )
+    for outcome in ("retained", "churned")
+}
 _CUSTOMER_MONTH_SUMS = (
     ("revenue_usd", "sum(cr.revenue_usd)"),
     ("customer_months", "count(*)"),
@@ -329,7 +339,7 @@ _LOYALTY: tuple[Metric, ...] = (
         id="logo_retention",
         label="Logo retention",
         description="Share of customers active at the start of the trailing 12 months who are still active at "
-        "its end; customers won during the window are not in the cohort." + _TRAILING,
+        "its end; customers won during the window are not in the cohort." + _TRAILING + _OVERLAP,
         formula="100 x cohort customers not churned by the period end / customers active at the window start",
         unit="percent",
         fmt=".1f",
@@ -339,13 +349,14 @@ _LOYALTY: tuple[Metric, ...] = (
         group="Loyalty",
         n_label="customers active at the window start",
         basis="month",
+        overlap=Part(COHORT_OVERLAP, _OVERLAP_SUMS["retained"]),
     ),
     Metric(
         id="churn_rate",
         label="Churn rate",
         description="Share of customers active at the start of the trailing 12 months who churned by its end "
         "(= 100 - logo retention). Split by nps_group, a customer's group is that of their latest relationship "
-        "response before the window start ('(none)' without one)." + _TRAILING,
+        "response before the window start ('(none)' without one)." + _TRAILING + _OVERLAP,
         formula="100 x cohort customers churned by the period end / customers active at the window start",
         unit="percent",
         fmt=".1f",
@@ -355,6 +366,7 @@ _LOYALTY: tuple[Metric, ...] = (
         group="Loyalty",
         n_label="customers active at the window start",
         basis="month",
+        overlap=Part(COHORT_OVERLAP, _OVERLAP_SUMS["churned"]),
     ),
     Metric(
         id="monthly_churn_rate",

@@ -108,6 +108,23 @@ def bases_relation(basis_periods: Sequence[Period], params: dict) -> str:
     return f"bases AS (SELECT {unnested})"
 
 
+def pairs_relation(pairs: Sequence[tuple[Period, Period]], params: dict) -> str:
+    """SQL: the `pairs` relation of (a, b) basis periods, a compared with b, from bound lists: pair_id (the
+    position) and the trailing 12 closed months of each, a_start..a_end and b_start..b_end."""
+    a = [periods.trailing_months(first.end, TRAILING_MONTHS) for first, _ in pairs]
+    b = [periods.trailing_months(second.end, TRAILING_MONTHS) for _, second in pairs]
+    params.update(
+        pair_id=list(range(len(pairs))),
+        a_start=[w.start for w in a],
+        a_end=[w.end for w in a],
+        b_start=[w.start for w in b],
+        b_end=[w.end for w in b],
+    )
+    columns = ("pair_id", "a_start", "a_end", "b_start", "b_end")
+    unnested = ", ".join(f"unnest(${c}::{'INTEGER' if c == 'pair_id' else 'DATE'}[]) AS {c}" for c in columns)
+    return f"pairs AS (SELECT {unnested})"
+
+
 _CUSTOMER = "LEFT JOIN customers c ON c.customer_id = {alias}.customer_id"
 # The trailing 12 closed months of a basis period are [b.year_start, b.basis_end]: the bases relation carries the
 # window's first day, worked out by `periods.trailing_months`, so SQL never recomputes it.
@@ -323,6 +340,24 @@ COHORT = Source(
     _customer_dims(()) | {"nps_group": _NPS_GROUP},
     joins={"g": _NPS_GROUP_JOIN.format(alias="c", when=_YEAR_START)},
     measures=COHORT_MEASURES,
+)
+# The customers in the cohorts of two trailing windows, a and b (the `pairs` relation), with their outcome in each:
+# what the test of a change in retention or churn between two windows reads, as the cohorts share most customers.
+_RETAINED_BY = "(c.churn_date IS NULL OR c.churn_date > {end})"
+COHORT_OVERLAP = Source(
+    "cohort_overlap",
+    ("customers",),
+    f"pairs p JOIN customers c ON {measures.active_at('p.a_start')} AND {measures.active_at('p.b_start')}",
+    _customer_dims(()),
+    measures={
+        "shared": "count(*)",
+        "retained_a": f"count(*) FILTER (WHERE {_RETAINED_BY.format(end='p.a_end')})",
+        "retained_b": f"count(*) FILTER (WHERE {_RETAINED_BY.format(end='p.b_end')})",
+        "retained_both": f"count(*) FILTER (WHERE {_RETAINED_BY.format(end='greatest(p.a_end, p.b_end)')})",
+        "churned_a": "count(*) FILTER (WHERE c.churn_date <= p.a_end)",
+        "churned_b": "count(*) FILTER (WHERE c.churn_date <= p.b_end)",
+        "churned_both": "count(*) FILTER (WHERE c.churn_date <= least(p.a_end, p.b_end))",
+    },
 )
 CUSTOMER_MONTHS = Source(
     "customer_months",

@@ -24,7 +24,7 @@ from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, Part, Source
-from cxmetrics.metrics.sources import bases_relation
+from cxmetrics.metrics.sources import bases_relation, pairs_relation
 from cxmetrics.periods import Period
 from cxmetrics.query import parallel, rollups
 
@@ -524,6 +524,29 @@ def aggregate_splits(
         return _run_splits(on, source, sums, filters, splits, basis_periods, catalog)
 
     return _aggregate(conn, metrics, Plan(tuple(period_list)), run)
+
+
+def overlap_sums(
+    conn: Connection, part: Part, filters: Filters, by: str | None, pairs: Sequence[tuple[Period, Period]]
+) -> Columns:
+    """The sums of an overlap part (a metric's `overlap`) over the units each pair of basis periods (a, b) shares,
+    per pair and dimension value, in one query: columns pair_id, dim_value and the part's named sums."""
+    params: dict = {}
+    conditions, joins = _conditions(part.source, filters, params)
+    conditions += [f"({part.source.where})"] if part.source.where else []
+    dim = _dim_expr(part.source, by, joins)
+    join_sql = " ".join(part.source.joins[j] for j in part.source.joins if j in joins)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in part.sums)
+    sql = (
+        f"WITH {pairs_relation(pairs, params)} SELECT p.pair_id, {dim} AS dim_value, {select} "  # noqa: S608
+        f"FROM {part.source.from_sql} {join_sql} WHERE {' AND '.join(conditions) or 'TRUE'} GROUP BY ALL"
+    )
+    fetched = conn.execute(sql, params).fetchnumpy()
+    columns = {name: _floats(fetched[name]) for name, _ in part.sums}
+    return columns | {
+        "pair_id": np.asarray(fetched["pair_id"], dtype=np.int64),
+        "dim_value": np.asarray(fetched["dim_value"], dtype=object),
+    }
 
 
 def _metric_sums(parts: list[tuple[Part, Columns, dict[str, str]]]) -> Columns:

@@ -24,7 +24,7 @@ from cxmetrics.metrics import targets
 from cxmetrics.metrics.registry import GRAINS, REGISTRY, Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
 from cxmetrics.query import memo
-from cxmetrics.query.aggregate import Plan, aggregate, bases, basis, ignored_filters, sum_columns
+from cxmetrics.query.aggregate import Plan, aggregate, bases, basis, ignored_filters, overlap_sums, sum_columns
 
 COMPARISONS: tuple[str, ...] = ("prior", "last_year")
 ROLLING_WEEKS: tuple[int, ...] = (4, 13)
@@ -300,21 +300,63 @@ def _target_columns(
     }
 
 
-def _change_columns(metric: Metric, rows: Rows, against: Rows, prefix: str) -> dict:
+def _shared(
+    conn: Connection,
+    metric: Metric,
+    filters: Filters,
+    by: str | None,
+    plan: Plan,
+    rows: Rows,
+    against: Sequence[Period],
+) -> Rows | None:
+    """The sums over the units each row's sample shares with the sample of its compared period (`against`), for a
+    metric whose change test reads them (its `overlap`); zero where they share none. None for other metrics, and
+    under a split the overlap cannot follow (a customer's NPS group can differ between the two windows)."""
+    part = metric.overlap
+    if part is None or (by is not None and by not in part.source.dims):
+        return None
+    pairs = [
+        (basis(metric, plan.periods[i]), basis(metric, p))
+        for i, p in zip(rows["period_index"].tolist(), against, strict=True)
+    ]
+    number = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
+    found = overlap_sums(conn, part, filters, by, list(number)) if number else None
+    at = {} if found is None else _row_keys(found["pair_id"], found["dim_value"])
+    keys = zip([number[p] for p in pairs], rows["dim_value"].tolist(), strict=True)
+    picks = np.array([at.get(key, -1) for key in keys], dtype=np.int64)
+    if not at:  # no shared units at all (or no rows): every count is zero
+        return {name: np.zeros(len(picks)) for name, _ in part.sums}
+    return {name: np.where(picks >= 0, np.nan_to_num(found[name])[np.maximum(picks, 0)], 0.0) for name, _ in part.sums}
+
+
+def _row_keys(first: np.ndarray, second: np.ndarray) -> dict[tuple, int]:
+    """The position of each (first, second) key of a set of rows."""
+    return {key: i for i, key in enumerate(zip(first.tolist(), second.tolist(), strict=True))}
+
+
+def _change_columns(metric: Metric, rows: Rows, against: Rows, prefix: str, shared: Rows | None = None) -> dict:
     """Value and n of the compared rows, the delta, its test statistic, p-value and significance."""
-    return _changes_columns(metric, rows, {prefix: against})
+    return _changes_columns(metric, rows, {prefix: against}, {prefix: shared})
 
 
-def _changes_columns(metric: Metric, rows: Rows, compared: Mapping[str, Rows]) -> dict:
+def _changes_columns(
+    metric: Metric, rows: Rows, compared: Mapping[str, Rows], shared: Mapping[str, Rows | None] | None = None
+) -> dict:
     """`_change_columns` of several sets of compared rows (keyed by column prefix) with one test call for all (the
-    tests work element by element; a call costs more than its arithmetic)."""
+    tests work element by element; a call costs more than its arithmetic); `shared`: the overlap sums of each set
+    (see `_shared`), for a metric whose test reads them."""
     count, total = len(rows["value"]), len(rows["value"]) * len(compared)
     sums = sum_columns(metric)
     current = {c: np.asarray(rows[c], dtype=float) for c in sums}
-    test = metric.estimate.test(
+    tested = (
         {c: np.tile(current[c], len(compared)) for c in sums},
         {c: np.concatenate([against[c] for against in compared.values()]) for c in sums},
     )
+    overlaps = [(shared or {}).get(prefix) for prefix in compared]
+    if overlaps and all(found is not None for found in overlaps):
+        names = overlaps[0].keys()
+        tested += ({name: np.concatenate([found[name] for found in overlaps]) for name in names},)
+    test = metric.estimate.test(*tested)
     found = {}
     for i, (prefix, against) in enumerate(compared.items()):
         part = slice(i * count, (i + 1) * count)
@@ -373,12 +415,13 @@ def metric_frames(
     shown = trend_periods(conn, grain, filters)
     table = _targets(conn, [m.id for m in metrics])
     if not shown:
-        return {m.id: _noted(_empty_trend(m, table[m.id], filters, by, compare), m, filters) for m in metrics}
+        return {m.id: _noted(_empty_trend(conn, m, table[m.id], filters, by, compare), m, filters) for m in metrics}
     first = min(_compare_period(p, compare).start for p in shown) if compare else shown[0].start
     plan = Plan(tuple(periods.periods_between(grain, first, shown[-1].end)), grain)
     rows = _compute(conn, metrics, filters, plan, by)
     return {
-        m.id: _noted(_trend(m, table[m.id], filters, plan, shown, rows[m.id], by, compare), m, filters) for m in metrics
+        m.id: _noted(_trend(conn, m, table[m.id], filters, plan, shown, rows[m.id], by, compare), m, filters)
+        for m in metrics
     }
 
 
@@ -398,7 +441,7 @@ def _compare_period(period: Period, compare: str) -> Period:
     return periods.prior(period) if compare == "prior" else periods.same_last_year(period)
 
 
-def _trend(metric, table, filters, plan, shown, rows, by, compare) -> pd.DataFrame:
+def _trend(conn, metric, table, filters, plan, shown, rows, by, compare) -> pd.DataFrame:
     """A trend frame for the `shown` periods, with targets and the optional comparison."""
     wanted = set(shown)
     positions = [i for i, p in enumerate(plan.periods) if p in wanted]
@@ -408,9 +451,9 @@ def _trend(metric, table, filters, plan, shown, rows, by, compare) -> pd.DataFra
     if compare is not None:
         against = [_compare_period(plan.periods[i], compare) for i in current["period_index"]]
         columns["compare_start"] = [p.start for p in against]
-        columns |= _change_columns(
-            metric, current, _aligned(metric, rows, plan, against, current["dim_value"]), "compare_"
-        )
+        aligned = _aligned(metric, rows, plan, against, current["dim_value"])
+        shared = _shared(conn, metric, filters, by, plan, current, against)
+        columns |= _change_columns(metric, current, aligned, "compare_", shared)
     return pd.DataFrame(columns)
 
 
@@ -419,9 +462,9 @@ def _empty_rows(metric: Metric) -> Rows:
     return {c: np.array([], dtype="float64") for c in columns}
 
 
-def _empty_trend(metric, table, filters, by, compare) -> pd.DataFrame:
+def _empty_trend(conn, metric, table, filters, by, compare) -> pd.DataFrame:
     """A trend without periods: no rows, the same columns."""
-    return _trend(metric, table, filters, Plan(()), (), _empty_rows(metric), by, compare)
+    return _trend(conn, metric, table, filters, Plan(()), (), _empty_rows(metric), by, compare)
 
 
 # --- lists of periods and the scorecard ----------------------------------------------------------------------------
@@ -492,7 +535,7 @@ def _no_data_row(metric: Metric, position: int = 0) -> Rows:
     return {c: np.array([v], dtype=object if c == "dim_value" else None) for c, v in row.items()}
 
 
-def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict, int]:
+def _snapshot_rows(conn, metric, table, filters, plan, chosen, rows, by) -> tuple[dict, int]:
     """One metric's scorecard rows: their columns and how many there are."""
     position = plan.position[chosen["current"]]
     current = _take(rows, rows["period_index"] == position)
@@ -512,7 +555,12 @@ def _snapshot_rows(metric, table, filters, plan, chosen, rows, by) -> tuple[dict
         name: _aligned(metric, rows, plan, [period] * len(current["value"]), current["dim_value"], found)
         for name, period in list(chosen.items())[1:]
     }
-    columns |= _changes_columns(metric, current, {f"{name}_": aligned[name] for name in aligned if name in COMPARISONS})
+    compared = [name for name in aligned if name in COMPARISONS]
+    shared = {
+        f"{name}_": _shared(conn, metric, filters, by, plan, current, [chosen[name]] * len(current["value"]))
+        for name in compared
+    }
+    columns |= _changes_columns(metric, current, {f"{name}_": aligned[name] for name in compared}, shared)
     for name in aligned:
         if name not in COMPARISONS:
             columns |= {f"{name}_{c}": aligned[name][c] for c in VALUE_COLUMNS}
@@ -570,7 +618,7 @@ def _snapshot_parts(conn: Connection, current, filters, extra, by) -> tuple[dict
     table = _targets(conn, list(current))
     stacks: dict[Period, list[tuple[dict, int]]] = {}
     for m in metrics:
-        part = _snapshot_rows(m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], by)
+        part = _snapshot_rows(conn, m, table[m.id], filters, plans[m.id], chosen[m.id], rows[m.id], by)
         stacks.setdefault(current[m.id], []).append(part)
     values = {
         m.id: {name: _rows_for(m, plans[m.id], rows[m.id], found) for name, found in extra.get(m.id, {}).items()}

@@ -108,6 +108,22 @@ def two_proportion_test(x1, n1, x2, n2, deff1=1.0, deff2=1.0) -> Test:
     return _z_test(ratio(ratio(x1, n1) - ratio(x2, n2), se))
 
 
+def overlap_proportion_test(x1, n1, x2, n2, shared, shared1, shared2, shared_both) -> Test:
+    """z-test of p1 - p2 when the two samples share `shared` units, of which `shared1` are successes in sample 1,
+    `shared2` in sample 2 and `shared_both` in both (Derrick, Dobson-McKittrick, Toher & White 2015, partially
+    overlapping samples): Var = p1 q1 / n1 + p2 q2 / n2 - 2 shared cov / (n1 n2), with cov the covariance of the two
+    outcomes over the shared units (their 2 x 2 table: concordant and discordant counts). Without shared units it is
+    the pooled two-proportion test; two identical samples (no change, no variance) give z = 0."""
+    p1, p2 = ratio(x1, n1), ratio(x2, n2)
+    cov = ratio(shared_both, shared) - ratio(shared1, shared) * ratio(shared2, shared)
+    overlap = 2 * _array(shared) * np.nan_to_num(cov) * ratio(1, _array(n1) * _array(n2))
+    variance = np.maximum(ratio(p1 * (1 - p1), n1) + ratio(p2 * (1 - p2), n2) - overlap, 0)
+    difference = p1 - p2
+    z = np.where(variance > 0, ratio(difference, np.sqrt(variance)), np.where(difference == 0, 0.0, np.nan))
+    independent = two_proportion_test(x1, n1, x2, n2).statistic
+    return _z_test(np.where(_array(shared) > 0, z, independent))
+
+
 def difference_interval(x1, n1, x2, n2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """p1 - p2 in percentage points with Newcombe's hybrid score 95% interval built from the two Wilson intervals
     (Newcombe 1998, method 10)."""
