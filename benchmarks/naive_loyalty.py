@@ -98,8 +98,10 @@ def _trend_month(tables: dict[str, pd.DataFrame], month: periods.Period, first_m
     out["repeat_purchase_rate"] = (100 * repeated / pairs if pairs >= MIN_N else np.nan, pairs)
     trailing = revenue[(revenue["month"] >= start) & (revenue["month"] <= end)]
     margin, months = trailing["gross_margin_usd"].sum(), trailing["gross_margin_usd"].notna().sum()
-    monthly_churn = 1 - (retained / n) ** (1 / 12) if n else 0.0
-    clv = (margin / months) / monthly_churn if months and monthly_churn > 0 and n >= MIN_N else np.nan
+    monthly_retention = (retained / n) ** (1 / 12) if n else 1.0
+    discount = (1 + float(config.get("CX_CLV_DISCOUNT_RATE")) / 100) ** (1 / 12) - 1
+    horizon = 1 + discount - monthly_retention
+    clv = (margin / months) * (1 + discount) / horizon if months and horizon > 0 and n >= MIN_N else np.nan
     out["clv"] = (clv, n)
     return out
 

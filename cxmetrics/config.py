@@ -53,6 +53,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CX_CLV_DISCOUNT_RATE",
+        12.0,
+        "Annual discount rate, in percent, at which customer lifetime value discounts future margin (12% a year, as "
+        "in Gupta, Lehmann & Stuart 2004; set it to the company's cost of capital, 0 for undiscounted).",
+        float,
+    ),
+    Setting(
         "CX_REJECTS_SHOWN",
         1000,
         "How many rejected rows of recent loads the Data page lists.",

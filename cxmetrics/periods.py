@@ -19,7 +19,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        """Short human label: 2026-W46, Oct 2026, 2026 Q3, 2026 YTD, 13 weeks to 15 Nov 2026, or the date range."""
+        """Short human label: 2026-W46, Oct 2026, 2026 Q3, 2026 YTD, 13 weeks to 15 Nov 2026, 12 months to Oct 2026,
+        or the date range."""
         if self.grain == "week":
             year, week, _ = self.start.isocalendar()
             return f"{year}-W{week:02d}"
@@ -29,6 +30,9 @@ class Period:
             return f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
         if self.grain == "rolling":
             return f"{self.days // 7} weeks to {self.end:%d %b %Y}"
+        if self.grain == "months":
+            count = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            return f"{count} months to {self.end:%b %Y}"
         if self.grain != "ytd":
             return f"{self.start.isoformat()}..{self.end.isoformat()}"
         return f"{self.start.year} YTD to {self.end:%d %b}"

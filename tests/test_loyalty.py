@@ -154,7 +154,8 @@ def test_churn_by_nps_group_of_the_latest_relationship_answer_before_the_window(
     assert _groups(frame, "focus") == {loyalty.AT_RISK: (2, 1), "promoter": (1, 0), "other": (3, 2)}
 
 
-def test_repeat_purchase_revenue_and_lifetime_value_by_group(experience_db):
+def test_repeat_purchase_revenue_and_lifetime_value_by_group(experience_db, monkeypatch):
+    monkeypatch.setenv("CX_CLV_DISCOUNT_RATE", "0")
     frame = loyalty.loyalty_by_experience(experience_db, Filters(), WINDOW).set_index(["grouping", "group"])
     promoter = frame.loc[("nps_group", "promoter")]
     # a bought in Oct (again in Nov), Nov (not Dec), Jan (no Feb row): 1 repeat of 3.
@@ -167,6 +168,11 @@ def test_repeat_purchase_revenue_and_lifetime_value_by_group(experience_db):
     # margin 200 over 2 customer-months; half the group churned in the year: monthly churn 1 - 0.5^(1/12).
     assert at_risk["clv_usd"] == pytest.approx(100 / (1 - 0.5 ** (1 / 12)))
     assert at_risk["churn_pct"] == pytest.approx(50.0)
+    # At 12% a year, i = 1.12^(1/12) - 1 = 0.0094888 a month, r = 0.5^(1/12) = 0.9438743:
+    # 100 x 1.0094888 / (1.0094888 - 0.9438743) = 1538.52.
+    monkeypatch.setenv("CX_CLV_DISCOUNT_RATE", "12")
+    frame = loyalty.loyalty_by_experience(experience_db, Filters(), WINDOW).set_index(["grouping", "group"])
+    assert frame.loc[("focus", loyalty.AT_RISK), "clv_usd"] == pytest.approx(1538.515262, abs=1e-5)
 
 
 def test_experience_follows_the_region_filter(experience_db):

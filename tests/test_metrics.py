@@ -5,12 +5,14 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
 from cxmetrics.commands.metrics import markdown
 from cxmetrics.filters import DIMENSIONS, AccessScope, Filters
 from cxmetrics.ingest.schema import TABLES_BY_NAME
+from cxmetrics.metrics.estimates import ClvEstimate
 from cxmetrics.metrics.registry import DIRECTIONS, GROUPS, METRICS, get_metric
 from cxmetrics.periods import Period
 from cxmetrics.query import frames as query
@@ -147,8 +149,10 @@ LOYALTY_ORACLE = [
     ("repeat_purchase_rate", 100 * 2 / 3, 3),  # bought in September: c1, c3, c6; again in October: c1, c3
     ("arpc", (150 + 50 + 500 + 0) / 4, 4),  # October: four active customers, c6 bought nothing
     ("cost_to_serve", (30 + 20 + 5) / 3, 3),  # c4 has no cost recorded
-    # margin Nov 2025..Oct 2026: 40 + 5 + 15 + 60 + 20 + 200 - 10 = 330 over 7 customer-months; retention 4/7.
-    ("clv", (330 / 7) / (1 - (4 / 7) ** (1 / 12)), 7),
+    # margin Nov 2025..Oct 2026: 40 + 5 + 15 + 60 + 20 + 200 - 10 = 330 over 7 customer-months; retention 4/7, so
+    # r = (4/7)^(1/12) = 0.954450 a month; at the default 12% a year i = 1.12^(1/12) - 1 = 0.009489 a month:
+    # 47.142857 x 1.009489 / (1.009489 - 0.954450) = 864.45.
+    ("clv", 864.446948, 7),
 ]
 
 
@@ -346,6 +350,29 @@ def test_revenue_retention_is_the_cohort_of_a_year_ago_month_against_month(metri
     for period in (OCTOBER, W46):
         row = one(conn, metric_id, period)
         assert (row["value"], row["n"]) == (pytest.approx(value), 5)
+
+
+def test_lifetime_value_discounts_at_the_configured_rate(loyalty, monkeypatch):
+    # Undiscounted, as before: margin 330 / 7 a month over a monthly churn of 1 - (4/7)^(1/12) = 1034.65.
+    monkeypatch.setenv("CX_CLV_DISCOUNT_RATE", "0")
+    assert one(loyalty, "clv", OCTOBER)["value"] == pytest.approx((330 / 7) / (1 - (4 / 7) ** (1 / 12)))
+    monkeypatch.setenv("CX_CLV_DISCOUNT_RATE", "12")
+    assert one(loyalty, "clv", OCTOBER)["value"] == pytest.approx(864.446948)
+
+
+def test_lifetime_value_by_hand():
+    # m = 100 a month, r = 0.9 a month (retention 0.9^12 over the year), 12% a year: i = 1.12^(1/12) - 1 = 0.0094888,
+    # CLV = 100 x 1.0094888 / (1.0094888 - 0.9) = 922.00; at 0%: 100 / 0.1 = 1000.
+    sums = {"margin_usd": np.array([1200.0]), "customer_months": np.array([12.0])}
+    sums |= {"retained": np.array([0.9**12 * 1000]), "cohort": np.array([1000.0])}
+    assert ClvEstimate(discount_rate_pct=12).estimate(sums)[0][0] == pytest.approx(922.0019, rel=1e-6)
+    assert ClvEstimate(discount_rate_pct=0).estimate(sums)[0][0] == pytest.approx(1000.0)
+    # Nobody churned: a perpetuity when discounted, unbounded (empty) when not.
+    sums["retained"] = sums["cohort"]
+    assert ClvEstimate(discount_rate_pct=12).estimate(sums)[0][0] == pytest.approx(
+        100 * 1.0094888 / 0.0094888, rel=1e-5
+    )
+    assert math.isnan(ClvEstimate(discount_rate_pct=0).estimate(sums)[0][0])
 
 
 def _two_windows_world() -> duckdb.DuckDBPyConnection:

@@ -24,7 +24,7 @@ TILES = [
     "Relationship NPS",
     "CSAT",
     "CES",
-    "Logo retention · Oct 2026",
+    "Logo retention · 12 months to Oct 2026",
     "Revenue · Oct 2026",
     "Gross margin · Oct 2026",
 ]

@@ -95,6 +95,7 @@ def test_rolling_windows_end_with_the_week():
         (Period("quarter", d("2026-07-01"), d("2026-09-30")), "2026 Q3"),
         (Period("ytd", d("2026-01-01"), d("2026-11-15")), "2026 YTD to 15 Nov"),
         (periods.rolling_weeks(periods.parse_week("2026-W46"), 13), "13 weeks to 15 Nov 2026"),
+        (periods.trailing_months(d("2026-11-15")), "12 months to Oct 2026"),
         (Period("range", d("2023-11-01"), d("2026-11-16")), "2023-11-01..2026-11-16"),
     ],
 )

@@ -55,9 +55,12 @@ def test_the_statement_is_laid_out_like_a_p_and_l(week_card):
 
 def test_weekly_rows_show_the_week_and_monthly_rows_the_latest_closed_month(week_card):
     assert _row(week_card, NPS)["Period"] == "2026-W46"
-    for metric_id in ("revenue", "gross_margin_pct", "logo_retention", "enps"):
+    for metric_id in ("revenue", "gross_margin_pct", "enps"):
         assert _row(week_card, metric_id)["Period"] == "Oct 2026"
         assert _row(week_card, metric_id)["prior_period"] == "Sep 2026"
+    for metric_id in ("logo_retention", "churn_rate", "nrr"):
+        assert _row(week_card, metric_id)["Period"] == "12 months to Oct 2026"
+        assert _row(week_card, metric_id)["prior_period"] == "12 months to Sep 2026"
     assert week_card.basis_note == (
         "Loyalty, financial results and people rows show October 2026, the latest closed month."
     )
@@ -195,6 +198,19 @@ def test_every_grain_answers_with_the_query_layer(small_world, grain):
     assert _row(card, "revenue")["actual"] == pytest.approx(expected.loc["revenue", "value"])
     assert card.basis_note is None if grain != "ytd" else card.basis_note.endswith("the closed months of the year.")
     assert card.changes
+
+
+def test_year_to_date_trailing_rows_say_they_cover_the_12_months_not_the_year(small_world):
+    card = scorecard.build(small_world, Filters(), periods.review_period("ytd", W46))
+    # Logo retention, churn and NRR cover the 12 months to the latest closed month, compared with the same a year
+    # before; repeat purchase, a monthly table's figure, covers January to October.
+    for metric_id in ("logo_retention", "churn_rate", "nrr"):
+        assert (_row(card, metric_id)["Period"], _row(card, metric_id)["prior_period"]) == (
+            "12 months to Oct 2026",
+            "12 months to Oct 2025",
+        )
+    assert _row(card, "repeat_purchase_rate")["Period"] == "2026 YTD to 31 Oct"
+    assert _tiles(card)["logo_retention"].label == "Logo retention · 12 months to Oct 2026"
 
 
 def test_a_filter_a_row_cannot_apply_is_footnoted(small_world):

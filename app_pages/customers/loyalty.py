@@ -39,11 +39,7 @@ ui.tile_row(view.tiles, loyalty_view.TILES_PER_ROW)
 
 st.subheader("Retention over time")
 st.plotly_chart(charts_loyalty.retention_trend(view.trends, None if split == "none" else split), theme=None)
-st.caption(
-    "Logo retention, churn, NRR, GRR and lifetime value cover the trailing 12 months ending with each period; "
-    "repeat purchase covers the period's months. Revenue retention starts once the revenue data covers 24 months. "
-    "Bands: 95% intervals. Dashed: target."
-)
+st.caption(view.trend_caption)
 
 st.subheader("Cohorts by signup quarter")
 if view.cohorts.empty:

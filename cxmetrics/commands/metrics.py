@@ -147,6 +147,9 @@ active customers, complaints recovered, contacts resolved first time, ...) and m
   months, so customers who signed up during them, ramping up from zero, counted as expansion (sample world, October
   2026: NRR 106.6% -> 95.4%, GRR 88.8% -> 84.5%; the sample targets, set from the first year by the engine, moved
   with it).
+- **Customer lifetime value** discounts future margin at `CX_CLV_DISCOUNT_RATE` (default 12% a year, the rate of
+  Gupta, Lehmann & Stuart, "Valuing Customers", Journal of Marketing Research, 2004); the Loyalty page says which
+  rate it uses. It used to be undiscounted (sample world, October 2026: $535,521 -> $274,419).
 - **Earned Growth Rate** (CX & Financials; Reichheld, Darnell & Burns, "Net Promoter 3.0", Harvard Business Review,
   2021, and Winning on Purpose, 2021) = net revenue retention + earned new-customer revenue as a share of the revenue
   base of NRR - 100%: the revenue in the month of the customers acquired by referral (`acquisition_channel` =

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cxmetrics import config
 from cxmetrics.stats import intervals as stats
 
 Sums = Mapping[str, np.ndarray]
@@ -233,19 +234,29 @@ class ValueEstimate:
 
 @dataclass(frozen=True)
 class ClvEstimate:
-    """Customer lifetime value: monthly gross margin per customer / monthly churn rate; exact, no interval."""
+    """Customer lifetime value: monthly gross margin per customer over the expected lifetime implied by monthly
+    retention, discounted at an annual rate (`discount_rate_pct`; None: the CX_CLV_DISCOUNT_RATE setting); exact, no
+    interval."""
 
     n: str = "cohort"
     interval: str = "none (exact)"
+    discount_rate_pct: float | None = None
+
+    @property
+    def rate_pct(self) -> float:
+        """The annual discount rate used, in percent."""
+        rate = config.get("CX_CLV_DISCOUNT_RATE") if self.discount_rate_pct is None else self.discount_rate_pct
+        return float(rate)
 
     def estimate(self, s: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Value, and NaN bounds; NaN when nobody churned (the lifetime is then unbounded)."""
+        """Value, and NaN bounds; NaN when nobody churned and the rate is 0 (the lifetime is then unbounded)."""
         margin_per_month = stats.ratio(s["margin_usd"], s["customer_months"])
-        retention = stats.ratio(s["retained"], s["cohort"])
-        # Constant monthly churn c gives a geometric lifetime of mean 1/c months; undiscounted margin x lifetime
-        # (the no-discount case of the constant-retention model, Gupta & Lehmann 2003).
-        monthly_churn = 1 - np.power(retention, 1 / 12)
-        value = stats.ratio(margin_per_month, np.where(monthly_churn > 0, monthly_churn, 0))
+        retention = np.power(stats.ratio(s["retained"], s["cohort"]), 1 / 12)
+        discount = (1 + self.rate_pct / 100) ** (1 / 12) - 1
+        # Constant monthly retention r and discount rate i: this month's margin m plus the discounted future ones,
+        # m + m r / (1 + i - r) = m (1 + i) / (1 + i - r) (Gupta & Lehmann 2003); at i = 0, m / monthly churn.
+        horizon = 1 + discount - retention
+        value = stats.ratio(margin_per_month * (1 + discount), np.where(horizon > 0, horizon, 0))
         return value, np.full_like(value, np.nan), np.full_like(value, np.nan)
 
     def test(self, a: Sums, b: Sums) -> None:

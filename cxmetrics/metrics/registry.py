@@ -85,6 +85,7 @@ class Metric:
     tolerance_pct: float = 2.0
     grains: tuple[str, ...] = GRAINS
     history_months: int = 0  # months of customer_revenue before the period the value needs; withheld without them
+    trailing_months: int = 0  # the months a value covers, ending with the period's latest closed month (0: the period)
     overlap: Part | None = None  # sums over the units two compared samples share, for the change test (see estimates)
 
     @property
@@ -349,6 +350,7 @@ _LOYALTY: tuple[Metric, ...] = (
         group="Loyalty",
         n_label="customers active at the window start",
         basis="month",
+        trailing_months=12,
         overlap=Part(COHORT_OVERLAP, _OVERLAP_SUMS["retained"]),
     ),
     Metric(
@@ -366,6 +368,7 @@ _LOYALTY: tuple[Metric, ...] = (
         group="Loyalty",
         n_label="customers active at the window start",
         basis="month",
+        trailing_months=12,
         overlap=Part(COHORT_OVERLAP, _OVERLAP_SUMS["churned"]),
     ),
     Metric(
@@ -406,6 +409,7 @@ _LOYALTY: tuple[Metric, ...] = (
         basis="month",
         min_n=0,
         history_months=13,
+        trailing_months=12,
     ),
     Metric(
         id="nrr",
@@ -429,6 +433,7 @@ _LOYALTY: tuple[Metric, ...] = (
         basis="month",
         min_n=0,
         history_months=13,
+        trailing_months=12,
     ),
     Metric(
         id="repeat_purchase_rate",
@@ -467,10 +472,13 @@ _LOYALTY: tuple[Metric, ...] = (
     Metric(
         id="clv",
         label="Customer lifetime value",
-        description="Average monthly gross margin per active customer over the trailing 12 months divided by the "
-        "monthly churn rate implied by trailing-12-month logo retention (expected lifetime = 1 / monthly churn); "
-        "empty when nobody churned." + _TRAILING,
-        formula="(gross margin / customer-months, trailing 12 months) / (1 - (logo retention / 100)^(1/12))",
+        description="Average monthly gross margin per active customer over the trailing 12 months, received every "
+        "month the customer stays, at the monthly retention implied by trailing-12-month logo retention, and "
+        "discounted at the CX_CLV_DISCOUNT_RATE setting (default 12% a year; Gupta & Lehmann 2003, constant "
+        "retention: the month's margin plus m r / (1 + i - r)). At a rate of 0 it is margin / monthly churn, empty "
+        "when nobody churned." + _TRAILING,
+        formula="m (1 + i) / (1 + i - r): m = gross margin / customer-months (trailing 12 months), r = (logo "
+        "retention / 100)^(1/12), i = (1 + annual discount rate / 100)^(1/12) - 1",
         unit="usd",
         fmt=",.0f",
         direction="higher",
@@ -485,6 +493,7 @@ _LOYALTY: tuple[Metric, ...] = (
         group="Loyalty",
         n_label="customers active at the window start",
         basis="month",
+        trailing_months=12,
     ),
 )
 

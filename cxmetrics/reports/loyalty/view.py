@@ -15,6 +15,7 @@ from cxmetrics.display import notes, withheld
 from cxmetrics.display.style import status_word
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
+from cxmetrics.metrics.estimates import ClvEstimate
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.query import catalog
@@ -27,7 +28,7 @@ SPLITS: tuple[str, ...] = ("none", "region", "segment")
 GRAIN_LABELS = {g: periods.GRAIN_LABELS[g] for g in GRAINS}
 SPLIT_LABELS = {"none": "Company", "region": "By region", "segment": "By segment"}
 TILE_METRICS: tuple[str, ...] = ("logo_retention", "churn_rate", "nrr", "grr", "repeat_purchase_rate", "clv")
-TRAILING: frozenset[str] = frozenset({"logo_retention", "churn_rate", "nrr", "grr", "clv"})
+YEAR_ON_YEAR: frozenset[str] = frozenset({"nrr", "grr"})  # a month against the same month a year before
 OPTIONAL_TABLES: dict[str, str] = {
     "customer_revenue": "net and gross revenue retention, repeat purchase, lifetime value, customer value and the "
     "revenue part of the risk score",
@@ -79,6 +80,7 @@ class LoyaltyView:
     experience: pd.DataFrame
     experience_table: pd.DataFrame
     experience_caption: str
+    trend_caption: str
     at_risk_sentence: str
     value: loyalty.CustomerValue | None
     unprofitable_sentence: str | None
@@ -105,8 +107,24 @@ def customers_in_scope(conn: Connection, filters: Filters) -> int:
 def _experience_caption(window: loyalty.TrailingYear) -> str:
     return (
         f"Customers active on {window.start:%-d %b %Y}, grouped by their latest relationship survey answer before it "
-        f"(NPS and the CSAT of the same answer); churn by {window.end:%-d %b %Y}. Rows under the minimum n show the "
-        "count only."
+        f"(NPS and the CSAT of the same answer); churn by {window.end:%-d %b %Y}. {clv_rate_text()} Rows under the "
+        "minimum n show the count only."
+    )
+
+
+def clv_rate_text() -> str:
+    """Which discount rate lifetime value uses, in one sentence."""
+    rate = ClvEstimate().rate_pct
+    return f"Lifetime value discounts future margin at {rate:g}% a year (setting CX_CLV_DISCOUNT_RATE)."
+
+
+def trend_caption() -> str:
+    """What the retention trends cover, period by period."""
+    return (
+        "Logo retention, churn and lifetime value cover the trailing 12 months ending with each period; NRR and GRR "
+        "compare each period's last month with the same month a year before, for the customers active when the "
+        "earlier month began (they start once the revenue data covers 13 months); repeat purchase covers the period's "
+        f"months. {clv_rate_text()} Bands: 95% intervals. Dashed: target."
     )
 
 
@@ -130,8 +148,9 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     if rows.empty:
         return Tile(metric_id, metric.label, MISSING, f"No value: {metric.description}", **_status("no_data"), min_n=0)
     row = rows.iloc[-1]
-    over = f"the 12 months to {row['period_end']:%-d %b %Y}" if metric_id in TRAILING else row["period_label"]
-    lines = [f"**{metric.label}** over {over}."]
+    lines = [f"**{metric.label}** {_covers(metric_id, row)}."]
+    if metric_id == "clv":
+        lines.append(clv_rate_text())
     if metric.sampled and not np.isnan(row["low"]):
         lines.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])}.")
     lines.append(f"n = {int(row['n']):,} {metric.n_label}.")
@@ -141,6 +160,19 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     label = f"{metric.label} · {row['period_label']}"
     counted = {"n": int(row["n"]), "min_n": minimum_n(metric)}
     return Tile(metric_id, label, metric.format(row["value"]), "  \n".join(lines), **_status(status), **counted)
+
+
+def _covers(metric_id: str, row) -> str:
+    """What a tile's value covers: its month against the same month a year before, its trailing 12 months, or its
+    period."""
+    end = row["basis_end"]
+    if metric_id in YEAR_ON_YEAR:
+        return f"in {end:%b %Y} against {end.replace(year=end.year - 1):%b %Y}"
+    return (
+        f"over the 12 months to {end:%-d %b %Y}"
+        if get_metric(metric_id).trailing_months
+        else f"over {row['period_label']}"
+    )
 
 
 def _status(status: str) -> dict[str, str]:
@@ -193,6 +225,7 @@ def build(conn: Connection, filters: Filters, day: date, grain: str = "month", b
         experience=shown,
         experience_table=shown[shown["grouping"] != "focus"],
         experience_caption=_experience_caption(window),
+        trend_caption=trend_caption(),
         at_risk_sentence=loyalty.at_risk_sentence(loyalty.at_risk_comparison(experience), window),
         value=value,
         unprofitable_sentence=loyalty.unprofitable_sentence(value, window) if value is not None else None,

@@ -186,7 +186,11 @@ def _closed_by(found: Sequence[Period], last: Period) -> list[Period]:
     return [p for p in found if p.end <= last.end]
 
 
-def _period_label(row: dict) -> str:
+def _period_label(metric: Metric, row: dict) -> str:
+    """The period a row's value covers: its basis period, or for a trailing metric its trailing months (a
+    year-to-date row of logo retention covers the 12 months to October, not January to October)."""
+    if metric.trailing_months:
+        return periods.trailing_months(row["basis_end"], metric.trailing_months).label
     return Period(row["grain"], row["basis_start"], row["basis_end"]).label
 
 
@@ -198,7 +202,7 @@ def _statement_row(section: str, metric: Metric, row: dict, trend: tuple[float, 
         "kind": "metric",
         "metric": metric.id,
         "Measure": metric.label + (FOOTNOTE if row.get("ignored_filters") else ""),
-        "Period": _period_label(row),
+        "Period": _period_label(metric, row),
         "Actual": f"{MISSING} (n={_count(row)})" if status == "suppressed" else compact(metric, row["value"]),
         "Prior": compact(metric, row["prior_value"]),
         "Change": _change_text(metric, row),
@@ -214,7 +218,7 @@ def _statement_row(section: str, metric: Metric, row: dict, trend: tuple[float, 
         "low": row["low"],
         "high": row["high"],
         "n": _count(row),
-        "prior_period": Period(row["grain"], *_compared(row, "prior")).label,
+        "prior_period": _compared_label(metric, row, "prior"),
         "prior": row["prior_value"],
         "change": row["prior_delta"],
         "change_significant": row["prior_significant"],
@@ -230,6 +234,14 @@ def _compared(row: dict, name: str) -> tuple[date, date]:
     period = Period(row["grain"], row["period_start"], row["period_end"])
     other = periods.prior(period) if name == "prior" else periods.same_last_year(period)
     return other.start, other.end
+
+
+def _compared_label(metric: Metric, row: dict, name: str) -> str:
+    """The label of the period a row is compared with (for a trailing metric, its trailing months)."""
+    start, end = _compared(row, name)
+    if metric.trailing_months:
+        return periods.trailing_months(end, metric.trailing_months).label
+    return Period(row["grain"], start, end).label
 
 
 def _row_note(metric: Metric, row: dict, status: str) -> str:
@@ -336,9 +348,11 @@ def trends(values: dict[str, dict[str, dict]]) -> dict[str, tuple[float, ...]]:
 
 
 def _tile_label(metric: Metric, row: dict, period: Period) -> str:
-    """The metric's label, with the month it shows when that is not the period under review."""
+    """The metric's label, with the months it shows when that is not the period under review (always for a
+    trailing metric)."""
     shown = Period(row["grain"], row["period_start"], row["period_end"])
-    label = metric.label if shown == period else f"{metric.label} · {_period_label(row)}"
+    same = shown == period and not metric.trailing_months
+    label = metric.label if same else f"{metric.label} · {_period_label(metric, row)}"
     return label + (FOOTNOTE if row.get("ignored_filters") else "")
 
 
@@ -350,7 +364,7 @@ def _status_text(metric: Metric, row: dict, status: str) -> str:
 
 def _tile_help(metric: Metric, row: dict, status: str) -> str:
     """The hover text: the interval or 'exact', n, the period it answers for, the target and its status."""
-    lines = [f"**{metric.label}** for {_period_label(row)}."]
+    lines = [f"**{metric.label}** for {_period_label(metric, row)}."]
     if metric.sampled and not is_missing(row["low"]):
         lines.append(f"95% interval {metric.format(row['low'])} to {metric.format(row['high'])} ({metric.interval}).")
     elif not metric.sampled:
@@ -366,7 +380,7 @@ def _tile(metric: Metric, row: dict, trend: tuple[float, ...], period: Period) -
     hidden = status == "suppressed"
     shown, said = change_text(metric, row["prior_delta"], short=True), _verdict(metric, row, "prior_")
     colour, arrow = change_style(metric, shown, said)
-    prior = Period(row["grain"], *_compared(row, "prior")).label
+    prior = _compared_label(metric, row, "prior")
     return Tile(
         metric=metric.id,
         label=_tile_label(metric, row, period),
