@@ -59,3 +59,17 @@ def test_the_priority_matrix_names_its_quadrants() -> None:
     attributes = fx.trace(figure, mode="markers+text")
     assert list(attributes.text) == ["Billing accuracy", "Support quality"]
     assert attributes.marker.color == (style.BAD, style.WATCH)
+
+
+def test_the_priority_matrix_crosshairs_are_at_the_median_importance_and_performance() -> None:
+    matrix = pd.DataFrame(
+        {
+            "attribute": ["a", "b", "c", "d", "e"],
+            "share_pct": [55.0, 19.0, 12.0, 8.0, 6.0],  # mean 20, median 12
+            "performance": [4.1, 2.6, 3.9, 3.7, 4.0],  # mean 3.66, median 3.9
+            "quadrant": ["Keep up", "Fix first", "Keep up", "Low priority", "Possible overkill"],
+        }
+    )
+    lines = charts_journey.priority_matrix(matrix, "Mean rating (1-5)").layout.shapes
+    assert [(line.x0, line.y0) for line in lines if line.x0 == line.x1] == [(12.0, 0)]
+    assert [line.y0 for line in lines if line.y0 == line.y1] == [3.9]

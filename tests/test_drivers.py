@@ -163,10 +163,33 @@ def test_minimum_n_is_the_larger_of_30_and_10_per_driver(drivers_count, expected
     assert drivers.min_n(drivers_count) == expected
 
 
-def test_quadrants_cut_at_the_mean_importance_and_performance() -> None:
-    importance = np.array([40.0, 30.0, 20.0, 10.0])  # mean 25
-    performance = np.array([3.0, 4.0, 3.2, 4.5])  # mean 3.675
+def test_quadrants_cut_at_the_median_importance_and_performance() -> None:
+    importance = np.array([40.0, 30.0, 20.0, 10.0])  # median 25
+    performance = np.array([3.0, 4.0, 3.2, 4.5])  # median 3.6
+    assert drivers.quadrant_cuts(importance, performance) == pytest.approx((25.0, 3.6))
     assert drivers.quadrant(importance, performance) == ["Fix first", "Keep up", "Low priority", "Possible overkill"]
+
+
+# A regional billing incident: one driver explains 55% of R-squared, the worst-rated one 19%, three share the rest.
+INCIDENT = {
+    "attribute": ["reliability", "billing_accuracy", "support_quality", "value_for_money", "account_management"],
+    "share_pct": [55.0, 19.0, 12.0, 8.0, 6.0],
+    "mean_rating": [4.1, 2.6, 3.9, 3.7, 4.0],
+    "top2_pct": [82.0, 30.0, 75.0, 68.0, 80.0],
+}
+
+
+def test_one_dominant_driver_does_not_push_the_worst_rated_one_out_of_fix_first() -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(INCIDENT)
+    # The mean of the shares is 100 / 5 = 20% whatever the drivers: cut there, 19% was "Low priority" and the
+    # dominant driver (rated above the mean 3.66) "Keep up", leaving nothing to fix first. The median share is 12%
+    # and the median rating 3.9: billing accuracy (19%, rated 2.6) is in the more important half and rated lowest.
+    for measure in ("mean_rating", "top2_pct"):
+        matrix = key_drivers.priority(table, measure)
+        assert list(matrix["quadrant"]) == ["Keep up", "Fix first", "Keep up", "Low priority", "Possible overkill"]
+        assert key_drivers.fix_first_sentence(matrix).startswith("Fix first: Billing accuracy. It explains 19% ")
 
 
 # --- from the database ------------------------------------------------------------------------------------------------
@@ -227,7 +250,7 @@ def test_priority_and_the_fix_first_sentence() -> None:
     assert list(matrix["quadrant"]) == ["Fix first", "Keep up", "Low priority", "Possible overkill"]
     assert key_drivers.fix_first_sentence(matrix).startswith("Fix first: Billing accuracy. It explains 40%")
     none = matrix.assign(quadrant="Keep up")
-    assert key_drivers.fix_first_sentence(none).startswith("No driver is both")
+    assert key_drivers.fix_first_sentence(none).startswith("No driver with at least the median importance performs")
 
 
 # --- the sample world -------------------------------------------------------------------------------------------------

@@ -113,7 +113,10 @@ if view.driver_choices:
         priority = drivers.priority[performance]
         st.markdown(priority.sentence)
         st.plotly_chart(charts.priority_matrix(priority.matrix, priority.label), theme=None)
-        st.caption("Quadrants cut at the average importance and the average performance of the attributes.")
+        st.caption(
+            "Quadrants cut at the median importance and the median performance of the attributes, so one dominant "
+            "driver cannot push every other below the cut."
+        )
 
 st.subheader("Service effectiveness")
 ui.notes(view.service_missing)

@@ -83,6 +83,15 @@ How every metric is computed:
   wrong side (a miss inside the noise is `watch`); for exact metrics a miss within the tolerance is `watch`. No
   target is compared under a touchpoint, channel, survey or industry filter, which the targets table cannot
   express.
+- **Priority matrix** (Journey & Drivers): the importance-performance matrix of Martilla & James (1977, Journal of
+  Marketing 41:1), importance being a driver's share of R-squared (Johnson's relative weights) and performance its
+  mean rating or top-2-box, is cut at the median importance and the median performance (data-centred crosshairs;
+  a driver at a cut counts as high), and "fix first" names the most important driver at or above the median
+  importance that performs below the median. It used to be cut at the means: the mean of the shares is always the
+  equal share 1/k, so one dominant driver leaves the others too little to reach it (55% of 5 drivers leaves 45% for
+  four, and the worst-rated driver with 19% was "low priority", with nothing to fix first). The median splits the
+  drivers into halves that one driver, however dominant, moves by at most one rank; performance is cut at its median
+  because a failing attribute pulls the mean down and lifts the others above it.
 
 Definitions shared by every page, CSV and command, each written once (`cxmetrics/metrics/measures.py`,
 `cxmetrics/periods.py`, `registry.minimum_n`); sources name their measures (promoters, detractors, respondents,

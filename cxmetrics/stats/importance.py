@@ -10,7 +10,11 @@ per group this is the ordinary case-resampling bootstrap; with many, a grouped b
   sum to R-squared.
 - Shapley regression (Lipovetsky & Conklin 2001): each predictor's average gain in R-squared over all orders of
   entry; exact over all 2^p subsets, so only for p <= 10. Also sums to R-squared.
-- Importance-performance matrix (Martilla & James 1977): importance against performance, cut at their means.
+- Importance-performance matrix (Martilla & James 1977): importance against performance, cut at their medians. The
+  mean of the importance shares is always 1/k (the equal share), so one dominant driver leaves the others too little
+  to reach it; the median splits the drivers into the more and the less important half however dominant one is (it
+  moves by at most one rank). Performance is cut at its median for the same reason: a failing attribute would pull the
+  mean below the others.
 """
 
 from __future__ import annotations
@@ -147,8 +151,15 @@ def percentile_interval(samples: np.ndarray, level: float = 0.95) -> tuple[np.nd
     return np.nanpercentile(samples, tail, axis=0), np.nanpercentile(samples, 100 - tail, axis=0)
 
 
+def quadrant_cuts(importance: np.ndarray, performance: np.ndarray) -> tuple[float, float]:
+    """Where the importance-performance matrix is cut: the median importance and the median performance."""
+    return float(np.median(importance)), float(np.median(performance))
+
+
 def quadrant(importance: np.ndarray, performance: np.ndarray) -> list[str]:
-    """Importance-performance quadrant of each driver, cut at the mean importance and the mean performance."""
-    high_importance = importance >= np.mean(importance)
-    high_performance = performance >= np.mean(performance)
+    """Importance-performance quadrant of each driver, cut at the median importance and the median performance
+    (a driver at a cut counts as high)."""
+    importance_cut, performance_cut = quadrant_cuts(importance, performance)
+    high_importance = importance >= importance_cut
+    high_performance = performance >= performance_cut
     return [QUADRANTS[(bool(i), bool(p))] for i, p in zip(high_importance, high_performance, strict=True)]

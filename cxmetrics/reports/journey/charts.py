@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from cxmetrics.display import figures, style
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.reports.journey.drivers import DriverAnalysis, label
+from cxmetrics.stats.importance import quadrant_cuts
 
 CELL_HALF = 0.47
 BAR_PIXELS = 30
@@ -168,7 +169,7 @@ def driver_importance(analyses: list[DriverAnalysis]) -> go.Figure:
 
 
 def priority_matrix(matrix: pd.DataFrame, performance_label: str) -> go.Figure:
-    """Importance (share of the explained variance) against performance, cut at their means, quadrants named."""
+    """Importance (share of the explained variance) against performance, cut at their medians, quadrants named."""
     colours = {
         "Fix first": style.BAD,
         "Keep up": style.GOOD,
@@ -189,7 +190,7 @@ def priority_matrix(matrix: pd.DataFrame, performance_label: str) -> go.Figure:
             showlegend=False,
         )
     )
-    x_mid, y_mid = matrix["share_pct"].mean(), matrix["performance"].mean()
+    x_mid, y_mid = quadrant_cuts(matrix["share_pct"].to_numpy(), matrix["performance"].to_numpy())
     figure.add_vline(x=x_mid, line={"color": style.MUTED, "dash": "dot"})
     figure.add_hline(y=y_mid, line={"color": style.MUTED, "dash": "dot"})
     for name, (right, top, xanchor, yanchor) in QUADRANT_CORNERS.items():

@@ -206,7 +206,8 @@ def _empty_table() -> pd.DataFrame:
 
 
 def priority(table: pd.DataFrame, performance: str = "mean_rating") -> pd.DataFrame:
-    """The importance-performance matrix: importance (share of R-squared) against `performance`, with quadrants."""
+    """The importance-performance matrix: importance (share of R-squared) against `performance`, with quadrants (cut
+    at the medians, `stats.importance.quadrant_cuts`)."""
     if performance not in PERFORMANCE:
         raise ValueError(f"unknown performance measure {performance!r}; valid: {', '.join(PERFORMANCE)}")
     matrix = table[["attribute", "share_pct", performance]].rename(columns={performance: "performance"})
@@ -220,14 +221,18 @@ def label(attribute: str) -> str:
 
 
 def fix_first_sentence(matrix: pd.DataFrame) -> str:
-    """One sentence naming the most important driver that performs below the average."""
+    """One sentence naming the most important driver, of those with at least the median importance, that performs
+    below the median."""
     fix = matrix[matrix["quadrant"] == "Fix first"].sort_values("share_pct", ascending=False)
     if fix.empty:
-        return "No driver is both above-average in importance and below-average in performance: nothing to fix first."
+        return (
+            "No driver with at least the median importance performs below the median of the attributes: nothing to "
+            "fix first."
+        )
     top = fix.iloc[0]
     return (
         f"Fix first: {label(top['attribute'])}. It explains {top['share_pct']:.0f}% of the explained variation in "
-        f"NPS yet performs below the average of the attributes."
+        f"NPS, at least the median driver's share, yet performs below the median of the attributes."
     )
 
 
