@@ -142,19 +142,24 @@ def test_a_lone_marginal_move_among_many_comparisons_is_treated_as_chance():
     assert [c.direction for c in found] == ["steady"]
 
 
-def test_moves_are_ranked_by_size_times_the_slice_share_of_responses():
-    # A: 500 of 1,000 responses, +30 -> +10: 20/200 x 0.5 = 0.05; B: 100 responses, +60 -> -20: 80/200 x 0.1 = 0.04.
-    rows = [
-        nps("region=A", W45, 250, 150, 100),
-        nps("region=A", W46, 200, 150, 150),
-        nps("region=B", W45, 70, 20, 10),
-        nps("region=B", W46, 30, 20, 50),
-        nps("", W45, 600, 350, 50),
-        nps("", W46, 600, 350, 50),
-    ]
+def test_a_well_measured_move_leads_a_small_n_swing_back_to_normal_after_a_spike():
+    # LATAM, 30 answers a week: a one-week spike in W45 (NPS -30: 6 promoters, 15 detractors) and back to +30 in W46
+    # (15 and 6): +60 points since last week, z = 2.84. EMEA, 100 answers a week: +30 in the 13 weeks before (650 -
+    # 260 of 1,300), +16 over the last 4 weeks (168 - 104 of 400): -14 points, z = -3.07. The company is the sum.
+    # Size x share put the swing first (60/200 x 30/130 = 0.069 against 14/200 x 400/520 = 0.054); evidence does not.
+    since, recent = windows(W46)
+    latam = {W45: (6, 9, 15), W46: (15, 9, 6), recent.current: (48, 36, 36), recent.compared: (156, 117, 117)}
+    emea = {W45: (50, 30, 20), W46: (42, 30, 28), recent.current: (168, 128, 104), recent.compared: (650, 390, 260)}
+    rows = []
+    for period in latam:
+        company = tuple(a + b for a, b in zip(latam[period], emea[period], strict=True))
+        rows += [nps("region=LATAM", period, *latam[period]), nps("region=EMEA", period, *emea[period])]
+        rows.append(nps("", period, *company))
     found = summarise(cells(*rows), W46, Filters())
-    assert [c.where for c in found[:2]] == ["in A", "in B"]
-    assert found[1].delta == pytest.approx(-80)
+    assert [c.where for c in found] == ["in EMEA", "in LATAM", "company-wide"]
+    assert [round(c.z, 2) for c in found] == [-3.07, 2.84, -2.67]
+    assert found[0].sentence.startswith("NPS in EMEA fell 14 points to +16 over the last 4 weeks (was +30 in the 13 ")
+    assert found[1].sentence.startswith("NPS in LATAM rose 60 points to +30 since last week (was -30 in 2026-W45; ")
 
 
 def test_metrics_that_moved_in_the_same_slice_make_one_bullet_and_a_steady_note_follows_a_short_list():
@@ -166,7 +171,7 @@ def test_metrics_that_moved_in_the_same_slice_make_one_bullet_and_a_steady_note_
     ]
     first, last = summarise(cells(*rows), W46, Filters())
     assert first.where == "at the billing touchpoint"
-    # CSAT fell 40 of its 100 points, NPS 50 of its 200: CSAT leads.
+    # CSAT's fall is the stronger evidence (z = -11.9 against -9.8 for NPS): CSAT leads.
     assert first.sentence.startswith("CSAT at the billing touchpoint fell 40.0 points to 45.0% since last week")
     assert first.sentence.endswith("; Transactional NPS fell 50 points to -10.")
     assert (last.direction, last.sentence) == (

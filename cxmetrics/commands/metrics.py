@@ -83,6 +83,15 @@ How every metric is computed:
   wrong side (a miss inside the noise is `watch`); for exact metrics a miss within the tolerance is `watch`. No
   target is compared under a touchpoint, channel, survey or industry filter, which the targets table cannot
   express.
+- **What changed** (Scorecard): the review period against the one before, and the recent level against the norm (the
+  4 weeks to the review week against the 13 before, a month against the 3 before, a quarter against the 4 before;
+  a year to date against the same period last year), company-wide, by region, segment and touchpoint and by
+  touchpoint within each region, for NPS, CSAT and CES. A move counts when its test is significant with the minimum
+  n on both sides and it survives the Benjamini-Hochberg false-discovery control at 5% over all the comparisons
+  scanned (Benjamini & Hochberg 1995, Journal of the Royal Statistical Society B 57:1). Moves are ranked by the
+  strength of their evidence, |z| (the order in which the control admits them). They used to be ranked by size x
+  the slice's share of the responses, which let a large swing of a few answers (30 a week, back to normal after a
+  one-week spike) lead a smaller move far better measured.
 - **Priority matrix** (Journey & Drivers): the importance-performance matrix of Martilla & James (1977, Journal of
   Marketing 41:1), importance being a driver's share of R-squared (Johnson's relative weights) and performance its
   mean rating or top-2-box, is cut at the median importance and the median performance (data-centred crosshairs;

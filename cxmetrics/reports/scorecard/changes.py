@@ -8,8 +8,9 @@ metric, so neither is compared with a mix of the two). A move counts when the me
 significant (|z| >= 1.96) with at least the minimum n on both sides and it survives the Benjamini-Hochberg
 false-discovery control over all the comparisons scanned: at 5% each, a hundred-odd comparisons would narrate a
 handful of false alarms every week.
-Moves are ranked by size (share of the metric's scale) x weight (the slice's share of the responses) and grouped by
-where they happened into at most six sentences, each with a link that opens the view filtered to that slice.
+Moves are ranked by the strength of their evidence (|z|, the order in which the false-discovery control admits them)
+and grouped by where they happened into at most six sentences, each with a link that opens the view filtered to that
+slice.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ BASELINE_PERIODS = {"month": 3, "quarter": 4}
 FALSE_DISCOVERY_RATE = 0.05
 MAX_CHANGES, MIN_CHANGES = 6, 3
 EXPLORE_PAGE = "journey"  # its map shows the slice by touchpoint against region, with trend, comments and complaints
-SCALE_WIDTH = {"points": 200.0, "percent": 100.0, "score_1_7": 6.0}
 _FILTER_FIELDS = {"region": "regions", "segment": "segments", "touchpoint": "touchpoints", "channel": "channels"}
 _PERIOD_NAMES = {"week": "week", "month": "month", "quarter": "quarter"}
 _SCORES, _SCORES_OR = (
@@ -326,28 +326,16 @@ def significant(moves: Columns) -> np.ndarray:
     return tested[keep]
 
 
-def ranked(moves: Columns, kept: np.ndarray, cells: Columns, chosen: Sequence[Comparison]) -> list[dict]:
-    """The kept moves as records with weight (the slice's share of the metric's responses) and score (size x
-    weight), best first."""
-    at = _rows_by_period(cells)
-    company = cells["slice"] == ""
-    totals = {
-        (m, w.lens): sum(cells[get_metric(m).n_column][i] for i in at.get((m, w.current.start, w.current.end), ())
-                         if company[i])
-        for m in set(moves["metric"][kept].tolist())
-        for w in chosen
-    }  # fmt: skip
-    metric_ids, lenses = moves["metric"][kept].tolist(), moves["lens"][kept].tolist()
-    total = np.array([totals.get(key, 0) for key in zip(metric_ids, lenses, strict=True)], dtype=float)
-    weight = np.nan_to_num(np.minimum(stats.ratio(moves["n"][kept], total), 1.0), nan=1.0)
-    scale = np.array([SCALE_WIDTH.get(get_metric(m).unit, 1.0) for m in metric_ids], dtype=float)
-    score = np.abs(moves["delta"][kept]) / scale * weight
+def ranked(moves: Columns, kept: np.ndarray) -> list[dict]:
+    """The kept moves as records with their evidence (|z|), strongest first: the order in which the false-discovery
+    control admits them. Size x the slice's share of the responses used to rank a big swing of a few answers (back
+    to normal after a one-week spike) above a smaller move far better measured."""
     records = [
         dict(zip(moves, row, strict=True)) for row in zip(*(v[kept].tolist() for v in moves.values()), strict=True)
     ]
-    for record, w, s in zip(records, weight.tolist(), score.tolist(), strict=True):
-        record |= {"weight": w, "score": s}
-    return sorted(records, key=lambda move: -move["score"])
+    for record in records:
+        record["evidence"] = abs(record["z"])
+    return sorted(records, key=lambda move: -move["evidence"])
 
 
 # --- from moves to sentences -----------------------------------------------------------------------------------------
@@ -374,11 +362,11 @@ def _clause(move: dict, window: Comparison, lead: bool, filters: Filters) -> str
 
 def _preferred(moves: list[dict]) -> list[dict]:
     """One move per slice and metric: since the last review when that is significant, else the strongest other;
-    best first (sorts are stable: equal scores keep their order)."""
+    strongest evidence first (sorts are stable: equal evidence keeps its order)."""
     best: dict[tuple[str, str], dict] = {}
-    for move in sorted(moves, key=lambda m: (m["lens"] != "prior", -m["score"])):
+    for move in sorted(moves, key=lambda m: (m["lens"] != "prior", -m["evidence"])):
         best.setdefault((move["slice"], move["metric"]), move)
-    return sorted(best.values(), key=lambda m: -m["score"])
+    return sorted(best.values(), key=lambda m: -m["evidence"])
 
 
 def _sentence(group: list[dict], by_lens: dict[str, Comparison], filters: Filters) -> str:
@@ -471,9 +459,9 @@ def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, 
     if not len(kept):
         tested = int(moves["testable"].sum()) if moves is not None else 0
         return (_steady(_quiet_sentence(tested, period, filters), filters, period),)
-    best = _preferred(ranked(moves, kept, cells, chosen))
+    best = _preferred(ranked(moves, kept))
     by_lens = {w.lens: w for w in chosen}
-    # Best first, so a slice's first move is its best: the slices in order of first appearance are by best score.
+    # Strongest first, so a slice's first move is its best: the slices in order of first appearance are by evidence.
     order = list(dict.fromkeys(m["slice"] for m in best))
     found = [_change([m for m in best if m["slice"] == key], by_lens, filters, period) for key in order[:MAX_CHANGES]]
     if len(found) < MIN_CHANGES:
