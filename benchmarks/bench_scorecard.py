@@ -44,8 +44,8 @@ from cxmetrics.filters import Filters  # noqa: E402
 from cxmetrics.metrics.registry import get_metric  # noqa: E402
 from cxmetrics.periods import Period  # noqa: E402
 from cxmetrics.query import frames as query
+from cxmetrics.query import moves
 from cxmetrics.query.aggregate import sum_columns  # noqa: E402
-from cxmetrics.reports.scorecard import changes
 from cxmetrics.reports.scorecard import view as scorecard
 
 SCRIPT = Path(__file__).resolve()
@@ -86,7 +86,7 @@ def _cell_where(slice_key: str, period: Period) -> str:
 def scorecard_numbers(conn, card: scorecard.Scorecard) -> dict[str, float]:
     """The engine's numbers of a scorecard, flattened: the statement (actual, prior, last year, n, 13-period
     trend), the weekly NPS chart, monthly revenue, and the sums of every "what changed" cell (region, segment,
-    touchpoint, touchpoint within region), which `build` scans with `changes.scan` (called again here, untimed)."""
+    touchpoint, touchpoint within region), which `build` scans with `moves.scan` (called again here, untimed)."""
     numbers = {}
     for row in card.statement[card.statement["kind"] == "metric"].to_dict("records"):
         numbers |= {_key("statement", row["metric"], "", c): _number(c, row[c]) for c in STATEMENT_NUMBERS}
@@ -95,7 +95,7 @@ def scorecard_numbers(conn, card: scorecard.Scorecard) -> dict[str, float]:
         numbers |= {_key("nps_weekly", "nps", row["period_label"], c): _number(c, row[c]) for c in WEEKLY_NUMBERS}
     for row in card.revenue_monthly.to_dict("records"):
         numbers[_key("revenue_monthly", "revenue", row["period_label"], "revenue_usd")] = as_float(row["revenue_usd"])
-    for row in changes.scan(conn, Filters(), card.period).to_dict("records"):
+    for row in moves.scan(conn, Filters(), card.period).to_dict("records"):
         where = _cell_where(row["slice"], Period("range", row["period_start"], row["period_end"]))
         for column in sum_columns(get_metric(row["metric"])):
             numbers[_key("cells", row["metric"], where, column)] = as_float(row[column])
@@ -161,14 +161,14 @@ def _naive_cells(naive: NaiveScorecard, week: Period) -> dict[str, float]:
     """The sums of the "what changed" scan: company-wide, by region, segment and touchpoint, and by touchpoint
     within each region, for the review week, the week before, the last 4 weeks and the 13 weeks before them."""
     numbers = {}
-    scanned = changes.scan_periods(changes.windows(week))
-    scopes = [(None, None), *((dim, None) for dim in changes.SCANNED)]
+    scanned = moves.scan_periods(moves.windows(week))
+    scopes = [(None, None), *((dim, None) for dim in moves.SCANNED)]
     regions = set()
-    for metric_id in changes.CX_METRICS:
+    for metric_id in moves.CX_METRICS:
         for period in scanned:
             regions |= set(naive.score_sums(metric_id, period, "region").index) - {NONE_LABEL}
     scopes += [("touchpoint", region) for region in sorted(regions)]
-    for metric_id in changes.CX_METRICS:
+    for metric_id in moves.CX_METRICS:
         dimensions = get_metric(metric_id).dimensions
         own = [(by, region) for by, region in scopes if by in (None, *dimensions)]
         for period in scanned:
@@ -178,7 +178,7 @@ def _naive_cells(naive: NaiveScorecard, week: Period) -> dict[str, float]:
                     if value == NONE_LABEL:
                         continue
                     pairs = [("region", region)] if region else []
-                    key = changes.slice_key([*pairs, (by, value)] if by else pairs)
+                    key = moves.slice_key([*pairs, (by, value)] if by else pairs)
                     numbers |= {_key("cells", metric_id, _cell_where(key, period), c): row[c] for c in row.index}
     return numbers
 

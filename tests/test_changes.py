@@ -15,8 +15,11 @@ from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import HEADLINE_NPS
 from cxmetrics.periods import Period, parse_week
+from cxmetrics.query import moves
+from cxmetrics.query.moves import windows
 from cxmetrics.reports.scorecard import changes
-from cxmetrics.reports.scorecard.changes import false_discovery_keep, summarise, windows
+from cxmetrics.reports.scorecard.changes import summarise
+from cxmetrics.stats.discovery import false_discovery_bar
 from tests.metric_fixtures import TRUTH_FILE
 
 W46 = parse_week("2026-W46")
@@ -88,7 +91,7 @@ def test_a_year_to_date_is_compared_with_the_same_period_last_year():
     ],
 )
 def test_benjamini_hochberg_keeps_what_survives_the_false_discovery_rate(p_values, kept):
-    assert false_discovery_keep(np.array(p_values)).tolist() == kept
+    assert (np.array(p_values) <= false_discovery_bar(np.array(p_values))).tolist() == kept
 
 
 # --- hand-made scans ---------------------------------------------------------------------------------------------
@@ -214,7 +217,7 @@ def _event(truth: dict, region: str) -> dict:
 def _names_event(found, region: str, touchpoint: str) -> bool:
     """A bullet locates a fall at the event's touchpoint in its region."""
     return any(
-        c.direction == "down" and dict(changes.slice_pairs(c.slice)) == {"region": region, "touchpoint": touchpoint}
+        c.direction == "down" and dict(moves.slice_pairs(c.slice)) == {"region": region, "touchpoint": touchpoint}
         for c in found
     )
 
