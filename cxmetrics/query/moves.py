@@ -1,5 +1,6 @@
 """Significant moves of the headline CX scores: the comparisons scanned for a review period, their tests, and the
-false-discovery control over all of them, which what changed (the scorecard) narrates.
+false-discovery control over all of them. What changed (the scorecard) narrates the moves; the journey map judges its
+cells' falls by the same evidence bar, so the two never contradict each other.
 
 The review period is compared with the prior period ("since the last review") and, because one week is noisy, the
 last 4 weeks with the 13 weeks before them (a month with the 3 months before it, a quarter with the 4 quarters before
@@ -8,12 +9,14 @@ touchpoint within each region (relationship NPS, the headline, has no touchpoint
 metric, so neither is compared with a mix of the two). A move is significant when the metric engine's test calls it so (|z| >= 1.96) with
 at least the minimum n on both sides and it survives the Benjamini-Hochberg false-discovery control over all the
 comparisons scanned (`stats.discovery`): at 5% each, a hundred-odd comparisons would narrate a handful of false
-alarms every week. The control keeps every p-value up to one bar, the scan's evidence bar.
+alarms every week. The control keeps every p-value up to one bar, the scan's evidence bar: a test outside the scan
+(a journey map cell by segment and touchpoint) is judged against the same bar.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -245,3 +248,11 @@ def significant(moves: Columns) -> np.ndarray:
     testable moves."""
     tested = np.nonzero(moves["testable"])[0]
     return tested[clears(moves["p_value"][tested], moves["z"][tested], evidence_bar(moves))]
+
+
+def bar(conn: Connection, filters: Filters, period: Period) -> float:
+    """The evidence bar of the moves scanned for a review period under the filters: what changed's for the same
+    review (-inf when nothing was testable)."""
+    cells = scan_cells(conn, filters, period)
+    moves = compare(cells, windows(period)) if len(cells.get("metric", ())) else None
+    return evidence_bar(moves) if moves is not None and len(moves["metric"]) else -math.inf

@@ -4,17 +4,21 @@ Each cell is a registry metric (NPS, CSAT or CES) from `query.period_frames` for
 compared with, one query per row of the map. Its colour:
 - grey: fewer responses than the minimum n (the count is shown, the score withheld);
 - red: significantly below target (the engine's target status `off_target`), or falling significantly against the
-  compared period (the metric's own test, |z| >= 1.96, with the minimum n on both sides);
+  compared period: the metric's own test, with the minimum n on both sides, clears the evidence bar of what changed
+  for the same review and filters (|z| >= 1.96 and a p-value the Benjamini-Hochberg control keeps over every
+  comparison scanned, `query.moves`), so a cell is never red for a fall that what changed calls noise, nor the
+  other way round;
 - yellow: below target within the noise (`watch`); green: on target and not falling significantly;
 - no target (a touchpoint is judged against its region's or segment's target, else the company's): neutral.
-At week grain the map shows the 4 weeks to the review week against the 13 weeks before them, as the scorecard's
-"what changed" does: one week has too few answers per touchpoint and region.
+At week grain the map shows the 4 weeks to the review week against the 13 weeks before them, the comparison of what
+changed's recent level (one week has too few answers per touchpoint and region); at month, quarter and year-to-date
+grain its comparison since the last review.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -25,7 +29,7 @@ from cxmetrics.filters import Filters
 from cxmetrics.metrics import registry, targets
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
-from cxmetrics.query import catalog
+from cxmetrics.query import catalog, moves
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import NONE_LABEL, sum_columns
 
@@ -33,7 +37,6 @@ from cxmetrics.query.aggregate import NONE_LABEL, sum_columns
 MAP_METRICS: tuple[str, ...] = ("transactional_nps", "csat", "ces")
 ROW_DIMENSIONS: tuple[str, ...] = ("region", "segment")
 GRAINS: tuple[str, ...] = ("week", "month", "quarter", "ytd")
-RECENT_WEEKS, BASELINE_WEEKS = 4, 13
 ALL_ROW = "All"
 ROW_FIELDS = {"region": "regions", "segment": "segments"}
 FALLING = "falling"
@@ -41,27 +44,29 @@ FALLING = "falling"
 
 @dataclass(frozen=True)
 class MapPeriod:
-    """The period the map shows and the one each cell is compared with, with the words that name them."""
+    """The period the map shows and the one each cell is compared with, with the words that name them, and the
+    review period whose scanned moves judge the cells' falls."""
 
     current: Period
     compared: Period
     label: str
     compared_label: str
+    review: Period
 
 
 def map_period(grain: str, week: Period, last_day: date) -> MapPeriod:
-    """The map period for a review week at a grain when the data ends on `last_day`: 4 weeks to the week (against
-    the 13 before), or the month or quarter under review (`periods.review_period`, against the one before), or the
-    year to date (against last year's)."""
-    if grain == "week":
-        recent = periods.rolling_weeks(week, RECENT_WEEKS)
-        before = Period("rolling", recent.start - timedelta(weeks=BASELINE_WEEKS), recent.start - timedelta(days=1))
-        return MapPeriod(recent, before, f"the 4 weeks to {week.label}", "the 13 weeks before")
+    """The map period for a review week at a grain when the data ends on `last_day`, one of what changed's
+    comparisons for the review: 4 weeks to the week (against the 13 before), or the month or quarter under review
+    (`periods.review_period`, against the one before), or the year to date (against last year's)."""
     if grain not in GRAINS:
         raise ValueError(f"unknown grain {grain!r}; valid: {', '.join(GRAINS)}")
-    current = periods.review_period(grain, week, last_day)
-    compared = periods.prior(current)
-    return MapPeriod(current, compared, current.label, compared.label)
+    review = periods.review_period(grain, week, last_day)
+    since, *others = moves.windows(review)
+    if grain == "week":
+        (recent,) = others
+        label = f"the {moves.RECENT_WEEKS} weeks to {week.label}"
+        return MapPeriod(recent.current, recent.compared, label, f"the {moves.BASELINE_WEEKS} weeks before", review)
+    return MapPeriod(since.current, since.compared, since.current.label, since.compared.label, review)
 
 
 def touchpoint_order(values) -> list[str]:
@@ -129,8 +134,9 @@ def _row_cells(conn: Connection, metric_id: str, filters: Filters, chosen: MapPe
     return cells[cells["touchpoint"] != NONE_LABEL].assign(row=row)
 
 
-def _judge(cells: pd.DataFrame, metric_id: str, table: list, chosen: MapPeriod, filters, dimension) -> pd.DataFrame:
-    """Target, target status, the change against the compared period and its significance, and the map status."""
+def _judge(cells: pd.DataFrame, metric_id: str, table: list, chosen: MapPeriod, filters, dimension, bar: float):
+    """Target, target status, the change against the compared period and whether it clears the evidence bar, and
+    the map status."""
     metric = get_metric(metric_id)
     min_n = registry.minimum_n(get_metric(metric_id))
     sums = sum_columns(metric)
@@ -138,9 +144,10 @@ def _judge(cells: pd.DataFrame, metric_id: str, table: list, chosen: MapPeriod, 
     before = {c: cells[f"compared_{c}"].to_numpy(dtype=float) for c in sums}
     test = metric.estimate.test(current, before)
     testable = (cells["n"].to_numpy() >= min_n) & (cells["compared_n"].fillna(0).to_numpy() >= min_n)
+    significant = testable & moves.clears(test.p_value, test.statistic, bar)
     delta = cells["value"].to_numpy(dtype=float) - cells["compared_value"].to_numpy(dtype=float)
     worse = delta < 0 if metric.direction == "higher" else delta > 0
-    falling = testable & worse & np.asarray(test.significant, dtype=bool)
+    falling = significant & worse
     found, target_status, status, reasons = [], [], [], []
     for i, row in enumerate(cells.itertuples(index=False)):
         where = target_slice(filters, dimension, None if row.row == ALL_ROW else row.row)
@@ -155,7 +162,7 @@ def _judge(cells: pd.DataFrame, metric_id: str, table: list, chosen: MapPeriod, 
         target_status=target_status,
         delta=np.where(testable, delta, np.nan),
         z=np.where(testable, test.statistic, np.nan),
-        significant=testable & np.asarray(test.significant, dtype=bool),
+        significant=significant,
         falling=falling,
         status=status,
         reason=reasons,
@@ -184,7 +191,7 @@ def journey_map(
     cells = pd.concat(frames, ignore_index=True)
     if cells.empty:
         return cells.assign(target=[], target_status=[], delta=[], z=[], significant=[], falling=[], status=[])
-    cells = _judge(cells, metric_id, table, chosen, filters, dimension)
+    cells = _judge(cells, metric_id, table, chosen, filters, dimension, moves.bar(conn, filters, chosen.review))
     order = {t: i for i, t in enumerate(touchpoint_order(cells["touchpoint"].unique()))}
     row_order = {name: i for i, (name, _) in enumerate(rows)}
     cells = cells.assign(_r=cells["row"].map(row_order), _t=cells["touchpoint"].map(order))
