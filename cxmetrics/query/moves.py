@@ -6,10 +6,10 @@ The review period is compared with the prior period ("since the last review") an
 last 4 weeks with the 13 weeks before them (a month with the 3 months before it, a quarter with the 4 quarters before
 it; a year-to-date with the same period last year), company-wide, by region, segment and touchpoint, and by
 touchpoint within each region (relationship NPS, the headline, has no touchpoint; transactional NPS is its own
-metric, so neither is compared with a mix of the two). A move is significant when the metric engine's test calls it so (|z| >= 1.96) with
-at least the minimum n on both sides and it survives the Benjamini-Hochberg false-discovery control over all the
-comparisons scanned (`stats.discovery`): at 5% each, a hundred-odd comparisons would narrate a handful of false
-alarms every week. The control keeps every p-value up to one bar, the scan's evidence bar: a test outside the scan
+metric, so neither is compared with a mix of the two). A move is significant when the metric engine's test calls it
+so (|z| >= 1.96) with at least the minimum n on both sides and it survives the Benjamini-Hochberg false-discovery
+control over all the comparisons scanned (`stats.discovery`): at 5% each, a hundred-odd comparisons would narrate a
+handful of false alarms every week. The control keeps every p-value up to one bar, the scan's evidence bar: a test outside the scan
 (a journey map cell by segment and touchpoint) is judged against the same bar.
 """
 
