@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 import pandas as pd
 import pytest
 
-from cxmetrics import access, periods
+from cxmetrics import access
 from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.query.frames import review_period
 from cxmetrics.reports.complaints import view as complaints
 from cxmetrics.reports.cx_financials import view as financials
 from cxmetrics.reports.journey import map as journey_map
@@ -42,7 +43,7 @@ def _loyalty(conn, filters, week):
 
 
 def _journey(conn, filters, week):
-    view = journey.build(conn, filters, week, "month", "nps", "region")
+    view = journey.build(conn, filters, week, "month", "transactional_nps", "region")
     # The map's rows are the regions in this build, and the total of the regions the viewer sees.
     rows = view.cells[view.cells["row"] != journey_map.ALL_ROW].rename(columns={"row": "region"})
     return view, rows, journey.drivers(conn, filters, view.driver_choices, None)
@@ -63,15 +64,15 @@ def _people(conn, filters, week):
 
 
 BUILDS: dict[str, Callable] = {
-    "scorecard": lambda conn, f, week: scorecard.build(conn, f, periods.review_period("month", week)),
+    "scorecard": lambda conn, f, week: scorecard.build(conn, f, review_period(conn, "month", week)),
     "cx_financials": lambda conn, f, week: (
-        financials.build(conn, f, financials.month_of(week)),
+        financials.build(conn, f, review_period(conn, "month", week)),
         financials.monthly(conn, f, "region"),
     ),
     "journey": _journey,
     "loyalty": _loyalty,
     "voice": _voice,
-    "complaints": lambda conn, f, week: complaints.build(conn, f, periods.review_period("quarter", week), "process"),
+    "complaints": lambda conn, f, week: complaints.build(conn, f, review_period(conn, "quarter", week), "process"),
     "people": lambda conn, f, week: _people(conn, f, week),
 }
 

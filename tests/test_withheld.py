@@ -18,6 +18,7 @@ from cxmetrics.display import withheld
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import METRICS
+from cxmetrics.query.frames import review_period
 from cxmetrics.reports.complaints import view as complaints
 from cxmetrics.reports.cx_financials import value
 from cxmetrics.reports.cx_financials import view as financials
@@ -65,19 +66,19 @@ def builds(conn, narrow: Narrow, week: periods.Period) -> dict:
     """Every report's build outputs for the selection, as each page asks for them (its extra builds included)."""
     f, grain = narrow.filters, narrow.grain
     found = {
-        "scorecard": scorecard.build(conn, f, periods.review_period(grain, week)),
-        "complaints": complaints.build(conn, f, periods.review_period(grain, week)),
+        "scorecard": scorecard.build(conn, f, review_period(conn, grain, week)),
+        "complaints": complaints.build(conn, f, review_period(conn, grain, week)),
         "people": people.build(conn, f, week),
         "people by team": people.build(conn, f, week, "team", "enps"),
         "voice": voice.build(conn, f, week, 4),
         "voice verbatims": voice.verbatims(conn, f, week, 4, voice.Question()),
     }
-    money = financials.build(conn, f, financials.month_of(week))
+    money = financials.build(conn, f, review_period(conn, "month", week))
     found |= {"cx_financials": money, "cx_financials monthly": financials.monthly(conn, f, "region")}
     if money.cohort is not None:
         found["cx_financials risk"] = financials.risk(money, value.RiskAssumptions(), "segment")
     journey_grain = "week" if grain == "week" else grain
-    path = journey.build(conn, f, week, journey_grain, "nps", "region")
+    path = journey.build(conn, f, week, journey_grain, "transactional_nps", "region")
     found["journey"] = path
     if path.cell_picks is not None:
         found["journey cell"] = journey.cell(conn, f, path.cell_picks, (None, None))

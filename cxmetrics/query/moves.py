@@ -9,8 +9,8 @@ touchpoint within each region (relationship NPS, the headline, has no touchpoint
 metric, so neither is compared with a mix of the two). A move is significant when the metric engine's test calls it
 so (|z| >= 1.96) with at least the minimum n on both sides and it survives the Benjamini-Hochberg false-discovery
 control over all the comparisons scanned (`stats.discovery`): at 5% each, a hundred-odd comparisons would narrate a
-handful of false alarms every week. The control keeps every p-value up to one bar, the scan's evidence bar: a test outside the scan
-(a journey map cell by segment and touchpoint) is judged against the same bar.
+handful of false alarms every week. The control keeps every p-value up to one bar, the scan's evidence bar: a test
+outside the scan (a journey map cell by segment and touchpoint) is judged against the same bar.
 """
 
 from __future__ import annotations

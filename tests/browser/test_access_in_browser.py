@@ -55,7 +55,7 @@ def download(page: Page, label: str) -> pd.DataFrame:
 
 def expected_statement(conn, scope: AccessScope, week: periods.Period) -> pd.DataFrame:
     """The scorecard statement's CSV as the query layer builds it for `scope` in the review week."""
-    card = scorecard.build(conn, Filters(scope=scope), periods.review_period("week", week))
+    card = scorecard.build(conn, Filters(scope=scope), periods.review_period("week", week, week.end))
     return pd.read_csv(io.BytesIO(scorecard.statement_csv(card)))
 
 
