@@ -161,8 +161,8 @@ def test_a_well_measured_move_leads_a_small_n_swing_back_to_normal_after_a_spike
     found = summarise(cells(*rows), W46, Filters())
     assert [c.where for c in found] == ["in EMEA", "in LATAM", "company-wide"]
     assert [round(c.z, 2) for c in found] == [-3.07, 2.84, -2.67]
-    assert found[0].sentence.startswith("NPS in EMEA fell 14 points to +16 over the last 4 weeks (was +30 in the 13 ")
-    assert found[1].sentence.startswith("NPS in LATAM rose 60 points to +30 since last week (was -30 in 2026-W45; ")
+    assert found[0].sentence.startswith("Relationship NPS in EMEA fell 14 points to +16 over the last 4 weeks (was +30 in the 13 ")
+    assert found[1].sentence.startswith("Relationship NPS in LATAM rose 60 points to +30 since last week (was -30 in 2026-W45; ")
 
 
 def test_metrics_that_moved_in_the_same_slice_make_one_bullet_and_a_steady_note_follows_a_short_list():
@@ -258,13 +258,13 @@ def test_a_quiet_week_says_nothing_moved(committed, week):
 
 
 def test_relationship_nps_is_scanned_without_touchpoints_and_not_under_a_touchpoint_filter(small_world):
-    found = changes.scan(small_world, Filters(), W46)
+    found = moves.scan(small_world, Filters(), W46)
     relationship = found[found["metric"] == HEADLINE_NPS]
-    assert set(relationship["slice"].map(lambda key: tuple(d for d, _ in changes.slice_pairs(key)))) == {
+    assert set(relationship["slice"].map(lambda key: tuple(d for d, _ in moves.slice_pairs(key)))) == {
         (),
         ("region",),
         ("segment",),
     }
     assert "touchpoint=billing" in set(found.loc[found["metric"] == "transactional_nps", "slice"])
-    billing = changes.scan(small_world, Filters(touchpoints=("billing",)), W46)
+    billing = moves.scan(small_world, Filters(touchpoints=("billing",)), W46)
     assert HEADLINE_NPS not in set(billing["metric"]) and "transactional_nps" in set(billing["metric"])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.registry import get_metric
+from cxmetrics.metrics.registry import HEADLINE_NPS, get_metric
 from cxmetrics.periods import Period
 from cxmetrics.query import aggregate, rollups
 from cxmetrics.query import frames as query
@@ -205,7 +205,7 @@ def _cells(per_customer: list[tuple[int, int, int]], period: Period) -> dict:
     """An NPS cell of the company from each customer's (promoters, passives, detractors)."""
     p, a, d = (np.array([c[i] for c in per_customer], dtype=float) for i in range(3))
     y, m = p - d, p + a + d
-    return {"metric": "nps", "slice": "", "period_start": period.start, "period_end": period.end, "n": m.sum(),
+    return {"metric": HEADLINE_NPS, "slice": "", "period_start": period.start, "period_end": period.end, "n": m.sum(),
             "promoters": p.sum(), "detractors": d.sum(), "cluster_squares": (y * y).sum(),
             "cluster_products": (y * m).sum(), "cluster_sizes": (m * m).sum(), "clusters": float(len(m))}  # fmt: skip
 
@@ -223,7 +223,7 @@ def test_what_changed_stays_quiet_when_a_move_comes_from_a_few_customers_answeri
     many_before = [(1, 0, 0)] * 250 + [(0, 1, 0)] * 100 + [(0, 0, 1)] * 150
     few_now = [(100, 0, 0), (100, 0, 0), (100, 0, 0), (0, 50, 50), (0, 50, 50)]
     few_before = [(100, 0, 0), (100, 0, 0), (50, 50, 0), (0, 25, 75), (0, 25, 75)]
-    assert scan(many_now, many_before).startswith("Company-wide NPS rose 20 points")
+    assert scan(many_now, many_before).startswith("Company-wide Relationship NPS rose 20 points")
     assert scan(few_now, few_before).startswith("Nothing moved significantly")
 
 

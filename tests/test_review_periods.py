@@ -135,16 +135,16 @@ def test_the_scorecard_shows_the_periods_the_command_line_reports(monkeypatch, y
 @pytest.mark.parametrize(
     ("page", "query", "expected"),
     [
-        ("pages/review/cx_financials.py", {}, "Customer value covers the 12 months Jan 2025 to Dec 2025"),
-        ("pages/customers/loyalty.py", {}, "The 12 months Jan 2025 to Dec 2025"),
-        ("pages/operations/complaints.py", {}, "Month Dec 2025, compared with Nov 2025"),
-        ("pages/operations/complaints.py", {"complaints_grain": "quarter"}, "Quarter 2025 Q4, compared with 2025 Q3"),
+        ("app_pages/review/cx_financials.py", {}, "Customer value covers the 12 months Jan 2025 to Dec 2025"),
+        ("app_pages/customers/loyalty.py", {}, "The 12 months Jan 2025 to Dec 2025"),
+        ("app_pages/operations/complaints.py", {}, "Month Dec 2025, compared with Nov 2025"),
+        ("app_pages/operations/complaints.py", {"complaints_grain": "quarter"}, "Quarter 2025 Q4, compared with 2025 Q3"),
         (
-            "pages/customers/journey.py",
+            "app_pages/customers/journey.py",
             {"grain": "month"},
             "by touchpoint in journey order, Dec 2025, compared with Nov",
         ),
-        ("pages/operations/people.py", {}, "Month Dec 2025"),
+        ("app_pages/operations/people.py", {}, "Month Dec 2025"),
     ],
 )
 def test_every_page_reviews_the_month_closed_mid_week(monkeypatch, year_end_db, page, query, expected):

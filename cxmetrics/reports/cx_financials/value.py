@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
+from cxmetrics.display import withheld
 from cxmetrics.filters import DIMENSIONS, Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import MeanEstimate, RatioOfSumsEstimate
@@ -233,6 +235,11 @@ def _triple(name: str, values) -> dict[str, np.ndarray]:
 @dataclass(frozen=True)
 class Difference:
     """How much more a promoter spends than a detractor in a year, with its 95% interval and the counts."""
+
+    # The difference rests on both groups: it is withheld when either has fewer customers than the minimum n.
+    WITHHELD: ClassVar[withheld.Declaration] = withheld.Declaration(
+        tuple(withheld.Rule(n, ("usd", "low_usd", "high_usd")) for n in ("promoters", "detractors"))
+    )
 
     usd: float
     low_usd: float

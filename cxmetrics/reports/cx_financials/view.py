@@ -62,7 +62,7 @@ ROI_NOTE = (
 # Lagged correlations rest on the cell-month pairs they are computed over (CX_MIN_N, as every figure outside the
 # registry); each month's value of the panel on its n, under its metric's minimum.
 LAG_RULE = withheld.Rule("pairs", ("correlation", "threshold", "p_family", "significant"))
-LAG_EXACT = ("lag_months", "periods", "cells", "trusted", "outcome")
+LAG_EXACT = ("lag_months", "periods", "cells", "trusted", "outcome", "detectable")
 PANEL_RULE = withheld.Rule("n", ("value",), metric_column="metric")
 SEGMENT_RULE = withheld.Rule("n", ("nps", "nps_low", "nps_high"), metric="nps")
 MONTHLY_RULES: tuple[withheld.Rule, ...] = (
