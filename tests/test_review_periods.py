@@ -138,7 +138,11 @@ def test_the_scorecard_shows_the_periods_the_command_line_reports(monkeypatch, y
         ("app_pages/review/cx_financials.py", {}, "Customer value covers the 12 months Jan 2025 to Dec 2025"),
         ("app_pages/customers/loyalty.py", {}, "The 12 months Jan 2025 to Dec 2025"),
         ("app_pages/operations/complaints.py", {}, "Month Dec 2025, compared with Nov 2025"),
-        ("app_pages/operations/complaints.py", {"complaints_grain": "quarter"}, "Quarter 2025 Q4, compared with 2025 Q3"),
+        (
+            "app_pages/operations/complaints.py",
+            {"complaints_grain": "quarter"},
+            "Quarter 2025 Q4, compared with 2025 Q3",
+        ),
         (
             "app_pages/customers/journey.py",
             {"grain": "month"},
