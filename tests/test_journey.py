@@ -10,6 +10,7 @@ import pytest
 from cxmetrics import periods
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period
+from cxmetrics.query import moves
 from cxmetrics.reports.journey import detail as journey_detail
 from cxmetrics.reports.journey import map as journey
 from tests import metric_fixtures as fx
@@ -201,3 +202,45 @@ def test_the_apac_field_service_partner_change_is_red_in_the_4_weeks_to_w46(comm
     assert cell["status"] == "off_target" and cell["falling"]
     assert cell["n"] == 51 and cell["value"] == pytest.approx(-25.4902, abs=1e-3)  # truth.json: events E004
     assert journey.default_cell(cells) == ("APAC", "field_service")
+
+
+def _found_falls(conn, week: Period, grain: str) -> set[tuple[str | None, str]]:
+    """(region or None, touchpoint) of every significant fall of transactional NPS that what changed's scan finds in
+    the comparison the journey map shows (at week grain the 4 weeks against the 13 before, else since the last one)."""
+    review = periods.review_period(grain, week, week.end)
+    found = moves.compare(moves.scan_cells(conn, Filters(), review), moves.windows(review))
+    lens = "recent" if grain == "week" else "prior"
+    falls = set()
+    for i in moves.significant(found).tolist():
+        where = dict(moves.slice_pairs(found["slice"][i]))
+        chosen = found["metric"][i] == "transactional_nps" and found["lens"][i] == lens and found["delta"][i] < 0
+        if chosen and "touchpoint" in where and set(where) <= {"region", "touchpoint"}:
+            falls.add((where.get("region"), where["touchpoint"]))
+    return falls
+
+
+@pytest.mark.parametrize(
+    ("week", "grain"), [("2025-W20", "week"), ("2025-W30", "week"), ("2026-W11", "week"), ("2026-W46", "week"),
+                        ("2026-W14", "month"), ("2025-W30", "month")],
+)  # fmt: skip
+def test_a_cell_falls_exactly_when_what_changed_finds_that_fall(committed, week, grain) -> None:
+    # The map's red for a fall and what changed's narrated moves pass the same false-discovery control, so the two
+    # never contradict each other: a quiet week has no falling cell, an event week the falls what changed names.
+    chosen = journey.map_period(grain, periods.parse_week(week), periods.parse_week(week).end)
+    cells = journey.journey_map(committed, "transactional_nps", Filters(), chosen)
+    falling = {
+        (None if row.row == journey.ALL_ROW else row.row, row.touchpoint)
+        for row in cells.itertuples(index=False)
+        if row.falling
+    }
+    assert falling == _found_falls(committed, periods.parse_week(week), grain)
+
+
+def test_a_nominal_fall_in_a_quiet_week_is_not_red(committed) -> None:
+    # 2025-W30: one cell falls with |z| >= 1.96 on its own test, but among the week's hundred-odd comparisons it does
+    # not survive the false-discovery control, and what changed says nothing moved: the map does not paint it red.
+    week = periods.parse_week("2025-W30")
+    cells = journey.journey_map(committed, "transactional_nps", Filters(), journey.map_period("week", week, week.end))
+    nominal = cells[(np.abs(cells["z"]) >= 1.96) & (cells["delta"] < 0)]
+    assert len(nominal) == 1 and not nominal["falling"].any()
+    assert _found_falls(committed, week, "week") == set()

@@ -86,12 +86,20 @@ How every metric is computed:
 - **What changed** (Scorecard): the review period against the one before, and the recent level against the norm (the
   4 weeks to the review week against the 13 before, a month against the 3 before, a quarter against the 4 before;
   a year to date against the same period last year), company-wide, by region, segment and touchpoint and by
-  touchpoint within each region, for NPS, CSAT and CES. A move counts when its test is significant with the minimum
+  touchpoint within each region, for relationship and transactional NPS, CSAT and CES. A move counts when its test is significant with the minimum
   n on both sides and it survives the Benjamini-Hochberg false-discovery control at 5% over all the comparisons
   scanned (Benjamini & Hochberg 1995, Journal of the Royal Statistical Society B 57:1). Moves are ranked by the
   strength of their evidence, |z| (the order in which the control admits them). They used to be ranked by size x
   the slice's share of the responses, which let a large swing of a few answers (30 a week, back to normal after a
   one-week spike) lead a smaller move far better measured.
+- **Journey map colours** (Journey & Drivers): a cell is red for a fall only when its test clears the evidence bar of
+  what changed for the same review and filters: |z| >= 1.96 and a p-value at or under the largest one the
+  Benjamini-Hochberg control keeps over every comparison what changed scans (a map row by segment, which the scan
+  does not hold, is judged against the same bar). At week grain the map shows what changed's recent level (the 4
+  weeks to the review week against the 13 before), at month, quarter and year to date its comparison since the last
+  review, so a cell is never red for a fall that what changed calls noise, nor the other way round. It used to be red
+  at an unadjusted |z| >= 1.96: on the sample world's 97 weekly maps by region (2025-W02 to 2026-W46), 87 cells were
+  red for a fall, 23 now, each of them a fall what changed finds (all 97 weeks checked), none in a quiet week.
 - **Priority matrix** (Journey & Drivers): the importance-performance matrix of Martilla & James (1977, Journal of
   Marketing 41:1), importance being a driver's share of R-squared (Johnson's relative weights) and performance its
   mean rating or top-2-box, is cut at the median importance and the median performance (data-centred crosshairs;
