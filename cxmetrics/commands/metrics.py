@@ -86,12 +86,12 @@ How every metric is computed:
 - **What changed** (Scorecard): the review period against the one before, and the recent level against the norm (the
   4 weeks to the review week against the 13 before, a month against the 3 before, a quarter against the 4 before;
   a year to date against the same period last year), company-wide, by region, segment and touchpoint and by
-  touchpoint within each region, for relationship and transactional NPS, CSAT and CES. A move counts when its test is significant with the minimum
-  n on both sides and it survives the Benjamini-Hochberg false-discovery control at 5% over all the comparisons
-  scanned (Benjamini & Hochberg 1995, Journal of the Royal Statistical Society B 57:1). Moves are ranked by the
-  strength of their evidence, |z| (the order in which the control admits them). They used to be ranked by size x
-  the slice's share of the responses, which let a large swing of a few answers (30 a week, back to normal after a
-  one-week spike) lead a smaller move far better measured.
+  touchpoint within each region, for relationship and transactional NPS, CSAT and CES. A move counts when its test
+  is significant with the minimum n on both sides and it survives the Benjamini-Hochberg false-discovery control at
+  5% over all the comparisons scanned (Benjamini & Hochberg 1995, Journal of the Royal Statistical Society B 57:1).
+  Moves are ranked by the strength of their evidence, |z| (the order in which the control admits them). They used
+  to be ranked by size x the slice's share of the responses, which let a large swing of a few answers (30 a week,
+  back to normal after a one-week spike) lead a smaller move far better measured.
 - **Journey map colours** (Journey & Drivers): a cell is red for a fall only when its test clears the evidence bar of
   what changed for the same review and filters: |z| >= 1.96 and a p-value at or under the largest one the
   Benjamini-Hochberg control keeps over every comparison what changed scans (a map row by segment, which the scan
