@@ -20,7 +20,10 @@ REQUIRED: tuple[str, ...] = (
     "theme|support|sentiment",
     "pareto|*|detractor_mentions",
     "posts|Survey comments|*|volume",
-    "posts|Social mentions|*|sentiment_sum",
+    # A week's sentiment is shown from the minimum n of texts up: survey comments reach it at every benchmark size,
+    # social mentions (a few a week at 100k responses) only in larger worlds; their volume and reach always show.
+    "posts|Survey comments|*|sentiment_sum",
+    "posts|Social mentions|*|reach",
     "posts|Complaints|*|volume",
     "verbatims|||matched",
     "verbatims|0||revenue_12m_usd",

@@ -112,6 +112,11 @@ class NaiveScorecard:
             **{f"{name}_n": frame["nps"].notna() & chosen for name, chosen in survey.items()},
             **{f"{name}_promoters": (frame["nps"] >= 9) & chosen for name, chosen in survey.items()},
             **{f"{name}_detractors": (frame["nps"] <= 6) & chosen for name, chosen in survey.items()},
+            **{
+                f"{name}_net": ((frame["nps"] >= 9) & chosen).fillna(False).astype(int)
+                - ((frame["nps"] <= 6) & chosen).fillna(False).astype(int)
+                for name, chosen in survey.items()
+            },
             csat_n=frame["csat"].notna(),
             satisfied=frame["csat"] >= 4,
             ces_n=frame["ces"].notna(),
@@ -258,7 +263,13 @@ class NaiveScorecard:
     }
 
     # Each score's per-customer ratio (y, x): the customer's total and number of answers.
-    SCORE_RATIOS = {"nps": ("net", "nps_n"), "csat": ("satisfied", "csat_n"), "ces": ("ces_total", "ces_n")}
+    SCORE_RATIOS = {
+        "nps": ("net", "nps_n"),
+        "relationship_nps": ("relationship_net", "relationship_n"),
+        "transactional_nps": ("transactional_net", "transactional_n"),
+        "csat": ("satisfied", "csat_n"),
+        "ces": ("ces_total", "ces_n"),
+    }
 
     def score_sums(self, metric_id: str, period: Period, by: str | None, region: str | None = None) -> pd.DataFrame:
         """A survey score's sums (named as the engine names them) per value of `by`, optionally in one region."""
