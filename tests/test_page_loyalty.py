@@ -36,6 +36,8 @@ def test_every_section_shows_with_its_figures(monkeypatch, small_world_db: Path)
     assert app.subheader.values == SUBHEADERS
     assert [m.label.split(" · ")[0] for m in app.metric] == TILES
     assert all(m.label.endswith("Oct 2026") for m in app.metric)
+    labels = {m.label for m in app.metric}
+    assert {"Logo retention · 12 months to Oct 2026", "Net revenue retention · Oct 2026"} <= labels
     assert app.caption[0].value.startswith("The 12 months Nov 2025 to Oct 2026")
     rate = "Lifetime value discounts future margin at 12% a year (setting CX_CLV_DISCOUNT_RATE)."
     assert rate in app.caption[1].value and rate in app.caption[3].value  # the trends' and the experience table's

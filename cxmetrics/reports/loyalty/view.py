@@ -157,9 +157,17 @@ def _tile(metric_id: str, frame: pd.DataFrame) -> Tile:
     target = row.get("target")
     lines.append("No target set." if target is None or np.isnan(target) else f"Target {metric.format(target)}.")
     status = str(row["status"]) if isinstance(row.get("status"), str) else "no_target"
-    label = f"{metric.label} · {row['period_label']}"
+    label = f"{metric.label} · {_tile_period(metric_id, row)}"
     counted = {"n": int(row["n"]), "min_n": minimum_n(metric)}
     return Tile(metric_id, label, metric.format(row["value"]), "  \n".join(lines), **_status(status), **counted)
+
+
+def _tile_period(metric_id: str, row) -> str:
+    """The period a tile's label names: its trailing 12 months ('12 months to Oct 2026'), else its month."""
+    months = get_metric(metric_id).trailing_months
+    if metric_id in YEAR_ON_YEAR or not months:
+        return row["period_label"]
+    return periods.trailing_months(row["basis_end"], months).label
 
 
 def _covers(metric_id: str, row) -> str:
