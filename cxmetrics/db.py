@@ -8,7 +8,9 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -59,6 +61,60 @@ def cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     if cur.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [ALIAS]).fetchone()[0]:
         cur.execute(f"USE {ALIAS}")
     return cur
+
+
+@dataclass
+class _Version:
+    """One open version of a database and how many script runs hold a lease on it."""
+
+    conn: duckdb.DuckDBPyConnection
+    leases: int = 0
+
+
+class ReadOnlyPool:
+    """The read-only connections of one process (an app replica), one per database version, shared by every script
+    run. A run leases the current version for its duration; when a load has swapped in a newer file, the older
+    version's connection is closed as soon as no run holds it, which releases the replaced file's disk space (a
+    replaced file stays on disk for as long as a connection has it open)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, tuple | None], _Version] = {}
+        self._current: dict[str, tuple[str, tuple | None]] = {}
+
+    @contextlib.contextmanager
+    def lease(self, target: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, tuple | None]]:
+        """The connection to the current version of `target` and its file identity (None for a connection string),
+        held until the block ends; raises FileNotFoundError for a missing file."""
+        with self._lock:
+            key = (target, file_identity(target))
+            version = self._open.get(key)
+            if version is None:
+                version = self._open[key] = _Version(connect_read_only(target))
+            version.leases += 1
+            self._current[target] = key
+            self._close_replaced()
+        try:
+            yield version.conn, key[1]
+        finally:
+            with self._lock:
+                version.leases -= 1
+                self._close_replaced()
+
+    def _close_replaced(self) -> None:
+        """Close every version that is not its target's current one and that no run holds (under the lock)."""
+        for key, version in list(self._open.items()):
+            if version.leases == 0 and self._current.get(key[0]) != key:
+                version.conn.close()
+                del self._open[key]
+
+    def open_versions(self, target: str) -> int:
+        """How many versions of `target` this process holds open (1 when every run has moved to the latest)."""
+        with self._lock:
+            return sum(1 for key in self._open if key[0] == target)
+
+
+POOL = ReadOnlyPool()
 
 
 def file_identity(target: str | Path) -> tuple[int, int, int] | None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
 import streamlit as st
 
 from cxmetrics import access, config, db, navigation, periods
@@ -44,6 +45,8 @@ class Database:
     conn: Connection
     version: tuple
 
+
+_RUN_DATABASE: ContextVar[Database | None] = ContextVar("cx_run_database", default=None)
 
 @dataclass(frozen=True)
 class Viewer:
@@ -123,16 +126,6 @@ def _ensure_embedded_database(target: Path) -> None:
 
         ingest.ensure_built(target, Path(folder), progress=progress)
         bar.empty()
-
-
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _shared_connection(target: str, identity: tuple | None) -> duckdb.DuckDBPyConnection:
-    """One read-only connection per database version; a load that swaps the file gives a new identity.
-
-    An evicted connection is not closed here: runs in other sessions may still hold cursors on it, and it is
-    released when the last of them is gone.
-    """
-    return db.connect_read_only(target)
 
 
 # --- sign-in and access: who is looking, and what they may see ------------------------------------------------------
@@ -281,16 +274,33 @@ def database_target() -> str:
     return target
 
 
-def connection() -> Database:
-    """A cursor on the shared read-only connection for this script run; stops the page with a clear error."""
+@contextlib.contextmanager
+def database() -> Iterator[Database]:
+    """This script run's database: a cursor on the current version's shared read-only connection, leased until the
+    run ends (`db.POOL`: a version a load replaced is closed once no run holds it); stops the page with a clear
+    error when the database does not exist."""
     target = database_target()
-    identity = db.file_identity(target)
-    if db.is_file_target(target) and identity is None:
+    if db.is_file_target(target) and db.file_identity(target) is None:
         named = f"`{target}`" if viewer().sees_internals else "configured"
         st.error(f"The {named} database does not exist. Load data with `python -m cxmetrics load DATA_DIR --db PATH`.")
         st.stop()
-    cursor = db.cursor(_shared_connection(target, identity))
-    return Database(cursor, (target, identity or _last_load(cursor)))
+    with db.POOL.lease(target) as (conn, identity):
+        cursor = db.cursor(conn)
+        found = Database(cursor, (target, identity or _last_load(cursor)))
+        token = _RUN_DATABASE.set(found)
+        try:
+            yield found
+        finally:
+            _RUN_DATABASE.reset(token)
+            cursor.close()
+
+
+def connection() -> Database:
+    """The database of this script run (`database()`, which the dashboard opens around every page)."""
+    found = _RUN_DATABASE.get()
+    if found is None:
+        raise RuntimeError("ui.connection() runs inside the dashboard's `with ui.database()` block")
+    return found
 
 
 def _last_load(conn: Connection) -> str:
