@@ -48,6 +48,7 @@ class Database:
 
 _RUN_DATABASE: ContextVar[Database | None] = ContextVar("cx_run_database", default=None)
 
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is looking: the grant whose role and scope this run applies (another entry's while an admin views as it),

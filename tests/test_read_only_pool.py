@@ -72,7 +72,6 @@ def test_a_version_no_run_holds_is_closed_at_the_next_run(tmp_path) -> None:
 
 def test_a_missing_database_is_an_error_and_leaves_nothing_open(tmp_path) -> None:
     pool = db.ReadOnlyPool()
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        with pool.lease(str(tmp_path / "missing.duckdb")):
-            pass
+    with pytest.raises(FileNotFoundError, match="does not exist"), pool.lease(str(tmp_path / "missing.duckdb")):
+        pass
     assert pool.open_versions(str(tmp_path / "missing.duckdb")) == 0
