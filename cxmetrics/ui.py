@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import duckdb
 import streamlit as st
 
 from cxmetrics import access, config, db, navigation, periods
@@ -294,6 +295,25 @@ def database() -> Iterator[Database]:
         finally:
             _RUN_DATABASE.reset(token)
             cursor.close()
+
+
+READY_PATH = "/_cx/ready"
+
+
+async def readiness(request: Any) -> Any:
+    """The readiness endpoint: 200 with the last data day and the time of the latest load of the database version
+    this replica serves, when it can read the configured database; else 503 with a reason that names no path (for
+    a load balancer). Like a script run, it moves the replica to a newly loaded version."""
+    from starlette.responses import JSONResponse
+
+    try:
+        with db.POOL.lease(db.configured_target()) as (conn, _):
+            cursor = db.cursor(conn)
+            last, loaded = query.data_extent(cursor), _last_load(cursor)
+    except (FileNotFoundError, duckdb.Error) as error:
+        reason = "no database" if isinstance(error, FileNotFoundError) else "database not readable"
+        return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+    return JSONResponse({"ready": True, "last_data_day": str(last), "last_load": loaded})
 
 
 def connection() -> Database:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs (Python packages, Debian's Chromium for the browser tests) and run all of it,
+# Install everything the test suite needs (Python packages, Debian's Chromium and nginx) and run all of it,
 # slow tests included (a plain `pytest` leaves them out). Extra arguments go to pytest after that, so a marker
 # expression of their own replaces it, e.g. `bash scripts/test.sh -m "not browser"` or `bash scripts/test.sh -m browser`.
 set -euo pipefail
@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 
 python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's packages the tests drive: Chromium (browser tests) and nginx (the hosted stack's reverse proxy).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 exec python -m pytest -m "" "$@"
