@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/install.sh
 python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
 
 # Debian's packages the tests drive: Chromium (browser tests) and nginx (the hosted stack's reverse proxy).
