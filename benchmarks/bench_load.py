@@ -83,6 +83,7 @@ def _stream(url: str, cookies: httpx.Cookies):
         subprotocols=["streamlit", *([xsrf] if xsrf else [])],
         additional_headers={"Cookie": header, "Origin": url},
         max_size=None,
+        open_timeout=120,  # a browser waits for a busy server far longer than the library's 10 s
     )
 
 

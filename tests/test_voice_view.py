@@ -64,6 +64,7 @@ def test_the_view_shows_the_listening_posts_of_the_window(small_world, small_wor
     pd.testing.assert_frame_equal(view.posts, withheld.withhold(posts, withheld.declaration(view.posts)))
     assert view.trend_start == start
     assert view.subtitle.startswith(f"13 weeks from {view.current.start:%d %b} to {view.current.end:%d %b %Y}")
+    assert "for all regions, segments and touchpoints." in view.subtitle
 
 
 def test_the_verbatim_controls_offer_the_themes_touchpoints_regions_and_both_orders(

@@ -164,3 +164,32 @@ def test_a_load_publishes_a_new_database_that_both_replicas_move_to_without_a_re
         after = _ready(port)  # a request moves the replica to the new version, like a script run
         assert after["ready"] and after["last_load"] != before[port]
         assert _replaced_files_open(stack, port) == []  # and the replaced file is closed: its space is freed
+
+
+PAGES = ("cx-financials", "journey", "loyalty", "voice", "complaints", "people")
+OTHER_REGIONS = ("APAC", "LATAM", "North America")
+
+
+def test_a_regional_leader_sees_only_their_region_on_every_page_through_the_proxy(browser, stack) -> None:
+    page = _signed_in(browser, stack, "emea")
+    for name in ("", *PAGES):
+        page.goto(f"{stack.url}/{name}?region=APAC&region=LATAM")  # a URL edit asks for other regions
+        wait_for_app(page)
+        main = page.locator(MAIN)
+        assert main.locator('[data-testid="stException"]').count() == 0, name
+        text = main.inner_text()
+        assert "EMEA" in text, name
+        assert not [region for region in OTHER_REGIONS if region in text], name
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["", "journey?region=EMEA", "data"])
+def test_a_signed_out_visitor_sees_only_the_sign_in_page_through_the_proxy(browser, stack, path) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{stack.url}/{path}")
+    wait_for_app(page)
+    assert page.get_by_role("button", name="Sign in").count() == 1
+    assert page.locator(MAIN).locator("h1").count() == 0 or "Scorecard" not in page.locator(MAIN).inner_text()
+    assert page.get_by_role("link", name="Journey & Drivers").count() == 0
+    context.close()

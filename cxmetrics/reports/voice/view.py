@@ -114,11 +114,12 @@ def windows(week: Period, weeks: int) -> tuple[Period, Period]:
     return current, voice.prior_window(current)
 
 
-def _subtitle(weeks: int, current: Period, prior: Period) -> str:
+def _subtitle(weeks: int, current: Period, prior: Period, filters: Filters) -> str:
+    """The window, what it is compared with, and whose comments (the filters and the viewer's scope)."""
     return (
         f"{weeks} weeks from {current.start:%d %b} to {current.end:%d %b %Y}, compared with the {weeks} weeks before "
-        f"({prior.start:%d %b} to {prior.end:%d %b %Y}). Themes come from the editable taxonomy; sentiment runs from "
-        "-1 (negative) to +1 (positive)."
+        f"({prior.start:%d %b} to {prior.end:%d %b %Y}), for {filters.describe()}. Themes come from the editable "
+        "taxonomy; sentiment runs from -1 (negative) to +1 (positive)."
     )
 
 
@@ -287,7 +288,7 @@ def build(conn: Connection, filters: Filters, week: Period, window_weeks: int = 
     return VoiceView(
         current=current,
         prior=prior,
-        subtitle=_subtitle(window_weeks, current, prior),
+        subtitle=_subtitle(window_weeks, current, prior, filters),
         missing_note=_missing_note(status),
         unscored_warning=None if status.built else UNSCORED,
         taxonomy_note=OLD_TAXONOMY if status.built and not status.taxonomy_current else None,
