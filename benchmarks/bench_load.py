@@ -7,12 +7,14 @@ sign-in cookies land in its cookie jar exactly as in a browser), opens the webso
 proxy and sends the `rerun_script` messages a browser sends, with the page's name and the widget state of a changed
 filter; a script run is timed from the request to its `script_finished` message. Nothing is rendered.
 
-    python benchmarks/bench_load.py [--sessions 50] [--seconds 300] [--settle 150] [--db PATH]
+    python benchmarks/bench_load.py [--sessions 50] [--seconds 300] [--settle 150] [--think 0] [--db PATH]
 
 starts `scripts/hosted_demo.sh` (two replicas behind nginx) over the database (default: the sample world) and
 prints: errors, p50/p95 script-run time per page, server CPU seconds per page view, and the replicas' resident
 memory before (after one warm-up session), at peak, and `--settle` seconds after every session closed. A session
-that has not finished by `--seconds` is counted as an error; every request goes to this machine's loopback.
+that has not finished by `--seconds` is counted as an error; every request goes to this machine's loopback. With
+`--think N` each session pauses before each action (uniformly 0 to 2N seconds, seeded), as a person reading does;
+by default all sessions act at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import signal
 import statistics
@@ -137,18 +140,22 @@ async def _script_run(ws, request: bytes) -> tuple[float, dict[tuple[str, str], 
             return time.perf_counter() - start, widgets, exceptions, "\n".join(said)
 
 
-async def session(url: str, number: int, results: Results) -> None:
-    """One signed-in visit: the Scorecard, two other pages, then a filter changed on the last one."""
+async def session(url: str, number: int, results: Results, think: float = 0.0) -> None:
+    """One signed-in visit: the Scorecard, two other pages, then a filter changed on the last one; with `think`,
+    a pause before each action drawn uniformly from 0 to twice that many seconds (a person reading the page)."""
+    pause = random.Random(number)
     cookies = await sign_in(url, IDENTITIES[number % len(IDENTITIES)])
     pages = ("", *OTHER_PAGES[number % len(OTHER_PAGES)])
     async with _stream(url, cookies) as ws:
         widgets: dict[tuple[str, str], str] = {}
         for page in pages:
+            await asyncio.sleep(pause.uniform(0, 2 * think))
             seconds, widgets, exceptions, _ = await _script_run(ws, _rerun(page))
             results.add(page or "scorecard", seconds)
             if exceptions:
                 results.errors.append(f"session {number}: {exceptions} exception(s) on {page or 'scorecard'}")
         chosen = {widgets[("multiselect", FILTER_LABEL)]: [FILTER_VALUE]}
+        await asyncio.sleep(pause.uniform(0, 2 * think))
         seconds, _, exceptions, said = await _script_run(ws, _rerun(pages[-1], chosen))
         results.add(f"{pages[-1]} (filter changed)", seconds)
         if exceptions:
@@ -157,13 +164,13 @@ async def session(url: str, number: int, results: Results) -> None:
             results.errors.append(f"session {number}: the page did not say it shows region {FILTER_VALUE}")
 
 
-async def fleet(url: str, sessions: int, seconds: float) -> Results:
+async def fleet(url: str, sessions: int, seconds: float, think: float = 0.0) -> Results:
     """`sessions` sessions at once, each bounded by the time limit."""
     results = Results()
 
     async def bounded(number: int) -> None:
         try:
-            await asyncio.wait_for(session(url, number, results), seconds)
+            await asyncio.wait_for(session(url, number, results, think), seconds)
         except Exception as error:  # noqa: BLE001 (every failure of a session is a reported error)
             results.errors.append(f"session {number}: {type(error).__name__}: {error}")
 
@@ -271,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300, help="time limit of each session")
     parser.add_argument("--settle", type=float, default=150, help="seconds to wait after the sessions closed")
     parser.add_argument("--db", help="the database (default: the sample world)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a person reads before each action")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cx-load-") as tmp:
         process, url = start_demo(args.db, Path(tmp))
@@ -282,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             before, cpu_before, start = _rss_mb(pids), _cpu_seconds(pids), time.perf_counter()
             with PeakMemory(pids) as peak:
-                results = asyncio.run(fleet(url, args.sessions, args.seconds))
+                results = asyncio.run(fleet(url, args.sessions, args.seconds, args.think))
             wall, cpu = time.perf_counter() - start, _cpu_seconds(pids) - cpu_before
             time.sleep(args.settle)
             print(report(results, args.sessions, cpu, (before, peak.peak, _rss_mb(pids)), wall))
