@@ -5,6 +5,7 @@ without a restart, closing the replaced file."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -180,6 +182,18 @@ def test_a_regional_leader_sees_only_their_region_on_every_page_through_the_prox
         text = main.inner_text()
         assert "EMEA" in text, name
         assert not [region for region in OTHER_REGIONS if region in text], name
+    page.context.close()
+
+
+def test_a_leaders_downloads_through_the_proxy_hold_only_their_region(browser, stack) -> None:
+    page = _signed_in(browser, stack, "emea")
+    page.goto(f"{stack.url}/loyalty")
+    wait_for_app(page)
+    with page.expect_download() as found:
+        buttons = page.locator('[data-testid="stDownloadButton"]')
+        buttons.filter(has_text="Download the at-risk list (CSV)").locator("button").click()
+    at_risk = pd.read_csv(io.BytesIO(Path(found.value.path()).read_bytes()))
+    assert len(at_risk) and set(at_risk["region"]) == {"EMEA"}
     page.context.close()
 
 
