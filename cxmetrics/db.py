@@ -87,25 +87,44 @@ class ReadOnlyPool:
         """The connection to the current version of `target` and its file identity (None for a connection string),
         held until the block ends; raises FileNotFoundError for a missing file."""
         with self._lock:
-            key = (target, file_identity(target))
-            version = self._open.get(key)
-            if version is None:
-                version = self._open[key] = _Version(connect_read_only(target))
+            key, version = self._current_version(target)
             version.leases += 1
-            self._current[target] = key
-            self._close_replaced()
         try:
+            with self._lock:
+                self._close_replaced()
             yield version.conn, key[1]
         finally:
             with self._lock:
                 version.leases -= 1
                 self._close_replaced()
 
+    def _current_version(self, target: str) -> tuple[tuple[str, tuple | None], _Version]:
+        """The open version of the file now at `target`, opened if new (under the lock). A load may swap the file
+        between reading its identity and opening it: the identity is read again after opening, so a connection is
+        never filed under another version's identity."""
+        for _ in range(3):
+            key = (target, file_identity(target))
+            if key in self._open:
+                break
+            conn = connect_read_only(target)
+            if file_identity(target) == key[1]:
+                self._open[key] = _Version(conn)
+                break
+            conn.close()
+        else:
+            raise RuntimeError(f"database {target} kept changing while it was being opened")
+        self._current[target] = key
+        return key, self._open[key]
+
     def _close_replaced(self) -> None:
-        """Close every version that is not its target's current one and that no run holds (under the lock)."""
+        """Close every version that is not its target's current one and that no run holds (under the lock); one
+        that cannot close yet (a query of it still running) is kept and tried again at the next lease."""
         for key, version in list(self._open.items()):
             if version.leases == 0 and self._current.get(key[0]) != key:
-                version.conn.close()
+                try:
+                    version.conn.close()
+                except duckdb.Error:
+                    continue
                 del self._open[key]
 
     def open_versions(self, target: str) -> int:

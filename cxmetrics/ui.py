@@ -294,21 +294,21 @@ def database() -> Iterator[Database]:
             yield found
         finally:
             _RUN_DATABASE.reset(token)
-            cursor.close()
+            with contextlib.suppress(duckdb.Error):  # a query of it still running: it closes with its connection
+                cursor.close()
 
 
 READY_PATH = "/_cx/ready"
 
 
-async def readiness(request: Any) -> Any:
+def readiness(request: Any) -> Any:
     """The readiness endpoint: 200 with the last data day and the time of the latest load of the database version
     this replica serves, when it can read the configured database; else 503 with a reason that names no path (for
     a load balancer). Like a script run, it moves the replica to a newly loaded version."""
     from starlette.responses import JSONResponse
 
     try:
-        with db.POOL.lease(db.configured_target()) as (conn, _):
-            cursor = db.cursor(conn)
+        with db.POOL.lease(db.configured_target()) as (conn, _), contextlib.closing(db.cursor(conn)) as cursor:
             last, loaded = query.data_extent(cursor), _last_load(cursor)
     except (FileNotFoundError, duckdb.Error) as error:
         reason = "no database" if isinstance(error, FileNotFoundError) else "database not readable"

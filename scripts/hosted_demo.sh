@@ -42,7 +42,9 @@ if [ -z "${CX_DB:-}" ]; then
 fi
 export CX_ACCESS_LIST="${CX_ACCESS_LIST:-deploy/demo_access.toml}"
 
-# The same secrets on every replica: the sign-in cookie of one replica must be valid on the other.
+# The same secrets on every replica: the sign-in cookie of one replica must be valid on the other. Only this user
+# may read them.
+umask 077
 COOKIE_SECRET="$("$PYTHON" -c 'import secrets; print(secrets.token_hex(32))')"
 cat >"$RUN_DIR/secrets.toml" <<EOT
 [auth]
@@ -60,7 +62,8 @@ stop() {
   wait 2>/dev/null || true
   echo "Stopped. Logs are in $RUN_DIR."
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
 
 identity() {  # sub, email, name
   printf '{"sub": "%s", "email": "%s", "email_verified": true, "name": "%s"}' "$1" "$2" "$3"
@@ -87,8 +90,12 @@ sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
 "$NGINX" -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" >"$RUN_DIR/nginx.log" 2>&1 &
 children+=($!)
 
-ready() {  # url: waits until it answers 200
+ready() {  # url pid: waits until the url answers 200 while its process lives
   for _ in $(seq 1 180); do
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "error: the server for $1 exited; see the logs in $RUN_DIR" >&2
+      return 1
+    fi
     if "$PYTHON" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$1" 2>/dev/null; then
       return 0
     fi
@@ -97,10 +104,10 @@ ready() {  # url: waits until it answers 200
   echo "error: $1 did not answer; see the logs in $RUN_DIR" >&2
   return 1
 }
-ready "http://127.0.0.1:$PROVIDER_PORT/.well-known/openid-configuration"
-ready "http://127.0.0.1:$REPLICA_1_PORT/_cx/ready"
-ready "http://127.0.0.1:$REPLICA_2_PORT/_cx/ready"
-ready "http://127.0.0.1:$PROXY_PORT/_cx/ready"
+ready "http://127.0.0.1:$PROVIDER_PORT/.well-known/openid-configuration" "${children[0]}"
+ready "http://127.0.0.1:$REPLICA_1_PORT/_cx/ready" "${children[1]}"
+ready "http://127.0.0.1:$REPLICA_2_PORT/_cx/ready" "${children[2]}"
+ready "http://127.0.0.1:$PROXY_PORT/_cx/ready" "${children[3]}"
 
 cat <<EOT
 The hosted dashboard is ready at http://127.0.0.1:$PROXY_PORT

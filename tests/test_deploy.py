@@ -3,13 +3,12 @@ proxy template's placeholders, the production settings, and the readiness endpoi
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import tomllib
 from pathlib import Path
 
-from cxmetrics import ui
+from cxmetrics import db, ui
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,11 +36,12 @@ def test_production_settings_are_on() -> None:
 
 
 def _ready() -> tuple[int, dict]:
-    response = asyncio.run(ui.readiness(None))
+    response = ui.readiness(None)
     return response.status_code, json.loads(response.body)
 
 
 def test_readiness_answers_with_the_database_served(monkeypatch, small_world_db) -> None:
+    monkeypatch.setattr(db, "POOL", db.ReadOnlyPool())  # the process's pool keeps nothing open after the test
     monkeypatch.setenv("CX_DB", str(small_world_db))
     status, body = _ready()
     assert status == 200 and body["ready"] and body["last_data_day"] == "2026-11-15"
@@ -49,6 +49,7 @@ def test_readiness_answers_with_the_database_served(monkeypatch, small_world_db)
 
 
 def test_readiness_fails_without_naming_the_path(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(db, "POOL", db.ReadOnlyPool())
     missing = tmp_path / "secret-location" / "cx.duckdb"
     monkeypatch.setenv("CX_DB", str(missing))
     status, body = _ready()

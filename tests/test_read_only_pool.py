@@ -75,3 +75,17 @@ def test_a_missing_database_is_an_error_and_leaves_nothing_open(tmp_path) -> Non
     with pytest.raises(FileNotFoundError, match="does not exist"), pool.lease(str(tmp_path / "missing.duckdb")):
         pass
     assert pool.open_versions(str(tmp_path / "missing.duckdb")) == 0
+
+
+def test_a_run_that_fails_releases_its_lease_so_its_version_can_close(tmp_path) -> None:
+    path = tmp_path / "cx.duckdb"
+    _database(path, 3)
+    pool = db.ReadOnlyPool()
+    with pytest.raises(ZeroDivisionError), pool.lease(str(path)) as (old, _):
+        _ = 1 / 0  # a page that raises
+    _database(path, 5)
+    with pool.lease(str(path)) as (new, _):
+        assert _count(new) == 5
+    assert pool.open_versions(str(path)) == 1 and _deleted_files_open(path) == []
+    with pytest.raises(duckdb.ConnectionException):
+        old.execute("SELECT 1")

@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 import duckdb
@@ -70,4 +70,7 @@ def run_all(conn: Connection, works: Sequence[Callable[[Any], T]]) -> list[T]:
     except BaseException:
         for future in futures:
             future.cancel()
+        # Works already started finish before the error leaves: no query outlives the run that asked for it (its
+        # connection may be closed once the run ends).
+        wait(futures)
         raise
