@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from dataclasses import fields, is_dataclass
 from typing import Any
@@ -148,6 +149,8 @@ def _tile_leaks(path: str, tile: Tile) -> list[str]:
         "comparison": shows_more_than(tile.comparison, allowed),
         "note": shows_more_than(tile.note, allowed),
         "help": bool(_SCORE.search(tile.help)),
+        "status": tile.status != "suppressed" or shows_more_than(tile.status_text, allowed),
+        "trend": bool(tile.trend) and not math.isnan(tile.trend[-1]),
     }
     return found + [
         f"{path}.{k} of tile {tile.label!r} with n = {tile.n} < {tile.min_n}" for k, v in shown.items() if v

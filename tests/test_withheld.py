@@ -215,3 +215,19 @@ def test_the_command_line_csv_of_a_suppressed_cell_has_neither_the_score_nor_its
     rows = [r for r in json.loads(out) if r["suppressed"] and r["n"] > 0]
     assert code == 0 and rows
     assert {(r["value"], r["low"], r["promoters"], r["detractors"]) for r in rows} == {(None, None, None, None)}
+
+
+def test_a_tile_under_its_minimum_keeps_no_verdict_and_no_last_point() -> None:
+    found = Tile(
+        "csat", "CSAT", "80.0%", "**CSAT** for 2026-W46. n = 7.", delta="+1.0 pts", status="off_target",
+        status_text="Off target · target 84.5%", trend=(78.0, 79.5, 80.0), n=7, min_n=30,
+    )  # fmt: skip
+    shown = withheld.tile(found)
+    assert (shown.value, shown.delta, shown.status, shown.status_text) == (
+        "Too few (n = 7)",
+        None,
+        "suppressed",
+        "Too few",
+    )
+    assert shown.trend[:2] == (78.0, 79.5) and shown.trend[2] != shown.trend[2]  # NaN: the withheld week
+    assert leaks.walk(shown) == [] and leaks.walk(found) != []

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from cxmetrics.display.style import status_word
 from cxmetrics.display.tiles import Tile, is_missing, too_few
 from cxmetrics.metrics.registry import REGISTRY, get_metric, minimum_n
 from cxmetrics.query.aggregate import sum_columns
@@ -257,7 +258,8 @@ def _scoreless(text: str) -> str:
 
 
 def tile(found: Tile) -> Tile:
-    """A tile whose n is under its minimum shows that n instead of its value, change, verdict and interval."""
+    """A tile whose n is under its minimum shows that n instead of its value, change, verdict against target,
+    interval and the sparkline's last point."""
     if found.min_n is None or found.n is None or found.n >= found.min_n:
         return found
     allowed = {found.n, found.min_n}
@@ -269,6 +271,10 @@ def tile(found: Tile) -> Tile:
         comparison=found.comparison if found.comparison and not _leaves(found.comparison, allowed) else None,
         note=found.note if found.note and not _leaves(found.note, allowed) else None,
         help=_scoreless(found.help),
+        # The verdict against target and the sparkline's last point are the withheld value too.
+        status="suppressed",
+        status_text=status_word("suppressed"),
+        trend=(*found.trend[:-1], float("nan")) if found.trend else (),
     )
 
 
