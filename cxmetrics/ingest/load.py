@@ -118,8 +118,13 @@ def _reject_malformed(conn: Connection, malformed: tuple[tuple[int, int, int], .
         conn.execute("INSERT INTO rejects VALUES (?, NULL, NULL, ?)", [line, reason])
 
 
+def _row(conn: Connection, sql: str, params: list | None = None) -> tuple:
+    """The one row of a query, read to the end (an unfinished result would block registering the next file)."""
+    return conn.execute(sql, params or []).fetchall()[0]
+
+
 def _malformed_count(conn: Connection) -> int:
-    return conn.execute("SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)").fetchone()[0]
+    return _row(conn, "SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)")[0]
 
 
 def _typed_sql(table: Table) -> str:
@@ -187,7 +192,7 @@ def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
         FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}
         """  # noqa: S608
     )
-    matched, changed = conn.execute("SELECT count(*), count(*) FILTER (changed) FROM matched").fetchone()
+    matched, changed = _row(conn, "SELECT count(*), count(*) FILTER (changed) FROM matched")
     conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
     conn.execute(
         f"""
@@ -196,7 +201,7 @@ def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
         WHERE NOT EXISTS (SELECT 1 FROM {name} d WHERE {_key_match(table, "t", "d")})
         """  # noqa: S608
     )
-    total = conn.execute("SELECT count(*) FROM typed").fetchone()[0]
+    total = _row(conn, "SELECT count(*) FROM typed")[0]
     return total - matched, changed, matched - changed
 
 
@@ -212,8 +217,8 @@ def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile
         "SELECT _line, column_name, value, reason FROM rejects ORDER BY _line, column_name LIMIT ?", [room]
     ).fetchall()
     report.rejects.extend(Reject(table.name, file, line, col, value, reason) for line, col, value, reason in rows)
-    read = conn.execute("SELECT count(*) FROM stage").fetchone()[0] + _malformed_count(conn)
-    rejected = conn.execute("SELECT count(DISTINCT _line) FROM rejects").fetchone()[0]
+    read = _row(conn, "SELECT count(*) FROM stage")[0] + _malformed_count(conn)
+    rejected = _row(conn, "SELECT count(DISTINCT _line) FROM rejects")[0]
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
 
@@ -243,7 +248,7 @@ def _require_tables(conn: Connection, folder: Path, sources: list[DataFile]) -> 
     """customers and responses must be in the folder unless the database already has them."""
     given = {s.table for s in sources}
     for name in REQUIRED_TABLES:
-        if name not in given and conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == 0:  # noqa: S608
+        if name not in given and _row(conn, f"SELECT count(*) FROM {name}")[0] == 0:  # noqa: S608
             raise LoadError(
                 f"{folder}: required table {name} is missing: add {name}.csv or {name}.parquet "
                 "(the database has none yet)"
