@@ -48,3 +48,39 @@ def test_a_weekly_load_keeps_what_earlier_loads_stored(loaded: Path, tmp_path: P
     conn = db.connect_read_only(loaded)
     ids = conn.execute("SELECT response_id FROM responses ORDER BY 1").fetchall()
     assert [i for (i,) in ids] == ["R1", "R2", "R3", "R4"]
+
+
+OWNED_CUSTOMERS = (
+    "customer_id,name,region,segment,signup_date,account_owner\n"
+    "C1,Acme Freight,EMEA,SMB,2024-01-05,Ann Lee\nC2,Borealis Health,APAC,Enterprise,2024-02-01,\n"
+)
+UNOWNED_CUSTOMERS = "customer_id,name,region,segment,signup_date\nC1,Acme Freight,EMEA,SMB,2024-01-05\n"
+SCORES_ONLY = "response_id,customer_id,responded_at,survey,nps\nR1,C1,2026-01-05 10:00:00,relationship,9\n"
+
+
+@pytest.mark.parametrize(
+    ("first", "again", "query", "kept"),
+    [
+        (
+            {"customers": OWNED_CUSTOMERS},
+            {"customers": UNOWNED_CUSTOMERS},
+            "SELECT account_owner FROM customers WHERE customer_id = 'C1'",
+            "Ann Lee",
+        ),
+        (
+            {"customers": CUSTOMERS},
+            {"responses": SCORES_ONLY},
+            "SELECT comment || ' / ' || csat FROM responses WHERE response_id = 'R1'",
+            "Great partner / 5",
+        ),
+    ],
+    ids=["account owner", "comment and csat"],
+)
+def test_a_file_without_an_optional_column_keeps_its_stored_values(
+    tmp_path: Path, first: dict[str, str], again: dict[str, str], query: str, kept: str
+) -> None:
+    target = tmp_path / "cx.duckdb"
+    load_folder(write_folder(tmp_path / "first", **({"responses": GOOD_RESPONSES} | first)), target)
+    report = load_folder(write_folder(tmp_path / "again", **again), target)
+    assert [(t.inserted, t.updated, t.unchanged) for t in report.tables] == [(0, 0, 1)]
+    assert db.connect_read_only(target).execute(query).fetchone() == (kept,)

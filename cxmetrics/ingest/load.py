@@ -82,7 +82,9 @@ class StrictLoadAborted(Exception):
 def _columns_sql(table: Table, present: set[str]) -> str:
     """Staged text columns: trimmed, empty as NULL; columns absent from the file as NULL."""
     parts = [
-        f"NULLIF(trim(CAST({c.name} AS VARCHAR)), '') AS {c.name}" if c.name in present else f"NULL AS {c.name}"
+        f"NULLIF(trim(CAST({c.name} AS VARCHAR)), '') AS {c.name}"
+        if c.name in present
+        else f"CAST(NULL AS VARCHAR) AS {c.name}"
         for c in table.columns
     ]
     return ", ".join(parts)
@@ -100,15 +102,15 @@ def _check_columns(table: Table, source: DataFile, names: list[str]) -> set[str]
     return present
 
 
-def _stage(conn: Connection, table: Table, source: DataFile, data: pa.Table) -> list[str]:
-    """Create `stage` (text) for one file; returns the file's columns that are not in the contract."""
+def _stage(conn: Connection, table: Table, source: DataFile, data: pa.Table) -> set[str]:
+    """Create `stage` (text) for one file; returns the file's columns (some may not be in the contract)."""
     present = _check_columns(table, source, data.column_names)
     conn.register("source_rows", data)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE stage AS SELECT _line, {_columns_sql(table, present)} FROM source_rows"  # noqa: S608
     )
     conn.unregister("source_rows")
-    return sorted(present - set(table.column_names))
+    return present
 
 
 def _reject_malformed(conn: Connection, malformed: tuple[tuple[int, int, int], ...]) -> None:
@@ -181,9 +183,21 @@ def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
-def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
+def _keep_absent_columns(conn: Connection, table: Table, present: set[str]) -> None:
+    """Columns the file does not have keep their stored values for keys that exist (an empty cell clears one)."""
+    absent = [c for c in table.column_names if c not in present and c not in table.key]
+    if not absent:
+        return
+    assignments = ", ".join(f"{c} = d.{c}" for c in absent)
+    conn.execute(
+        f"UPDATE typed t SET {assignments} FROM {table.name} d WHERE {_key_match(table, 't', 'd')}"  # noqa: S608
+    )
+
+
+def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, skip identical ones; returns (inserted, updated, unchanged)."""
     name, cols = table.name, table.column_names
+    _keep_absent_columns(conn, table, present)
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
     conn.execute(
         f"""
@@ -226,12 +240,13 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile) -> TableR
     """Stage, validate and merge one file inside the caller's transaction."""
     table = TABLES_BY_NAME[source.table]
     staged = read_source(source)
-    ignored = _stage(conn, table, source, staged.rows)
+    present = _stage(conn, table, source, staged.rows)
+    ignored = sorted(present - set(table.column_names))
     report.ignored_columns += [f"{source.path.name}: {name}" for name in ignored]
     _validate(conn, table)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
-    inserted, updated, unchanged = _merge(conn, table)
+    inserted, updated, unchanged = _merge(conn, table, present)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
     conn.execute(
         "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
