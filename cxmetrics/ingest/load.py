@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +21,9 @@ from cxmetrics.text import sentiment, themes
 
 Progress = Callable[[int, int, str], None]
 REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
+# Naive timestamps are kept as written, in whatever zone the source used; the furthest zone runs 14 hours ahead of
+# UTC, so a row stamped up to then is not yet in the future.
+FUTURE_SLACK = timedelta(hours=14)
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,12 @@ def _require_tables(conn: Connection, folder: Path, sources: list[DataFile]) -> 
             )
 
 
+def _set_clock(conn: Connection) -> None:
+    """The latest date a row may carry: now in UTC plus the furthest time zone's lead."""
+    latest = datetime.now(UTC).replace(tzinfo=None) + FUTURE_SLACK
+    conn.execute("CREATE OR REPLACE TEMP TABLE load_clock AS SELECT CAST(? AS TIMESTAMP) AS latest", [latest])
+
+
 def _load_into(
     conn: Connection,
     folder: Path,
@@ -284,6 +293,7 @@ def _load_into(
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)
+        _set_clock(conn)
         _require_tables(conn, folder, sources)
         for step, source in enumerate(sources):
             if progress:

@@ -25,6 +25,7 @@ class Column:
     not_before: str | None = None
     first_of_month: bool = False
     empty_means_all: bool = False
+    may_be_future: bool = False
 
     @property
     def is_temporal(self) -> bool:
@@ -265,7 +266,13 @@ TABLES: tuple[Table, ...] = (
         ("metric", "period_start", "grain", "region", "segment"),
         (
             _c("metric", "VARCHAR", "Metric id from the metric registry (e.g. nps, csat).", required=True),
-            _c("period_start", "DATE", "First day of the period the target applies from.", required=True),
+            _c(
+                "period_start",
+                "DATE",
+                "First day of the period the target applies from.",
+                required=True,
+                may_be_future=True,
+            ),
             _c(
                 "grain",
                 "VARCHAR",
@@ -285,7 +292,13 @@ TABLES: tuple[Table, ...] = (
         ("event_id",),
         (
             _c("event_id", "VARCHAR", "Unique event identifier.", required=True),
-            _c("event_date", "DATE", "Date of the event.", required=True),
+            _c(
+                "event_date",
+                "DATE",
+                "Date of the event (may be ahead: a planned change).",
+                required=True,
+                may_be_future=True,
+            ),
             _c("title", "VARCHAR", "Short title shown on charts.", required=True),
             _c("region", "VARCHAR", "Region affected; empty for company-wide."),
             _c("description", "VARCHAR", "What happened."),
@@ -418,6 +431,8 @@ def _rules_text(table: Table, col: Column) -> str:
         rules.append(f"not before {col.not_before}")
     if col.first_of_month:
         rules.append("first day of a month")
+    if col.is_temporal and not col.may_be_future:
+        rules.append("not after the load")
     return "; ".join(rules)
 
 

@@ -158,6 +158,19 @@ def _date_rules(table: Table, col: Column) -> list[str]:
     return rules
 
 
+def _future_rule(col: Column) -> list[str]:
+    """Observed dates cannot lie after the load (the load's clock is the temp table `load_clock`)."""
+    if not col.is_temporal or col.may_be_future:
+        return []
+    latest = (
+        "(SELECT latest FROM load_clock)"
+        if col.type == "TIMESTAMP"
+        else "(SELECT CAST(latest AS DATE) FROM load_clock)"
+    )
+    reason = f"'future date: ' || {col.name} || ' is after the time of this load'"
+    return [_reject(col.name, f"{_valid(col)} AND {typed(col)} > {latest}", reason, col.name)]
+
+
 def _choices_rule(col: Column) -> list[str]:
     if not col.choices:
         return []
@@ -175,6 +188,7 @@ def column_rules(table: Table, col: Column) -> list[str]:
         *_size_rule(col),
         *_range_rule(col),
         *_date_rules(table, col),
+        *_future_rule(col),
         *_choices_rule(col),
     ]
 
