@@ -58,3 +58,90 @@ def test_a_response_dated_up_to_14_hours_ahead_of_utc_is_accepted(tmp_path: Path
     ahead = (datetime.now(UTC) + timedelta(hours=13)).strftime("%Y-%m-%d %H:%M:%S")
     report, target = _load_responses(tmp_path, f"R4,C1,{ahead},relationship,,email,9,,,\n")
     assert report.rejects == [] and counts(target)["responses"] == 1
+
+
+def _parquet_responses(tmp_path: Path, **columns) -> Path:
+    """A folder with the good customers and a one-row responses.parquet with `columns` beside its required ones."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    rows = {"response_id": ["P1"], "customer_id": ["C1"], "responded_at": ["2026-01-05"], "survey": ["relationship"]}
+    pq.write_table(pa.table(rows | columns), folder / "responses.parquet")
+    return folder
+
+
+def test_a_nan_score_in_parquet_is_read_as_missing(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    folder = _parquet_responses(tmp_path, nps=pa.array([float("nan")]), csat=pa.array([4.0]))
+    report = load_folder(folder, tmp_path / "x.db")
+    assert report.rejects == []
+    row = db.connect_read_only(tmp_path / "x.db").execute("SELECT nps, csat FROM responses").fetchall()
+    assert row == [(None, 4)]
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (
+            {"nps": [9], "comment": [["late", "rude"]]},
+            "responses.parquet: column comment: holds lists (list<element: string>), not single values",
+        ),
+        (
+            {"nps": [9], "comment": [b"caf\xe9"]},
+            "responses.parquet: row 1: column comment: not valid UTF-8 text; store text columns as UTF-8 strings",
+        ),
+    ],
+    ids=["list", "latin-1 bytes"],
+)
+def test_parquet_columns_that_are_not_text_are_refused(tmp_path: Path, column: dict, message: str) -> None:
+    from cxmetrics.ingest.staging import LoadError
+
+    with pytest.raises(LoadError) as refused:
+        load_folder(_parquet_responses(tmp_path, **column), tmp_path / "x.db")
+    assert str(refused.value) == message
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_utf8_bytes_in_a_parquet_text_column_are_read_as_text(tmp_path: Path) -> None:
+    load_folder(_parquet_responses(tmp_path, nps=[9], comment=["café".encode()]), tmp_path / "x.db")
+    assert db.connect_read_only(tmp_path / "x.db").execute("SELECT comment FROM responses").fetchone() == ("café",)
+
+
+def test_a_table_given_as_a_folder_of_parquet_parts_loads_every_part(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    parts = folder / "responses.parquet"
+    parts.mkdir()
+    for n in (1, 2):
+        rows = {"response_id": [f"P{n}a", f"P{n}b"], "responded_at": ["2026-01-05"] * 2, "survey": ["relationship"] * 2}
+        pq.write_table(pa.table(rows | {"nps": [n, 11]}), parts / f"part-{n}.parquet")
+    report = load_folder(folder, tmp_path / "x.db")
+    assert [str(r) for r in report.rejects] == [
+        "responses.parquet/part-1.parquet: row 2: column nps: out of range: 11 is not between 0 and 10",
+        "responses.parquet/part-2.parquet: row 2: column nps: out of range: 11 is not between 0 and 10",
+    ]
+    assert counts(tmp_path / "x.db")["responses"] == 2
+
+
+def test_a_key_repeated_in_a_later_parquet_part_is_a_duplicate(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    (folder / "responses.parquet").mkdir()
+    for n in (1, 2):
+        rows = {"response_id": ["P1"], "responded_at": ["2026-01-05"], "survey": ["relationship"], "nps": [n]}
+        pq.write_table(pa.table(rows), folder / "responses.parquet" / f"part-{n}.parquet")
+    report = load_folder(folder, tmp_path / "x.db")
+    assert [str(r) for r in report.rejects] == [
+        "responses.parquet/part-2.parquet: row 1: column response_id: "
+        "duplicate key: (response_id) = (P1) already in responses.parquet/part-1.parquet"
+    ]
+    conn = db.connect_read_only(tmp_path / "x.db")
+    assert conn.execute("SELECT nps FROM responses").fetchall() == [(1,)]
+    log = "SELECT source, rows_read, inserted, rejected FROM load_log WHERE table_name = 'responses'"
+    assert conn.execute(log).fetchall() == [(str(folder / "responses.parquet"), 2, 1, 1)]

@@ -99,7 +99,7 @@ def _check_columns(table: Table, source: DataFile, names: list[str]) -> set[str]
     for col in table.columns:
         if (col.required or col.name in table.key) and not col.empty_means_all and col.name not in present:
             raise LoadError(
-                f"{source.path.name}: line 1: column {col.name}: missing required column "
+                f"{source.name}: line 1: column {col.name}: missing required column "
                 f"{col.name!r} (the file has: {', '.join(sorted(present)) or 'no columns'})"
             )
     return present
@@ -169,6 +169,25 @@ def _reject_duplicates(conn: Connection, table: Table) -> None:
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
+def _reject_repeats_across_parts(conn: Connection, table: Table, source: DataFile) -> None:
+    """A key an earlier part of the same table loaded is a duplicate, as it would be within one file."""
+    if not source.part_of:
+        return
+    keys, seen = ", ".join(table.key), f"part_keys_{table.name}"
+    shown = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in table.key)
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keys}, '' AS file FROM typed WHERE false")  # noqa: S608
+    conn.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT t._line, '{table.key[0]}', {shown},
+               'duplicate key: ({keys}) = (' || {shown} || ') already in ' || p.file
+        FROM typed t JOIN {seen} p ON {_key_match(table, "t", "p")}
+        """  # noqa: S608
+    )
+    conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
+    conn.execute(f"INSERT INTO {seen} SELECT {keys}, ? FROM typed", [source.name])  # noqa: S608
+
+
 def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
     """Reject rows whose reference (e.g. customer_id) is not in the parent table."""
     parent, parent_column = reference.split(".")
@@ -224,7 +243,7 @@ def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int,
 
 def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile) -> TableResult:
     """Write the file's rejects and its load_log row; return its counts."""
-    file = source.path.name
+    file = source.name
     conn.execute(
         "INSERT INTO load_rejects SELECT ?, ?, ?, _line, column_name, left(value, 200), reason FROM rejects",
         [report.load_id, table.name, file],
@@ -245,17 +264,29 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile) -> TableR
     staged = read_source(source)
     present = _stage(conn, table, source, staged.rows)
     ignored = sorted(present - set(table.column_names))
-    report.ignored_columns += [f"{source.path.name}: {name}" for name in ignored]
+    report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
     _validate(conn, table)
+    _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
     inserted, updated, unchanged = _merge(conn, table, present)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
-    conn.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [report.load_id, datetime.now(), table.name, result.source, *_counts(result), ", ".join(ignored) or None],
-    )
+    _log(conn, report, result, str(source.origin), ignored)
     return result
+
+
+def _log(conn: Connection, report: LoadReport, result: TableResult, origin: str, ignored: list[str]) -> None:
+    """The table's load_log row; the parts of a table given as a folder add up to one row."""
+    conn.execute(
+        """
+        INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (load_id, table_name) DO UPDATE SET
+            rows_read = rows_read + excluded.rows_read, inserted = inserted + excluded.inserted,
+            updated = updated + excluded.updated, unchanged = unchanged + excluded.unchanged,
+            rejected = rejected + excluded.rejected
+        """,
+        [report.load_id, datetime.now(), result.table, origin, *_counts(result), ", ".join(ignored) or None],
+    )
 
 
 def _counts(result: TableResult) -> list[int]:
@@ -297,7 +328,7 @@ def _load_into(
         _require_tables(conn, folder, sources)
         for step, source in enumerate(sources):
             if progress:
-                progress(step, len(sources), source.path.name)
+                progress(step, len(sources), source.name)
             report.tables.append(load_table(conn, report, source))
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)

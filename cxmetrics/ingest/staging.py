@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from cxmetrics.ingest.schema import TABLES
+from cxmetrics.ingest.schema import TABLES, TABLES_BY_NAME
 
 SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
 
@@ -26,11 +27,35 @@ class DataFile:
 
     table: str
     path: Path
+    part_of: str | None = None  # the folder of Parquet parts the file belongs to
+
+    @property
+    def name(self) -> str:
+        """The file's name as messages show it: a Parquet part is named with its folder."""
+        return f"{self.part_of}/{self.path.name}" if self.part_of else self.path.name
+
+    @property
+    def origin(self) -> Path:
+        """What the data folder holds for the table: the file, or the folder of parts."""
+        return self.path.parents[len(Path(self.part_of).parts) - 1] if self.part_of else self.path
 
     @property
     def is_parquet(self) -> bool:
         """Whether the file is Parquet (rows are numbered) rather than CSV (lines are numbered)."""
         return self.path.suffix == ".parquet"
+
+
+def _parts(table: str, folder: Path) -> list[DataFile]:
+    """The Parquet files of a table given as a folder of parts, in name order."""
+    parts = sorted(p for p in folder.rglob("*.parquet") if p.is_file())
+    if not parts:
+        raise LoadError(f"{folder.name}: a folder with no .parquet files; put the table's Parquet parts in it")
+    return [DataFile(table, p, str(p.parent.relative_to(folder.parent))) for p in parts]
+
+
+def _table_files(table: str, path: Path) -> list[DataFile]:
+    """A table's file, or each part when `path` is a folder of Parquet parts."""
+    return _parts(table, path) if path.is_dir() else [DataFile(table, path)]
 
 
 def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
@@ -39,14 +64,12 @@ def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
         raise LoadError(f"{folder}: not a folder")
     sources, used = [], set()
     for table in TABLES:
-        found = [
-            folder / f"{table.name}{suffix}" for suffix in SUFFIXES if (folder / f"{table.name}{suffix}").is_file()
-        ]
+        found = [folder / f"{table.name}{suffix}" for suffix in SUFFIXES if (folder / f"{table.name}{suffix}").exists()]
         if len(found) > 1:
             names = " and ".join(p.name for p in found)
             raise LoadError(f"{folder}: both {names} exist; keep one file per table")
         if found:
-            sources.append(DataFile(table.name, found[0]))
+            sources += _table_files(table.name, found[0])
             used.add(found[0].name)
     ignored = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in used and p.suffix != ".json")
     return sources, ignored
@@ -171,20 +194,57 @@ def read_csv(path: Path) -> Staged:
     return Staged(table.append_column("_line", lines), malformed)
 
 
-def read_parquet(path: Path) -> Staged:
-    """A Parquet file with lower-cased column names plus `_line`, the 1-based row number."""
+def _first_not_utf8(values: pa.ChunkedArray) -> int:
+    """The 1-based row of the first value that is not UTF-8."""
+    for row, value in enumerate(values.to_pylist(), start=1):
+        try:
+            value is None or value.decode("utf-8")
+        except UnicodeDecodeError:
+            return row
+    return 1
+
+
+def _as_loadable(values: pa.ChunkedArray, name: str, where: str) -> pa.ChunkedArray:
+    """A Parquet column as the loader reads it: NaN as missing, bytes as UTF-8 text, nested values refused."""
+    kind = values.type
+    if pa.types.is_floating(kind):
+        return pc.if_else(pc.is_nan(values), pa.scalar(None, kind), values)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        try:
+            return values.cast(pa.binary()).cast(pa.string())
+        except pa.ArrowInvalid as exc:
+            row = _first_not_utf8(values)
+            raise LoadError(
+                f"{where}: row {row}: column {name}: not valid UTF-8 text; store text columns as UTF-8 strings"
+            ) from exc
+    if pa.types.is_nested(kind):
+        held = "lists" if pa.types.is_list(kind) or pa.types.is_large_list(kind) else "nested values"
+        raise LoadError(f"{where}: column {name}: holds {held} ({kind}), not single values")
+    return values
+
+
+def read_parquet(path: Path, name: str | None = None, columns: tuple[str, ...] = ()) -> Staged:
+    """A Parquet file with lower-cased column names plus `_line`, the 1-based row number.
+
+    The contract's `columns` are made loadable: NaN is a missing value, UTF-8 bytes are text, nested values refused.
+    """
+    where = name or path.name
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise LoadError(f"{path.name}: cannot be read as Parquet: {exc}") from exc
-    names = [name.strip().lower() for name in table.column_names]
-    clashes = sorted({name for name in names if names.count(name) > 1})
+        raise LoadError(f"{where}: cannot be read as Parquet: {exc}") from exc
+    names = [column.strip().lower() for column in table.column_names]
+    clashes = sorted({column for column in names if names.count(column) > 1})
     if clashes:
-        raise LoadError(f"{path.name}: column {clashes[0]!r} appears more than once (column names ignore case)")
+        raise LoadError(f"{where}: column {clashes[0]!r} appears more than once (column names ignore case)")
     table = table.rename_columns(names)
+    for column in (c for c in names if c in columns):
+        table = table.set_column(names.index(column), column, _as_loadable(table[column], column, where))
     return Staged(table.append_column("_line", pa.array(range(1, table.num_rows + 1), pa.int64())))
 
 
 def read_source(source: DataFile) -> Staged:
     """The file's records with their line (CSV) or row (Parquet) numbers."""
-    return read_parquet(source.path) if source.is_parquet else read_csv(source.path)
+    if source.is_parquet:
+        return read_parquet(source.path, source.name, TABLES_BY_NAME[source.table].column_names)
+    return read_csv(source.path)
