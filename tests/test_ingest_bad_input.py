@@ -145,3 +145,39 @@ def test_a_key_repeated_in_a_later_parquet_part_is_a_duplicate(tmp_path: Path) -
     assert conn.execute("SELECT nps FROM responses").fetchall() == [(1,)]
     log = "SELECT source, rows_read, inserted, rejected FROM load_log WHERE table_name = 'responses'"
     assert conn.execute(log).fetchall() == [(str(folder / "responses.parquet"), 2, 1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("survey_responses.csv", "survey_responses.csv: not named after a table: did you mean responses.csv?"),
+        ("Responses.CSV", "Responses.CSV: not named after a table: did you mean responses.csv?"),
+        ("responses.csv.GZ", "responses.csv.GZ: not named after a table: did you mean responses.csv.gz?"),
+        ("customer.parquet", "customer.parquet: not named after a table: did you mean customers.parquet?"),
+        ("complaint_log.csv", "complaint_log.csv: not named after a table: did you mean complaints.csv?"),
+        ("responses.xlsx", "responses.xlsx: not named after a table: did you mean responses.csv?"),
+    ],
+)
+def test_a_file_named_nearly_after_a_table_is_an_error_naming_the_table(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    from cxmetrics.ingest.staging import LoadError
+
+    target = tmp_path / "x.db"
+    load_folder(write_folder(tmp_path / "first", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
+    before = db.file_identity(target)
+    folder = tmp_path / "week"
+    folder.mkdir()
+    (folder / name).write_text(GOOD_RESPONSES)
+    with pytest.raises(LoadError) as refused:
+        load_folder(folder, target)
+    assert str(refused.value) == f"{message} Name each file exactly after its table, in lower case"
+    assert db.file_identity(target) == before
+
+
+def test_files_named_for_no_table_are_noted_and_ignored(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS, responses=GOOD_RESPONSES)
+    (folder / "truth.json").write_text("{}")
+    (folder / "README.txt").write_text("exported weekly")
+    report = load_folder(folder, tmp_path / "x.db")
+    assert report.ignored_files == ["README.txt"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ import pyarrow.parquet as pq
 from cxmetrics.ingest.schema import TABLES, TABLES_BY_NAME
 
 SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+# Files that look like data: one of them not named exactly after a table is a mistake, not something to skip.
+DATA_LIKE_SUFFIXES: tuple[str, ...] = (*SUFFIXES, ".gz", ".tsv", ".txt", ".xlsx", ".xls")
 
 
 class LoadError(Exception):
@@ -71,8 +74,31 @@ def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
         if found:
             sources += _table_files(table.name, found[0])
             used.add(found[0].name)
-    ignored = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in used and p.suffix != ".json")
-    return sources, ignored
+    others = sorted(p.name for p in folder.iterdir() if p.name not in used and p.suffix != ".json")
+    for name in others:
+        _refuse_near_miss(name)
+    return sources, [name for name in others if (folder / name).is_file()]
+
+
+def _closest_table(stem: str) -> str | None:
+    """The table a file name most likely meant: one whose name it contains or resembles."""
+    names = [t.name for t in TABLES]
+    candidates = [n for n in names if n in stem] + difflib.get_close_matches(stem, names, n=1, cutoff=0.6)
+    return max(candidates, key=lambda n: difflib.SequenceMatcher(None, stem, n).ratio(), default=None)
+
+
+def _refuse_near_miss(name: str) -> None:
+    """A data file named nearly after a table (other case, a prefix, a typo) stops the load, naming the table."""
+    lower = name.lower()
+    if not lower.endswith(DATA_LIKE_SUFFIXES):
+        return
+    table = _closest_table(lower.split(".")[0])
+    if table:
+        suffix = next((s for s in sorted(SUFFIXES, key=len, reverse=True) if lower.endswith(s)), ".csv")
+        raise LoadError(
+            f"{name}: not named after a table: did you mean {table}{suffix}? "
+            "Name each file exactly after its table, in lower case"
+        )
 
 
 @dataclass(frozen=True)
