@@ -181,3 +181,15 @@ def test_files_named_for_no_table_are_noted_and_ignored(tmp_path: Path) -> None:
     (folder / "README.txt").write_text("exported weekly")
     report = load_folder(folder, tmp_path / "x.db")
     assert report.ignored_files == ["README.txt"]
+
+
+def test_a_3_mb_comment_loads_whole(tmp_path: Path) -> None:
+    long = "slow " * 600_000
+    rows = f"R1,C1,2026-01-05,relationship,,email,9,,,{long}\nR2,C1,2026-01-05,relationship,,email,7,,,ok\n"
+    report, target = _load_responses(tmp_path, rows)
+    assert report.rejects == []
+    conn = db.connect_read_only(target)
+    assert conn.execute("SELECT response_id, length(comment) FROM responses ORDER BY 1").fetchall() == [
+        ("R1", len(long.strip())),
+        ("R2", 2),
+    ]

@@ -192,24 +192,41 @@ def _line_numbers(path: Path, records: int, width: int, skipped: int) -> tuple[p
     return pa.array(starts, pa.int64()), tuple(malformed)
 
 
+BLOCK_BYTES = 1 << 20  # pyarrow's default block: one record (a long comment) may not span two blocks
+LARGEST_BLOCK_BYTES = 1 << 30
+
+
+def _parse_csv(path: Path, header: list[str], skipped: list) -> pa.Table:
+    """Parse the records as text, growing the block until the longest record fits in one."""
+    block = BLOCK_BYTES
+    while True:
+        skipped.clear()
+        try:
+            return pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in header},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or block >= LARGEST_BLOCK_BYTES:
+                raise
+            block *= 8
+
+
 def read_csv(path: Path) -> Staged:
     """A CSV file as text columns (empty cells as empty strings), `_line` of each record, and malformed lines."""
     header = _csv_header(path)
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise LoadError(f"{path.name}: line 1: column {duplicates[0]!r} appears more than once in the header")
-    skipped = []
+    skipped: list = []
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _parse_csv(path, header, skipped)
     except UnicodeDecodeError as exc:
         raise _not_utf8(path) from exc
     except pa.ArrowInvalid as exc:
