@@ -193,3 +193,69 @@ def test_a_3_mb_comment_loads_whole(tmp_path: Path) -> None:
         ("R1", len(long.strip())),
         ("R2", 2),
     ]
+
+
+@pytest.mark.parametrize(
+    ("customers", "responses", "query", "expected"),
+    [
+        (
+            CUSTOMERS,
+            "R4,\tC1\u00a0,2026-01-08,relationship,,email,9,,,\n",
+            "SELECT customer_id FROM responses WHERE response_id = 'R4'",
+            [("C1",)],
+        ),
+        (
+            CUSTOMERS,
+            "\u00a0R4\u200b,c1,2026-01-08,relationship,,email,9,,,\n",
+            "SELECT response_id, customer_id FROM responses WHERE nps = 9 AND responded_at = '2026-01-08'",
+            [("R4", "C1")],
+        ),
+        (
+            CUSTOMERS + "c1,Acme again,EMEA,SMB,Logistics,referral,2024-01-05,\n",
+            "",
+            "SELECT customer_id, name FROM customers ORDER BY 1",
+            [("C1", "Acme Freight"), ("C2", "Borealis Health")],
+        ),
+        (
+            CUSTOMERS,
+            "R4,C1,2026-01-08,transactional,SUPPORT,Email,9,,,\nR5,C1,2026-01-08,transactional, Support\t,EMAIL,9,,,\n",
+            "SELECT DISTINCT touchpoint, channel FROM responses WHERE response_id IN ('R4', 'R5')",
+            [("support", "email")],
+        ),
+        (
+            CUSTOMERS
+            + "C3,Cyan,emea ,smb,Retail,Referral,2024-05-01,\nC4,Dune,\u00a0Emea,SMB,Retail,web,2024-05-01,\n",
+            "",
+            "SELECT DISTINCT region, segment FROM customers WHERE customer_id IN ('C1', 'C3', 'C4')",
+            [("EMEA", "SMB")],
+        ),
+        (
+            CUSTOMERS,
+            "R4,C1,2026-01-08,relationship,,email,9,,,\u00a0Quick  and\tkind \n",
+            "SELECT comment FROM responses WHERE response_id = 'R4'",
+            [("Quick  and\tkind",)],
+        ),
+    ],
+    ids=["padded reference", "padded key, reference in other case", "key in other case", "codes", "labels", "text"],
+)
+def test_ids_codes_and_labels_are_normalised_on_load(
+    tmp_path: Path, customers: str, responses: str, query: str, expected: list[tuple]
+) -> None:
+    folder = write_folder(tmp_path / "in", customers=customers, responses=GOOD_RESPONSES + responses)
+    report = load_folder(folder, tmp_path / "x.db")
+    assert db.connect_read_only(tmp_path / "x.db").execute(query).fetchall() == expected
+    assert [(r.line, r.reason) for r in report.rejects] == (
+        [(4, "duplicate key: (customer_id) = (C1) already on line 2")] if "Acme again" in customers else []
+    )
+
+
+def test_a_key_in_other_case_updates_the_stored_row(tmp_path: Path) -> None:
+    target = tmp_path / "x.db"
+    load_folder(write_folder(tmp_path / "first", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
+    week = "customer_id,name,region,segment,signup_date\n c2 ,Borealis Care,apac,enterprise,2024-02-01\n"
+    report = load_folder(write_folder(tmp_path / "week", customers=week), target)
+    assert [(t.inserted, t.updated) for t in report.tables] == [(0, 1)]
+    conn = db.connect_read_only(target)
+    assert conn.execute(
+        "SELECT customer_id, name, region, segment FROM customers WHERE name LIKE 'Bor%'"
+    ).fetchall() == [("C2", "Borealis Care", "APAC", "Enterprise")]

@@ -13,7 +13,15 @@ import pyarrow as pa
 from cxmetrics import db
 from cxmetrics.db import Connection
 from cxmetrics.ingest import validation
-from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
+from cxmetrics.ingest.schema import (
+    REQUIRED_TABLES,
+    SCHEMA_VERSION,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+    create_schema,
+)
 from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
@@ -82,12 +90,18 @@ class StrictLoadAborted(Exception):
         self.report = report
 
 
+# Whitespace of any kind around a value (tab, no-break and ideographic spaces, a byte order mark, zero-width space).
+_PADDING = r"'^[\s\p{Z}\x{FEFF}\x{200B}]+|[\s\p{Z}\x{FEFF}\x{200B}]+$'"
+
+
+def _trimmed(name: str) -> str:
+    return f"NULLIF(regexp_replace(CAST({name} AS VARCHAR), {_PADDING}, '', 'g'), '')"
+
+
 def _columns_sql(table: Table, present: set[str]) -> str:
-    """Staged text columns: trimmed, empty as NULL; columns absent from the file as NULL."""
+    """Staged text columns: trimmed of any whitespace, empty as NULL; columns absent from the file as NULL."""
     parts = [
-        f"NULLIF(trim(CAST({c.name} AS VARCHAR)), '') AS {c.name}"
-        if c.name in present
-        else f"CAST(NULL AS VARCHAR) AS {c.name}"
+        f"{_trimmed(c.name)} AS {c.name}" if c.name in present else f"CAST(NULL AS VARCHAR) AS {c.name}"
         for c in table.columns
     ]
     return ", ".join(parts)
@@ -147,10 +161,50 @@ def _validate(conn: Connection, table: Table) -> None:
         f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _line, {_typed_sql(table)} "  # noqa: S608
         "FROM stage WHERE _line NOT IN (SELECT _line FROM rejects)"
     )
+    for col in table.columns:
+        _fold_case(conn, col, _spellings(table, col))
     _reject_duplicates(conn, table)
     for col in table.columns:
         if col.references:
             _reject_unknown(conn, col.name, col.references)
+
+
+def _spellings(table: Table, col: Column) -> list[tuple[str, str]]:
+    """The (table, column) pairs whose stored spellings a value takes when it differs only by case.
+
+    Ids take their parent's (references) or their table's spelling, labels (region, segment) that of any table's
+    column of the same name; codes and enumerations are lower case already, and free text is kept as written.
+    """
+    if col.references:
+        parent, parent_column = col.references.split(".")
+        return [(parent, parent_column)]
+    if col.label:
+        return [(t.name, col.name) for t in TABLES if col.name in t.column_names and t.column(col.name).label]
+    if col.name in table.key and col.type == "VARCHAR" and not (col.code or col.choices):
+        return [(table.name, col.name)]
+    return []
+
+
+def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) -> None:
+    """Values that differ only by letter case take one spelling: the one stored first, else the file's first."""
+    if not spellings:
+        return
+    name = col.name
+    stored = " UNION ALL ".join(
+        f"SELECT DISTINCT {c} AS x, 0 AS rank FROM {t} WHERE {c} IS NOT NULL"  # noqa: S608
+        for t, c in spellings
+    )
+    conn.execute(
+        f"""
+        UPDATE typed SET {name} = v.spelling
+        FROM (
+            SELECT lower(x) AS folded, first(x ORDER BY rank, x) AS spelling
+            FROM ({stored} UNION ALL SELECT {name}, _line FROM typed WHERE {name} IS NOT NULL)
+            GROUP BY 1
+        ) v
+        WHERE lower(typed.{name}) = v.folded AND typed.{name} <> v.spelling
+        """  # noqa: S608
+    )
 
 
 def _reject_duplicates(conn: Connection, table: Table) -> None:

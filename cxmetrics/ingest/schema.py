@@ -26,6 +26,8 @@ class Column:
     first_of_month: bool = False
     empty_means_all: bool = False
     may_be_future: bool = False
+    code: bool = False  # a lower-case code (touchpoint, channel): stored in lower case
+    label: bool = False  # a display name (region, segment): compared ignoring case, the first spelling stored wins
 
     @property
     def is_temporal(self) -> bool:
@@ -74,14 +76,15 @@ TABLES: tuple[Table, ...] = (
         (
             _c("customer_id", "VARCHAR", "Unique customer identifier.", required=True),
             _c("name", "VARCHAR", "Account name.", required=True),
-            _c("region", "VARCHAR", "Sales region the account belongs to.", required=True),
-            _c("segment", "VARCHAR", "Customer segment (e.g. Enterprise, Mid-Market, SMB).", required=True),
-            _c("industry", "VARCHAR", "Industry of the account."),
+            _c("region", "VARCHAR", "Sales region the account belongs to.", required=True, label=True),
+            _c("segment", "VARCHAR", "Customer segment (e.g. Enterprise, Mid-Market, SMB).", required=True, label=True),
+            _c("industry", "VARCHAR", "Industry of the account.", label=True),
             _c(
                 "acquisition_channel",
                 "VARCHAR",
                 "How the customer was won (e.g. referral, direct_sales, partner, marketing); "
                 "'referral' feeds the Earned Growth Rate.",
+                code=True,
             ),
             _c(
                 "account_owner",
@@ -124,8 +127,9 @@ TABLES: tuple[Table, ...] = (
                 "VARCHAR",
                 "Journey touchpoint the response is about (sales, onboarding, product, support, "
                 "field_service, billing, renewal); empty for relationship surveys.",
+                code=True,
             ),
-            _c("channel", "VARCHAR", "Channel the survey was answered on (email, web, in_app, sms, phone)."),
+            _c("channel", "VARCHAR", "Channel the survey was answered on (email, web, in_app, sms, phone).", code=True),
             _c("nps", "SMALLINT", "Likelihood to recommend, 0-10.", low=0, high=10),
             _c("csat", "SMALLINT", "Satisfaction, 1-5 (4-5 count as satisfied).", low=1, high=5),
             _c("ces", "SMALLINT", "Customer effort: 'made it easy', 1-7 (5-7 count as easy).", low=1, high=7),
@@ -146,7 +150,13 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 references="responses.response_id",
             ),
-            _c("attribute", "VARCHAR", "Rated attribute (e.g. product_reliability, billing_accuracy).", required=True),
+            _c(
+                "attribute",
+                "VARCHAR",
+                "Rated attribute (e.g. product_reliability, billing_accuracy).",
+                required=True,
+                code=True,
+            ),
             _c("rating", "SMALLINT", "Rating, 1-5.", required=True, low=1, high=5),
         ),
     ),
@@ -169,8 +179,8 @@ TABLES: tuple[Table, ...] = (
         ("month", "region", "segment"),
         (
             _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
-            _c("region", "VARCHAR", "Region.", required=True),
-            _c("segment", "VARCHAR", "Segment.", required=True),
+            _c("region", "VARCHAR", "Region.", required=True, label=True),
+            _c("segment", "VARCHAR", "Segment.", required=True, label=True),
             _c("revenue_usd", "DOUBLE", "Revenue, USD.", required=True),
             _c("gross_margin_usd", "DOUBLE", "Gross margin, USD."),
             _c("operating_cost_usd", "DOUBLE", "Operating cost, USD.", low=0),
@@ -188,9 +198,15 @@ TABLES: tuple[Table, ...] = (
             _c("customer_id", "VARCHAR", "Complaining customer.", required=True, references="customers.customer_id"),
             _c("opened_at", "TIMESTAMP", "When the complaint was received.", required=True),
             _c("resolved_at", "TIMESTAMP", "When it was resolved; empty while open.", not_before="opened_at"),
-            _c("category", "VARCHAR", "What the complaint is about (e.g. invoice error, outage).", required=True),
-            _c("process", "VARCHAR", "Business process at fault (e.g. billing, delivery, support)."),
-            _c("channel", "VARCHAR", "Where it was raised (phone, email, chat, account manager, social)."),
+            _c(
+                "category",
+                "VARCHAR",
+                "What the complaint is about (e.g. invoice error, outage).",
+                required=True,
+                label=True,
+            ),
+            _c("process", "VARCHAR", "Business process at fault (e.g. billing, delivery, support).", label=True),
+            _c("channel", "VARCHAR", "Where it was raised (phone, email, chat, account manager, social).", code=True),
             _c("severity", "VARCHAR", "Severity.", choices=("low", "medium", "high", "critical")),
             _c(
                 "outcome",
@@ -210,8 +226,8 @@ TABLES: tuple[Table, ...] = (
             _c("contact_id", "VARCHAR", "Unique contact identifier.", required=True),
             _c("customer_id", "VARCHAR", "Customer; empty when unknown.", references="customers.customer_id"),
             _c("contacted_at", "TIMESTAMP", "When the contact started.", required=True),
-            _c("channel", "VARCHAR", "phone, chat, email, ..."),
-            _c("reason", "VARCHAR", "Contact reason."),
+            _c("channel", "VARCHAR", "phone, chat, email, ...", code=True),
+            _c("reason", "VARCHAR", "Contact reason.", label=True),
             _c("resolved_first_contact", "BOOLEAN", "Whether the issue was resolved in this first contact."),
             _c("handle_minutes", "DOUBLE", "Handling time, minutes.", low=0),
             _c("cost_usd", "DOUBLE", "Fully loaded cost of the contact, USD.", low=0),
@@ -238,8 +254,8 @@ TABLES: tuple[Table, ...] = (
         ("month", "region", "team"),
         (
             _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
-            _c("region", "VARCHAR", "Region.", required=True),
-            _c("team", "VARCHAR", "Team (e.g. Support, Sales, Billing).", required=True),
+            _c("region", "VARCHAR", "Region.", required=True, label=True),
+            _c("team", "VARCHAR", "Team (e.g. Support, Sales, Billing).", required=True, label=True),
             _c("headcount", "INTEGER", "Employees in the unit.", low=0),
             _c("enps", "DOUBLE", "Employee NPS, -100..100.", low=-100, high=100),
             _c("engagement_index", "DOUBLE", "Engagement index, 0-100.", low=0, high=100),
@@ -253,8 +269,8 @@ TABLES: tuple[Table, ...] = (
         (
             _c("mention_id", "VARCHAR", "Unique mention identifier.", required=True),
             _c("posted_at", "TIMESTAMP", "When it was posted.", required=True),
-            _c("platform", "VARCHAR", "Platform (e.g. LinkedIn, X, Reddit, review site).", required=True),
-            _c("region", "VARCHAR", "Region, where known."),
+            _c("platform", "VARCHAR", "Platform (e.g. LinkedIn, X, Reddit, review site).", required=True, label=True),
+            _c("region", "VARCHAR", "Region, where known.", label=True),
             _c("text", "VARCHAR", "Text of the mention.", required=True),
             _c("reach", "INTEGER", "Audience reached (followers or views).", low=0),
         ),
@@ -280,8 +296,8 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 choices=("week", "month", "quarter", "year"),
             ),
-            _c("region", "VARCHAR", "Region; empty for all regions.", empty_means_all=True),
-            _c("segment", "VARCHAR", "Segment; empty for all segments.", empty_means_all=True),
+            _c("region", "VARCHAR", "Region; empty for all regions.", empty_means_all=True, label=True),
+            _c("segment", "VARCHAR", "Segment; empty for all segments.", empty_means_all=True, label=True),
             _c("target", "DOUBLE", "Target value in the metric's unit.", required=True),
         ),
         date_column="period_start",
@@ -300,7 +316,7 @@ TABLES: tuple[Table, ...] = (
                 may_be_future=True,
             ),
             _c("title", "VARCHAR", "Short title shown on charts.", required=True),
-            _c("region", "VARCHAR", "Region affected; empty for company-wide."),
+            _c("region", "VARCHAR", "Region affected; empty for company-wide.", label=True),
             _c("description", "VARCHAR", "What happened."),
         ),
         date_column="event_date",
