@@ -259,3 +259,58 @@ def test_a_key_in_other_case_updates_the_stored_row(tmp_path: Path) -> None:
     assert conn.execute(
         "SELECT customer_id, name, region, segment FROM customers WHERE name LIKE 'Bor%'"
     ).fetchall() == [("C2", "Borealis Care", "APAC", "Enterprise")]
+
+
+WHOLE = "is not a whole number"
+STAMP = "is not a date or timestamp YYYY-MM-DD[ HH:MM:SS]"
+
+
+@pytest.mark.parametrize(
+    ("nps", "responded_at", "reason"),
+    [
+        ("1e1", "2026-01-08", f"wrong type: '1e1' {WHOLE}"),
+        ("1_0", "2026-01-08", f"wrong type: '1_0' {WHOLE}"),
+        (".9e1", "2026-01-08", f"wrong type: '.9e1' {WHOLE}"),
+        ("0x9", "2026-01-08", f"wrong type: '0x9' {WHOLE}"),
+        ("9", "2026/01/08", f"unparseable date: '2026/01/08' {STAMP}"),
+        ("9", "2026-1-8", f"unparseable date: '2026-1-8' {STAMP}"),
+        ("9", "epoch", f"unparseable date: 'epoch' {STAMP}"),
+        ("9", "08.01.2026", f"unparseable date: '08.01.2026' {STAMP}"),
+    ],
+)
+def test_numbers_and_dates_in_other_formats_are_rejected(tmp_path: Path, nps: str, responded_at: str, reason: str):
+    report, target = _load_responses(tmp_path, f"R4,C1,{responded_at},relationship,,email,{nps},,,\n")
+    column = "nps" if "whole" in reason else "responded_at"
+    assert _rejects(report) == [("responses", 2, column, reason)]
+    assert counts(target)["responses"] == 0
+
+
+@pytest.mark.parametrize(
+    ("nps", "responded_at", "stored"),
+    [
+        ("9.0", "2026-01-08", (9, "2026-01-08 00:00:00")),
+        ("+9", "2026-01-08T10:00:00Z", (9, "2026-01-08 10:00:00")),
+        ("9", "2026-01-08 10:00:00.5+05:30", (9, "2026-01-08 04:30:00.5")),
+        ("9", "2026-01-08 10:00 Europe/Paris", (9, "2026-01-08 09:00:00")),
+    ],
+)
+def test_the_formats_a_spreadsheet_or_pandas_writes_are_accepted(
+    tmp_path: Path, nps: str, responded_at: str, stored: tuple
+) -> None:
+    report, target = _load_responses(tmp_path, f"R4,C1,{responded_at},relationship,,email,{nps},,,\n")
+    assert report.rejects == []
+    conn = db.connect_read_only(target)
+    assert conn.execute("SELECT nps, responded_at::VARCHAR FROM responses").fetchone() == stored
+
+
+@pytest.mark.parametrize(
+    ("signup", "reason"),
+    [
+        ("2024/05/01", "unparseable date: '2024/05/01' is not a date YYYY-MM-DD"),
+        ("2024-05-01 10:30", "unparseable date: '2024-05-01 10:30' is not a date YYYY-MM-DD"),
+    ],
+)
+def test_a_date_column_takes_a_date(tmp_path: Path, signup: str, reason: str) -> None:
+    customers = CUSTOMERS + f"C3,X,EMEA,SMB,Retail,web,{signup},\n"
+    report = load_folder(write_folder(tmp_path / "in", customers=customers, responses=GOOD_RESPONSES), tmp_path / "x")
+    assert _rejects(report) == [("customers", 4, "signup_date", reason)]

@@ -56,16 +56,34 @@ def typed(col: Column, ref: str | None = None) -> str:
     return f"TRY_CAST({ref} AS {col.type})"
 
 
+# The written forms each type accepts: DuckDB's casts alone also take '1e1' or '1_0' as 10, '2026/01/08', 'epoch'.
+_FORMATS = {
+    "whole": r"[+-]?[0-9]+(\.0*)?",
+    "DOUBLE": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?",
+    "DATE": r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]00:00(:00(\.0+)?)?(Z|[+-]00(:?00)?)?)?",
+    "TIMESTAMP": r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+    r" ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)?",
+}
+
+
+def _written_as(col: Column) -> str:
+    """SQL true when the staged text has the written form of the column's type."""
+    form = _FORMATS["whole" if col.is_whole_number else col.type]
+    return f"regexp_full_match({col.name}, {_quote(form)})"
+
+
 def _parses(col: Column) -> str:
-    """SQL true when the non-empty staged text of `col` converts to its type."""
+    """SQL true when the non-empty staged text of `col` is written as its type and converts to it."""
     number = _number(col.name)
     if col.is_whole_number:
-        return f"coalesce(isfinite({number}) AND {number} = floor({number}), false)"
+        return f"coalesce({_written_as(col)} AND isfinite({number}) AND {number} = floor({number}), false)"
     if col.type == "DOUBLE":
-        return f"coalesce(isfinite({number}), false)"
+        return f"coalesce({_written_as(col)} AND isfinite({number}), false)"
     if col.type == "VARCHAR":
         return "true"
-    return f"({typed(col)} IS NOT NULL)"
+    if col.type == "BOOLEAN":
+        return f"({typed(col)} IS NOT NULL)"
+    return f"({_written_as(col)} AND {typed(col)} IS NOT NULL)"
 
 
 def _reject(col: str | None, condition: str, reason_sql: str, value_sql: str = "NULL") -> str:
