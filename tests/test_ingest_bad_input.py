@@ -314,3 +314,53 @@ def test_a_date_column_takes_a_date(tmp_path: Path, signup: str, reason: str) ->
     customers = CUSTOMERS + f"C3,X,EMEA,SMB,Retail,web,{signup},\n"
     report = load_folder(write_folder(tmp_path / "in", customers=customers, responses=GOOD_RESPONSES), tmp_path / "x")
     assert _rejects(report) == [("customers", 4, "signup_date", reason)]
+
+
+CLOSE_IT = 'close it (a quote inside a value is written as two: "")'
+ROW = "R{n},C1,2026-01-08,relationship,,email,{nps},,,{comment}\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            ROW.format(n=4, nps=9, comment='"oops')
+            + ROW.format(n=5, nps=9, comment="")
+            + ROW.format(n=6, nps=99, comment="x"),
+            "responses.csv: line 2: column comment: unterminated quote: the quoted value that opens here "
+            f"runs to the end of the file; {CLOSE_IT}",
+        ),
+        (
+            ROW.format(n=4, nps=9, comment='"oops'),
+            "responses.csv: line 2: column comment: unterminated quote: the quoted value that opens here "
+            f"runs to the end of the file; {CLOSE_IT}",
+        ),
+        (
+            'R4,C1,2026-01-08,relationship,"support,email,9,,,\n'
+            + ROW.format(n=5, nps=9, comment="")
+            + ROW.format(n=6, nps=7, comment='"fine"'),
+            "responses.csv: line 2: column touchpoint: unterminated quote: the quoted value that opens here "
+            f"runs over 2 lines that look like rows; {CLOSE_IT}",
+        ),
+    ],
+    ids=["open to the end", "open on the last row", "closed by a later row"],
+)
+def test_an_unterminated_quote_stops_the_load_naming_its_line(tmp_path: Path, rows: str, message: str) -> None:
+    from cxmetrics.ingest.staging import LoadError
+
+    with pytest.raises(LoadError) as refused:
+        _load_responses(tmp_path, rows)
+    assert str(refused.value) == message
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ['"two\nlines"', '5" screen', '"said ""hi"", then left"', '"a list:\nfirst, second, third"'],
+    ids=["multi-line", "inch mark", "doubled quotes", "commas on a later line"],
+)
+def test_quotes_used_correctly_load(tmp_path: Path, comment: str) -> None:
+    report, target = _load_responses(
+        tmp_path, ROW.format(n=4, nps=9, comment=comment) + ROW.format(n=5, nps=8, comment="")
+    )
+    assert report.rejects == [] and counts(target)["responses"] == 2

@@ -147,19 +147,59 @@ def _csv_header(path: Path) -> list[str]:
     return [name.lstrip("\ufeff").strip().lower() for name in header]
 
 
-def _count_newlines(path: Path) -> tuple[int, bool]:
-    """Number of line breaks and whether the file ends with one."""
-    newlines, last = 0, ""
+def _count_newlines(path: Path) -> tuple[int, bool, int]:
+    """Number of line breaks, whether the file ends with one, and the number of quote characters."""
+    newlines, last, quotes = 0, "", 0
     with _open_text(path) as handle:
         for chunk in iter(lambda: handle.read(1 << 20), ""):
             newlines += chunk.count("\n")
+            quotes += chunk.count('"')
             last = chunk[-1]
-    return newlines, last == "\n"
+    return newlines, last == "\n", quotes
 
 
-def _scan_lines(path: Path, width: int) -> tuple[list[int], list[tuple[int, int, int]]]:
+def _unterminated(path: Path, line: int, column: str, what: str) -> LoadError:
+    return LoadError(
+        f"{path.name}: line {line}: column {column}: unterminated quote: the quoted value that opens here {what}; "
+        'close it (a quote inside a value is written as two: "")'
+    )
+
+
+def _rows_inside(value: str, width: int) -> int:
+    """How many of a multi-line value's later lines hold a row's worth of commas: rows swallowed by an open quote."""
+    return sum(line.count(",") >= width - 1 for line in value.split("\n")[1:])
+
+
+def _refuse_swallowed_rows(path: Path, line: int, header: list[str], row: list[str]) -> None:
+    """A record one of whose values holds whole rows was cut short by a quote left open."""
+    for name, value in zip(header, row, strict=False):
+        found = _rows_inside(value, len(header)) if "\n" in value else 0
+        if found:
+            raise _unterminated(path, line, name, f"runs over {found} lines that look like rows")
+
+
+def _refuse_quote_open_at_end(path: Path, header: list[str]) -> None:
+    """A quote still open at the end of the file has swallowed the rest of it."""
+    with _open_text(path) as handle:
+        reader = csv.reader(handle, strict=True)
+        previous_end = 0
+        try:
+            for _ in reader:
+                previous_end = reader.line_num
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" not in str(exc):
+                return
+            line = previous_end + 1
+    with _open_text(path) as handle:
+        opening = next(text for number, text in enumerate(handle, start=1) if number == line)
+    fields = next(csv.reader([opening]))
+    raise _unterminated(path, line, header[min(len(fields), len(header)) - 1], "runs to the end of the file")
+
+
+def _scan_lines(path: Path, header: list[str]) -> tuple[list[int], list[tuple[int, int, int]]]:
     """Start line of each well-formed record, and (line, expected, found) of each record with a wrong field count."""
-    starts, malformed = [], []
+    starts, malformed, width = [], [], len(header)
     with _open_text(path) as handle:
         reader = csv.reader(handle)
         next(reader)
@@ -167,6 +207,7 @@ def _scan_lines(path: Path, width: int) -> tuple[list[int], list[tuple[int, int,
         for row in reader:
             if row:
                 line = previous_end + 1 + _leading_blank_lines(row, reader.line_num - previous_end)
+                _refuse_swallowed_rows(path, line, header, row)
                 if len(row) == width:
                     starts.append(line)
                 else:
@@ -181,12 +222,17 @@ def _leading_blank_lines(row: list[str], lines_used: int) -> int:
     return max(lines_used - spanned, 0)
 
 
-def _line_numbers(path: Path, records: int, width: int, skipped: int) -> tuple[pa.Array, tuple]:
-    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows)."""
-    newlines, ends_with_newline = _count_newlines(path)
+def _line_numbers(path: Path, records: int, header: list[str], skipped: int) -> tuple[pa.Array, tuple]:
+    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows).
+
+    Records whose values span lines are read again record by record, so that a quote left open is found.
+    """
+    newlines, ends_with_newline, quotes = _count_newlines(path)
+    if quotes % 2:
+        _refuse_quote_open_at_end(path, header)
     if not skipped and newlines == records + ends_with_newline:
         return pa.array(range(2, records + 2), pa.int64()), ()
-    starts, malformed = _scan_lines(path, width)
+    starts, malformed = _scan_lines(path, header)
     if len(starts) != records:
         raise LoadError(f"{path.name}: could not number its lines (CSV quoting differs between readers)")
     return pa.array(starts, pa.int64()), tuple(malformed)
@@ -233,7 +279,7 @@ def read_csv(path: Path) -> Staged:
         if "UTF8" in str(exc) or "utf-8" in str(exc).lower():
             raise _not_utf8(path) from exc
         raise LoadError(f"{path.name}: cannot be read as CSV: {exc}") from exc
-    lines, malformed = _line_numbers(path, table.num_rows, len(header), len(skipped))
+    lines, malformed = _line_numbers(path, table.num_rows, header, len(skipped))
     return Staged(table.append_column("_line", lines), malformed)
 
 
