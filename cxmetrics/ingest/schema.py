@@ -449,6 +449,14 @@ def _rules_text(table: Table, col: Column) -> str:
         rules.append("first day of a month")
     if col.is_temporal and not col.may_be_future:
         rules.append("not after the load")
+    if col.code:
+        rules.append("stored lower case")
+    if (
+        col.label
+        or col.references
+        or (col.name in table.key and col.type == "VARCHAR" and not (col.choices or col.code))
+    ):
+        rules.append("case ignored")
     return "; ".join(rules)
 
 
@@ -466,6 +474,42 @@ def data_model_markdown() -> str:
         "Empty cells are missing values. Rows that break a rule are rejected with file, line, column and reason and",
         "kept in the `load_rejects` table; valid rows load. Loading the same rows again changes nothing; a row whose",
         "key exists with other values replaces the old row.",
+        "",
+        "## Loading rules",
+        "",
+        "- **Weekly loads.** A folder may hold any subset of the tables: load just this week's `responses.csv` (or",
+        "  `events.csv`) into an existing database. The required tables are required only when the database has none.",
+        "- **Columns a file leaves out** keep their stored values for the keys the file repeats (an `account_owner` or",
+        "  `comment` is not wiped by a file without that column); an empty cell in a column the file has clears it.",
+        "- **File names.** Each file is named exactly after its table, in lower case: `<table>.csv`, `<table>.csv.gz`",
+        "  or `<table>.parquet`. A data file named nearly after a table (`Responses.CSV`, `survey_responses.csv`,",
+        "  `customer.parquet`) stops the load with an error naming the table it meant; other files are noted and",
+        "  ignored. A table may be a folder of Parquet parts (`responses.parquet/part-0.parquet`, ...): every part",
+        "  loads, messages name the part and its row, and a key repeated in a later part is a duplicate.",
+        "- **Normalisation.** Every value is trimmed of surrounding whitespace of any kind (spaces, tabs, no-break",
+        "  and zero-width spaces); a value left empty is missing. Then, by kind of column:",
+        "  - *ids* (`customer_id`, `response_id`, ... and the columns that refer to them) are compared ignoring",
+        "    letter case: `c1` is the customer `C1`, stored with the spelling the database holds first (in one file,",
+        "    its first line's); a second customer `c1` in the file that has `C1` is a duplicate key;",
+        "  - *labels* (region, segment, industry, team, platform, complaint category and process, contact reason)",
+        "    are compared ignoring case across every table that has them: `emea` and ` Emea` are stored as the",
+        "    `EMEA` the database already holds (else the file's first spelling);",
+        "  - *codes* (touchpoint, survey channel, complaint and contact channel, acquisition channel, attribute)",
+        "    and the columns with a fixed list of values (survey, severity, outcome, status, grain) are stored in",
+        "    lower case: `SUPPORT` and ` Support` are the touchpoint `support`;",
+        "  - *free text* (names, comments, titles, actions) is kept as written, inside the trimmed ends.",
+        "- **Numbers** are written as digits (`9`, `-3.5`, `9.0`, `1.2e3` where fractions are allowed); a whole-number",
+        "  column takes `9` or `9.0`, not `1e1`, `1_0` or `0x9`. A NaN in Parquet is a missing value.",
+        "- **Dates and times** are written `YYYY-MM-DD`, and timestamps `YYYY-MM-DD HH:MM[:SS[.fff]]` with an",
+        "  optional `T`, `Z`, offset (`+05:30`) or zone name (`Europe/Paris`); a timestamp with a zone is stored in",
+        "  UTC, one without it as written. `2026/01/08`, `2026-1-8` and `epoch` are rejected.",
+        "- **No dates after the load.** A date or time later than the load (in UTC, with 14 hours' grace for local",
+        "  times written without a zone) is rejected as a future date; targets (`period_start`) and events",
+        "  (`event_date`) may lie ahead.",
+        "- **Text** is UTF-8. Parquet text columns may be strings or UTF-8 bytes; a list, a nested value or bytes",
+        "  that are not UTF-8 stop the load, naming the file, row and column. A CSV quote left open stops the load,",
+        "  naming the line and column where it opens. A value of any length loads (comments are scored for",
+        "  sentiment on their first 5,000 characters).",
         "",
     ]
     for table in TABLES:
