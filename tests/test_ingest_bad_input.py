@@ -364,3 +364,21 @@ def test_quotes_used_correctly_load(tmp_path: Path, comment: str) -> None:
         tmp_path, ROW.format(n=4, nps=9, comment=comment) + ROW.format(n=5, nps=8, comment="")
     )
     assert report.rejects == [] and counts(target)["responses"] == 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("utf-16", "responses.csv: line 1: not valid UTF-8 text; save the file as UTF-8 and load it again"),
+        ("cp1252", "responses.csv: line 5: not valid UTF-8 text; save the file as UTF-8 and load it again"),
+    ],
+)
+def test_a_file_in_another_encoding_is_refused_naming_its_line(tmp_path: Path, encoding: str, message: str) -> None:
+    from cxmetrics.ingest.staging import LoadError
+
+    folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
+    rows = GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,9,,,Caf\u00e9\n"
+    (folder / "responses.csv").write_bytes(rows.encode(encoding))
+    with pytest.raises(LoadError) as refused:
+        load_folder(folder, tmp_path / "x.db")
+    assert str(refused.value) == message
