@@ -156,6 +156,10 @@ def test_a_key_repeated_in_a_later_parquet_part_is_a_duplicate(tmp_path: Path) -
         ("customer.parquet", "customer.parquet: not named after a table: did you mean customers.parquet?"),
         ("complaint_log.csv", "complaint_log.csv: not named after a table: did you mean complaints.csv?"),
         ("responses.xlsx", "responses.xlsx: not named after a table: did you mean responses.csv?"),
+        (
+            "responses/",
+            "responses: not named after a table: did you mean responses.parquet (a folder of Parquet parts)?",
+        ),
     ],
 )
 def test_a_file_named_nearly_after_a_table_is_an_error_naming_the_table(
@@ -168,7 +172,11 @@ def test_a_file_named_nearly_after_a_table_is_an_error_naming_the_table(
     before = db.file_identity(target)
     folder = tmp_path / "week"
     folder.mkdir()
-    (folder / name).write_text(GOOD_RESPONSES)
+    if name.endswith("/"):
+        (folder / name).mkdir()
+        (folder / name / "part-0.csv").write_text(GOOD_RESPONSES)
+    else:
+        (folder / name).write_text(GOOD_RESPONSES)
     with pytest.raises(LoadError) as refused:
         load_folder(folder, target)
     assert str(refused.value) == f"{message} Name each file exactly after its table, in lower case"

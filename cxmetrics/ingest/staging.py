@@ -76,7 +76,7 @@ def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
             used.add(found[0].name)
     others = sorted(p.name for p in folder.iterdir() if p.name not in used and p.suffix != ".json")
     for name in others:
-        _refuse_near_miss(name)
+        _refuse_near_miss(name, (folder / name).is_dir())
     return sources, [name for name in others if (folder / name).is_file()]
 
 
@@ -87,14 +87,15 @@ def _closest_table(stem: str) -> str | None:
     return max(candidates, key=lambda n: difflib.SequenceMatcher(None, stem, n).ratio(), default=None)
 
 
-def _refuse_near_miss(name: str) -> None:
-    """A data file named nearly after a table (other case, a prefix, a typo) stops the load, naming the table."""
+def _refuse_near_miss(name: str, is_folder: bool) -> None:
+    """A data file (or a folder) named nearly after a table stops the load, naming the table it meant."""
     lower = name.lower()
-    if not lower.endswith(DATA_LIKE_SUFFIXES):
+    if not (is_folder or lower.endswith(DATA_LIKE_SUFFIXES)):
         return
     table = _closest_table(lower.split(".")[0])
     if table:
         suffix = next((s for s in sorted(SUFFIXES, key=len, reverse=True) if lower.endswith(s)), ".csv")
+        suffix = ".parquet (a folder of Parquet parts)" if is_folder else suffix
         raise LoadError(
             f"{name}: not named after a table: did you mean {table}{suffix}? "
             "Name each file exactly after its table, in lower case"
