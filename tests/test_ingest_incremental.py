@@ -84,3 +84,14 @@ def test_a_file_without_an_optional_column_keeps_its_stored_values(
     report = load_folder(write_folder(tmp_path / "again", **again), target)
     assert [(t.inserted, t.updated, t.unchanged) for t in report.tables] == [(0, 0, 1)]
     assert db.connect_read_only(target).execute(query).fetchone() == (kept,)
+
+
+def test_reloading_values_in_other_case_or_padding_adds_nothing(loaded: Path, tmp_path: Path) -> None:
+    week = RESPONSES_HEADER + "r1 ,c1,2026-01-05 10:00:00,RELATIONSHIP,,EMAIL,9,5,,Great partner\n"
+    customers = "customer_id,name,region,segment,signup_date\n\u00a0c2,Borealis Health,apac,enterprise,2024-02-01\n"
+    report = load_folder(write_folder(tmp_path / "week", customers=customers, responses=week), loaded)
+    assert [(t.table, t.inserted, t.updated, t.unchanged) for t in report.tables] == [
+        ("customers", 0, 0, 1),
+        ("responses", 0, 0, 1),
+    ]
+    assert counts(loaded) == {"customers": 2, "responses": 3}
