@@ -160,9 +160,12 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
 
 
 def _remove_stale_copies(path: Path) -> None:
-    """Delete working copies left by loads that were killed (safe: we hold the writer lock)."""
+    """Delete working copies left by loads that were killed, with their WAL and spill folders (we hold the lock)."""
     for stale in path.parent.glob(f".{path.name}.loading-*"):
-        stale.unlink(missing_ok=True)
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
 
 
 def _fsync_directory(folder: Path) -> None:

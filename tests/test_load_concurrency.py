@@ -88,3 +88,17 @@ def test_empty_header_only_file_loads_nothing(tmp_path: Path) -> None:
     target = tmp_path / "cx.duckdb"
     report = load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=RESPONSES_HEADER), target)
     assert [(t.table, t.rows_read) for t in report.tables] == [("customers", 2), ("responses", 0)]
+
+
+def test_the_next_load_removes_everything_killed_loads_left(tmp_path: Path) -> None:
+    target = tmp_path / "cx.duckdb"
+    load_folder(write_folder(tmp_path / "v1", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
+    for pid in (101, 202):
+        (tmp_path / f".cx.duckdb.loading-{pid}").write_bytes(b"\0" * 4096)
+        (tmp_path / f".cx.duckdb.loading-{pid}.wal").write_bytes(b"\0" * 16)
+        spill = tmp_path / f".cx.duckdb.loading-{pid}.tmp"
+        spill.mkdir()
+        (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 4096)
+    load_folder(write_folder(tmp_path / "v2", responses=more_responses(2)), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cx.duckdb", "cx.duckdb.lock", "v1", "v2"]
+    assert counts(target)["responses"] == 5

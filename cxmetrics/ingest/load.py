@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +13,15 @@ import pyarrow as pa
 from cxmetrics import db
 from cxmetrics.db import Connection
 from cxmetrics.ingest import validation
-from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
+from cxmetrics.ingest.schema import (
+    REQUIRED_TABLES,
+    SCHEMA_VERSION,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+    create_schema,
+)
 from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
@@ -21,6 +29,9 @@ from cxmetrics.text import sentiment, themes
 
 Progress = Callable[[int, int, str], None]
 REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
+# Naive timestamps are kept as written, in whatever zone the source used; the furthest zone runs 14 hours ahead of
+# UTC, so a row stamped up to then is not yet in the future.
+FUTURE_SLACK = timedelta(hours=14)
 
 
 @dataclass(frozen=True)
@@ -79,10 +90,18 @@ class StrictLoadAborted(Exception):
         self.report = report
 
 
+# Whitespace of any kind around a value (tab, no-break and ideographic spaces, a byte order mark, zero-width space).
+_PADDING = r"'^[\s\p{Z}\x{FEFF}\x{200B}]+|[\s\p{Z}\x{FEFF}\x{200B}]+$'"
+
+
+def _trimmed(name: str) -> str:
+    return f"NULLIF(regexp_replace(CAST({name} AS VARCHAR), {_PADDING}, '', 'g'), '')"
+
+
 def _columns_sql(table: Table, present: set[str]) -> str:
-    """Staged text columns: trimmed, empty as NULL; columns absent from the file as NULL."""
+    """Staged text columns: trimmed of any whitespace, empty as NULL; columns absent from the file as NULL."""
     parts = [
-        f"NULLIF(trim(CAST({c.name} AS VARCHAR)), '') AS {c.name}" if c.name in present else f"NULL AS {c.name}"
+        f"{_trimmed(c.name)} AS {c.name}" if c.name in present else f"CAST(NULL AS VARCHAR) AS {c.name}"
         for c in table.columns
     ]
     return ", ".join(parts)
@@ -94,21 +113,21 @@ def _check_columns(table: Table, source: DataFile, names: list[str]) -> set[str]
     for col in table.columns:
         if (col.required or col.name in table.key) and not col.empty_means_all and col.name not in present:
             raise LoadError(
-                f"{source.path.name}: line 1: column {col.name}: missing required column "
+                f"{source.name}: line 1: column {col.name}: missing required column "
                 f"{col.name!r} (the file has: {', '.join(sorted(present)) or 'no columns'})"
             )
     return present
 
 
-def _stage(conn: Connection, table: Table, source: DataFile, data: pa.Table) -> list[str]:
-    """Create `stage` (text) for one file; returns the file's columns that are not in the contract."""
+def _stage(conn: Connection, table: Table, source: DataFile, data: pa.Table) -> set[str]:
+    """Create `stage` (text) for one file; returns the file's columns (some may not be in the contract)."""
     present = _check_columns(table, source, data.column_names)
     conn.register("source_rows", data)
     conn.execute(
         f"CREATE OR REPLACE TEMP TABLE stage AS SELECT _line, {_columns_sql(table, present)} FROM source_rows"  # noqa: S608
     )
     conn.unregister("source_rows")
-    return sorted(present - set(table.column_names))
+    return present
 
 
 def _reject_malformed(conn: Connection, malformed: tuple[tuple[int, int, int], ...]) -> None:
@@ -118,8 +137,13 @@ def _reject_malformed(conn: Connection, malformed: tuple[tuple[int, int, int], .
         conn.execute("INSERT INTO rejects VALUES (?, NULL, NULL, ?)", [line, reason])
 
 
+def _row(conn: Connection, sql: str, params: list | None = None) -> tuple:
+    """The one row of a query, read to the end (an unfinished result would block registering the next file)."""
+    return conn.execute(sql, params or []).fetchall()[0]
+
+
 def _malformed_count(conn: Connection) -> int:
-    return conn.execute("SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)").fetchone()[0]
+    return _row(conn, "SELECT count(*) FROM rejects WHERE _line NOT IN (SELECT _line FROM stage)")[0]
 
 
 def _typed_sql(table: Table) -> str:
@@ -137,10 +161,50 @@ def _validate(conn: Connection, table: Table) -> None:
         f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _line, {_typed_sql(table)} "  # noqa: S608
         "FROM stage WHERE _line NOT IN (SELECT _line FROM rejects)"
     )
+    for col in table.columns:
+        _fold_case(conn, col, _spellings(table, col))
     _reject_duplicates(conn, table)
     for col in table.columns:
         if col.references:
             _reject_unknown(conn, col.name, col.references)
+
+
+def _spellings(table: Table, col: Column) -> list[tuple[str, str]]:
+    """The (table, column) pairs whose stored spellings a value takes when it differs only by case.
+
+    Ids take their parent's (references) or their table's spelling, labels (region, segment) that of any table's
+    column of the same name; codes and enumerations are lower case already, and free text is kept as written.
+    """
+    if col.references:
+        parent, parent_column = col.references.split(".")
+        return [(parent, parent_column)]
+    if col.label:
+        return [(t.name, col.name) for t in TABLES if col.name in t.column_names and t.column(col.name).label]
+    if col.name in table.key and col.type == "VARCHAR" and not (col.code or col.choices):
+        return [(table.name, col.name)]
+    return []
+
+
+def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) -> None:
+    """Values that differ only by letter case take one spelling: the one stored first, else the file's first."""
+    if not spellings:
+        return
+    name = col.name
+    stored = " UNION ALL ".join(
+        f"SELECT DISTINCT {c} AS x, 0 AS rank FROM {t} WHERE {c} IS NOT NULL"  # noqa: S608
+        for t, c in spellings
+    )
+    conn.execute(
+        f"""
+        UPDATE typed SET {name} = v.spelling
+        FROM (
+            SELECT lower(x) AS folded, first(x ORDER BY rank, x) AS spelling
+            FROM ({stored} UNION ALL SELECT {name}, _line FROM typed WHERE {name} IS NOT NULL)
+            GROUP BY 1
+        ) v
+        WHERE lower(typed.{name}) = v.folded AND typed.{name} <> v.spelling
+        """  # noqa: S608
+    )
 
 
 def _reject_duplicates(conn: Connection, table: Table) -> None:
@@ -157,6 +221,25 @@ def _reject_duplicates(conn: Connection, table: Table) -> None:
         """  # noqa: S608
     )
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
+
+
+def _reject_repeats_across_parts(conn: Connection, table: Table, source: DataFile) -> None:
+    """A key an earlier part of the same table loaded is a duplicate, as it would be within one file."""
+    if not source.part_of:
+        return
+    keys, seen = ", ".join(table.key), f"part_keys_{table.name}"
+    shown = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in table.key)
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keys}, '' AS file FROM typed WHERE false")  # noqa: S608
+    conn.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT t._line, '{table.key[0]}', {shown},
+               'duplicate key: ({keys}) = (' || {shown} || ') already in ' || p.file
+        FROM typed t JOIN {seen} p ON {_key_match(table, "t", "p")}
+        """  # noqa: S608
+    )
+    conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
+    conn.execute(f"INSERT INTO {seen} SELECT {keys}, ? FROM typed", [source.name])  # noqa: S608
 
 
 def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
@@ -176,9 +259,21 @@ def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
-def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
+def _keep_absent_columns(conn: Connection, table: Table, present: set[str]) -> None:
+    """Columns the file does not have keep their stored values for keys that exist (an empty cell clears one)."""
+    absent = [c for c in table.column_names if c not in present and c not in table.key]
+    if not absent:
+        return
+    assignments = ", ".join(f"{c} = d.{c}" for c in absent)
+    conn.execute(
+        f"UPDATE typed t SET {assignments} FROM {table.name} d WHERE {_key_match(table, 't', 'd')}"  # noqa: S608
+    )
+
+
+def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, skip identical ones; returns (inserted, updated, unchanged)."""
     name, cols = table.name, table.column_names
+    _keep_absent_columns(conn, table, present)
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
     conn.execute(
         f"""
@@ -187,7 +282,7 @@ def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
         FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}
         """  # noqa: S608
     )
-    matched, changed = conn.execute("SELECT count(*), count(*) FILTER (changed) FROM matched").fetchone()
+    matched, changed = _row(conn, "SELECT count(*), count(*) FILTER (changed) FROM matched")
     conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
     conn.execute(
         f"""
@@ -196,13 +291,13 @@ def _merge(conn: Connection, table: Table) -> tuple[int, int, int]:
         WHERE NOT EXISTS (SELECT 1 FROM {name} d WHERE {_key_match(table, "t", "d")})
         """  # noqa: S608
     )
-    total = conn.execute("SELECT count(*) FROM typed").fetchone()[0]
+    total = _row(conn, "SELECT count(*) FROM typed")[0]
     return total - matched, changed, matched - changed
 
 
 def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile) -> TableResult:
     """Write the file's rejects and its load_log row; return its counts."""
-    file = source.path.name
+    file = source.name
     conn.execute(
         "INSERT INTO load_rejects SELECT ?, ?, ?, _line, column_name, left(value, 200), reason FROM rejects",
         [report.load_id, table.name, file],
@@ -212,8 +307,8 @@ def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile
         "SELECT _line, column_name, value, reason FROM rejects ORDER BY _line, column_name LIMIT ?", [room]
     ).fetchall()
     report.rejects.extend(Reject(table.name, file, line, col, value, reason) for line, col, value, reason in rows)
-    read = conn.execute("SELECT count(*) FROM stage").fetchone()[0] + _malformed_count(conn)
-    rejected = conn.execute("SELECT count(DISTINCT _line) FROM rejects").fetchone()[0]
+    read = _row(conn, "SELECT count(*) FROM stage")[0] + _malformed_count(conn)
+    rejected = _row(conn, "SELECT count(DISTINCT _line) FROM rejects")[0]
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
 
@@ -221,18 +316,31 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile) -> TableR
     """Stage, validate and merge one file inside the caller's transaction."""
     table = TABLES_BY_NAME[source.table]
     staged = read_source(source)
-    ignored = _stage(conn, table, source, staged.rows)
-    report.ignored_columns += [f"{source.path.name}: {name}" for name in ignored]
+    present = _stage(conn, table, source, staged.rows)
+    ignored = sorted(present - set(table.column_names))
+    report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
     _validate(conn, table)
+    _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
-    inserted, updated, unchanged = _merge(conn, table)
+    inserted, updated, unchanged = _merge(conn, table, present)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
-    conn.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [report.load_id, datetime.now(), table.name, result.source, *_counts(result), ", ".join(ignored) or None],
-    )
+    _log(conn, report, result, str(source.origin), ignored)
     return result
+
+
+def _log(conn: Connection, report: LoadReport, result: TableResult, origin: str, ignored: list[str]) -> None:
+    """The table's load_log row; the parts of a table given as a folder add up to one row."""
+    conn.execute(
+        """
+        INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (load_id, table_name) DO UPDATE SET
+            rows_read = rows_read + excluded.rows_read, inserted = inserted + excluded.inserted,
+            updated = updated + excluded.updated, unchanged = unchanged + excluded.unchanged,
+            rejected = rejected + excluded.rejected
+        """,
+        [report.load_id, datetime.now(), result.table, origin, *_counts(result), ", ".join(ignored) or None],
+    )
 
 
 def _counts(result: TableResult) -> list[int]:
@@ -243,11 +351,17 @@ def _require_tables(conn: Connection, folder: Path, sources: list[DataFile]) -> 
     """customers and responses must be in the folder unless the database already has them."""
     given = {s.table for s in sources}
     for name in REQUIRED_TABLES:
-        if name not in given and conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] == 0:  # noqa: S608
+        if name not in given and _row(conn, f"SELECT count(*) FROM {name}")[0] == 0:  # noqa: S608
             raise LoadError(
                 f"{folder}: required table {name} is missing: add {name}.csv or {name}.parquet "
                 "(the database has none yet)"
             )
+
+
+def _set_clock(conn: Connection) -> None:
+    """The latest date a row may carry: now in UTC plus the furthest time zone's lead."""
+    latest = datetime.now(UTC).replace(tzinfo=None) + FUTURE_SLACK
+    conn.execute("CREATE OR REPLACE TEMP TABLE load_clock AS SELECT CAST(? AS TIMESTAMP) AS latest", [latest])
 
 
 def _load_into(
@@ -264,10 +378,11 @@ def _load_into(
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)
+        _set_clock(conn)
         _require_tables(conn, folder, sources)
         for step, source in enumerate(sources):
             if progress:
-                progress(step, len(sources), source.path.name)
+                progress(step, len(sources), source.name)
             report.tables.append(load_table(conn, report, source))
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)

@@ -25,6 +25,9 @@ class Column:
     not_before: str | None = None
     first_of_month: bool = False
     empty_means_all: bool = False
+    may_be_future: bool = False
+    code: bool = False  # a lower-case code (touchpoint, channel): stored in lower case
+    label: bool = False  # a display name (region, segment): compared ignoring case, the first spelling stored wins
 
     @property
     def is_temporal(self) -> bool:
@@ -73,14 +76,15 @@ TABLES: tuple[Table, ...] = (
         (
             _c("customer_id", "VARCHAR", "Unique customer identifier.", required=True),
             _c("name", "VARCHAR", "Account name.", required=True),
-            _c("region", "VARCHAR", "Sales region the account belongs to.", required=True),
-            _c("segment", "VARCHAR", "Customer segment (e.g. Enterprise, Mid-Market, SMB).", required=True),
-            _c("industry", "VARCHAR", "Industry of the account."),
+            _c("region", "VARCHAR", "Sales region the account belongs to.", required=True, label=True),
+            _c("segment", "VARCHAR", "Customer segment (e.g. Enterprise, Mid-Market, SMB).", required=True, label=True),
+            _c("industry", "VARCHAR", "Industry of the account.", label=True),
             _c(
                 "acquisition_channel",
                 "VARCHAR",
                 "How the customer was won (e.g. referral, direct_sales, partner, marketing); "
                 "'referral' feeds the Earned Growth Rate.",
+                code=True,
             ),
             _c(
                 "account_owner",
@@ -123,8 +127,9 @@ TABLES: tuple[Table, ...] = (
                 "VARCHAR",
                 "Journey touchpoint the response is about (sales, onboarding, product, support, "
                 "field_service, billing, renewal); empty for relationship surveys.",
+                code=True,
             ),
-            _c("channel", "VARCHAR", "Channel the survey was answered on (email, web, in_app, sms, phone)."),
+            _c("channel", "VARCHAR", "Channel the survey was answered on (email, web, in_app, sms, phone).", code=True),
             _c("nps", "SMALLINT", "Likelihood to recommend, 0-10.", low=0, high=10),
             _c("csat", "SMALLINT", "Satisfaction, 1-5 (4-5 count as satisfied).", low=1, high=5),
             _c("ces", "SMALLINT", "Customer effort: 'made it easy', 1-7 (5-7 count as easy).", low=1, high=7),
@@ -145,7 +150,13 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 references="responses.response_id",
             ),
-            _c("attribute", "VARCHAR", "Rated attribute (e.g. product_reliability, billing_accuracy).", required=True),
+            _c(
+                "attribute",
+                "VARCHAR",
+                "Rated attribute (e.g. product_reliability, billing_accuracy).",
+                required=True,
+                code=True,
+            ),
             _c("rating", "SMALLINT", "Rating, 1-5.", required=True, low=1, high=5),
         ),
     ),
@@ -168,8 +179,8 @@ TABLES: tuple[Table, ...] = (
         ("month", "region", "segment"),
         (
             _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
-            _c("region", "VARCHAR", "Region.", required=True),
-            _c("segment", "VARCHAR", "Segment.", required=True),
+            _c("region", "VARCHAR", "Region.", required=True, label=True),
+            _c("segment", "VARCHAR", "Segment.", required=True, label=True),
             _c("revenue_usd", "DOUBLE", "Revenue, USD.", required=True),
             _c("gross_margin_usd", "DOUBLE", "Gross margin, USD."),
             _c("operating_cost_usd", "DOUBLE", "Operating cost, USD.", low=0),
@@ -187,9 +198,15 @@ TABLES: tuple[Table, ...] = (
             _c("customer_id", "VARCHAR", "Complaining customer.", required=True, references="customers.customer_id"),
             _c("opened_at", "TIMESTAMP", "When the complaint was received.", required=True),
             _c("resolved_at", "TIMESTAMP", "When it was resolved; empty while open.", not_before="opened_at"),
-            _c("category", "VARCHAR", "What the complaint is about (e.g. invoice error, outage).", required=True),
-            _c("process", "VARCHAR", "Business process at fault (e.g. billing, delivery, support)."),
-            _c("channel", "VARCHAR", "Where it was raised (phone, email, chat, account manager, social)."),
+            _c(
+                "category",
+                "VARCHAR",
+                "What the complaint is about (e.g. invoice error, outage).",
+                required=True,
+                label=True,
+            ),
+            _c("process", "VARCHAR", "Business process at fault (e.g. billing, delivery, support).", label=True),
+            _c("channel", "VARCHAR", "Where it was raised (phone, email, chat, account manager, social).", code=True),
             _c("severity", "VARCHAR", "Severity.", choices=("low", "medium", "high", "critical")),
             _c(
                 "outcome",
@@ -209,8 +226,8 @@ TABLES: tuple[Table, ...] = (
             _c("contact_id", "VARCHAR", "Unique contact identifier.", required=True),
             _c("customer_id", "VARCHAR", "Customer; empty when unknown.", references="customers.customer_id"),
             _c("contacted_at", "TIMESTAMP", "When the contact started.", required=True),
-            _c("channel", "VARCHAR", "phone, chat, email, ..."),
-            _c("reason", "VARCHAR", "Contact reason."),
+            _c("channel", "VARCHAR", "phone, chat, email, ...", code=True),
+            _c("reason", "VARCHAR", "Contact reason.", label=True),
             _c("resolved_first_contact", "BOOLEAN", "Whether the issue was resolved in this first contact."),
             _c("handle_minutes", "DOUBLE", "Handling time, minutes.", low=0),
             _c("cost_usd", "DOUBLE", "Fully loaded cost of the contact, USD.", low=0),
@@ -237,8 +254,8 @@ TABLES: tuple[Table, ...] = (
         ("month", "region", "team"),
         (
             _c("month", "DATE", "First day of the month.", required=True, first_of_month=True),
-            _c("region", "VARCHAR", "Region.", required=True),
-            _c("team", "VARCHAR", "Team (e.g. Support, Sales, Billing).", required=True),
+            _c("region", "VARCHAR", "Region.", required=True, label=True),
+            _c("team", "VARCHAR", "Team (e.g. Support, Sales, Billing).", required=True, label=True),
             _c("headcount", "INTEGER", "Employees in the unit.", low=0),
             _c("enps", "DOUBLE", "Employee NPS, -100..100.", low=-100, high=100),
             _c("engagement_index", "DOUBLE", "Engagement index, 0-100.", low=0, high=100),
@@ -252,8 +269,8 @@ TABLES: tuple[Table, ...] = (
         (
             _c("mention_id", "VARCHAR", "Unique mention identifier.", required=True),
             _c("posted_at", "TIMESTAMP", "When it was posted.", required=True),
-            _c("platform", "VARCHAR", "Platform (e.g. LinkedIn, X, Reddit, review site).", required=True),
-            _c("region", "VARCHAR", "Region, where known."),
+            _c("platform", "VARCHAR", "Platform (e.g. LinkedIn, X, Reddit, review site).", required=True, label=True),
+            _c("region", "VARCHAR", "Region, where known.", label=True),
             _c("text", "VARCHAR", "Text of the mention.", required=True),
             _c("reach", "INTEGER", "Audience reached (followers or views).", low=0),
         ),
@@ -265,7 +282,13 @@ TABLES: tuple[Table, ...] = (
         ("metric", "period_start", "grain", "region", "segment"),
         (
             _c("metric", "VARCHAR", "Metric id from the metric registry (e.g. nps, csat).", required=True),
-            _c("period_start", "DATE", "First day of the period the target applies from.", required=True),
+            _c(
+                "period_start",
+                "DATE",
+                "First day of the period the target applies from.",
+                required=True,
+                may_be_future=True,
+            ),
             _c(
                 "grain",
                 "VARCHAR",
@@ -273,8 +296,8 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 choices=("week", "month", "quarter", "year"),
             ),
-            _c("region", "VARCHAR", "Region; empty for all regions.", empty_means_all=True),
-            _c("segment", "VARCHAR", "Segment; empty for all segments.", empty_means_all=True),
+            _c("region", "VARCHAR", "Region; empty for all regions.", empty_means_all=True, label=True),
+            _c("segment", "VARCHAR", "Segment; empty for all segments.", empty_means_all=True, label=True),
             _c("target", "DOUBLE", "Target value in the metric's unit.", required=True),
         ),
         date_column="period_start",
@@ -285,9 +308,15 @@ TABLES: tuple[Table, ...] = (
         ("event_id",),
         (
             _c("event_id", "VARCHAR", "Unique event identifier.", required=True),
-            _c("event_date", "DATE", "Date of the event.", required=True),
+            _c(
+                "event_date",
+                "DATE",
+                "Date of the event (may be ahead: a planned change).",
+                required=True,
+                may_be_future=True,
+            ),
             _c("title", "VARCHAR", "Short title shown on charts.", required=True),
-            _c("region", "VARCHAR", "Region affected; empty for company-wide."),
+            _c("region", "VARCHAR", "Region affected; empty for company-wide.", label=True),
             _c("description", "VARCHAR", "What happened."),
         ),
         date_column="event_date",
@@ -418,6 +447,16 @@ def _rules_text(table: Table, col: Column) -> str:
         rules.append(f"not before {col.not_before}")
     if col.first_of_month:
         rules.append("first day of a month")
+    if col.is_temporal and not col.may_be_future:
+        rules.append("not after the load")
+    if col.code:
+        rules.append("stored lower case")
+    if (
+        col.label
+        or col.references
+        or (col.name in table.key and col.type == "VARCHAR" and not (col.choices or col.code))
+    ):
+        rules.append("case ignored")
     return "; ".join(rules)
 
 
@@ -435,6 +474,43 @@ def data_model_markdown() -> str:
         "Empty cells are missing values. Rows that break a rule are rejected with file, line, column and reason and",
         "kept in the `load_rejects` table; valid rows load. Loading the same rows again changes nothing; a row whose",
         "key exists with other values replaces the old row.",
+        "",
+        "## Loading rules",
+        "",
+        "- **Weekly loads.** A folder may hold any subset of the tables: load just this week's `responses.csv` (or",
+        "  `events.csv`) into an existing database. The required tables are required only when the database has none.",
+        "- **Columns a file leaves out** keep their stored values for the keys the file repeats (an `account_owner` or",
+        "  `comment` is not wiped by a file without that column); an empty cell in a column the file has clears it.",
+        "- **File names.** Each file is named exactly after its table, in lower case: `<table>.csv`, `<table>.csv.gz`",
+        "  or `<table>.parquet`. A data file or folder named nearly after a table (`Responses.CSV`,",
+        "  `survey_responses.csv`, `customer.parquet`, a folder `responses/`) stops the load with an error naming the",
+        "  table it meant; other files are noted and ignored. A table may be a folder of Parquet parts",
+        "  (`responses.parquet/part-0.parquet`, ...): every part loads, messages name the part and its row, and a",
+        "  key repeated in a later part is a duplicate.",
+        "- **Normalisation.** Every value is trimmed of surrounding whitespace of any kind (spaces, tabs, no-break",
+        "  and zero-width spaces); a value left empty is missing. Then, by kind of column:",
+        "  - *ids* (`customer_id`, `response_id`, ... and the columns that refer to them) are compared ignoring",
+        "    letter case: `c1` is the customer `C1`, stored with the spelling the database holds first (in one file,",
+        "    its first line's); a second customer `c1` in the file that has `C1` is a duplicate key;",
+        "  - *labels* (region, segment, industry, team, platform, complaint category and process, contact reason)",
+        "    are compared ignoring case across every table that has them: `emea` and ` Emea` are stored as the",
+        "    `EMEA` the database already holds (else the file's first spelling);",
+        "  - *codes* (touchpoint, survey channel, complaint and contact channel, acquisition channel, attribute)",
+        "    and the columns with a fixed list of values (survey, severity, outcome, status, grain) are stored in",
+        "    lower case: `SUPPORT` and ` Support` are the touchpoint `support`;",
+        "  - *free text* (names, comments, titles, actions) is kept as written, inside the trimmed ends.",
+        "- **Numbers** are written as digits (`9`, `-3.5`, `9.0`, `1.2e3` where fractions are allowed); a whole-number",
+        "  column takes `9` or `9.0`, not `1e1`, `1_0` or `0x9`. A NaN in Parquet is a missing value.",
+        "- **Dates and times** are written `YYYY-MM-DD`, and timestamps `YYYY-MM-DD HH:MM[:SS[.fff]]` with an",
+        "  optional `T`, `Z`, offset (`+05:30`) or zone name (`Europe/Paris`); a timestamp with a zone is stored in",
+        "  UTC, one without it as written. `2026/01/08`, `2026-1-8` and `epoch` are rejected.",
+        "- **No dates after the load.** A date or time later than the load (in UTC, with 14 hours' grace for local",
+        "  times written without a zone) is rejected as a future date; targets (`period_start`) and events",
+        "  (`event_date`) may lie ahead.",
+        "- **Text** is UTF-8. Parquet text columns may be strings or UTF-8 bytes; a list, a nested value or bytes",
+        "  that are not UTF-8 stop the load, naming the file, row and column. A CSV quote left open stops the load,",
+        "  naming the line and column where it opens. A value of any length loads (comments are scored for",
+        "  sentiment on their first 5,000 characters).",
         "",
     ]
     for table in TABLES:

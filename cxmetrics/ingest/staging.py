@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from cxmetrics.ingest.schema import TABLES
+from cxmetrics.ingest.schema import TABLES, TABLES_BY_NAME
 
 SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
+# Files that look like data: one of them not named exactly after a table is a mistake, not something to skip.
+DATA_LIKE_SUFFIXES: tuple[str, ...] = (*SUFFIXES, ".gz", ".tsv", ".txt", ".xlsx", ".xls")
 
 
 class LoadError(Exception):
@@ -26,11 +30,35 @@ class DataFile:
 
     table: str
     path: Path
+    part_of: str | None = None  # the folder of Parquet parts the file belongs to
+
+    @property
+    def name(self) -> str:
+        """The file's name as messages show it: a Parquet part is named with its folder."""
+        return f"{self.part_of}/{self.path.name}" if self.part_of else self.path.name
+
+    @property
+    def origin(self) -> Path:
+        """What the data folder holds for the table: the file, or the folder of parts."""
+        return self.path.parents[len(Path(self.part_of).parts) - 1] if self.part_of else self.path
 
     @property
     def is_parquet(self) -> bool:
         """Whether the file is Parquet (rows are numbered) rather than CSV (lines are numbered)."""
         return self.path.suffix == ".parquet"
+
+
+def _parts(table: str, folder: Path) -> list[DataFile]:
+    """The Parquet files of a table given as a folder of parts, in name order."""
+    parts = sorted(p for p in folder.rglob("*.parquet") if p.is_file())
+    if not parts:
+        raise LoadError(f"{folder.name}: a folder with no .parquet files; put the table's Parquet parts in it")
+    return [DataFile(table, p, str(p.parent.relative_to(folder.parent))) for p in parts]
+
+
+def _table_files(table: str, path: Path) -> list[DataFile]:
+    """A table's file, or each part when `path` is a folder of Parquet parts."""
+    return _parts(table, path) if path.is_dir() else [DataFile(table, path)]
 
 
 def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
@@ -39,17 +67,39 @@ def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
         raise LoadError(f"{folder}: not a folder")
     sources, used = [], set()
     for table in TABLES:
-        found = [
-            folder / f"{table.name}{suffix}" for suffix in SUFFIXES if (folder / f"{table.name}{suffix}").is_file()
-        ]
+        found = [folder / f"{table.name}{suffix}" for suffix in SUFFIXES if (folder / f"{table.name}{suffix}").exists()]
         if len(found) > 1:
             names = " and ".join(p.name for p in found)
             raise LoadError(f"{folder}: both {names} exist; keep one file per table")
         if found:
-            sources.append(DataFile(table.name, found[0]))
+            sources += _table_files(table.name, found[0])
             used.add(found[0].name)
-    ignored = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name not in used and p.suffix != ".json")
-    return sources, ignored
+    others = sorted(p.name for p in folder.iterdir() if p.name not in used and p.suffix != ".json")
+    for name in others:
+        _refuse_near_miss(name, (folder / name).is_dir())
+    return sources, [name for name in others if (folder / name).is_file()]
+
+
+def _closest_table(stem: str) -> str | None:
+    """The table a file name most likely meant: one whose name it contains or resembles."""
+    names = [t.name for t in TABLES]
+    candidates = [n for n in names if n in stem] + difflib.get_close_matches(stem, names, n=1, cutoff=0.6)
+    return max(candidates, key=lambda n: difflib.SequenceMatcher(None, stem, n).ratio(), default=None)
+
+
+def _refuse_near_miss(name: str, is_folder: bool) -> None:
+    """A data file (or a folder) named nearly after a table stops the load, naming the table it meant."""
+    lower = name.lower()
+    if not (is_folder or lower.endswith(DATA_LIKE_SUFFIXES)):
+        return
+    table = _closest_table(lower.split(".")[0])
+    if table:
+        suffix = next((s for s in sorted(SUFFIXES, key=len, reverse=True) if lower.endswith(s)), ".csv")
+        suffix = ".parquet (a folder of Parquet parts)" if is_folder else suffix
+        raise LoadError(
+            f"{name}: not named after a table: did you mean {table}{suffix}? "
+            "Name each file exactly after its table, in lower case"
+        )
 
 
 @dataclass(frozen=True)
@@ -98,19 +148,59 @@ def _csv_header(path: Path) -> list[str]:
     return [name.lstrip("\ufeff").strip().lower() for name in header]
 
 
-def _count_newlines(path: Path) -> tuple[int, bool]:
-    """Number of line breaks and whether the file ends with one."""
-    newlines, last = 0, ""
+def _count_newlines(path: Path) -> tuple[int, bool, int]:
+    """Number of line breaks, whether the file ends with one, and the number of quote characters."""
+    newlines, last, quotes = 0, "", 0
     with _open_text(path) as handle:
         for chunk in iter(lambda: handle.read(1 << 20), ""):
             newlines += chunk.count("\n")
+            quotes += chunk.count('"')
             last = chunk[-1]
-    return newlines, last == "\n"
+    return newlines, last == "\n", quotes
 
 
-def _scan_lines(path: Path, width: int) -> tuple[list[int], list[tuple[int, int, int]]]:
+def _unterminated(path: Path, line: int, column: str, what: str) -> LoadError:
+    return LoadError(
+        f"{path.name}: line {line}: column {column}: unterminated quote: the quoted value that opens here {what}; "
+        'close it (a quote inside a value is written as two: "")'
+    )
+
+
+def _rows_inside(value: str, width: int) -> int:
+    """How many of a multi-line value's later lines hold a row's worth of commas: rows swallowed by an open quote."""
+    return sum(line.count(",") >= width - 1 for line in value.split("\n")[1:])
+
+
+def _refuse_swallowed_rows(path: Path, line: int, header: list[str], row: list[str]) -> None:
+    """A record one of whose values holds whole rows was cut short by a quote left open."""
+    for name, value in zip(header, row, strict=False):
+        found = _rows_inside(value, len(header)) if "\n" in value else 0
+        if found:
+            raise _unterminated(path, line, name, f"runs over {found} lines that look like rows")
+
+
+def _refuse_quote_open_at_end(path: Path, header: list[str]) -> None:
+    """A quote still open at the end of the file has swallowed the rest of it."""
+    with _open_text(path) as handle:
+        reader = csv.reader(handle, strict=True)
+        previous_end = 0
+        try:
+            for _ in reader:
+                previous_end = reader.line_num
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" not in str(exc):
+                return
+            line = previous_end + 1
+    with _open_text(path) as handle:
+        opening = next(text for number, text in enumerate(handle, start=1) if number == line)
+    fields = next(csv.reader([opening]))
+    raise _unterminated(path, line, header[min(len(fields), len(header)) - 1], "runs to the end of the file")
+
+
+def _scan_lines(path: Path, header: list[str]) -> tuple[list[int], list[tuple[int, int, int]]]:
     """Start line of each well-formed record, and (line, expected, found) of each record with a wrong field count."""
-    starts, malformed = [], []
+    starts, malformed, width = [], [], len(header)
     with _open_text(path) as handle:
         reader = csv.reader(handle)
         next(reader)
@@ -118,6 +208,7 @@ def _scan_lines(path: Path, width: int) -> tuple[list[int], list[tuple[int, int,
         for row in reader:
             if row:
                 line = previous_end + 1 + _leading_blank_lines(row, reader.line_num - previous_end)
+                _refuse_swallowed_rows(path, line, header, row)
                 if len(row) == width:
                     starts.append(line)
                 else:
@@ -132,15 +223,46 @@ def _leading_blank_lines(row: list[str], lines_used: int) -> int:
     return max(lines_used - spanned, 0)
 
 
-def _line_numbers(path: Path, records: int, width: int, skipped: int) -> tuple[pa.Array, tuple]:
-    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows)."""
-    newlines, ends_with_newline = _count_newlines(path)
+def _line_numbers(path: Path, records: int, header: list[str], skipped: int) -> tuple[pa.Array, tuple]:
+    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows).
+
+    Records whose values span lines are read again record by record, so that a quote left open is found.
+    """
+    newlines, ends_with_newline, quotes = _count_newlines(path)
+    if quotes % 2:
+        _refuse_quote_open_at_end(path, header)
     if not skipped and newlines == records + ends_with_newline:
         return pa.array(range(2, records + 2), pa.int64()), ()
-    starts, malformed = _scan_lines(path, width)
+    starts, malformed = _scan_lines(path, header)
     if len(starts) != records:
         raise LoadError(f"{path.name}: could not number its lines (CSV quoting differs between readers)")
     return pa.array(starts, pa.int64()), tuple(malformed)
+
+
+BLOCK_BYTES = 1 << 20  # pyarrow's default block: one record (a long comment) may not span two blocks
+LARGEST_BLOCK_BYTES = 1 << 30
+
+
+def _parse_csv(path: Path, header: list[str], skipped: list) -> pa.Table:
+    """Parse the records as text, growing the block until the longest record fits in one."""
+    block = BLOCK_BYTES
+    while True:
+        skipped.clear()
+        try:
+            return pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in header},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc) or block >= LARGEST_BLOCK_BYTES:
+                raise
+            block *= 8
 
 
 def read_csv(path: Path) -> Staged:
@@ -149,42 +271,70 @@ def read_csv(path: Path) -> Staged:
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise LoadError(f"{path.name}: line 1: column {duplicates[0]!r} appears more than once in the header")
-    skipped = []
+    skipped: list = []
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        table = _parse_csv(path, header, skipped)
     except UnicodeDecodeError as exc:
         raise _not_utf8(path) from exc
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf-8" in str(exc).lower():
             raise _not_utf8(path) from exc
         raise LoadError(f"{path.name}: cannot be read as CSV: {exc}") from exc
-    lines, malformed = _line_numbers(path, table.num_rows, len(header), len(skipped))
+    lines, malformed = _line_numbers(path, table.num_rows, header, len(skipped))
     return Staged(table.append_column("_line", lines), malformed)
 
 
-def read_parquet(path: Path) -> Staged:
-    """A Parquet file with lower-cased column names plus `_line`, the 1-based row number."""
+def _first_not_utf8(values: pa.ChunkedArray) -> int:
+    """The 1-based row of the first value that is not UTF-8."""
+    for row, value in enumerate(values.to_pylist(), start=1):
+        try:
+            value is None or value.decode("utf-8")
+        except UnicodeDecodeError:
+            return row
+    return 1
+
+
+def _as_loadable(values: pa.ChunkedArray, name: str, where: str) -> pa.ChunkedArray:
+    """A Parquet column as the loader reads it: NaN as missing, bytes as UTF-8 text, nested values refused."""
+    kind = values.type
+    if pa.types.is_floating(kind):
+        return pc.if_else(pc.is_nan(values), pa.scalar(None, kind), values)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        try:
+            return values.cast(pa.binary()).cast(pa.string())
+        except pa.ArrowInvalid as exc:
+            row = _first_not_utf8(values)
+            raise LoadError(
+                f"{where}: row {row}: column {name}: not valid UTF-8 text; store text columns as UTF-8 strings"
+            ) from exc
+    if pa.types.is_nested(kind):
+        held = "lists" if pa.types.is_list(kind) or pa.types.is_large_list(kind) else "nested values"
+        raise LoadError(f"{where}: column {name}: holds {held} ({kind}), not single values")
+    return values
+
+
+def read_parquet(path: Path, name: str | None = None, columns: tuple[str, ...] = ()) -> Staged:
+    """A Parquet file with lower-cased column names plus `_line`, the 1-based row number.
+
+    The contract's `columns` are made loadable: NaN is a missing value, UTF-8 bytes are text, nested values refused.
+    """
+    where = name or path.name
     try:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise LoadError(f"{path.name}: cannot be read as Parquet: {exc}") from exc
-    names = [name.strip().lower() for name in table.column_names]
-    clashes = sorted({name for name in names if names.count(name) > 1})
+        raise LoadError(f"{where}: cannot be read as Parquet: {exc}") from exc
+    names = [column.strip().lower() for column in table.column_names]
+    clashes = sorted({column for column in names if names.count(column) > 1})
     if clashes:
-        raise LoadError(f"{path.name}: column {clashes[0]!r} appears more than once (column names ignore case)")
+        raise LoadError(f"{where}: column {clashes[0]!r} appears more than once (column names ignore case)")
     table = table.rename_columns(names)
+    for column in (c for c in names if c in columns):
+        table = table.set_column(names.index(column), column, _as_loadable(table[column], column, where))
     return Staged(table.append_column("_line", pa.array(range(1, table.num_rows + 1), pa.int64())))
 
 
 def read_source(source: DataFile) -> Staged:
     """The file's records with their line (CSV) or row (Parquet) numbers."""
-    return read_parquet(source.path) if source.is_parquet else read_csv(source.path)
+    if source.is_parquet:
+        return read_parquet(source.path, source.name, TABLES_BY_NAME[source.table].column_names)
+    return read_csv(source.path)

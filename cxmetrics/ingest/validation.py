@@ -47,7 +47,7 @@ def typed(col: Column, ref: str | None = None) -> str:
         return f"TRY_CAST(lower({ref}) AS BOOLEAN)"
     if col.type == "TIMESTAMP":
         return f"CAST(TRY_CAST({ref} AS TIMESTAMPTZ) AS TIMESTAMP)"
-    if col.choices:
+    if col.choices or col.code:
         return f"lower({ref})"
     if col.empty_means_all:
         return f"coalesce({ref}, '')"
@@ -56,16 +56,34 @@ def typed(col: Column, ref: str | None = None) -> str:
     return f"TRY_CAST({ref} AS {col.type})"
 
 
+# The written forms each type accepts: DuckDB's casts alone also take '1e1' or '1_0' as 10, '2026/01/08', 'epoch'.
+_FORMATS = {
+    "whole": r"[+-]?[0-9]+(\.0*)?",
+    "DOUBLE": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?",
+    "DATE": r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]00:00(:00(\.0+)?)?(Z|[+-]00(:?00)?)?)?",
+    "TIMESTAMP": r"[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+    r" ?(Z|[+-][0-9]{2}(:?[0-9]{2})?|[A-Za-z][A-Za-z0-9_/+-]*)?",
+}
+
+
+def _written_as(col: Column) -> str:
+    """SQL true when the staged text has the written form of the column's type."""
+    form = _FORMATS["whole" if col.is_whole_number else col.type]
+    return f"regexp_full_match({col.name}, {_quote(form)})"
+
+
 def _parses(col: Column) -> str:
-    """SQL true when the non-empty staged text of `col` converts to its type."""
+    """SQL true when the non-empty staged text of `col` is written as its type and converts to it."""
     number = _number(col.name)
     if col.is_whole_number:
-        return f"coalesce(isfinite({number}) AND {number} = floor({number}), false)"
+        return f"coalesce({_written_as(col)} AND isfinite({number}) AND {number} = floor({number}), false)"
     if col.type == "DOUBLE":
-        return f"coalesce(isfinite({number}), false)"
+        return f"coalesce({_written_as(col)} AND isfinite({number}), false)"
     if col.type == "VARCHAR":
         return "true"
-    return f"({typed(col)} IS NOT NULL)"
+    if col.type == "BOOLEAN":
+        return f"({typed(col)} IS NOT NULL)"
+    return f"({_written_as(col)} AND {typed(col)} IS NOT NULL)"
 
 
 def _reject(col: str | None, condition: str, reason_sql: str, value_sql: str = "NULL") -> str:
@@ -158,6 +176,19 @@ def _date_rules(table: Table, col: Column) -> list[str]:
     return rules
 
 
+def _future_rule(col: Column) -> list[str]:
+    """Observed dates cannot lie after the load (the load's clock is the temp table `load_clock`)."""
+    if not col.is_temporal or col.may_be_future:
+        return []
+    latest = (
+        "(SELECT latest FROM load_clock)"
+        if col.type == "TIMESTAMP"
+        else "(SELECT CAST(latest AS DATE) FROM load_clock)"
+    )
+    reason = f"'future date: ' || {col.name} || ' is after the time of this load'"
+    return [_reject(col.name, f"{_valid(col)} AND {typed(col)} > {latest}", reason, col.name)]
+
+
 def _choices_rule(col: Column) -> list[str]:
     if not col.choices:
         return []
@@ -175,6 +206,7 @@ def column_rules(table: Table, col: Column) -> list[str]:
         *_size_rule(col),
         *_range_rule(col),
         *_date_rules(table, col),
+        *_future_rule(col),
         *_choices_rule(col),
     ]
 
