@@ -14,7 +14,7 @@ from cxmetrics import db
 from cxmetrics.db import Connection
 from cxmetrics.ingest import validation
 from cxmetrics.ingest.schema import REQUIRED_TABLES, SCHEMA_VERSION, TABLES_BY_NAME, Table, create_schema
-from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
+from cxmetrics.ingest.staging import DataFile, LoadError, Staged, find_sources, read_source
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
@@ -217,10 +217,10 @@ def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
 
-def load_table(conn: Connection, report: LoadReport, source: DataFile) -> TableResult:
-    """Stage, validate and merge one file inside the caller's transaction."""
+def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: Staged | None = None) -> TableResult:
+    """Stage, validate and merge one file inside the caller's transaction (`staged`: its rows, already read)."""
     table = TABLES_BY_NAME[source.table]
-    staged = read_source(source)
+    staged = read_source(source) if staged is None else staged
     ignored = _stage(conn, table, source, staged.rows)
     report.ignored_columns += [f"{source.path.name}: {name}" for name in ignored]
     _validate(conn, table)

@@ -1,0 +1,27 @@
+"""Survey-tool exports (Qualtrics, SurveyMonkey, Typeform, Google Forms, any CSV with a mapping) into the contract."""
+
+from cxmetrics.ingest.imports.export import ImportFailed
+from cxmetrics.ingest.imports.importer import (
+    SOURCES,
+    FileReport,
+    ImportReport,
+    Options,
+    StrictImportAborted,
+    import_files,
+    open_export,
+)
+from cxmetrics.ingest.imports.mapping import Mapping, load, with_options
+
+__all__ = [
+    "SOURCES",
+    "FileReport",
+    "ImportFailed",
+    "ImportReport",
+    "Mapping",
+    "Options",
+    "StrictImportAborted",
+    "import_files",
+    "load",
+    "open_export",
+    "with_options",
+]

@@ -1,0 +1,73 @@
+"""Export timestamps to UTC: the zone a value or its file states wins; otherwise the zone the user gave; never a guess.
+
+Returned values are naive UTC `YYYY-MM-DD HH:MM:SS` text, as the loader stores timestamps.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxmetrics.ingest.imports.export import ImportFailed
+
+# Month-first as the tools' English exports write them, with and without seconds, 12- and 24-hour clocks.
+_SLASH_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+_DAY_FIRST = tuple(f.replace("%m/%d", "%d/%m") for f in _SLASH_FORMATS)
+_YEAR_FIRST = ("%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+_GMT_SUFFIX = re.compile(r"\s+(?:GMT|UTC)([+-]\d{1,2})(?::?(\d{2}))?$")
+_ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}:\d{2}")
+_ISO_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?!:)")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone called `name`, or an error that says what was expected."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImportFailed(f"unknown time zone {name!r}: give an IANA name such as Europe/Berlin or UTC") from exc
+
+
+def _gmt_offset(text: str) -> tuple[str, timezone | None]:
+    """A trailing `GMT+2` / `UTC-05:30` (as Google Forms writes it) split off as a fixed offset."""
+    found = _GMT_SUFFIX.search(text)
+    if not found:
+        return text, None
+    hours, minutes = int(found.group(1)), int(found.group(2) or 0)
+    offset = timedelta(hours=hours, minutes=minutes if hours >= 0 else -minutes)
+    return text[: found.start()], timezone(offset)
+
+
+def parse(text: str, day_first: bool = False) -> tuple[datetime, bool]:
+    """A timestamp as written (aware when it carries an offset) and whether it has seconds; ValueError if unreadable."""
+    text, offset = _gmt_offset(text.strip())
+    if "/" not in text:
+        value = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
+        has_seconds = bool(_ISO_SECONDS.match(text)) or not _ISO_MINUTES.match(text)
+    else:
+        value, has_seconds = _slashed(text, day_first)
+    return (value.replace(tzinfo=offset) if offset else value), has_seconds
+
+
+def _slashed(text: str, day_first: bool) -> tuple[datetime, bool]:
+    patterns = _YEAR_FIRST if text[4:5] == "/" else _DAY_FIRST if day_first else _SLASH_FORMATS
+    for pattern in patterns:
+        try:
+            return datetime.strptime(text, pattern), "%S" in pattern or pattern.endswith("%Y")
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def to_utc(value: datetime, local: ZoneInfo | None) -> datetime | None:
+    """`value` in UTC: its own offset if it has one, else read in `local`; None when neither is known."""
+    if value.tzinfo is None:
+        if local is None:
+            return None
+        value = value.replace(tzinfo=local)
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_text(value: datetime) -> str:
+    """A naive UTC datetime as the loader reads it."""
+    return value.strftime("%Y-%m-%d %H:%M:%S")
