@@ -42,7 +42,7 @@ class Plan:
     def describe(self) -> list[str]:
         """The mapping in use, one line per contract column, for the dry run."""
         lines = [f"{key:<14}{src.describe()}" for key, src in self.sources.items()]
-        lines += [f"{'attribute ' + name:<14}{src.describe()}" for name, (_, src) in self.attributes.items()]
+        lines += [f"attributes.{name}: {src.describe()}" for name, (_, src) in self.attributes.items()]
         return lines + [f"{'time zone':<14}{self.zone_note}"]
 
 
@@ -61,9 +61,10 @@ class Converted:
         """The response rows as text columns plus `_line`, as the loader stages a file."""
         return _table(self.responses)
 
-    def attribute_table(self) -> pa.Table:
-        """The attribute ratings as text columns plus `_line` (the export line of their response)."""
-        return _table(self.attributes)
+    def attribute_table(self, rejected_lines: set[int]) -> pa.Table:
+        """The attribute ratings as text columns plus `_line` (their response's line), but for rejected responses."""
+        keep = [i for i, line in enumerate(self.attributes["_line"]) if line not in rejected_lines]
+        return _table({name: [values[i] for i in keep] for name, values in self.attributes.items()})
 
 
 def _table(columns: dict[str, list]) -> pa.Table:
@@ -92,7 +93,7 @@ def _zone(export: Export, position: int, mapping: Mapping, timezone: str | None)
         return timestamps.zone(stated), f"{stated} (stated by the file{ignored})"
     if given:
         return timestamps.zone(given), f"{given} (given; the file states none)"
-    return None, "none"
+    return None, "none stated or given (the times must carry their own offsets)"
 
 
 def plan(export: Export, mapping: Mapping, timezone: str | None = None, keep_unfinished: bool = False) -> Plan:

@@ -89,6 +89,9 @@ class StrictImportAborted(Exception):
         self.report = report
 
 
+_REJECTED_LINES = "SELECT DISTINCT line FROM load_rejects WHERE load_id = ? AND table_name = 'responses'"
+
+
 class _DryRunDone(Exception):
     """Raised inside the write to leave the database untouched after a dry run."""
 
@@ -151,9 +154,9 @@ def _import_one(conn: Connection, plan_: Plan) -> FileReport:
     report.tables.append(load_table(conn, report, DataFile("responses", path), Staged(converted.response_table())))
     _record_import_rejects(conn, report, path.name, converted)
     if plan_.attributes:
-        report.tables.append(
-            load_table(conn, report, DataFile("response_attributes", path), Staged(converted.attribute_table()))
-        )
+        rejected = {line for (line,) in conn.execute(_REJECTED_LINES, [report.load_id]).fetchall()}
+        staged = Staged(converted.attribute_table(rejected))
+        report.tables.append(load_table(conn, report, DataFile("response_attributes", path), staged))
     return FileReport(path, plan_, converted, report)
 
 

@@ -15,6 +15,7 @@ from cxmetrics.ingest.imports.export import ImportFailed
 _SLASH_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 _DAY_FIRST = tuple(f.replace("%m/%d", "%d/%m") for f in _SLASH_FORMATS)
 _YEAR_FIRST = ("%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+_YEAR_SLASH = re.compile(r"^\d{4}/")
 _GMT_SUFFIX = re.compile(r"\s+(?:GMT|UTC)([+-]\d{1,2})(?::?(\d{2}))?$")
 _ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}:\d{2}")
 _ISO_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?!:)")
@@ -50,7 +51,7 @@ def parse(text: str, day_first: bool = False) -> tuple[datetime, bool]:
 
 
 def _slashed(text: str, day_first: bool) -> tuple[datetime, bool]:
-    patterns = _YEAR_FIRST if text[4:5] == "/" else _DAY_FIRST if day_first else _SLASH_FORMATS
+    patterns = _YEAR_FIRST if _YEAR_SLASH.match(text) else _DAY_FIRST if day_first else _SLASH_FORMATS
     for pattern in patterns:
         try:
             return datetime.strptime(text, pattern), "%S" in pattern or pattern.endswith("%Y")
