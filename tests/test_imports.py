@@ -349,3 +349,28 @@ def test_the_import_command_dry_run(target: Path, capsys: pytest.CaptureFixture)
     assert "typeform_nps.csv: typeform export" in out
     assert "read 3, added 2, replaced 0, unchanged 0, dropped test 0, dropped preview 0, dropped unfinished 1" in out
     assert "dry run: nothing was changed" in out
+
+
+def test_the_loader_imports_an_export_with_a_mapping_beside_it(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """`load DATA_DIR` imports `survey.csv` with `survey.toml` after the folder's tables; other files stay ignored."""
+    from cxmetrics.cli import main
+
+    folder = write_folder(tmp_path / "data", customers=CUSTOMERS, responses=GOOD_RESPONSES)
+    (folder / "survey.csv").write_bytes(GOOGLE_FORMS.read_bytes())
+    (folder / "survey.toml").write_text('survey = { value = "relationship" }\nnps = "#3"\ntimezone = "Europe/Berlin"\n')
+    (folder / "notes.txt").write_text("not data")
+    target = tmp_path / "cx.duckdb"
+    assert main(["load", str(folder), "--db", str(target), "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "survey.csv: google-forms export" in captured.out
+    assert "survey.csv:4: column nps: unknown answer" in captured.err
+    assert "note: ignored notes.txt" in captured.err and "ignored survey" not in captured.err
+    assert rows(target, "SELECT count(*) FROM responses") == [(5,)]
+
+
+def test_a_mapping_can_name_its_source(tmp_path: Path) -> None:
+    (tmp_path / "map.toml").write_text((FIXTURES / "generic_csat.toml").read_text() + 'source = "csv"\n')
+    assert load(tmp_path / "map.toml").source == "csv"
+    (tmp_path / "bad.toml").write_text('source = "excel"\n')
+    with pytest.raises(ImportFailed, match="source must be one of auto, qualtrics"):
+        load(tmp_path / "bad.toml")

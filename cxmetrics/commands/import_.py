@@ -74,3 +74,27 @@ def run(args: argparse.Namespace) -> int:
         return 1
     _print(report, target)
     return 1 if report.rejected else 0
+
+
+def exports_beside(folder: str) -> set[str]:
+    """For `load`: the names of a folder's exports that have a mapping beside them, and of their mappings."""
+    pairs = imports.exports_beside_mappings(folder) if Path(folder).is_dir() else []
+    return {p.name for pair in pairs for p in pair}
+
+
+def import_beside(folder: str, target: str, strict: bool) -> bool:
+    """For `load`: import the folder's exports that have a mapping beside them (NAME.csv + NAME.toml), in a
+    transaction of their own after the folder's load; True when anything was rejected or refused."""
+    try:
+        report = imports.import_folder(folder, target, imports.Options(strict=strict))
+    except (ImportFailed, LoadError) as exc:
+        print(f"error: {exc}\nno export of the folder was imported", file=sys.stderr)
+        return True
+    except StrictImportAborted as exc:
+        _print_rejects(exc.report)
+        print(f"error: {exc}", file=sys.stderr)
+        return True
+    if report is None:
+        return False
+    _print(report, target)
+    return bool(report.rejected)

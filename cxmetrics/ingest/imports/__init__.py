@@ -7,7 +7,9 @@ from cxmetrics.ingest.imports.importer import (
     ImportReport,
     Options,
     StrictImportAborted,
+    exports_beside_mappings,
     import_files,
+    import_folder,
     open_export,
 )
 from cxmetrics.ingest.imports.mapping import Mapping, load, with_options
@@ -20,7 +22,9 @@ __all__ = [
     "Mapping",
     "Options",
     "StrictImportAborted",
+    "exports_beside_mappings",
     "import_files",
+    "import_folder",
     "load",
     "open_export",
     "with_options",

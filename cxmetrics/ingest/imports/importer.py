@@ -11,11 +11,12 @@ from pathlib import Path
 from cxmetrics import db
 from cxmetrics.db import Connection
 from cxmetrics.ingest.imports import generic, google_forms, qualtrics, surveymonkey, typeform
+from cxmetrics.ingest.imports import mapping as mapping_module
 from cxmetrics.ingest.imports.convert import Converted, Plan, convert, plan
 from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows, sniff_encoding
 from cxmetrics.ingest.imports.mapping import Mapping
 from cxmetrics.ingest.load import REJECTS_KEPT, LoadReport, Reject, TableResult, load_table
-from cxmetrics.ingest.schema import create_schema
+from cxmetrics.ingest.schema import TABLES, create_schema
 from cxmetrics.ingest.staging import DataFile, Staged
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
@@ -119,7 +120,8 @@ def open_export(path: Path | str, source: str = "auto") -> Export:
 
 def prepare(paths: list[Path | str], mapping: Mapping, options: Options) -> list[Plan]:
     """Detect and plan every file before anything is written: a refusal stops the import with nothing changed."""
-    return [plan(open_export(p, options.source), mapping, options.timezone, options.keep_unfinished) for p in paths]
+    source = mapping.source if options.source == "auto" and mapping.source else options.source
+    return [plan(open_export(p, source), mapping, options.timezone, options.keep_unfinished) for p in paths]
 
 
 def _record_import_rejects(conn: Connection, report: LoadReport, file: str, converted: Converted) -> None:
@@ -185,7 +187,11 @@ def import_files(
 ) -> ImportReport:
     """Import the exports into the database `target`, all or nothing (a dry run changes nothing)."""
     options = options or Options()
-    plans = prepare(paths, mapping, options)
+    return import_plans(prepare(paths, mapping, options), target, options)
+
+
+def import_plans(plans: list[Plan], target: str | Path, options: Options) -> ImportReport:
+    """Load planned exports into `target` in one transaction."""
     result = ImportReport(dry_run=options.dry_run)
     missing = db.is_file_target(target) and not Path(target).exists()
     where = ":memory:" if options.dry_run and missing else target
@@ -196,6 +202,26 @@ def import_files(
         return result
     result.committed = True
     return result
+
+
+def exports_beside_mappings(folder: Path | str) -> list[tuple[Path, Path]]:
+    """(export, mapping) pairs of a data folder: each `NAME.csv` that is not a contract table, with `NAME.toml`."""
+    tables = {t.name for t in TABLES}
+    found = sorted(Path(folder).glob("*.csv"))
+    return [(p, p.with_suffix(".toml")) for p in found if p.stem not in tables and p.with_suffix(".toml").is_file()]
+
+
+def import_folder(folder: Path | str, target: str | Path, options: Options | None = None) -> ImportReport | None:
+    """Import the exports of a data folder that have a mapping beside them (None when there are none)."""
+    options = options or Options()
+    pairs = exports_beside_mappings(folder)
+    if not pairs:
+        return None
+    plans = []
+    for export, mapping_file in pairs:
+        setting = mapping_module.load(mapping_file)
+        plans += prepare([export], setting, options)
+    return import_plans(plans, target, options)
 
 
 def dropped_total(report: ImportReport) -> Counter:

@@ -31,7 +31,8 @@ KEYS = (
     "ces",
     "comment",
 )
-SETTINGS = ("timezone", "date_order", "attributes")
+TOOLS = ("auto", "qualtrics", "surveymonkey", "typeform", "google-forms", "csv")
+SETTINGS = ("timezone", "date_order", "source", "attributes")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Mapping:
     attributes: dict[str, Source] = field(default_factory=dict)
     timezone: str | None = None
     day_first: bool = False
+    source: str | None = None
 
     def with_source(self, key: str, source: Source) -> Mapping:
         """This mapping with `key` (a contract column or `attributes.NAME`) taken from `source`."""
@@ -114,6 +116,8 @@ def parse(data: dict, base: Path, where: str = "mapping") -> Mapping:
     for key in data:
         if key not in SETTINGS:
             _check_key(key)
+    if data.get("source", "auto") not in TOOLS:
+        raise ImportFailed(f"{where}: source must be one of {', '.join(TOOLS)}")
     order = data.get("date_order", "mdy")
     if order not in ("mdy", "dmy"):
         raise ImportFailed(f"{where}: date_order must be 'mdy' or 'dmy', not {order!r}")
@@ -122,6 +126,7 @@ def parse(data: dict, base: Path, where: str = "mapping") -> Mapping:
         attributes={k: source(v, f"{where}: attributes.{k}", base) for k, v in data.get("attributes", {}).items()},
         timezone=data.get("timezone"),
         day_first=order == "dmy",
+        source=data.get("source"),
     )
 
 
