@@ -123,18 +123,19 @@ def plan(export: Export, mapping: Mapping, timezone: str | None = None, keep_unf
     return plan_
 
 
+def _has_offset(text: str, day_first: bool) -> bool:
+    """Whether a time states its own offset (`+01:00`, `Z`, `GMT+1`)."""
+    try:
+        return bool(text) and timestamps.parse(text, day_first)[0].tzinfo is not None
+    except ValueError:
+        return False
+
+
 def _refuse_naive_times(plan_: Plan) -> None:
     """Without a zone, go on only if the times carry their own offsets (checked on the first record)."""
-    position = plan_.positions["responded_at"]
-    for _, cells in plan_.export.records():
-        text = _cell(cells, position)
-        try:
-            aware = bool(text) and timestamps.parse(text, plan_.day_first)[0].tzinfo is not None
-        except ValueError:
-            aware = False
-        if aware:
-            return
-        break
+    first = next(plan_.export.records(), None)
+    if first and _has_offset(_cell(first[1], plan_.positions["responded_at"]), plan_.day_first):
+        return
     raise ImportFailed(
         f"{plan_.export.path.name}: the file does not say which time zone its times are in; "
         "give it with --timezone ZONE (e.g. --timezone Europe/Berlin); the import does not guess"
