@@ -374,3 +374,33 @@ def test_a_mapping_can_name_its_source(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text('source = "excel"\n')
     with pytest.raises(ImportFailed, match="source must be one of auto, qualtrics"):
         load(tmp_path / "bad.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "written", "has_seconds"),
+    [
+        ("2026-03-09 10:15:42", False, "2026-03-09 10:15:42", True),
+        ("2026-03-09T10:15:42Z", False, "2026-03-09 10:15:42+00:00", True),
+        ("2026-03-09T10:15:42+05:30", False, "2026-03-09 10:15:42+05:30", True),
+        ("2026-03-09 10:15", False, "2026-03-09 10:15:00", False),
+        ("03/09/2026 01:04:10 PM", False, "2026-03-09 13:04:10", True),
+        ("3/9/2026 13:04", False, "2026-03-09 13:04:00", False),
+        ("09/03/2026 13:04:10", True, "2026-03-09 13:04:10", True),
+        ("2026/03/29 3:30:00 AM", False, "2026-03-29 03:30:00", True),
+        ("2026/03/29 3:30:00 AM GMT+2", False, "2026-03-29 03:30:00+02:00", True),
+    ],
+)
+def test_timestamps_as_the_tools_write_them(text: str, day_first: bool, written: str, has_seconds: bool) -> None:
+    from cxmetrics.ingest.imports import timestamps
+
+    value, seconds = timestamps.parse(text, day_first)
+    assert (str(value), seconds) == (written, has_seconds)
+
+
+def test_a_semicolon_separated_excel_resave_is_read(target: Path) -> None:
+    """Excel in a comma-decimal locale saves with semicolons; the delimiter is taken from the first line."""
+    lines = TYPEFORM.read_text().splitlines()
+    path = target.parent / "typeform_excel.csv"
+    path.write_text("\n".join(line.replace(",", ";") for line in lines) + "\n")
+    report = import_files([path], target, mapping("nps=#2"))
+    assert (report.files[0].plan.export.tool, report.files[0].counts["added"]) == ("typeform", 2)
