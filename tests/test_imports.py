@@ -404,3 +404,23 @@ def test_a_semicolon_separated_excel_resave_is_read(target: Path) -> None:
     path.write_text("\n".join(line.replace(",", ";") for line in lines) + "\n")
     report = import_files([path], target, mapping("nps=#2"))
     assert (report.files[0].plan.export.tool, report.files[0].counts["added"]) == ("typeform", 2)
+
+
+def test_a_local_time_skipped_or_repeated_by_a_clock_change_is_rejected_not_guessed(target: Path) -> None:
+    """In Berlin 02:30 on 29 March 2026 never happened and 02:30 on 25 October 2026 happened twice."""
+    path = target.parent / "form.csv"
+    head = GOOGLE_FORMS.read_text().splitlines()[0]
+    path.write_text(f"{head}\n2026/03/29 2:30:00 AM,a@x.org,9,,\n2026/10/25 2:30:00 AM,b@x.org,9,,\n")
+    report = import_files([path], target, mapping("nps=#3"), Options(timezone="Europe/Berlin"))
+    assert [(r.line, r.column, r.reason) for r in report.rejects] == [
+        (
+            2,
+            "responded_at",
+            "nonexistent local time in Europe/Berlin (skipped when the clocks went forward): '2026/03/29 2:30:00 AM'",
+        ),
+        (
+            3,
+            "responded_at",
+            "ambiguous local time in Europe/Berlin (it occurs twice when the clocks go back): '2026/10/25 2:30:00 AM'",
+        ),
+    ]

@@ -182,9 +182,9 @@ def _when(plan_: Plan, text: str) -> tuple[str | None, str | None, bool]:
         value, has_seconds = timestamps.parse(text, plan_.day_first)
     except ValueError:
         return None, f"unparseable date: {text!r} is not a date and time this export writes", True
-    utc = timestamps.to_utc(value, plan_.local_zone)
+    utc, problem = timestamps.to_utc(value, plan_.local_zone)
     if utc is None:
-        return None, f"no time zone: {text!r} has none and none was given (--timezone)", True
+        return None, f"{problem}: {text!r}", True
     return timestamps.utc_text(utc), None, has_seconds
 
 

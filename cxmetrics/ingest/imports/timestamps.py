@@ -60,13 +60,23 @@ def _slashed(text: str, day_first: bool) -> tuple[datetime, bool]:
     raise ValueError(text)
 
 
-def to_utc(value: datetime, local: ZoneInfo | None) -> datetime | None:
-    """`value` in UTC: its own offset if it has one, else read in `local`; None when neither is known."""
-    if value.tzinfo is None:
-        if local is None:
-            return None
-        value = value.replace(tzinfo=local)
-    return value.astimezone(UTC).replace(tzinfo=None)
+def to_utc(value: datetime, local: ZoneInfo | None) -> tuple[datetime | None, str | None]:
+    """(`value` in UTC, problem): its own offset if it has one, else read in `local`.
+
+    A local time that does not exist (skipped when clocks go forward) or exists twice (when they go back) is a
+    problem, not a guess; so is a naive time without a zone.
+    """
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None), None
+    if local is None:
+        return None, "no time zone (the time states none and none was given)"
+    first, second = value.replace(tzinfo=local), value.replace(tzinfo=local, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        skipped = first.astimezone(UTC).astimezone(local).replace(tzinfo=None) != value
+        kind = "nonexistent local time in {} (skipped when the clocks went forward)"
+        kind = kind if skipped else "ambiguous local time in {} (it occurs twice when the clocks go back)"
+        return None, kind.format(local.key)
+    return first.astimezone(UTC).replace(tzinfo=None), None
 
 
 def utc_text(value: datetime) -> str:
