@@ -388,6 +388,7 @@ def test_a_mapping_can_name_its_source(tmp_path: Path) -> None:
         ("09/03/2026 13:04:10", True, "2026-03-09 13:04:10", True),
         ("2026/03/29 3:30:00 AM", False, "2026-03-29 03:30:00", True),
         ("2026/03/29 3:30:00 AM GMT+2", False, "2026-03-29 03:30:00+02:00", True),
+        ("09.03.2026 13:04", False, "2026-03-09 13:04:00", False),
     ],
 )
 def test_timestamps_as_the_tools_write_them(text: str, day_first: bool, written: str, has_seconds: bool) -> None:

@@ -14,7 +14,10 @@ from cxmetrics.ingest.imports.export import ImportFailed
 # Month-first as the tools' English exports write them, with and without seconds, 12- and 24-hour clocks.
 _SLASH_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 _DAY_FIRST = tuple(f.replace("%m/%d", "%d/%m") for f in _SLASH_FORMATS)
+# Day first with dots, as Excel writes dates in German-speaking and other European locales.
+_DOTTED = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 _YEAR_FIRST = ("%Y/%m/%d %I:%M:%S %p", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M")
+_DOTTED_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}")
 _YEAR_SLASH = re.compile(r"^\d{4}/")
 _GMT_SUFFIX = re.compile(r"\s+(?:GMT|UTC)([+-]\d{1,2})(?::?(\d{2}))?$")
 _ISO_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}:\d{2}")
@@ -42,7 +45,9 @@ def _gmt_offset(text: str) -> tuple[str, timezone | None]:
 def parse(text: str, day_first: bool = False) -> tuple[datetime, bool]:
     """A timestamp as written (aware when it carries an offset) and whether it has seconds; ValueError if unreadable."""
     text, offset = _gmt_offset(text.strip())
-    if "/" not in text:
+    if _DOTTED_DATE.match(text):
+        value, has_seconds = _first_match(text, _DOTTED)
+    elif "/" not in text:
         value = datetime.fromisoformat(text.replace(" UTC", "+00:00"))
         has_seconds = bool(_ISO_SECONDS.match(text)) or not _ISO_MINUTES.match(text)
     else:
@@ -52,6 +57,11 @@ def parse(text: str, day_first: bool = False) -> tuple[datetime, bool]:
 
 def _slashed(text: str, day_first: bool) -> tuple[datetime, bool]:
     patterns = _YEAR_FIRST if _YEAR_SLASH.match(text) else _DAY_FIRST if day_first else _SLASH_FORMATS
+    return _first_match(text, patterns)
+
+
+def _first_match(text: str, patterns: tuple[str, ...]) -> tuple[datetime, bool]:
+    """The first pattern that reads `text`, and whether it has seconds (a date alone counts as exact)."""
     for pattern in patterns:
         try:
             return datetime.strptime(text, pattern), "%S" in pattern or pattern.endswith("%Y")
