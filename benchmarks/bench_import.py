@@ -3,7 +3,8 @@
     python benchmarks/bench_import.py [--responses 1000000] [--seed 42] [--keep]
 
 Writes a current-generation Qualtrics CSV (three header rows, `timeZone` on the date columns, an NPS question with
-its `_NPS_GROUP` column, CSAT, a comment, two attribute ratings, 2% test and preview and 3% unfinished responses),
+its `_NPS_GROUP` column, CSAT, a comment, two attribute ratings, 2% test and preview and 3% unfinished responses; no
+time in the hours the clock changes skip or repeat, which the importer rejects),
 then runs each phase in its own Python process so that its peak memory is its own:
 
 - **import**: `python -m cxmetrics import` as a function call, into a fresh database (conversion, the loader's
@@ -68,9 +69,18 @@ def _id_cell(import_id: str) -> str:
     return f'{{"ImportId":"{import_id}"{zone}}}'
 
 
+def _unambiguous(rng: random.Random, start: datetime) -> datetime:
+    """A random local time of the year that the clock changes neither skip nor repeat (the importer rejects those)."""
+    zone = ZoneInfo(ZONE)
+    while True:
+        when = start + timedelta(seconds=rng.randrange(365 * 86400))
+        if when.replace(tzinfo=zone).utcoffset() == when.replace(tzinfo=zone, fold=1).utcoffset():
+            return when
+
+
 def _record(rng: random.Random, number: int, start: datetime) -> list[str]:
     """One synthetic response: mostly complete, 1% preview, 1% test, 3% unfinished."""
-    when = start + timedelta(seconds=rng.randrange(365 * 86400))
+    when = _unambiguous(rng, start)
     kind = rng.random()
     status, channel = ("1", "preview") if kind < 0.01 else ("2", "test") if kind < 0.02 else ("0", "email")
     finished = "0" if 0.02 <= kind < 0.05 else "1"

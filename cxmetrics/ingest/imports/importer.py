@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from cxmetrics import db
 from cxmetrics.db import Connection
 from cxmetrics.ingest.imports import generic, google_forms, qualtrics, surveymonkey, typeform
@@ -124,15 +126,26 @@ def prepare(paths: list[Path | str], mapping: Mapping, options: Options) -> list
     return [plan(open_export(p, source), mapping, options.timezone, options.keep_unfinished) for p in paths]
 
 
+def _rejects_table(rejects: list[tuple[int, str | None, str | None, str]]) -> pa.Table:
+    """The importer's rejects as a table (inserted in one statement, however many there are)."""
+    names = ("line", "column_name", "value", "reason")
+    types = (pa.int64(), pa.string(), pa.string(), pa.string())
+    return pa.table(
+        {n: pa.array([r[i] for r in rejects], t) for i, (n, t) in enumerate(zip(names, types, strict=True))}
+    )
+
+
 def _record_import_rejects(conn: Connection, report: LoadReport, file: str, converted: Converted) -> None:
     """Rows the importer itself rejected join the loader's rejects of the responses table."""
     rejects = converted.rejects
     if not rejects:
         return
-    conn.executemany(
-        "INSERT INTO load_rejects VALUES (?, 'responses', ?, ?, ?, ?, ?)",
-        [[report.load_id, file, line, column, value, reason] for line, column, value, reason in rejects],
+    conn.register("import_rejects", _rejects_table(rejects))
+    conn.execute(
+        "INSERT INTO load_rejects SELECT ?, 'responses', ?, line, column_name, value, reason FROM import_rejects",
+        [report.load_id, file],
     )
+    conn.unregister("import_rejects")
     lines = len({line for line, *_ in rejects})
     conn.execute(
         "UPDATE load_log SET rows_read = rows_read + ?, rejected = rejected + ? "
