@@ -17,10 +17,10 @@ import pyarrow as pa
 from cxmetrics.ingest.imports import qualtrics, timestamps
 from cxmetrics.ingest.imports.export import Export, ImportFailed
 from cxmetrics.ingest.imports.mapping import Mapping, Source
+from cxmetrics.ingest.schema import TABLES_BY_NAME
 
-RESPONSE_COLUMNS = ("response_id", "customer_id", "responded_at", "survey", "touchpoint", "channel", "nps", "csat")
-RESPONSE_COLUMNS += ("ces", "comment")
-ATTRIBUTE_COLUMNS = ("response_id", "attribute", "rating", "_line")
+RESPONSE_COLUMNS = TABLES_BY_NAME["responses"].column_names
+ATTRIBUTE_COLUMNS = (*TABLES_BY_NAME["response_attributes"].column_names, "_line")
 SCORES = ("nps", "csat", "ces")
 _NUMBER = re.compile(r"[+-]?\d+(\.0*)?")
 

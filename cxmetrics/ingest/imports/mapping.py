@@ -18,19 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cxmetrics.ingest.imports.export import ImportFailed
+from cxmetrics.ingest.schema import TABLES_BY_NAME
 
-KEYS = (
-    "response_id",
-    "responded_at",
-    "customer_id",
-    "survey",
-    "touchpoint",
-    "channel",
-    "nps",
-    "csat",
-    "ces",
-    "comment",
-)
+KEYS = TABLES_BY_NAME["responses"].column_names
 TOOLS = ("auto", "qualtrics", "surveymonkey", "typeform", "google-forms", "csv")
 SETTINGS = ("timezone", "date_order", "source", "attributes")
 
