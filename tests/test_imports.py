@@ -425,3 +425,15 @@ def test_a_local_time_skipped_or_repeated_by_a_clock_change_is_rejected_not_gues
             "ambiguous local time in Europe/Berlin (it occurs twice when the clocks go back): '2026/10/25 2:30:00 AM'",
         ),
     ]
+
+
+def test_the_import_command_refuses_without_a_zone_and_says_nothing_was_imported(
+    target: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from cxmetrics.cli import main
+
+    code = main(["import", str(GOOGLE_FORMS), "--db", str(target), "--map", "nps=#3", "--set", "survey=relationship"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "google_forms_nps.csv: the file does not say which time zone its times are in" in err
+    assert err.rstrip().endswith("nothing was imported")

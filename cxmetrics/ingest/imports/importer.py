@@ -4,7 +4,6 @@ loader's own validate-and-merge (`load.load_table`), all files in one transactio
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,7 +235,3 @@ def import_folder(folder: Path | str, target: str | Path, options: Options | Non
         plans += prepare([export], setting, options)
     return import_plans(plans, target, options)
 
-
-def dropped_total(report: ImportReport) -> Counter:
-    """Dropped rows of every file by reason."""
-    return sum((f.converted.dropped for f in report.files), Counter())
