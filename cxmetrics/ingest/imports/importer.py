@@ -234,4 +234,3 @@ def import_folder(folder: Path | str, target: str | Path, options: Options | Non
         setting = mapping_module.load(mapping_file)
         plans += prepare([export], setting, options)
     return import_plans(plans, target, options)
-
