@@ -175,6 +175,8 @@ def test_the_nps_question_is_found_by_its_nps_group_column_and_times_use_the_fil
 
 def test_choice_text_is_mapped_and_an_unknown_answer_is_rejected_with_its_line(target: Path) -> None:
     report = import_files([CHOICE_TEXT], target, mapping(toml=FIXTURES / "qualtrics_choice_text.toml"))
+    drops = ("dropped test", "dropped preview", "dropped unfinished", "added", "rejected")
+    assert [report.files[0].counts[k] for k in drops] == [1, 1, 1, 2, 1]
     assert [(r.file, r.line, r.column, r.reason) for r in report.rejects] == [
         (
             "qualtrics_current_choice_text.csv",
