@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 COMMAND_MODULES: tuple[str, ...] = (
     "cxmetrics.commands.load",
+    "cxmetrics.commands.import_",
     "cxmetrics.commands.schema",
     "cxmetrics.commands.sample",
     "cxmetrics.commands.metrics",

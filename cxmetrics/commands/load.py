@@ -8,6 +8,7 @@ import sys
 from tqdm import tqdm
 
 from cxmetrics import db
+from cxmetrics.commands.import_ import exports_beside, import_beside
 from cxmetrics.ingest.load import LoadReport, StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
 
@@ -63,11 +64,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
-    for name in report.ignored_files:
+    for name in sorted(set(report.ignored_files) - exports_beside(args.data_dir)):
         print(f"note: ignored {name} (not a table of the data contract)", file=sys.stderr)
     for column in report.ignored_columns:
         print(f"warning: ignored column {column} (not in the data contract: misspelled?)", file=sys.stderr)
     print(_summary(report))
     _print_rejects(report)
     print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
-    return 1 if report.rejected else 0
+    import_problems = import_beside(args.data_dir, target, args.strict)
+    return 1 if report.rejected or import_problems else 0

@@ -22,7 +22,7 @@ from cxmetrics.ingest.schema import (
     Table,
     create_schema,
 )
-from cxmetrics.ingest.staging import DataFile, LoadError, find_sources, read_source
+from cxmetrics.ingest.staging import DataFile, LoadError, Staged, find_sources, read_source
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
@@ -312,10 +312,10 @@ def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile
     return TableResult(table.name, str(source.path), read, 0, 0, 0, rejected)
 
 
-def load_table(conn: Connection, report: LoadReport, source: DataFile) -> TableResult:
-    """Stage, validate and merge one file inside the caller's transaction."""
+def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: Staged | None = None) -> TableResult:
+    """Stage, validate and merge one file inside the caller's transaction (`staged`: its rows, already read)."""
     table = TABLES_BY_NAME[source.table]
-    staged = read_source(source)
+    staged = read_source(source) if staged is None else staged
     present = _stage(conn, table, source, staged.rows)
     ignored = sorted(present - set(table.column_names))
     report.ignored_columns += [f"{source.name}: {name}" for name in ignored]

@@ -1,0 +1,236 @@
+"""Import survey-tool exports: detect each file's tool, convert it with the mapping, and load the rows through the
+loader's own validate-and-merge (`load.load_table`), all files in one transaction: all or nothing, idempotent."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from cxmetrics import db
+from cxmetrics.db import Connection
+from cxmetrics.ingest.imports import generic, google_forms, qualtrics, surveymonkey, typeform
+from cxmetrics.ingest.imports import mapping as mapping_module
+from cxmetrics.ingest.imports.convert import Converted, Plan, convert, plan
+from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows, sniff_encoding
+from cxmetrics.ingest.imports.mapping import Mapping
+from cxmetrics.ingest.load import REJECTS_KEPT, LoadReport, Reject, TableResult, load_table
+from cxmetrics.ingest.schema import TABLES, create_schema
+from cxmetrics.ingest.staging import DataFile, Staged
+from cxmetrics.query import rollups
+from cxmetrics.text import index as voice_index
+
+DETECTORS = {"qualtrics": qualtrics, "surveymonkey": surveymonkey, "typeform": typeform, "google-forms": google_forms}
+SOURCES = ("auto", *DETECTORS, "csv")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to import: the tool (or auto), the zone of files that state none, what to keep, whether to write."""
+
+    source: str = "auto"
+    timezone: str | None = None
+    keep_unfinished: bool = False
+    dry_run: bool = False
+    strict: bool = False
+
+
+@dataclass
+class FileReport:
+    """What one export did: its tool, the mapping used, rows read, dropped by reason, and the load's counts."""
+
+    path: Path
+    plan: Plan
+    converted: Converted
+    load: LoadReport
+
+    def _responses(self) -> TableResult:
+        return next(t for t in self.load.tables if t.table == "responses")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows read, added, replaced, unchanged, dropped (by reason) and rejected."""
+        result = self._responses()
+        dropped = {f"dropped {k}": self.converted.dropped.get(k, 0) for k in ("test", "preview", "unfinished")}
+        return {
+            "read": self.converted.read,
+            "added": result.inserted,
+            "replaced": result.updated,
+            "unchanged": result.unchanged,
+            **dropped,
+            "rejected": result.rejected,
+        }
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import of one or more exports."""
+
+    files: list[FileReport] = field(default_factory=list)
+    committed: bool = False
+    dry_run: bool = False
+
+    @property
+    def rejects(self) -> list[Reject]:
+        """The rejected rows kept for the report (every one is stored in load_rejects)."""
+        return [r for f in self.files for r in f.load.rejects]
+
+    @property
+    def rejected(self) -> int:
+        """Rejected rows of every file and table."""
+        return sum(t.rejected for f in self.files for t in f.load.tables)
+
+
+class StrictImportAborted(Exception):
+    """A strict import found rejects: nothing was changed; `report` says why."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{report.rejected} rows rejected; strict import aborted, nothing was changed")
+        self.report = report
+
+
+_REJECTED_LINES = "SELECT DISTINCT line FROM load_rejects WHERE load_id = ? AND table_name = 'responses'"
+
+
+class _DryRunDone(Exception):
+    """Raised inside the write to leave the database untouched after a dry run."""
+
+
+def open_export(path: Path | str, source: str = "auto") -> Export:
+    """The export in `path`, its tool detected from its header rows (or the one `source` names)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFailed(f"{path}: no such file")
+    encoding = sniff_encoding(path)
+    rows, delimiter = first_rows(path, encoding)
+    if not rows:
+        raise ImportFailed(f"{path.name}: the file is empty")
+    if source == "csv":
+        return generic.read(path, rows, "csv", encoding, delimiter)
+    for name, module in DETECTORS.items():
+        tool = module.detect(rows)
+        if tool and source in ("auto", name):
+            return module.read(path, rows, tool, encoding, delimiter)
+        if tool:
+            raise ImportFailed(f"{path.name}: --source {source}, but this is a {tool} export")
+    wanted = "a survey-tool export" if source == "auto" else f"a {source} export"
+    raise ImportFailed(f"{path.name}: not {wanted} this importer recognises; import it with --source csv and a mapping")
+
+
+def prepare(paths: list[Path | str], mapping: Mapping, options: Options) -> list[Plan]:
+    """Detect and plan every file before anything is written: a refusal stops the import with nothing changed."""
+    source = mapping.source if options.source == "auto" and mapping.source else options.source
+    return [plan(open_export(p, source), mapping, options.timezone, options.keep_unfinished) for p in paths]
+
+
+def _rejects_table(rejects: list[tuple[int, str | None, str | None, str]]) -> pa.Table:
+    """The importer's rejects as a table (inserted in one statement, however many there are)."""
+    names = ("line", "column_name", "value", "reason")
+    types = (pa.int64(), pa.string(), pa.string(), pa.string())
+    return pa.table(
+        {n: pa.array([r[i] for r in rejects], t) for i, (n, t) in enumerate(zip(names, types, strict=True))}
+    )
+
+
+def _record_import_rejects(conn: Connection, report: LoadReport, file: str, converted: Converted) -> None:
+    """Rows the importer itself rejected join the loader's rejects of the responses table."""
+    rejects = converted.rejects
+    if not rejects:
+        return
+    conn.register("import_rejects", _rejects_table(rejects))
+    conn.execute(
+        "INSERT INTO load_rejects SELECT ?, 'responses', ?, line, column_name, value, reason FROM import_rejects",
+        [report.load_id, file],
+    )
+    conn.unregister("import_rejects")
+    lines = len({line for line, *_ in rejects})
+    conn.execute(
+        "UPDATE load_log SET rows_read = rows_read + ?, rejected = rejected + ? "
+        "WHERE load_id = ? AND table_name = 'responses'",
+        [lines, lines, report.load_id],
+    )
+    room = max(REJECTS_KEPT - len(report.rejects), 0)
+    report.rejects.extend(Reject("responses", file, *reject) for reject in rejects[:room])
+    report.rejects.sort(key=lambda r: (r.line, r.table))
+    old = report.tables[0]
+    report.tables[0] = TableResult(
+        old.table, old.source, old.rows_read + lines, old.inserted, old.updated, old.unchanged, old.rejected + lines
+    )
+
+
+def _import_one(conn: Connection, plan_: Plan) -> FileReport:
+    """Convert one export and load its rows inside the caller's transaction."""
+    converted = convert(plan_)
+    report = LoadReport(load_id=uuid.uuid4().hex[:12])
+    path = plan_.export.path
+    report.tables.append(load_table(conn, report, DataFile("responses", path), Staged(converted.response_table())))
+    _record_import_rejects(conn, report, path.name, converted)
+    if plan_.attributes:
+        rejected = {line for (line,) in conn.execute(_REJECTED_LINES, [report.load_id]).fetchall()}
+        staged = Staged(converted.attribute_table(rejected))
+        report.tables.append(load_table(conn, report, DataFile("response_attributes", path), staged))
+    return FileReport(path, plan_, converted, report)
+
+
+def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportReport) -> None:
+    """Every file in one transaction; committed unless strict finds rejects or this is a dry run."""
+    conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        create_schema(conn)
+        for plan_ in plans:
+            result.files.append(_import_one(conn, plan_))
+        if options.strict and result.rejected:
+            raise StrictImportAborted(result)
+        if options.dry_run:
+            raise _DryRunDone
+        rollups.build(conn)
+        voice_index.build(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def import_files(
+    paths: list[Path | str], target: str | Path, mapping: Mapping, options: Options | None = None
+) -> ImportReport:
+    """Import the exports into the database `target`, all or nothing (a dry run changes nothing)."""
+    options = options or Options()
+    return import_plans(prepare(paths, mapping, options), target, options)
+
+
+def import_plans(plans: list[Plan], target: str | Path, options: Options) -> ImportReport:
+    """Load planned exports into `target` in one transaction."""
+    result = ImportReport(dry_run=options.dry_run)
+    missing = db.is_file_target(target) and not Path(target).exists()
+    where = ":memory:" if options.dry_run and missing else target
+    try:
+        with db.writable(where) as conn:
+            _run(conn, plans, options, result)
+    except _DryRunDone:
+        return result
+    result.committed = True
+    return result
+
+
+def exports_beside_mappings(folder: Path | str) -> list[tuple[Path, Path]]:
+    """(export, mapping) pairs of a data folder: each `NAME.csv` that is not a contract table, with `NAME.toml`."""
+    tables = {t.name for t in TABLES}
+    found = sorted(Path(folder).glob("*.csv"))
+    return [(p, p.with_suffix(".toml")) for p in found if p.stem not in tables and p.with_suffix(".toml").is_file()]
+
+
+def import_folder(folder: Path | str, target: str | Path, options: Options | None = None) -> ImportReport | None:
+    """Import the exports of a data folder that have a mapping beside them (None when there are none)."""
+    options = options or Options()
+    pairs = exports_beside_mappings(folder)
+    if not pairs:
+        return None
+    plans = []
+    for export, mapping_file in pairs:
+        setting = mapping_module.load(mapping_file)
+        plans += prepare([export], setting, options)
+    return import_plans(plans, target, options)
