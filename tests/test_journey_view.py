@@ -129,7 +129,7 @@ def _cell_as_one_build(conn, filters, week, grain, metric_id, dimension, asked) 
     shown = too_few(n) if score["suppressed"] else get_metric(metric_id).format(score["value"])
     reason = f"{score['reason'].capitalize()}. n = {n:,} responses in {chosen.label}."
     tiles = (
-        Tile(metric_id, label, shown, reason, n=n, min_n=minimum_n(get_metric(metric_id))),
+        withheld.tile(Tile(metric_id, label, shown, reason, n=n, min_n=minimum_n(get_metric(metric_id)))),
         Tile(
             "responses",
             "Responses",

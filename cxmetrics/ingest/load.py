@@ -358,7 +358,7 @@ def _require_tables(conn: Connection, folder: Path, sources: list[DataFile]) -> 
             )
 
 
-def _set_clock(conn: Connection) -> None:
+def set_clock(conn: Connection) -> None:
     """The latest date a row may carry: now in UTC plus the furthest time zone's lead."""
     latest = datetime.now(UTC).replace(tzinfo=None) + FUTURE_SLACK
     conn.execute("CREATE OR REPLACE TEMP TABLE load_clock AS SELECT CAST(? AS TIMESTAMP) AS latest", [latest])
@@ -378,7 +378,7 @@ def _load_into(
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)
-        _set_clock(conn)
+        set_clock(conn)
         _require_tables(conn, folder, sources)
         for step, source in enumerate(sources):
             if progress:

@@ -16,7 +16,7 @@ from cxmetrics.ingest.imports import mapping as mapping_module
 from cxmetrics.ingest.imports.convert import Converted, Plan, convert, plan
 from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows, sniff_encoding
 from cxmetrics.ingest.imports.mapping import Mapping
-from cxmetrics.ingest.load import REJECTS_KEPT, LoadReport, Reject, TableResult, load_table
+from cxmetrics.ingest.load import REJECTS_KEPT, LoadReport, Reject, TableResult, load_table, set_clock
 from cxmetrics.ingest.schema import TABLES, create_schema
 from cxmetrics.ingest.staging import DataFile, Staged
 from cxmetrics.query import rollups
@@ -180,6 +180,7 @@ def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportRe
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)
+        set_clock(conn)
         for plan_ in plans:
             result.files.append(_import_one(conn, plan_))
         if options.strict and result.rejected:
