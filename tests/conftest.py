@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -55,6 +56,14 @@ def minimal_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("minimal")
     target = base / "cx.duckdb"
     load_folder(write_folder(base / "in", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
+    return target
+
+
+@pytest.fixture
+def minimal_db_copy(minimal_db: Path, tmp_path: Path) -> Path:
+    """A writable copy of `minimal_db` (customers C1 and C2, responses R1-R3) for a test that loads on top of it."""
+    target = tmp_path / "cx.duckdb"
+    shutil.copyfile(minimal_db, target)
     return target
 
 

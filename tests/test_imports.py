@@ -17,7 +17,6 @@ from cxmetrics.ingest.imports import (
     open_export,
     with_options,
 )
-from cxmetrics.ingest.load import load_folder
 from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, write_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
@@ -35,11 +34,9 @@ SM_NPS = "How likely is it that you would recommend this company to a friend or 
 
 
 @pytest.fixture
-def target(tmp_path: Path) -> Path:
+def target(minimal_db_copy: Path) -> Path:
     """A database holding customers C1 and C2 and three responses R1-R3."""
-    path = tmp_path / "cx.duckdb"
-    load_folder(write_folder(tmp_path / "base", customers=CUSTOMERS, responses=GOOD_RESPONSES), path)
-    return path
+    return minimal_db_copy
 
 
 def mapping(*columns: str, sets: tuple[str, ...] = ("survey=relationship",), toml: Path | None = None) -> Mapping:

@@ -16,11 +16,9 @@ ATTRIBUTES = "response_id,attribute,rating\nR1,billing_accuracy,4\n"
 
 
 @pytest.fixture
-def loaded(tmp_path: Path) -> Path:
+def loaded(minimal_db_copy: Path) -> Path:
     """A database holding the good two-table folder."""
-    target = tmp_path / "cx.duckdb"
-    load_folder(write_folder(tmp_path / "first", customers=CUSTOMERS, responses=GOOD_RESPONSES), target)
-    return target
+    return minimal_db_copy
 
 
 @pytest.mark.parametrize(
