@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 from cxmetrics import db
+from cxmetrics.commands.rejects import print_rejects
 from cxmetrics.ingest import imports
 from cxmetrics.ingest.imports import FileReport, ImportFailed, ImportReport, StrictImportAborted
 from cxmetrics.ingest.staging import LoadError
-
-SHOWN_REJECTS = 50
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,18 +39,10 @@ def _file_summary(result: FileReport) -> list[str]:
     return lines
 
 
-def _print_rejects(report: ImportReport) -> None:
-    rejects = report.rejects
-    for reject in rejects[:SHOWN_REJECTS]:
-        print(f"rejected: {reject}", file=sys.stderr)
-    if len(rejects) > SHOWN_REJECTS:
-        print(f"... and {len(rejects) - SHOWN_REJECTS} more (all kept in the load_rejects table)", file=sys.stderr)
-
-
 def _print(report: ImportReport, target: str) -> None:
     for result in report.files:
         print("\n".join(_file_summary(result)))
-    _print_rejects(report)
+    print_rejects(report.rejects)
     if report.dry_run:
         print("dry run: nothing was changed")
     else:
@@ -69,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}\nnothing was imported", file=sys.stderr)
         return 1
     except StrictImportAborted as exc:
-        _print_rejects(exc.report)
+        print_rejects(exc.report.rejects)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     _print(report, target)
@@ -91,7 +82,7 @@ def import_beside(folder: str, target: str, strict: bool) -> bool:
         print(f"error: {exc}\nno export of the folder was imported", file=sys.stderr)
         return True
     except StrictImportAborted as exc:
-        _print_rejects(exc.report)
+        print_rejects(exc.report.rejects)
         print(f"error: {exc}", file=sys.stderr)
         return True
     if report is None:

@@ -9,10 +9,9 @@ from tqdm import tqdm
 
 from cxmetrics import db
 from cxmetrics.commands.import_ import exports_beside, import_beside
+from cxmetrics.commands.rejects import print_rejects
 from cxmetrics.ingest.load import LoadReport, StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
-
-SHOWN_REJECTS = 50
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,14 +32,6 @@ def _summary(report: LoadReport) -> str:
     return "\n".join(lines)
 
 
-def _print_rejects(report: LoadReport) -> None:
-    for reject in report.rejects[:SHOWN_REJECTS]:
-        print(f"rejected: {reject}", file=sys.stderr)
-    hidden = len(report.rejects) - SHOWN_REJECTS
-    if hidden > 0:
-        print(f"... and {hidden} more problems (all kept in the load_rejects table)", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     """Load the folder; exit 0 when everything loaded, 1 when anything was rejected or the load was aborted."""
     target = args.db or db.configured_target()
@@ -58,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}\nnothing was loaded", file=sys.stderr)
         return 1
     except StrictLoadAborted as exc:
-        _print_rejects(exc.report)
+        print_rejects(exc.report.rejects)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -69,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     for column in report.ignored_columns:
         print(f"warning: ignored column {column} (not in the data contract: misspelled?)", file=sys.stderr)
     print(_summary(report))
-    _print_rejects(report)
+    print_rejects(report.rejects)
     print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
     import_problems = import_beside(args.data_dir, target, args.strict)
     return 1 if report.rejected or import_problems else 0
