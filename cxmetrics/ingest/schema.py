@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cxmetrics.db import Connection
 
 # Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -353,6 +353,16 @@ CREATE TABLE IF NOT EXISTS load_rejects (
 CREATE TABLE IF NOT EXISTS meta (
     key VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    changed_at TIMESTAMP NOT NULL,
+    changed_by VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    row_key VARCHAR NOT NULL,
+    change VARCHAR NOT NULL CHECK (change IN ('insert', 'update', 'delete')),
+    column_name VARCHAR,
+    old_value VARCHAR,
+    new_value VARCHAR
 );
 """
 
