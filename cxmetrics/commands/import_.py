@@ -39,7 +39,8 @@ def _file_summary(result: FileReport) -> list[str]:
     return lines
 
 
-def _print(report: ImportReport, target: str) -> None:
+def print_report(report: ImportReport, target: str) -> None:
+    """Each file's summary, the rejects, and where the rows went."""
     for result in report.files:
         print("\n".join(_file_summary(result)))
     print_rejects(report.rejects)
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print_rejects(exc.report.rejects)
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    _print(report, target)
+    print_report(report, target)
     return 1 if report.rejected else 0
 
 
@@ -71,21 +72,3 @@ def exports_beside(folder: str) -> set[str]:
     """For `load`: the names of a folder's exports that have a mapping beside them, and of their mappings."""
     pairs = imports.exports_beside_mappings(folder) if Path(folder).is_dir() else []
     return {p.name for pair in pairs for p in pair}
-
-
-def import_beside(folder: str, target: str, strict: bool) -> bool:
-    """For `load`: import the folder's exports that have a mapping beside them (NAME.csv + NAME.toml), in a
-    transaction of their own after the folder's load; True when anything was rejected or refused."""
-    try:
-        report = imports.import_folder(folder, target, imports.Options(strict=strict))
-    except (ImportFailed, LoadError) as exc:
-        print(f"error: {exc}\nno export of the folder was imported", file=sys.stderr)
-        return True
-    except StrictImportAborted as exc:
-        print_rejects(exc.report.rejects)
-        print(f"error: {exc}", file=sys.stderr)
-        return True
-    if report is None:
-        return False
-    _print(report, target)
-    return bool(report.rejected)

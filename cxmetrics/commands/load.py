@@ -1,4 +1,5 @@
-"""`python -m cxmetrics load DATA_DIR --db PATH`: validate and load a data folder."""
+"""`python -m cxmetrics load DATA_DIR --db PATH`: validate and load a data folder (its contract files and the
+survey-tool exports that have a mapping beside them, in one transaction)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import sys
 from tqdm import tqdm
 
 from cxmetrics import db
-from cxmetrics.commands.import_ import exports_beside, import_beside
+from cxmetrics.commands.import_ import exports_beside, print_report
 from cxmetrics.commands.rejects import print_rejects
-from cxmetrics.ingest.load import LoadReport, StrictLoadAborted, load_folder
+from cxmetrics.ingest import imports
+from cxmetrics.ingest.imports import ImportFailed, StrictImportAborted
+from cxmetrics.ingest.load import LoadReport, StrictLoadAborted
 from cxmetrics.ingest.staging import LoadError
 
 
@@ -43,12 +46,13 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str(label)
         bar.refresh()
 
+    options = imports.Options(strict=args.strict)
     try:
-        report = load_folder(args.data_dir, target, strict=args.strict, progress=progress if bar else None)
-    except LoadError as exc:
+        report, imported = imports.load_folder(args.data_dir, target, options, progress if bar else None)
+    except (LoadError, ImportFailed) as exc:
         print(f"error: {exc}\nnothing was loaded", file=sys.stderr)
         return 1
-    except StrictLoadAborted as exc:
+    except (StrictLoadAborted, StrictImportAborted) as exc:
         print_rejects(exc.report.rejects)
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -62,5 +66,6 @@ def run(args: argparse.Namespace) -> int:
     print(_summary(report))
     print_rejects(report.rejects)
     print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
-    import_problems = import_beside(args.data_dir, target, args.strict)
-    return 1 if report.rejected or import_problems else 0
+    if imported.files:
+        print_report(imported, target)
+    return 1 if report.rejected or imported.rejected else 0

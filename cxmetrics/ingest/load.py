@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -347,9 +348,9 @@ def _counts(result: TableResult) -> list[int]:
     return [result.rows_read, result.inserted, result.updated, result.unchanged, result.rejected]
 
 
-def _require_tables(conn: Connection, folder: Path, sources: list[DataFile]) -> None:
-    """customers and responses must be in the folder unless the database already has them."""
-    given = {s.table for s in sources}
+def _require_tables(conn: Connection, folder: Path, sources: list[DataFile], also: frozenset[str]) -> None:
+    """customers and responses must be in the folder (or its exports) unless the database already has them."""
+    given = {s.table for s in sources} | also
     for name in REQUIRED_TABLES:
         if name not in given and _row(conn, f"SELECT count(*) FROM {name}")[0] == 0:  # noqa: S608
             raise LoadError(
@@ -364,6 +365,33 @@ def set_clock(conn: Connection) -> None:
     conn.execute("CREATE OR REPLACE TEMP TABLE load_clock AS SELECT CAST(? AS TIMESTAMP) AS latest", [latest])
 
 
+@dataclass(frozen=True)
+class Also:
+    """More rows written in the same transaction as a folder's files: the tables they fill and how to write them
+    (the survey-tool exports that sit beside their mappings)."""
+
+    tables: frozenset[str]
+    write: Callable[[Connection], None]
+
+
+@contextmanager
+def transaction(conn: Connection) -> Iterator[None]:
+    """One all-or-nothing write: the schema and the load's clock, the caller's rows, then the derived tables; any
+    exception (a reject under --strict, a refusal, a dry run's end) rolls everything back."""
+    conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        create_schema(conn)
+        set_clock(conn)
+        yield
+        rollups.build(conn)
+        voice_index.build(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def _load_into(
     conn: Connection,
     folder: Path,
@@ -371,29 +399,22 @@ def _load_into(
     strict: bool,
     progress: Progress | None,
     meta: dict[str, str],
+    also: Also | None,
 ) -> None:
-    """Run the whole load in `conn` inside one transaction."""
+    """Run the whole load in `conn` inside one transaction: the folder's files, then `also`."""
     sources, report.ignored_files = find_sources(folder)
-    conn.execute("SET TimeZone = 'UTC'")
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        create_schema(conn)
-        set_clock(conn)
-        _require_tables(conn, folder, sources)
+    with transaction(conn):
+        _require_tables(conn, folder, sources, also.tables if also else frozenset())
         for step, source in enumerate(sources):
             if progress:
                 progress(step, len(sources), source.name)
             report.tables.append(load_table(conn, report, source))
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
-        rollups.build(conn)
-        voice_index.build(conn)
+        if also:
+            also.write(conn)
         for key, value in meta.items():
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     if progress:
         progress(len(sources), len(sources), "done")
 
@@ -406,15 +427,17 @@ def load_folder(
     progress: Progress | None = None,
     meta: dict[str, str] | None = None,
     fresh: bool = False,
+    also: Also | None = None,
 ) -> LoadReport:
     """Load every contract file of `folder` into the database `target`, all or nothing.
 
     A file database is loaded into a copy that replaces the original only when the load has committed, so readers
     (a running dashboard) never see a half-done load and never block it; a crash leaves the original untouched.
+    `also` writes more rows (survey-tool exports) in the same transaction.
     """
     report = LoadReport(load_id=uuid.uuid4().hex[:12])
     with db.writable(target, fresh=fresh) as conn:
-        _load_into(conn, Path(folder), report, strict, progress, meta or {})
+        _load_into(conn, Path(folder), report, strict, progress, meta or {}, also)
     report.committed = True
     return report
 

@@ -9,7 +9,7 @@ from cxmetrics.ingest.imports.importer import (
     StrictImportAborted,
     exports_beside_mappings,
     import_files,
-    import_folder,
+    load_folder,
     open_export,
 )
 from cxmetrics.ingest.imports.mapping import Mapping, load, with_options
@@ -24,7 +24,7 @@ __all__ = [
     "StrictImportAborted",
     "exports_beside_mappings",
     "import_files",
-    "import_folder",
+    "load_folder",
     "load",
     "open_export",
     "with_options",

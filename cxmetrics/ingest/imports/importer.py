@@ -11,16 +11,24 @@ import pyarrow as pa
 
 from cxmetrics import db
 from cxmetrics.db import Connection
+from cxmetrics.ingest import load
 from cxmetrics.ingest.imports import generic, google_forms, qualtrics, surveymonkey, typeform
 from cxmetrics.ingest.imports import mapping as mapping_module
 from cxmetrics.ingest.imports.convert import Converted, Plan, convert, plan
 from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows, sniff_encoding
 from cxmetrics.ingest.imports.mapping import Mapping
-from cxmetrics.ingest.load import REJECTS_KEPT, LoadReport, Reject, TableResult, load_table, set_clock
-from cxmetrics.ingest.schema import TABLES, create_schema
+from cxmetrics.ingest.load import (
+    REJECTS_KEPT,
+    Also,
+    LoadReport,
+    Progress,
+    Reject,
+    TableResult,
+    load_table,
+    transaction,
+)
+from cxmetrics.ingest.schema import TABLES
 from cxmetrics.ingest.staging import DataFile, Staged
-from cxmetrics.query import rollups
-from cxmetrics.text import index as voice_index
 
 DETECTORS = {"qualtrics": qualtrics, "surveymonkey": surveymonkey, "typeform": typeform, "google-forms": google_forms}
 SOURCES = ("auto", *DETECTORS, "csv")
@@ -174,25 +182,20 @@ def _import_one(conn: Connection, plan_: Plan) -> FileReport:
     return FileReport(path, plan_, converted, report)
 
 
+def _import_all(conn: Connection, plans: list[Plan], options: Options, result: ImportReport) -> None:
+    """Every planned export into the caller's transaction; strict aborts on any reject."""
+    for plan_ in plans:
+        result.files.append(_import_one(conn, plan_))
+    if options.strict and result.rejected:
+        raise StrictImportAborted(result)
+
+
 def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportReport) -> None:
     """Every file in one transaction; committed unless strict finds rejects or this is a dry run."""
-    conn.execute("SET TimeZone = 'UTC'")
-    conn.execute("BEGIN TRANSACTION")
-    try:
-        create_schema(conn)
-        set_clock(conn)
-        for plan_ in plans:
-            result.files.append(_import_one(conn, plan_))
-        if options.strict and result.rejected:
-            raise StrictImportAborted(result)
+    with transaction(conn):
+        _import_all(conn, plans, options, result)
         if options.dry_run:
             raise _DryRunDone
-        rollups.build(conn)
-        voice_index.build(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
 
 
 def import_files(
@@ -224,14 +227,23 @@ def exports_beside_mappings(folder: Path | str) -> list[tuple[Path, Path]]:
     return [(p, p.with_suffix(".toml")) for p in found if p.stem not in tables and p.with_suffix(".toml").is_file()]
 
 
-def import_folder(folder: Path | str, target: str | Path, options: Options | None = None) -> ImportReport | None:
-    """Import the exports of a data folder that have a mapping beside them (None when there are none)."""
-    options = options or Options()
-    pairs = exports_beside_mappings(folder)
-    if not pairs:
-        return None
+def folder_plans(folder: Path | str, options: Options) -> list[Plan]:
+    """The planned imports of a data folder's exports that have a mapping beside them (checked before any write)."""
     plans = []
-    for export, mapping_file in pairs:
-        setting = mapping_module.load(mapping_file)
-        plans += prepare([export], setting, options)
-    return import_plans(plans, target, options)
+    for export, mapping_file in exports_beside_mappings(folder):
+        plans += prepare([export], mapping_module.load(mapping_file), options)
+    return plans
+
+
+def load_folder(
+    folder: Path | str, target: str | Path, options: Options | None = None, progress: Progress | None = None
+) -> tuple[LoadReport, ImportReport]:
+    """Load a data folder's contract files and import its exports (NAME.csv or .xlsx beside NAME.toml) in one
+    transaction: everything in the folder loads, or nothing does."""
+    options = options or Options()
+    plans = folder_plans(folder, options)
+    result = ImportReport()
+    also = Also(frozenset({"responses"}), lambda conn: _import_all(conn, plans, options, result)) if plans else None
+    report = load.load_folder(folder, target, strict=options.strict, progress=progress, also=also)
+    result.committed = True
+    return report, result
