@@ -120,7 +120,7 @@ def test_legacy_qualtrics_reads_its_byte_order_mark_and_trailing_empty_column() 
 
 
 def test_an_unrecognised_file_is_refused_unless_imported_as_csv(tmp_path: Path) -> None:
-    with pytest.raises(ImportFailed, match="not a survey-tool export this importer recognises; .* --source csv"):
+    with pytest.raises(ImportFailed, match="recognises. Looked for: .* --source csv"):
         open_export(GENERIC)
     with pytest.raises(ImportFailed, match="--source typeform, but this is a surveymonkey export"):
         open_export(SURVEYMONKEY, "typeform")

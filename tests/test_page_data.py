@@ -105,3 +105,17 @@ def test_with_every_response_rejected_the_data_page_still_explains_why(monkeypat
     data = run_page(monkeypatch, tmp_path / "x.db", PAGE)
     assert_no_exception(data)
     assert data.dataframe[1].value["reason"].tolist() == ["out of range: 99 is not between 0 and 10"]
+
+
+def test_recent_loads_show_an_imports_drops_and_notes(monkeypatch, minimal_db_copy: Path) -> None:
+    """The Qualtrics fixture holds one test, one preview and one unfinished response and states its zone."""
+    from cxmetrics.ingest.imports import Mapping, Options, import_files
+    from cxmetrics.ingest.imports.mapping import Source
+
+    export = Path(__file__).parent / "fixtures" / "imports" / "qualtrics_current_nps.csv"
+    import_files([export], minimal_db_copy, Mapping({"survey": Source(value="relationship")}), Options())
+    app = run_page(monkeypatch, minimal_db_copy, PAGE)
+    assert_no_exception(app)
+    latest = app.dataframe[-1].value.iloc[0]
+    assert (latest["dropped_test"], latest["dropped_preview"], latest["dropped_unfinished"]) == (1, 1, 1)
+    assert latest["notes"] == "qualtrics export; time zone America/Denver (stated by the file)"

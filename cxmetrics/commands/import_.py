@@ -34,8 +34,7 @@ def _file_summary(result: FileReport) -> list[str]:
     lines = [f"{result.path.name}: {result.plan.export.tool} export", "  mapping:"]
     lines += [f"    {line}" for line in result.plan.describe()]
     lines.append("  " + ", ".join(f"{name} {count}" for name, count in result.counts.items()))
-    if result.converted.minute_only:
-        lines.append(f"  note: {result.converted.minute_only} times have no seconds (an Excel re-save?); read as :00")
+    lines += [f"  note: {note}" for note in imports.cautions(result.plan, result.converted)]
     return lines
 
 

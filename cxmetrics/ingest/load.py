@@ -334,7 +334,9 @@ def _log(conn: Connection, report: LoadReport, result: TableResult, origin: str,
     """The table's load_log row; the parts of a table given as a folder add up to one row."""
     conn.execute(
         """
-        INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO load_log (load_id, loaded_at, table_name, source, rows_read, inserted, updated, unchanged,
+                              rejected, ignored_columns)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (load_id, table_name) DO UPDATE SET
             rows_read = rows_read + excluded.rows_read, inserted = inserted + excluded.inserted,
             updated = updated + excluded.updated, unchanged = unchanged + excluded.unchanged,

@@ -326,22 +326,35 @@ TABLES: tuple[Table, ...] = (
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 REQUIRED_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES if t.required)
 
-LOAD_LOG_DDL = """
-CREATE TABLE IF NOT EXISTS load_log (
-    load_id VARCHAR NOT NULL,
-    loaded_at TIMESTAMP NOT NULL,
-    table_name VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    rows_read BIGINT NOT NULL,
-    inserted BIGINT NOT NULL,
-    updated BIGINT NOT NULL,
-    unchanged BIGINT NOT NULL,
-    rejected BIGINT NOT NULL,
-    ignored_columns VARCHAR,
-    PRIMARY KEY (load_id, table_name)
-);
-ALTER TABLE load_log ADD COLUMN IF NOT EXISTS ignored_columns VARCHAR;
-CREATE TABLE IF NOT EXISTS load_rejects (
+# The load log: one row per table a load (or an imported export) wrote. (name, type, meaning); the columns after
+# `rejected` were added later, so a database created before them gets them by ALTER TABLE.
+LOAD_LOG_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("load_id", "VARCHAR NOT NULL", "The load (each imported export is a load of its own)."),
+    ("loaded_at", "TIMESTAMP NOT NULL", "When it was written."),
+    ("table_name", "VARCHAR NOT NULL", "The table written."),
+    ("source", "VARCHAR NOT NULL", "The file read."),
+    ("rows_read", "BIGINT NOT NULL", "Rows read from the file (an export's dropped rows not counted)."),
+    ("inserted", "BIGINT NOT NULL", "Rows with a new key."),
+    ("updated", "BIGINT NOT NULL", "Rows that replaced a stored row with other values."),
+    ("unchanged", "BIGINT NOT NULL", "Rows identical to the stored row."),
+    ("rejected", "BIGINT NOT NULL", "Rows rejected (their reasons are in load_rejects)."),
+    ("ignored_columns", "VARCHAR", "Columns of the file that are not in the contract."),
+    ("dropped_test", "BIGINT DEFAULT 0", "Survey-tool export: test responses dropped."),
+    ("dropped_preview", "BIGINT DEFAULT 0", "Survey-tool export: preview responses dropped."),
+    ("dropped_unfinished", "BIGINT DEFAULT 0", "Survey-tool export: unfinished responses dropped."),
+    ("notes", "VARCHAR", "Survey-tool export: the tool, the time zone used and why, times without seconds."),
+)
+_LOAD_LOG_FIRST = 9  # columns of the first version of the table; later ones are added to older databases
+
+LOAD_LOG_DDL = (
+    "\nCREATE TABLE IF NOT EXISTS load_log (\n"
+    + "".join(f"    {name} {kind},\n" for name, kind, _ in LOAD_LOG_COLUMNS)
+    + "    PRIMARY KEY (load_id, table_name)\n);\n"
+    + "".join(
+        f"ALTER TABLE load_log ADD COLUMN IF NOT EXISTS {name} {kind};\n"
+        for name, kind, _ in LOAD_LOG_COLUMNS[_LOAD_LOG_FIRST:]
+    )
+    + """CREATE TABLE IF NOT EXISTS load_rejects (
     load_id VARCHAR NOT NULL,
     table_name VARCHAR NOT NULL,
     file VARCHAR NOT NULL,
@@ -365,6 +378,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     new_value VARCHAR
 );
 """
+)
 
 
 def _sql_literal(value: float) -> str:
@@ -470,6 +484,20 @@ def _rules_text(table: Table, col: Column) -> str:
     return "; ".join(rules)
 
 
+def _load_log_markdown() -> list[str]:
+    """The load log's section of the data model document."""
+    out = [
+        "## load_log (written by every load)",
+        "",
+        "What each load did, one row per table it wrote; the Data page's *Recent loads* sums it by load. Rejected",
+        "rows themselves are in `load_rejects` (file, line, column, value, reason).",
+        "",
+        "| column | type | meaning |",
+        "|---|---|---|",
+    ]
+    return out + [f"| {name} | {kind.split()[0]} | {meaning} |" for name, kind, meaning in LOAD_LOG_COLUMNS] + [""]
+
+
 def data_model_markdown() -> str:
     """docs/data_model.md: every table and column with type, rules and meaning, generated from this module."""
     out = [
@@ -529,4 +557,5 @@ def data_model_markdown() -> str:
         out += ["| column | type | rules | meaning |", "|---|---|---|---|"]
         out += [f"| {c.name} | {c.type} | {_rules_text(table, c)} | {c.description} |" for c in table.columns]
         out.append("")
+    out += _load_log_markdown()
     return "\n".join(out)

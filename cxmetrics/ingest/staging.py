@@ -76,7 +76,8 @@ def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
             used.add(found[0].name)
     others = sorted(p.name for p in folder.iterdir() if p.name not in used and p.suffix != ".json")
     for name in others:
-        _refuse_near_miss(name, (folder / name).is_dir())
+        if not (folder / name).with_suffix(".toml").is_file():  # beside its mapping, a file is a survey-tool export
+            _refuse_near_miss(name, (folder / name).is_dir())
     return sources, [name for name in others if (folder / name).is_file()]
 
 

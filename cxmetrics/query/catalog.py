@@ -58,12 +58,16 @@ def table_overview(conn: Connection) -> pd.DataFrame:
 
 
 def recent_loads(conn: Connection, limit: int = 20) -> pd.DataFrame:
-    """The latest loads, newest first, with what they did in total."""
+    """The latest loads, newest first, with what they did in total, the survey-tool responses they dropped (test,
+    preview, unfinished) and their notes (the tool, the time zone used, times without seconds)."""
     return conn.execute(
         """
         SELECT load_id, max(loaded_at) AS loaded_at, string_agg(table_name, ', ' ORDER BY table_name) AS tables,
                sum(rows_read) AS rows_read, sum(inserted) AS inserted, sum(updated) AS updated,
-               sum(unchanged) AS unchanged, sum(rejected) AS rejected
+               sum(unchanged) AS unchanged, sum(rejected) AS rejected,
+               coalesce(sum(dropped_test), 0) AS dropped_test, coalesce(sum(dropped_preview), 0) AS dropped_preview,
+               coalesce(sum(dropped_unfinished), 0) AS dropped_unfinished,
+               string_agg(notes, '; ' ORDER BY table_name) AS notes
         FROM load_log GROUP BY load_id ORDER BY loaded_at DESC LIMIT ?
         """,
         [limit],

@@ -7,9 +7,11 @@ from cxmetrics.ingest.imports.importer import (
     ImportReport,
     Options,
     StrictImportAborted,
+    cautions,
     exports_beside_mappings,
     import_files,
     load_folder,
+    notes,
     open_export,
 )
 from cxmetrics.ingest.imports.mapping import Mapping, load, with_options
@@ -25,7 +27,9 @@ __all__ = [
     "exports_beside_mappings",
     "import_files",
     "load_folder",
+    "notes",
     "load",
     "open_export",
+    "cautions",
     "with_options",
 ]

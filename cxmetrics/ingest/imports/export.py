@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cxmetrics.ingest.imports import workbook
 
 HEADER_SCAN_ROWS = 4
 
@@ -40,8 +43,7 @@ class Export:
     submitted_at: str
     response_id: str | None = None
     drop: DropRule = field(default=lambda cells: None)
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
+    reading: Reading = field(default_factory=lambda: Reading())
     stated_zone: str | None = None
 
     def index(self, name: str) -> int:
@@ -63,19 +65,37 @@ class Export:
 
     def records(self) -> Iterator[Record]:
         """The data records with the line each starts on (blank lines skipped; header rows not counted as data)."""
-        with open(self.path, encoding=self.encoding, newline="") as handle:
-            yield from _numbered(csv.reader(handle, delimiter=self.delimiter), self.header_rows)
+        for seen, record in enumerate(self.reading.rows(self.path)):
+            if seen >= self.header_rows:
+                yield record
 
 
-def _numbered(reader, skip: int) -> Iterator[Record]:
-    """Records of a csv reader with their first line, after `skip` non-empty header records."""
-    previous_end, seen = 0, 0
+@dataclass(frozen=True)
+class Reading:
+    """How an export's rows are read: text in an encoding with a delimiter, or a workbook's first sheet."""
+
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    workbook: bool = False
+
+    def rows(self, path: Path) -> Iterator[Record]:
+        """Every non-empty row with the line (or the sheet's row) it starts on."""
+        if self.workbook:
+            try:
+                yield from workbook.rows(path)
+            except workbook.UnreadableWorkbook as exc:
+                raise ImportFailed(str(exc)) from exc
+            return
+        with open(path, encoding=self.encoding, newline="") as handle:
+            yield from _numbered(csv.reader(handle, delimiter=self.delimiter))
+
+
+def _numbered(reader) -> Iterator[Record]:
+    """Non-empty records of a csv reader with their first line."""
+    previous_end = 0
     for cells in reader:
         start, previous_end = previous_end + 1, reader.line_num
-        if not cells or cells == [""]:
-            continue
-        seen += 1
-        if seen > skip:
+        if cells and cells != [""]:
             yield start, cells
 
 
@@ -93,11 +113,16 @@ def sniff_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
-def first_rows(path: Path, encoding: str, rows: int = HEADER_SCAN_ROWS) -> tuple[list[list[str]], str]:
-    """The first non-empty rows of a file and its delimiter (comma, semicolon or tab: the most common in line 1)."""
+def first_rows(path: Path, rows: int = HEADER_SCAN_ROWS) -> tuple[list[list[str]], Reading]:
+    """The first non-empty rows of a file and how to read it: a workbook, or text in its encoding with its delimiter
+    (comma, semicolon or tab: the most common in line 1)."""
+    if workbook.is_workbook(path):
+        reading = Reading(workbook=True)
+        return [cells for _, cells in itertools.islice(reading.rows(path), rows)], reading
+    encoding = sniff_encoding(path)
     with open(path, encoding=encoding, newline="") as handle:
         text = handle.read(1 << 20)
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
     found = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row and row != [""]]
-    return found[:rows], delimiter
+    return found[:rows], Reading(encoding, delimiter)

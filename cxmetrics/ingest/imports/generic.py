@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cxmetrics.ingest.imports.export import Export, Field
+from cxmetrics.ingest.imports.export import Export, Field, Reading
 
 
-def read(path: Path, rows: list[list[str]], tool: str, encoding: str, delimiter: str) -> Export:
+def read(path: Path, rows: list[list[str]], tool: str, reading: Reading) -> Export:
     """The export of a generic CSV; `response_id` and `responded_at` come from the mapping."""
     header = [c.strip() for c in rows[0]] if rows else []
     return Export(
@@ -16,6 +16,5 @@ def read(path: Path, rows: list[list[str]], tool: str, encoding: str, delimiter:
         fields=tuple(Field(name, (f"#{i + 1}",)) for i, name in enumerate(header)),
         header_rows=1,
         submitted_at="",
-        encoding=encoding,
-        delimiter=delimiter,
+        reading=reading,
     )

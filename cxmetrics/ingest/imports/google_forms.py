@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cxmetrics.ingest.imports.export import Export, Field
+from cxmetrics.ingest.imports.export import Export, Field, Reading
 
 # The first column's name in the languages Google Forms most often exports in.
 TIMESTAMP_NAMES = {
@@ -16,6 +16,7 @@ TIMESTAMP_NAMES = {
     "Carimbo de data/hora",
     "Informazioni cronologiche",
 }
+SIGNATURE = "Google Forms: one header row whose first column is the form's timestamp (Timestamp, Horodateur, ...)"
 
 
 def detect(rows: list[list[str]]) -> str | None:
@@ -23,7 +24,7 @@ def detect(rows: list[list[str]]) -> str | None:
     return "google-forms" if rows and rows[0][0].strip() in TIMESTAMP_NAMES else None
 
 
-def read(path: Path, rows: list[list[str]], tool: str, encoding: str, delimiter: str) -> Export:
+def read(path: Path, rows: list[list[str]], tool: str, reading: Reading) -> Export:
     """The export of a detected Google Forms file."""
     header = [c.strip() for c in rows[0]]
     return Export(
@@ -32,6 +33,5 @@ def read(path: Path, rows: list[list[str]], tool: str, encoding: str, delimiter:
         fields=tuple(Field(name, (f"#{i + 1}",)) for i, name in enumerate(header)),
         header_rows=1,
         submitted_at=header[0],
-        encoding=encoding,
-        delimiter=delimiter,
+        reading=reading,
     )

@@ -15,7 +15,7 @@ from cxmetrics.ingest import load
 from cxmetrics.ingest.imports import generic, google_forms, qualtrics, surveymonkey, typeform
 from cxmetrics.ingest.imports import mapping as mapping_module
 from cxmetrics.ingest.imports.convert import Converted, Plan, convert, plan
-from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows, sniff_encoding
+from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows
 from cxmetrics.ingest.imports.mapping import Mapping
 from cxmetrics.ingest.load import (
     REJECTS_KEPT,
@@ -32,6 +32,8 @@ from cxmetrics.ingest.staging import DataFile, Staged
 
 DETECTORS = {"qualtrics": qualtrics, "surveymonkey": surveymonkey, "typeform": typeform, "google-forms": google_forms}
 SOURCES = ("auto", *DETECTORS, "csv")
+# What an export in a data folder may be: text (CSV, or Excel's tab-separated "Unicode text") or a workbook.
+EXPORT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 @dataclass(frozen=True)
@@ -111,20 +113,24 @@ def open_export(path: Path | str, source: str = "auto") -> Export:
     path = Path(path)
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    encoding = sniff_encoding(path)
-    rows, delimiter = first_rows(path, encoding)
+    rows, reading = first_rows(path)
     if not rows:
         raise ImportFailed(f"{path.name}: the file is empty")
     if source == "csv":
-        return generic.read(path, rows, "csv", encoding, delimiter)
+        return generic.read(path, rows, "csv", reading)
     for name, module in DETECTORS.items():
         tool = module.detect(rows)
         if tool and source in ("auto", name):
-            return module.read(path, rows, tool, encoding, delimiter)
+            return module.read(path, rows, tool, reading)
         if tool:
             raise ImportFailed(f"{path.name}: --source {source}, but this is a {tool} export")
+    looked_for = [m.SIGNATURE for name, m in DETECTORS.items() if source in ("auto", name)]
     wanted = "a survey-tool export" if source == "auto" else f"a {source} export"
-    raise ImportFailed(f"{path.name}: not {wanted} this importer recognises; import it with --source csv and a mapping")
+    raise ImportFailed(
+        f"{path.name}: not {wanted} this importer recognises. Looked for: "
+        + "; ".join(looked_for)
+        + ". Import it with --source csv and a mapping"
+    )
 
 
 def prepare(paths: list[Path | str], mapping: Mapping, options: Options) -> list[Plan]:
@@ -168,6 +174,31 @@ def _record_import_rejects(conn: Connection, report: LoadReport, file: str, conv
     )
 
 
+def notes(plan_: Plan, converted: Converted) -> list[str]:
+    """What a reader of the load should know: the tool, the zone used and why, and the `cautions`."""
+    return [f"{plan_.export.tool} export", f"time zone {plan_.zone_note}", *cautions(plan_, converted)]
+
+
+def cautions(plan_: Plan, converted: Converted) -> list[str]:
+    """Times read without seconds (an Excel re-save), unfinished responses kept."""
+    found = []
+    if converted.minute_only:
+        found.append(f"{converted.minute_only} times have no seconds (an Excel re-save?); read as :00")
+    if plan_.keep_unfinished:
+        found.append("unfinished responses kept")
+    return found
+
+
+def _log_drops_and_notes(conn: Connection, load_id: str, converted: Converted, found: list[str]) -> None:
+    """The export's drops by reason and its notes, on its responses row of load_log."""
+    dropped = [converted.dropped.get(reason, 0) for reason in ("test", "preview", "unfinished")]
+    conn.execute(
+        "UPDATE load_log SET dropped_test = ?, dropped_preview = ?, dropped_unfinished = ?, notes = ? "
+        "WHERE load_id = ? AND table_name = 'responses'",
+        [*dropped, "; ".join(found), load_id],
+    )
+
+
 def _import_one(conn: Connection, plan_: Plan) -> FileReport:
     """Convert one export and load its rows inside the caller's transaction."""
     converted = convert(plan_)
@@ -175,6 +206,7 @@ def _import_one(conn: Connection, plan_: Plan) -> FileReport:
     path = plan_.export.path
     report.tables.append(load_table(conn, report, DataFile("responses", path), Staged(converted.response_table())))
     _record_import_rejects(conn, report, path.name, converted)
+    _log_drops_and_notes(conn, report.load_id, converted, notes(plan_, converted))
     if plan_.attributes:
         rejected = {line for (line,) in conn.execute(_REJECTED_LINES, [report.load_id]).fetchall()}
         staged = Staged(converted.attribute_table(rejected))
@@ -221,9 +253,10 @@ def import_plans(plans: list[Plan], target: str | Path, options: Options) -> Imp
 
 
 def exports_beside_mappings(folder: Path | str) -> list[tuple[Path, Path]]:
-    """(export, mapping) pairs of a data folder: each `NAME.csv` that is not a contract table, with `NAME.toml`."""
+    """(export, mapping) pairs of a data folder: each export (`NAME.csv`, `.txt`, `.xlsx`, ...) that is not a contract
+    table, with `NAME.toml` beside it."""
     tables = {t.name for t in TABLES}
-    found = sorted(Path(folder).glob("*.csv"))
+    found = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
     return [(p, p.with_suffix(".toml")) for p in found if p.stem not in tables and p.with_suffix(".toml").is_file()]
 
 

@@ -13,8 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from cxmetrics.ingest.imports.export import Export, Field
+from cxmetrics.ingest.imports.export import Export, Field, Reading
 
+SIGNATURE = 'Qualtrics: a third header row of ImportId cells ({"ImportId":"QID1"}), or a first row of ids V1, V2, ...'
 # Status codes and texts of test and preview responses (Qualtrics' "Response Type").
 _TEST = {"2", "survey test", "test"}
 _PREVIEW = {"1", "survey preview", "preview"}
@@ -112,7 +113,7 @@ def _cell(cells: list[str], position: int | None) -> str:
     return cells[position].strip()
 
 
-def read(path: Path, rows: list[list[str]], generation: str, encoding: str, delimiter: str) -> Export:
+def read(path: Path, rows: list[list[str]], generation: str, reading: Reading) -> Export:
     """The export of a detected Qualtrics file."""
     legacy = generation == "qualtrics-legacy"
     fields = _legacy_fields(rows) if legacy else _three_row_fields(rows, generation == "qualtrics")
@@ -127,8 +128,7 @@ def read(path: Path, rows: list[list[str]], generation: str, encoding: str, deli
         submitted_at=fields[submitted].id if submitted is not None else "",
         response_id=fields[response].id if response is not None else None,
         drop=_drop_rule(fields),
-        encoding=encoding,
-        delimiter=delimiter,
+        reading=reading,
         stated_zone=zone,
     )
 
