@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from cxmetrics import db
@@ -23,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--map", action="append", default=[], metavar="KEY=COLUMN", help="take KEY from a column")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a constant for the file")
     parser.add_argument("--timezone", default=None, help="IANA zone of times in files that state none")
+    parser.add_argument(
+        "--date-order", choices=("mdy", "dmy"), default=None, help="slash dates month first (default) or day first"
+    )
     parser.add_argument("--keep-unfinished", action="store_true", help="import unfinished responses too")
     parser.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
     parser.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
@@ -55,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     options = imports.Options(args.source, args.timezone, args.keep_unfinished, args.dry_run, args.strict)
     try:
         mapping = imports.with_options(imports.load(args.mapping), args.map, args.set)
+        if args.date_order:
+            mapping = replace(mapping, day_first=args.date_order == "dmy")
         report = imports.import_files(args.files, target, mapping, options)
     except (ImportFailed, LoadError) as exc:
         print(f"error: {exc}\nnothing was imported", file=sys.stderr)
