@@ -47,7 +47,8 @@ class Reject:
     reason: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.file.endswith((".csv", ".gz")) else f"{self.file}: row {self.line}"
+        lines = self.file.lower().endswith((".csv", ".gz", ".txt", ".tsv"))
+        where = f"{self.file}:{self.line}" if lines else f"{self.file}: row {self.line}"
         column = f" column {self.column}:" if self.column else ""
         return f"{where}:{column} {self.reason}"
 

@@ -75,8 +75,9 @@ def find_sources(folder: Path) -> tuple[list[DataFile], list[str]]:
             sources += _table_files(table.name, found[0])
             used.add(found[0].name)
     others = sorted(p.name for p in folder.iterdir() if p.name not in used and p.suffix != ".json")
+    mapped = {p.stem.lower() for p in folder.iterdir() if p.suffix.lower() == ".toml"}
     for name in others:
-        if not (folder / name).with_suffix(".toml").is_file():  # beside its mapping, a file is a survey-tool export
+        if Path(name).stem.lower() not in mapped:  # beside its mapping (NAME.toml), a file is a survey-tool export
             _refuse_near_miss(name, (folder / name).is_dir())
     return sources, [name for name in others if (folder / name).is_file()]
 

@@ -87,16 +87,54 @@ class Reading:
                 raise ImportFailed(str(exc)) from exc
             return
         with open(path, encoding=self.encoding, newline="") as handle:
-            yield from _numbered(csv.reader(handle, delimiter=self.delimiter))
+            yield from _numbered(path, handle, self.delimiter)
 
 
-def _numbered(reader) -> Iterator[Record]:
-    """Non-empty records of a csv reader with their first line."""
-    previous_end = 0
-    for cells in reader:
+def _numbered(path: Path, lines: Iterator[str], delimiter: str) -> Iterator[Record]:
+    """Non-empty records of a text file with their first line; a quote left open stops the import (it would swallow
+    the rows after it): one whose value runs over lines that look like rows, or one still open at the end."""
+    quotes = [0]
+
+    def counted() -> Iterator[str]:
+        for line in lines:
+            quotes[0] += line.count('"')
+            yield line
+
+    reader = csv.reader(counted(), delimiter=delimiter)
+    previous_end, width, last = 0, 0, None
+    for cells in _guarded(path, reader):
         start, previous_end = previous_end + 1, reader.line_num
         if cells and cells != [""]:
+            width = width or len(cells)
+            _refuse_swallowed_rows(path, start, cells, width, delimiter)
+            last = (start, len(cells))
             yield start, cells
+    if quotes[0] % 2 and last:
+        raise _unterminated(path, *last, "runs to the end of the file")
+
+
+def _guarded(path: Path, reader) -> Iterator[list[str]]:
+    """The records of a csv reader; one it cannot read stops the import with the file and line."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFailed(f"{path.name}: line {reader.line_num}: not readable as CSV ({exc})") from exc
+
+
+def _unterminated(path: Path, line: int, column: int, what: str) -> ImportFailed:
+    return ImportFailed(
+        f"{path.name}: line {line}: column #{column}: unterminated quote: the quoted value that opens here {what}; "
+        'close it (a quote inside a value is written as two: "")'
+    )
+
+
+def _refuse_swallowed_rows(path: Path, line: int, cells: list[str], width: int, delimiter: str) -> None:
+    """A value holding lines with a row's worth of delimiters was opened by a quote left open."""
+    for position, value in enumerate(cells, start=1):
+        if "\n" in value:
+            rows = sum(part.count(delimiter) >= width - 1 for part in value.split("\n")[1:])
+            if rows:
+                raise _unterminated(path, line, position, f"runs over {rows} lines that look like rows")
 
 
 def sniff_encoding(path: Path) -> str:
@@ -122,7 +160,8 @@ def first_rows(path: Path, rows: int = HEADER_SCAN_ROWS) -> tuple[list[list[str]
     encoding = sniff_encoding(path)
     with open(path, encoding=encoding, newline="") as handle:
         text = handle.read(1 << 20)
-    first_line = text.split("\n", 1)[0]
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = max(",;\t", key=first_line.count)
-    found = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if row and row != [""]]
-    return found[:rows], Reading(encoding, delimiter)
+    reading = Reading(encoding, delimiter)
+    found = [cells for _, cells in itertools.islice(_numbered(path, io.StringIO(text, newline=""), delimiter), rows)]
+    return found, reading

@@ -254,16 +254,31 @@ def import_plans(plans: list[Plan], target: str | Path, options: Options) -> Imp
 
 def exports_beside_mappings(folder: Path | str) -> list[tuple[Path, Path]]:
     """(export, mapping) pairs of a data folder: each export (`NAME.csv`, `.txt`, `.xlsx`, ...) that is not a contract
-    table, with `NAME.toml` beside it."""
+    table, with `NAME.toml` beside it (names compared ignoring case: `Survey.CSV` goes with `survey.toml`)."""
     tables = {t.name for t in TABLES}
-    found = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES)
-    return [(p, p.with_suffix(".toml")) for p in found if p.stem not in tables and p.with_suffix(".toml").is_file()]
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file())
+    mappings = {p.stem.lower(): p for p in files if p.suffix.lower() == ".toml"}
+    exports = [p for p in files if p.suffix.lower() in EXPORT_SUFFIXES and p.stem not in tables]
+    return [(p, mappings[p.stem.lower()]) for p in exports if p.stem.lower() in mappings]
+
+
+def _refuse_lone_mappings(folder: Path, pairs: list[tuple[Path, Path]]) -> None:
+    """A mapping with no export beside it means an export is missing or misnamed: stop before anything loads."""
+    used = {mapping_file for _, mapping_file in pairs}
+    for lone in sorted(p for p in folder.iterdir() if p.suffix.lower() == ".toml" and p not in used):
+        raise ImportFailed(
+            f"{lone.name}: a mapping with no export beside it: name the export {lone.stem} with one of "
+            + ", ".join(EXPORT_SUFFIXES)
+        )
 
 
 def folder_plans(folder: Path | str, options: Options) -> list[Plan]:
     """The planned imports of a data folder's exports that have a mapping beside them (checked before any write)."""
-    plans = []
-    for export, mapping_file in exports_beside_mappings(folder):
+    if not Path(folder).is_dir():
+        return []  # the loader says it is not a folder
+    plans, pairs = [], exports_beside_mappings(folder)
+    _refuse_lone_mappings(Path(folder), pairs)
+    for export, mapping_file in pairs:
         plans += prepare([export], mapping_module.load(mapping_file), options)
     return plans
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cxmetrics.ingest.imports.export import ImportFailed
 
@@ -25,9 +25,10 @@ _ISO_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?!:)")
 
 
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone called `name`, or an error that says what was expected."""
+    """The IANA zone called `name` (letter case and padding ignored), or an error that says what was expected."""
+    known = {key.lower(): key for key in available_timezones()}
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(known.get(name.strip().lower(), name))
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ImportFailed(f"unknown time zone {name!r}: give an IANA name such as Europe/Berlin or UTC") from exc
 
