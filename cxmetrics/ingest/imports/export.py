@@ -106,7 +106,8 @@ def _numbered(path: Path, lines: Iterator[str], delimiter: str) -> Iterator[Reco
         start, previous_end = previous_end + 1, reader.line_num
         if cells and cells != [""]:
             width = width or len(cells)
-            _refuse_swallowed_rows(path, start, cells, width, delimiter)
+            if reader.line_num > start:  # only a record over several lines can hold swallowed rows
+                _refuse_swallowed_rows(path, start, cells, width, delimiter)
             last = (start, len(cells))
             yield start, cells
     if quotes[0] % 2 and last:
