@@ -17,7 +17,9 @@ from cxmetrics.ingest.staging import LoadError
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the `import` sub-command."""
     parser = sub.add_parser("import", help="import survey-tool exports (Qualtrics, SurveyMonkey, Typeform, ...)")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="export files (CSV), imported together")
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="export files (CSV, tab-separated text or .xlsx), imported together"
+    )
     parser.add_argument("--db", default=None, help="database path or connection string (default: CX_DB)")
     parser.add_argument("--source", choices=imports.SOURCES, default="auto", help="the tool (default: detected)")
     parser.add_argument("--mapping", type=Path, default=None, help="TOML mapping of export columns to the contract")
