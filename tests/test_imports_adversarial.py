@@ -106,3 +106,11 @@ def test_a_mapping_without_its_export_stops_the_load(minimal_db_copy: Path) -> N
     (folder / "survey_export.csv").write_bytes(TYPEFORM.read_bytes())
     with pytest.raises(ImportFailed, match="survey.toml: a mapping with no export beside it: name the export survey"):
         load_folder(folder, minimal_db_copy)
+
+
+def test_respondent_ids_excel_turned_into_scientific_notation_are_refused(tmp_path: Path) -> None:
+    """Excel shows 114150000001 as 1.1415E+11 and saves it so: the ids are lost, so nothing is imported."""
+    path = tmp_path / "sm_scientific.csv"
+    path.write_text(SURVEYMONKEY.read_text().replace("114150000001,", "1.1415E+11,"))
+    with pytest.raises(ImportFailed, match="line 3: the respondent id '1.1415E[+]11' was re-saved by Excel"):
+        open_export(path)

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from cxmetrics.ingest.imports import timestamps
-from cxmetrics.ingest.imports.export import Export, Field, Reading
+from cxmetrics.ingest.imports.export import Export, Field, ImportFailed, Reading
 
 SIGNATURE = (
     "SurveyMonkey: two header rows, the second empty under the first four columns (respondent id, collector id, "
@@ -25,6 +25,8 @@ SIGNATURE = (
 FIXED = ("Respondent ID", "Collector ID", "Start Date", "End Date")
 _PLAIN = {"", "Response", "Open-Ended Response"}
 _NUMERIC_ID = re.compile(r"\d{5,}")
+# A long id that Excel re-saved in scientific notation (1.14150E+11): its last digits are lost.
+_SCIENTIFIC_ID = re.compile(r"\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
 
 
 def _is_date(text: str) -> bool:
@@ -41,7 +43,8 @@ def _is_date(text: str) -> bool:
 def _data_row_fits(cells: list[str]) -> bool:
     """A data row: two numeric ids, then a start and an end date."""
     cells = [c.strip() for c in cells[:4]] + [""] * 4
-    return all(_NUMERIC_ID.fullmatch(c) for c in cells[:2]) and all(_is_date(c) for c in cells[2:4])
+    ids = all(_NUMERIC_ID.fullmatch(c) or _SCIENTIFIC_ID.fullmatch(c) for c in cells[:2])
+    return ids and all(_is_date(c) for c in cells[2:4])
 
 
 def detect(rows: list[list[str]]) -> str | None:
@@ -69,6 +72,11 @@ def _fields(top: list[str], sub: list[str]) -> tuple[Field, ...]:
 
 def read(path: Path, rows: list[list[str]], tool: str, reading: Reading) -> Export:
     """The export of a detected SurveyMonkey file."""
+    if len(rows) > 2 and _SCIENTIFIC_ID.fullmatch(rows[2][0].strip()):
+        raise ImportFailed(
+            f"{path.name}: line 3: the respondent id {rows[2][0].strip()!r} was re-saved by Excel in scientific "
+            "notation and has lost its last digits; export the file from SurveyMonkey again (or as .xlsx)"
+        )
     fields = _fields(rows[0], rows[1])
     return Export(
         tool=tool,
