@@ -114,3 +114,12 @@ def test_respondent_ids_excel_turned_into_scientific_notation_are_refused(tmp_pa
     path.write_text(SURVEYMONKEY.read_text().replace("114150000001,", "1.1415E+11,"))
     with pytest.raises(ImportFailed, match="line 3: the respondent id '1.1415E[+]11' was re-saved by Excel"):
         open_export(path)
+
+
+def test_a_lone_quote_inside_an_unquoted_value_is_text_not_an_open_quote(minimal_db_copy: Path) -> None:
+    path = minimal_db_copy.parent / "typeform_inch.csv"
+    path.write_text(TYPEFORM.read_text().replace("Love it", 'Love the 5" screen'))
+    import_files([path], minimal_db_copy, mapping("nps=#2", "comment=#4"), Options())
+    assert rows(minimal_db_copy, "SELECT comment FROM responses WHERE nps = 10 AND comment LIKE 'Love%'") == [
+        ('Love the 5" screen',)
+    ]

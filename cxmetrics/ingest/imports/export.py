@@ -87,10 +87,10 @@ class Reading:
                 raise ImportFailed(str(exc)) from exc
             return
         with open(path, encoding=self.encoding, newline="") as handle:
-            yield from _numbered(path, handle, self.delimiter)
+            yield from _numbered(path, handle, self.encoding, self.delimiter)
 
 
-def _numbered(path: Path, lines: Iterator[str], delimiter: str) -> Iterator[Record]:
+def _numbered(path: Path, lines: Iterator[str], encoding: str, delimiter: str) -> Iterator[Record]:
     """Non-empty records of a text file with their first line; a quote left open stops the import (it would swallow
     the rows after it): one whose value runs over lines that look like rows, or one still open at the end."""
     quotes = [0]
@@ -110,8 +110,19 @@ def _numbered(path: Path, lines: Iterator[str], delimiter: str) -> Iterator[Reco
                 _refuse_swallowed_rows(path, start, cells, width, delimiter)
             last = (start, len(cells))
             yield start, cells
-    if quotes[0] % 2 and last:
+    if quotes[0] % 2 and last and _ends_inside_a_quote(path, encoding, delimiter):
         raise _unterminated(path, *last, "runs to the end of the file")
+
+
+def _ends_inside_a_quote(path: Path, encoding: str, delimiter: str) -> bool:
+    """Whether the file ends inside a quoted value (an odd number of quotes may also be a quote inside a value)."""
+    with open(path, encoding=encoding, newline="") as handle:
+        try:
+            for _ in csv.reader(handle, delimiter=delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            return "unexpected end of data" in str(exc)
+    return False
 
 
 def _guarded(path: Path, reader) -> Iterator[list[str]]:
@@ -164,5 +175,6 @@ def first_rows(path: Path, rows: int = HEADER_SCAN_ROWS) -> tuple[list[list[str]
     first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = max(",;\t", key=first_line.count)
     reading = Reading(encoding, delimiter)
-    found = [cells for _, cells in itertools.islice(_numbered(path, io.StringIO(text, newline=""), delimiter), rows)]
+    records = _numbered(path, io.StringIO(text, newline=""), encoding, delimiter)
+    found = [cells for _, cells in itertools.islice(records, rows)]
     return found, reading
