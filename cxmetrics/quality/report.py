@@ -1,0 +1,76 @@
+"""The data-quality watch in one call: `build()` runs every check under the viewer's filters and access scope for a
+review week and returns the tables and the findings (each with its line for leaders)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from cxmetrics.db import Connection
+from cxmetrics.filters import Filters
+from cxmetrics.periods import Period
+from cxmetrics.quality import findings, freshness, loads, thresholds, weekly
+from cxmetrics.quality.findings import Finding
+from cxmetrics.query import frames
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """Every check's table for one review week, and the problems found."""
+
+    week: Period | None
+    as_of: date | None
+    clock: str
+    freshness: pd.DataFrame
+    volumes: pd.DataFrame
+    answers: pd.DataFrame
+    duplicates: int
+    rejects: pd.DataFrame
+    findings: tuple[Finding, ...]
+
+    def lines(self, tables: Iterable[str]) -> tuple[str, ...]:
+        """The lines of the findings in `tables` (what a page rests on), in the order found."""
+        chosen = set(tables)
+        return tuple(f.line for f in self.findings if f.table in chosen)
+
+    def bearing_on(self, metric: str, pairs: Iterable[tuple[str, str]]) -> tuple[Finding, ...]:
+        """The findings under a move of `metric` in a slice."""
+        pairs = tuple(pairs)
+        return tuple(f for f in self.findings if f.bears_on(metric, pairs))
+
+
+def _empty(columns: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns))
+
+
+def _weekly(conn: Connection, filters: Filters, week: Period, limits: thresholds.Thresholds) -> tuple:
+    """The week's checks: volumes, answers, duplicates, and their findings."""
+    window = weekly.Window(week, limits.baseline_weeks)
+    volumes = weekly.volumes(conn, filters, window, limits)
+    answers, counts = weekly.answers(conn, filters, window, limits)
+    doubled = weekly.duplicates(conn, filters, window, limits)
+    total = int(volumes.loc[volumes[["region", "touchpoint", "channel"]].isna().all(axis=1), "week_responses"].sum())
+    found = findings.volume_findings(volumes) + findings.answer_findings(answers, counts)
+    if weekly.duplicates_flagged(doubled, total, limits):
+        found.append(findings.duplicate_finding(doubled, total, limits))
+    return volumes, answers, doubled, found
+
+
+def build(conn: Connection, filters: Filters, week: Period | None = None) -> QualityReport:
+    """Every data-quality check for the review `week` (default: the latest complete one) under `filters`; rejected
+    rows of loads only for a viewer who sees everything (they are not attributed to a region)."""
+    limits = thresholds.current()
+    day = freshness.as_of(conn, limits.as_of)
+    fresh = freshness.table(conn, filters, day, limits)
+    week = week or frames.latest_period(conn, "week")
+    found = findings.freshness_findings(fresh, limits.as_of, week)
+    volumes, answers, doubled = _empty(weekly.VOLUME_COLUMNS), _empty(weekly.ANSWER_COLUMNS), 0
+    if week is not None:
+        volumes, answers, doubled, weekly_found = _weekly(conn, filters, week, limits)
+        found += weekly_found
+    rejects = loads.rejects(conn, limits) if filters.scope.unrestricted else _empty(loads.COLUMNS)
+    found += findings.reject_findings(rejects)
+    return QualityReport(week, day, limits.as_of, fresh, volumes, answers, doubled, rejects, tuple(found))
