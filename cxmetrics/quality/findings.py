@@ -70,12 +70,13 @@ def _words(value: str) -> str:
 
 
 def where(pairs: Sequence[tuple[str, str]]) -> str:
-    """A slice in words, as a sentence starts: 'APAC email', 'Billing touchpoint', 'APAC billing touchpoint'."""
+    """A slice in words, as a sentence starts: 'APAC email', 'Billing touchpoint', 'APAC billing touchpoint'; 'All
+    responses' for no slice."""
     named = dict(pairs)
     parts = [named["region"]] if "region" in named else []
     parts += [_words(named["channel"])] if "channel" in named else []
     parts += [f"{_words(named['touchpoint'])} touchpoint"] if "touchpoint" in named else []
-    text = " ".join(parts) or "Company-wide"
+    text = " ".join(parts) or "All responses"
     return text[0].upper() + text[1:]
 
 
@@ -110,7 +111,8 @@ def freshness_findings(table: pd.DataFrame, clock: str, week: Period | None) -> 
 # --- the week's responses -------------------------------------------------------------------------------------------
 
 
-def _pairs(row: pd.Series) -> tuple[tuple[str, str], ...]:
+def volume_pairs(row: pd.Series) -> tuple[tuple[str, str], ...]:
+    """The slice of a volume row as (dimension, value) pairs; () for all responses."""
     return tuple((dim, row[dim]) for dim in ("region", "touchpoint", "channel") if pd.notna(row[dim]))
 
 
@@ -123,22 +125,26 @@ def volume_findings(volumes: pd.DataFrame) -> list[Finding]:
     """A finding per slice whose volume fell beyond the threshold, the least specific first (a channel that fell
     everywhere is one finding, not one per region), at most `MAX_VOLUME_LINES` and a line counting the rest."""
     fallen = volumes[volumes["flagged"]]
-    flagged = {_pairs(row) for _, row in fallen.iterrows()}
+    flagged = {volume_pairs(row) for _, row in fallen.iterrows()}
     found = []
-    for _, row in fallen.assign(depth=[len(_pairs(r)) for _, r in fallen.iterrows()]).sort_values(
-        ["depth", "change_pct"]
-    ).iterrows():
-        pairs = _pairs(row)
+    for _, row in (
+        fallen.assign(depth=[len(volume_pairs(r)) for _, r in fallen.iterrows()])
+        .sort_values(["depth", "change_pct"])
+        .iterrows()
+    ):
+        pairs = volume_pairs(row)
         if pairs and _parents_flagged(pairs, flagged):
             continue
+        subject = f"{where(pairs)} survey volume" if pairs else "Survey volume"
         line = (
-            f"{where(pairs)} survey volume fell {-row['change_pct']:.0f}% this week ({int(row['week_responses']):,} "
-            f"responses, usually {row['usual_responses']:,.0f}): check the survey trigger."
+            f"{subject} fell {-row['change_pct']:.0f}% this week ({int(row['week_responses']):,} responses, usually "
+            f"{row['usual_responses']:,.0f}): check the survey trigger."
         )
         found.append(Finding(VOLUME, "responses", line, pairs))
     if len(found) > MAX_VOLUME_LINES:
         rest = len(found) - MAX_VOLUME_LINES
-        more = Finding(VOLUME, "responses", f"Survey volume also fell in {rest} more slices this week: see the Data page.")
+        line = f"Survey volume also fell in {rest} more slices this week: see the Data page."
+        more = Finding(VOLUME, "responses", line)
         found = [*found[:MAX_VOLUME_LINES], more]
     return found
 

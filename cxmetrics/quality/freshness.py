@@ -19,8 +19,8 @@ from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics import sources
 from cxmetrics.metrics.sources import Source
-from cxmetrics.query import aggregate
 from cxmetrics.quality.thresholds import Thresholds
+from cxmetrics.query import aggregate
 
 FRESH, LATE, STALE, NOT_LOADED = "fresh", "late", "stale", "not loaded"
 COLUMNS: tuple[str, ...] = (
@@ -82,7 +82,7 @@ def as_of(conn: Connection, setting: str) -> date | None:
         try:
             return date.fromisoformat(setting)
         except ValueError:
-            raise ValueError(f"CX_QUALITY_AS_OF must be 'data', 'today' or a date YYYY-MM-DD, not {setting!r}") from None
+            raise ValueError(f"CX_QUALITY_AS_OF must be 'data', 'today' or YYYY-MM-DD, not {setting!r}") from None
     found = last_dates(conn, Filters())
     covered = [covered_until(WATCHED_BY_TABLE[t].cadence, d) for t, d in found.items() if d is not None]
     return max(covered, default=None)

@@ -24,7 +24,8 @@ def rejects(conn: Connection, limits: Thresholds, loads: int = RECENT_LOADS) -> 
                    row_number() OVER (PARTITION BY table_name ORDER BY loaded_at DESC) = 1 AS latest
             FROM load_log WHERE load_id IN (SELECT load_id FROM recent)
         )
-        SELECT *, coalesce(latest AND rejected > 0 AND 100.0 * rejected / nullif(rows_read, 0) >= $pct, FALSE) AS flagged
+        SELECT *,
+               coalesce(latest AND rejected > 0 AND 100.0 * rejected / nullif(rows_read, 0) >= $pct, FALSE) AS flagged
         FROM shares ORDER BY loaded_at DESC, "table"
         """,
         {"loads": loads, "pct": limits.rejects_pct},

@@ -9,12 +9,26 @@ from datetime import date
 
 import pandas as pd
 
+from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.periods import Period
 from cxmetrics.quality import findings, freshness, loads, thresholds, weekly
 from cxmetrics.quality.findings import Finding
 from cxmetrics.query import frames
+
+_WEEKLY = ("responses", "complaints", "contacts", "follow_ups", "social_mentions")
+_MONTHLY = ("customer_revenue", "financials", "employee_engagement")
+# The tables each page (by URL path) rests on: its data-quality lines are the problems found in them.
+PAGE_TABLES: dict[str, tuple[str, ...]] = {
+    "scorecard": _WEEKLY + _MONTHLY,
+    "cx-financials": ("responses", "customer_revenue", "financials"),
+    "journey": ("responses", "contacts"),
+    "loyalty": ("responses", "customer_revenue"),
+    "voice": ("responses", "social_mentions"),
+    "complaints": ("complaints", "follow_ups", "responses"),
+    "people": ("employee_engagement", "responses"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,12 @@ class QualityReport:
         """The findings under a move of `metric` in a slice."""
         pairs = tuple(pairs)
         return tuple(f for f in self.findings if f.bears_on(metric, pairs))
+
+
+def review_week(period: Period) -> Period:
+    """The week whose data problems bear on a review period: the period itself for a week, else the last complete week
+    in it."""
+    return period if period.grain == "week" else periods.last_complete("week", period.end)
 
 
 def _empty(columns: Iterable[str]) -> pd.DataFrame:

@@ -150,7 +150,9 @@ def _judge(counts: pd.DataFrame, limits: Thresholds) -> dict:
     }
 
 
-def answers(conn: Connection, filters: Filters, window: Window, limits: Thresholds) -> tuple[pd.DataFrame, pd.DataFrame]:
+def answers(
+    conn: Connection, filters: Filters, window: Window, limits: Thresholds
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per survey and score: the week's unanswered share against the baseline's, and the distance of its answers'
     distribution from the baseline's; and the counts per value they rest on."""
     params = window.params()
