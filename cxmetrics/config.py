@@ -109,8 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
         70.0,
         "Response volume is flagged when the review week has at least this many percent fewer responses than the "
         "usual week (the median week of the baseline): all responses by their own change, a region, touchpoint or "
-        "channel (or a region's channel or touchpoint) by its change beyond that of all responses, so that a "
-        "holiday week, which lowers every slice alike, is not a broken survey trigger.",
+        "channel (or a region's channel or touchpoint) by its change beyond that of the other responses, so that "
+        "a holiday week, which lowers every slice alike, is not a broken survey trigger.",
         float,
     ),
     Setting(

@@ -186,7 +186,7 @@ COLUMNS: dict[str, Column] = {
     "usual_responses": Column("Usual week", "number", format="localized", help="Median week of the baseline."),
     "change_pct": Column("Change %", "number", format="%.0f%%"),
     "relative_change_pct": Column(
-        "Beyond all responses %", "number", format="%.0f%%", help="The slice's change beyond that of all responses."
+        "Beyond the others %", "number", format="%.0f%%", help="The slice's change beyond that of the other responses."
     ),
     "flagged": Column("Flagged", "check"),
     "survey": Column("Survey"),

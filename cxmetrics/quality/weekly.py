@@ -95,18 +95,20 @@ def _volume_sql(joins: str, where: str) -> str:
 
 def volumes(conn: Connection, filters: Filters, window: Window, limits: Thresholds) -> pd.DataFrame:
     """Per slice (all responses; region, touchpoint, channel; a region's channel or touchpoint): the week's
-    responses, the usual week's (the baseline's median), the change in percent, the change beyond that of all
-    responses (a holiday week lowers every slice alike; a broken trigger lowers its own slice), and whether it is a
-    fall beyond the threshold: of all responses by their change, of a slice by its change beyond all responses'."""
+    responses, the usual week's (the baseline's median), the change in percent, the change beyond that of the other
+    responses (the week's ratio to the usual over the others': a holiday week lowers every slice alike, a broken
+    trigger its own slice), and whether it is a fall beyond the threshold: all responses by their change, a slice by
+    its change beyond the others'."""
     params = window.params()
     joins, where = _scoped(filters, params)
     frame = conn.execute(_volume_sql(joins, where), params).df()
-    usual = frame["usual_responses"].astype(float)
-    ratio = frame["week_responses"] / usual.where(usual > 0)
+    week, usual = frame["week_responses"].astype(float), frame["usual_responses"].astype(float)
     total = frame["split"] == TOTAL_SPLIT
-    overall = ratio[total].iloc[0] if total.any() else float("nan")
+    week_all, usual_all = (week[total].sum(), usual[total].sum()) if total.any() else (0.0, 0.0)
+    ratio = week / usual.where(usual > 0)
+    others = (week_all - week) / (usual_all - usual).where(usual_all - usual > 0)
     frame["change_pct"] = (100 * (ratio - 1)).round(1)
-    frame["relative_change_pct"] = (100 * (ratio / overall - 1)).round(1).where(~total)
+    frame["relative_change_pct"] = (100 * (ratio / others.where(others > 0) - 1)).round(1).where(~total)
     fell = frame["change_pct"].where(total, frame["relative_change_pct"]) <= -limits.volume_drop_pct
     frame["flagged"] = (usual >= limits.volume_min) & fell
     return frame[list(VOLUME_COLUMNS)]
