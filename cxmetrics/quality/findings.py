@@ -49,7 +49,8 @@ class Finding:
 
     def bears_on(self, metric: str, pairs: Sequence[tuple[str, str]]) -> bool:
         """Whether the problem lies under a move of `metric` in the slice `pairs`: the same score and survey (or
-        every one), and a slice that overlaps the move's."""
+        every one), and for a problem of one slice (a collapsed channel of a region) a move in a slice that names
+        part of it without contradicting it (in the region, or at the channel)."""
         if self.kind not in WEEKLY_KINDS or metric not in METRIC_SCORES:
             return False
         survey, score = METRIC_SCORES[metric]
@@ -58,7 +59,10 @@ class Finding:
         if survey == "relationship" and any(dim == "touchpoint" for dim, _ in self.pairs):
             return False  # relationship surveys are not sent at a touchpoint
         chosen = dict(pairs)
-        return all(chosen.get(dim, value) == value for dim, value in self.pairs)
+        if any(chosen.get(dim, value) != value for dim, value in self.pairs):
+            return False
+        # A collapsed slice changes the mix of the slices that name it, not of the whole company or another place.
+        return not self.pairs or any(chosen.get(dim) == value for dim, value in self.pairs)
 
 
 def _day(d: date) -> str:
