@@ -249,16 +249,20 @@ def test_an_unreadable_clock_setting_is_named(tmp_path: Path, monkeypatch):
         build(tiny_world(tmp_path / "cx.duckdb"))
 
 
-def test_freshness_is_read_within_the_viewers_scope(tmp_path: Path):
-    # APAC's responses stop on 1 Nov; EMEA's run to 15 Nov.
+def test_freshness_is_the_tables_and_a_region_that_stops_shows_in_its_volume(tmp_path: Path):
+    # APAC's responses stop on 1 Nov; EMEA's run to 15 Nov. The table is fresh for everyone (a load brings every
+    # region); APAC's W46 has none of its usual 66 responses (the median of 8 weeks, W45's 0 among them).
     def apac_stops(rows):
         return [r for r in rows if r["region"] == "EMEA" or r["responded_at"].date() <= date(2026, 11, 1)]
 
     path = tiny_world(tmp_path / "cx.duckdb", apac_stops)
-    everyone = build(path).freshness.set_index("table").loc["responses"]
-    apac = build(path, Filters(scope=AccessScope(regions=("APAC",)))).freshness.set_index("table").loc["responses"]
-    assert (everyone["days_behind"], everyone["status"]) == (0, "fresh")
-    assert (apac["days_behind"], apac["status"]) == (14, "stale")
+    everyone, apac = build(path), build(path, Filters(scope=AccessScope(regions=("APAC",))))
+    for found in (everyone, apac):
+        assert found.freshness.set_index("table").loc["responses", ["days_behind", "status"]].tolist() == [0, "fresh"]
+    assert lines(everyone) == [
+        "APAC survey volume fell 100% this week (0 responses, usually 66): check the survey trigger."
+    ]
+    assert lines(apac) == ["Survey volume fell 100% this week (0 responses, usually 66): check the survey trigger."]
 
 
 # --- loads --------------------------------------------------------------------------------------------------------

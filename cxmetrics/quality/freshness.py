@@ -4,7 +4,9 @@ The day freshness is judged on (`as_of`) is a setting (`CX_QUALITY_AS_OF`): by d
 table covers, the data's own clock, so a table is judged against the freshest one and the same database reads the
 same on any day (the committed sample world and the tests are deterministic); `today` for a database loaded on a
 schedule, where a load that did not happen at all must show. A monthly table covers its last month to the month's
-end. Each table's last day is read under the viewer's filters and access scope; the clock over the whole database.
+end. Freshness is the table's, read over all its rows whoever looks: a load brings every region's rows at once, and
+a sparse table cut to one region (its complaints, say) would look late after a few quiet days. A region whose rows
+stop arriving shows in its response volume (`weekly`), which is read within the viewer's scope.
 """
 
 from __future__ import annotations
@@ -16,11 +18,9 @@ import pandas as pd
 
 from cxmetrics import periods
 from cxmetrics.db import Connection
-from cxmetrics.filters import Filters
 from cxmetrics.metrics import sources
 from cxmetrics.metrics.sources import Source
 from cxmetrics.quality.thresholds import Thresholds
-from cxmetrics.query import aggregate
 
 FRESH, LATE, STALE, NOT_LOADED = "fresh", "late", "stale", "not loaded"
 COLUMNS: tuple[str, ...] = (
@@ -52,18 +52,14 @@ WATCHED: tuple[Watched, ...] = (
 WATCHED_BY_TABLE = {w.table: w for w in WATCHED}
 
 
-def last_dates(conn: Connection, filters: Filters) -> dict[str, date | None]:
-    """The last day with data of each watched table under `filters` (None: no visible row), in one query."""
-    params: dict = {}
-    parts = []
-    for watched in WATCHED:
-        joins, where, params = aggregate.scoped(watched.source, filters, params)
-        source = watched.source
-        parts.append(
-            f"SELECT '{watched.table}' AS name, CAST(max({source.time}) AS DATE) AS last_date "  # noqa: S608
-            f"FROM {source.from_sql} {joins} WHERE {where}"
-        )
-    return dict(conn.execute(" UNION ALL ".join(parts), params).fetchall())
+def last_dates(conn: Connection) -> dict[str, date | None]:
+    """The last day with data of each watched table (None: no row), in one query."""
+    parts = [
+        f"SELECT '{w.table}' AS name, CAST(max({w.source.time}) AS DATE) AS last_date "  # noqa: S608 (registry names)
+        f"FROM {w.source.from_sql}"
+        for w in WATCHED
+    ]
+    return dict(conn.execute(" UNION ALL ".join(parts)).fetchall())
 
 
 def covered_until(cadence: str, last_date: date | None) -> date | None:
@@ -73,9 +69,9 @@ def covered_until(cadence: str, last_date: date | None) -> date | None:
     return periods.period_containing("month", last_date).end
 
 
-def as_of(conn: Connection, setting: str) -> date | None:
-    """The day freshness is judged on: the latest day any watched table covers ('data'), today in UTC ('today'), or
-    the date the setting names; None when nothing is loaded (data clock)."""
+def as_of(found: dict[str, date | None], setting: str) -> date | None:
+    """The day freshness is judged on: the latest day any watched table covers ('data': of the tables' last days
+    `found`), today in UTC ('today'), or the date the setting names; None when nothing is loaded (data clock)."""
     if setting == "today":
         return datetime.now(UTC).date()
     if setting != "data":
@@ -83,7 +79,6 @@ def as_of(conn: Connection, setting: str) -> date | None:
             return date.fromisoformat(setting)
         except ValueError:
             raise ValueError(f"CX_QUALITY_AS_OF must be 'data', 'today' or YYYY-MM-DD, not {setting!r}") from None
-    found = last_dates(conn, Filters())
     covered = [covered_until(WATCHED_BY_TABLE[t].cadence, d) for t, d in found.items() if d is not None]
     return max(covered, default=None)
 
@@ -101,10 +96,10 @@ def _last_loads(conn: Connection) -> dict[str, datetime]:
     return dict(conn.execute("SELECT table_name, max(loaded_at) FROM load_log GROUP BY table_name").fetchall())
 
 
-def table(conn: Connection, filters: Filters, day: date | None, limits: Thresholds) -> pd.DataFrame:
-    """One row per watched table: cadence, last date, the day its data covers to, days behind `day`, status and the
-    time of its latest load."""
-    found, loads = last_dates(conn, filters), _last_loads(conn)
+def table(conn: Connection, found: dict[str, date | None], day: date | None, limits: Thresholds) -> pd.DataFrame:
+    """One row per watched table: cadence, last date (`found`), the day its data covers to, days behind `day`,
+    status and the time of its latest load."""
+    loads = _last_loads(conn)
     rows = []
     for watched in WATCHED:
         until = covered_until(watched.cadence, found.get(watched.table))

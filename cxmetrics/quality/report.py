@@ -80,11 +80,13 @@ def _weekly(conn: Connection, filters: Filters, week: Period, limits: thresholds
 
 
 def build(conn: Connection, filters: Filters, week: Period | None = None) -> QualityReport:
-    """Every data-quality check for the review `week` (default: the latest complete one) under `filters`; rejected
-    rows of loads only for a viewer who sees everything (they are not attributed to a region)."""
+    """Every data-quality check for the review `week` (default: the latest complete one): the tables' freshness
+    (the same for everyone), the week's responses under `filters` and the access scope, and the rejected rows of
+    loads only for a viewer who sees everything (they are not attributed to a region)."""
     limits = thresholds.current()
-    day = freshness.as_of(conn, limits.as_of)
-    fresh = freshness.table(conn, filters, day, limits)
+    last = freshness.last_dates(conn)
+    day = freshness.as_of(last, limits.as_of)
+    fresh = freshness.table(conn, last, day, limits)
     week = week or frames.latest_period(conn, "week")
     found = findings.freshness_findings(fresh, limits.as_of, week)
     volumes, answers, doubled = _empty(weekly.VOLUME_COLUMNS), _empty(weekly.ANSWER_COLUMNS), 0
