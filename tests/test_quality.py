@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pytest
 
+from cxmetrics import config
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.quality import freshness, report
@@ -291,3 +292,10 @@ def test_a_load_that_rejected_a_share_of_its_rows_is_told_to_those_who_see_every
         ["responses", 50.0, False, False],
     ]
     assert lines(build(path, Filters(scope=AccessScope(regions=("EMEA",))))) == []
+
+
+def test_every_threshold_is_documented_in_the_metrics_reference():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text()
+    names = [s.name for s in config.SETTINGS if s.name.startswith("CX_QUALITY_")]
+    assert len(names) == 13
+    assert all(f"| `{name}` |" in text for name in names)
