@@ -299,3 +299,15 @@ def test_every_threshold_is_documented_in_the_metrics_reference():
     names = [s.name for s in config.SETTINGS if s.name.startswith("CX_QUALITY_")]
     assert len(names) == 13
     assert all(f"| `{name}` |" in text for name in names)
+
+
+def test_duplicates_are_not_judged_in_a_week_under_the_minimum_n(tmp_path: Path):
+    # W46 keeps 20 responses (under CX_MIN_N = 30), 5 of them sent twice: 5 of 25 look like duplicates, not judged.
+    def small_week(rows):
+        kept = [r for r in rows if not in_review_week(r)] + [r for r in rows if in_review_week(r)][:20]
+        again = [r | {"response_id": r["response_id"] + "-again"} for r in kept[-5:]]
+        return kept + again
+
+    found = build(tiny_world(tmp_path / "cx.duckdb", small_week))
+    assert found.duplicates == 5
+    assert not any(f.kind == "duplicates" for f in found.findings)

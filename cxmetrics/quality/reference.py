@@ -43,7 +43,8 @@ last complete week of the period.
   brought them, so the boundary is the review week's start: loads are weekly.
 - **Duplicate-looking submissions**: responses of the week whose customer sent the same survey with the same NPS,
   CSAT and CES answers at most `CX_QUALITY_DUPLICATE_MINUTES` before (anonymous responses are not compared);
-  flagged from {min_duplicates} of them and `CX_QUALITY_DUPLICATE_PCT` of the week's responses.
+  flagged from {min_duplicates} of them and `CX_QUALITY_DUPLICATE_PCT` of the week's responses, in a week of at least
+  `CX_MIN_N` responses.
 - **Rejects per load**: per table of the latest loads, the rows read and rejected; the latest load of a table is
   flagged when its rejected share reaches `CX_QUALITY_REJECTS_PCT`. Rejected rows are not attributed to a region,
   so only a viewer who sees everything is told.

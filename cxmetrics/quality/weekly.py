@@ -189,5 +189,5 @@ def duplicates(conn: Connection, filters: Filters, window: Window, limits: Thres
 
 
 def duplicates_flagged(found: int, responses: int, limits: Thresholds) -> bool:
-    """Whether the week's duplicate-looking responses are enough to flag."""
-    return found >= MIN_DUPLICATES and responses > 0 and 100 * found / responses >= limits.duplicate_pct
+    """Whether the week's duplicate-looking responses are enough to flag (in a week of at least the minimum n)."""
+    return found >= MIN_DUPLICATES and responses >= limits.min_n and 100 * found / responses >= limits.duplicate_pct
