@@ -18,6 +18,7 @@ from cxmetrics import config
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.quality import freshness, report
+from cxmetrics.reports.scorecard import changes
 from cxmetrics.stats import drift
 from tests.quality_fixtures import W46, in_review_week, tiny_world
 
@@ -311,3 +312,20 @@ def test_duplicates_are_not_judged_in_a_week_under_the_minimum_n(tmp_path: Path)
     found = build(tiny_world(tmp_path / "cx.duckdb", small_week))
     assert found.duplicates == 5
     assert not any(f.kind == "duplicates" for f in found.findings)
+
+
+def test_what_changed_does_not_narrate_the_fall_a_changed_scale_makes(tmp_path: Path):
+    # W46's NPS answered on 1-5: every answer a detractor, transactional NPS from -45 to -100. Without the watch
+    # the fall is narrated; with it, one bullet says the move is not reported and why.
+    def five_point(rows):
+        return [r | {"nps": 1 + int(r["response_id"][-3:]) % 5} if in_review_week(r) else r for r in rows]
+
+    conn = duckdb.connect(str(tiny_world(tmp_path / "cx.duckdb", five_point)), read_only=True)
+    plain = changes.detect(conn, Filters(), W46)
+    watched = changes.detect(conn, Filters(), W46, report.build(conn, Filters(), W46))
+    conn.close()
+    assert any(c.metric == "transactional_nps" for c in plain)
+    assert not any(c.metric == "transactional_nps" for c in watched)
+    assert watched[-1].sentence.startswith(
+        "Moves of Transactional NPS are not reported: a data problem explains them. Transactional NPS answers shifted"
+    )
