@@ -66,6 +66,96 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CX_QUALITY_AS_OF",
+        "data",
+        "The day data freshness is judged on: `data` (the latest day with data in any table watched for freshness, "
+        "so a table is judged against the freshest one and the sample world reads the same on any day), `today` "
+        "(the server's date in UTC, for a database loaded on a schedule) or a date `YYYY-MM-DD`.",
+    ),
+    Setting(
+        "CX_QUALITY_WEEKLY_LATE_DAYS",
+        3,
+        "A weekly table (responses, complaints, contacts, follow-ups, social mentions) is late when its data ends more "
+        "than this many days before the freshness day (`CX_QUALITY_AS_OF`).",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_WEEKLY_STALE_DAYS",
+        10,
+        "A weekly table is stale when its data ends more than this many days before the freshness day.",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_MONTHLY_LATE_DAYS",
+        45,
+        "A monthly table (customer revenue, financials, employee engagement) is late when its last month ended more "
+        "than this many days before the freshness day (45: the month before last closed 2 weeks ago and is missing).",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_MONTHLY_STALE_DAYS",
+        76,
+        "A monthly table is stale when its last month ended more than this many days before the freshness day.",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_BASELINE_WEEKS",
+        8,
+        "How many complete weeks before the review week make the usual level the data-quality checks compare with.",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_VOLUME_DROP_PCT",
+        70.0,
+        "Response volume is flagged when the review week has at least this many percent fewer responses than the "
+        "usual week (the median week of the baseline): all responses by their own change, a region, touchpoint or "
+        "channel (or a region's channel or touchpoint) by its change beyond that of the other responses, so that "
+        "a holiday week, which lowers every slice alike, is not a broken survey trigger.",
+        float,
+    ),
+    Setting(
+        "CX_QUALITY_VOLUME_MIN",
+        20,
+        "Usual weekly responses below which a slice's volume is not judged (too few to tell a broken trigger from "
+        "chance).",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_MISSING_RISE_POINTS",
+        20.0,
+        "A score (NPS, CSAT, CES) of a survey is flagged when the share of the review week's responses that left it "
+        "unanswered is this many percentage points above the baseline's share.",
+        float,
+    ),
+    Setting(
+        "CX_QUALITY_DUPLICATE_MINUTES",
+        10,
+        "A response looks like a duplicate when the same customer sent the same survey with the same NPS, CSAT and "
+        "CES answers at most this many minutes before.",
+        int,
+    ),
+    Setting(
+        "CX_QUALITY_DUPLICATE_PCT",
+        1.0,
+        "Duplicate-looking responses are flagged when they are at least this many percent of the review week's "
+        "responses (and at least 2).",
+        float,
+    ),
+    Setting(
+        "CX_QUALITY_SHIFT_DISTANCE",
+        0.25,
+        "A score's answers are flagged as shifted (a changed scale or answer mapping) when the total variation "
+        "distance between the review week's and the baseline's distribution of answers is at least this (0..1: the "
+        "share of answers that would have to move to another value) and a chi-square test gives p < 0.001.",
+        float,
+    ),
+    Setting(
+        "CX_QUALITY_REJECTS_PCT",
+        1.0,
+        "The latest load of a table is flagged when it rejected at least this many percent of the rows it read.",
+        float,
+    ),
+    Setting(
         "CX_ACCESS_LIST",
         "",
         "TOML file of the access list (who may sign in, with which role and scope) when sign-in is configured "

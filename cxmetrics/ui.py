@@ -23,6 +23,7 @@ from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest import load as ingest
 from cxmetrics.periods import Period, last_complete, parse_week, period_containing, periods_between
+from cxmetrics.quality import report as quality
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 
@@ -459,9 +460,14 @@ def global_filters(database: Database) -> Review:
     return Review(filters=filters, week=week, last_day=last_day)
 
 
+def chosen_review() -> Review:
+    """The sidebar choices made in dashboard.py for this run, also when no responses are loaded (no week)."""
+    return st.session_state["_review"]
+
+
 def review() -> Review:
     """The sidebar choices made in dashboard.py for this run; stops a page that needs responses when there are none."""
-    chosen = st.session_state["_review"]
+    chosen = chosen_review()
     if chosen.week is None:
         st.warning("No survey responses are loaded yet, so there is nothing to review. Load a data folder first.")
         if viewer().grant.manages_data:
@@ -494,6 +500,15 @@ def notes(missing: str | None = None, filters: str | None = None, *, filters_box
         st.info(missing)
     if filters:
         (st.info if filters_boxed else st.caption)(filters)
+
+
+def data_warnings(page: str) -> None:
+    """One warning line per data problem under what `page` (its URL path) shows: the stale tables and the review
+    week's suspect responses it rests on (`quality.PAGE_TABLES`), within the viewer's filters and access scope."""
+    chosen = chosen_review()
+    found = cached(quality.build, connection(), chosen.filters, chosen.week)
+    for line in found.lines(quality.PAGE_TABLES[page]):
+        st.warning(line, icon=":material/report:")
 
 
 def tile_row(tiles: Sequence[Tile], per_row: int | None = None) -> None:

@@ -15,6 +15,8 @@ from cxmetrics import periods
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import HEADLINE_NPS
 from cxmetrics.periods import Period, parse_week
+from cxmetrics.quality.findings import MISSING, SHIFT, VOLUME, Finding
+from cxmetrics.quality.report import QualityReport
 from cxmetrics.query import moves
 from cxmetrics.query.moves import windows
 from cxmetrics.reports.scorecard import changes
@@ -270,3 +272,59 @@ def test_relationship_nps_is_scanned_without_touchpoints_and_not_under_a_touchpo
     assert "touchpoint=billing" in set(found.loc[found["metric"] == "transactional_nps", "slice"])
     billing = moves.scan(small_world, Filters(touchpoints=("billing",)), W46)
     assert HEADLINE_NPS not in set(billing["metric"]) and "transactional_nps" in set(billing["metric"])
+
+
+# --- moves a data problem explains or qualifies ------------------------------------------------------------------
+
+
+def _with_problems(*found: Finding) -> QualityReport:
+    """A data-quality report of W46 holding only `found`."""
+    empty = pd.DataFrame()
+    return QualityReport(W46, date(2026, 11, 15), "data", empty, empty, empty, 0, empty, found)
+
+
+def _emea_fall_and_billing_csat() -> pd.DataFrame:
+    """Relationship NPS fell 50 points in EMEA (and 25 company-wide); CSAT at billing fell from 85% to 45%."""
+    return cells(
+        nps("region=EMEA", W45, 200, 160, 40),
+        nps("region=EMEA", W46, 100, 160, 140),
+        nps("", W45, 400, 260, 140),
+        nps("", W46, 300, 260, 240),
+        csat("touchpoint=billing", W45, 340, 400),
+        csat("touchpoint=billing", W46, 180, 400),
+    )
+
+
+def test_a_move_a_changed_answer_scale_explains_is_left_out_and_said_so():
+    shift = Finding(
+        SHIFT, "responses", "Relationship NPS answers shifted abruptly this week.", survey="relationship", score="nps"
+    )
+    found = summarise(_emea_fall_and_billing_csat(), W46, Filters(), _with_problems(shift))
+    assert [c.metric for c in found if c.significant] == ["csat"]
+    assert found[-1].sentence == (
+        "Moves of Relationship NPS are not reported: a data problem explains them. Relationship NPS answers shifted "
+        "abruptly this week."
+    )
+    assert all("EMEA" not in c.sentence for c in found)
+
+
+def test_a_move_over_a_collapsed_channel_is_told_with_the_caveat_and_others_are_not():
+    line = "EMEA email survey volume fell 82% this week (6 responses, usually 33): check the survey trigger."
+    collapse = Finding(VOLUME, "responses", line, (("region", "EMEA"), ("channel", "email")))
+    found = summarise(_emea_fall_and_billing_csat(), W46, Filters(), _with_problems(collapse))
+    by_where = {c.where: c for c in found if c.significant}
+    assert by_where["in EMEA"].caveat == line
+    assert by_where["in EMEA"].sentence.endswith(f"). Data caveat: {line}")
+    # EMEA's email is a small part of the company's and of billing's responses: their moves stand without it.
+    assert by_where["company-wide"].caveat is None
+    assert by_where["at the billing touchpoint"].caveat is None
+
+
+def test_a_problem_elsewhere_changes_nothing():
+    line = "APAC email survey volume fell 82% this week (6 responses, usually 33): check the survey trigger."
+    elsewhere = Finding(VOLUME, "responses", line, (("region", "APAC"), ("channel", "email")))
+    csat_only = Finding(MISSING, "responses", "CSAT was left unanswered.", survey="transactional", score="csat")
+    plain = summarise(_emea_fall_and_billing_csat(), W46, Filters())
+    found = summarise(_emea_fall_and_billing_csat(), W46, Filters(), _with_problems(elsewhere, csat_only))
+    emea = next(c for c in found if c.where == "in EMEA")
+    assert emea.caveat is None and emea.sentence == next(c for c in plain if c.where == "in EMEA").sentence

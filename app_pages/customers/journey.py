@@ -10,6 +10,7 @@ database = ui.connection()
 review = ui.review()
 
 ui.header("Journey & Drivers")
+ui.data_warnings("journey")
 left, middle, right = st.columns([2, 1.2, 1])
 grain = ui.url_choice(  # the key the Scorecard uses too: its explore links open the map on the same period
     "Period",

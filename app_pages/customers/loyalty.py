@@ -11,6 +11,7 @@ database = ui.connection()
 review = ui.review()
 
 ui.header("Loyalty & Retention")
+ui.data_warnings("loyalty")
 controls = st.columns([1, 2])
 grain = ui.url_choice(
     "Period",

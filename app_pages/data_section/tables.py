@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages.data_section import quality_section
 from cxmetrics import ui
 from cxmetrics.reports.data import view as data_view
 
@@ -10,6 +11,7 @@ view = ui.cached(data_view.build, database, ui.database_label(database))
 
 ui.header("Data", view.caption)
 ui.tile_row(view.tiles)
+quality_section.show()
 
 st.subheader("Tables")
 ui.table(view.overview, height=view.overview_height)

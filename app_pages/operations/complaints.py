@@ -11,6 +11,7 @@ database = ui.connection()
 review = ui.review()
 
 ui.header("Complaints & Follow-up")
+ui.data_warnings("complaints")
 left, right = st.columns(2)
 grain = ui.url_choice(
     "Period",

@@ -11,6 +11,7 @@ database = ui.connection()
 review = ui.review()
 
 ui.header("People & CX")
+ui.data_warnings("people")
 left, right = st.columns(2)
 unit = ui.url_choice(
     "Compare by",

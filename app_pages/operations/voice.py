@@ -12,6 +12,7 @@ database = ui.connection()
 review = ui.review()
 
 ui.header("Voice of the Customer")
+ui.data_warnings("voice")
 weeks = int(
     ui.url_choice(
         "Window",

@@ -13,6 +13,7 @@ view = ui.cached(financials.build, database, review.filters, review.period("mont
 cohort = view.cohort
 
 ui.header("CX & Financials", view.subtitle)
+ui.data_warnings("cx-financials")
 ui.notes(view.missing_note, view.filter_note, filters_boxed=True)
 
 st.subheader("CX next to the financial results")

@@ -11,6 +11,7 @@ database = ui.connection()
 review = ui.review()
 
 ui.header("Scorecard")
+ui.data_warnings("scorecard")
 grain = ui.url_choice(
     "Period",
     scorecard.GRAINS,

@@ -8,6 +8,7 @@ import json
 from cxmetrics import config
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import GROUPS, METRICS, Metric
+from cxmetrics.quality import reference as quality_reference
 
 INTRO = """# Metrics
 
@@ -292,6 +293,7 @@ def markdown() -> str:
         parts.append(f"## {group}\n")
         parts.extend(metric_markdown(m) for m in METRICS if m.group == group)
     parts.append(SENTIMENT)
+    parts.append(quality_reference.markdown())
     return "\n".join(parts)
 
 

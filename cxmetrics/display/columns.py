@@ -176,6 +176,33 @@ COLUMNS: dict[str, Column] = {
     "required": Column("Required", "check"),
     "used_for": Column("Needed for"),
     "line": Column("Line / row", "number", format="%d"),
+    # data quality (cxmetrics/quality)
+    "cadence": Column("Cadence", help="How often the table is expected to be loaded."),
+    "covered_until": Column("Covers to", "date", help="Its last date; for a monthly table, the end of its last month."),
+    "days_behind": Column("Days behind", "number", format="%d", help="Days from where it covers to the freshness day."),
+    "status": Column("Status", help="fresh, late or stale against the table's cadence (CX_QUALITY_* settings)."),
+    "slice": Column("Slice"),
+    "week_responses": Column("This week", "number", format="localized", help="Responses in the review week."),
+    "usual_responses": Column("Usual week", "number", format="localized", help="Median week of the baseline."),
+    "change_pct": Column("Change %", "number", format="%.0f%%"),
+    "relative_change_pct": Column(
+        "Beyond the others %", "number", format="%.0f%%", help="The slice's change beyond that of the other responses."
+    ),
+    "flagged": Column("Flagged", "check"),
+    "survey": Column("Survey"),
+    "score": Column("Score"),
+    "missing_pct": Column("Unanswered %", "number", format="%.1f%%", help="Share of the week's responses."),
+    "usual_missing_pct": Column("Usually unanswered %", "number", format="%.1f%%", help="Share in the baseline."),
+    "missing_flagged": Column("Unanswered flagged", "check"),
+    "distance": Column(
+        "Shift", "number", format="%.2f", help="Total variation distance of the week's answers from the baseline's."
+    ),
+    "p_value": Column("p", "number", format="%.4f", help="Chi-square test of the same distribution."),
+    "shift_flagged": Column("Shift flagged", "check"),
+    "rows_read": Column("Rows read", "number", format="localized"),
+    "rejected": Column("Rejected", "number", format="localized"),
+    "rejected_pct": Column("Rejected %", "number", format="%.1f%%"),
+    "latest": Column("Latest load", "check", help="The table's latest load."),
     "sentiment": Column("Sentiment", width=75),
     "themes": Column("Themes", width=200),
     # comment themes and listening posts (figures shown as text)

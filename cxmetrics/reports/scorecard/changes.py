@@ -4,7 +4,9 @@ The moves are the engine's (`query.moves`: the comparisons scanned for the revie
 Benjamini-Hochberg false-discovery control over all of them; the journey map judges its cells by the same evidence).
 They are ranked by the strength of their evidence (|z|, the order in which the false-discovery control admits them)
 and grouped by where they happened into at most six sentences, each with a link that opens the view filtered to
-that slice.
+that slice. A move that a data problem of the review week explains (`cxmetrics.quality`: the score's answers shifted
+abruptly, a changed scale or mapping) is not narrated, and one bullet says so; a move over a slice whose data is
+suspect (a collapsed survey channel, unanswered scores, duplicates) is narrated with that caveat.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import Metric, get_metric
 from cxmetrics.periods import Period
+from cxmetrics.quality.report import QualityReport
 from cxmetrics.query import moves as move_scan
 from cxmetrics.query.moves import Columns, Comparison
 
@@ -54,6 +57,7 @@ class Change:
     sentence: str
     page: str
     query: str
+    caveat: str | None = None
 
     @property
     def href(self) -> str | None:
@@ -155,7 +159,7 @@ def _sentence(group: list[dict], by_lens: dict[str, Comparison], filters: Filter
     ]
     if extra:
         text += "; " + (extra[0] if len(extra) == 1 else ", ".join(extra[:-1]) + " and " + extra[-1])
-    return text + "."
+    return text + "." + (f" Data caveat: {lead['caveat']}" if lead.get("caveat") else "")
 
 
 def explore_query(filters: Filters, key: str, week: str, grain: str) -> str:
@@ -182,6 +186,7 @@ def _change(group: list[dict], by_lens: dict[str, Comparison], filters: Filters,
         sentence=_sentence(group, by_lens, filters),
         page=EXPLORE_PAGE,
         query=explore_query(filters, lead["slice"], week, period.grain),
+        caveat=lead.get("caveat"),
     )
 
 
@@ -221,20 +226,49 @@ def _quiet_sentence(tested: int, period: Period, filters: Filters) -> str:
     )
 
 
-def summarise(cells: pd.DataFrame, period: Period, filters: Filters) -> tuple[Change, ...]:
-    """The 'what changed' bullets for a period from the scan's cells (pure: no database)."""
-    return _summary({c: cells[c].to_numpy() for c in cells.columns}, period, filters)
+def summarise(
+    cells: pd.DataFrame, period: Period, filters: Filters, data: QualityReport | None = None
+) -> tuple[Change, ...]:
+    """The 'what changed' bullets for a period from the scan's cells and the review week's data problems (pure: no
+    database)."""
+    return _summary({c: cells[c].to_numpy() for c in cells.columns}, period, filters, data)
 
 
-def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, ...]:
+def _screened(moves: list[dict], data: QualityReport | None) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The moves to narrate, each with the caveat of a data problem under it (if any), and the moves left out with
+    the problem that explains them."""
+    if data is None:
+        return moves, []
+    narrated, left_out = [], []
+    for move in moves:
+        found = data.bearing_on(move["metric"], move_scan.slice_pairs(move["slice"]))
+        explaining = [f for f in found if f.explains]
+        if explaining:
+            left_out.append((move, explaining[0].line))
+        else:
+            narrated.append(move | {"caveat": found[0].line if found else None})
+    return narrated, left_out
+
+
+def _left_out(left_out: list[tuple[dict, str]], filters: Filters, period: Period) -> Change:
+    """One bullet for the moves a data problem explains: which scores, and the problem."""
+    names = list(dict.fromkeys(get_metric(m["metric"]).label for m, _ in left_out))
+    scores = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    text = f"Moves of {scores} are not reported: a data problem explains them. {left_out[0][1]}"
+    return _steady(text, filters, period)
+
+
+def _summary(cells: Columns, period: Period, filters: Filters, data: QualityReport | None = None) -> tuple[Change, ...]:
     """The bullets from the cells' columns."""
     chosen = move_scan.windows(period)
     moves = move_scan.compare(cells, chosen) if len(cells.get("metric", ())) else None
     kept = move_scan.significant(moves) if moves is not None and len(moves["metric"]) else np.array([], dtype=np.int64)
-    if not len(kept):
+    best, left_out = _screened(_preferred(ranked(moves, kept)) if len(kept) else [], data)
+    skipped = [_left_out(left_out, filters, period)] if left_out else []
+    if not best:
         tested = int(moves["testable"].sum()) if moves is not None else 0
-        return (_steady(_quiet_sentence(tested, period, filters), filters, period),)
-    best = _preferred(ranked(moves, kept))
+        quiet = [] if left_out else [_steady(_quiet_sentence(tested, period, filters), filters, period)]
+        return tuple(skipped + quiet)
     by_lens = {w.lens: w for w in chosen}
     # Strongest first, so a slice's first move is its best: the slices in order of first appearance are by evidence.
     order = list(dict.fromkeys(m["slice"] for m in best))
@@ -243,9 +277,10 @@ def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, 
         found.append(
             _steady(f"Everything else held steady: no other significant move in {_SCORES_OR}.", filters, period)
         )
-    return tuple(found)
+    return tuple(found + skipped)
 
 
-def detect(conn: Connection, filters: Filters, period: Period) -> tuple[Change, ...]:
-    """What changed in `period` under `filters`: 1 to 6 bullets, or one that says nothing moved significantly."""
-    return _summary(move_scan.scan_cells(conn, filters, period), period, filters)
+def detect(conn: Connection, filters: Filters, period: Period, data: QualityReport | None = None) -> tuple[Change, ...]:
+    """What changed in `period` under `filters`: 1 to 6 bullets, or one that says nothing moved significantly; a
+    move that a data problem in `data` explains is left out (one bullet says so), one it qualifies carries it."""
+    return _summary(move_scan.scan_cells(conn, filters, period), period, filters, data)

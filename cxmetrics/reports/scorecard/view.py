@@ -23,6 +23,7 @@ from cxmetrics.display.tiles import Tile, change_style, change_text, compact, co
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import HEADLINE_NPS, Metric, get_metric, minimum_n
 from cxmetrics.periods import Period
+from cxmetrics.quality import report as quality
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import ignored_filters, summable_columns
@@ -568,7 +569,7 @@ def build(conn: Connection, filters: Filters, period: Period) -> Scorecard:
         basis_note=_basis_note(period, rows),
         missing_tables=notes.missing_tables(loaded, needed),
         missing_note=notes.missing_note(loaded, needed),
-        changes=changes.detect(conn, filters, period),
+        changes=changes.detect(conn, filters, period, quality.build(conn, filters, quality.review_week(period))),
         nps_weekly=nps_weekly(weekly, period),
         revenue_monthly=revenue,
         events=withheld.exact(catalog.events_between(conn, filters, first.start, last.end)),
