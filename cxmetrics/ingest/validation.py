@@ -47,10 +47,10 @@ def typed(col: Column, ref: str | None = None) -> str:
         return f"TRY_CAST(lower({ref}) AS BOOLEAN)"
     if col.type == "TIMESTAMP":
         return f"CAST(TRY_CAST({ref} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if col.empty_means_all:
+        return f"coalesce({'lower(' + ref + ')' if col.code else ref}, '')"
     if col.choices or col.code:
         return f"lower({ref})"
-    if col.empty_means_all:
-        return f"coalesce({ref}, '')"
     if col.type == "VARCHAR":
         return ref
     return f"TRY_CAST({ref} AS {col.type})"

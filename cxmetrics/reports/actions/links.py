@@ -64,9 +64,9 @@ def from_change(change: Bullet, week: Period | None, filters: Filters) -> str | 
     return href(week, change.metric, slice_, title, "what changed")
 
 
-def from_cell(week: Period | None, metric_id: str, dimension: str, row: str, touchpoint: str, filters: Filters) -> str:
-    """The link of a journey map cell: its score at its touchpoint in its region or segment."""
-    slice_ = _single(filters) | {dimension: row, "touchpoint": touchpoint}
+def from_cell(week: Period | None, metric_id: str, cell: Filters) -> str:
+    """The link of a journey map cell: its score in the cell's filters (its touchpoint, region or segment)."""
+    slice_ = _single(cell)
     title = f"Act on {movement.subject(get_metric(metric_id), slice_)}"
     return href(week, metric_id, slice_, title, "journey map")
 

@@ -95,7 +95,7 @@ class DriverChoices:
 @dataclass(frozen=True)
 class Cell:
     """The detail of one map cell: which cell (and the cells one can pick), its tiles, its monthly trend with events,
-    and the complaints about its touchpoint's process."""
+    and the complaints about its touchpoint's process; `narrowed`: the filters narrowed to the cell."""
 
     row: str
     touchpoint: str
@@ -109,6 +109,7 @@ class Cell:
     complaints: pd.DataFrame
     complaints_missing: str | None
     no_complaints: str | None
+    narrowed: Filters
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,12 @@ class Priority:
     label: str
     matrix: pd.DataFrame
     sentence: str
+
+    @property
+    def fix_first(self) -> str | None:
+        """The driver to fix first, as people read it ('Billing accuracy'); None when there is none."""
+        top = key_drivers.fix_first(self.matrix)
+        return None if top is None else key_drivers.label(top["attribute"])
 
 
 @dataclass(frozen=True)
@@ -275,6 +282,7 @@ def cell(conn: Connection, filters: Filters, picks: CellPicks, asked: tuple[str 
         no_complaints=f"No complaints about the {touchpoint} process in {chosen.label}."
         if has_complaints and found.complaints.empty
         else None,
+        narrowed=journey_detail.cell_filters(filters, picks.dimension, row, touchpoint),
     )
 
 
