@@ -17,8 +17,8 @@ actor = register.Actor(viewer.grant, viewer.who)
 today = datetime.now(UTC).date()
 
 ui.header("Actions")
-for message in st.session_state.pop("_actions_saved", ()):
-    st.success(message)
+if saved := st.session_state.pop("_actions_saved", None):
+    st.success(saved)
 view = ui.cached(actions_view.build, database, viewer.scope, today)
 st.caption(view.caption)
 ui.tile_row(view.tiles)
@@ -50,54 +50,67 @@ def _seed_from_url() -> None:
         st.query_params.pop(key, None)
 
 
-def _save(message: str) -> None:
-    st.session_state["_actions_saved"] = (message,)
-    st.rerun()
+def _record() -> None:
+    """Record the new action (a callback: it runs before the rerun, so the form can be emptied after it)."""
+    state = st.session_state
+    fields = {name: state[f"new_{name}"] for name in ("title", "owner", "due", "metric", "direction", "note")}
+    draft = register.Draft(
+        fields["title"], fields["owner"], fields["due"], fields["metric"], fields["direction"],
+        **{dim: state[f"new_{dim}"] for dim in register.SLICE_DIMENSIONS}, note=fields["note"],
+    )  # fmt: skip
+    try:
+        row = register.create(ui.database_target(), draft, actor, review.week)
+    except register.ActionRefused as refusal:
+        state["_actions_refused"] = f"Not recorded: {refusal}."
+        return
+    state["_actions_saved"] = actions_view.recorded_text(row)
+    state["new_title"], state["new_note"] = "", ""
+    state.pop("new_origin", None)
+
+
+def _update() -> None:
+    """Save the status and note of the action picked (a callback, as `_record`)."""
+    state = st.session_state
+    picked = state["update_pick"]
+    try:
+        register.update(ui.database_target(), picked.action_id, actor, status=state["update_status"],
+                        note=state["update_note"])  # fmt: skip
+    except register.ActionRefused as refusal:
+        state["_actions_refused"] = f"Not saved: {refusal}."
+        return
+    state["_actions_saved"] = f"Updated {picked.action_id}: {state['update_status']}."
+    state["update_note"] = ""
 
 
 st.subheader("Record an action")
 _seed_from_url()
 if origin := st.session_state.get("new_origin"):
     st.caption(f"Prefilled from the {origin}; the baseline is read when you record it.")
-with st.form("new_action", clear_on_submit=False):
-    title = st.text_input("Action", key="new_title", placeholder="What will be done")
+if refused := st.session_state.pop("_actions_refused", None):
+    st.error(refused)
+with st.form("new_action"):
+    st.text_input("Action", key="new_title", placeholder="What will be done")
     who, due = st.columns(2)
-    owner = who.text_input("Owner", key="new_owner", value=viewer.who, help="Their sign-in email lets them update it.")
-    due_date = due.date_input("Due", key="new_due", value=today + timedelta(weeks=4), min_value=today)
+    who.text_input("Owner", key="new_owner", value=viewer.who, help="Their sign-in email lets them update it.")
+    due.date_input("Due", key="new_due", value=today + timedelta(weeks=4), min_value=today)
     what, way = st.columns([2, 1])
-    metric_id = what.selectbox(
-        "Metric it should move",
-        movement.ACTION_METRICS,
-        key="new_metric",
-        format_func=lambda m: get_metric(m).label,
+    what.selectbox(
+        "Metric it should move", movement.ACTION_METRICS, key="new_metric", format_func=lambda m: get_metric(m).label
     )
-    direction = way.selectbox("Expected direction", register.DIRECTIONS, key="new_direction")
-    chosen = {}
+    way.selectbox("Expected direction", register.DIRECTIONS, key="new_direction")
     for column, dimension in zip(st.columns(4), register.SLICE_DIMENSIONS, strict=True):
-        chosen[dimension] = column.selectbox(
+        column.selectbox(
             dimension.capitalize(),
             _slice_options(dimension),
             key=f"new_{dimension}",
             format_func=lambda value: value or "All",
         )
-    note = st.text_area("Note", key="new_note", height=68)
+    st.text_area("Note", key="new_note", height=68)
     st.caption(
         f"Baseline: the metric in this slice over the {movement.WINDOW_WEEKS} weeks to the review week "
         f"{review.week.label} (sidebar), with its interval and n."
     )
-    recorded = st.form_submit_button("Record the action", type="primary")
-if recorded:
-    draft = register.Draft(title, owner, due_date, metric_id, direction, **chosen, note=note)
-    try:
-        row = register.create(ui.database_target(), draft, actor, review.week)
-    except register.ActionRefused as refusal:
-        st.error(f"Not recorded: {refusal}.")
-    else:
-        for field in ("title", "note", "origin"):
-            st.session_state.pop(f"new_{field}", None)
-        metric = get_metric(row["metric"])
-        base = "withheld (too few responses)" if row["baseline_value"] is None else metric.format(row["baseline_value"])
-        _save(f"Recorded {row['action_id']}: baseline {base} (n = {row['baseline_n']:,}).")
+    st.form_submit_button("Record the action", type="primary", on_click=_record)
 
 st.subheader("Update an action")
 mine = actions_view.updatable(view, actor)
@@ -105,15 +118,7 @@ if not mine:
     st.caption("Owners update their actions; the CX team and admins update any in their access.")
 else:
     with st.form("update_action"):
-        picked = st.selectbox("Action", mine, key="update_pick", format_func=lambda line: line.label)
-        status = st.selectbox("Status", register.STATUSES, key="update_status")
-        added = st.text_input("Add a note", key="update_note")
-        saved = st.form_submit_button("Save")
-    if saved:
-        try:
-            register.update(ui.database_target(), picked.action_id, actor, status=status, note=added)
-        except register.ActionRefused as refusal:
-            st.error(f"Not saved: {refusal}.")
-        else:
-            st.session_state.pop("update_note", None)
-            _save(f"Updated {picked.action_id}: {status}.")
+        st.selectbox("Action to update", mine, key="update_pick", format_func=lambda line: line.label)
+        st.selectbox("Status", register.STATUSES, key="update_status")
+        st.text_input("Add a note", key="update_note")
+        st.form_submit_button("Save", on_click=_update)

@@ -181,3 +181,17 @@ def build(conn: Connection, scope: AccessScope, today: date) -> ActionRegister:
 def updatable(actions: ActionRegister, actor: Actor) -> tuple[ActionLine, ...]:
     """The listed actions `actor` may update: their own, or all of them for the CX team and admins."""
     return tuple(line for line in actions.lines if register.may_update(actor, line.stored))
+
+
+def recorded_text(row: dict) -> str:
+    """What the page says once an action is recorded: its id and the baseline it captured."""
+    metric = get_metric(row["metric"])
+    value = row["baseline_value"]
+    shown = "withheld (too few responses)" if is_missing(value) else metric.format(value)
+    low, high = row["baseline_low"], row["baseline_high"]
+    interval = "" if is_missing(low) else f", 95% interval {metric.format(low)} to {metric.format(high)}"
+    return (
+        f"Recorded {row['action_id']}: {movement.subject(metric, {d: row[d] for d in register.SLICE_DIMENSIONS})} "
+        f"was {shown}{interval} "
+        f"(n = {row['baseline_n']:,}) over {movement.span(row['baseline_start'], row['baseline_end'])}."
+    )
