@@ -120,7 +120,7 @@ def test_under_the_minimum_n_the_baseline_is_withheld_and_nothing_is_tested(worl
 def test_an_action_of_the_latest_week_waits_for_a_week_after_its_baseline(world: Path):
     _create(world, week="2026-W46")
     move = view.build(_read(world), AccessScope(), TODAY).lines[0].movement
-    assert move.now is None and move.verdict == "no data since"
+    assert move.now is None and move.verdict == "no complete week since"
     assert move.sentence == "Transactional NPS at billing, EMEA: +30 at creation; no complete week since."
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from cxmetrics import ui
+from cxmetrics.display import figures
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.query import catalog
 from cxmetrics.reports.actions import links, movement, register
@@ -24,11 +25,18 @@ st.caption(view.caption)
 ui.tile_row(view.tiles)
 if view.empty_note:
     st.info(view.empty_note)
-else:
-    ui.table(
-        view.table,
-        actions_view.TABLE_COLUMNS,
-        download=("Download the register (CSV)", view.csv, view.csv_name),
+for line in view.lines:
+    with st.container(border=True):
+        title, badges = st.columns([3, 1])
+        title.markdown(f"**{line.title}**  \n{line.details}")
+        badges.badge(line.status_text, color=figures.badge_colour(line.status_colour))
+        badges.badge(line.movement.verdict.capitalize(), color=figures.badge_colour(line.verdict_colour))
+        st.markdown(line.movement.sentence)
+        if line.note:
+            st.caption(line.note.replace("\n", "  \n"))
+if view.lines:
+    st.download_button(
+        "Download the register (CSV)", view.csv, file_name=view.csv_name, mime="text/csv", icon=":material/download:"
     )
 
 

@@ -189,7 +189,7 @@ def measure(conn: Connection, action: Mapping[str, Any], latest_week: Period | N
     after = now_period(base.end, latest_week) if latest_week else None
     if after is None:
         sentence = f"{head}: {_value(metric, action.get('baseline_value'))} at creation; no complete week since."
-        return Movement(None, None, None, None, None, "no data since", sentence)
+        return Movement(None, None, None, None, None, "no complete week since", sentence)
     then, now = readings(conn, metric.id, slice_, [base, after], scope)
     stored = _missing(action.get("baseline_value"))
     delta = None if now.value is None or then.value is None else now.value - then.value

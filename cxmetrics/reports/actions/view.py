@@ -28,6 +28,14 @@ CSV_EXTRA: tuple[str, ...] = (
     "now_start", "now_end", "now_value", "now_low", "now_high", "now_n", "change", "z", "significant", "verdict",
 )  # fmt: skip
 _STATUS_WORDS = {"open": "Open", "done": "Done", "dropped": "Dropped"}
+# The dashboard's status colours (`display.style`) of an action's state and of its metric's verdict.
+_STATE_COLOURS = {"Overdue": "off_target", "Open": "no_target", "Done": "on_target", "Dropped": "suppressed"}
+_VERDICT_COLOURS = {
+    "moving as intended": "on_target",
+    "moving the wrong way": "off_target",
+    "no significant change yet": "no_target",
+}
+_ARROWS = {"up": "↑", "down": "↓"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,22 @@ class ActionLine:
         return "Overdue" if self.overdue else _STATUS_WORDS[self.status]
 
     @property
+    def status_colour(self) -> str:
+        """The status whose colour the state's badge takes: overdue red, done green, open and dropped grey."""
+        return _STATE_COLOURS[self.status_text]
+
+    @property
+    def verdict_colour(self) -> str:
+        """The status whose colour the verdict's badge takes: green as intended, red the wrong way, else grey."""
+        return _VERDICT_COLOURS.get(self.movement.verdict, "suppressed")
+
+    @property
+    def details(self) -> str:
+        """'emea@example.com · due 30 Nov 2026 · should go ↑ up · A-20261020-1a2b3c'."""
+        arrow = _ARROWS[self.direction]
+        return f"{self.owner} · due {self.due_date:%-d %b %Y} · should go {arrow} {self.direction} · {self.action_id}"
+
+    @property
     def label(self) -> str:
         """How the action is named in a picker: 'A-20261207-1a2b3c · Fix invoice errors (open)'."""
         return f"{self.action_id} · {self.title} ({self.status_text.lower()})"
@@ -65,7 +89,7 @@ class ActionRegister:
     caption: str
     tiles: tuple[Tile, ...]
     lines: tuple[ActionLine, ...]
-    table: pd.DataFrame
+    table: pd.DataFrame  # the lines as one table, for print (the page shows each line as a card)
     empty_note: str | None
     csv: bytes
     csv_name: str
@@ -98,7 +122,6 @@ def _ordered(lines: list[ActionLine]) -> tuple[ActionLine, ...]:
 
 
 def _table(lines: tuple[ActionLine, ...]) -> pd.DataFrame:
-    arrows = {"up": "↑", "down": "↓"}
     return pd.DataFrame(
         {
             "action_id": [line.action_id for line in lines],
@@ -106,7 +129,7 @@ def _table(lines: tuple[ActionLine, ...]) -> pd.DataFrame:
             "Action": [line.title for line in lines],
             "Owner": [line.owner for line in lines],
             "Due": [line.due_date for line in lines],
-            "Movement since the baseline": [f"{arrows[line.direction]} {line.movement.sentence}" for line in lines],
+            "Movement since the baseline": [f"{_ARROWS[line.direction]} {line.movement.sentence}" for line in lines],
             "Verdict": [line.movement.verdict for line in lines],
             "Notes": [line.note for line in lines],
         },
