@@ -13,12 +13,13 @@ import pytest
 
 from cxmetrics import db
 from cxmetrics.access import Grant
-from cxmetrics.filters import AccessScope
+from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest import audit
 from cxmetrics.ingest.load import load_folder
 from cxmetrics.periods import parse_week
-from cxmetrics.reports.actions import register, view
+from cxmetrics.reports.actions import links, register, view
 from cxmetrics.reports.actions.register import ActionRefused, Actor, Draft
+from cxmetrics.reports.scorecard.changes import Change
 from tests.metric_fixtures import ACTION_REVIEW_WEEK, action_world, write_folder
 
 TODAY = date(2026, 12, 7)
@@ -246,3 +247,25 @@ def test_actions_load_from_a_file_and_bad_rows_are_rejected_with_line_column_and
     assert reasons[(4, "status")] == "not an accepted value: 'closed' (accepted: open, done, dropped)"
     loaded = _read(minimal_db_copy).execute("SELECT action_id, region, segment, touchpoint FROM actions").fetchall()
     assert loaded == [("A1", "EMEA", "", "billing")]
+
+
+def test_links_prefill_the_metric_and_slice_of_a_cell_a_driver_and_a_bullet():
+    week = parse_week("2026-W46")
+    cell = links.from_cell(week, "csat", Filters(segments=("SMB",), touchpoints=("billing",)))
+    assert cell == (
+        "./actions?week=2026-W46&action_metric=csat&action_segment=SMB&action_touchpoint=billing&action_direction=up"
+        "&action_title=Act+on+CSAT+at+billing%2C+SMB&action_origin=journey+map"
+    )
+    # Relationship NPS has no touchpoint: a driver's action names the rest of the slice.
+    driver = links.from_driver(week, "Billing accuracy", Filters(regions=("EMEA",), touchpoints=("billing",)))
+    assert driver == (
+        "./actions?week=2026-W46&action_metric=relationship_nps&action_region=EMEA&action_direction=up"
+        "&action_title=Improve+Billing+accuracy&action_origin=driver"
+    )
+    # A leader's one region joins the bullet's slice, so the action lies inside their scope.
+    bullet = Change("transactional_nps", "", "touchpoint=billing", "down", -20.0, True, -3.0, 90, "", "journey",
+                    "week=2026-W46&touchpoint=billing")  # fmt: skip
+    leader = Filters(scope=AccessScope(regions=("EMEA",)))
+    assert "action_region=EMEA&action_touchpoint=billing" in links.from_change(bullet, week, leader)
+    steady = Change("", "", "", "steady", None, False, None, None, "Nothing moved.", "journey", "week=2026-W46")
+    assert links.from_change(steady, week, Filters()) is None

@@ -95,7 +95,7 @@ class DriverChoices:
 @dataclass(frozen=True)
 class Cell:
     """The detail of one map cell: which cell (and the cells one can pick), its tiles, its monthly trend with events,
-    and the complaints about its touchpoint's process; `narrowed`: the filters narrowed to the cell."""
+    and the complaints about its touchpoint's process."""
 
     row: str
     touchpoint: str
@@ -109,7 +109,6 @@ class Cell:
     complaints: pd.DataFrame
     complaints_missing: str | None
     no_complaints: str | None
-    narrowed: Filters
 
 
 @dataclass(frozen=True)
@@ -282,7 +281,6 @@ def cell(conn: Connection, filters: Filters, picks: CellPicks, asked: tuple[str 
         no_complaints=f"No complaints about the {touchpoint} process in {chosen.label}."
         if has_complaints and found.complaints.empty
         else None,
-        narrowed=journey_detail.cell_filters(filters, picks.dimension, row, touchpoint),
     )
 
 
