@@ -269,3 +269,15 @@ def test_links_prefill_the_metric_and_slice_of_a_cell_a_driver_and_a_bullet():
     assert "action_region=EMEA&action_touchpoint=billing" in links.from_change(bullet, week, leader)
     steady = Change("", "", "", "steady", None, False, None, None, "Nothing moved.", "journey", "week=2026-W46")
     assert links.from_change(steady, week, Filters()) is None
+
+
+def test_a_loaded_action_on_a_monthly_metric_is_listed_but_not_tracked(world: Path):
+    with db.writable(world) as conn:
+        conn.execute(
+            "INSERT INTO actions (action_id, title, owner, due_date, metric, direction, status, created_at, "
+            "created_by) VALUES ('L1', 'Grow revenue', 'ana@example.com', DATE '2027-03-31', 'revenue', 'up', 'open', "
+            "TIMESTAMP '2026-11-20 09:00', 'cx@example.com')"
+        )
+    (line,) = view.build(_read(world), AccessScope(), TODAY).lines
+    assert line.movement.verdict == "not tracked"
+    assert line.movement.sentence.startswith("Revenue, company-wide: not tracked")

@@ -182,6 +182,9 @@ def measure(conn: Connection, action: Mapping[str, Any], latest_week: Period | N
     metric = get_metric(action["metric"])
     slice_ = {dim: action.get(dim) or "" for dim in _FILTER_FIELDS}
     head = subject(metric, slice_)
+    if metric.id not in ACTION_METRICS:  # a row loaded from a file may name any metric of the registry
+        sentence = f"{head}: not tracked (an action's metric is a sampled score of events, measured by the week)."
+        return Movement(None, None, None, None, None, "not tracked", sentence)
     start, end = action.get("baseline_start"), action.get("baseline_end")
     if is_missing(start) or is_missing(end):
         return Movement(None, None, None, None, None, "no baseline", f"{head}: no baseline was recorded.")

@@ -104,7 +104,7 @@ def has_table(conn: Connection) -> bool:
 
 def visible(conn: Connection, scope: AccessScope, closed_since: date | None = None) -> pd.DataFrame:
     """The actions inside `scope`: every open one and, with `closed_since`, those closed on or after it (all closed
-    ones without it); overdue first, then by due date, closed ones last, newest first."""
+    ones without it): open ones by due date (so overdue first), then closed ones, the latest closed first."""
     if not has_table(conn):
         return pd.DataFrame(columns=list(TABLE.column_names))
     params: list[Any] = []
@@ -114,7 +114,7 @@ def visible(conn: Connection, scope: AccessScope, closed_since: date | None = No
         params.append(closed_since)
     sql = (
         f"SELECT * FROM actions WHERE {where} "  # noqa: S608 (column names from the contract, values bound)
-        "ORDER BY status <> 'open', due_date, closed_at DESC NULLS LAST, action_id"
+        "ORDER BY status <> 'open', CASE WHEN status = 'open' THEN due_date END, closed_at DESC, action_id"
     )
     return conn.execute(sql, params).df()
 
