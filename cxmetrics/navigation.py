@@ -23,6 +23,7 @@ _REPORT = ":material/report:"
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Review", "app_pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
     PageSpec("Review", "app_pages/review/cx_financials.py", "CX & Financials", "cx-financials", ":material/payments:"),
+    PageSpec("Review", "app_pages/review/actions.py", "Actions", "actions", ":material/task_alt:"),
     PageSpec("Customers", "app_pages/customers/journey.py", "Journey & Drivers", "journey", ":material/route:"),
     PageSpec("Customers", "app_pages/customers/loyalty.py", "Loyalty & Retention", "loyalty", ":material/favorite:"),
     PageSpec("Operations", "app_pages/operations/voice.py", "Voice of the Customer", "voice", ":material/forum:"),

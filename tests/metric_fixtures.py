@@ -460,3 +460,39 @@ def trace(figure: Figure, name: str | None = None, **properties) -> BaseTraceTyp
     found = traces(figure, name, **properties)
     assert len(found) == 1, f"{len(found)} traces match {name!r} {properties}; names: {[t.name for t in figure.data]}"
     return found[0]
+
+
+# --- the action register ---------------------------------------------------------------------------------------------
+
+ACTION_REVIEW_WEEK = "2026-W42"  # 12-18 Oct 2026: its 4 weeks (21 Sep - 18 Oct) are an action's baseline
+
+
+def _billing_answers(prefix: str, region: str, day: date, scores: list[int]) -> tuple[list[dict], list[dict]]:
+    """Transactional billing answers, each from a customer of its own (so no customer clusters them)."""
+    when = datetime.combine(day, datetime.min.time()) + timedelta(hours=10)
+    ids = [f"{prefix}{i}" for i in range(len(scores))]
+    people = [customer(cid, region) for cid in ids]
+    answers = [
+        {"response_id": f"R-{cid}", "customer_id": cid, "responded_at": when, "survey": "transactional",
+         "touchpoint": "billing", "channel": "email", "nps": score}
+        for cid, score in zip(ids, scores, strict=True)
+    ]  # fmt: skip
+    return people, answers
+
+
+def action_world(path: Path) -> Path:
+    """A database whose transactional NPS at billing in EMEA moves from -25 to +30 (hand-computed in test_actions):
+    the baseline weeks (21 Sep - 18 Oct 2026) have 10 promoters, 10 passives and 20 detractors; the 4 weeks after
+    them (19 Oct - 15 Nov, the last complete week 2026-W46) 20 promoters, 12 passives and 8 detractors. APAC has 30
+    billing answers in each window, all passives (NPS 0)."""
+    conn = new_db(str(path))
+    parts = [
+        _billing_answers("EB", "EMEA", date(2026, 10, 1), [10] * 10 + [7] * 10 + [3] * 20),
+        _billing_answers("EN", "EMEA", date(2026, 11, 15), [9] * 20 + [8] * 12 + [0] * 8),
+        _billing_answers("AB", "APAC", date(2026, 10, 1), [7] * 30),
+        _billing_answers("AN", "APAC", date(2026, 11, 15), [8] * 30),
+    ]
+    insert(conn, "customers", [row for people, _ in parts for row in people])
+    insert(conn, "responses", [row for _, answers in parts for row in answers])
+    conn.close()
+    return path

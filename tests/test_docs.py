@@ -38,7 +38,7 @@ def test_data_model_lists_every_column_of_the_database() -> None:
 def test_every_contract_table_is_in_the_schema() -> None:
     expected = {
         "customers", "responses", "response_attributes", "customer_revenue", "financials", "complaints",
-        "contacts", "follow_ups", "employee_engagement", "social_mentions", "targets", "events",
+        "contacts", "follow_ups", "employee_engagement", "social_mentions", "targets", "events", "actions",
     }  # fmt: skip
     assert {t.name for t in schema.TABLES} == expected
     assert schema.REQUIRED_TABLES == ("customers", "responses")

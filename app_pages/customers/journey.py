@@ -3,8 +3,10 @@
 import streamlit as st
 
 from cxmetrics import ui
+from cxmetrics.reports.actions import links as actions_links
 from cxmetrics.reports.journey import charts
 from cxmetrics.reports.journey import view as journey
+from cxmetrics.reports.journey.detail import cell_filters
 
 database = ui.connection()
 review = ui.review()
@@ -73,6 +75,8 @@ if view.cell_picks:
         pick_touchpoint, "Touchpoint", cell.touchpoints, "cell_touchpoint", cell.touchpoint, charts.touchpoint_label
     )
     ui.tile_row(cell.tiles)
+    narrowed = cell_filters(review.filters, dimension, cell.row, cell.touchpoint)
+    st.markdown(f"[Record an action for this cell]({actions_links.from_cell(review.week, metric_id, narrowed)})")
     st.plotly_chart(charts.cell_trend(cell.trend, cell.events, view.metric, cell.trend_title, cell.window), theme=None)
     if cell.complaints_missing:
         st.info(cell.complaints_missing)
@@ -113,6 +117,10 @@ if view.driver_choices:
         )
         priority = drivers.priority[performance]
         st.markdown(priority.sentence)
+        if priority.fix_first:
+            st.markdown(
+                f"[Record an action]({actions_links.from_driver(review.week, priority.fix_first, review.filters)})"
+            )
         st.plotly_chart(charts.priority_matrix(priority.matrix, priority.label), theme=None)
         st.caption(
             "Quadrants cut at the median importance and the median performance of the attributes, so one dominant "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from cxmetrics import periods, ui
 from cxmetrics.display import figures
+from cxmetrics.reports.actions import links as actions_links
 from cxmetrics.reports.scorecard import charts
 from cxmetrics.reports.scorecard import view as scorecard
 
@@ -30,7 +31,9 @@ ui.notes(filters=card.filter_note)
 
 st.subheader("What changed")
 for change in card.changes:
-    st.markdown(f"- {change.sentence}" + (f" [Explore]({change.href})" if change.href else ""))
+    act = actions_links.from_change(change, review.week, review.filters)
+    explore = (f" [Explore]({change.href})" if change.href else "") + (f" · [Record an action]({act})" if act else "")
+    st.markdown(f"- {change.sentence}{explore}")
 
 st.subheader("Statement")
 ui.table(

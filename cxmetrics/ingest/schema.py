@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cxmetrics.db import Connection
 
 # Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -320,6 +320,47 @@ TABLES: tuple[Table, ...] = (
             _c("description", "VARCHAR", "What happened."),
         ),
         date_column="event_date",
+    ),
+    Table(
+        "actions",
+        "The action register: decisions of the review, each meant to move one metric in one slice, with the "
+        "metric's baseline when it was recorded. Recorded and updated on the Actions page; loadable like any table.",
+        ("action_id",),
+        (
+            _c("action_id", "VARCHAR", "Unique action identifier.", required=True),
+            _c("title", "VARCHAR", "What will be done.", required=True),
+            _c("owner", "VARCHAR", "Who is accountable (their sign-in email, so they can update it).", required=True),
+            _c("due_date", "DATE", "When it is due.", required=True, may_be_future=True),
+            _c("metric", "VARCHAR", "Metric id from the metric registry it should move (e.g. nps).", required=True),
+            _c("region", "VARCHAR", "Region of the slice; empty for all regions.", empty_means_all=True, label=True),
+            _c("segment", "VARCHAR", "Segment of the slice; empty for all.", empty_means_all=True, label=True),
+            _c("touchpoint", "VARCHAR", "Touchpoint of the slice; empty for all.", empty_means_all=True, code=True),
+            _c("channel", "VARCHAR", "Survey channel of the slice; empty for all.", empty_means_all=True, code=True),
+            _c(
+                "direction",
+                "VARCHAR",
+                "Which way the metric should move: up or down.",
+                required=True,
+                choices=("up", "down"),
+            ),
+            _c("status", "VARCHAR", "open, done or dropped.", required=True, choices=("open", "done", "dropped")),
+            _c("note", "VARCHAR", "Notes added since, one dated line each."),
+            _c("created_at", "TIMESTAMP", "When it was recorded (UTC).", required=True),
+            _c("created_by", "VARCHAR", "Who recorded it.", required=True),
+            _c(
+                "closed_at",
+                "TIMESTAMP",
+                "When it was marked done or dropped; empty while open.",
+                not_before="created_at",
+            ),
+            _c("baseline_value", "DOUBLE", "The metric in the slice over the baseline period, when recorded."),
+            _c("baseline_low", "DOUBLE", "Low end of the baseline's 95% interval."),
+            _c("baseline_high", "DOUBLE", "High end of the baseline's 95% interval."),
+            _c("baseline_n", "INTEGER", "Responses (the metric's n) behind the baseline.", low=0),
+            _c("baseline_start", "DATE", "First day of the baseline period."),
+            _c("baseline_end", "DATE", "Last day of the baseline period.", not_before="baseline_start"),
+        ),
+        date_column="created_at",
     ),
 )
 

@@ -47,10 +47,10 @@ def typed(col: Column, ref: str | None = None) -> str:
         return f"TRY_CAST(lower({ref}) AS BOOLEAN)"
     if col.type == "TIMESTAMP":
         return f"CAST(TRY_CAST({ref} AS TIMESTAMPTZ) AS TIMESTAMP)"
+    if col.empty_means_all:
+        return f"coalesce({'lower(' + ref + ')' if col.code else ref}, '')"
     if col.choices or col.code:
         return f"lower({ref})"
-    if col.empty_means_all:
-        return f"coalesce({ref}, '')"
     if col.type == "VARCHAR":
         return ref
     return f"TRY_CAST({ref} AS {col.type})"
@@ -212,7 +212,7 @@ def column_rules(table: Table, col: Column) -> list[str]:
 
 
 def _known_metric_rule() -> str:
-    """Targets must name a metric of the registry, or they would silently never apply."""
+    """Targets and actions must name a metric of the registry, or they would silently never apply."""
     known = ", ".join(_quote(m) for m in REGISTRY)
     reason = (
         "'unknown metric: ''' || metric || ''' is not in the metric registry (python -m cxmetrics metrics lists them)'"
@@ -222,7 +222,7 @@ def _known_metric_rule() -> str:
 
 def table_rules(table: Table) -> list[str]:
     """Rules that involve several columns of a row, or knowledge beyond the schema."""
-    if table.name == "targets":
+    if table.name in ("targets", "actions"):
         return [_known_metric_rule()]
     if table.name == "responses":
         return [

@@ -30,6 +30,7 @@ USED_BY = {
     "social_mentions": "listening posts",
     "targets": "targets and status colours",
     "events": "event annotations on trends",
+    "actions": "the action register (also recorded on the Actions page)",
 }
 
 

@@ -15,8 +15,9 @@ from cxmetrics.sample import params as sp
 from cxmetrics.sample.context import Context
 from cxmetrics.stats import intervals as stats
 
-# Every contract table but targets, which are planned after the truth is measured.
-TABLES = tuple(t.name for t in schema.TABLES if t.name != "targets")
+# Every contract table but targets, which are planned after the truth is measured, and actions, which the review
+# records (the sample world has none).
+TABLES = tuple(t.name for t in schema.TABLES if t.name not in ("targets", "actions"))
 COHORT_START = "2025-11-01"
 COHORT_END = "2026-10-31"
 NPS_SUMS = f"{measures.promoters('nps')}, {measures.detractors('nps')}, count(nps)"

@@ -13,6 +13,7 @@ from cxmetrics.display.tiles import Tile
 from cxmetrics.query import catalog
 
 LOADS = 5
+RECORDED_IN_APP: tuple[str, ...] = ("actions",)  # the Actions page records them
 TABLE_COLUMNS: tuple[str, ...] = (
     "table", "rows", "first_date", "last_date", "last_loaded_at", "source_file", "required", "used_for",
 )  # fmt: skip
@@ -33,8 +34,8 @@ class DataView:
 
 
 def _missing_note(overview: pd.DataFrame) -> str | None:
-    """Which contract tables hold no rows yet."""
-    empty = overview.loc[overview["rows"] == 0, "table"]
+    """Which contract tables hold no rows yet (but those recorded in the app, which a load may also fill)."""
+    empty = overview.loc[(overview["rows"] == 0) & ~overview["table"].isin(RECORDED_IN_APP), "table"]
     if empty.empty:
         return None
     names = ", ".join(f"`{name}`" for name in empty)

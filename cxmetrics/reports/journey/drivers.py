@@ -220,16 +220,21 @@ def label(attribute: str) -> str:
     return attribute.replace("_", " ").capitalize()
 
 
-def fix_first_sentence(matrix: pd.DataFrame) -> str:
-    """One sentence naming the most important driver, of those with at least the median importance, that performs
-    below the median."""
+def fix_first(matrix: pd.DataFrame) -> pd.Series | None:
+    """The most important driver, of those with at least the median importance, that performs below the median; None
+    when there is none."""
     fix = matrix[matrix["quadrant"] == "Fix first"].sort_values("share_pct", ascending=False)
-    if fix.empty:
+    return None if fix.empty else fix.iloc[0]
+
+
+def fix_first_sentence(matrix: pd.DataFrame) -> str:
+    """One sentence naming the driver to fix first (`fix_first`)."""
+    top = fix_first(matrix)
+    if top is None:
         return (
             "No driver with at least the median importance performs below the median of the attributes: nothing to "
             "fix first."
         )
-    top = fix.iloc[0]
     return (
         f"Fix first: {label(top['attribute'])}. It explains {top['share_pct']:.0f}% of the explained variation in "
         f"NPS, at least the median driver's share, yet performs below the median of the attributes."

@@ -119,6 +119,12 @@ class Priority:
     matrix: pd.DataFrame
     sentence: str
 
+    @property
+    def fix_first(self) -> str | None:
+        """The driver to fix first, as people read it ('Billing accuracy'); None when there is none."""
+        top = key_drivers.fix_first(self.matrix)
+        return None if top is None else key_drivers.label(top["attribute"])
+
 
 @dataclass(frozen=True)
 class Drivers:
