@@ -226,11 +226,17 @@ def summarise(cells: pd.DataFrame, period: Period, filters: Filters) -> tuple[Ch
     return _summary({c: cells[c].to_numpy() for c in cells.columns}, period, filters)
 
 
-def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, ...]:
-    """The bullets from the cells' columns."""
+def _tested(cells: Columns, period: Period) -> tuple[list[Comparison], Columns | None, np.ndarray]:
+    """The review's comparisons, the moves they find in the cells, and the indices of the significant ones."""
     chosen = move_scan.windows(period)
     moves = move_scan.compare(cells, chosen) if len(cells.get("metric", ())) else None
     kept = move_scan.significant(moves) if moves is not None and len(moves["metric"]) else np.array([], dtype=np.int64)
+    return chosen, moves, kept
+
+
+def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, ...]:
+    """The bullets from the cells' columns."""
+    chosen, moves, kept = _tested(cells, period)
     if not len(kept):
         tested = int(moves["testable"].sum()) if moves is not None else 0
         return (_steady(_quiet_sentence(tested, period, filters), filters, period),)
@@ -249,3 +255,13 @@ def _summary(cells: Columns, period: Period, filters: Filters) -> tuple[Change, 
 def detect(conn: Connection, filters: Filters, period: Period) -> tuple[Change, ...]:
     """What changed in `period` under `filters`: 1 to 6 bullets, or one that says nothing moved significantly."""
     return _summary(move_scan.scan_cells(conn, filters, period), period, filters)
+
+
+def significant_moves(conn: Connection, filters: Filters, period: Period) -> tuple[Change, ...]:
+    """Every significant move of the review under `filters`, one per slice and metric, each in a sentence of its own
+    (the moves that `detect` groups into its bullets; the exception alerts pick theirs from these)."""
+    chosen, moves, kept = _tested(move_scan.scan_cells(conn, filters, period), period)
+    if not len(kept):
+        return ()
+    by_lens = {w.lens: w for w in chosen}
+    return tuple(_change([m], by_lens, filters, period) for m in _preferred(ranked(moves, kept)))
