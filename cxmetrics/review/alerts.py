@@ -78,9 +78,9 @@ def _miss(conn: Connection, subscription: Subscription, filters: Filters, week: 
     metric = get_metric(subscription.metric)
     frame = query.metric_frame(conn, metric.id, filters.with_period(week.start, week.end), "week")
     rows = frame[frame["period_start"] == week.start].to_dict("records")
-    if not rows or rows[0]["status"] != OFF_TARGET or rows[0]["suppressed"]:
+    row = rows[0] if rows else {}
+    if str(row.get("status")) != OFF_TARGET or bool(row.get("suppressed")):
         return None
-    row = rows[0]
     sentence = (
         f"{describe(subscription)} is off target in {week.label}: {metric.format(row['value'])} against a target of "
         f"{metric.format(row['target'])}, significantly below it (n={int(row['n']):,})."
