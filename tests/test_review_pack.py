@@ -170,3 +170,13 @@ def test_the_command_refuses_a_week_after_the_data(committed_path, tmp_path, cap
     code = cli.main(["pack", "--db", str(committed_path), "--week", "2031-W01", "--out", str(tmp_path / "x.pdf")])
     assert code == 2 and "starts after the last day with data" in capsys.readouterr().err
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_scorecards_download_is_the_pack_of_the_view_on_screen(small_world_db: Path, small_world_week):
+    filters = Filters(scope=EMEA, segments=("SMB",))
+    pdf = review_pack.pdf_of_view(str(small_world_db), filters, small_world_week.label, "month")
+    pages = _pages(pdf)
+    assert filters.describe() == "segment SMB; region EMEA"
+    assert all("Scope: segment SMB; region EMEA" in text for text in pages)
+    assert f"Weekly CX review · {small_world_week.label}" in pages[0]
+    assert "Month " in pages[1]  # the Scorecard's grain on screen

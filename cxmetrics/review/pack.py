@@ -4,10 +4,11 @@ reads (`sections.SECTIONS`), each from the same report `build()` as its page, dr
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
-from cxmetrics import periods
+from cxmetrics import db, periods
 from cxmetrics.db import Connection
 from cxmetrics.display import style
 from cxmetrics.filters import Filters
@@ -62,3 +63,10 @@ def render_pack(pack: Pack, fmt: str = "pdf", paper: str = "a4") -> bytes:
         document.charts(pack), lambda svgs: document.html_document(pack, svgs, paper), fmt == "pdf"
     )
     return pdf if fmt == "pdf" else html.encode("utf-8")
+
+
+def pdf_of_view(target: str, filters: Filters, week: str, grain: str = "week") -> bytes:
+    """The PDF pack of a dashboard view (its week, grain and filters, the viewer's access scope among them), read on
+    a cursor of the database's shared read-only connection."""
+    with db.POOL.lease(target) as (conn, _), contextlib.closing(db.cursor(conn)) as cursor:
+        return render_pack(build(cursor, filters, week, grain), "pdf")
