@@ -38,6 +38,9 @@ alerts = [
 ]
 """
 
+# Each pack is drawn and printed by Chromium: seconds each, so with the slow tests (scripts/test.sh runs them).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def access_list(tmp_path: Path) -> Path:

@@ -28,6 +28,9 @@ EMEA = AccessScope(regions=("EMEA",))
 OTHER_REGIONS = ("APAC", "LATAM", "North America")
 COMPANY_SCOPE = "Scope: all regions, segments and touchpoints"
 
+# Each pack is drawn and printed by Chromium: seconds each, so with the slow tests (scripts/test.sh runs them).
+pytestmark = pytest.mark.slow
+
 
 def _files(pack, paper: str = "a4") -> tuple[str, bytes]:
     """The pack's HTML and PDF from one browser session."""

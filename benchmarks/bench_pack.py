@@ -1,0 +1,114 @@
+"""Benchmark of the weekly review pack on the sample world (goal: under 30 s for a pack on a 2-core machine).
+
+    python benchmarks/bench_pack.py [--db PATH] [--runs 3] [--region EMEA]
+
+Without `--db` the committed sample world (`sample_data/`) is loaded into a temporary database first (not timed).
+Each run is a fresh Python process, so a run pays what a scheduled `python -m cxmetrics pack` pays: imports, the
+reports' builds (`build`), then drawing the charts and printing the PDF in one Chromium session (`draw`). Printed
+per run: build s, draw s, total s, the Python process's peak memory and Chromium's largest process's peak memory.
+
+The baseline measured in the same run is the Scorecard's build alone in a fresh process (`scorecard s`): on a loaded
+machine every figure rises, and the ratio pack / scorecard says how much of that is load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PHASE = """
+import json, resource, sys, time
+start = time.perf_counter()
+import duckdb
+from cxmetrics.filters import AccessScope, Filters
+from cxmetrics.review import pack as review_pack
+from cxmetrics.reports.scorecard import view as scorecard_view
+from benchmarks.harness import peak_rss_mb
+db, region, what = sys.argv[1], sys.argv[2], sys.argv[3]
+conn = duckdb.connect(db, read_only=True)
+filters = Filters(scope=AccessScope(regions=(region,))) if region else Filters()
+imported = time.perf_counter()
+if what == "scorecard":
+    week, _ = review_pack.review_week(conn, None)
+    scorecard_view.build(conn, filters, week)
+    built = time.perf_counter()
+    drawn = built
+    pages = 0
+else:
+    pack = review_pack.build(conn, filters)
+    built = time.perf_counter()
+    pdf = review_pack.render_pack(pack, "pdf")
+    drawn = time.perf_counter()
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+print(json.dumps({
+    "import_s": imported - start, "build_s": built - imported, "draw_s": drawn - built, "total_s": drawn - start,
+    "peak_mb": peak_rss_mb(), "browser_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    "pages": pages,
+}))
+"""
+
+
+def run_phase(db: Path, region: str, what: str) -> dict:
+    """One run in a fresh Python process; its figures."""
+    done = subprocess.run(
+        [sys.executable, "-c", PHASE, str(db), region, what], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sample_database(folder: Path) -> Path:
+    """The committed sample world loaded into a database in `folder`."""
+    from cxmetrics.ingest.load import load_folder
+
+    target = folder / "cx.duckdb"
+    load_folder(ROOT / "sample_data", target)
+    return target
+
+
+def _load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="Database to build the packs from (default: the sample world).")
+    parser.add_argument("--runs", type=int, default=3, help="Runs of each phase (default 3).")
+    parser.add_argument("--region", default="", help="A regional leader's scope instead of the whole company.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cx-bench-pack-") as folder:
+        db = args.db or sample_database(Path(folder))
+        print(f"load average before: {_load_average()}")
+        rows = []
+        for _ in range(args.runs):
+            rows.append(("scorecard", run_phase(db, args.region, "scorecard")))
+            rows.append(("pack", run_phase(db, args.region, "pack")))
+        print(f"load average after: {_load_average()}")
+    header = (
+        f"{'phase':<10}{'import s':>10}{'build s':>10}{'draw s':>9}{'total s':>10}{'peak MB':>10}{'browser MB':>12}"
+    )
+    print(header + f"{'pages':>7}")
+    for name, row in rows:
+        print(
+            f"{name:<10}{row['import_s']:>10.2f}{row['build_s']:>10.2f}{row['draw_s']:>9.2f}{row['total_s']:>10.2f}"
+            f"{row['peak_mb']:>10.0f}{row['browser_peak_mb']:>12.0f}{row['pages']:>7}"
+        )
+    packs = [r["total_s"] for n, r in rows if n == "pack"]
+    cards = [r["total_s"] for n, r in rows if n == "scorecard"]
+    print(
+        f"median pack {statistics.median(packs):.1f} s (goal < 30 s); median scorecard alone "
+        f"{statistics.median(cards):.1f} s; ratio {statistics.median(packs) / statistics.median(cards):.1f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
