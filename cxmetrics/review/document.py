@@ -47,7 +47,9 @@ code { font-family: %(font)s; font-weight: 600; }
 .tile .delta { font-size: 9pt; font-weight: 600; }
 .tile .said { font-size: 7.5pt; color: %(muted)s; }
 .badge { display: inline-block; color: white; font-size: 7.5pt; font-weight: 600; border-radius: 1.5mm;
-  padding: 0.3mm 1.6mm; margin-top: 1mm; }
+  padding: 0.3mm 1.6mm; margin-top: 1mm; white-space: nowrap; }
+table.statement td { padding: 0.7mm 1mm; }
+table.statement .badge { margin-top: 0; }
 table { width: 100%%; border-collapse: collapse; font-size: 8.3pt; margin: 1mm 0 3mm; }
 th { text-align: left; color: %(muted)s; font-weight: 600; border-bottom: 0.8pt solid %(ink)s; padding: 1mm 1.2mm; }
 td { border-bottom: 0.4pt solid #e5e7eb; padding: 0.9mm 1.2mm; vertical-align: top; }

@@ -62,8 +62,11 @@ class Context:
 
     @cached_property
     def journey(self):
-        """The Journey & Drivers page's build as it opens (transactional NPS by region, the 4 weeks to the week)."""
-        return journey_view.build(self.conn, self.filters, self.week)
+        """The Journey & Drivers page's build as it opens (transactional NPS, the 4 weeks to the week), its rows by
+        region, or by segment when the view has one region (the page's "Rows" choice)."""
+        regions = self.filters.visible_regions()
+        rows = "segment" if regions is not None and len(regions) == 1 else "region"
+        return journey_view.build(self.conn, self.filters, self.week, dimension=rows)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ FINANCIALS_GRAIN = "month"  # CX & Financials opens on the latest closed month
 COMPLAINTS_GRAIN = "month"  # so does Complaints & Follow-up
 RISK_SPLIT = "region"
 ACCOUNTS_PRINTED = 12
+MAP_HEIGHT, MAP_ROW_HEIGHT = 170, 46
 STATEMENT_SHOWN = ("Measure", "Period", "Actual", "Status", "Prior", "Change", "Target", "Variance", "Last year")
 EVENT_COLUMNS = {"event_date": "Date", "title": "Event", "region": "Region"}
 INTERACTIVE = (" Click a cell for its detail.", " (defaults as commonly used in NPS tooling; edit them above)")
@@ -131,7 +132,7 @@ def journey_map(context: Context) -> Section:
         "journey",
         "Journey map",
         blocks.paragraph(view.red_summary, "lead"),
-        blocks.chart(figure, height=400),
+        blocks.chart(figure, height=MAP_HEIGHT + MAP_ROW_HEIGHT * len(view.cell_picks.rows)),
         blocks.paragraph(_printed(view.caption), "note"),
         blocks.paragraph(view.targets_note, "missing"),
         blocks.paragraph(view.touchpoint_note, "note"),
