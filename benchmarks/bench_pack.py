@@ -5,7 +5,7 @@
 Without `--db` the committed sample world (`sample_data/`) is loaded into a temporary database first (not timed).
 Each run is a fresh Python process, so a run pays what a scheduled `python -m cxmetrics pack` pays: imports, the
 reports' builds (`build`), then drawing the charts and printing the PDF in one Chromium session (`draw`). Printed
-per run: build s, draw s, total s, the Python process's peak memory and Chromium's largest process's peak memory.
+per run: build s, draw s, total s, the Python process's peak memory and the peak of Chromium's processes' summed memory.
 
 The baseline measured in the same run is the Scorecard's build alone in a fresh process (`scorecard s`): on a loaded
 machine every figure rises, and the ratio pack / scorecard says how much of that is load.
@@ -15,45 +15,100 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PHASE = """
-import json, resource, sys, time
+import json, sys, time
 start = time.perf_counter()
 import duckdb
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.review import pack as review_pack
 from cxmetrics.reports.scorecard import view as scorecard_view
 from benchmarks.harness import peak_rss_mb
+from benchmarks.bench_pack import BrowserMemory
 db, region, what = sys.argv[1], sys.argv[2], sys.argv[3]
 conn = duckdb.connect(db, read_only=True)
 filters = Filters(scope=AccessScope(regions=(region,))) if region else Filters()
 imported = time.perf_counter()
-if what == "scorecard":
-    week, _ = review_pack.review_week(conn, None)
-    scorecard_view.build(conn, filters, week)
-    built = time.perf_counter()
-    drawn = built
-    pages = 0
-else:
-    pack = review_pack.build(conn, filters)
-    built = time.perf_counter()
-    pdf = review_pack.render_pack(pack, "pdf")
-    drawn = time.perf_counter()
-    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+pages = 0
+with BrowserMemory() as browser:
+    if what == "scorecard":
+        week, _ = review_pack.review_week(conn, None)
+        scorecard_view.build(conn, filters, week)
+        built = drawn = time.perf_counter()
+    else:
+        pack = review_pack.build(conn, filters)
+        built = time.perf_counter()
+        pdf = review_pack.render_pack(pack, "pdf")
+        drawn = time.perf_counter()
+        pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
 print(json.dumps({
     "import_s": imported - start, "build_s": built - imported, "draw_s": drawn - built, "total_s": drawn - start,
-    "peak_mb": peak_rss_mb(), "browser_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-    "pages": pages,
+    "peak_mb": peak_rss_mb(), "browser_peak_mb": browser.peak_mb, "pages": pages,
 }))
 """
+
+
+class BrowserMemory:
+    """The peak of the summed resident memory of this process's descendants (Chromium's processes), sampled every
+    0.1 s while in use. Chromium's processes share pages, so the sum overstates what they use together."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> BrowserMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak_mb = max(self.peak_mb, sum(_rss_kb(pid) for pid in _descendants(os.getpid())) / 1024)
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from /proc/*/stat."""
+    found: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        kids = tree.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
 
 
 def run_phase(db: Path, region: str, what: str) -> dict:
