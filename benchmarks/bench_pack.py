@@ -5,7 +5,8 @@
 Without `--db` the committed sample world (`sample_data/`) is loaded into a temporary database first (not timed).
 Each run is a fresh Python process, so a run pays what a scheduled `python -m cxmetrics pack` pays: imports, the
 reports' builds (`build`), then drawing the charts and printing the PDF in one Chromium session (`draw`). Printed
-per run: build s, draw s, total s, the Python process's peak memory and the peak of Chromium's processes' summed memory.
+per run: build s, draw s, total s, the Python process's peak memory and the peak of Chromium's processes' summed memory,
+and the CPU seconds of each (on a busy machine the wall time waits for a core; the CPU time does not).
 
 The baseline measured in the same run is the Scorecard's build alone in a fresh process (`scorecard s`): on a loaded
 machine every figure rises, and the ratio pack / scorecard says how much of that is load.
@@ -54,16 +55,19 @@ with BrowserMemory() as browser:
 print(json.dumps({
     "import_s": imported - start, "build_s": built - imported, "draw_s": drawn - built, "total_s": drawn - start,
     "peak_mb": peak_rss_mb(), "browser_peak_mb": browser.peak_mb, "pages": pages,
+    "cpu_s": time.process_time(), "browser_cpu_s": browser.cpu_s,
 }))
 """
 
 
 class BrowserMemory:
     """The peak of the summed resident memory of this process's descendants (Chromium's processes), sampled every
-    0.1 s while in use. Chromium's processes share pages, so the sum overstates what they use together."""
+    0.1 s while in use, and the CPU time they used (as last sampled). Chromium's processes share pages, so the sum
+    overstates the memory they use together."""
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
+        self._ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -75,9 +79,17 @@ class BrowserMemory:
         self._stop.set()
         self._thread.join()
 
+    @property
+    def cpu_s(self) -> float:
+        """The CPU seconds (user and system) the descendants used."""
+        return sum(self._ticks.values()) / os.sysconf("SC_CLK_TCK")
+
     def _sample(self) -> None:
         while not self._stop.wait(0.1):
-            self.peak_mb = max(self.peak_mb, sum(_rss_kb(pid) for pid in _descendants(os.getpid())) / 1024)
+            pids = _descendants(os.getpid())
+            self.peak_mb = max(self.peak_mb, sum(_rss_kb(pid) for pid in pids) / 1024)
+            for pid in pids:
+                self._ticks[pid] = max(self._ticks.get(pid, 0), _cpu_ticks(pid))
 
 
 def _children() -> dict[int, list[int]]:
@@ -99,6 +111,15 @@ def _descendants(pid: int) -> list[int]:
         found += kids
         todo += kids
     return found
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User plus system CPU time of a process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def _rss_kb(pid: int) -> int:
@@ -154,7 +175,8 @@ def main() -> int:
     for name, row in rows:
         print(
             f"{name:<10}{row['import_s']:>10.2f}{row['build_s']:>10.2f}{row['draw_s']:>9.2f}{row['total_s']:>10.2f}"
-            f"{row['peak_mb']:>10.0f}{row['browser_peak_mb']:>12.0f}{row['pages']:>7}"
+            f"{row['peak_mb']:>10.0f}{row['browser_peak_mb']:>12.0f}{row['pages']:>7}{row['cpu_s']:>8.1f}"
+            f"{row['browser_cpu_s']:>15.1f}"
         )
     packs = [r["total_s"] for n, r in rows if n == "pack"]
     cards = [r["total_s"] for n, r in rows if n == "scorecard"]

@@ -32,7 +32,7 @@ ACCOUNTS_PRINTED = 12
 MAP_HEIGHT, MAP_ROW_HEIGHT = 170, 46
 STATEMENT_SHOWN = ("Measure", "Period", "Actual", "Status", "Prior", "Change", "Target", "Variance", "Last year")
 EVENT_COLUMNS = {"event_date": "Date", "title": "Event", "region": "Region"}
-INTERACTIVE = (" Click a cell for its detail.", " (defaults as commonly used in NPS tooling; edit them above)")
+INTERACTIVE = (" Click a cell for its detail.", "; edit them above")
 
 
 def _printed(text: str | None) -> str | None:
