@@ -119,7 +119,8 @@ def _cover_head(pack: Pack) -> str:
 
 def _section(pack: Pack, section: Section, svgs: Iterator[str]) -> str:
     running = (
-        f'<div class="running"><span>{html.escape(pack.title)}</span><span>{html.escape(scope_line(pack))}</span></div>'
+        f'<div class="running"><span>{html.escape(pack.title)} · {html.escape(stamp(pack))}</span>'
+        f"<span>{html.escape(scope_line(pack))}</span></div>"
     )
     head = _cover_head(pack) if section.key == "cover" else ""
     missing = f'<p class="missing">{inline(section.missing)}</p>' if section.missing else ""
