@@ -124,6 +124,7 @@ def test_charts_are_vectors_and_the_html_needs_no_network(company):
     assert sum(len(p.images) for p in reader.pages) == 0  # no raster image anywhere
     assert "Relative weight (share of NPS variance explained" in "\n".join(_pages(pdf))  # chart text is text
     assert page.count('<svg class="main-svg"') == len(document.charts(pack)) >= 6
+    assert page.count(f"Prepared {pack.generated:%d %b %Y}") == len(pack.sections) + 1  # on screen: each section
     assert not re.search(r"<script|<link|<iframe|<img|@import", page)
     assert not re.search(r"""(?:src|href)\s*=\s*["'](?!#)""", page)
     assert not re.search(r"""url\(\s*['"]?(?!#)""", page)
