@@ -171,7 +171,7 @@ def main() -> int:
     header = (
         f"{'phase':<10}{'import s':>10}{'build s':>10}{'draw s':>9}{'total s':>10}{'peak MB':>10}{'browser MB':>12}"
     )
-    print(header + f"{'pages':>7}")
+    print(header + f"{'pages':>7}{'CPU s':>8}{'browser CPU s':>15}")
     for name, row in rows:
         print(
             f"{name:<10}{row['import_s']:>10.2f}{row['build_s']:>10.2f}{row['draw_s']:>9.2f}{row['total_s']:>10.2f}"
