@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from cxmetrics.filters import SCOPE_DIMENSIONS, AccessScope
+from cxmetrics.metrics.registry import METRICS
 
 # Each role: what it sees beyond the report pages. A leader's scope comes from its entry; every other role sees
 # every row.
@@ -26,7 +27,8 @@ ROLES: dict[str, str] = {
 }
 DATA_ROLES = frozenset({"cx_team", "admin"})
 _SCOPE_KEYS = {f"{dim}s": dim for dim in SCOPE_DIMENSIONS}
-_USER_KEYS = {"email", "sub", "issuer", "role", "name", *_SCOPE_KEYS}
+_USER_KEYS = {"email", "sub", "issuer", "role", "name", "weekly_pack", "alerts", *_SCOPE_KEYS}
+_ALERT_KEYS = {"metric", *SCOPE_DIMENSIONS}
 _GROUP_KEYS = {"group", "role", "name", *_SCOPE_KEYS}
 _TOP_KEYS = {"group_claim", "user", "group"}
 
@@ -61,6 +63,21 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class Subscription:
+    """An exception alert a person asked for: a metric in a slice (e.g. relationship NPS at billing in EMEA)."""
+
+    metric: str
+    region: str | None = None
+    segment: str | None = None
+    touchpoint: str | None = None
+
+    def slice(self) -> dict[str, str]:
+        """The slice's dimension values, keyed by dimension."""
+        chosen = {"region": self.region, "segment": self.segment, "touchpoint": self.touchpoint}
+        return {dim: value for dim, value in chosen.items() if value}
+
+
+@dataclass(frozen=True)
 class Grant:
     """One entry of the access list: whom it names, the role and the scope it grants."""
 
@@ -71,6 +88,8 @@ class Grant:
     issuer: str = ""
     group: str = ""
     name: str = ""
+    weekly_pack: bool = True
+    alerts: tuple[Subscription, ...] = ()
 
     @property
     def label(self) -> str:
@@ -124,6 +143,11 @@ class AccessList:
         """The entry that applies to a person known by email only (the command line's `--user`)."""
         return self.grant(Identity(email=email.strip().lower()))
 
+    def pack_recipients(self) -> tuple[Grant, ...]:
+        """The people entries with an email who receive the weekly pack (everyone named by email, unless
+        `weekly_pack = false`), in file order."""
+        return tuple(entry for entry in self.users if entry.email and entry.weekly_pack)
+
 
 def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
@@ -168,13 +192,38 @@ def _entry(entry: Any, where: str, allowed: set[str]) -> Grant:
     )
 
 
+def _alert(found: Any, where: str) -> Subscription:
+    """One subscription of `alerts = [{ metric = "relationship_nps", region = "EMEA", touchpoint = "billing" }]`."""
+    if not isinstance(found, dict) or set(found) - _ALERT_KEYS or not isinstance(found.get("metric"), str):
+        raise AccessListError(f"{where}: an alert is {{ metric = ID, and any of {', '.join(SCOPE_DIMENSIONS)} }}")
+    if found["metric"] not in {m.id for m in METRICS}:
+        raise AccessListError(f"{where}: unknown metric {found['metric']!r} (see `python -m cxmetrics metrics`)")
+    if not all(isinstance(found[d], str) and found[d] for d in SCOPE_DIMENSIONS if d in found):
+        raise AccessListError(f"{where}: an alert's region, segment and touchpoint are non-empty strings")
+    return Subscription(found["metric"], *(found.get(d) for d in SCOPE_DIMENSIONS))
+
+
+def _delivery(entry: dict, where: str) -> dict[str, Any]:
+    """A person's weekly pack (on unless `weekly_pack = false`) and exception alerts."""
+    weekly = entry.get("weekly_pack", True)
+    alerts = entry.get("alerts", [])
+    if not isinstance(weekly, bool):
+        raise AccessListError(f"{where}: `weekly_pack` is true or false")
+    if not isinstance(alerts, list):
+        raise AccessListError(f"{where}: `alerts` is a list of {{ metric = ..., region = ... }}")
+    return {"weekly_pack": weekly, "alerts": tuple(_alert(a, where) for a in alerts)}
+
+
 def _user(entry: Any, index: int) -> Grant:
-    grant = _entry(entry, f"[[user]] #{index}", _USER_KEYS)
+    where = f"[[user]] #{index}"
+    grant = _entry(entry, where, _USER_KEYS)
     if bool(grant.email) == bool(grant.sub):
-        raise AccessListError(f"[[user]] #{index}: give exactly one of email or sub")
+        raise AccessListError(f"{where}: give exactly one of email or sub")
     if grant.issuer and not grant.sub:
-        raise AccessListError(f"[[user]] #{index}: issuer goes with sub")
-    return grant
+        raise AccessListError(f"{where}: issuer goes with sub")
+    if (entry.get("alerts") or "weekly_pack" in entry) and not grant.email:
+        raise AccessListError(f"{where}: a weekly pack or alerts need the entry's email")
+    return replace(grant, **_delivery(entry, where))
 
 
 def _group(entry: Any, index: int) -> Grant:

@@ -13,6 +13,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "cxmetrics.commands.sample",
     "cxmetrics.commands.metrics",
     "cxmetrics.commands.query",
+    "cxmetrics.commands.pack",
+    "cxmetrics.commands.schedule",
 )
 
 

@@ -168,6 +168,40 @@ SETTINGS: tuple[Setting, ...] = (
         "TOML file of the comment themes (theme -> label and phrases). Empty: the shipped default for the sample "
         "world's touchpoints. The loader re-tags comments when the file changes.",
     ),
+    Setting(
+        "CX_BROWSER",
+        "/usr/bin/chromium",
+        "Chromium executable that draws the review pack's charts (SVG) and prints the pack (PDF); Debian's `chromium`.",
+    ),
+    Setting(
+        "CX_BASE_URL",
+        "http://localhost:8501",
+        "The dashboard's address as recipients reach it: the links of exception alerts start with it.",
+    ),
+    Setting(
+        "CX_MAIL_FROM",
+        "cx-dashboard@localhost",
+        "Sender address of the review packs and exception alerts.",
+    ),
+    Setting(
+        "CX_SMTP_PASSWORD",
+        "",
+        "Password of `--smtp-user` on the mail server. Keep it in `.streamlit/secrets.toml` or the environment of the "
+        "scheduled job, never on a command line.",
+    ),
+    Setting(
+        "CX_SEND_ATTEMPTS",
+        4,
+        "How many times an email is tried when the mail server fails for a passing reason (a 4xx reply, a lost "
+        "connection) before it is reported as not sent.",
+        int,
+    ),
+    Setting(
+        "CX_SEND_BACKOFF_SECONDS",
+        2.0,
+        "Wait before the second try of an email; it doubles before each further try.",
+        float,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -26,6 +26,7 @@ from cxmetrics.periods import Period, last_complete, parse_week, period_containi
 from cxmetrics.quality import report as quality
 from cxmetrics.query import catalog
 from cxmetrics.query import frames as query
+from cxmetrics.review import pack as review_pack
 
 T = TypeVar("T")
 _build_lock = threading.Lock()
@@ -476,6 +477,23 @@ def review() -> Review:
             )
         st.stop()
     return chosen
+
+
+def pack_download(review_choice: Review, grain: str) -> None:
+    """A 'Review pack (PDF)' download of the view on screen: the review week and grain, the sidebar's filters and the
+    viewer's access scope (in the filters). The pack is built when the button is clicked, on a connection of its own
+    (the click is served after this run has ended)."""
+    target, filters, week = database_target(), review_choice.filters, review_choice.week
+    st.download_button(
+        "Review pack (PDF)",
+        lambda: review_pack.pdf_of_view(target, filters, week.label, grain),
+        file_name=f"cx-review-{week.label}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        help="The weekly review pack of this view (its week, filters and your access): scorecard, trends, journey, "
+        "drivers, revenue at risk, complaints and methodology, ready to print on A4.",
+    )
 
 
 def remember(review_choice: Review) -> None:

@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 python -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
 
-# Debian's packages the tests drive: Chromium (browser tests) and nginx (the hosted stack's reverse proxy).
+# Debian's packages the tests drive: Chromium (browser tests, the review pack; install.sh brings it), nginx (the
+# hosted stack's reverse proxy) and poppler-utils (pdftoppm draws the review pack's pages as images).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+[ -x /usr/bin/pdftoppm ] || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

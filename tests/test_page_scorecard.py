@@ -68,7 +68,7 @@ def test_default_week_shows_tiles_changes_statement_download_and_chart(monkeypat
     assert _bullets(app), "at least one 'what changed' bullet"
     assert _statement(app).loc["revenue", "Period"] == "Oct 2026"
     assert any(c.value.endswith("the latest closed month.") for c in app.caption)
-    assert app.get("download_button")[0].label == "Download the statement (CSV)"
+    assert [b.label for b in app.get("download_button")] == ["Review pack (PDF)", "Download the statement (CSV)"]
     assert len(app.get("plotly_chart")) == 1
     assert not app.info
 
@@ -131,3 +131,10 @@ def test_with_only_customers_and_responses_the_cx_rows_show_and_an_info_names_th
     ]  # fmt: skip
     assert _tiles(app)["Revenue"] == "—"
     assert _bullets(app)[0].startswith("- Too few responses")
+
+
+def test_the_review_pack_download_is_built_when_clicked(monkeypatch, small_world_db: Path):
+    app = run_page(monkeypatch, small_world_db, region="EMEA")
+    assert_no_exception(app)
+    (button,) = [b for b in app.get("download_button") if b.label == "Review pack (PDF)"]
+    assert button.proto.deferred_file_id  # the PDF is made on the click, not on every run of the page

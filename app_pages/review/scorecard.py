@@ -24,6 +24,7 @@ grain = ui.url_choice(
 )
 card = ui.cached(scorecard.build, database, review.filters, review.period(grain))
 st.caption(card.subtitle)
+ui.pack_download(review, grain)
 ui.notes(missing=card.missing_note)
 for tiles in card.headline:
     ui.tile_row(tiles)

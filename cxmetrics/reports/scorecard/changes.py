@@ -234,6 +234,14 @@ def summarise(
     return _summary({c: cells[c].to_numpy() for c in cells.columns}, period, filters, data)
 
 
+def _tested(cells: Columns, period: Period) -> tuple[list[Comparison], Columns | None, np.ndarray]:
+    """The review's comparisons, the moves they find in the cells, and the indices of the significant ones."""
+    chosen = move_scan.windows(period)
+    moves = move_scan.compare(cells, chosen) if len(cells.get("metric", ())) else None
+    kept = move_scan.significant(moves) if moves is not None and len(moves["metric"]) else np.array([], dtype=np.int64)
+    return chosen, moves, kept
+
+
 def _screened(moves: list[dict], data: QualityReport | None) -> tuple[list[dict], list[tuple[dict, str]]]:
     """The moves to narrate, each with the caveat of a data problem under it (if any), and the moves left out with
     the problem that explains them."""
@@ -260,9 +268,7 @@ def _left_out(left_out: list[tuple[dict, str]], filters: Filters, period: Period
 
 def _summary(cells: Columns, period: Period, filters: Filters, data: QualityReport | None = None) -> tuple[Change, ...]:
     """The bullets from the cells' columns."""
-    chosen = move_scan.windows(period)
-    moves = move_scan.compare(cells, chosen) if len(cells.get("metric", ())) else None
-    kept = move_scan.significant(moves) if moves is not None and len(moves["metric"]) else np.array([], dtype=np.int64)
+    chosen, moves, kept = _tested(cells, period)
     best, left_out = _screened(_preferred(ranked(moves, kept)) if len(kept) else [], data)
     skipped = [_left_out(left_out, filters, period)] if left_out else []
     if not best:
@@ -284,3 +290,17 @@ def detect(conn: Connection, filters: Filters, period: Period, data: QualityRepo
     """What changed in `period` under `filters`: 1 to 6 bullets, or one that says nothing moved significantly; a
     move that a data problem in `data` explains is left out (one bullet says so), one it qualifies carries it."""
     return _summary(move_scan.scan_cells(conn, filters, period), period, filters, data)
+
+
+def significant_moves(
+    conn: Connection, filters: Filters, period: Period, data: QualityReport | None = None
+) -> tuple[Change, ...]:
+    """Every significant move of the review under `filters`, one per slice and metric, each in a sentence of its own
+    (the moves that `detect` groups into its bullets; the exception alerts pick theirs from these); a move that a data
+    problem in `data` explains is left out."""
+    chosen, moves, kept = _tested(move_scan.scan_cells(conn, filters, period), period)
+    if not len(kept):
+        return ()
+    by_lens = {w.lens: w for w in chosen}
+    best, _ = _screened(_preferred(ranked(moves, kept)), data)
+    return tuple(_change([m], by_lens, filters, period) for m in best)

@@ -1,0 +1,47 @@
+"""`python -m cxmetrics schedule`: the weekly run. Every person on the access list with an email gets the pack of the
+review week cut to their scope (unless `weekly_pack = false`), and every subscriber whose alerts fired gets one short
+email; all of it is built before the first email is sent. Run it from cron or a systemd timer (docs/review.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cxmetrics import access, db
+from cxmetrics.commands.pack import access_list_of, add_delivery_options, report
+from cxmetrics.filters import Filters
+from cxmetrics.review import delivery, mailing
+from cxmetrics.review import pack as review_pack
+from cxmetrics.review.render import RenderError
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build every pack and alert of the week, then send them; exit 1 when any email was not sent."""
+    if not args.smtp:
+        print("error: schedule needs --smtp HOST:PORT", file=sys.stderr)
+        return 2
+    try:
+        server = delivery.Server.parse(args.smtp, args.smtp_user)
+        conn = db.connect_read_only(args.db or db.configured_target())
+        listed = access_list_of(args)
+        week, _ = review_pack.review_week(conn, args.week)
+        emails = [grant.email for grant in listed.pack_recipients()]
+        mails = mailing.pack_messages(conn, listed, emails, Filters(), week.label, args.format, args.paper)
+        mails += mailing.alert_messages(conn, listed, week)
+    except (PermissionError, access.AccessListError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    except (ValueError, OSError, RenderError, mailing.WrongScopeError) as error:
+        print(f"error: {error}; nothing was sent", file=sys.stderr)
+        return 2
+    print(f"{week.label}: {len(emails)} pack(s) and {len(mails) - len(emails)} alert email(s) built")
+    return report(delivery.send_all(server, mails))
+
+
+def register(subparsers) -> None:
+    """Add the `schedule` sub-command."""
+    parser = subparsers.add_parser(
+        "schedule", help="Send the week's packs and exception alerts to the access list.", description=run.__doc__
+    )
+    add_delivery_options(parser)
+    parser.set_defaults(run=run)

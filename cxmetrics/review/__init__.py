@@ -1,0 +1,1 @@
+"""The weekly review: the pack, its delivery by email, exception alerts and the weekly run."""
