@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxmetrics import config, quality
+from cxmetrics import config
 from cxmetrics.access import Grant, Subscription
 from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
+from cxmetrics.quality import report as quality
 from cxmetrics.query import frames as query
 from cxmetrics.reports.scorecard import changes
 
