@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -98,6 +99,22 @@ def _secrets() -> dict[str, Any]:
 
 # Deployment secrets are a source of settings; read them before any decorator below reads a setting.
 config.use_secrets(_secrets())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _heap_settled(page: str) -> bool:
+    """Move every object alive now (the modules and caches this page's first run loaded) out of the garbage
+    collector's view, once per page and process: the full collection Streamlit runs after each script run then scans
+    only what later runs create, not the whole of pandas, plotly and DuckDB again (about a fifth of a page view's
+    CPU before)."""
+    gc.collect()
+    gc.freeze()
+    return True
+
+
+def settle_heap(page: str) -> None:
+    """Called at the end of every script run: each page's first run freezes the heap it leaves (`_heap_settled`)."""
+    _heap_settled(page)
 
 
 @st.cache_resource(show_spinner=False)
