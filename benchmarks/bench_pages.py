@@ -1,6 +1,6 @@
 """How long each page takes to settle in Chromium, and where that time goes.
 
-    python benchmarks/bench_pages.py [--db PATH] [--visits 5] [--pages scorecard journey ...]
+    python benchmarks/bench_pages.py [--db PATH] [--visits 5] [--pages scorecard journey ...] [--compare DIR]
 
 Serves the dashboard with `streamlit run` on a free localhost port (over the sample world by default, built first
 when missing; `--db` for another database) and, in the same run, the floor: a two-page Streamlit app with a metric
@@ -17,7 +17,9 @@ and a small table. Headless Chromium (Debian's, /usr/bin/chromium) opens each pa
 - **KB**: bytes the websocket received, and of them **tables KB** (Arrow data frames), **figures KB** (Plotly JSON)
   and **metrics KB** (tiles with their sparklines).
 
-Timings on a shared machine vary; compare pages with the floor measured in the same run.
+Timings on a shared machine vary; compare pages with the floor measured in the same run. `--compare DIR` serves
+another checkout's dashboard.py (say, of the previous commit) over the same database beside this one and measures
+each page on both, one after the other, so a change is measured against its baseline under the same load.
 """
 
 from __future__ import annotations
@@ -130,13 +132,15 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serving(script: Path, env: dict[str, str], log: Path) -> Iterator[str]:
-    """`streamlit run script` on a free localhost port; its URL once healthy."""
+    """`streamlit run script` (in the script's folder) on a free localhost port; its URL once healthy."""
     port = _free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false"]  # fmt: skip
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=script.parent, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -254,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="the database (default: the sample world)")
     parser.add_argument("--visits", type=int, default=5)
     parser.add_argument("--pages", nargs="*", help="URL names of the pages to visit (default: all)")
+    parser.add_argument("--compare", type=Path, help="another checkout whose dashboard is measured beside this one")
     args = parser.parse_args(argv)
+    roots = {"this": ROOT, **({"compared": args.compare.resolve()} if args.compare else {})}
     database = args.db or sample_world()
     pages = [p for p in navigation.PAGES if not args.pages or p.url_path in args.pages]
     header = [
@@ -274,9 +280,15 @@ def main(argv: list[str] | None = None) -> int:
             with serving(floor, {}, Path(tmp) / "floor.log") as url:
                 for name in ("first", "second"):
                     print(row(f"floor: {name}", measure(tab, f"{url}/{name}", args.visits)), flush=True)
-            with serving(ROOT / "dashboard.py", {"CX_DB": database}, Path(tmp) / "dashboard.log") as url:
+            with contextlib.ExitStack() as servers:
+                urls = {
+                    label: servers.enter_context(serving(root / "dashboard.py", {"CX_DB": database}, Path(tmp) / label))
+                    for label, root in roots.items()
+                }
                 for spec in pages:
-                    print(row(spec.title, measure(tab, f"{url}/{navigation.url_path(spec)}", args.visits)), flush=True)
+                    for label, url in urls.items():
+                        found = measure(tab, f"{url}/{navigation.url_path(spec)}", args.visits)
+                        print(row(spec.title + (f" ({label})" if len(urls) > 1 else ""), found), flush=True)
             browser.close()
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import threading
@@ -339,6 +340,22 @@ def connection() -> Database:
     if found is None:
         raise RuntimeError("ui.connection() runs inside the dashboard's `with ui.database()` block")
     return found
+
+
+def section(fn: Callable[..., None]) -> Callable[..., None]:
+    """A page section whose own controls rerun it alone (`st.fragment`), not the whole page; when it reruns alone it
+    leases the database for that run as dashboard.py does for a full one (`connection()` works inside it)."""
+
+    @st.fragment
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        if _RUN_DATABASE.get() is not None:
+            fn(*args, **kwargs)
+            return
+        with database():
+            fn(*args, **kwargs)
+
+    return run
 
 
 def _last_load(conn: Connection) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.tab import chosen_segment, open_page, screenshot, wait_for_app
+from tests.browser.tab import chosen_segment, open_page, reruns, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_sections_render_and_the_split_travels_in_the_url(page: Page, app_url: str) -> None:
+    sent = reruns(page)
     open_page(page, f"{app_url}/cx-financials")
     main = page.locator('[data-testid="stMainBlockContainer"]')
     assert main.locator("h1").first.inner_text().startswith("CX & Financials")
@@ -19,6 +20,7 @@ def test_sections_render_and_the_split_travels_in_the_url(page: Page, app_url: s
     page.get_by_text("By region", exact=True).click()
     page.wait_for_url("**split=region**")
     wait_for_app(page)
+    assert sent[-1].fragment_id  # the split reran its chart's section alone
     # side by side, premium by segment, group values, revenue at risk, lead-lag, ROI range, segment bubbles
     assert main.locator('[data-testid="stPlotlyChart"]').count() == 7
     open_page(page, f"{app_url}/cx-financials?split=segment&region=EMEA")
