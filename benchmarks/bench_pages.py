@@ -19,7 +19,7 @@ and a small table. Headless Chromium (Debian's, /usr/bin/chromium) opens each pa
 
 Timings on a shared machine vary; compare pages with the floor measured in the same run. `--compare DIR` serves
 another checkout's dashboard.py (say, of the previous commit) over the same database beside this one and measures
-each page on both, one after the other, so a change is measured against its baseline under the same load.
+each page on both, visit by visit in turn, so a change is measured against its baseline under the same load.
 """
 
 from __future__ import annotations
@@ -223,10 +223,13 @@ def _visit(found: dict, payloads: list[bytes]) -> Visit:
     )
 
 
-def measure(page: Page, url: str, visits: int) -> list[Visit]:
-    """One warm-up visit, then `visits` measured ones."""
-    visit(page, url)
-    return [visit(page, url) for _ in range(visits)]
+def measure(page: Page, urls: list[str], visits: int) -> list[list[Visit]]:
+    """One warm-up visit of each URL, then `visits` measured rounds that visit each in turn (so that a change in the
+    machine's load falls on all of them alike); the visits of each URL."""
+    for url in urls:
+        visit(page, url)
+    rounds = [[visit(page, url) for url in urls] for _ in range(visits)]
+    return [list(found) for found in zip(*rounds, strict=True)]
 
 
 def _median(values: list[float]) -> float:
@@ -279,16 +282,16 @@ def main(argv: list[str] | None = None) -> int:
             tab = context.new_page()
             with serving(floor, {}, Path(tmp) / "floor.log") as url:
                 for name in ("first", "second"):
-                    print(row(f"floor: {name}", measure(tab, f"{url}/{name}", args.visits)), flush=True)
+                    print(row(f"floor: {name}", measure(tab, [f"{url}/{name}"], args.visits)[0]), flush=True)
             with contextlib.ExitStack() as servers:
                 urls = {
                     label: servers.enter_context(serving(root / "dashboard.py", {"CX_DB": database}, Path(tmp) / label))
                     for label, root in roots.items()
                 }
                 for spec in pages:
-                    for label, url in urls.items():
-                        found = measure(tab, f"{url}/{navigation.url_path(spec)}", args.visits)
-                        print(row(spec.title + (f" ({label})" if len(urls) > 1 else ""), found), flush=True)
+                    found = measure(tab, [f"{url}/{navigation.url_path(spec)}" for url in urls.values()], args.visits)
+                    for label, visits in zip(urls, found, strict=True):
+                        print(row(spec.title + (f" ({label})" if len(urls) > 1 else ""), visits), flush=True)
             browser.close()
     return 0
 

@@ -358,6 +358,13 @@ def section(fn: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+def below_the_fold(label: str, key: str) -> Any | None:
+    """A section shown collapsed under `label` and computed only once opened (opening it reruns the page, which
+    then draws it): its container while open, else None. Whether it is open is kept in the session under `key`."""
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
+
+
 def _last_load(conn: Connection) -> str:
     """The version of a database that is not a local file (e.g. `md:`): the time of its latest load."""
     return str(conn.execute("SELECT max(loaded_at) FROM load_log").fetchone()[0])

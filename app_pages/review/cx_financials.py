@@ -58,7 +58,6 @@ def revenue_at_risk(view: financials.FinancialsView) -> None:
 def roi_model(view: financials.FinancialsView) -> None:
     """The CX ROI model: its scope, scenario and assumptions rerun this section alone."""
     cohort = view.cohort
-    st.subheader("CX ROI model")
     if cohort is not None:
         scope_column, down, up, years_column = st.columns(4)
         region = scope_column.selectbox("Scope", cohort.scopes, format_func=financials.scope_label)
@@ -105,27 +104,31 @@ else:
 
 revenue_at_risk(view)
 
-st.subheader("Does NPS lead revenue and churn?")
-if not view.has_revenue:
-    st.info("Load `customer_revenue` to correlate NPS changes with later like-for-like revenue growth.")
-if view.lead_lag.empty:
-    st.warning("No month of responses and customers matches these filters.")
-else:
-    for finding in view.lead_lag.findings:
-        st.markdown(f"- {finding}")
-    if view.lead_lag.too_short:
-        st.warning(view.lead_lag.too_short)
-    st.plotly_chart(charts.lead_lag(view.lead_lag.lags.table, leadlag.OUTCOMES), theme=None)
-    st.caption(view.lead_lag.note)
+if lead_lag := ui.below_the_fold("Does NPS lead revenue and churn?", "open_lead_lag"):
+    with lead_lag:
+        if not view.has_revenue:
+            st.info("Load `customer_revenue` to correlate NPS changes with later like-for-like revenue growth.")
+        if view.lead_lag.empty:
+            st.warning("No month of responses and customers matches these filters.")
+        else:
+            for finding in view.lead_lag.findings:
+                st.markdown(f"- {finding}")
+            if view.lead_lag.too_short:
+                st.warning(view.lead_lag.too_short)
+            st.plotly_chart(charts.lead_lag(view.lead_lag.lags.table, leadlag.OUTCOMES), theme=None)
+            st.caption(view.lead_lag.note)
 
-roi_model(view)
+if roi_section := ui.below_the_fold("CX ROI model", "open_roi"):
+    with roi_section:
+        roi_model(view)
 
-st.subheader("Where CX and growth move together")
-if cohort is not None:
-    st.plotly_chart(charts.segment_bubbles(cohort.segments), theme=None)
-    st.caption(cohort.segments_caption)
-else:
-    st.info("The segment view needs `customer_revenue`.")
+if segments := ui.below_the_fold("Where CX and growth move together", "open_segments"):
+    with segments:
+        if cohort is not None:
+            st.plotly_chart(charts.segment_bubbles(cohort.segments), theme=None)
+            st.caption(cohort.segments_caption)
+        else:
+            st.info("The segment view needs `customer_revenue`.")
 
 st.subheader("Earned growth")
 if view.earned.tiles:
