@@ -44,9 +44,14 @@ _USABLE = """() => {
 
 
 def fresh_clone(target: Path) -> None:
-    """The tracked files of the working tree, copied to `target` (what a clone holds, with local edits)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, files):
+    """The tracked files of the working tree, copied to `target` (what a clone holds, with local edits); outside a
+    git checkout (an exported tree), every file but the built database and caches."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True)
+    if listed.returncode:
+        ignored = shutil.ignore_patterns("var", "__pycache__", ".pytest_cache", ".ruff_cache", "screenshots")
+        shutil.copytree(ROOT, target, ignore=ignored, dirs_exist_ok=True)
+        return
+    for name in filter(None, listed.stdout.split(b"\0")):
         source = ROOT / name.decode()
         if source.is_file():
             (target / name.decode()).parent.mkdir(parents=True, exist_ok=True)
