@@ -13,4 +13,6 @@ st.sidebar.title("Executive CX")
 viewer = ui.viewer_sidebar(signed_in)
 with ui.database() as database:
     ui.remember(ui.global_filters(database))
-    st.navigation(ui.page_links(viewer)).run()
+    page = st.navigation(ui.page_links(viewer))
+    page.run()
+ui.settle_heap(page.url_path)

@@ -33,6 +33,7 @@ def test_production_settings_are_on() -> None:
     assert settings["client"]["showErrorDetails"] == "none"
     assert settings["server"]["allowedHosts"] and "*" not in settings["server"]["allowedHosts"]
     assert settings["server"]["maxUploadSize"] > 0 and settings["server"]["disconnectedSessionTTL"] > 0
+    assert settings["server"]["fileWatcherType"] == "none"  # no walk of every module's path after each script run
 
 
 def _ready() -> tuple[int, dict]:

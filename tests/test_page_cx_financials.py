@@ -10,15 +10,20 @@ import pytest
 from tests.apptest import assert_no_exception, run_page
 
 PAGE = "app_pages/review/cx_financials.py"
-SECTIONS = [
-    "CX next to the financial results",
-    "Value of a promoter",
-    "Revenue at risk",
-    "Does NPS lead revenue and churn?",
-    "CX ROI model",
-    "Where CX and growth move together",
-    "Earned growth",
-]
+SECTIONS = ["CX next to the financial results", "Value of a promoter", "Revenue at risk", "Earned growth"]
+# Below the fold: collapsed, and computed only once opened (the key keeps whether each is open).
+LATER = {
+    "open_lead_lag": "Does NPS lead revenue and churn?",
+    "open_roi": "CX ROI model",
+    "open_segments": "Where CX and growth move together",
+}
+
+
+def _opened(app):
+    """The page again with every section below the fold opened."""
+    for key in LATER:
+        app.session_state[key] = True
+    return app.run()
 
 
 def _texts(app) -> str:
@@ -30,6 +35,11 @@ def test_every_section_on_the_small_world(monkeypatch, small_world_db: Path):
     assert_no_exception(app)
     assert app.title[0].value == "CX & Financials"
     assert app.subheader.values == SECTIONS
+    assert [e.label for e in app.expander] == list(LATER.values())
+    assert len(app.get("plotly_chart")) == 4  # the sections below the fold are not computed until opened
+    assert "Revenue gained over 3 years" not in [m.label for m in app.metric]
+    app = _opened(app)
+    assert_no_exception(app)
     text = _texts(app)
     assert "NPS changes lead" in text or "No link between NPS changes" in text or "too short to trust" in text
     assert "within each region x segment cell" in text  # how to read the lead-lag chart
@@ -52,7 +62,7 @@ def test_editing_an_assumption_changes_revenue_at_risk(monkeypatch, small_world_
 
 
 def test_the_roi_scenario_without_moves_is_worth_nothing(monkeypatch, small_world_db: Path):
-    app = run_page(monkeypatch, small_world_db, PAGE)
+    app = _opened(run_page(monkeypatch, small_world_db, PAGE))
     app.slider(key="roi_detractors").set_value(0)
     app.slider(key="roi_passives").set_value(0).run()
     assert_no_exception(app)
@@ -74,7 +84,7 @@ def test_under_a_region_filter(monkeypatch, small_world_db: Path):
 
 
 def test_a_narrow_slice_withholds_the_premium_and_the_roi_and_says_why(monkeypatch, small_world_db: Path):
-    app = run_page(monkeypatch, small_world_db, PAGE, region="LATAM", segment="Enterprise")
+    app = _opened(run_page(monkeypatch, small_world_db, PAGE, region="LATAM", segment="Enterprise"))
     assert_no_exception(app)
     text = _texts(app)
     assert "Too few promoters or detractors in any segment of this selection" in text
@@ -84,7 +94,7 @@ def test_a_narrow_slice_withholds_the_premium_and_the_roi_and_says_why(monkeypat
 
 
 def test_without_the_optional_tables_the_page_says_what_to_load(monkeypatch, minimal_db: Path):
-    app = run_page(monkeypatch, minimal_db, PAGE)
+    app = _opened(run_page(monkeypatch, minimal_db, PAGE))
     assert_no_exception(app)
     infos = [i.value for i in app.info]
     assert any("Load `customer_revenue`" in i and "`financials`" in i for i in infos)
@@ -121,7 +131,7 @@ def without_revenue(small_world_db: Path, tmp_path_factory) -> Path:
 
 
 def test_without_customer_revenue_the_lead_lag_reads_churn_only(monkeypatch, without_revenue: Path):
-    app = run_page(monkeypatch, without_revenue, PAGE)
+    app = _opened(run_page(monkeypatch, without_revenue, PAGE))
     assert_no_exception(app)
     assert any("Load `customer_revenue` to correlate NPS changes" in i.value for i in app.info)
     findings = [m.value for m in app.markdown if "NPS changes" in m.value]

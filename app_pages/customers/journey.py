@@ -52,19 +52,10 @@ def _open_clicked_cell() -> None:
         st.session_state["cell_row"], st.session_state["cell_touchpoint"] = points[0]["customdata"][:2]
 
 
-if view.empty_warning:
-    st.warning(view.empty_warning)
-if view.cell_picks:
-    st.plotly_chart(
-        charts.journey_map(view.cells, view.metric, view.period.compared_label),
-        theme=None,
-        key="journey_map",
-        on_select=_open_clicked_cell,
-        selection_mode="points",
-        config={"displayModeBar": False},
-    )
-    st.markdown(view.red_summary)
-
+@ui.section
+def cell_detail(view: journey.JourneyView, dimension: str) -> None:
+    """One cell of the map over time with its complaints: picking another cell reruns this section alone."""
+    database, review = ui.connection(), ui.review()
     st.subheader("Cell detail")
     # Picked below (or by a click on the map): the build gets the last choice and settles on a cell the map has.
     asked_cell = (st.session_state.get("cell_row"), st.session_state.get("cell_touchpoint"))
@@ -85,47 +76,73 @@ if view.cell_picks:
     else:
         ui.table(cell.complaints)
 
-st.subheader("Key drivers of NPS")
-ui.notes(view.drivers_missing)
-if view.driver_choices:
-    # Picked below: the build gets the last choice (the first row by default) and reruns alone when it changes.
-    compare_with = st.session_state.get("driver_scope")
-    drivers = ui.cached(journey.drivers, database, review.filters, view.driver_choices, compare_with)
-    if drivers.scopes:
-        st.selectbox(
-            "Compare with", drivers.scopes, index=journey.DEFAULT_SCOPE, key="driver_scope", help="A region or segment."
-        )
-    st.caption(drivers.caption)
-    for warning in drivers.warnings:
-        st.warning(warning)
-    if drivers.shown:
-        st.plotly_chart(charts.driver_importance(list(drivers.shown)), theme=None)
-        for sentence in drivers.sentences:
-            st.markdown(sentence)
-        if drivers.cross_check is not None:
-            ui.table(drivers.cross_check)
-            st.caption(drivers.cross_check_caption)
 
-        st.subheader("Priority matrix")
-        performance = st.segmented_control(
-            "Performance",
-            list(journey.PERFORMANCE),
-            format_func=journey.PERFORMANCE.get,
-            required=True,
-            key="performance",
-            default="mean_rating",
-        )
-        priority = drivers.priority[performance]
-        st.markdown(priority.sentence)
-        if priority.fix_first:
-            st.markdown(
-                f"[Record an action]({actions_links.from_driver(review.week, priority.fix_first, review.filters)})"
+@ui.section
+def key_drivers(view: journey.JourneyView) -> None:
+    """Driver importance and the priority matrix: their own controls rerun this section alone."""
+    database, review = ui.connection(), ui.review()
+    st.subheader("Key drivers of NPS")
+    ui.notes(view.drivers_missing)
+    if view.driver_choices:
+        # Picked below: the build gets the last choice (the first row by default) and reruns alone when it changes.
+        compare_with = st.session_state.get("driver_scope")
+        drivers = ui.cached(journey.drivers, database, review.filters, view.driver_choices, compare_with)
+        if drivers.scopes:
+            st.selectbox(
+                "Compare with",
+                drivers.scopes,
+                index=journey.DEFAULT_SCOPE,
+                key="driver_scope",
+                help="A region or segment.",
             )
-        st.plotly_chart(charts.priority_matrix(priority.matrix, priority.label), theme=None)
-        st.caption(
-            "Quadrants cut at the median importance and the median performance of the attributes, so one dominant "
-            "driver cannot push every other below the cut."
-        )
+        st.caption(drivers.caption)
+        for warning in drivers.warnings:
+            st.warning(warning)
+        if drivers.shown:
+            st.plotly_chart(charts.driver_importance(list(drivers.shown)), theme=None)
+            for sentence in drivers.sentences:
+                st.markdown(sentence)
+            if drivers.cross_check is not None:
+                ui.table(drivers.cross_check)
+                st.caption(drivers.cross_check_caption)
+
+            st.subheader("Priority matrix")
+            performance = st.segmented_control(
+                "Performance",
+                list(journey.PERFORMANCE),
+                format_func=journey.PERFORMANCE.get,
+                required=True,
+                key="performance",
+                default="mean_rating",
+            )
+            priority = drivers.priority[performance]
+            st.markdown(priority.sentence)
+            if priority.fix_first:
+                link = actions_links.from_driver(review.week, priority.fix_first, review.filters)
+                st.markdown(f"[Record an action]({link})")
+            st.plotly_chart(charts.priority_matrix(priority.matrix, priority.label), theme=None)
+            st.caption(
+                "Quadrants cut at the median importance and the median performance of the attributes, so one dominant "
+                "driver cannot push every other below the cut."
+            )
+
+
+if view.empty_warning:
+    st.warning(view.empty_warning)
+if view.cell_picks:
+    st.plotly_chart(
+        charts.journey_map(view.cells, view.metric, view.period.compared_label),
+        theme=None,
+        key="journey_map",
+        on_select=_open_clicked_cell,
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+    st.markdown(view.red_summary)
+
+    cell_detail(view, dimension)
+
+key_drivers(view)
 
 st.subheader("Service effectiveness")
 ui.notes(view.service_missing)

@@ -57,7 +57,11 @@ ui.table(view.posts)
 st.plotly_chart(charts.listening_posts(view.trend, view.trend_start), theme=None)
 st.caption(view.posts_caption)
 
-if view.built:
+
+@ui.section
+def verbatims(view: voice.VoiceView, weeks: int) -> None:
+    """The comments themselves: a search, filter or page change reruns this section alone."""
+    database, review = ui.connection(), ui.review()
     st.subheader("Verbatims")
     controls = st.columns([3, 3, 2, 2])
     search = controls[0].text_input("Search comments", key="voice_search", placeholder="e.g. invoice")
@@ -93,3 +97,7 @@ if view.built:
         pager, note = st.columns([1, 5])
         ui.page_number(pager, page_key, found.page, found.pages)
         note.caption(found.caption)
+
+
+if view.built:
+    verbatims(view, weeks)

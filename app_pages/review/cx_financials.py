@@ -12,18 +12,82 @@ review = ui.review()
 view = ui.cached(financials.build, database, review.filters, review.period("month"))
 cohort = view.cohort
 
+
+@ui.section
+def side_by_side() -> None:
+    """CX next to the financial results by month: the split reruns this section alone."""
+    database, review = ui.connection(), ui.review()
+    st.subheader("CX next to the financial results")
+    split = ui.url_choice("Show", list(financials.SPLITS), "split", "none", format_func=financials.SPLITS.get)
+    monthly = ui.cached(financials.monthly, database, review.filters, split)
+    if monthly.series.empty:
+        st.warning("No complete month of responses matches these filters.")
+    else:
+        st.plotly_chart(charts.side_by_side(monthly.series, monthly.events, monthly.by), theme=None)
+        st.caption(financials.MONTHLY_NOTE)
+
+
+@ui.section
+def revenue_at_risk(view: financials.FinancialsView) -> None:
+    """Revenue at risk under the assumptions entered here: a change reruns this section alone."""
+    cohort = view.cohort
+    st.subheader("Revenue at risk")
+    if cohort is not None:
+        left, middle, right, split_column = st.columns(4)
+        assumptions = RiskAssumptions(
+            left.number_input("Detractor revenue at risk (%)", 0.0, 100.0, 50.0, 5.0, key="risk_detractor"),
+            middle.number_input("Passive revenue at risk (%)", 0.0, 100.0, 30.0, 5.0, key="risk_passive"),
+            right.number_input("Promoter upside (%)", 0.0, 100.0, 30.0, 5.0, key="risk_promoter"),
+        )
+        risk = financials.risk(
+            view, assumptions, split_column.selectbox("Split by", financials.RISK_SPLITS, key="risk_by")
+        )
+        ui.tile_row(risk.tiles)
+        st.caption(risk.caption)
+        st.plotly_chart(charts.revenue_at_risk(risk.by_split), theme=None)
+        st.markdown(cohort.accounts_title)
+        ui.table(
+            cohort.accounts_shown,
+            download=("Download the at-risk accounts (CSV)", cohort.accounts_csv, cohort.accounts_file),
+        )
+    else:
+        st.info("Revenue at risk needs `customer_revenue`.")
+
+
+@ui.section
+def roi_model(view: financials.FinancialsView) -> None:
+    """The CX ROI model: its scope, scenario and assumptions rerun this section alone."""
+    cohort = view.cohort
+    if cohort is not None:
+        scope_column, down, up, years_column = st.columns(4)
+        region = scope_column.selectbox("Scope", cohort.scopes, format_func=financials.scope_label)
+        scenario = roi.Scenario(
+            down.slider("Detractors moved to passives (%)", 0, 100, 20, 5, key="roi_detractors"),
+            up.slider("Passives moved to promoters (%)", 0, 100, 10, 5, key="roi_passives"),
+            years_column.slider("Years", 1, 3, 3, key="roi_years"),
+        )
+        st.caption(financials.ROI_STEPS)
+        inputs = ui.editor(financials.roi_inputs(view, region), key=f"roi_assumptions_{region}", index=True)
+        worth = financials.roi_worth(inputs, scenario)
+        st.markdown(f"**{worth.sentence}**")
+        if worth.withheld:
+            st.info(worth.withheld)
+        if worth.tiles:
+            ui.tile_row(worth.tiles)
+            st.plotly_chart(charts.roi_range(worth.ranges), theme=None)
+        st.caption(financials.ROI_NOTE)
+        crude = financials.roi_crude(view, region, scenario)
+        if crude:
+            st.caption(crude)
+    else:
+        st.info("The ROI model needs `customer_revenue`.")
+
+
 ui.header("CX & Financials", view.subtitle)
 ui.data_warnings("cx-financials")
 ui.notes(view.missing_note, view.filter_note, filters_boxed=True)
 
-st.subheader("CX next to the financial results")
-split = ui.url_choice("Show", list(financials.SPLITS), "split", "none", format_func=financials.SPLITS.get)
-monthly = ui.cached(financials.monthly, database, review.filters, split)
-if monthly.series.empty:
-    st.warning("No complete month of responses matches these filters.")
-else:
-    st.plotly_chart(charts.side_by_side(monthly.series, monthly.events, monthly.by), theme=None)
-    st.caption(financials.MONTHLY_NOTE)
+side_by_side()
 
 st.subheader("Value of a promoter")
 if not view.has_revenue:
@@ -39,70 +103,33 @@ else:
     st.plotly_chart(charts.group_values(cohort.values), theme=None)
     ui.table(cohort.values_table, financials.GROUP_COLUMNS, index=True, footnotes=(financials.VALUE_NOTE,))
 
-st.subheader("Revenue at risk")
-if cohort is not None:
-    left, middle, right, split_column = st.columns(4)
-    assumptions = RiskAssumptions(
-        left.number_input("Detractor revenue at risk (%)", 0.0, 100.0, 50.0, 5.0, key="risk_detractor"),
-        middle.number_input("Passive revenue at risk (%)", 0.0, 100.0, 30.0, 5.0, key="risk_passive"),
-        right.number_input("Promoter upside (%)", 0.0, 100.0, 30.0, 5.0, key="risk_promoter"),
-    )
-    risk = financials.risk(view, assumptions, split_column.selectbox("Split by", financials.RISK_SPLITS, key="risk_by"))
-    ui.tile_row(risk.tiles)
-    st.caption(risk.caption)
-    st.plotly_chart(charts.revenue_at_risk(risk.by_split), theme=None)
-    st.markdown(cohort.accounts_title)
-    ui.table(
-        cohort.accounts_shown,
-        download=("Download the at-risk accounts (CSV)", cohort.accounts_csv, cohort.accounts_file),
-    )
-else:
-    st.info("Revenue at risk needs `customer_revenue`.")
+revenue_at_risk(view)
 
-st.subheader("Does NPS lead revenue and churn?")
-if not view.has_revenue:
-    st.info("Load `customer_revenue` to correlate NPS changes with later like-for-like revenue growth.")
-if view.lead_lag.empty:
-    st.warning("No month of responses and customers matches these filters.")
-else:
-    for finding in view.lead_lag.findings:
-        st.markdown(f"- {finding}")
-    if view.lead_lag.too_short:
-        st.warning(view.lead_lag.too_short)
-    st.plotly_chart(charts.lead_lag(view.lead_lag.lags.table, leadlag.OUTCOMES), theme=None)
-    st.caption(view.lead_lag.note)
+if lead_lag := ui.below_the_fold("Does NPS lead revenue and churn?", "open_lead_lag"):
+    with lead_lag:
+        if not view.has_revenue:
+            st.info("Load `customer_revenue` to correlate NPS changes with later like-for-like revenue growth.")
+        if view.lead_lag.empty:
+            st.warning("No month of responses and customers matches these filters.")
+        else:
+            for finding in view.lead_lag.findings:
+                st.markdown(f"- {finding}")
+            if view.lead_lag.too_short:
+                st.warning(view.lead_lag.too_short)
+            st.plotly_chart(charts.lead_lag(view.lead_lag.lags.table, leadlag.OUTCOMES), theme=None)
+            st.caption(view.lead_lag.note)
 
-st.subheader("CX ROI model")
-if cohort is not None:
-    scope_column, down, up, years_column = st.columns(4)
-    region = scope_column.selectbox("Scope", cohort.scopes, format_func=financials.scope_label)
-    scenario = roi.Scenario(
-        down.slider("Detractors moved to passives (%)", 0, 100, 20, 5, key="roi_detractors"),
-        up.slider("Passives moved to promoters (%)", 0, 100, 10, 5, key="roi_passives"),
-        years_column.slider("Years", 1, 3, 3, key="roi_years"),
-    )
-    st.caption(financials.ROI_STEPS)
-    inputs = ui.editor(financials.roi_inputs(view, region), key=f"roi_assumptions_{region}", index=True)
-    worth = financials.roi_worth(inputs, scenario)
-    st.markdown(f"**{worth.sentence}**")
-    if worth.withheld:
-        st.info(worth.withheld)
-    if worth.tiles:
-        ui.tile_row(worth.tiles)
-        st.plotly_chart(charts.roi_range(worth.ranges), theme=None)
-    st.caption(financials.ROI_NOTE)
-    crude = financials.roi_crude(view, region, scenario)
-    if crude:
-        st.caption(crude)
-else:
-    st.info("The ROI model needs `customer_revenue`.")
+if roi_section := ui.below_the_fold("CX ROI model", "open_roi"):
+    with roi_section:
+        roi_model(view)
 
-st.subheader("Where CX and growth move together")
-if cohort is not None:
-    st.plotly_chart(charts.segment_bubbles(cohort.segments), theme=None)
-    st.caption(cohort.segments_caption)
-else:
-    st.info("The segment view needs `customer_revenue`.")
+if segments := ui.below_the_fold("Where CX and growth move together", "open_segments"):
+    with segments:
+        if cohort is not None:
+            st.plotly_chart(charts.segment_bubbles(cohort.segments), theme=None)
+            st.caption(cohort.segments_caption)
+        else:
+            st.info("The segment view needs `customer_revenue`.")
 
 st.subheader("Earned growth")
 if view.earned.tiles:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -34,6 +36,31 @@ def interval_error(value: pd.Series, low: pd.Series, high: pd.Series, colour: st
     """Error bars from each value down to its interval's low end and up to its high end."""
     bars = {"type": "data", "symmetric": False, "array": high - value, "arrayminus": value - low, "color": colour}
     return bars | style
+
+
+def _panels(figure: go.Figure, rows: int) -> list[tuple[str, str]]:
+    """The (x, y) axis references of the first `rows` panels of a one-column figure."""
+    if rows <= 1:
+        return [("x", "y")]
+    found = [figure.get_subplot(row, 1) for row in range(1, rows + 1)]
+    return [(p.xaxis.plotly_name.replace("axis", ""), p.yaxis.plotly_name.replace("axis", "")) for p in found]
+
+
+def across_panels(figure: go.Figure, shapes: Sequence[dict], rows: int = 1) -> None:
+    """Each shape (x in data, y from 0 to 1 of the panel) drawn in each of the first `rows` panels, added in one
+    update: plotly's add_vline / add_vrect with row="all" walk the subplot grid and copy the layout per call, the
+    largest part of building a trend chart with a few events."""
+    drawn = [
+        {"xref": x, "yref": f"{y} domain", "y0": 0, "y1": 1, **shape}
+        for shape in shapes
+        for x, y in _panels(figure, rows)
+    ]
+    figure.update_layout(shapes=[*figure.layout.shapes, *drawn])
+
+
+def add_annotations(figure: go.Figure, annotations: Sequence[dict]) -> None:
+    """Annotations added in one update rather than one `add_annotation` each."""
+    figure.update_layout(annotations=[*figure.layout.annotations, *annotations])
 
 
 def empty(message: str) -> go.Figure:

@@ -70,6 +70,7 @@ def _template() -> go.layout.Template:
 
 
 def register() -> None:
-    """Make the dashboard template plotly's default."""
-    pio.templates[TEMPLATE_NAME] = _template()
+    """Make the dashboard template plotly's default (built once per process: every script run calls this)."""
+    if TEMPLATE_NAME not in pio.templates:
+        pio.templates[TEMPLATE_NAME] = _template()
     pio.templates.default = TEMPLATE_NAME

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from cxmetrics.db import Connection
-from cxmetrics.text import sentiment, themes
+from cxmetrics.text import sentiment, shipped, themes
 
 TEXTS_TABLE = "voice_texts"
 THEMES_TABLE = "voice_themes"
@@ -58,13 +58,16 @@ def _rescore_if_stale(conn: Connection) -> None:
 
 
 def _score_new_texts(conn: Connection) -> int:
-    """Score the texts not in `voice_texts` yet; returns how many were added (untagged)."""
+    """Score the texts not in `voice_texts` yet (taking the shipped score of a sample-world text, `shipped.known`);
+    returns how many were added (untagged)."""
     new = conn.execute(
         f"SELECT text FROM ({_TEXT_SOURCES}) s WHERE NOT EXISTS (SELECT 1 FROM {TEXTS_TABLE} v WHERE v.text = s.text)"  # noqa: S608
     ).fetchnumpy()["text"]
     if len(new) == 0:
         return 0
-    rows = pa.table({"text": pa.array(list(new), pa.string()), "sentiment": sentiment.scores(new)})
+    texts, shipped_scores = list(new), shipped.known()
+    values = [shipped_scores[t] if t in shipped_scores else sentiment.score(t) for t in texts]
+    rows = pa.table({"text": pa.array(texts, pa.string()), "sentiment": pa.array(values, pa.float64())})
     conn.register("scored_texts", rows)
     conn.execute(f"INSERT INTO {TEXTS_TABLE} SELECT text, sentiment, NULL FROM scored_texts")  # noqa: S608
     conn.unregister("scored_texts")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from playwright.sync_api import Page
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 MAIN = '[data-testid="stMainBlockContainer"]'
@@ -50,3 +51,19 @@ def chosen_segment(page: Page) -> str:
         f'{MAIN} [data-testid="stButtonGroup"] button[aria-checked="true"], {MAIN} [kind="segmented_controlActive"]'
     )
     return checked.first.inner_text()
+
+
+def reruns(page: Page) -> list:
+    """From now on, every rerun request the tab sends to the server (`rerun_script` messages, in order): one with a
+    `fragment_id` reruns that section of the page alone."""
+    sent: list = []
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, bytes):
+            message = BackMsg()
+            message.ParseFromString(payload)
+            if message.WhichOneof("type") == "rerun_script":
+                sent.append(message.rerun_script)
+
+    page.on("websocket", lambda ws: ws.on("framesent", on_frame))
+    return sent

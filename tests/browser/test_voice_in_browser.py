@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.tab import main_caption, open_page, screenshot, wait_for_app
+from tests.browser.tab import main_caption, open_page, reruns, screenshot, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,6 +30,7 @@ def test_window_in_the_url_both_ways(page: Page, app_url: str) -> None:
 
 
 def test_searching_the_verbatims_narrows_them(page: Page, app_url: str) -> None:
+    sent = reruns(page)
     open_page(page, f"{app_url}/voice?window=52")
     before = int(_shown(page).split(" of ")[1].replace(",", ""))
     search = _main(page).get_by_label("Search comments")
@@ -38,4 +39,5 @@ def test_searching_the_verbatims_narrows_them(page: Page, app_url: str) -> None:
     wait_for_app(page)
     after = int(_shown(page).split(" of ")[1].replace(",", ""))
     assert 0 < after < before
+    assert not sent[0].fragment_id and sent[-1].fragment_id  # the search reran the verbatims section alone
     assert screenshot(page, "voice-search").stat().st_size > 10_000

@@ -29,16 +29,21 @@ GROUP_PANELS: tuple[tuple[str, str, str], ...] = (
 EVENT_LABEL_CHARS = 30
 
 
-def _event_lines(figure: go.Figure, events: pd.DataFrame) -> None:
+def _event_lines(figure: go.Figure, events: pd.DataFrame, panels: int) -> None:
     """A dotted line through every panel per event, its title at the top."""
+    lines, labels = [], []
     for i, event in enumerate(events.itertuples(index=False)):
         when = pd.Timestamp(event.event_date)
-        figure.add_vline(x=when, line={"color": style.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
+        lines.append(
+            {"type": "line", "x0": when, "x1": when, "line": {"color": style.MUTED, "width": 1, "dash": "dot"}}
+        )
         title = event.title if len(event.title) <= EVENT_LABEL_CHARS else event.title[: EVENT_LABEL_CHARS - 1] + "…"
-        figure.add_annotation(
-            x=when, y=1.01 + 0.025 * (i % 2), xref="x", yref="paper", text=title, showarrow=False,
-            xanchor="left", yanchor="bottom", font={"size": 11, "color": style.MUTED},
+        labels.append(
+            {"x": when, "y": 1.01 + 0.025 * (i % 2), "xref": "x", "yref": "paper", "text": title, "showarrow": False,
+             "xanchor": "left", "yanchor": "bottom", "font": {"size": 11, "color": style.MUTED}}
         )  # fmt: skip
+    figures.across_panels(figure, lines, panels)
+    figures.add_annotations(figure, labels)
 
 
 def side_by_side(series: pd.DataFrame, events: pd.DataFrame, by: str | None = None) -> go.Figure:
@@ -70,7 +75,7 @@ def side_by_side(series: pd.DataFrame, events: pd.DataFrame, by: str | None = No
                 col=1,
             )
             figure.update_yaxes(title_text=label, title_font={"size": 11}, row=row, col=1)
-    _event_lines(figure, events)
+    _event_lines(figure, events, len(panels))
     figure.update_xaxes(title_text="Month", row=len(panels), col=1)
     figure.update_layout(height=150 + 150 * len(panels), hovermode="x unified", margin={"t": 70})
     return figure

@@ -69,17 +69,13 @@ def journey_map(cells: pd.DataFrame, metric_id: str, compared_label: str) -> go.
     x = cells["touchpoint"].map({t: i for i, t in enumerate(columns)}).to_numpy()
     y = cells["row"].map({r: i for i, r in enumerate(rows)}).to_numpy()
     figure = go.Figure()
-    for xi, yi, status in zip(x, y, cells["status"], strict=True):
-        figure.add_shape(
-            type="rect",
-            x0=xi - CELL_HALF,
-            x1=xi + CELL_HALF,
-            y0=yi - CELL_HALF,
-            y1=yi + CELL_HALF,
-            fillcolor=style.status_colour(status),
-            line={"width": 0},
-            layer="below",
-        )
+    figure.update_layout(
+        shapes=[
+            {"type": "rect", "x0": xi - CELL_HALF, "x1": xi + CELL_HALF, "y0": yi - CELL_HALF, "y1": yi + CELL_HALF,
+             "fillcolor": style.status_colour(status), "line": {"width": 0}, "layer": "below"}
+            for xi, yi, status in zip(x, y, cells["status"], strict=True)
+        ]
+    )  # one update for every cell: an add_shape per cell copies the layout each time  # fmt: skip
     rows_iter = list(cells.itertuples(index=False))
     figure.add_trace(
         go.Scatter(

@@ -117,38 +117,39 @@ def _revenue_bars(monthly: pd.DataFrame) -> go.Bar:
     )
 
 
-def _event_marks(figure: go.Figure, events: pd.DataFrame, span: list[pd.Timestamp] | None) -> None:
+def _event_marks(figure: go.Figure, events: pd.DataFrame, span: list[pd.Timestamp] | None, panels: int) -> None:
     """A dotted vertical line through both panels per event, with a short label staggered above the chart (to the
     left of the line near the right edge, so it is not cut off)."""
     turn = span[0] + (span[1] - span[0]) * LABEL_TURN if span else None
+    lines, labels = [], []
     for i, event in enumerate(events.itertuples(index=False)):
         when = pd.Timestamp(event.event_date)
-        figure.add_vline(x=when, line={"color": style.MUTED, "width": 1, "dash": "dot"}, row="all", col=1)
-        title = event.title if len(event.title) <= EVENT_LABEL_CHARS else event.title[: EVENT_LABEL_CHARS - 1] + "…"
-        figure.add_annotation(
-            x=when,
-            y=1 + EVENT_LABEL_STEP * (i % EVENT_LABEL_ROWS),
-            xref="x",
-            yref="paper",
-            text=title,
-            showarrow=False,
-            xanchor="right" if turn is not None and when > turn else "left",
-            yanchor="bottom",
-            font={"size": 11, "color": style.MUTED},
-            bgcolor="rgba(255, 255, 255, 0.8)",
+        lines.append(
+            {"type": "line", "x0": when, "x1": when, "line": {"color": style.MUTED, "width": 1, "dash": "dot"}}
         )
+        title = event.title if len(event.title) <= EVENT_LABEL_CHARS else event.title[: EVENT_LABEL_CHARS - 1] + "…"
+        labels.append(
+            {
+                "x": when,
+                "y": 1 + EVENT_LABEL_STEP * (i % EVENT_LABEL_ROWS),
+                "xref": "x",
+                "yref": "paper",
+                "text": title,
+                "showarrow": False,
+                "xanchor": "right" if turn is not None and when > turn else "left",
+                "yanchor": "bottom",
+                "font": {"size": 11, "color": style.MUTED},
+                "bgcolor": "rgba(255, 255, 255, 0.8)",
+            }
+        )
+    figures.across_panels(figure, lines, panels)
+    figures.add_annotations(figure, labels)
 
 
-def _review_mark(figure: go.Figure, review: Period) -> None:
-    figure.add_vrect(
-        x0=pd.Timestamp(review.start),
-        x1=pd.Timestamp(review.end) + pd.Timedelta(days=1),
-        fillcolor=style.WATCH,
-        opacity=0.12,
-        line_width=0,
-        row="all",
-        col=1,
-    )
+def _review_mark(figure: go.Figure, review: Period, panels: int) -> None:
+    start, end = pd.Timestamp(review.start), pd.Timestamp(review.end) + pd.Timedelta(days=1)
+    band = {"type": "rect", "x0": start, "x1": end, "fillcolor": style.WATCH, "opacity": 0.12, "line": {"width": 0}}
+    figures.across_panels(figure, [band], panels)
 
 
 def _latest_month_note(figure: go.Figure, monthly: pd.DataFrame) -> None:
@@ -188,8 +189,8 @@ def nps_revenue_trend(
         figure.update_yaxes(title_text="Revenue (USD per month)", tickprefix="$", tickformat="~s", row=2, col=1)
         _latest_month_note(figure, monthly)
     if review is not None:
-        _review_mark(figure, review)
-    _event_marks(figure, events, _x_range(weekly))
+        _review_mark(figure, review, panels)
+    _event_marks(figure, events, _x_range(weekly), panels)
     figure.update_yaxes(title_text=f"{_label(weekly)} (points, -100 to +100)", tickformat="+d", row=1, col=1)
     figure.update_xaxes(title_text="Week starting", title_standoff=8, row=panels, col=1)
     figure.update_xaxes(range=_x_range(weekly))
