@@ -64,9 +64,13 @@ class Context:
     def journey(self):
         """The Journey & Drivers page's build as it opens (transactional NPS, the 4 weeks to the week), its rows by
         region, or by segment when the view has one region (the page's "Rows" choice)."""
+        return journey_view.build(self.conn, self.filters, self.week, dimension=self.split)
+
+    @property
+    def split(self) -> str:
+        """How the pack splits by place: by region, or by segment when the view has one region."""
         regions = self.filters.visible_regions()
-        rows = "segment" if regions is not None and len(regions) == 1 else "region"
-        return journey_view.build(self.conn, self.filters, self.week, dimension=rows)
+        return "segment" if regions is not None and len(regions) == 1 else "region"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from cxmetrics.review.model import Block, Context, Section
 MAX_HEADLINES, MIN_HEADLINES = 5, 3
 FINANCIALS_GRAIN = "month"  # CX & Financials opens on the latest closed month
 COMPLAINTS_GRAIN = "month"  # so does Complaints & Follow-up
-RISK_SPLIT = "region"
 ACCOUNTS_PRINTED = 12
 MAP_HEIGHT, MAP_ROW_HEIGHT = 170, 46
 STATEMENT_SHOWN = ("Measure", "Period", "Actual", "Status", "Prior", "Change", "Target", "Variance", "Last year")
@@ -164,12 +163,13 @@ def drivers(context: Context) -> Section:
 
 
 def revenue_at_risk(context: Context) -> Section:
-    """Revenue at risk by NPS group (the page's default assumptions) and the largest at-risk accounts."""
+    """Revenue at risk by NPS group (the page's default assumptions) by region (by segment for one region) and the
+    largest at-risk accounts."""
     view = financials_view.build(context.conn, context.filters, context.period(FINANCIALS_GRAIN))
     title = "Revenue at risk"
     if not view.has_revenue or view.cohort is None:
         return _section("risk", title, missing="Revenue at risk needs the `customer_revenue` table.")
-    risk = financials_view.risk(view, RiskAssumptions(), RISK_SPLIT)
+    risk = financials_view.risk(view, RiskAssumptions(), context.split)
     accounts = view.cohort.accounts_shown.head(ACCOUNTS_PRINTED)
     return _section(
         "risk",
