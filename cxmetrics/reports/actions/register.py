@@ -161,7 +161,7 @@ def _check_draft(draft: Draft, actor: Actor) -> None:
     if not in_scope(actor.grant.scope, asdict(draft)):
         raise ActionRefused(
             f"the slice ({movement.slice_text(draft.slice())}) is outside your access "
-            f"({actor.grant.scope.describe()}): an action must name a value inside it for each"
+            f"({actor.grant.scope.describe()}): name a value inside it in each dimension it restricts"
         )
 
 
