@@ -81,7 +81,7 @@ def test_the_baseline_is_the_registry_nps_and_interval_of_the_slice_over_the_rev
 
 def test_the_movement_since_the_baseline_is_tested_as_design_section_4(world: Path):
     _create(world)
-    line = view.build(_read(world), AccessScope(), TODAY).lines[0]
+    line = view.build(_read(world), Filters(), TODAY).lines[0]
     move = line.movement
     assert (move.now.value, move.now.n) == (NOW_READING[0], NOW_READING[3])
     assert (move.now.low, move.now.high) == pytest.approx(NOW_READING[1:3], abs=1e-3)
@@ -97,12 +97,12 @@ def test_the_movement_since_the_baseline_is_tested_as_design_section_4(world: Pa
 
 def test_a_move_against_the_expected_direction_is_called_so(world: Path):
     _create(world, direction="down")
-    assert view.build(_read(world), AccessScope(), TODAY).lines[0].movement.verdict == "moving the wrong way"
+    assert view.build(_read(world), Filters(), TODAY).lines[0].movement.verdict == "moving the wrong way"
 
 
 def test_a_slice_that_did_not_move_is_not_significant(world: Path):
     _create(world, region="APAC")
-    move = view.build(_read(world), AccessScope(), TODAY).lines[0].movement
+    move = view.build(_read(world), Filters(), TODAY).lines[0].movement
     assert (move.delta, move.significant, move.verdict) == (0.0, False, "no significant change yet")
     assert move.sentence.startswith(
         "Transactional NPS at billing, APAC: +0 at creation, +0 now, 0 pts, not significant"
@@ -113,14 +113,14 @@ def test_under_the_minimum_n_the_baseline_is_withheld_and_nothing_is_tested(worl
     monkeypatch.setenv("CX_MIN_N", "41")
     row = _create(world)
     assert (row["baseline_value"], row["baseline_low"], row["baseline_n"]) == (None, None, 40)
-    move = view.build(_read(world), AccessScope(), TODAY).lines[0].movement
+    move = view.build(_read(world), Filters(), TODAY).lines[0].movement
     assert (move.z, move.significant, move.verdict) == (None, None, "too few responses to tell")
     assert "withheld (too few responses) at creation" in move.sentence
 
 
 def test_an_action_of_the_latest_week_waits_for_a_week_after_its_baseline(world: Path):
     _create(world, week="2026-W46")
-    move = view.build(_read(world), AccessScope(), TODAY).lines[0].movement
+    move = view.build(_read(world), Filters(), TODAY).lines[0].movement
     assert move.now is None and move.verdict == "no complete week since"
     assert move.sentence == "Transactional NPS at billing, EMEA: +30 at creation; no complete week since."
 
@@ -131,7 +131,7 @@ def test_overdue_actions_come_first_then_open_by_due_date_then_closed(world: Pat
     soon = _create(world, title="Soon", due_date=date(2026, 12, 20))
     done = _create(world, title="Done", due_date=date(2026, 11, 30))
     register.update(world, done["action_id"], CX, status="done", now=datetime(2026, 12, 2))
-    found = view.build(_read(world), AccessScope(), TODAY)
+    found = view.build(_read(world), Filters(), TODAY)
     assert [line.title for line in found.lines] == ["Late", "Soon", "Later", "Done"]
     assert list(found.table["Status"]) == ["Overdue", "Open", "Open", "Done"]
     assert {t.metric: t.value for t in found.tiles}["overdue_actions"] == "1"
@@ -141,7 +141,7 @@ def test_overdue_actions_come_first_then_open_by_due_date_then_closed(world: Pat
 def test_actions_closed_more_than_four_weeks_ago_drop_off(world: Path):
     old = register.create(world, _draft(title="Old"), CX, parse_week(ACTION_REVIEW_WEEK), now=datetime(2026, 10, 20))
     register.update(world, old["action_id"], CX, status="dropped", now=datetime(2026, 11, 1))
-    assert view.build(_read(world), AccessScope(), TODAY).lines == ()
+    assert view.build(_read(world), Filters(), TODAY).lines == ()
 
 
 def test_recording_and_updating_write_audit_rows(world: Path):
@@ -205,7 +205,7 @@ def test_a_leader_lists_exports_records_and_updates_only_inside_their_scope(worl
     everywhere = _create(world, ADMIN, region="")
     scope = EMEA_LEADER.grant.scope
     assert list(register.visible(_read(world), scope)["action_id"]) == [emea["action_id"]]
-    found = view.build(_read(world), scope, TODAY)
+    found = view.build(_read(world), Filters(scope=scope), TODAY)
     exported = pd.read_csv(io.BytesIO(found.csv))
     assert list(exported["action_id"]) == [emea["action_id"]]
     assert set(register.visible(_read(world), AccessScope())["action_id"]) == {
@@ -278,6 +278,16 @@ def test_a_loaded_action_on_a_monthly_metric_is_listed_but_not_tracked(world: Pa
             "created_by) VALUES ('L1', 'Grow revenue', 'ana@example.com', DATE '2027-03-31', 'revenue', 'up', 'open', "
             "TIMESTAMP '2026-11-20 09:00', 'cx@example.com')"
         )
-    (line,) = view.build(_read(world), AccessScope(), TODAY).lines
+    (line,) = view.build(_read(world), Filters(), TODAY).lines
     assert line.movement.verdict == "not tracked"
     assert line.movement.sentence.startswith("Revenue, company-wide: not tracked")
+
+
+def test_the_sidebar_filters_narrow_the_register_to_the_actions_naming_a_chosen_value(world: Path):
+    _create(world, ADMIN, title="EMEA billing")
+    _create(world, ADMIN, title="APAC billing", region="APAC")
+    _create(world, ADMIN, title="Everywhere", region="", touchpoint="")
+    found = view.build(_read(world), Filters(regions=("APAC",)), TODAY)
+    assert [line.title for line in found.lines] == ["APAC billing"]
+    assert " for region APAC" in found.caption
+    assert len(view.build(_read(world), Filters(touchpoints=("billing",)), TODAY).lines) == 2

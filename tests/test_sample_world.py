@@ -22,6 +22,7 @@ from cxmetrics.metrics import targets
 from cxmetrics.metrics.registry import REGISTRY
 from cxmetrics.periods import Period, parse_week
 from cxmetrics.query import frames as query
+from cxmetrics.sample.tables import WORLD_TABLES
 from cxmetrics.sample.world import DEFAULT_RESPONSES, generate
 
 SMALL = 20_000
@@ -83,7 +84,7 @@ def load(folder: Path) -> duckdb.DuckDBPyConnection:
     """Every table of a world inserted into a fresh contract schema (PKs and CHECKs enforced)."""
     conn = duckdb.connect()
     schema.create_schema(conn)
-    for table in schema.TABLES:
+    for table in WORLD_TABLES:
         conn.execute(
             f"INSERT INTO {table.name} SELECT * FROM read_parquet('{(folder / table.name).as_posix()}.parquet')"  # noqa: S608
         )
@@ -94,7 +95,7 @@ def fingerprints(folder: Path) -> dict[str, tuple]:
     """Row count and order-independent content hashes of every table file."""
     conn = duckdb.connect()
     result = {}
-    for table in schema.TABLES:
+    for table in WORLD_TABLES:
         path = (folder / f"{table.name}.parquet").as_posix()
         result[table.name] = conn.execute(
             f"SELECT count(*), bit_xor(hash(t)), sum(hash(t) % 1000000007) FROM read_parquet('{path}') t"  # noqa: S608
@@ -112,7 +113,7 @@ def wilson(successes: int, n: int) -> tuple[float, float]:
 
 def test_small_world_loads_into_the_contract_schema(small_world):
     conn = load(small_world)
-    for table in schema.TABLES:
+    for table in WORLD_TABLES:
         rows = conn.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]  # noqa: S608
         assert rows == pq.read_metadata(small_world / f"{table.name}.parquet").num_rows
         assert rows > 0, table.name
@@ -129,7 +130,7 @@ def test_small_world_references_resolve(small_world, child, column, parent, key)
 
 
 def test_parquet_columns_and_types_match_the_contract(small_world):
-    for table in schema.TABLES:
+    for table in WORLD_TABLES:
         path = small_world / f"{table.name}.parquet"
         expected = pa.schema([pa.field(c.name, EXPECTED_ARROW[c.type]) for c in table.columns])
         assert pq.read_schema(path).remove_metadata() == expected, table.name

@@ -20,11 +20,12 @@ today = datetime.now(UTC).date()
 ui.header("Actions")
 if saved := st.session_state.pop("_actions_saved", None):
     st.success(saved)
-view = ui.cached(actions_view.build, database, viewer.scope, today)
+view = ui.cached(actions_view.build, database, review.filters, today)
 st.caption(view.caption)
-ui.tile_row(view.tiles)
 if view.empty_note:
     st.info(view.empty_note)
+else:
+    ui.tile_row(view.tiles)
 for line in view.lines:
     with st.container(border=True):
         title, badges = st.columns([3, 1])

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cxmetrics.ingest.schema import TABLES_BY_NAME
+from cxmetrics.ingest.schema import TABLES, TABLES_BY_NAME, Table
 from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
 from cxmetrics.sample import params as sp
@@ -25,6 +25,9 @@ from cxmetrics.sample.sim import (
     categorical,
     draw,
 )
+
+# The contract tables the sample world writes: every one but the action register, which a review records.
+WORLD_TABLES: tuple[Table, ...] = tuple(t for t in TABLES if t.name != "actions")
 
 ARROW_TYPES = {
     "VARCHAR": pa.string(),

@@ -8,16 +8,15 @@ import duckdb
 import numpy as np
 
 from cxmetrics.db import Connection
-from cxmetrics.ingest import schema
 from cxmetrics.metrics import measures
 from cxmetrics.sample import calendar as cal
 from cxmetrics.sample import params as sp
 from cxmetrics.sample.context import Context
+from cxmetrics.sample.tables import WORLD_TABLES
 from cxmetrics.stats import intervals as stats
 
-# Every contract table but targets, which are planned after the truth is measured, and actions, which the review
-# records (the sample world has none).
-TABLES = tuple(t.name for t in schema.TABLES if t.name not in ("targets", "actions"))
+# Every table of the world but targets, which are planned after the truth is measured.
+TABLES = tuple(t.name for t in WORLD_TABLES if t.name != "targets")
 COHORT_START = "2025-11-01"
 COHORT_END = "2026-10-31"
 NPS_SUMS = f"{measures.promoters('nps')}, {measures.detractors('nps')}, count(nps)"

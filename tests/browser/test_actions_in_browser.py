@@ -61,4 +61,4 @@ def test_an_action_recorded_from_a_what_changed_bullet_joins_the_register(page: 
     assert main.get_by_role("textbox", name="Action").input_value() == "", "the form is emptied for the next one"
     open_page(page, f"{url}/actions")
     assert main.get_by_text("Transactional NPS at billing, EMEA: -25 at creation, +30 now, +55 pts").count() == 2
-    assert screenshot(page, "actions").stat().st_size > 10_000
+    assert screenshot(page, "actions-register").stat().st_size > 10_000

@@ -102,13 +102,23 @@ def has_table(conn: Connection) -> bool:
     return bool(found and found[0])
 
 
-def visible(conn: Connection, scope: AccessScope, closed_since: date | None = None) -> pd.DataFrame:
-    """The actions inside `scope`: every open one and, with `closed_since`, those closed on or after it (all closed
-    ones without it): open ones by due date (so overdue first), then closed ones, the latest closed first."""
+def visible(
+    conn: Connection,
+    scope: AccessScope,
+    closed_since: date | None = None,
+    selections: Mapping[str, tuple[str, ...]] | None = None,
+) -> pd.DataFrame:
+    """The actions inside `scope` (and, with `selections`, whose slice names one of the values chosen in each
+    dimension: the sidebar's filters): every open one and, with `closed_since`, those closed on or after it (all
+    closed ones without it): open ones by due date (so overdue first), then closed ones, the latest closed first."""
     if not has_table(conn):
         return pd.DataFrame(columns=list(TABLE.column_names))
     params: list[Any] = []
     where = scope_sql(scope, params)
+    for dim, values in sorted((selections or {}).items()):
+        if dim in SLICE_DIMENSIONS and values:
+            where += f" AND {dim} IN ({', '.join('?' * len(values))})"
+            params.extend(values)
     if closed_since is not None:
         where += " AND (status = 'open' OR closed_at >= ?)"
         params.append(closed_since)
@@ -151,7 +161,7 @@ def _check_draft(draft: Draft, actor: Actor) -> None:
     if not in_scope(actor.grant.scope, asdict(draft)):
         raise ActionRefused(
             f"the slice ({movement.slice_text(draft.slice())}) is outside your access "
-            f"({actor.grant.scope.describe()}): an action must name a value inside it for each"
+            f"({actor.grant.scope.describe()}): name a value inside it in each dimension it restricts"
         )
 
 

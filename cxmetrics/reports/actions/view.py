@@ -15,7 +15,7 @@ import pandas as pd
 
 from cxmetrics.db import Connection
 from cxmetrics.display.tiles import Tile, is_missing
-from cxmetrics.filters import AccessScope
+from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.metrics.registry import get_metric
 from cxmetrics.periods import Period
 from cxmetrics.query import frames
@@ -177,13 +177,17 @@ def _tiles(lines: tuple[ActionLine, ...]) -> tuple[Tile, ...]:
     )
 
 
-def build(conn: Connection, scope: AccessScope, today: date) -> ActionRegister:
-    """The register of the actions inside `scope`: every open one and those closed in the last 4 weeks."""
-    found = register.visible(conn, scope, closed_since=today - timedelta(days=RECENT_DAYS))
+def build(conn: Connection, filters: Filters, today: date) -> ActionRegister:
+    """The register of the actions inside the filters' access scope whose slice names a value chosen in each filtered
+    dimension: every open one and those closed in the last 4 weeks."""
+    scope = filters.scope
+    found = register.visible(conn, scope, today - timedelta(days=RECENT_DAYS), filters.selections())
     latest = frames.latest_period(conn, "week") if not found.empty else None
     lines = _ordered([_line(conn, row, latest, scope, today) for row in found.to_dict("records")])
     since = f" since the baseline, up to {latest.end:%-d %b %Y}" if latest else ""
-    where = "" if scope.unrestricted else f" in {scope.describe()}"
+    chosen = {d: v for d, v in filters.limited().items() if d in register.SLICE_DIMENSIONS}
+    where = "; ".join(f"{d} {', '.join(v) or '(none)'}" for d, v in chosen.items())
+    where = f" for {where}" if where else ""
     caption = (
         f"Open actions and those closed in the last {RECENT_DAYS} days{where}, overdue first, with each metric's "
         f"movement{since}: the {movement.WINDOW_WEEKS} weeks to the review week an action was recorded in against "
