@@ -3,8 +3,9 @@ their audit rows; the access scope in the list, the export and every write; acti
 
 from __future__ import annotations
 
+import html
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,6 +21,9 @@ from cxmetrics.periods import parse_week
 from cxmetrics.reports.actions import links, register, view
 from cxmetrics.reports.actions.register import ActionRefused, Actor, Draft
 from cxmetrics.reports.scorecard.changes import Change
+from cxmetrics.review import pack as review_pack
+from cxmetrics.review import sections
+from cxmetrics.review.model import Context
 from tests.metric_fixtures import ACTION_REVIEW_WEEK, action_world, write_folder
 
 TODAY = date(2026, 12, 7)
@@ -291,3 +295,18 @@ def test_the_sidebar_filters_narrow_the_register_to_the_actions_naming_a_chosen_
     assert [line.title for line in found.lines] == ["APAC billing"]
     assert " for region APAC" in found.caption
     assert len(view.build(_read(world), Filters(touchpoints=("billing",)), TODAY).lines) == 2
+
+
+def test_the_review_packs_register_is_the_pages_register_of_each_recipients_scope(world: Path):
+    _create(world)  # transactional NPS at billing, EMEA
+    conn = _read(world)
+    week, last_day = review_pack.review_week(conn, ACTION_REVIEW_WEEK)
+    for scope, listed in ((AccessScope(regions=("EMEA",)), 1), (AccessScope(regions=("APAC",)), 0)):
+        printed = sections.action_register(Context(conn, Filters(scope=scope), week, last_day))
+        page = view.build(conn, Filters(scope=scope), datetime.now(UTC).date())
+        text = html.unescape("".join(b.html for b in printed.blocks))
+        assert len(page.lines) == listed
+        for line in page.lines:
+            assert line.title in text and line.movement.sentence in text and line.owner in text
+        if not listed:
+            assert "Fix invoice errors" not in text and "No actions are recorded in this scope" in text

@@ -5,6 +5,7 @@ its page's `build()` returned (no number is computed here). `SECTIONS` is the or
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -12,6 +13,8 @@ from cxmetrics import config
 from cxmetrics.display.style import status_colour
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.query import catalog
+from cxmetrics.reports.actions import register as actions_register
+from cxmetrics.reports.actions import view as actions_view
 from cxmetrics.reports.complaints import charts as complaint_charts
 from cxmetrics.reports.complaints import view as complaints_view
 from cxmetrics.reports.cx_financials import charts as financial_charts
@@ -211,12 +214,28 @@ def complaints(context: Context) -> Section:
 # --- the action register ---------------------------------------------------------------------------------------------
 
 
-def register_unavailable(context: Context) -> Section:
-    """The action register's place in the pack, until the register is part of the dashboard."""
+def action_register(context: Context) -> Section:
+    """The Actions page's register for the pack's scope: open actions (overdue first) and those closed lately, each
+    with its metric's movement since the baseline."""
+    title = "Action register"
+    if not actions_register.has_table(context.conn):
+        return _section(
+            "actions", title, missing="The action register needs the `actions` table (load it or record one)."
+        )
+    view = actions_view.build(context.conn, context.filters, datetime.now(UTC).date())
+    if not view.lines:
+        return _section(
+            "actions",
+            title,
+            blocks.paragraph(view.caption, "note"),
+            blocks.paragraph("No actions are recorded in this scope: leaders record them on the Actions page."),
+        )
     return _section(
         "actions",
-        "Action register",
-        missing="The action register is not available: the `actions` table is not part of this database.",
+        title,
+        blocks.paragraph(view.caption, "note"),
+        blocks.tiles(view.tiles),
+        blocks.table(view.table, actions_view.TABLE_COLUMNS),
     )
 
 
@@ -277,7 +296,7 @@ def methodology(context: Context) -> Section:
     )
 
 
-# The order of the pack. The action register's section takes the place of `register_unavailable` when it exists.
+# The order of the pack.
 SECTIONS: tuple[Callable[[Context], Section], ...] = (
     cover,
     statement,
@@ -286,6 +305,6 @@ SECTIONS: tuple[Callable[[Context], Section], ...] = (
     drivers,
     revenue_at_risk,
     complaints,
-    register_unavailable,
+    action_register,
     methodology,
 )
