@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     options = imports.Options(args.source, args.timezone, args.keep_unfinished, args.dry_run, args.strict)
     try:
         mapping = imports.with_options(imports.load(args.mapping), args.map, args.set)
-        report = imports.import_files(args.files, target, mapping, options)
+        report = imports.import_files(args.files, target, mapping, options, command_line_user())
     except (ImportFailed, LoadError) as exc:
         print(f"error: {exc}\nnothing was imported", file=sys.stderr)
         return 1
@@ -65,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     _print(report, target)
     return 1 if report.rejected else 0
+
+
+def command_line_user() -> str:
+    """Who a load from the command line is recorded as: the system user, marked as such."""
+    return f"{getpass.getuser()} (command line)"
 
 
 def exports_beside(folder: str) -> set[str]:
@@ -77,7 +83,7 @@ def import_beside(folder: str, target: str, strict: bool) -> bool:
     """For `load`: import the folder's exports that have a mapping beside them (NAME.csv + NAME.toml), in a
     transaction of their own after the folder's load; True when anything was rejected or refused."""
     try:
-        report = imports.import_folder(folder, target, imports.Options(strict=strict))
+        report = imports.import_folder(folder, target, imports.Options(strict=strict), command_line_user())
     except (ImportFailed, LoadError) as exc:
         print(f"error: {exc}\nno export of the folder was imported", file=sys.stderr)
         return True

@@ -8,7 +8,7 @@ import sys
 from tqdm import tqdm
 
 from cxmetrics import db
-from cxmetrics.commands.import_ import exports_beside, import_beside
+from cxmetrics.commands.import_ import command_line_user, exports_beside, import_beside
 from cxmetrics.commands.rejects import print_rejects
 from cxmetrics.ingest.load import LoadReport, StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with one CSV or Parquet file per table")
     parser.add_argument("--db", default=None, help="database path or connection string (default: CX_DB)")
     parser.add_argument("--strict", action="store_true", help="abort the whole load if any row is rejected")
+    parser.add_argument("--dry-run", action="store_true", help="show what the load would do; change nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
@@ -44,7 +45,14 @@ def run(args: argparse.Namespace) -> int:
         bar.refresh()
 
     try:
-        report = load_folder(args.data_dir, target, strict=args.strict, progress=progress if bar else None)
+        report = load_folder(
+            args.data_dir,
+            target,
+            strict=args.strict,
+            progress=progress if bar else None,
+            loaded_by=command_line_user(),
+            dry_run=args.dry_run,
+        )
     except LoadError as exc:
         print(f"error: {exc}\nnothing was loaded", file=sys.stderr)
         return 1
@@ -61,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: ignored column {column} (not in the data contract: misspelled?)", file=sys.stderr)
     print(_summary(report))
     print_rejects(report.rejects)
+    if report.dry_run:
+        print(f"dry run: nothing was changed; {report.rejected} rows would be rejected")
+        return 1 if report.rejected else 0
     print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
     import_problems = import_beside(args.data_dir, target, args.strict)
     return 1 if report.rejected or import_problems else 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cxmetrics.db import Connection
 
 # Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -341,6 +341,7 @@ CREATE TABLE IF NOT EXISTS load_log (
     PRIMARY KEY (load_id, table_name)
 );
 ALTER TABLE load_log ADD COLUMN IF NOT EXISTS ignored_columns VARCHAR;
+ALTER TABLE load_log ADD COLUMN IF NOT EXISTS loaded_by VARCHAR;
 CREATE TABLE IF NOT EXISTS load_rejects (
     load_id VARCHAR NOT NULL,
     table_name VARCHAR NOT NULL,

@@ -16,7 +16,7 @@ from cxmetrics.ingest.imports import mapping as mapping_module
 from cxmetrics.ingest.imports.convert import Converted, Plan, convert, plan
 from cxmetrics.ingest.imports.export import Export, ImportFailed, first_rows, sniff_encoding
 from cxmetrics.ingest.imports.mapping import Mapping
-from cxmetrics.ingest.load import REJECTS_KEPT, LoadReport, Reject, TableResult, load_table, set_clock
+from cxmetrics.ingest.load import REJECTS_KEPT, DryRunDone, LoadReport, Reject, TableResult, load_table, set_clock
 from cxmetrics.ingest.schema import TABLES, create_schema
 from cxmetrics.ingest.staging import DataFile, Staged
 from cxmetrics.query import rollups
@@ -94,10 +94,6 @@ class StrictImportAborted(Exception):
 _REJECTED_LINES = "SELECT DISTINCT line FROM load_rejects WHERE load_id = ? AND table_name = 'responses'"
 
 
-class _DryRunDone(Exception):
-    """Raised inside the write to leave the database untouched after a dry run."""
-
-
 def open_export(path: Path | str, source: str = "auto") -> Export:
     """The export in `path`, its tool detected from its header rows (or the one `source` names)."""
     path = Path(path)
@@ -160,10 +156,10 @@ def _record_import_rejects(conn: Connection, report: LoadReport, file: str, conv
     )
 
 
-def _import_one(conn: Connection, plan_: Plan) -> FileReport:
+def _import_one(conn: Connection, plan_: Plan, loaded_by: str) -> FileReport:
     """Convert one export and load its rows inside the caller's transaction."""
     converted = convert(plan_)
-    report = LoadReport(load_id=uuid.uuid4().hex[:12])
+    report = LoadReport(load_id=uuid.uuid4().hex[:12], loaded_by=loaded_by)
     path = plan_.export.path
     report.tables.append(load_table(conn, report, DataFile("responses", path), Staged(converted.response_table())))
     _record_import_rejects(conn, report, path.name, converted)
@@ -174,7 +170,7 @@ def _import_one(conn: Connection, plan_: Plan) -> FileReport:
     return FileReport(path, plan_, converted, report)
 
 
-def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportReport) -> None:
+def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportReport, loaded_by: str) -> None:
     """Every file in one transaction; committed unless strict finds rejects or this is a dry run."""
     conn.execute("SET TimeZone = 'UTC'")
     conn.execute("BEGIN TRANSACTION")
@@ -182,11 +178,11 @@ def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportRe
         create_schema(conn)
         set_clock(conn)
         for plan_ in plans:
-            result.files.append(_import_one(conn, plan_))
+            result.files.append(_import_one(conn, plan_, loaded_by))
         if options.strict and result.rejected:
             raise StrictImportAborted(result)
         if options.dry_run:
-            raise _DryRunDone
+            raise DryRunDone
         rollups.build(conn)
         voice_index.build(conn)
         conn.execute("COMMIT")
@@ -196,22 +192,23 @@ def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportRe
 
 
 def import_files(
-    paths: list[Path | str], target: str | Path, mapping: Mapping, options: Options | None = None
+    paths: list[Path | str], target: str | Path, mapping: Mapping, options: Options | None = None, loaded_by: str = ""
 ) -> ImportReport:
-    """Import the exports into the database `target`, all or nothing (a dry run changes nothing)."""
+    """Import the exports into the database `target`, all or nothing (a dry run changes nothing); `loaded_by` is
+    recorded in load_log."""
     options = options or Options()
-    return import_plans(prepare(paths, mapping, options), target, options)
+    return import_plans(prepare(paths, mapping, options), target, options, loaded_by)
 
 
-def import_plans(plans: list[Plan], target: str | Path, options: Options) -> ImportReport:
+def import_plans(plans: list[Plan], target: str | Path, options: Options, loaded_by: str = "") -> ImportReport:
     """Load planned exports into `target` in one transaction."""
     result = ImportReport(dry_run=options.dry_run)
     missing = db.is_file_target(target) and not Path(target).exists()
     where = ":memory:" if options.dry_run and missing else target
     try:
         with db.writable(where) as conn:
-            _run(conn, plans, options, result)
-    except _DryRunDone:
+            _run(conn, plans, options, result, loaded_by)
+    except DryRunDone:
         return result
     result.committed = True
     return result
@@ -224,7 +221,9 @@ def exports_beside_mappings(folder: Path | str) -> list[tuple[Path, Path]]:
     return [(p, p.with_suffix(".toml")) for p in found if p.stem not in tables and p.with_suffix(".toml").is_file()]
 
 
-def import_folder(folder: Path | str, target: str | Path, options: Options | None = None) -> ImportReport | None:
+def import_folder(
+    folder: Path | str, target: str | Path, options: Options | None = None, loaded_by: str = ""
+) -> ImportReport | None:
     """Import the exports of a data folder that have a mapping beside them (None when there are none)."""
     options = options or Options()
     pairs = exports_beside_mappings(folder)
@@ -234,4 +233,4 @@ def import_folder(folder: Path | str, target: str | Path, options: Options | Non
     for export, mapping_file in pairs:
         setting = mapping_module.load(mapping_file)
         plans += prepare([export], setting, options)
-    return import_plans(plans, target, options)
+    return import_plans(plans, target, options, loaded_by)
