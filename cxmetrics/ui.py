@@ -626,11 +626,13 @@ def table(
         st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")
 
 
-def _choice_cell(name: str, options: Sequence[str]) -> Any:
-    """A column whose cells are picked from `options`, labelled as declared in `cxmetrics.display.columns`."""
+def _choice_cell(name: str, options: Sequence[str] | Mapping[str, str]) -> Any:
+    """A column whose cells are picked from `options` (a mapping: stored value -> what is shown), labelled as declared
+    in `cxmetrics.display.columns`."""
     spec = columns.column(name)
     label, help_text = (spec.label, spec.help) if spec else (name, None)
-    return st.column_config.SelectboxColumn(label, options=list(options), help=help_text)
+    shown = options.get if isinstance(options, Mapping) else None
+    return st.column_config.SelectboxColumn(label, options=list(options), help=help_text, format_func=shown)
 
 
 def editor(
@@ -639,12 +641,13 @@ def editor(
     *,
     index: bool = False,
     rows: str = "fixed",
-    choices: Mapping[str, Sequence[str]] | None = None,
+    choices: Mapping[str, Sequence[str] | Mapping[str, str]] | None = None,
     disabled: Sequence[str] = (),
 ) -> Any:
     """An editable table of `frame`, each column configured once in `cxmetrics.display.columns` (the index as its
     first column when `index`); `rows="dynamic"` lets rows be added and deleted, `choices` makes a column a pick
-    list, `disabled` columns are shown but not editable. Returns the frame as edited."""
+    list (a mapping of stored value -> shown name shows the names), `disabled` columns are shown but not editable.
+    Returns the frame as edited."""
     config = _configured(frame.columns) | {name: _choice_cell(name, opts) for name, opts in (choices or {}).items()}
     return st.data_editor(
         frame,

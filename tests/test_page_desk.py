@@ -27,9 +27,9 @@ def _stored(target: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def _refused(app):
-    """The table of refused rows under an editor."""
-    return next(d.value for d in app.dataframe if d.editing_mode == "read_only" and "reason" in d.value)
+def _refused(app) -> list[str]:
+    """The refused rows listed under an editor."""
+    return next(m.value for m in app.markdown if m.value.startswith("- Row ")).split("\n")
 
 
 def _add_target(app, **values) -> None:
@@ -70,10 +70,9 @@ def test_an_impossible_target_is_refused_with_its_reason_and_nothing_saved(monke
     app = run_page(monkeypatch, minimal_db_copy, EDITORS)
     _add_target(app, target=140, region="EMEA")
     assert_no_exception(app)
-    assert "Nothing was saved: 1 rows refused" in app.error[0].value
-    refused = _refused(app)
-    assert refused[["line", "column", "reason"]].values.tolist() == [
-        [1, "target", "impossible target: 140.0 is outside what nps can be (between -100 and 100)"]
+    assert app.error[0].value.startswith("Nothing was saved: 1 row of the table breaks a rule. Fix it")
+    assert _refused(app) == [
+        "- Row 1, target: impossible target: 140.0 is outside what nps can be (between -100 and 100)"
     ]
     assert _stored(minimal_db_copy, "SELECT count(*) FROM targets") == [(0,)]
     assert _stored(minimal_db_copy, "SELECT count(*) FROM audit_log") == [(0,)]
@@ -85,9 +84,9 @@ def test_an_event_outside_the_data_is_refused_and_a_good_one_saved(monkeypatch, 
     app.session_state["events_editor_0"] = {"edited_rows": {}, "added_rows": [event], "deleted_rows": []}
     app.run()
     app.button(key="save_events").click().run()
-    assert _refused(app)["reason"].tolist() == [
-        "outside the data: 2024-06-01 is not between the first survey response and a year after the last "
-        "(2026-01-05 to 2027-01-07)"
+    assert _refused(app) == [
+        "- Row 1, event_date: outside the data: 2024-06-01 is not between the first survey response and a year "
+        "after the last (2026-01-05 to 2027-01-07)"
     ]
     app.session_state["events_editor_0"] = {
         "edited_rows": {},

@@ -86,7 +86,7 @@ else:
 st.caption(f"Up to {limit_mb} MB a file.")
 
 if not chosen:
-    st.info("Upload a file to see what loading it would do. Nothing is loaded until you press Load.")
+    st.info("Upload a file to see what loading it would do. Nothing is loaded until you press Load into the dashboard.")
     st.stop()
 
 preview_key = (kind, tuple(f.file_id for f in chosen), extra, database.version)
@@ -115,7 +115,7 @@ else:
     st.warning(f"{preview.rejected:,} rows would be rejected and not loaded; the other rows load.")
     ui.table(preview.rejects)
 
-if st.button("Load", type="primary", icon=":material/upload:", key="_upload_load"):
+if st.button("Load into the dashboard", type="primary", icon=":material/upload:", key="_upload_load"):
     bar = st.progress(0.0, text="Loading ...")
 
     def progress(done: int, total: int, label: str) -> None:

@@ -21,10 +21,10 @@ round_ = st.session_state["_edit_round"]
 def _save(table: str, edited) -> None:
     """Save one editor's table; on a refusal show each refused row's reason and keep the edits on screen."""
     try:
-        saved = edits.save(database.version[0], table, edited, viewer.grant, viewer.name)
+        saved = edits.save(database.version[0], table, editors.from_editor(table, edited), viewer.grant, viewer.name)
     except edits.EditRefused as refused:
-        st.error(f"Nothing was saved: {refused}. Fix the rows below (numbered as in the table above) and save again.")
-        ui.table(loading.refused_rows(refused.rejects))
+        st.error(loading.refusal(refused.rejects))
+        st.markdown(loading.refused_rows(refused.rejects))
         return
     except NotAllowed as refused:
         st.error(f"Nothing was saved: {refused}.")
@@ -43,14 +43,15 @@ def _save(table: str, edited) -> None:
 targets_tab, events_tab, history_tab = st.tabs(["Targets", "Events", "Edit history"])
 with targets_tab:
     st.caption(
-        "One row per metric, period and slice; an empty region or segment means all of them. Add a row at the "
-        "bottom, delete one by selecting it. " + editors.target_help()
+        "One row per metric, period and slice. A target is in the metric's unit: NPS points (-100 to 100), "
+        "percentages (0 to 100), USD for money; a value the metric cannot reach is refused. Add a row at the bottom; "
+        "delete one by ticking it and pressing the bin above the table."
     )
     targets = ui.editor(view.targets, key=f"targets_editor_{round_}", rows="dynamic", choices=view.target_choices)
     if st.button("Save targets", type="primary", key="save_targets"):
         _save("targets", targets)
 with events_tab:
-    st.caption("Events are marked on every trend chart; an empty region means company-wide. New events get an id.")
+    st.caption("Events are marked on every trend chart. New events get an id.")
     events = ui.editor(
         view.events, key=f"events_editor_{round_}", rows="dynamic", choices=view.event_choices, disabled=["event_id"]
     )

@@ -194,7 +194,9 @@ COLUMNS: dict[str, Column] = {
     "metric": Column("Metric", help="Metric id from the metric registry (the Scorecard's rows)."),
     "period_start": Column("From", "date", help="First day of the period the target applies from."),
     "grain": Column("Grain", help="week, month, quarter or year"),
-    "target": Column("Target", "number", help="In the metric's unit: NPS points, % for rates, USD for money."),
+    "target": Column(
+        "Target", "number", format="localized", help="In the metric's unit: NPS points, % for rates, USD for money."
+    ),
     "event_id": Column("Event id", help="Given automatically to a new event."),
     "event_date": Column("Date", "date"),
     "title": Column("Title", help="Shown on every trend chart."),

@@ -29,7 +29,7 @@ class EditRefused(ValueError):
     column and reason."""
 
     def __init__(self, rejects: list[Reject]):
-        super().__init__(f"{len({r.line for r in rejects})} rows refused; nothing was saved")
+        super().__init__(f"{len({r.line for r in rejects})} row(s) refused; nothing was saved")
         self.rejects = rejects
 
 
@@ -53,9 +53,9 @@ class Saved:
 
 
 def rows(conn: Connection, table: str) -> pd.DataFrame:
-    """The stored rows of an editable table, in the order the editor shows them."""
+    """The stored rows of an editable table as the editor shows them: the latest first."""
     spec = TABLES_BY_NAME[_editable(table)]
-    order = ", ".join((spec.date_column, *[k for k in spec.key if k != spec.date_column]))
+    order = ", ".join((f"{spec.date_column} DESC", *[k for k in spec.key if k != spec.date_column]))
     return conn.execute(f"SELECT {', '.join(spec.column_names)} FROM {table} ORDER BY {order}").df()  # noqa: S608
 
 

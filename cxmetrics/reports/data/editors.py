@@ -16,6 +16,11 @@ from cxmetrics.metrics.registry import REGISTRY
 from cxmetrics.query import catalog, frames
 
 HISTORY_ROWS = 200
+# How an editor shows an empty region or segment: the slice it stands for, not a blank cell.
+EVERY: dict[str, dict[str, str]] = {
+    "targets": {"region": "All regions", "segment": "All segments"},
+    "events": {"region": "Company-wide"},
+}
 HISTORY_COLUMNS: tuple[str, ...] = (
     "changed_at", "changed_by", "table_name", "row_key", "change", "column_name", "old_value", "new_value",
 )  # fmt: skip
@@ -28,7 +33,7 @@ class EditorsView:
 
     targets: pd.DataFrame
     events: pd.DataFrame
-    target_choices: dict[str, list[str]]
+    target_choices: dict[str, list[str] | dict[str, str]]
     event_choices: dict[str, list[str]]
     first_day: date | None
     last_day: date | None
@@ -45,19 +50,14 @@ class EditorsView:
         )
 
 
-def _ranges() -> str:
-    """The metrics' possible values, for the target column's help."""
-    return "; ".join(
-        f"{m.id} {'' if low is None else f'{low:g}'}..{'' if high is None else f'{high:g}'}"
-        for m in REGISTRY.values()
-        for low, high in [m.value_range]
-        if low is not None or high is not None
-    )
+def for_editor(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows as an editor shows them: an empty region or segment named for the slice it stands for."""
+    return frame.assign(**{c: frame[c].replace("", label).fillna(label) for c, label in EVERY[table].items()})
 
 
-def target_help() -> str:
-    """The help of the target column: the unit and the values each metric can take."""
-    return f"In the metric's unit. Possible values: {_ranges()}."
+def from_editor(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """An editor's rows as they are stored: 'All regions' (and the like) back to empty."""
+    return frame.assign(**{c: frame[c].replace(label, "") for c, label in EVERY[table].items() if c in frame})
 
 
 def build(conn: Connection) -> EditorsView:
@@ -67,15 +67,15 @@ def build(conn: Connection) -> EditorsView:
     segments = catalog.dimension_values(conn, "segment", everyone)
     grains = list(TABLES_BY_NAME["targets"].column("grain").choices)
     return EditorsView(
-        targets=edits.rows(conn, "targets"),
-        events=edits.rows(conn, "events"),
+        targets=for_editor("targets", edits.rows(conn, "targets")),
+        events=for_editor("events", edits.rows(conn, "events")),
         target_choices={
-            "metric": sorted(REGISTRY),
+            "metric": {m.id: m.label for m in sorted(REGISTRY.values(), key=lambda m: m.label)},
             "grain": grains,
-            "region": ["", *regions],
-            "segment": ["", *segments],
+            "region": [EVERY["targets"]["region"], *regions],
+            "segment": [EVERY["targets"]["segment"], *segments],
         },
-        event_choices={"region": ["", *regions]},
+        event_choices={"region": [EVERY["events"]["region"], *regions]},
         first_day=frames.data_start(conn),
         last_day=frames.data_extent(conn),
         history=audit.history(conn, limit=HISTORY_ROWS)[list(HISTORY_COLUMNS)],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from cxmetrics.ingest.load import Reject
 from cxmetrics.ingest.uploads import Outcome
 
@@ -33,7 +31,15 @@ def verdict(outcome: Outcome) -> str:
     return f"Loaded: {said}."
 
 
-def refused_rows(rejects: list[Reject]) -> pd.DataFrame:
-    """The rows an edit broke a rule with: the row's number in the editor, the column, the value and the reason."""
-    rows = [(r.line, r.column, r.value, r.reason) for r in rejects]
-    return pd.DataFrame(rows, columns=["line", "column", "value", "reason"])
+def refusal(rejects: list[Reject]) -> str:
+    """Why an edit was not saved, in one line."""
+    rows = len({r.line for r in rejects})
+    return (
+        f"Nothing was saved: {_rows(rows)} of the table break{'s' if rows == 1 else ''} a rule. Fix "
+        f"{'it' if rows == 1 else 'them'} (rows are numbered from the top of the table) and save again."
+    )
+
+
+def refused_rows(rejects: list[Reject]) -> str:
+    """Each broken rule of an edit as a markdown list: the row's number in the editor, the column and the reason."""
+    return "\n".join(f"- Row {r.line}, {r.column or 'row'}: {r.reason}" for r in rejects)
