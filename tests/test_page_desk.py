@@ -61,6 +61,7 @@ def test_a_valid_target_is_saved_audited_and_seen_at_once(monkeypatch, minimal_d
     assert app.data_editor[0].value["target"].tolist() == [40.0], "the editor shows the saved row"
     shown = app.dataframe[-1].value
     assert "target" in shown["column_name"].tolist(), "the edit history tab lists the change"
+    assert set(shown["row_key"]) == {"Net Promoter Score · quarter from 2026-01-01 · All regions · All segments"}
     app.switch_page(DATA).run()
     rows = app.dataframe[0].value.set_index("table")["rows"]
     assert rows["targets"] == 1, "another page sees the new row on its next run, no restart"
@@ -72,7 +73,7 @@ def test_an_impossible_target_is_refused_with_its_reason_and_nothing_saved(monke
     assert_no_exception(app)
     assert app.error[0].value.startswith("Nothing was saved: 1 row of the table breaks a rule. Fix it")
     assert _refused(app) == [
-        "- Row 1, target: impossible target: 140.0 is outside what nps can be (between -100 and 100)"
+        "- Row 1, Target: impossible target: 140.0 is outside what nps can be (between -100 and 100)"
     ]
     assert _stored(minimal_db_copy, "SELECT count(*) FROM targets") == [(0,)]
     assert _stored(minimal_db_copy, "SELECT count(*) FROM audit_log") == [(0,)]
@@ -85,7 +86,7 @@ def test_an_event_outside_the_data_is_refused_and_a_good_one_saved(monkeypatch, 
     app.run()
     app.button(key="save_events").click().run()
     assert _refused(app) == [
-        "- Row 1, event_date: outside the data: 2024-06-01 is not between the first survey response and a year "
+        "- Row 1, Date: outside the data: 2024-06-01 is not between the first survey response and a year "
         "after the last (2026-01-05 to 2027-01-07)"
     ]
     app.session_state["events_editor_0"] = {

@@ -33,7 +33,7 @@ def test_a_dry_run_counts_adds_and_rejects_and_changes_nothing(minimal_db_copy: 
     outcome = _load(minimal_db_copy, Upload("responses.csv", MORE.encode()), dry_run=True)
     assert outcome.dry_run and outcome.kind == "data-contract files"
     assert outcome.counts.to_dict("records") == [
-        {"file": "responses.csv", "table": "responses", "read": 5, "add": 1, "replace": 0, "unchanged": 3}
+        {"file": "responses.csv", "table": "responses", "rows_read": 5, "add": 1, "replace": 0, "unchanged": 3}
         | {"drop": 0, "reject": 1}
     ]
     assert outcome.rejects.values.tolist() == [

@@ -18,9 +18,9 @@ ZONES = ["", *sorted(zoneinfo.available_timezones())]
 
 ui.header(
     "Load data",
-    f"Into {ui.database_label(database)}. Upload this week's files, check the dry run, then load: the same "
-    "all-or-nothing load as `python -m cxmetrics load` and `import`. Every viewer sees the new data on their next "
-    "click; the load is recorded with your name.",
+    f"Into {ui.database_label(database)}. Upload this week's files and check the dry run, then load. A load adds "
+    "new rows and replaces changed ones, all or nothing; loading the same file twice changes nothing. Every viewer "
+    "sees the new data on their next click, and the load is recorded with your name.",
 )
 if done := st.session_state.pop("_load_done", None):
     st.success(done)

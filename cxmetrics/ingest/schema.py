@@ -471,6 +471,25 @@ def _rules_text(table: Table, col: Column) -> str:
     return "; ".join(rules)
 
 
+def _bookkeeping_markdown() -> list[str]:
+    """What the database records about loads and edits, beside the contract tables."""
+    return [
+        "## Loads and edits recorded",
+        "",
+        "- `load_log`: one row per table of each load: when (`loaded_at`), from which file (`source`), rows read,",
+        "  inserted, updated, unchanged and rejected, ignored columns, and who loaded it (`loaded_by`: the signed-in",
+        "  person for a load from the app's Load data page, the local user in local mode, `USER (command line)` for",
+        "  `python -m cxmetrics load` and `import`). `load_rejects` keeps every rejected row with its reason.",
+        "- `audit_log`: one row per value changed on the app's Targets & events page (and one per deleted row): when",
+        "  (`changed_at`, UTC), who (`changed_by`), the table, the row's key, insert / update / delete, the column,",
+        "  and the old and new value. The page's Edit history reads it.",
+        "- A dry run (the app's preview, `load --dry-run`, `import --dry-run`) runs the same load in a working copy of",
+        "  the file and discards it, recording nothing. On a database that is not a local file (`md:...`) there is no",
+        "  copy: loads, dry runs and saves are single transactions on the database itself, a dry run rolled back.",
+        "",
+    ]
+
+
 def data_model_markdown() -> str:
     """docs/data_model.md: every table and column with type, rules and meaning, generated from this module."""
     out = [
@@ -518,12 +537,18 @@ def data_model_markdown() -> str:
         "- **No dates after the load.** A date or time later than the load (in UTC, with 14 hours' grace for local",
         "  times written without a zone) is rejected as a future date; targets (`period_start`) and events",
         "  (`event_date`) may lie ahead.",
+        "- **Targets and events** are checked against what the database holds: a target names a metric of the",
+        "  registry (`python -m cxmetrics metrics`) and lies within the values that metric can take (an NPS target of",
+        "  140, a CSAT target of 120 or a CES target of 0.5 is rejected; net revenue retention may exceed 100); a",
+        "  target's or event's region and segment are ones some customer has (or empty, for all); an event dated",
+        "  before the first survey response or more than a year after the last is rejected as outside the data.",
         "- **Text** is UTF-8. Parquet text columns may be strings or UTF-8 bytes; a list, a nested value or bytes",
         "  that are not UTF-8 stop the load, naming the file, row and column. A CSV quote left open stops the load,",
         "  naming the line and column where it opens. A value of any length loads (comments are scored for",
         "  sentiment on their first 5,000 characters).",
         "",
     ]
+    out += _bookkeeping_markdown()
     for table in TABLES:
         status = "required" if table.required else "optional"
         out += [f"## {table.name} ({status})", "", table.description, "", f"Key: {', '.join(table.key)}", ""]

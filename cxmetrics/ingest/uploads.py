@@ -22,7 +22,7 @@ from cxmetrics.ingest.staging import LoadError
 CONTRACT_TYPES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
 EXPORT_TYPES: tuple[str, ...] = (".csv",)
 MAPPING_TYPES: tuple[str, ...] = (".toml",)
-COUNT_COLUMNS: tuple[str, ...] = ("read", "add", "replace", "unchanged", "drop", "reject")
+COUNT_COLUMNS: tuple[str, ...] = ("rows_read", "add", "replace", "unchanged", "drop", "reject")
 REJECT_COLUMNS: tuple[str, ...] = ("file", "line", "column", "value", "reason")
 
 

@@ -118,7 +118,7 @@ def test_a_target_edited_in_the_grid_is_saved_and_audited_or_refused(page: Page,
     _edit_first_target(page, f"{impossible:g}", "Nothing was saved")
     text = page.locator(MAIN).inner_text()
     assert "Nothing was saved: 1 row of the table breaks a rule." in text
-    assert f"Row 1, target: impossible target: {float(impossible)} is outside what {first['metric']} can be" in text
+    assert f"Row 1, Target: impossible target: {float(impossible)} is outside what {first['metric']} can be" in text
     assert _stored(target, "SELECT count(*) FROM audit_log") == [(1,)], "a refused edit writes nothing"
     SCREENSHOTS.mkdir(exist_ok=True)  # the viewport: the grid, the refusal and its reason
     page.screenshot(path=str(SCREENSHOTS / "desk-targets-refused.png"))

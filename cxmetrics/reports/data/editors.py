@@ -42,7 +42,7 @@ class EditorsView:
     @property
     def caption(self) -> str:
         """What the page is for and what a save checks."""
-        span = f" ({self.first_day:%d %b %Y} to {self.last_day:%d %b %Y})" if self.first_day and self.last_day else ""
+        span = f", {self.first_day:%d %b %Y} to {self.last_day:%d %b %Y}" if self.first_day and self.last_day else ""
         return (
             "Set targets and annotate events in place. A save is checked like a load (known metric, a value the "
             f"metric can take, known region and segment, an event date within the survey data{span}), is saved "
@@ -58,6 +58,23 @@ def for_editor(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 def from_editor(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """An editor's rows as they are stored: 'All regions' (and the like) back to empty."""
     return frame.assign(**{c: frame[c].replace(label, "") for c, label in EVERY[table].items() if c in frame})
+
+
+def row_label(table: str, key: str) -> str:
+    """An audited row's key in words: a target's metric, grain, start and slice; an event's id."""
+    if table != "targets":
+        return key
+    metric, start, grain, region, segment = key.split("|")
+    name = REGISTRY[metric].label if metric in REGISTRY else metric
+    every = EVERY["targets"]
+    return f"{name} · {grain} from {start} · {region or every['region']} · {segment or every['segment']}"
+
+
+def _history(conn: Connection) -> pd.DataFrame:
+    """The latest edits, each row named in words."""
+    history = audit.history(conn, limit=HISTORY_ROWS)[list(HISTORY_COLUMNS)]
+    history["row_key"] = [row_label(t, k) for t, k in zip(history["table_name"], history["row_key"], strict=True)]
+    return history
 
 
 def build(conn: Connection) -> EditorsView:
@@ -78,5 +95,5 @@ def build(conn: Connection) -> EditorsView:
         event_choices={"region": [EVERY["events"]["region"], *regions]},
         first_day=frames.data_start(conn),
         last_day=frames.data_extent(conn),
-        history=audit.history(conn, limit=HISTORY_ROWS)[list(HISTORY_COLUMNS)],
+        history=_history(conn),
     )

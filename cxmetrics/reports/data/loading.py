@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cxmetrics.display.columns import labels
 from cxmetrics.ingest.load import Reject
 from cxmetrics.ingest.uploads import Outcome
 
@@ -42,4 +43,6 @@ def refusal(rejects: list[Reject]) -> str:
 
 def refused_rows(rejects: list[Reject]) -> str:
     """Each broken rule of an edit as a markdown list: the row's number in the editor, the column and the reason."""
-    return "\n".join(f"- Row {r.line}, {r.column or 'row'}: {r.reason}" for r in rejects)
+    return "\n".join(
+        f"- Row {r.line}, {labels([r.column])[r.column] if r.column else 'row'}: {r.reason}" for r in rejects
+    )
