@@ -120,7 +120,7 @@ def test_a_wrong_file_is_refused_with_a_clear_message(monkeypatch, minimal_db_co
     app.file_uploader(key="_upload_files_0").set_value(("orders.xlsx", b"PK\x03\x04", "application/zip")).run()
     assert app.error[0].value == (
         "This upload cannot be loaded: orders.xlsx: not a file this upload takes (accepted: .csv, .csv.gz, "
-        ".parquet). Nothing was loaded."
+        ".parquet); save a spreadsheet as CSV (UTF-8) first. Nothing was loaded."
     )
     assert not app.button
 

@@ -60,7 +60,8 @@ def check(upload: Upload, allowed: tuple[str, ...], limit_mb: int) -> None:
     """Refuse a file of a type the loader does not read, an empty one, or one over the upload limit."""
     if _suffix(upload.name, allowed) is None:
         kinds = ", ".join(allowed)
-        raise UploadRefused(f"{upload.name}: not a file this upload takes (accepted: {kinds})")
+        hint = "; save a spreadsheet as CSV (UTF-8) first" if upload.name.lower().endswith((".xlsx", ".xls")) else ""
+        raise UploadRefused(f"{upload.name}: not a file this upload takes (accepted: {kinds}){hint}")
     if not upload.data:
         raise UploadRefused(f"{upload.name}: the file is empty")
     if len(upload.data) > limit_mb * 1024 * 1024:
