@@ -116,13 +116,14 @@ else:
     ui.table(preview.rejects)
 
 if st.button("Load into the dashboard", type="primary", icon=":material/upload:", key="_upload_load"):
-    bar = st.progress(0.0, text="Loading ...")
+    bar = st.progress(0.0, text="Loading ...") if kind == loading.CONTRACT else None
 
     def progress(done: int, total: int, label: str) -> None:
         bar.progress(done / max(total, 1), text=f"Loading {label} ({done} of {total} files)")
 
     try:
-        loaded = _run(dry_run=False, progress=progress)
+        with st.spinner("Loading: every row is checked, then the new data replaces the old in one step ..."):
+            loaded = _run(dry_run=False, progress=progress if bar else None)
     except (UploadRefused, NotAllowed) as refused:
         st.error(f"Nothing was loaded: {refused}")
         st.stop()

@@ -23,8 +23,13 @@ from tests.browser.test_access_in_browser import NAV, sign_in, title
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 HEADER = "response_id,customer_id,responded_at,survey,touchpoint,channel,nps,csat,ces,comment\n"
-GOOD = HEADER + "".join(f"U{i},,2026-11-10 10:0{i}:00,transactional,support,email,{i + 6},4,6,\n" for i in range(3))
-WITH_REJECTS = GOOD + "U7,,2026-11-10 11:00:00,transactional,support,email,11,,,\nU8,,2026-11-10,survey,,,9,,,\n"
+ROW = "{id},,2026-11-10 10:0{i}:00,transactional,support,email,{nps},4,6,\n"
+GOOD = HEADER + "".join(ROW.format(id=f"U{i}", i=i, nps=i + 6) for i in range(3))
+WITH_REJECTS = (
+    HEADER
+    + "".join(ROW.format(id=f"V{i}", i=i, nps=i + 6) for i in range(3))
+    + "V7,,2026-11-10 11:00:00,transactional,support,email,11,,,\nV8,,2026-11-10,survey,,,9,,,\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +77,7 @@ def test_a_file_with_rejects_shows_each_reason(page: Page, desk: tuple[str, Path
     url, _ = desk
     (tmp_path / "responses.csv").write_text(WITH_REJECTS)
     text = _upload(page, url, tmp_path / "responses.csv")
+    assert "loading would add 3 rows, replace 0 rows, leave 0 rows unchanged and reject 2 rows" in text
     assert "2 rows would be rejected and not loaded; the other rows load." in text
     assert page.locator(f'{MAIN} [data-testid="stDataFrame"]').count() == 2, "the counts and the rejects"
     screenshot(page, "desk-upload-preview")
