@@ -153,3 +153,19 @@ def test_the_cx_team_and_admins_edit_under_their_own_name(monkeypatch, minimal_d
     _add_target(app, target=35)
     assert_no_exception(app)
     assert _stored(minimal_db_copy, "SELECT DISTINCT changed_by FROM audit_log") == [(person.email,)]
+
+
+def test_a_survey_tool_export_is_previewed_with_its_mapping(monkeypatch, minimal_db_copy: Path) -> None:
+    export = (Path(__file__).parent / "fixtures" / "imports" / "qualtrics_current_nps.csv").read_bytes()
+    mapping = b'survey = { value = "relationship" }\ncustomer_id = "ExternalReference"\n'
+    app = run_page(monkeypatch, minimal_db_copy, LOAD)
+    app.button_group(key="_upload_kind").set_value("Survey-tool export").run()
+    app.file_uploader(key="_upload_export_0").set_value(("survey.csv", export, "text/csv"))
+    app.file_uploader(key="_upload_mapping_0").set_value(("survey.toml", mapping, "application/toml")).run()
+    assert_no_exception(app)
+    assert app.markdown[0].value.startswith("**Detected:** survey-tool export. Dry run: loading would add 3 rows")
+    assert "ExternalReference" in app.code[0].value, "the mapping in use is shown"
+    assert app.dataframe[0].value["table"].tolist() == ["responses (qualtrics export)"]
+    app.button(key="_upload_load").click().run()
+    assert app.success[0].value.startswith("Loaded: add 3 rows")
+    assert _stored(minimal_db_copy, "SELECT count(*) FROM responses") == [(6,)]
