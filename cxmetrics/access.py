@@ -33,6 +33,10 @@ _GROUP_KEYS = {"group", "role", "name", *_SCOPE_KEYS}
 _TOP_KEYS = {"group_claim", "user", "group"}
 
 
+class NotAllowed(PermissionError):
+    """The viewer's role does not allow what was asked (loading data, editing targets or events)."""
+
+
 class AccessListError(ValueError):
     """The access list cannot be used as written (the message names the entry and the problem)."""
 
@@ -115,6 +119,13 @@ class Grant:
         if self.sub:
             return self.sub == identity.sub and (not self.issuer or self.issuer == identity.issuer)
         return bool(self.email) and identity.email_verified and self.email == identity.email
+
+
+def require_data_role(grant: Grant) -> None:
+    """Stop a load or an edit by anyone without the CX team or admin role (the write layer's own check, whatever the
+    page showed)."""
+    if not grant.manages_data:
+        raise NotAllowed(f"the {grant.role} role cannot load or edit data; ask the CX team or an admin")
 
 
 # Local use (no sign-in configured): one person, who sees and manages everything.

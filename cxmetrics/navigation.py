@@ -19,6 +19,8 @@ class PageSpec:
 
 
 _REPORT = ":material/report:"
+_UPLOAD = ":material/upload:"
+_FLAG = ":material/flag:"
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("Review", "app_pages/review/scorecard.py", "Scorecard", "scorecard", ":material/dashboard:"),
@@ -30,6 +32,15 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Operations", "app_pages/operations/complaints.py", "Complaints & Follow-up", "complaints", _REPORT),
     PageSpec("Operations", "app_pages/operations/people.py", "People & CX", "people", ":material/groups:"),
     PageSpec("Data", "app_pages/data_section/tables.py", "Data", "data", ":material/database:", manages_data=True),
+    PageSpec("Data", "app_pages/data_section/load.py", "Load data", "load-data", _UPLOAD, manages_data=True),
+    PageSpec(
+        "Data",
+        "app_pages/data_section/targets_events.py",
+        "Targets & events",
+        "targets-events",
+        _FLAG,
+        manages_data=True,
+    ),
 )
 
 

@@ -70,6 +70,11 @@ class Viewer:
         return self.grant.scope
 
     @property
+    def name(self) -> str:
+        """Who loads and edits are recorded as: the signed-in person, or the local user."""
+        return self.who or self.own.name
+
+    @property
     def sees_internals(self) -> bool:
         """Whether database paths and connection strings may be shown: to an admin, or the one local user."""
         return self.own.views_as_others
@@ -368,8 +373,12 @@ def below_the_fold(label: str, key: str) -> Any | None:
 
 
 def _last_load(conn: Connection) -> str:
-    """The version of a database that is not a local file (e.g. `md:`): the time of its latest load."""
-    return str(conn.execute("SELECT max(loaded_at) FROM load_log").fetchone()[0])
+    """The version of a database that is not a local file (e.g. `md:`): the time of its latest load or edit."""
+    return str(
+        conn.execute(
+            "SELECT greatest((SELECT max(loaded_at) FROM load_log), (SELECT max(changed_at) FROM audit_log))"
+        ).fetchone()[0]
+    )
 
 
 @st.cache_data(
@@ -691,7 +700,34 @@ def table(
         st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")
 
 
-def editor(frame: Any, key: str, *, index: bool = False) -> Any:
+def _choice_cell(name: str, options: Sequence[str] | Mapping[str, str]) -> Any:
+    """A column whose cells are picked from `options` (a mapping: stored value -> what is shown), labelled as declared
+    in `cxmetrics.display.columns`."""
+    spec = columns.column(name)
+    label, help_text = (spec.label, spec.help) if spec else (name, None)
+    shown = options.get if isinstance(options, Mapping) else None
+    return st.column_config.SelectboxColumn(label, options=list(options), help=help_text, format_func=shown)
+
+
+def editor(
+    frame: Any,
+    key: str,
+    *,
+    index: bool = False,
+    rows: str = "fixed",
+    choices: Mapping[str, Sequence[str] | Mapping[str, str]] | None = None,
+    disabled: Sequence[str] = (),
+) -> Any:
     """An editable table of `frame`, each column configured once in `cxmetrics.display.columns` (the index as its
-    first column when `index`); returns the frame as edited."""
-    return st.data_editor(frame, key=key, hide_index=None if index else True, column_config=_configured(frame.columns))
+    first column when `index`); `rows="dynamic"` lets rows be added and deleted, `choices` makes a column a pick
+    list (a mapping of stored value -> shown name shows the names), `disabled` columns are shown but not editable.
+    Returns the frame as edited."""
+    config = _configured(frame.columns) | {name: _choice_cell(name, opts) for name, opts in (choices or {}).items()}
+    return st.data_editor(
+        frame,
+        key=key,
+        hide_index=None if index else True,
+        column_config=config,
+        num_rows=rows,
+        disabled=list(disabled) or False,
+    )

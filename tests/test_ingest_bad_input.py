@@ -40,9 +40,30 @@ def _rejects(report) -> list[tuple[str, int, str | None, str]]:
             [("complaints", 2, "resolved_at", "future date: 2099-01-01 is after the time of this load")],
         ),
         ("targets", "metric,period_start,grain,target\nnps,2099-01-01,year,40\n", []),
-        ("events", "event_id,event_date,title\nE1,2099-01-01,Planned price change\n", []),
+        ("events", "event_id,event_date,title\nE1,2027-01-05,Planned price change\n", []),
+        (
+            "events",
+            "event_id,event_date,title\nE1,2099-01-01,Typo for 2029\nE2,2025-12-01,Before any response\n",
+            [
+                (
+                    "events",
+                    line,
+                    "event_date",
+                    f"outside the data: {day} is not between the first survey response and a year after the last "
+                    "(2026-01-05 to 2027-01-07)",
+                )
+                for line, day in ((2, "2099-01-01"), (3, "2025-12-01"))
+            ],
+        ),
     ],
-    ids=["response", "churn", "complaint resolved", "target ahead is fine", "planned event is fine"],
+    ids=[
+        "response",
+        "churn",
+        "complaint resolved",
+        "target ahead is fine",
+        "planned event is fine",
+        "event outside the data",
+    ],
 )
 def test_dates_after_the_load_are_rejected_except_plans(
     tmp_path: Path, table: str, text: str, rejects: list[tuple]
@@ -390,3 +411,26 @@ def test_a_file_in_another_encoding_is_refused_naming_its_line(tmp_path: Path, e
     with pytest.raises(LoadError) as refused:
         load_folder(folder, tmp_path / "x.db")
     assert str(refused.value) == message
+
+
+def test_targets_a_metric_cannot_reach_or_for_an_unknown_slice_are_rejected(tmp_path: Path) -> None:
+    targets = (
+        "metric,period_start,grain,region,segment,target\n"
+        "nps,2026-01-01,quarter,,,140\n"
+        "ces,2026-01-01,quarter,,,0.5\n"
+        "nrr,2026-01-01,quarter,,,115\n"
+        "like_for_like_growth,2026-01-01,quarter,,,-120\n"
+        "nps,2026-01-01,quarter,Atlantis,,40\n"
+        "csat,2026-01-01,quarter,emea,Galactic,80\n"
+    )
+    tables = {"customers": CUSTOMERS, "responses": GOOD_RESPONSES, "targets": targets}
+    report = load_folder(write_folder(tmp_path / "in", **tables), tmp_path / "x.db")
+    assert _rejects(report) == [
+        ("targets", 2, "target", "impossible target: 140 is outside what nps can be (between -100 and 100)"),
+        ("targets", 3, "target", "impossible target: 0.5 is outside what ces can be (between 1 and 7)"),
+        ("targets", 5, "target", "impossible target: -120 is outside what like_for_like_growth can be (from -100)"),
+        ("targets", 6, "region", "unknown region: 'Atlantis' is not a region of any customer"),
+        ("targets", 7, "segment", "unknown segment: 'Galactic' is not a segment of any customer"),
+    ]
+    conn = db.connect_read_only(tmp_path / "x.db")
+    assert conn.execute("SELECT metric FROM targets").fetchall() == [("nrr",)], "nrr can exceed 100"

@@ -93,3 +93,19 @@ def test_reloading_values_in_other_case_or_padding_adds_nothing(loaded: Path, tm
         ("responses", 0, 0, 1),
     ]
     assert counts(loaded) == {"customers": 2, "responses": 3}
+
+
+def test_the_load_command_dry_run_reports_and_changes_nothing(loaded: Path, tmp_path: Path, capsys) -> None:
+    from cxmetrics.cli import main
+
+    before = db.file_identity(loaded)
+    folder = write_folder(tmp_path / "week", responses=WEEK_RESPONSES + "R5,C1,2026-01-12,relationship,,email,12,,,\n")
+    assert main(["load", str(folder), "--db", str(loaded), "--dry-run", "--quiet"]) == 1
+    out = "".join(capsys.readouterr())
+    assert "dry run: nothing was changed; 1 rows would be rejected" in out
+    assert "responses.csv:3: column nps: out of range: 12 is not between 0 and 10" in out
+    assert db.file_identity(loaded) == before and counts(loaded)["responses"] == 3
+    assert main(["load", str(folder), "--db", str(loaded), "--quiet"]) == 1
+    conn = db.connect_read_only(loaded)
+    who = conn.execute("SELECT loaded_by FROM load_log WHERE inserted = 1 AND table_name = 'responses'").fetchall()
+    assert len(who) == 1 and who[0][0].endswith(" (command line)")

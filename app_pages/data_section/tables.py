@@ -11,6 +11,9 @@ view = ui.cached(data_view.build, database, ui.database_label(database))
 
 ui.header("Data", view.caption)
 ui.tile_row(view.tiles)
+left, right = st.columns(2)
+left.page_link("app_pages/data_section/load.py", label="Load data: upload this week's files", icon=":material/upload:")
+right.page_link("app_pages/data_section/targets_events.py", label="Edit targets and events", icon=":material/flag:")
 quality_section.show()
 
 st.subheader("Tables")
@@ -28,8 +31,9 @@ ui.table(view.loads)
 
 with st.expander("How to load your own data"):
     st.markdown(
-        "Put one CSV or Parquet file per table in a folder (`customers` and `responses` are required; the others are "
-        "optional), named after the table, with the columns listed in `docs/data_model.md`. Then run:"
+        "Upload the files on the **Load data** page, or put one CSV or Parquet file per table in a folder "
+        "(`customers` and `responses` are required; the others are optional), named after the table, with the "
+        "columns listed in `docs/data_model.md`, and run:"
     )
     st.code(
         "python -m cxmetrics load DATA_DIR --db cx.duckdb\nCX_DB=cx.duckdb streamlit run dashboard.py", language="bash"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         mapping = imports.with_options(imports.load(args.mapping), args.map, args.set)
         if args.date_order:
             mapping = replace(mapping, day_first=args.date_order == "dmy")
-        report = imports.import_files(args.files, target, mapping, options)
+        report = imports.import_files(args.files, target, mapping, options, command_line_user())
     except (ImportFailed, LoadError) as exc:
         print(f"error: {exc}\nnothing was imported", file=sys.stderr)
         return 1
@@ -73,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print_report(report, target)
     return 1 if report.rejected else 0
+
+
+def command_line_user() -> str:
+    """Who a load from the command line is recorded as: the system user, marked as such."""
+    return f"{getpass.getuser()} (command line)"
 
 
 def exports_beside(folder: str) -> set[str]:

@@ -9,7 +9,7 @@ import sys
 from tqdm import tqdm
 
 from cxmetrics import db
-from cxmetrics.commands.import_ import exports_beside, print_report
+from cxmetrics.commands.import_ import command_line_user, exports_beside, print_report
 from cxmetrics.commands.rejects import print_rejects
 from cxmetrics.ingest import imports
 from cxmetrics.ingest.imports import ImportFailed, StrictImportAborted
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("data_dir", metavar="DATA_DIR", help="folder with one CSV or Parquet file per table")
     parser.add_argument("--db", default=None, help="database path or connection string (default: CX_DB)")
     parser.add_argument("--strict", action="store_true", help="abort the whole load if any row is rejected")
+    parser.add_argument("--dry-run", action="store_true", help="show what the load would do; change nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
@@ -46,9 +47,11 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str(label)
         bar.refresh()
 
-    options = imports.Options(strict=args.strict)
+    options = imports.Options(strict=args.strict, dry_run=args.dry_run)
     try:
-        report, imported = imports.load_folder(args.data_dir, target, options, progress if bar else None)
+        report, imported = imports.load_folder(
+            args.data_dir, target, options, progress if bar else None, loaded_by=command_line_user()
+        )
     except (LoadError, ImportFailed) as exc:
         print(f"error: {exc}\nnothing was loaded", file=sys.stderr)
         return 1
@@ -65,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: ignored column {column} (not in the data contract: misspelled?)", file=sys.stderr)
     print(_summary(report))
     print_rejects(report.rejects)
-    print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
     if imported.files:
         print_report(imported, target)
-    return 1 if report.rejected or imported.rejected else 0
+    rejected = report.rejected + imported.rejected
+    if report.dry_run:
+        print(f"dry run: nothing was changed; {rejected} rows would be rejected")
+        return 1 if rejected else 0
+    print(f"loaded into {target} (load {report.load_id}); {report.rejected} rows rejected")
+    return 1 if rejected else 0

@@ -76,11 +76,17 @@ class LoadReport:
     ignored_files: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     committed: bool = False
+    loaded_by: str = ""
+    dry_run: bool = False
 
     @property
     def rejected(self) -> int:
         """Number of rejected rows (a row with several broken rules counts once)."""
         return sum(t.rejected for t in self.tables)
+
+
+class DryRunDone(Exception):
+    """Raised inside the write to discard a dry run's working copy: the database is left as it was."""
 
 
 class StrictLoadAborted(Exception):
@@ -331,19 +337,37 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: S
     return result
 
 
+def validate_rows(conn: Connection, source: DataFile, rows: pa.Table) -> list[Reject]:
+    """Check rows (text columns and `_line`) by every rule a load of `source`'s table applies, inside the caller's
+    transaction: returns the broken rules and leaves the rows that pass, typed, in the temp table `typed`."""
+    table = TABLES_BY_NAME[source.table]
+    _stage(conn, table, source, rows)
+    _validate(conn, table)
+    found = conn.execute("SELECT _line, column_name, value, reason FROM rejects ORDER BY _line, column_name").fetchall()
+    return [Reject(table.name, source.name, line, col, value, reason) for line, col, value, reason in found]
+
+
 def _log(conn: Connection, report: LoadReport, result: TableResult, origin: str, ignored: list[str]) -> None:
     """The table's load_log row; the parts of a table given as a folder add up to one row."""
     conn.execute(
         """
         INSERT INTO load_log (load_id, loaded_at, table_name, source, rows_read, inserted, updated, unchanged,
-                              rejected, ignored_columns)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              rejected, ignored_columns, loaded_by)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (load_id, table_name) DO UPDATE SET
             rows_read = rows_read + excluded.rows_read, inserted = inserted + excluded.inserted,
             updated = updated + excluded.updated, unchanged = unchanged + excluded.unchanged,
             rejected = rejected + excluded.rejected
         """,
-        [report.load_id, datetime.now(), result.table, origin, *_counts(result), ", ".join(ignored) or None],
+        [
+            report.load_id,
+            datetime.now(),
+            result.table,
+            origin,
+            *_counts(result),
+            ", ".join(ignored) or None,
+            report.loaded_by or None,
+        ],
     )
 
 
@@ -416,6 +440,8 @@ def _load_into(
             raise StrictLoadAborted(report)
         if also:
             also.write(conn)
+        if report.dry_run:
+            raise DryRunDone
         for key, value in meta.items():
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     if progress:
@@ -431,16 +457,26 @@ def load_folder(
     meta: dict[str, str] | None = None,
     fresh: bool = False,
     also: Also | None = None,
+    loaded_by: str = "",
+    dry_run: bool = False,
 ) -> LoadReport:
-    """Load every contract file of `folder` into the database `target`, all or nothing.
+    """Load every contract file of `folder` into the database `target`, all or nothing; `loaded_by` is recorded in
+    load_log.
 
     A file database is loaded into a copy that replaces the original only when the load has committed, so readers
     (a running dashboard) never see a half-done load and never block it; a crash leaves the original untouched.
-    `also` writes more rows (survey-tool exports) in the same transaction.
+    `also` writes more rows (survey-tool exports) in the same transaction. A `dry_run` runs the same load in that copy
+    (in memory when there is no database yet) and discards it: the report says what the load would do, and nothing
+    changes.
     """
-    report = LoadReport(load_id=uuid.uuid4().hex[:12])
-    with db.writable(target, fresh=fresh) as conn:
-        _load_into(conn, Path(folder), report, strict, progress, meta or {}, also)
+    report = LoadReport(load_id=uuid.uuid4().hex[:12], loaded_by=loaded_by, dry_run=dry_run)
+    missing = db.is_file_target(target) and not Path(target).exists()
+    where = ":memory:" if dry_run and missing else target
+    try:
+        with db.writable(where, fresh=fresh) as conn:
+            _load_into(conn, Path(folder), report, strict, progress, meta or {}, also)
+    except DryRunDone:
+        return report
     report.committed = True
     return report
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cxmetrics.db import Connection
 
 # Raise when the schema or what a load builds (e.g. rollup tables) changes: the embedded database is rebuilt.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -384,6 +384,12 @@ LOAD_LOG_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("dropped_preview", "BIGINT DEFAULT 0", "Survey-tool export: preview responses dropped."),
     ("dropped_unfinished", "BIGINT DEFAULT 0", "Survey-tool export: unfinished responses dropped."),
     ("notes", "VARCHAR", "Survey-tool export: the tool, the time zone used and why, times without seconds."),
+    (
+        "loaded_by",
+        "VARCHAR",
+        "Who loaded it: the signed-in person (the app's Load data page), the local user in local mode, "
+        "`USER (command line)` for `load` and `import`.",
+    ),
 )
 _LOAD_LOG_FIRST = 9  # columns of the first version of the table; later ones are added to older databases
 
@@ -539,6 +545,23 @@ def _load_log_markdown() -> list[str]:
     return out + [f"| {name} | {kind.split()[0]} | {meaning} |" for name, kind, meaning in LOAD_LOG_COLUMNS] + [""]
 
 
+def _bookkeeping_markdown() -> list[str]:
+    """What the database records about loads and edits, beside the contract tables."""
+    return [
+        "## Loads and edits recorded",
+        "",
+        "- `load_log`: one row per table of each load, with who loaded it (its columns are listed at the end);",
+        "  `load_rejects` keeps every rejected row with its reason.",
+        "- `audit_log`: one row per value changed on the app's Targets & events page (and one per deleted row): when",
+        "  (`changed_at`, UTC), who (`changed_by`), the table, the row's key, insert / update / delete, the column,",
+        "  and the old and new value. The page's Edit history reads it.",
+        "- A dry run (the app's preview, `load --dry-run`, `import --dry-run`) runs the same load in a working copy of",
+        "  the file and discards it, recording nothing. On a database that is not a local file (`md:...`) there is no",
+        "  copy: loads, dry runs and saves are single transactions on the database itself, a dry run rolled back.",
+        "",
+    ]
+
+
 def data_model_markdown() -> str:
     """docs/data_model.md: every table and column with type, rules and meaning, generated from this module."""
     out = [
@@ -586,12 +609,18 @@ def data_model_markdown() -> str:
         "- **No dates after the load.** A date or time later than the load (in UTC, with 14 hours' grace for local",
         "  times written without a zone) is rejected as a future date; targets (`period_start`) and events",
         "  (`event_date`) may lie ahead.",
+        "- **Targets and events** are checked against what the database holds: a target names a metric of the",
+        "  registry (`python -m cxmetrics metrics`) and lies within the values that metric can take (an NPS target of",
+        "  140, a CSAT target of 120 or a CES target of 0.5 is rejected; net revenue retention may exceed 100); a",
+        "  target's or event's region and segment are ones some customer has (or empty, for all); an event dated",
+        "  before the first survey response or more than a year after the last is rejected as outside the data.",
         "- **Text** is UTF-8. Parquet text columns may be strings or UTF-8 bytes; a list, a nested value or bytes",
         "  that are not UTF-8 stop the load, naming the file, row and column. A CSV quote left open stops the load,",
         "  naming the line and column where it opens. A value of any length loads (comments are scored for",
         "  sentiment on their first 5,000 characters).",
         "",
     ]
+    out += _bookkeeping_markdown()
     for table in TABLES:
         status = "required" if table.required else "optional"
         out += [f"## {table.name} ({status})", "", table.description, "", f"Key: {', '.join(table.key)}", ""]

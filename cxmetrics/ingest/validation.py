@@ -220,10 +220,65 @@ def _known_metric_rule() -> str:
     return _reject("metric", f"metric IS NOT NULL AND metric NOT IN ({known})", reason, "metric")
 
 
+def _bound(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _possible_target_rule(target: Column) -> str:
+    """A target outside the values its metric can take (an NPS target of 140) could never be met or missed."""
+    cases = []
+    for metric in REGISTRY.values():
+        low, high = metric.value_range
+        outside = [f"{_number(target.name)} < {low:g}"] if low is not None else []
+        outside += [f"{_number(target.name)} > {high:g}"] if high is not None else []
+        if outside:
+            span = f"from {_bound(low)}" if high is None else f"up to {_bound(high)}"
+            span = f"between {low:g} and {high:g}" if low is not None and high is not None else span
+            reason = _quote(f" is outside what {metric.id} can be ({span})")
+            cases.append((f"metric = {_quote(metric.id)} AND ({' OR '.join(outside)})", reason))
+    condition = " OR ".join(f"({c})" for c, _ in cases)
+    reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in cases) + " END"
+    return _reject(
+        target.name,
+        f"{target.name} IS NOT NULL AND {_parses(target)} AND ({condition})",
+        f"'impossible target: ' || {target.name} || {reason}",
+        target.name,
+    )
+
+
+def _known_label_rule(name: str) -> str:
+    """A region or segment the customers do not have would match no row: a typo, not a new slice."""
+    known = f"(SELECT DISTINCT lower({name}) FROM customers WHERE {name} IS NOT NULL)"  # noqa: S608 (schema names)
+    reason = f"'unknown {name}: ' || {_quoted_value(name)} || ' is not a {name} of any customer'"
+    return _reject(name, f"{name} IS NOT NULL AND lower({name}) NOT IN {known}", reason, name)
+
+
+def _within_data_rule(col: Column) -> str:
+    """An event before the first survey response would never show on a trend; one more than a year after the last is
+    a typo, not a planned change (a planned change may lie ahead of this week's data)."""
+    first = "(SELECT min(responded_at)::DATE FROM responses)"
+    last = "(SELECT CAST(max(responded_at)::DATE + INTERVAL 1 YEAR AS DATE) FROM responses)"
+    outside = f"{_valid(col)} AND {typed(col)} NOT BETWEEN {first} AND {last}"
+    reason = (
+        f"'outside the data: ' || {col.name} || ' is not between the first survey response and a year after the "
+        f"last (' || {first} || ' to ' || {last} || ')'"
+    )
+    return _reject(col.name, outside, reason, col.name)
+
+
 def table_rules(table: Table) -> list[str]:
     """Rules that involve several columns of a row, or knowledge beyond the schema."""
-    if table.name in ("targets", "actions"):
+    if table.name == "targets":
+        return [
+            _known_metric_rule(),
+            _possible_target_rule(table.column("target")),
+            _known_label_rule("region"),
+            _known_label_rule("segment"),
+        ]
+    if table.name == "actions":
         return [_known_metric_rule()]
+    if table.name == "events":
+        return [_within_data_rule(table.column("event_date")), _known_label_rule("region")]
     if table.name == "responses":
         return [
             _reject(

@@ -54,6 +54,18 @@ DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 GROUPS: tuple[str, ...] = ("CX", "Loyalty", "Financial", "Operations", "People")
 _PREFIX = {"usd": "$", "usd_per_customer_month": "$"}
 _SUFFIX = {"percent": "%", "days": " d"}
+# The values a metric of each unit can take (None: unbounded); a target outside them can never be met or missed.
+UNIT_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "points": (-100, 100),
+    "percent": (0, 100),
+    "score_1_7": (1, 7),
+    "index_0_100": (0, 100),
+    "count": (0, None),
+    "usd": (0, None),
+    "usd_per_customer_month": (0, None),
+    "per_1000_customers": (0, None),
+    "days": (0, None),
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,12 @@ class Metric:
     history_months: int = 0  # months of customer_revenue before the period the value needs; withheld without them
     trailing_months: int = 0  # the months a value covers, ending with the period's latest closed month (0: the period)
     overlap: Part | None = None  # sums over the units two compared samples share, for the change test (see estimates)
+    bounds: tuple[float | None, float | None] | None = None  # possible values, where the unit's range does not hold
+
+    @property
+    def value_range(self) -> tuple[float | None, float | None]:
+        """The lowest and highest value the metric can take (None: no bound)."""
+        return self.bounds or UNIT_RANGES[self.unit]
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -434,6 +452,7 @@ _LOYALTY: tuple[Metric, ...] = (
         min_n=0,
         history_months=13,
         trailing_months=12,
+        bounds=(0, None),
     ),
     Metric(
         id="repeat_purchase_rate",
@@ -494,6 +513,7 @@ _LOYALTY: tuple[Metric, ...] = (
         n_label="customers active at the window start",
         basis="month",
         trailing_months=12,
+        bounds=(None, None),
     ),
 )
 
@@ -529,6 +549,7 @@ _FINANCIAL: tuple[Metric, ...] = (
         n_label="financials rows (month x region x segment)",
         basis="month",
         min_n=0,
+        bounds=(None, 100),
     ),
     Metric(
         id="cost_to_serve",
@@ -566,6 +587,7 @@ _FINANCIAL: tuple[Metric, ...] = (
         group="Financial",
         n_label="customers billed in both months",
         basis="month",
+        bounds=(-100, None),
     ),
 )
 

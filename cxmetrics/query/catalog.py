@@ -58,19 +58,27 @@ def table_overview(conn: Connection) -> pd.DataFrame:
     return overview
 
 
+def _has_loaded_by(conn: Connection) -> bool:
+    """Whether load_log records who loaded (a database last loaded before it did has no such column yet)."""
+    sql = "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'load_log' AND column_name = 'loaded_by'"
+    return conn.execute(sql).fetchone()[0] > 0
+
+
 def recent_loads(conn: Connection, limit: int = 20) -> pd.DataFrame:
-    """The latest loads, newest first, with what they did in total, the survey-tool responses they dropped (test,
-    preview, unfinished) and their notes (the tool, the time zone used, times without seconds)."""
+    """The latest loads, newest first, with who loaded them, what they did in total, the survey-tool responses they
+    dropped (test, preview, unfinished) and their notes (the tool, the time zone used, times without seconds)."""
+    who = "any_value(loaded_by)" if _has_loaded_by(conn) else "CAST(NULL AS VARCHAR)"
     return conn.execute(
-        """
-        SELECT load_id, max(loaded_at) AS loaded_at, string_agg(table_name, ', ' ORDER BY table_name) AS tables,
+        f"""
+        SELECT load_id, max(loaded_at) AS loaded_at, {who} AS loaded_by,
+               string_agg(table_name, ', ' ORDER BY table_name) AS tables,
                sum(rows_read) AS rows_read, sum(inserted) AS inserted, sum(updated) AS updated,
                sum(unchanged) AS unchanged, sum(rejected) AS rejected,
                coalesce(sum(dropped_test), 0) AS dropped_test, coalesce(sum(dropped_preview), 0) AS dropped_preview,
                coalesce(sum(dropped_unfinished), 0) AS dropped_unfinished,
                string_agg(notes, '; ' ORDER BY table_name) AS notes
         FROM load_log GROUP BY load_id ORDER BY loaded_at DESC LIMIT ?
-        """,
+        """,  # noqa: S608 (a fixed expression)
         [limit],
     ).df()
 

@@ -20,6 +20,7 @@ from cxmetrics.ingest.imports.mapping import Mapping
 from cxmetrics.ingest.load import (
     REJECTS_KEPT,
     Also,
+    DryRunDone,
     LoadReport,
     Progress,
     Reject,
@@ -102,10 +103,6 @@ class StrictImportAborted(Exception):
 
 
 _REJECTED_LINES = "SELECT DISTINCT line FROM load_rejects WHERE load_id = ? AND table_name = 'responses'"
-
-
-class _DryRunDone(Exception):
-    """Raised inside the write to leave the database untouched after a dry run."""
 
 
 def open_export(path: Path | str, source: str = "auto") -> Export:
@@ -199,10 +196,10 @@ def _log_drops_and_notes(conn: Connection, load_id: str, converted: Converted, f
     )
 
 
-def _import_one(conn: Connection, plan_: Plan) -> FileReport:
+def _import_one(conn: Connection, plan_: Plan, loaded_by: str) -> FileReport:
     """Convert one export and load its rows inside the caller's transaction."""
     converted = convert(plan_)
-    report = LoadReport(load_id=uuid.uuid4().hex[:12])
+    report = LoadReport(load_id=uuid.uuid4().hex[:12], loaded_by=loaded_by)
     path = plan_.export.path
     report.tables.append(load_table(conn, report, DataFile("responses", path), Staged(converted.response_table())))
     _record_import_rejects(conn, report, path.name, converted)
@@ -214,39 +211,40 @@ def _import_one(conn: Connection, plan_: Plan) -> FileReport:
     return FileReport(path, plan_, converted, report)
 
 
-def _import_all(conn: Connection, plans: list[Plan], options: Options, result: ImportReport) -> None:
+def _import_all(conn: Connection, plans: list[Plan], options: Options, result: ImportReport, loaded_by: str) -> None:
     """Every planned export into the caller's transaction; strict aborts on any reject."""
     for plan_ in plans:
-        result.files.append(_import_one(conn, plan_))
+        result.files.append(_import_one(conn, plan_, loaded_by))
     if options.strict and result.rejected:
         raise StrictImportAborted(result)
 
 
-def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportReport) -> None:
+def _run(conn: Connection, plans: list[Plan], options: Options, result: ImportReport, loaded_by: str) -> None:
     """Every file in one transaction; committed unless strict finds rejects or this is a dry run."""
     with transaction(conn):
-        _import_all(conn, plans, options, result)
+        _import_all(conn, plans, options, result, loaded_by)
         if options.dry_run:
-            raise _DryRunDone
+            raise DryRunDone
 
 
 def import_files(
-    paths: list[Path | str], target: str | Path, mapping: Mapping, options: Options | None = None
+    paths: list[Path | str], target: str | Path, mapping: Mapping, options: Options | None = None, loaded_by: str = ""
 ) -> ImportReport:
-    """Import the exports into the database `target`, all or nothing (a dry run changes nothing)."""
+    """Import the exports into the database `target`, all or nothing (a dry run changes nothing); `loaded_by` is
+    recorded in load_log."""
     options = options or Options()
-    return import_plans(prepare(paths, mapping, options), target, options)
+    return import_plans(prepare(paths, mapping, options), target, options, loaded_by)
 
 
-def import_plans(plans: list[Plan], target: str | Path, options: Options) -> ImportReport:
+def import_plans(plans: list[Plan], target: str | Path, options: Options, loaded_by: str = "") -> ImportReport:
     """Load planned exports into `target` in one transaction."""
     result = ImportReport(dry_run=options.dry_run)
     missing = db.is_file_target(target) and not Path(target).exists()
     where = ":memory:" if options.dry_run and missing else target
     try:
         with db.writable(where) as conn:
-            _run(conn, plans, options, result)
-    except _DryRunDone:
+            _run(conn, plans, options, result, loaded_by)
+    except DryRunDone:
         return result
     result.committed = True
     return result
@@ -284,14 +282,27 @@ def folder_plans(folder: Path | str, options: Options) -> list[Plan]:
 
 
 def load_folder(
-    folder: Path | str, target: str | Path, options: Options | None = None, progress: Progress | None = None
+    folder: Path | str,
+    target: str | Path,
+    options: Options | None = None,
+    progress: Progress | None = None,
+    loaded_by: str = "",
 ) -> tuple[LoadReport, ImportReport]:
     """Load a data folder's contract files and import its exports (NAME.csv or .xlsx beside NAME.toml) in one
-    transaction: everything in the folder loads, or nothing does."""
+    transaction: everything in the folder loads, or nothing does (a dry run: nothing changes either way)."""
     options = options or Options()
     plans = folder_plans(folder, options)
-    result = ImportReport()
-    also = Also(frozenset({"responses"}), lambda conn: _import_all(conn, plans, options, result)) if plans else None
-    report = load.load_folder(folder, target, strict=options.strict, progress=progress, also=also)
-    result.committed = True
+    result = ImportReport(dry_run=options.dry_run)
+    write = lambda conn: _import_all(conn, plans, options, result, loaded_by)  # noqa: E731
+    also = Also(frozenset({"responses"}), write) if plans else None
+    report = load.load_folder(
+        folder,
+        target,
+        strict=options.strict,
+        progress=progress,
+        also=also,
+        loaded_by=loaded_by,
+        dry_run=options.dry_run,
+    )
+    result.committed = report.committed
     return report, result
