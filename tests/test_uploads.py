@@ -116,3 +116,16 @@ def test_only_the_cx_team_and_admins_may_load(minimal_db_copy: Path, role: str) 
     with pytest.raises(NotAllowed, match=f"the {role} role cannot load or edit data"):
         _load(minimal_db_copy, Upload("responses.csv", MORE.encode()), grant=viewer)
     assert _load(minimal_db_copy, Upload("responses.csv", MORE.encode()), grant=LOCAL, dry_run=True).rejected == 1
+
+
+def test_a_workbook_export_previews_as_its_csv_twin(minimal_db_copy: Path) -> None:
+    """The upload takes what the importer reads: a Qualtrics .xlsx export previews the same rows as its CSV."""
+    mapping = Upload("mapping.toml", b'survey = { value = "relationship" }\ncustomer_id = "ExternalReference"\n')
+    previews = []
+    for name in ("qualtrics_current_nps.xlsx", "qualtrics_current_nps.csv"):
+        export = Upload(name, (FIXTURES / name).read_bytes())
+        args = (export, mapping, "Europe/Paris", "auto", str(minimal_db_copy), CX, "cx@example.com")
+        previews.append(uploads.import_export(*args, dry_run=True, limit_mb=5).counts)
+    workbook, text = previews
+    assert workbook["table"].tolist() == ["responses (qualtrics export)"]
+    assert workbook.drop(columns="file").equals(text.drop(columns="file"))

@@ -51,7 +51,7 @@ def _run(dry_run: bool, progress=None) -> uploads.Outcome:
 
 if kind == loading.EXPORT:
     export = st.file_uploader(
-        "Survey-tool export (CSV)",
+        "Survey-tool export (CSV or Excel workbook)",
         key=f"_upload_export_{round_}",
         help="Qualtrics, SurveyMonkey, Typeform or Google Forms exports are recognised from their header rows; any "
         "other CSV needs a mapping and 'csv' as the tool.",

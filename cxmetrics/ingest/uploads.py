@@ -15,12 +15,13 @@ import pandas as pd
 from cxmetrics.access import Grant, require_data_role
 from cxmetrics.ingest import imports
 from cxmetrics.ingest.imports import ImportFailed, ImportReport
+from cxmetrics.ingest.imports.importer import EXPORT_SUFFIXES
 from cxmetrics.ingest.load import LoadReport, Progress, Reject, load_folder
 from cxmetrics.ingest.schema import TABLES
 from cxmetrics.ingest.staging import LoadError
 
 CONTRACT_TYPES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
-EXPORT_TYPES: tuple[str, ...] = (".csv",)
+EXPORT_TYPES: tuple[str, ...] = EXPORT_SUFFIXES  # CSV and text exports, and the tools' workbooks
 MAPPING_TYPES: tuple[str, ...] = (".toml",)
 COUNT_COLUMNS: tuple[str, ...] = ("rows_read", "add", "replace", "unchanged", "drop", "reject")
 REJECT_COLUMNS: tuple[str, ...] = ("file", "line", "column", "value", "reason")
