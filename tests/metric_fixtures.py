@@ -488,9 +488,9 @@ def action_world(path: Path) -> Path:
     conn = new_db(str(path))
     parts = [
         _billing_answers("EB", "EMEA", date(2026, 10, 1), [10] * 10 + [7] * 10 + [3] * 20),
-        _billing_answers("EN", "EMEA", date(2026, 11, 15), [9] * 20 + [8] * 12 + [0] * 8),
+        _billing_answers("EN", "EMEA", date(2026, 11, 15), [10] * 20 + [7] * 12 + [3] * 8),
         _billing_answers("AB", "APAC", date(2026, 10, 1), [7] * 30),
-        _billing_answers("AN", "APAC", date(2026, 11, 15), [8] * 30),
+        _billing_answers("AN", "APAC", date(2026, 11, 15), [7] * 30),
     ]
     insert(conn, "customers", [row for people, _ in parts for row in people])
     insert(conn, "responses", [row for _, answers in parts for row in answers])

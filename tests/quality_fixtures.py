@@ -62,7 +62,7 @@ def in_review_week(row: Row) -> bool:
 
 def tiny_world(path: Path, plant: Callable[[list[Row]], list[Row]] = lambda rows: rows, **tables: list[tuple]) -> Path:
     """The tiny world with `plant` applied to its responses, written straight into a database at `path`; `tables`
-    adds rows to other tables (complaints, financials, load_log) as tuples in the table's column order."""
+    adds rows to other tables (complaints, financials, load_log) as tuples of the table's first columns, in order."""
     conn = duckdb.connect(str(path))
     schema.create_schema(conn)
     customers = pd.DataFrame(
@@ -81,7 +81,9 @@ def tiny_world(path: Path, plant: Callable[[list[Row]], list[Row]] = lambda rows
     conn.execute("INSERT INTO responses BY NAME SELECT * FROM response_rows")
     for name, rows in tables.items():
         width = len(rows[0])
-        conn.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * width)})", rows)  # noqa: S608 (test tables)
+        sql = "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index LIMIT ?"
+        columns = ", ".join(c for (c,) in conn.execute(sql, [name, width]).fetchall())
+        conn.executemany(f"INSERT INTO {name} ({columns}) VALUES ({', '.join('?' * width)})", rows)  # noqa: S608
     conn.close()
     return path
 

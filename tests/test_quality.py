@@ -329,3 +329,13 @@ def test_what_changed_does_not_narrate_the_fall_a_changed_scale_makes(tmp_path: 
     assert watched[-1].sentence.startswith(
         "Moves of Transactional NPS are not reported: a data problem explains them. Transactional NPS answers shifted"
     )
+
+
+def test_a_real_change_of_opinion_is_not_a_changed_scale_but_new_or_abandoned_values_are():
+    usual = np.array([10, 0, 0, 10, 0, 0, 0, 10, 0, 0, 20])  # answers 0, 3, 7 and 10 of the baseline's 0-10 scale
+    moved = np.array([1, 0, 0, 2, 0, 0, 0, 7, 0, 0, 30])  # the same values, far more promoters: a real move
+    rescaled = np.array([0, 10, 10, 10, 10, 0, 0, 0, 0, 0, 0])  # answers 1-4: new values, the usual ones abandoned
+    assert drift.shift(moved, usual).distance >= 0.25 and not drift.values_changed(moved, usual)
+    assert drift.values_changed(rescaled, usual)
+    few = np.array([0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2])  # 4 answers: a missing value is expected by chance
+    assert not drift.values_changed(few, usual)

@@ -148,7 +148,12 @@ def _judge(counts: pd.DataFrame, limits: Thresholds) -> dict:
             and usual_pct is not None
             and missing_pct - usual_pct >= limits.missing_rise_points
         ),
-        "shift_flagged": bool(enough and moved.distance >= limits.shift_distance and moved.p_value < SHIFT_P_VALUE),
+        "shift_flagged": bool(
+            enough
+            and moved.values_changed
+            and moved.distance >= limits.shift_distance
+            and moved.p_value < SHIFT_P_VALUE
+        ),
     }
 
 
