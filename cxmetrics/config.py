@@ -146,7 +146,8 @@ SETTINGS: tuple[Setting, ...] = (
         0.25,
         "A score's answers are flagged as shifted (a changed scale or answer mapping) when the total variation "
         "distance between the review week's and the baseline's distribution of answers is at least this (0..1: the "
-        "share of answers that would have to move to another value) and a chi-square test gives p < 0.001.",
+        "share of answers that would have to move to another value), a chi-square test gives p < 0.001, and the values "
+        "answered changed (new values used, or a common one left out).",
         float,
     ),
     Setting(
