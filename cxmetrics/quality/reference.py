@@ -40,7 +40,8 @@ last complete week of the period.
   a distance of at least `CX_QUALITY_SHIFT_DISTANCE` with p < {p_value} and at least `CX_MIN_N` answers on each
   side, and only when the values answered changed: at least 10% of the week's answers on values the baseline gave
   under 1% of its answers, or a value the baseline gave at least 5% left unused where 5 or more answers were due
-  (a real change of opinion moves answers between the values in use; a new scale or mapping changes the values). The distance measures the size (a real move of NPS by 10 points moves some 5 to 10% of the answers; a 0-10
+  (a real change of opinion moves answers between the values in use; a new scale or mapping changes the values).
+  The distance measures the size (a real move of NPS by 10 points moves some 5 to 10% of the answers; a 0-10
   scale read as 1-5 moves over half), the test rules out chance in a small week. Rows do not record the load that
   brought them, so the boundary is the review week's start: loads are weekly.
 - **Duplicate-looking submissions**: responses of the week whose customer sent the same survey with the same NPS,
