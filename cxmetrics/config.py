@@ -73,6 +73,12 @@ SETTINGS: tuple[Setting, ...] = (
         "'no access'. Read again when the file changes.",
     ),
     Setting(
+        "CX_LOAD_MEMORY",
+        "1536MB",
+        "DuckDB's memory limit while a load runs (a DuckDB size, e.g. `1536MB`, `4GB`): a larger load spills to a "
+        "temporary folder beside the database instead of holding everything in memory.",
+    ),
+    Setting(
         "CX_THEMES",
         "",
         "TOML file of the comment themes (theme -> label and phrases). Empty: the shipped default for the sample "

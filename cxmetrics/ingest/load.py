@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from cxmetrics import db
+from cxmetrics import config, db
 from cxmetrics.db import Connection
 from cxmetrics.ingest import validation
 from cxmetrics.ingest.schema import (
@@ -22,7 +22,7 @@ from cxmetrics.ingest.schema import (
     Table,
     create_schema,
 )
-from cxmetrics.ingest.staging import DataFile, LoadError, Staged, find_sources, read_source
+from cxmetrics.ingest.staging import DataFile, LoadError, Staged, find_sources, read_batches
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
@@ -224,22 +224,25 @@ def _reject_duplicates(conn: Connection, table: Table) -> None:
 
 
 def _reject_repeats_across_parts(conn: Connection, table: Table, source: DataFile) -> None:
-    """A key an earlier part of the same table loaded is a duplicate, as it would be within one file."""
-    if not source.part_of:
-        return
+    """A key an earlier part of the same table, or an earlier batch of the same file, loaded is a duplicate, as it
+    would be within one file."""
     keys, seen = ", ".join(table.key), f"part_keys_{table.name}"
     shown = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in table.key)
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keys}, '' AS file FROM typed WHERE false")  # noqa: S608
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keys}, '' AS file, _line FROM typed WHERE false"  # noqa: S608
+    )
     conn.execute(
         f"""
         INSERT INTO rejects
         SELECT t._line, '{table.key[0]}', {shown},
-               'duplicate key: ({keys}) = (' || {shown} || ') already in ' || p.file
+               'duplicate key: ({keys}) = (' || {shown} || ') already ' ||
+               CASE WHEN p.file = $file THEN 'on line ' || p._line ELSE 'in ' || p.file END
         FROM typed t JOIN {seen} p ON {_key_match(table, "t", "p")}
-        """  # noqa: S608
+        """,  # noqa: S608
+        {"file": source.name},
     )
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
-    conn.execute(f"INSERT INTO {seen} SELECT {keys}, ? FROM typed", [source.name])  # noqa: S608
+    conn.execute(f"INSERT INTO {seen} SELECT {keys}, ?, _line FROM typed", [source.name])  # noqa: S608
 
 
 def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
@@ -313,20 +316,45 @@ def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile
 
 
 def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: Staged | None = None) -> TableResult:
-    """Stage, validate and merge one file inside the caller's transaction (`staged`: its rows, already read)."""
+    """Stage, validate and merge one file inside the caller's transaction, batch by batch so that memory stays
+    bounded (`staged`: its rows, already read, as one batch)."""
     table = TABLES_BY_NAME[source.table]
-    staged = read_source(source) if staged is None else staged
+    batches = iter([staged] if staged is not None else read_batches(source))
+    batch, ignored, total = next(batches), None, None
+    tracked = bool(source.part_of)
+    while batch is not None:
+        following = next(batches, None)
+        tracked = tracked or following is not None
+        counts, present = _load_batch(conn, report, table, source, batch, tracked)
+        if ignored is None:
+            ignored = sorted(present - set(table.column_names))
+            report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
+        total = counts if total is None else _added(total, counts)
+        batch = following
+    _log(conn, report, total, str(source.origin), ignored)
+    return total
+
+
+def _load_batch(
+    conn: Connection, report: LoadReport, table: Table, source: DataFile, staged: Staged, tracked: bool
+) -> tuple[TableResult, set[str]]:
+    """Stage, validate and merge one batch of a file (`tracked`: its keys are checked against, and kept for, the
+    file's other batches and the table's other parts); its counts and the file's columns."""
     present = _stage(conn, table, source, staged.rows)
-    ignored = sorted(present - set(table.column_names))
-    report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
     _validate(conn, table)
-    _reject_repeats_across_parts(conn, table, source)
+    if tracked:
+        _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
     inserted, updated, unchanged = _merge(conn, table, present)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
-    _log(conn, report, result, str(source.origin), ignored)
-    return result
+    return result, present
+
+
+def _added(a: TableResult, b: TableResult) -> TableResult:
+    """The counts of two batches of one file."""
+    sums = (x + y for x, y in zip(_counts(a), _counts(b), strict=True))
+    return TableResult(a.table, a.source, *sums)
 
 
 def _log(conn: Connection, report: LoadReport, result: TableResult, origin: str, ignored: list[str]) -> None:
@@ -375,6 +403,7 @@ def _load_into(
     """Run the whole load in `conn` inside one transaction."""
     sources, report.ignored_files = find_sources(folder)
     conn.execute("SET TimeZone = 'UTC'")
+    conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)

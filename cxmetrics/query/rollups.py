@@ -57,9 +57,9 @@ from cxmetrics.metrics.sources import (
     bases_relation,
 )
 from cxmetrics.periods import Period
-from cxmetrics.query import memo
+from cxmetrics.query import facts, memo
 
-PREFIX = "rollup_"
+PREFIX = facts.PREFIX
 COVERAGE_TABLE = "rollup_coverage"
 _ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
 _CUSTOMER_DIMS = ("region", "segment", "industry")
@@ -382,11 +382,20 @@ _BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}
 
 
 def build(conn: Connection) -> None:
-    """Rebuild every rollup from the current tables; the loader calls it inside each load's transaction."""
+    """Rebuild every rollup and fact table from the current tables; the loader calls it inside each load's
+    transaction."""
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.build(conn)
+    for fact in facts.FACTS:
+        fact.build(conn)
+
+
+def relation(conn: Connection, fact: facts.Fact) -> str:
+    """The relation to read a fact's rows from: its stored table, or its SQL over raw rows when the database has no
+    such table or rollups are disabled."""
+    return fact.table if fact.table in Catalog.of(conn).columns else f"({fact.sql})"
 
 
 @dataclass(frozen=True)
