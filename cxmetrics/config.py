@@ -74,7 +74,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CX_LOAD_MEMORY",
-        "1536MB",
+        "1GB",
         "DuckDB's memory limit while a load runs (a DuckDB size, e.g. `1536MB`, `4GB`): a larger load spills to a "
         "temporary folder beside the database instead of holding everything in memory.",
     ),

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
 from cxmetrics import config, db
 from cxmetrics.db import Connection
-from cxmetrics.ingest import validation
+from cxmetrics.ingest import changes, validation
 from cxmetrics.ingest.schema import (
     REQUIRED_TABLES,
     SCHEMA_VERSION,
@@ -74,6 +74,8 @@ class LoadReport:
     ignored_files: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     committed: bool = False
+    reach: date | None = None  # the earliest day derived rows may change (`changes.earliest`)
+    tracks_reach: bool = False  # whether the reach is worked out (only when derived rows can be refreshed)
 
     @property
     def rejected(self) -> int:
@@ -190,8 +192,17 @@ def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) 
     if not spellings:
         return
     name = col.name
+    # Only values with no identical stored spelling may take another one: in a large file, few or none.
+    exact = " UNION ALL ".join(f"SELECT {c} FROM {t} WHERE {c} IS NOT NULL" for t, c in spellings)  # noqa: S608
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE fold_candidates AS SELECT DISTINCT lower({name}) AS folded FROM typed "  # noqa: S608
+        f"WHERE {name} IS NOT NULL AND {name} NOT IN ({exact})"
+    )
+    if not _row(conn, "SELECT count(*) FROM fold_candidates")[0]:
+        return
+    candidate = "IN (SELECT folded FROM fold_candidates)"
     stored = " UNION ALL ".join(
-        f"SELECT DISTINCT {c} AS x, 0 AS rank FROM {t} WHERE {c} IS NOT NULL"  # noqa: S608
+        f"SELECT DISTINCT {c} AS x, 0 AS rank FROM {t} WHERE {c} IS NOT NULL AND lower({c}) {candidate}"  # noqa: S608
         for t, c in spellings
     )
     conn.execute(
@@ -199,7 +210,7 @@ def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) 
         UPDATE typed SET {name} = v.spelling
         FROM (
             SELECT lower(x) AS folded, first(x ORDER BY rank, x) AS spelling
-            FROM ({stored} UNION ALL SELECT {name}, _line FROM typed WHERE {name} IS NOT NULL)
+            FROM ({stored} UNION ALL SELECT {name}, _line FROM typed WHERE lower({name}) {candidate})
             GROUP BY 1
         ) v
         WHERE lower(typed.{name}) = v.folded AND typed.{name} <> v.spelling
@@ -273,8 +284,9 @@ def _keep_absent_columns(conn: Connection, table: Table, present: set[str]) -> N
     )
 
 
-def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int, int]:
-    """Insert new keys, replace changed rows, skip identical ones; returns (inserted, updated, unchanged)."""
+def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str]) -> tuple[int, int, int]:
+    """Insert new keys, replace changed rows, skip identical ones (widening the report's reach into derived rows);
+    returns (inserted, updated, unchanged)."""
     name, cols = table.name, table.column_names
     _keep_absent_columns(conn, table, present)
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
@@ -286,6 +298,8 @@ def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int,
         """  # noqa: S608
     )
     matched, changed = _row(conn, "SELECT count(*), count(*) FILTER (changed) FROM matched")
+    if report.tracks_reach:
+        report.reach = changes.combined(report.reach, changes.earliest(conn, table))
     conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
     conn.execute(
         f"""
@@ -346,7 +360,7 @@ def _load_batch(
         _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
-    inserted, updated, unchanged = _merge(conn, table, present)
+    inserted, updated, unchanged = _merge(conn, report, table, present)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
     return result, present
 
@@ -404,19 +418,21 @@ def _load_into(
     sources, report.ignored_files = find_sources(folder)
     conn.execute("SET TimeZone = 'UTC'")
     conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
+    conn.execute("SET preserve_insertion_order = false")  # a table's row order means nothing; memory does
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)
         set_clock(conn)
         _require_tables(conn, folder, sources)
+        report.tracks_reach = rollups.is_current(conn)
         for step, source in enumerate(sources):
             if progress:
                 progress(step, len(sources), source.name)
             report.tables.append(load_table(conn, report, source))
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
-        rollups.build(conn)
-        voice_index.build(conn)
+        _derive(conn, report)
+        voice_index.build(conn, since=_reach_of_texts(report))
         for key, value in meta.items():
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         conn.execute("COMMIT")
@@ -425,6 +441,22 @@ def _load_into(
         raise
     if progress:
         progress(len(sources), len(sources), "done")
+
+
+def _derive(conn: Connection, report: LoadReport) -> None:
+    """Bring the rollups and fact tables up to date: their rows from the load's reach on when this code built them
+    before, else all of them."""
+    if not report.tracks_reach or report.reach == changes.FULL:
+        rollups.build(conn)
+    elif report.reach is not None:
+        rollups.refresh(conn, report.reach)
+
+
+def _reach_of_texts(report: LoadReport) -> date | None:
+    """From which day responses changed, for the voice index (None: it reads every response)."""
+    if not report.tracks_reach or report.reach == changes.FULL:
+        return None
+    return date.max if report.reach is None else report.reach
 
 
 def load_folder(

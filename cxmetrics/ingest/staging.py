@@ -314,7 +314,7 @@ def _as_loadable(values: pa.ChunkedArray, name: str, where: str) -> pa.ChunkedAr
     return values
 
 
-BATCH_ROWS = 1_000_000  # rows of a large file staged, checked and merged at a time, so memory stays bounded
+BATCH_ROWS = 500_000  # rows of a large file staged, checked and merged at a time, so memory stays bounded
 
 
 def _parquet_file(path: Path, where: str) -> pq.ParquetFile:
@@ -344,8 +344,8 @@ def _parquet_batch(batch: pa.RecordBatch, names: list[str], first: int, where: s
 def parquet_batches(
     path: Path, name: str | None = None, columns: tuple[str, ...] = (), rows: int | None = None
 ) -> Iterator[Staged]:
-    """A Parquet file in batches of at most `rows` (BATCH_ROWS) rows, with lower-cased column names plus `_line`, the 1-based row
-    number in the file (at least one batch, empty for an empty file).
+    """A Parquet file in batches of at most `rows` (BATCH_ROWS) rows, with lower-cased column names plus `_line`, the
+    1-based row number in the file (at least one batch, empty for an empty file).
 
     The contract's `columns` are made loadable: NaN is a missing value, UTF-8 bytes are text, nested values refused.
     """
