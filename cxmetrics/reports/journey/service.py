@@ -5,8 +5,8 @@ Two aggregate queries over the period, both through the global filters and the a
 - contacts: counts, first-contact resolution, handle minutes, cost, and repeat contacts (the same customer contacting
   about the same reason again within 7 days of an earlier contact: the first one did not solve it);
 - support survey responses (touchpoint 'support') attributed to the customer's latest contact in the 7 days before
-  the response (an as-of join over the period's contacts and the 7 days before it only), for CSAT and CES by that
-  contact's channel and reason.
+  the response, for CSAT and CES by that contact's channel and reason (the as-of join is made once, at load, in the
+  fact table `facts.SUPPORT_ATTRIBUTION`, or over raw rows without it).
 Both are grouped by channel, by reason and in total (grouping sets); the arithmetic is in `effectiveness`.
 """
 
