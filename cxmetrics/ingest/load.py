@@ -192,11 +192,18 @@ def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) 
     if not spellings:
         return
     name = col.name
-    # Only values with no identical stored spelling may take another one: in a large file, few or none.
+    # Only values spelled two ways in the file, or stored in another spelling only, may take another one: in a large
+    # file, few or none (a new id is neither).
     exact = " UNION ALL ".join(f"SELECT {c} FROM {t} WHERE {c} IS NOT NULL" for t, c in spellings)  # noqa: S608
+    folded = " UNION ALL ".join(f"SELECT lower({c}) FROM {t} WHERE {c} IS NOT NULL" for t, c in spellings)  # noqa: S608
     conn.execute(
-        f"CREATE OR REPLACE TEMP TABLE fold_candidates AS SELECT DISTINCT lower({name}) AS folded FROM typed "  # noqa: S608
-        f"WHERE {name} IS NOT NULL AND {name} NOT IN ({exact})"
+        f"""
+        CREATE OR REPLACE TEMP TABLE fold_candidates AS
+        WITH incoming AS (SELECT DISTINCT {name} AS v, lower({name}) AS folded FROM typed WHERE {name} IS NOT NULL)
+        SELECT DISTINCT folded FROM incoming
+        WHERE folded IN (SELECT folded FROM incoming GROUP BY folded HAVING count(*) > 1)
+            OR (v NOT IN ({exact}) AND folded IN ({folded}))
+        """  # noqa: S608
     )
     if not _row(conn, "SELECT count(*) FROM fold_candidates")[0]:
         return
