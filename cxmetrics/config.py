@@ -74,9 +74,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CX_LOAD_MEMORY",
-        "1GB",
-        "DuckDB's memory limit while a load runs (a DuckDB size, e.g. `1536MB`, `4GB`): a larger load spills to a "
-        "temporary folder beside the database instead of holding everything in memory.",
+        "",
+        "DuckDB's memory limit while a load runs (a DuckDB size, e.g. `4GB`): a larger load spills to a temporary "
+        "folder beside the database where it can. Empty: DuckDB's own default (80% of the machine's memory). At "
+        "10M responses 1GB is too little for the check that every attribute rating's response exists.",
     ),
     Setting(
         "CX_THEMES",

@@ -425,7 +425,8 @@ def _load_into(
     """Run the whole load in `conn` inside one transaction."""
     sources, report.ignored_files = find_sources(folder)
     conn.execute("SET TimeZone = 'UTC'")
-    conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
+    if config.get("CX_LOAD_MEMORY"):
+        conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
     conn.execute("SET preserve_insertion_order = false")  # a table's row order means nothing; memory does
     conn.execute("BEGIN TRANSACTION")
     try:
