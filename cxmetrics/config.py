@@ -164,6 +164,13 @@ SETTINGS: tuple[Setting, ...] = (
         "'no access'. Read again when the file changes.",
     ),
     Setting(
+        "CX_LOAD_MEMORY",
+        "",
+        "DuckDB's memory limit while a load runs (a DuckDB size, e.g. `4GB`): a larger load spills to a temporary "
+        "folder beside the database where it can. Empty: DuckDB's own default (80% of the machine's memory). At "
+        "10M responses 1GB is too little for the check that every attribute rating's response exists.",
+    ),
+    Setting(
         "CX_THEMES",
         "",
         "TOML file of the comment themes (theme -> label and phrases). Empty: the shipped default for the sample "

@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 
-from cxmetrics import db
+from cxmetrics import config, db
 from cxmetrics.db import Connection
-from cxmetrics.ingest import validation
+from cxmetrics.ingest import changes, validation
 from cxmetrics.ingest.schema import (
     REQUIRED_TABLES,
     SCHEMA_VERSION,
@@ -23,7 +23,7 @@ from cxmetrics.ingest.schema import (
     Table,
     create_schema,
 )
-from cxmetrics.ingest.staging import DataFile, LoadError, Staged, find_sources, read_source
+from cxmetrics.ingest.staging import DataFile, LoadError, Staged, find_sources, read_batches
 from cxmetrics.query import rollups
 from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
@@ -78,6 +78,8 @@ class LoadReport:
     committed: bool = False
     loaded_by: str = ""
     dry_run: bool = False
+    reach: date | None = None  # the earliest day derived rows may change (`changes.earliest`)
+    tracks_reach: bool = False  # whether the reach is worked out (only when derived rows can be refreshed)
 
     @property
     def rejected(self) -> int:
@@ -198,8 +200,25 @@ def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) 
     if not spellings:
         return
     name = col.name
+    # Only values spelled two ways in the file, or stored in another spelling only, may take another one: in a large
+    # file, few or none (a new id is neither). Joins, not IN lists, so that DuckDB hashes the file's few values
+    # rather than every stored one.
+    stored = " UNION ALL ".join(f"SELECT {c} AS x FROM {t}" for t, c in spellings)  # noqa: S608
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE fold_candidates AS
+        WITH incoming AS (SELECT DISTINCT {name} AS v, lower({name}) AS folded FROM typed WHERE {name} IS NOT NULL),
+        exact AS (SELECT DISTINCT i.v FROM incoming i JOIN ({stored}) s ON s.x = i.v),
+        unmatched AS (SELECT * FROM incoming WHERE v NOT IN (SELECT v FROM exact))
+        SELECT folded FROM incoming GROUP BY folded HAVING count(*) > 1
+        UNION SELECT DISTINCT u.folded FROM unmatched u JOIN ({stored}) s ON lower(s.x) = u.folded
+        """  # noqa: S608
+    )
+    if not _row(conn, "SELECT count(*) FROM fold_candidates")[0]:
+        return
+    candidate = "IN (SELECT folded FROM fold_candidates)"
     stored = " UNION ALL ".join(
-        f"SELECT DISTINCT {c} AS x, 0 AS rank FROM {t} WHERE {c} IS NOT NULL"  # noqa: S608
+        f"SELECT DISTINCT {c} AS x, 0 AS rank FROM {t} WHERE {c} IS NOT NULL AND lower({c}) {candidate}"  # noqa: S608
         for t, c in spellings
     )
     conn.execute(
@@ -207,7 +226,7 @@ def _fold_case(conn: Connection, col: Column, spellings: list[tuple[str, str]]) 
         UPDATE typed SET {name} = v.spelling
         FROM (
             SELECT lower(x) AS folded, first(x ORDER BY rank, x) AS spelling
-            FROM ({stored} UNION ALL SELECT {name}, _line FROM typed WHERE {name} IS NOT NULL)
+            FROM ({stored} UNION ALL SELECT {name}, _line FROM typed WHERE lower({name}) {candidate})
             GROUP BY 1
         ) v
         WHERE lower(typed.{name}) = v.folded AND typed.{name} <> v.spelling
@@ -232,22 +251,25 @@ def _reject_duplicates(conn: Connection, table: Table) -> None:
 
 
 def _reject_repeats_across_parts(conn: Connection, table: Table, source: DataFile) -> None:
-    """A key an earlier part of the same table loaded is a duplicate, as it would be within one file."""
-    if not source.part_of:
-        return
+    """A key an earlier part of the same table, or an earlier batch of the same file, loaded is a duplicate, as it
+    would be within one file."""
     keys, seen = ", ".join(table.key), f"part_keys_{table.name}"
     shown = " || ', ' || ".join(f"CAST(t.{k} AS VARCHAR)" for k in table.key)
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keys}, '' AS file FROM typed WHERE false")  # noqa: S608
+    conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {seen} AS SELECT {keys}, '' AS file, _line FROM typed WHERE false"  # noqa: S608
+    )
     conn.execute(
         f"""
         INSERT INTO rejects
         SELECT t._line, '{table.key[0]}', {shown},
-               'duplicate key: ({keys}) = (' || {shown} || ') already in ' || p.file
+               'duplicate key: ({keys}) = (' || {shown} || ') already ' ||
+               CASE WHEN p.file = $file THEN 'on line ' || p._line ELSE 'in ' || p.file END
         FROM typed t JOIN {seen} p ON {_key_match(table, "t", "p")}
-        """  # noqa: S608
+        """,  # noqa: S608
+        {"file": source.name},
     )
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
-    conn.execute(f"INSERT INTO {seen} SELECT {keys}, ? FROM typed", [source.name])  # noqa: S608
+    conn.execute(f"INSERT INTO {seen} SELECT {keys}, ?, _line FROM typed", [source.name])  # noqa: S608
 
 
 def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
@@ -278,8 +300,9 @@ def _keep_absent_columns(conn: Connection, table: Table, present: set[str]) -> N
     )
 
 
-def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int, int]:
-    """Insert new keys, replace changed rows, skip identical ones; returns (inserted, updated, unchanged)."""
+def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str]) -> tuple[int, int, int]:
+    """Insert new keys, replace changed rows, skip identical ones (widening the report's reach into derived rows);
+    returns (inserted, updated, unchanged)."""
     name, cols = table.name, table.column_names
     _keep_absent_columns(conn, table, present)
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
@@ -291,6 +314,8 @@ def _merge(conn: Connection, table: Table, present: set[str]) -> tuple[int, int,
         """  # noqa: S608
     )
     matched, changed = _row(conn, "SELECT count(*), count(*) FILTER (changed) FROM matched")
+    if report.tracks_reach:
+        report.reach = changes.combined(report.reach, changes.earliest(conn, table))
     conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
     conn.execute(
         f"""
@@ -321,20 +346,45 @@ def _record(conn: Connection, report: LoadReport, table: Table, source: DataFile
 
 
 def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: Staged | None = None) -> TableResult:
-    """Stage, validate and merge one file inside the caller's transaction (`staged`: its rows, already read)."""
+    """Stage, validate and merge one file inside the caller's transaction, batch by batch so that memory stays
+    bounded (`staged`: its rows, already read, as one batch)."""
     table = TABLES_BY_NAME[source.table]
-    staged = read_source(source) if staged is None else staged
+    batches = iter([staged] if staged is not None else read_batches(source))
+    batch, ignored, total = next(batches), None, None
+    tracked = bool(source.part_of)
+    while batch is not None:
+        following = next(batches, None)
+        tracked = tracked or following is not None
+        counts, present = _load_batch(conn, report, table, source, batch, tracked)
+        if ignored is None:
+            ignored = sorted(present - set(table.column_names))
+            report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
+        total = counts if total is None else _added(total, counts)
+        batch = following
+    _log(conn, report, total, str(source.origin), ignored)
+    return total
+
+
+def _load_batch(
+    conn: Connection, report: LoadReport, table: Table, source: DataFile, staged: Staged, tracked: bool
+) -> tuple[TableResult, set[str]]:
+    """Stage, validate and merge one batch of a file (`tracked`: its keys are checked against, and kept for, the
+    file's other batches and the table's other parts); its counts and the file's columns."""
     present = _stage(conn, table, source, staged.rows)
-    ignored = sorted(present - set(table.column_names))
-    report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
     _validate(conn, table)
-    _reject_repeats_across_parts(conn, table, source)
+    if tracked:
+        _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
-    inserted, updated, unchanged = _merge(conn, table, present)
+    inserted, updated, unchanged = _merge(conn, report, table, present)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
-    _log(conn, report, result, str(source.origin), ignored)
-    return result
+    return result, present
+
+
+def _added(a: TableResult, b: TableResult) -> TableResult:
+    """The counts of two batches of one file."""
+    sums = (x + y for x, y in zip(_counts(a), _counts(b), strict=True))
+    return TableResult(a.table, a.source, *sums)
 
 
 def validate_rows(conn: Connection, source: DataFile, rows: pa.Table) -> list[Reject]:
@@ -402,17 +452,27 @@ class Also:
 
 
 @contextmanager
-def transaction(conn: Connection) -> Iterator[None]:
-    """One all-or-nothing write: the schema and the load's clock, the caller's rows, then the derived tables; any
-    exception (a reject under --strict, a refusal, a dry run's end) rolls everything back."""
+def transaction(conn: Connection, report: LoadReport | None = None) -> Iterator[None]:
+    """One all-or-nothing write: the schema and the load's clock, the caller's rows, then the derived tables (from the
+    `report`'s reach on where it tracks one, else all of them); any exception (a reject under --strict, a refusal, a
+    dry run's end) rolls everything back."""
     conn.execute("SET TimeZone = 'UTC'")
+    if config.get("CX_LOAD_MEMORY"):
+        conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
+    conn.execute("SET preserve_insertion_order = false")  # a table's row order means nothing; memory does
     conn.execute("BEGIN TRANSACTION")
     try:
         create_schema(conn)
         set_clock(conn)
+        if report is not None:
+            report.tracks_reach = rollups.is_current(conn)
         yield
-        rollups.build(conn)
-        voice_index.build(conn)
+        if report is not None:
+            _derive(conn, report)
+            voice_index.build(conn, since=_reach_of_texts(report))
+        else:
+            rollups.build(conn)
+            voice_index.build(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -430,8 +490,9 @@ def _load_into(
 ) -> None:
     """Run the whole load in `conn` inside one transaction: the folder's files, then `also`."""
     sources, report.ignored_files = find_sources(folder)
-    with transaction(conn):
+    with transaction(conn, report):
         _require_tables(conn, folder, sources, also.tables if also else frozenset())
+        report.tracks_reach = report.tracks_reach and also is None  # an export's rows are not in this report's reach
         for step, source in enumerate(sources):
             if progress:
                 progress(step, len(sources), source.name)
@@ -446,6 +507,22 @@ def _load_into(
             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     if progress:
         progress(len(sources), len(sources), "done")
+
+
+def _derive(conn: Connection, report: LoadReport) -> None:
+    """Bring the rollups and fact tables up to date: their rows from the load's reach on when this code built them
+    before, else all of them."""
+    if not report.tracks_reach or report.reach == changes.FULL:
+        rollups.build(conn)
+    elif report.reach is not None:
+        rollups.refresh(conn, report.reach)
+
+
+def _reach_of_texts(report: LoadReport) -> date | None:
+    """From which day responses changed, for the voice index (None: it reads every response)."""
+    if not report.tracks_reach or report.reach == changes.FULL:
+        return None
+    return date.max if report.reach is None else report.reach
 
 
 def load_folder(

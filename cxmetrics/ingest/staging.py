@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import gzip
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -315,28 +316,61 @@ def _as_loadable(values: pa.ChunkedArray, name: str, where: str) -> pa.ChunkedAr
     return values
 
 
-def read_parquet(path: Path, name: str | None = None, columns: tuple[str, ...] = ()) -> Staged:
-    """A Parquet file with lower-cased column names plus `_line`, the 1-based row number.
+BATCH_ROWS = 500_000  # rows of a large file staged, checked and merged at a time, so memory stays bounded
+
+
+def _parquet_file(path: Path, where: str) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise LoadError(f"{where}: cannot be read as Parquet: {exc}") from exc
+
+
+def _parquet_names(names: list[str], where: str) -> list[str]:
+    """The column names lower-cased; two that differ only by case stop the load."""
+    names = [column.strip().lower() for column in names]
+    clashes = sorted({column for column in names if names.count(column) > 1})
+    if clashes:
+        raise LoadError(f"{where}: column {clashes[0]!r} appears more than once (column names ignore case)")
+    return names
+
+
+def _parquet_batch(batch: pa.RecordBatch, names: list[str], first: int, where: str, columns) -> Staged:
+    """One batch of a Parquet file as the loader reads it, its rows numbered from `first`."""
+    table = pa.Table.from_batches([batch]).rename_columns(names)
+    for column in (c for c in names if c in columns):
+        table = table.set_column(names.index(column), column, _as_loadable(table[column], column, where))
+    return Staged(table.append_column("_line", pa.array(range(first, first + table.num_rows), pa.int64())))
+
+
+def parquet_batches(
+    path: Path, name: str | None = None, columns: tuple[str, ...] = (), rows: int | None = None
+) -> Iterator[Staged]:
+    """A Parquet file in batches of at most `rows` (BATCH_ROWS) rows, with lower-cased column names plus `_line`, the
+    1-based row number in the file (at least one batch, empty for an empty file).
 
     The contract's `columns` are made loadable: NaN is a missing value, UTF-8 bytes are text, nested values refused.
     """
     where = name or path.name
+    handle = _parquet_file(path, where)
+    names = _parquet_names(handle.schema_arrow.names, where)
+    first = 1
     try:
-        table = pq.read_table(path)
+        batches = handle.iter_batches(batch_size=rows or BATCH_ROWS)
+        for batch in batches:
+            yield _parquet_batch(batch, names, first, where, columns)
+            first += batch.num_rows
     except (pa.ArrowInvalid, OSError) as exc:
         raise LoadError(f"{where}: cannot be read as Parquet: {exc}") from exc
-    names = [column.strip().lower() for column in table.column_names]
-    clashes = sorted({column for column in names if names.count(column) > 1})
-    if clashes:
-        raise LoadError(f"{where}: column {clashes[0]!r} appears more than once (column names ignore case)")
-    table = table.rename_columns(names)
-    for column in (c for c in names if c in columns):
-        table = table.set_column(names.index(column), column, _as_loadable(table[column], column, where))
-    return Staged(table.append_column("_line", pa.array(range(1, table.num_rows + 1), pa.int64())))
+    if first == 1:
+        empty = pa.RecordBatch.from_pylist([], schema=handle.schema_arrow)
+        yield _parquet_batch(empty, names, 1, where, columns)
 
 
-def read_source(source: DataFile) -> Staged:
-    """The file's records with their line (CSV) or row (Parquet) numbers."""
+def read_batches(source: DataFile) -> Iterator[Staged]:
+    """The file's records with their line (CSV) or row (Parquet) numbers: a Parquet file in batches of at most
+    BATCH_ROWS rows, a CSV file at once."""
     if source.is_parquet:
-        return read_parquet(source.path, source.name, TABLES_BY_NAME[source.table].column_names)
-    return read_csv(source.path)
+        yield from parquet_batches(source.path, source.name, TABLES_BY_NAME[source.table].column_names)
+    else:
+        yield read_csv(source.path)

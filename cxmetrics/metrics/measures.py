@@ -72,20 +72,27 @@ def active_at(when: str, customer: str = "c") -> str:
     return f"{customer}.signup_date < {when} AND ({customer}.churn_date IS NULL OR {customer}.churn_date >= {when})"
 
 
-def latest_relationship_answer(before: str, columns: tuple[str, ...] = ("nps",), since: str | None = None) -> str:
+def latest_relationship_answer(
+    before: str, columns: tuple[str, ...] = ("nps",), since: str | None = None, answers: str | None = None
+) -> str:
     """SQL relation: each known customer's latest relationship answer with an NPS strictly before `before` (a date
     expression), with `columns` of that response and its responded_at; a tie on the time goes to the highest
     response_id. With `since` (a date expression), only answers on or after it count: a customer whose latest answer
-    is older has none."""
+    is older has none. `answers` is a relation holding only those answers (customer_id, responded_at, response_id
+    and the columns), read instead of every response."""
     # One arg_max of a struct: all columns from the same response (arg_max of a column skips its NULLs).
     struct = ", ".join(f"'{c}': {c}" for c in columns)
     unpacked = ", ".join(f"answer.{c} AS {c}" for c in columns)
     recent = f" AND responded_at >= {since}" if since else ""
+    kept = (
+        f"{answers} WHERE TRUE"
+        if answers
+        else "responses WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL"
+    )
     return (
         f"SELECT customer_id, {unpacked}, responded_at FROM (SELECT customer_id, "  # noqa: S608 (constants)
         f"arg_max({{{struct}}}, (responded_at, response_id)) AS answer, max(responded_at) AS responded_at "
-        "FROM responses WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL "
-        f"AND responded_at < {before}{recent} GROUP BY customer_id)"
+        f"FROM {kept} AND responded_at < {before}{recent} GROUP BY customer_id)"
     )
 
 

@@ -57,9 +57,9 @@ from cxmetrics.metrics.sources import (
     bases_relation,
 )
 from cxmetrics.periods import Period
-from cxmetrics.query import memo
+from cxmetrics.query import facts, memo
 
-PREFIX = "rollup_"
+PREFIX = facts.PREFIX
 COVERAGE_TABLE = "rollup_coverage"
 _ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
 _CUSTOMER_DIMS = ("region", "segment", "industry")
@@ -141,42 +141,67 @@ class Rollup:
         """DuckDB's grouping() of a level: bit set for each dimension left out, the first dimension highest."""
         return sum(1 << (len(self.dims) - 1 - i) for i, d in enumerate(self.dims) if d not in level)
 
-    def _select(self, key: str) -> str:
+    def _select(self, key: str, since: bool = False) -> str:
+        """The source's sums per `key` and combination of the dimensions (`since`: of rows from $since on only)."""
         src = self.source
         columns = [f"{key}", *(f"{src.dims[d].expr} AS {d}" for d in self.dims)]
         columns += [f"{expr} AS {column_name(expr)}" for expr in self.measures]
         joins = dict.fromkeys(j for d in self.dims for j in src.dims[d].joins)
-        where = f" WHERE {src.where}" if src.where else ""
+        conditions = [c for c in (src.where, f"{src.time} >= $since" if since else "") if c]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         return (
             f"SELECT {', '.join(columns)} FROM {src.from_sql} "  # noqa: S608 (registry identifiers only)
             f"{' '.join(src.joins[j] for j in joins)}{where} GROUP BY ALL"
         )
 
+    def _stage_sql(self, since: bool) -> str:
+        """The rows the levels are summed from: one per day and combination of the dimensions."""
+        return self._select(f"CAST({self.source.time} AS DATE) AS day", since)
+
+    def _write(self, conn: Connection, into: str, since: date | None) -> None:
+        """Sum the staged rows (from `since` on, or all) at every level and write them with `into`."""
+        params = {} if since is None else {"since": since}
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage_sql(since is not None)}", params)
+        dims = ", ".join(self.dims)
+        sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
+        conn.execute(f"{into} SELECT grouping({dims}) AS level, day, {dims}, {self._sums()} "  # noqa: S608
+                     f"FROM rollup_stage GROUP BY GROUPING SETS ({sets}) ORDER BY level, day")  # fmt: skip
+        conn.execute("DROP TABLE rollup_stage")
+
+    def _sums(self) -> str:
+        return ", ".join(f"sum({column_name(e)}) AS {column_name(e)}" for e in self.measures)
+
     def build(self, conn: Connection) -> None:
         """Create (or replace) the rollup table from the current rows of its source."""
         if self.by_end:
-            self._build_by_end(conn)
-            return
-        conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._select(f'CAST({self.source.time} AS DATE) AS day')}"
-        )
-        dims = ", ".join(self.dims)
-        sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
-        sums = ", ".join(f"sum({column_name(e)}) AS {column_name(e)}" for e in self.measures)
-        conn.execute(
-            f"CREATE OR REPLACE TABLE {self.table} AS SELECT grouping({dims}) AS level, day, {dims}, {sums} "  # noqa: S608
-            f"FROM rollup_stage GROUP BY GROUPING SETS ({sets}) ORDER BY level, day"
-        )
-        conn.execute("DROP TABLE rollup_stage")
+            self._build_by_end(conn, None)
+        else:
+            self._write(conn, f"CREATE OR REPLACE TABLE {self.table} AS", None)
 
-    def _build_by_end(self, conn: Connection) -> None:
+    def refresh(self, conn: Connection, since: date) -> None:
+        """Rebuild the rows of days (or period ends) from `since` on from the current rows of the source."""
+        if self.by_end:
+            self._build_by_end(conn, since)
+            return
+        conn.execute(f"DELETE FROM {self.table} WHERE day >= ?", [since])  # noqa: S608
+        self._write(conn, f"INSERT INTO {self.table} BY NAME", since)
+
+    def _build_by_end(self, conn: Connection, since: date | None) -> None:
+        """The rows of every month end, or (`since`) of the month ends from it on when the months covered still
+        start where they did."""
         first, last = (_as_date(d) for d in conn.execute(_MONTH_RANGE).fetchone())
-        months = periods.periods_between("month", first, last) if first is not None else []
+        stored = conn.execute("SELECT first_end FROM rollup_coverage WHERE table_name = ?", [self.table]).fetchall()
+        partial = since is not None and first is not None and stored == [(first,)]
+        months = periods.periods_between("month", max(first, since) if partial else first, last) if first else []
         params: dict = {}
         bases = f"WITH {bases_relation(months, params)}"
-        conn.execute(
-            f"CREATE OR REPLACE TABLE {self.table} AS {bases} {self._select('b.basis_end')} ORDER BY basis_end", params
-        )
+        if partial:
+            conn.execute(f"DELETE FROM {self.table} WHERE basis_end >= ?", [since])  # noqa: S608
+            into = f"INSERT INTO {self.table} BY NAME"
+        else:
+            into = f"CREATE OR REPLACE TABLE {self.table} AS"
+        conn.execute(f"{into} {bases} {self._select('b.basis_end')} ORDER BY basis_end", params)
+        conn.execute("DELETE FROM rollup_coverage WHERE table_name = ?", [self.table])
         if first is not None:
             conn.execute(
                 "INSERT INTO rollup_coverage VALUES (?, ?, last_day(CAST(? AS DATE)))", [self.table, first, last]
@@ -218,15 +243,12 @@ class ActiveCustomersRollup(Rollup):
     def __post_init__(self) -> None:
         object.__setattr__(self, "measures", ("count(*)",))
 
-    def build(self, conn: Connection) -> None:
-        """Sign-ups and churns per day, at every level of the customer dimensions."""
-        dims = ", ".join(self.dims)
-        sets = ", ".join("(" + ", ".join(("day", *level)) + ")" for level in self.levels)
-        conn.execute(
-            f"CREATE OR REPLACE TABLE {self.table} AS SELECT grouping({dims}) AS level, day, {dims}, "  # noqa: S608
-            f"sum(signups) AS signups, sum(churns) AS churns FROM ({_SIGNUPS_AND_CHURNS}) "
-            f"GROUP BY GROUPING SETS ({sets}) ORDER BY level, day"
-        )
+    def _stage_sql(self, since: bool) -> str:
+        """Sign-ups and churns per day (from $since on) and combination of the customer dimensions."""
+        return f"SELECT * FROM ({_SIGNUPS_AND_CHURNS}) WHERE {'day >= $since' if since else 'TRUE'}"  # noqa: S608
+
+    def _sums(self) -> str:
+        return "sum(signups) AS signups, sum(churns) AS churns"
 
     def as_source(self, level: tuple[str, ...]) -> Source:
         """Active customers per period and dimension value (only where there are some, as with raw rows)."""
@@ -280,10 +302,11 @@ class CustomerRollup(Rollup):
         """Whether the filters leave each varying dimension unfiltered or filtered to one value."""
         return all(len(values) == 1 for dim, values in filters.selections().items() if dim in self.varying)
 
-    def _stage(self, grain: str) -> str:
+    def _stage(self, grain: str, since: bool = False) -> str:
         """Each customer's totals per bucket of `grain`, with their constant dimensions, overall and per value of
-        each varying dimension (`varied`: which one, '' for none), from the table of days."""
-        src = self.day_source()
+        each varying dimension (`varied`: which one, '' for none), from the table of days (`since`: its days from
+        $since on)."""
+        src = replace(self.day_source(), where="u.day >= $since" if since else "")
         constant = [d for d in self.dims if d not in self.varying]
         columns = [f"CAST(date_trunc('{grain}', {src.time}) AS DATE) AS start"]
         columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
@@ -313,33 +336,82 @@ class CustomerRollup(Rollup):
         """The table of per-customer totals per day and combination of the dimensions."""
         return f"{self.table}_days"
 
-    def _days_sql(self) -> str:
-        """Each customer's totals per day and combination of the dimensions, the customer numbered."""
+    @property
+    def key_table(self) -> str:
+        """The table numbering the customers: each one's key columns (k0, k1, ...), first day and number."""
+        return f"{self.table}_keys"
+
+    def _rows(self, columns: list[str], since: bool, keyed: bool = False) -> str:
+        """FROM and WHERE of the source's rows (`since`: from $since on; `keyed`: joined with their number)."""
         src = self.source
-        columns = [
-            f"CAST({src.time} AS DATE) AS day",
-            f"dense_rank() OVER (ORDER BY {', '.join(src.cluster)}) AS cu_key",
-        ]
-        columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
-        columns += [f"{expr} AS {name}" for name, expr in src.totals.items()]
         joins = dict.fromkeys(j for d in self.dims for j in src.dims[d].joins)
-        where = f" WHERE {src.where}" if src.where else ""
+        on = " AND ".join(f"n.k{i} IS NOT DISTINCT FROM {c}" for i, c in enumerate(src.cluster))
+        numbered = f" JOIN {self.key_table} n ON {on}" if keyed else ""
+        conditions = [c for c in (src.where, f"{src.time} >= $since" if since else "") if c]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         return (
-            f"SELECT {', '.join(columns)} FROM {src.from_sql} {' '.join(src.joins[j] for j in joins)}{where} "  # noqa: S608
-            f"GROUP BY day, {', '.join(src.cluster)}, {', '.join(d for d in self.dims)} ORDER BY day"
+            f"SELECT {', '.join(columns)} FROM {src.from_sql} "  # noqa: S608 (registry identifiers only)
+            f"{' '.join(src.joins[j] for j in joins)}{numbered}{where}"
         )
 
+    def _keys_sql(self, since: bool) -> str:
+        """The customers first seen (from $since on) numbered in order of first day, then key, after those first
+        seen before $since."""
+        src = self.source
+        keys = [f"{c} AS k{i}" for i, c in enumerate(src.cluster)]
+        names = ", ".join(f"k{i}" for i in range(len(src.cluster)))
+        seen = self._rows([*keys, f"CAST(min({src.time}) AS DATE) AS first_day"], since) + " GROUP BY ALL"
+        if since:
+            same = " AND ".join(f"n.k{i} IS NOT DISTINCT FROM s.k{i}" for i in range(len(src.cluster)))
+            seen = (
+                f"SELECT * FROM ({seen}) s WHERE NOT EXISTS "  # noqa: S608
+                f"(SELECT 1 FROM {self.key_table} n WHERE n.first_day < $since AND {same})"
+            )
+        before = f"(SELECT count(*) FROM {self.key_table} WHERE first_day < $since)" if since else "0"  # noqa: S608
+        return (
+            f"SELECT {names}, first_day, {before} + dense_rank() OVER (ORDER BY first_day, {names}) AS cu_key "  # noqa: S608
+            f"FROM ({seen})"
+        )
+
+    def _days_sql(self, since: bool) -> str:
+        """Each customer's totals per day (from $since on) and combination of the dimensions, with their number."""
+        src = self.source
+        columns = [f"CAST({src.time} AS DATE) AS day", "n.cu_key"]
+        columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
+        columns += [f"{expr} AS {name}" for name, expr in src.totals.items()]
+        group = f" GROUP BY day, n.cu_key, {', '.join(d for d in self.dims)} ORDER BY day"
+        return self._rows(columns, since, keyed=True) + group
+
     def build(self, conn: Connection) -> None:
-        """Create (or replace) the rollup table, every level of every bucket grain, and the table of days."""
-        conn.execute(f"CREATE OR REPLACE TABLE {self.day_table} AS {self._days_sql()}")
+        """Create (or replace) the rollup table, every level of every bucket grain, the customers' numbers and the
+        table of days."""
+        conn.execute(f"CREATE OR REPLACE TABLE {self.key_table} AS {self._keys_sql(False)}")
+        conn.execute(f"CREATE OR REPLACE TABLE {self.day_table} AS {self._days_sql(False)}")
         conn.execute(f"CREATE OR REPLACE TABLE {self.table} (grain VARCHAR, level INTEGER, start DATE)")
         for number, grain in enumerate(BUCKET_GRAINS):
-            conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage(grain)}")
-            rows = " UNION ALL ".join(self._level_sql(grain, level) for level in self.levels)
-            if number == 0:
-                conn.execute(f"CREATE OR REPLACE TABLE {self.table} AS {rows}")
-            else:
-                conn.execute(f"INSERT INTO {self.table} {rows}")
+            into = f"CREATE OR REPLACE TABLE {self.table} AS" if number == 0 else f"INSERT INTO {self.table}"
+            self._write_buckets(conn, grain, into, None)
+
+    def refresh(self, conn: Connection, since: date) -> None:
+        """Renumber the customers first seen from `since` on, rebuild the days from it and the buckets holding
+        it and those after."""
+        params = {"since": since}
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_keys AS {self._keys_sql(True)}", params)
+        conn.execute(f"DELETE FROM {self.key_table} WHERE first_day >= $since", params)  # noqa: S608
+        conn.execute(f"INSERT INTO {self.key_table} BY NAME SELECT * FROM rollup_keys ORDER BY cu_key")  # noqa: S608
+        conn.execute("DROP TABLE rollup_keys")
+        conn.execute(f"DELETE FROM {self.day_table} WHERE day >= $since", params)  # noqa: S608
+        conn.execute(f"INSERT INTO {self.day_table} BY NAME {self._days_sql(True)}", params)
+        for grain in BUCKET_GRAINS:
+            start = periods.period_containing(grain, since).start
+            conn.execute(f"DELETE FROM {self.table} WHERE grain = ? AND start >= ?", [grain, start])  # noqa: S608
+            self._write_buckets(conn, grain, f"INSERT INTO {self.table} BY NAME", start)
+
+    def _write_buckets(self, conn: Connection, grain: str, into: str, since: date | None) -> None:
+        """Every level's rows of the buckets of `grain` (from the one starting on `since` on, or all)."""
+        params = {} if since is None else {"since": since}
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage(grain, since is not None)}", params)
+        conn.execute(f"{into} {' UNION ALL '.join(self._level_sql(grain, level) for level in self.levels)}")
         conn.execute("DROP TABLE rollup_stage")
 
     def bucket_source(self, levels: Sequence[tuple[str, ...]], grain: str) -> Source:
@@ -381,12 +453,46 @@ ROLLUPS: tuple[Rollup, ...] = (
 _BY_SOURCE: dict[str, Rollup] = {r.source.name: r for r in ROLLUPS}
 
 
+_VERSION_KEY = "rollups_version"
+
+
+def version() -> str:
+    """A hash of every rollup's and fact table's definition: rows built by other code are rebuilt, not refreshed."""
+    return hashlib.sha256(repr((ROLLUPS, facts.FACTS)).encode()).hexdigest()[:16]
+
+
 def build(conn: Connection) -> None:
-    """Rebuild every rollup from the current tables; the loader calls it inside each load's transaction."""
+    """Rebuild every rollup and fact table from the current tables; the loader calls it inside each load's
+    transaction."""
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.build(conn)
+    for fact in facts.FACTS:
+        fact.build(conn)
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_VERSION_KEY, version()])
+
+
+def refresh(conn: Connection, since: date) -> None:
+    """Rebuild the rows of every rollup and fact table from `since` on (a day, or a bucket or period end holding
+    it, on), after a load whose new and changed rows reach no further back; the same rows as `build`."""
+    for rollup in ROLLUPS:
+        if rollup.measures:
+            rollup.refresh(conn, since)
+    for fact in facts.FACTS:
+        fact.refresh(conn, since)
+
+
+def is_current(conn: Connection) -> bool:
+    """Whether the database's rollups and fact tables were built by this code (so they can be refreshed)."""
+    rows = conn.execute("SELECT value FROM meta WHERE key = ?", [_VERSION_KEY]).fetchall()
+    return bool(rows) and rows[0][0] == version()
+
+
+def relation(conn: Connection, fact: facts.Fact) -> str:
+    """The relation to read a fact's rows from: its stored table, or its SQL over raw rows when the database has no
+    such table or rollups are disabled."""
+    return fact.table if fact.table in Catalog.of(conn).columns else f"({fact.sql})"
 
 
 @dataclass(frozen=True)

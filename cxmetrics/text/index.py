@@ -13,6 +13,8 @@ load's transaction.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pyarrow as pa
 
 from cxmetrics.db import Connection
@@ -24,15 +26,14 @@ COMMENTS_TABLE = "voice_comments"
 # Responses with a comment, their sentiment and themes, in time order: pages read a window of it without joining
 # texts (a string join costs about as much as the rest of the page's queries at 10M responses).
 _COMMENTS = f"""
-    CREATE OR REPLACE TABLE {COMMENTS_TABLE} AS
     SELECT r.response_id, r.customer_id, r.responded_at, r.survey, r.touchpoint, r.channel, r.nps, r.comment,
            v.sentiment, v.themes
-    FROM responses r JOIN {TEXTS_TABLE} v ON v.text = r.comment ORDER BY r.responded_at
+    FROM responses r JOIN {TEXTS_TABLE} v ON v.text = r.comment WHERE r.responded_at >= $since ORDER BY r.responded_at
 """  # noqa: S608 (constants only)
 FINGERPRINT_KEY = "voice_taxonomy"
 SCORER_KEY = "voice_scorer"
 _TEXT_SOURCES = (
-    "SELECT comment AS text FROM responses WHERE trim(comment) <> '' "
+    "SELECT comment AS text FROM responses WHERE trim(comment) <> '' AND responded_at >= $since "
     "UNION SELECT text FROM social_mentions WHERE trim(text) <> ''"
 )
 
@@ -44,10 +45,11 @@ def _create(conn: Connection) -> None:
     conn.execute(f"CREATE TABLE IF NOT EXISTS {THEMES_TABLE} (position INTEGER, theme VARCHAR, label VARCHAR)")
 
 
-def _rescore_if_stale(conn: Connection) -> None:
-    """Score every stored text again when the scorer changed since they were scored; record the scorer."""
+def _rescore_if_stale(conn: Connection) -> bool:
+    """Score every stored text again when the scorer changed since they were scored; record the scorer; whether it
+    did."""
     if _stored(conn, SCORER_KEY) == sentiment.fingerprint():
-        return
+        return False
     texts = conn.execute(f"SELECT text FROM {TEXTS_TABLE}").fetchnumpy()["text"]  # noqa: S608
     if len(texts):
         rows = pa.table({"text": pa.array(list(texts), pa.string()), "sentiment": sentiment.scores(texts)})
@@ -55,13 +57,15 @@ def _rescore_if_stale(conn: Connection) -> None:
         conn.execute(f"UPDATE {TEXTS_TABLE} v SET sentiment = s.sentiment FROM rescored_texts s WHERE v.text = s.text")  # noqa: S608
         conn.unregister("rescored_texts")
     conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [SCORER_KEY, sentiment.fingerprint()])
+    return True
 
 
-def _score_new_texts(conn: Connection) -> int:
-    """Score the texts not in `voice_texts` yet (taking the shipped score of a sample-world text, `shipped.known`);
-    returns how many were added (untagged)."""
+def _score_new_texts(conn: Connection, since: date) -> int:
+    """Score the texts not in `voice_texts` yet (of responses from `since` on, and of posts; taking the shipped score
+    of a sample-world text, `shipped.known`); returns how many were added (untagged)."""
     new = conn.execute(
-        f"SELECT text FROM ({_TEXT_SOURCES}) s WHERE NOT EXISTS (SELECT 1 FROM {TEXTS_TABLE} v WHERE v.text = s.text)"  # noqa: S608
+        f"SELECT text FROM ({_TEXT_SOURCES}) s WHERE NOT EXISTS (SELECT 1 FROM {TEXTS_TABLE} v WHERE v.text = s.text)",  # noqa: S608
+        {"since": since},
     ).fetchnumpy()["text"]
     if len(new) == 0:
         return 0
@@ -88,8 +92,9 @@ def _stored(conn: Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _tag(conn: Connection, taxonomy: themes.Taxonomy) -> None:
-    """Tag untagged texts, or every text when the taxonomy changed; record the taxonomy tagged with."""
+def _tag(conn: Connection, taxonomy: themes.Taxonomy) -> bool:
+    """Tag untagged texts, or every text when the taxonomy changed; record the taxonomy tagged with; whether it
+    tagged every text."""
     retag_all = _stored(conn, FINGERPRINT_KEY) != taxonomy.fingerprint
     params: dict = {}
     condition = "TRUE" if retag_all else "themes IS NULL"
@@ -99,16 +104,29 @@ def _tag(conn: Connection, taxonomy: themes.Taxonomy) -> None:
         rows = [(i, t.key, t.label) for i, t in enumerate(taxonomy.themes)]
         conn.executemany(f"INSERT INTO {THEMES_TABLE} VALUES (?, ?, ?)", rows)  # noqa: S608
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [FINGERPRINT_KEY, taxonomy.fingerprint])
+    return retag_all
 
 
-def build(conn: Connection, taxonomy: themes.Taxonomy | None = None) -> int:
-    """Score new texts and (re-)tag them with the taxonomy (default: the configured one); returns texts added."""
+def build(conn: Connection, taxonomy: themes.Taxonomy | None = None, since: date | None = None) -> int:
+    """Score new texts and (re-)tag them with the taxonomy (default: the configured one); returns texts added.
+    `since`: only responses from that day on are new or changed (a load's reach), so only their comments are read
+    (every one when the scorer or the taxonomy changed)."""
     _create(conn)
-    _rescore_if_stale(conn)
-    added = _score_new_texts(conn)
-    _tag(conn, taxonomy or themes.load())
-    conn.execute(_COMMENTS)
+    every = _rescore_if_stale(conn) or since is None or not _has_comments(conn)
+    added = _score_new_texts(conn, date.min if every else since)
+    every = _tag(conn, taxonomy or themes.load()) or every
+    if every:
+        conn.execute(f"CREATE OR REPLACE TABLE {COMMENTS_TABLE} AS {_COMMENTS}", {"since": date.min})
+    else:
+        conn.execute(f"DELETE FROM {COMMENTS_TABLE} WHERE responded_at >= ?", [since])  # noqa: S608
+        conn.execute(f"INSERT INTO {COMMENTS_TABLE} {_COMMENTS}", {"since": since})
     return added
+
+
+def _has_comments(conn: Connection) -> bool:
+    """Whether the table of comments exists (built by an earlier load)."""
+    sql = "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND table_name = ?"
+    return bool(conn.execute(sql, [COMMENTS_TABLE]).fetchone()[0])
 
 
 def is_built(conn: Connection) -> bool:

@@ -8,7 +8,7 @@ groups in numpy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -18,9 +18,9 @@ import pandas as pd
 from cxmetrics.db import Connection
 from cxmetrics.display import withheld
 from cxmetrics.filters import Filters
-from cxmetrics.metrics.sources import ATTRIBUTE_RATINGS
+from cxmetrics.metrics.sources import ATTRIBUTE_RATINGS, Source
 from cxmetrics.periods import Period
-from cxmetrics.query import memo
+from cxmetrics.query import facts, memo, rollups
 from cxmetrics.query.aggregate import NONE_LABEL, scoped
 from cxmetrics.stats import importance as drivers
 
@@ -66,29 +66,38 @@ def attributes(conn: Connection) -> tuple[str, ...]:
     return memo.remembered(conn, "driver_attributes", lambda: tuple(r[0] for r in conn.execute(sql).fetchall()))
 
 
-def moments_sql(names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None) -> tuple[str, dict]:
-    """The pivot-and-sum query: one row per group of complete responses (and value of `by`) with its sufficient
-    statistics."""
+def ratings_source(ratings: str = facts.DRIVER_RATINGS.sql.join("()")) -> Source:
+    """The attribute ratings with their response's NPS, time and dimensions, read from `ratings` (the relation of
+    `facts.DRIVER_RATINGS`: its table, or its SQL over raw rows) as alias r."""
+    return replace(ATTRIBUTE_RATINGS, from_sql=f"{ratings} r", where="")
+
+
+def moments_sql(
+    names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None, source: Source | None = None
+) -> tuple[str, dict]:
+    """The pivot-and-sum query over `source` (`ratings_source()`): one row per group of complete responses (and
+    value of `by`) with its sufficient statistics."""
+    source = source or ratings_source()
     params: dict = {"t0": period.start, "t1": period.end + timedelta(days=1), "groups": GROUPS}
-    join_sql, where, params = scoped(ATTRIBUTE_RATINGS, filters, params)
+    join_sql, where, params = scoped(source, filters, params)
     part = "''"
     if by is not None:
-        dim = ATTRIBUTE_RATINGS.dims[by]
+        dim = source.dims[by]
         part = f"coalesce(CAST({dim.expr} AS VARCHAR), '{NONE_LABEL}')"
-        missing = [ATTRIBUTE_RATINGS.joins[j] for j in dim.joins if ATTRIBUTE_RATINGS.joins[j] not in join_sql]
+        missing = [source.joins[j] for j in dim.joins if source.joins[j] not in join_sql]
         join_sql = " ".join([join_sql, *missing])
     p = len(names)
     params |= {f"a{i}": name for i, name in enumerate(names)}
-    pivot = ", ".join(f"CAST(max(a.rating) FILTER (WHERE a.attribute = $a{i}) AS DOUBLE) AS x{i}" for i in range(p))
+    pivot = ", ".join(f"CAST(max(r.rating) FILTER (WHERE r.attribute = $a{i}) AS DOUBLE) AS x{i}" for i in range(p))
     sums = [f"sum(x{i}) AS sx{i}" for i in range(p)]
     sums += [f"sum(x{i} * x{j}) AS sxx{i}_{j}" for i in range(p) for j in range(i, p)]
     sums += [f"sum(x{i} * y) AS sxy{i}" for i in range(p)]
     sums += [f"count(*) FILTER (WHERE x{i} >= {TOP_BOX}) AS top{i}" for i in range(p)]
     complete = " AND ".join(f"x{i} IS NOT NULL" for i in range(p))
     sql = (
-        f"WITH wide AS (SELECT a.response_id, any_value({part}) AS part, "  # noqa: S608
-        f"CAST(any_value(r.nps) AS DOUBLE) AS y, {pivot} FROM {ATTRIBUTE_RATINGS.from_sql} {join_sql} "
-        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where} GROUP BY a.response_id) "
+        f"WITH wide AS (SELECT r.response_id, any_value({part}) AS part, "  # noqa: S608
+        f"CAST(any_value(r.nps) AS DOUBLE) AS y, {pivot} FROM {source.from_sql} {join_sql} "
+        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where} GROUP BY r.response_id) "
         f"SELECT part, hash(response_id) % $groups AS g, count(*) AS n, sum(y) AS sy, sum(y * y) AS syy, "
         f"{', '.join(sums)} FROM wide WHERE {complete} GROUP BY part, g ORDER BY part, g"
     )
@@ -126,7 +135,7 @@ def group_rows(
     conn: Connection, names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None
 ) -> GroupRows:
     """Run the pivot-and-sum query."""
-    sql, params = moments_sql(names, filters, period, by)
+    sql, params = moments_sql(names, filters, period, by, ratings_source(rollups.relation(conn, facts.DRIVER_RATINGS)))
     fetched = conn.execute(sql, params).fetchnumpy()
     columns = {k: np.asarray(v, dtype=float) for k, v in fetched.items() if k not in ("part", "g")}
     return GroupRows(np.asarray(fetched["part"], dtype=object), np.asarray(fetched["g"], dtype=np.int64), columns)

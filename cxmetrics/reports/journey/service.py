@@ -5,8 +5,8 @@ Two aggregate queries over the period, both through the global filters and the a
 - contacts: counts, first-contact resolution, handle minutes, cost, and repeat contacts (the same customer contacting
   about the same reason again within 7 days of an earlier contact: the first one did not solve it);
 - support survey responses (touchpoint 'support') attributed to the customer's latest contact in the 7 days before
-  the response (an as-of join over the period's contacts and the 7 days before it only), for CSAT and CES by that
-  contact's channel and reason.
+  the response, for CSAT and CES by that contact's channel and reason (the as-of join is made once, at load, in the
+  fact table `facts.SUPPORT_ATTRIBUTION`, or over raw rows without it).
 Both are grouped by channel, by reason and in total (grouping sets); the arithmetic is in `effectiveness`.
 """
 
@@ -24,12 +24,13 @@ from cxmetrics.filters import Filters
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CONTACTS, RESPONSES
 from cxmetrics.periods import Period
+from cxmetrics.query import facts, rollups
 from cxmetrics.query.aggregate import scoped
 from cxmetrics.stats import intervals as stats
 
 REPEAT_DAYS = 7
-ATTRIBUTION_DAYS = 7
-SUPPORT = "support"
+ATTRIBUTION_DAYS = facts.ATTRIBUTION_DAYS
+SUPPORT = facts.SUPPORT
 TOTAL = "All contacts"
 _FCR, _CSAT, _CES, _COST = (get_metric(m) for m in ("fcr_rate", "csat", "ces", "cost_per_contact"))
 LENSES = ("channel", "reason")
@@ -83,15 +84,12 @@ def contact_sums(conn: Connection, filters: Filters, period: Period) -> pd.DataF
 
 def support_sums(conn: Connection, filters: Filters, period: Period) -> pd.DataFrame:
     """CSAT and CES sums of support survey responses by the channel and reason of the contact they follow."""
-    params = {"t0": period.start, "t1": period.end + timedelta(days=1), "days": ATTRIBUTION_DAYS, "tp": SUPPORT}
+    params = {"t0": period.start, "t1": period.end + timedelta(days=1)}
     join_sql, where, params = scoped(RESPONSES, filters, params)
     sql = (
-        "WITH attributed AS (SELECT t.channel, t.reason, r.csat, r.ces FROM responses r "  # noqa: S608
-        "ASOF JOIN (SELECT customer_id, contacted_at, channel, reason FROM contacts "
-        "WHERE contacted_at >= $t0 - INTERVAL (CAST($days AS INTEGER)) DAY AND contacted_at < $t1) t "
-        "ON t.customer_id = r.customer_id AND r.responded_at >= t.contacted_at "
-        f"{join_sql} WHERE r.touchpoint = $tp AND r.responded_at >= $t0 AND r.responded_at < $t1 "
-        f"AND r.responded_at - t.contacted_at <= INTERVAL (CAST($days AS INTEGER)) DAY AND {where}) "
+        "WITH attributed AS (SELECT r.contact_channel AS channel, r.contact_reason AS reason, r.csat, r.ces "  # noqa: S608
+        f"FROM {rollups.relation(conn, facts.SUPPORT_ATTRIBUTION)} r {join_sql} WHERE r.attributed "
+        f"AND r.responded_at >= $t0 AND r.responded_at < $t1 AND {where}) "
         + _grouped(f"{_SUPPORT_SUMS} FROM attributed r")
     )
     return conn.execute(sql, params).df()
@@ -99,11 +97,11 @@ def support_sums(conn: Connection, filters: Filters, period: Period) -> pd.DataF
 
 def support_total(conn: Connection, filters: Filters, period: Period) -> int:
     """Support survey responses in the period (attributed to a contact or not), for the attribution share."""
-    params = {"t0": period.start, "t1": period.end + timedelta(days=1), "tp": SUPPORT}
+    params = {"t0": period.start, "t1": period.end + timedelta(days=1)}
     join_sql, where, params = scoped(RESPONSES, filters, params)
     sql = (
-        f"SELECT count(*) FROM responses r {join_sql} WHERE r.touchpoint = $tp "  # noqa: S608
-        f"AND r.responded_at >= $t0 AND r.responded_at < $t1 AND {where}"
+        f"SELECT count(*) FROM {rollups.relation(conn, facts.SUPPORT_ATTRIBUTION)} r {join_sql} "  # noqa: S608
+        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where}"
     )
     return int(conn.execute(sql, params).fetchone()[0])
 

@@ -23,6 +23,7 @@ from cxmetrics.metrics import measures
 from cxmetrics.metrics.estimates import ClvEstimate, RatioEstimate
 from cxmetrics.metrics.registry import get_metric, minimum_n
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
+from cxmetrics.query import facts, rollups
 from cxmetrics.query import frames as query
 from cxmetrics.query.aggregate import scoped
 from cxmetrics.stats import intervals as stats
@@ -175,28 +176,32 @@ _FOCUS = (
 )
 
 
-def experience_sql(filters: Filters, window: TrailingYear) -> tuple[str, dict]:
+# A month as a running number (an integer join key: much faster to match than a date plus an interval).
+_MONTH_NUMBER = "(12 * year({month}) + month({month}))"
+
+
+def experience_sql(filters: Filters, window: TrailingYear, answers: str | None = None) -> tuple[str, dict]:
     """The cohort active on the window's first day, grouped three ways by the customer's latest relationship
     response before it (NPS group, CSAT band of that response, satisfied-but-at-risk vs promoters): customers,
-    churned by the window's end, repeat-purchase pairs, revenue and margin in the window."""
+    churned by the window's end, repeat-purchase pairs, revenue and margin in the window (`answers`: the relation of
+    relationship answers, see `measures.latest_relationship_answer`)."""
     params: dict = {"start": window.start, "end": window.end, "last_month": window.end.replace(day=1)}
     joins, where = _customer_scope(filters, params)
     sql = f"""
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
             WHERE {measures.active_at("$start")} AND {where}
-        ), latest AS ({measures.latest_relationship_answer("$start", ("nps", "csat"))}), money AS (
+        ), latest AS ({measures.latest_relationship_answer("$start", ("nps", "csat"), answers=answers)}), money AS (
             SELECT customer_id, sum(revenue_usd) AS revenue_usd, sum(gross_margin_usd) AS margin_usd,
                 count(gross_margin_usd) AS margin_months
             FROM customer_revenue WHERE month >= $start AND month <= $end GROUP BY 1
         ), bought AS (
-            SELECT customer_id, month FROM customer_revenue
+            SELECT customer_id, {_MONTH_NUMBER.format(month="month")} AS m FROM customer_revenue
             WHERE revenue_usd > 0 AND month >= $start - INTERVAL 1 MONTH AND month <= $last_month
         ), pairs AS (
-            SELECT cr0.customer_id, count(*) AS bought, count(cr1.month) AS repeated
-            FROM bought cr0 LEFT JOIN bought cr1
-                ON cr1.customer_id = cr0.customer_id AND cr1.month = cr0.month + INTERVAL 1 MONTH
-            WHERE cr0.month < $last_month GROUP BY 1
+            SELECT cr0.customer_id, count(*) AS bought, count(cr1.m) AS repeated
+            FROM bought cr0 LEFT JOIN bought cr1 ON cr1.customer_id = cr0.customer_id AND cr1.m = cr0.m + 1
+            WHERE cr0.m < {_MONTH_NUMBER.format(month="$last_month")} GROUP BY 1
         ), x AS (
             SELECT k.churn_date, l.nps, l.csat, m.revenue_usd, m.margin_usd, m.margin_months, p.bought, p.repeated
             FROM cohort k LEFT JOIN latest l USING (customer_id) LEFT JOIN money m USING (customer_id)
@@ -219,7 +224,7 @@ _ORDER = {"nps_group": NPS_GROUPS, "csat_band": CSAT_BANDS, "focus": (AT_RISK, P
 
 def loyalty_by_experience(conn: Connection, filters: Filters, window: TrailingYear) -> pd.DataFrame:
     """Churn (with interval), repeat purchase, revenue per customer and lifetime value per experience group."""
-    sql, params = experience_sql(filters, window)
+    sql, params = experience_sql(filters, window, rollups.relation(conn, facts.RELATIONSHIP_ANSWERS))
     return experience_frame(conn.execute(sql, params).df())
 
 
@@ -320,9 +325,10 @@ def at_risk_sentence(comparison: Comparison | None, window: TrailingYear) -> str
 # --- customer value --------------------------------------------------------------------------------------------------
 
 
-def value_sql(filters: Filters, window: TrailingYear) -> tuple[str, dict]:
+def value_sql(filters: Filters, window: TrailingYear, scores: str = facts.CUSTOMER_MONTH_SCORES.sql.join("()")):
     """Customers with revenue rows in the window, by gross-margin decile (1 = lowest margin) and by profitable or
-    not: customers, revenue, margin, cost to serve, and the NPS answers they gave in the window."""
+    not: customers, revenue, margin, cost to serve, and the NPS answers they gave in the window (`scores`: the
+    relation of each customer's answers per month, `facts.CUSTOMER_MONTH_SCORES`); (sql, params)."""
     params: dict = {"start": window.start, "end": window.end, "stop": window.end + timedelta(days=1)}
     joins, where = _customer_scope(filters, params)
     sql = f"""
@@ -332,11 +338,8 @@ def value_sql(filters: Filters, window: TrailingYear) -> tuple[str, dict]:
             FROM customer_revenue cr JOIN customers c ON c.customer_id = cr.customer_id {joins}
             WHERE cr.month >= $start AND cr.month <= $end AND {where} GROUP BY 1
         ), scores AS (
-            SELECT customer_id, count(nps) AS nps_n, {measures.promoters("nps")} AS promoters,
-                {measures.detractors("nps")} AS detractors
-            FROM responses WHERE customer_id IS NOT NULL AND nps IS NOT NULL
-                AND responded_at >= $start AND responded_at < $stop
-            GROUP BY 1
+            SELECT customer_id, sum(nps_n) AS nps_n, sum(promoters) AS promoters, sum(detractors) AS detractors
+            FROM {scores} s WHERE s.month >= $start AND s.month < $stop GROUP BY 1
         ), ranked AS (
             SELECT m.*, coalesce(s.nps_n, 0) AS nps_n, coalesce(s.promoters, 0) AS promoters,
                 coalesce(s.detractors, 0) AS detractors,
@@ -370,7 +373,7 @@ class CustomerValue:
 
 def customer_value(conn: Connection, filters: Filters, window: TrailingYear) -> CustomerValue:
     """Customers by gross-margin decile with their NPS, and the unprofitable customers against the rest."""
-    sql, params = value_sql(filters, window)
+    sql, params = value_sql(filters, window, rollups.relation(conn, facts.CUSTOMER_MONTH_SCORES))
     return value_frames(conn.execute(sql, params).df())
 
 

@@ -18,6 +18,7 @@ The facts are aggregated in DuckDB per customer (one pass per table); the score 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
@@ -29,7 +30,7 @@ from cxmetrics.filters import Filters
 from cxmetrics.metrics import measures
 from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.periods import Period
-from cxmetrics.query import memo
+from cxmetrics.query import facts, memo, rollups
 from cxmetrics.query.aggregate import scoped
 
 NPS_POINTS: dict[str, float] = {"detractor": 35.0, "passive": 15.0, "no response": 10.0, "promoter": 0.0}
@@ -69,9 +70,13 @@ def window(as_of: date) -> Period:
     return periods.trailing_months(as_of)
 
 
-def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_owner") -> tuple[str, dict]:
+def features_sql(
+    filters: Filters, as_of: date, owner_column: str = "c.account_owner", relations: Relations | None = None
+) -> tuple[str, dict]:
     """One row per customer active at the end of the window of `as_of` in the filters and scope: the facts the score
-    is built from (`owner_column` is NULL for a database loaded before customers had an account owner)."""
+    is built from (`owner_column` is NULL for a database loaded before customers had an account owner; `relations`:
+    where relationship answers and follow-ups are read, raw rows by default)."""
+    relations = relations or Relations()
     months = window(as_of)
     recent = periods.trailing_months(months.end, RECENT_MONTHS)
     before = periods.trailing_months(months.start - timedelta(days=1), RECENT_MONTHS)
@@ -84,11 +89,12 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
         "last_month": months.end,
     }
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
+    latest = measures.latest_relationship_answer("$stop", since="$year_start", answers=relations.answers)
     sql = f"""
         WITH active AS (
             SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
             WHERE {measures.active_at("$stop")} AND {where}
-        ), latest AS ({measures.latest_relationship_answer("$stop", since="$year_start")}), complained AS (
+        ), latest AS ({latest}), complained AS (
             SELECT customer_id, count(*) AS complaints_12m, count(*) FILTER (WHERE outcome = 'lost') AS lost_12m
             FROM complaints WHERE opened_at >= $year_start AND opened_at < $stop GROUP BY 1
         ), money AS (
@@ -98,10 +104,9 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
                 sum(revenue_usd) FILTER (WHERE month >= $before_start AND month <= $before_end) AS before_usd
             FROM customer_revenue WHERE month >= $before_start AND month <= $last_month GROUP BY 1
         ), follow AS (
-            SELECT r.customer_id, arg_max(f.owner, f.opened_at) AS owner,
+            SELECT f.customer_id, arg_max(f.owner, (f.opened_at, f.response_id)) AS owner,
                 count(*) FILTER (WHERE f.closed_at IS NULL OR f.closed_at >= $stop) AS open_follow_ups
-            FROM follow_ups f JOIN responses r ON r.response_id = f.response_id
-            WHERE r.customer_id IS NOT NULL AND f.opened_at < $stop GROUP BY 1
+            FROM {relations.follow_ups} f WHERE f.opened_at < $stop GROUP BY 1
         )
         SELECT a.customer_id, a.name, a.region, a.segment, coalesce(a.account_owner, '{UNASSIGNED}') AS account_owner,
             coalesce(f.owner, '{UNASSIGNED}') AS follow_up_owner,
@@ -116,10 +121,26 @@ def features_sql(filters: Filters, as_of: date, owner_column: str = "c.account_o
     return sql, params
 
 
+@dataclass(frozen=True)
+class Relations:
+    """Where the list reads relationship answers and follow-ups with their customer: raw rows (None: the answers
+    among all responses) or the loader's fact tables."""
+
+    answers: str | None = None
+    follow_ups: str = facts.FOLLOW_UP_CUSTOMERS.sql.join("()")
+
+    @classmethod
+    def of(cls, conn: Connection) -> Relations:
+        """The fact tables of `conn` where it has them."""
+        answers = rollups.relation(conn, facts.RELATIONSHIP_ANSWERS)
+        return cls(answers, rollups.relation(conn, facts.FOLLOW_UP_CUSTOMERS))
+
+
 def features(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
     """The per-customer facts of every active customer (see `features_sql`)."""
     has_owner = memo.remembered(conn, "customers.account_owner", lambda: _has_account_owner(conn))
-    sql, params = features_sql(filters, as_of, "c.account_owner" if has_owner else "NULL")
+    owner = "c.account_owner" if has_owner else "NULL"
+    sql, params = features_sql(filters, as_of, owner, Relations.of(conn))
     return conn.execute(sql, params).df()
 
 

@@ -1,0 +1,101 @@
+"""Fact tables: narrow, pre-joined or per-customer-month copies of what pages read from raw rows, built at load.
+
+Each fact table is defined once, by one SQL statement over the raw tables. The loader stores its rows (`build`,
+beside the rollups); a query names the relation `relation(conn, fact)` hands back: the stored table when the
+database has it and rollups are enabled, else the same statement as a subquery over raw rows. Both give the same
+rows, so a page's figures are the same either way (tests compare the two); the stored one skips the scan of every
+response, the join and the as-of search at each view. `rollups.build` builds them and `rollups.relation` chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cxmetrics.db import Connection
+from cxmetrics.metrics import measures
+
+PREFIX = "rollup_"  # fact tables are named like rollups: built, listed and disabled with them
+ATTRIBUTION_DAYS = 7  # a support answer is attributed to the customer's latest contact in the 7 days before it
+SUPPORT = "support"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact table: its name, the SQL that defines its rows over raw tables, the order rows are stored in, and
+    the time column a row is keyed by (a row depends only on raw rows of that time or earlier), by day or month."""
+
+    table: str
+    sql: str
+    order: str
+    time: str
+    grain: str = "day"
+
+    def build(self, conn: Connection) -> None:
+        """Create (or replace) the table from the current raw rows."""
+        conn.execute(f"CREATE OR REPLACE TABLE {self.table} AS {self.sql} ORDER BY {self.order}")  # noqa: S608
+
+    def refresh(self, conn: Connection, since: date) -> None:
+        """Rebuild the rows of `since` (its month, by month) on from the current raw rows."""
+        start = since.replace(day=1) if self.grain == "month" else since
+        conn.execute(f"DELETE FROM {self.table} WHERE {self.time} >= ?", [start])  # noqa: S608
+        conn.execute(
+            f"INSERT INTO {self.table} BY NAME SELECT * FROM ({self.sql}) WHERE {self.time} >= ? ORDER BY {self.order}",  # noqa: S608
+            [start],
+        )
+
+
+# Every relationship answer of a known customer with an NPS (the latest one before a day is found over these).
+RELATIONSHIP_ANSWERS = Fact(
+    PREFIX + "relationship_answers",
+    "SELECT customer_id, responded_at, response_id, nps, csat FROM responses "
+    "WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL",
+    "customer_id, responded_at",
+    "responded_at",
+)
+# Each known customer's NPS answers per calendar month (any survey): answers, promoters and detractors.
+CUSTOMER_MONTH_SCORES = Fact(
+    PREFIX + "customer_month_scores",
+    f"SELECT customer_id, CAST(date_trunc('month', responded_at) AS DATE) AS month, count(nps) AS nps_n, "  # noqa: S608
+    f"{measures.promoters('nps')} AS promoters, {measures.detractors('nps')} AS detractors "
+    "FROM responses WHERE customer_id IS NOT NULL AND nps IS NOT NULL GROUP BY ALL",
+    "month, customer_id",
+    "month",
+    "month",
+)
+# Follow-ups with the customer of the response they follow (known customers only).
+FOLLOW_UP_CUSTOMERS = Fact(
+    PREFIX + "follow_up_customers",
+    "SELECT r.customer_id, f.response_id, f.owner, f.opened_at, f.closed_at FROM follow_ups f "
+    "JOIN responses r ON r.response_id = f.response_id WHERE r.customer_id IS NOT NULL",
+    "customer_id, opened_at",
+    "opened_at",
+)
+# Support survey responses with the channel and reason of the customer's latest contact at or before the response,
+# when it was at most ATTRIBUTION_DAYS before (`attributed`).
+SUPPORT_ATTRIBUTION = Fact(
+    PREFIX + "support_attribution",
+    "SELECT r.response_id, r.customer_id, r.responded_at, r.survey, r.touchpoint, r.channel, r.csat, r.ces, "  # noqa: S608
+    "t.channel AS contact_channel, t.reason AS contact_reason, "
+    f"coalesce(r.responded_at - t.contacted_at <= INTERVAL {ATTRIBUTION_DAYS} DAY, false) AS attributed "
+    "FROM responses r ASOF LEFT JOIN (SELECT customer_id, contacted_at, channel, reason FROM contacts) t "
+    f"ON t.customer_id = r.customer_id AND r.responded_at >= t.contacted_at WHERE r.touchpoint = '{SUPPORT}'",
+    "responded_at, response_id",
+    "responded_at",
+)
+# Attribute ratings with the NPS, time and dimensions of their response (rated responses with an NPS only).
+DRIVER_RATINGS = Fact(
+    PREFIX + "driver_ratings",
+    "SELECT a.response_id, a.attribute, a.rating, r.responded_at, r.customer_id, r.survey, r.touchpoint, "
+    "r.channel, r.nps FROM response_attributes a JOIN responses r ON r.response_id = a.response_id "
+    "WHERE r.nps IS NOT NULL AND a.rating IS NOT NULL",
+    "responded_at, response_id, attribute",
+    "responded_at",
+)
+FACTS: tuple[Fact, ...] = (
+    RELATIONSHIP_ANSWERS,
+    CUSTOMER_MONTH_SCORES,
+    FOLLOW_UP_CUSTOMERS,
+    SUPPORT_ATTRIBUTION,
+    DRIVER_RATINGS,
+)

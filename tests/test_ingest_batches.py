@@ -1,0 +1,68 @@
+"""A large Parquet file loads in batches: the same rows, counts and rejects (with their row numbers) as at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cxmetrics import db
+from cxmetrics.ingest import staging
+from cxmetrics.ingest.load import load_folder
+from tests.metric_fixtures import CUSTOMERS, counts, write_folder
+
+RESPONSES = {
+    "response_id": ["P1", "P2", "P3", "P4", "P2", "P6", "P7"],
+    "customer_id": ["C1", "C2", "C1", "C9", "C1", "C2", "C1"],
+    "responded_at": pa.array([1767225600000000] * 7, pa.timestamp("us")),
+    "survey": ["relationship"] * 7,
+    "nps": pa.array([10, 3, 42, 8, 9, 7, 0], pa.int16()),
+}
+EXPECTED_REJECTS = [
+    "responses.parquet: row 3: column nps: out of range: 42 is not between 0 and 10",
+    "responses.parquet: row 4: column customer_id: unknown customer: customer_id 'C9' is not in customers",
+    "responses.parquet: row 5: column response_id: duplicate key: (response_id) = (P2) already on line 2",
+]
+
+
+def _load(tmp_path: Path, name: str) -> tuple[list[str], tuple, list]:
+    folder = write_folder(tmp_path / f"in-{name}", customers=CUSTOMERS)
+    pq.write_table(pa.table(RESPONSES), folder / "responses.parquet")
+    target = tmp_path / f"{name}.duckdb"
+    report = load_folder(folder, target)
+    table = next(t for t in report.tables if t.table == "responses")
+    conn = db.connect_read_only(target)
+    try:
+        stored = conn.execute("SELECT response_id, customer_id, nps FROM responses ORDER BY 1").fetchall()
+    finally:
+        conn.close()
+    counted = (table.rows_read, table.inserted, table.updated, table.unchanged, table.rejected)
+    assert counts(target)["responses"] == 4
+    return [str(r) for r in report.rejects], counted, stored
+
+
+@pytest.mark.parametrize("batch_rows", [2, 3])
+def test_a_file_loaded_in_batches_gives_what_it_gives_at_once(tmp_path: Path, monkeypatch, batch_rows) -> None:
+    at_once = _load(tmp_path, "whole")
+    monkeypatch.setattr(staging, "BATCH_ROWS", batch_rows)
+    batched = _load(tmp_path, "batched")
+    assert batched == at_once
+    assert at_once[0] == EXPECTED_REJECTS
+    assert at_once[1] == (7, 4, 0, 0, 3)
+
+
+def test_batches_number_their_rows_from_the_start_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"response_id": [f"P{i}" for i in range(5)]}), path)
+    lines = [b.rows["_line"].to_pylist() for b in staging.parquet_batches(path, rows=2)]
+    assert lines == [[1, 2], [3, 4], [5]]
+
+
+def test_an_empty_parquet_file_is_one_empty_batch(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"Response_ID": pa.array([], pa.string())}), path)
+    batches = list(staging.parquet_batches(path))
+    assert len(batches) == 1 and batches[0].rows.num_rows == 0
+    assert batches[0].rows.column_names == ["response_id", "_line"]
