@@ -63,7 +63,7 @@ def test_a_valid_target_is_saved_audited_and_seen_at_once(monkeypatch, minimal_d
     assert "target" in shown["column_name"].tolist(), "the edit history tab lists the change"
     assert set(shown["row_key"]) == {"NPS (all surveys) · quarter from 2026-01-01 · All regions · All segments"}
     app.switch_page(DATA).run()
-    rows = app.dataframe[0].value.set_index("table")["rows"]
+    rows = next(d.value for d in app.dataframe if "rows" in d.value.columns).set_index("table")["rows"]
     assert rows["targets"] == 1, "another page sees the new row on its next run, no restart"
 
 

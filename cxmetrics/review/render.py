@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,11 +82,22 @@ async def _render(charts: Sequence[Chart], assemble, want_pdf: bool) -> tuple[st
         return html, (await _pdf(session, html) if want_pdf else None)
 
 
+def _run_apart(coroutine):
+    """Run `coroutine` to its end on an event loop of its own: in this thread when none runs here, else in a thread of
+    its own (a caller may already run a loop, as a test session driving a browser or an app server does)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def render(charts: Sequence[Chart], assemble, want_pdf: bool) -> tuple[str, bytes | None]:
     """Draw `charts` as SVG, pass them (in order) to `assemble` for the finished HTML, and print that to PDF when
     `want_pdf`; one browser session for all of it."""
     try:
-        return asyncio.run(_render(charts, assemble, want_pdf))
+        return _run_apart(_render(charts, assemble, want_pdf))
     except RenderError:
         raise
     except (TimeoutError, OSError, RuntimeError, kaleido.errors.KaleidoError) as error:

@@ -403,7 +403,9 @@ def value_frames(counts: pd.DataFrame) -> CustomerValue:
     deciles = counts[counts["grouping_id"] == 1].sort_values("decile").drop(columns=["profit", "grouping_id"])
     deciles = _nps_columns(deciles.astype({"decile": int}).reset_index(drop=True))
     groups = counts[counts["grouping_id"] != 1].assign(group=lambda f: f["profit"].where(f["grouping_id"] == 2, "all"))
-    groups = groups.drop(columns=["decile", "profit", "grouping_id"]).reset_index(drop=True)
+    order = {"unprofitable": 0, "profitable": 1, "all": 2}
+    groups = groups.sort_values("group", key=lambda g: g.map(order)).drop(columns=["decile", "profit", "grouping_id"])
+    groups = groups.reset_index(drop=True)
     groups["customer_share_pct"] = 100 * stats.ratio(groups["customers"], total_customers)
     groups["revenue_share_pct"] = 100 * stats.ratio(groups["revenue_usd"], total_revenue)
     return CustomerValue(deciles, _nps_columns(groups))
