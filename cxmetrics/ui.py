@@ -7,6 +7,7 @@ import functools
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from cxmetrics import access, config, db, navigation, periods
 from cxmetrics.access import AccessList, Grant, Identity
 from cxmetrics.db import Connection
 from cxmetrics.display import columns, figures
+from cxmetrics.display.fingerprint import fingerprint
 from cxmetrics.display.tiles import Tile
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.ingest import load as ingest
@@ -120,9 +122,25 @@ def _heap_settled(page: str) -> bool:
     return True
 
 
+# A full collection costs more the more sessions a process holds (tens of milliseconds at fifty): run after every
+# script run, as Streamlit does by default, it was half a page view's CPU under load. Streamlit's own is off
+# (`runner.postScriptGC = false`); one here runs at most this often per process, so memory is still given back.
+COLLECT_EVERY_SECONDS = 10.0
+_collection = threading.Lock()
+_last_collection = [time.monotonic()]
+
+
 def settle_heap(page: str) -> None:
-    """Called at the end of every script run: each page's first run freezes the heap it leaves (`_heap_settled`)."""
+    """Called at the end of every script run: each page's first run freezes the heap it leaves (`_heap_settled`),
+    and a full collection runs when the last one is `COLLECT_EVERY_SECONDS` old (one thread at a time)."""
     _heap_settled(page)
+    if time.monotonic() - _last_collection[0] < COLLECT_EVERY_SECONDS or not _collection.acquire(blocking=False):
+        return
+    try:
+        gc.collect()
+        _last_collection[0] = time.monotonic()
+    finally:
+        _collection.release()
 
 
 @st.cache_resource(show_spinner=False)
@@ -670,34 +688,71 @@ def _configured(names: Sequence[str]) -> dict[str, Any]:
     return {name: cell for name in names if (cell := _cell(name)) is not None}
 
 
+@st.cache_data(
+    show_spinner=False, ttl=int(config.get("CX_CACHE_TTL_SECONDS")), max_entries=int(config.get("CX_CACHE_MAX_ENTRIES"))
+)
+def _drawn(kind: str, inputs: str, _draw: Callable[[], None]) -> None:
+    """Draw once per kind and inputs; later runs replay the elements drawn here (Streamlit's cached element replay),
+    so a page view does not build the same figure or styled table again."""
+    _draw()
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _draw_once(kind: str, inputs: tuple, draw: Callable[[], None]) -> None:
+    """`draw()` through the replay cache, keyed by `kind` and a digest of `inputs`; drawn directly when the inputs
+    have no digest."""
+    digest = fingerprint(*inputs)
+    if digest is None:
+        draw()
+    else:
+        _drawn(kind, digest, draw)
+
+
+def chart(make: Callable[..., Any], *args: Any) -> None:
+    """The plotly figure `make(*args)`, drawn once per distinct input and replayed after (`make` must depend on its
+    arguments only; a figure that is also a widget, with a selection, is drawn with `st.plotly_chart` itself)."""
+    _draw_once(_name(make), args, lambda: st.plotly_chart(make(*args), theme=None))
+
+
 def table(
     frame: Any,
     shown: Sequence[str] | None = None,
     *,
+    style: Callable[[Any], Any] | None = None,
     index: bool = False,
     height: int | str | None = "auto",
     footnotes: Sequence[str | None] = (),
     download: tuple[str, bytes | str, str] | None = None,
 ) -> None:
-    """A table of `frame` (a DataFrame or its Styler) showing `shown` columns in order (all by default), each
-    configured once in `cxmetrics.display.columns`, with the frame's index as its first column when `index`;
-    `footnotes` are captions under it (empty ones skipped), and `download` = (label, CSV, file name) adds a
-    download button below them."""
-    data = getattr(frame, "data", frame)
-    names = list(shown) if shown is not None else list(data.columns)
+    """A table of the DataFrame `frame` (styled by `style(frame)`, a Styler, when given) showing `shown` columns in
+    order (all by default), each configured once in `cxmetrics.display.columns`, with the frame's index as its first
+    column when `index`; `footnotes` are captions under it (empty ones skipped), and `download` = (label, CSV, file
+    name) adds a download button below them. Drawn once per distinct input and replayed after."""
+    settings = (list(shown) if shown is not None else None, index, height, tuple(footnotes))
+    kind = f"table:{_name(style)}" if style else "table"
+    _draw_once(kind, (frame, settings), lambda: _draw_table(style(frame) if style else frame, *settings))
+    if download:
+        label, payload, file_name = download
+        st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")
+
+
+def _draw_table(
+    frame: Any, shown: list[str] | None, index: bool, height: int | str | None, footnotes: tuple[str | None, ...]
+) -> None:
+    names = shown if shown is not None else list(getattr(frame, "data", frame).columns)
     st.dataframe(
         frame,
         hide_index=None if index else True,
-        column_order=list(shown) if shown is not None else None,
+        column_order=shown,
         column_config=_configured(names) or None,
         height=height,
     )
     for note in footnotes:
         if note:
             st.caption(note)
-    if download:
-        label, payload, file_name = download
-        st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")
 
 
 def _choice_cell(name: str, options: Sequence[str] | Mapping[str, str]) -> Any:

@@ -68,7 +68,7 @@ def cell_detail(view: journey.JourneyView, dimension: str) -> None:
     ui.tile_row(cell.tiles)
     narrowed = cell_filters(review.filters, dimension, cell.row, cell.touchpoint)
     st.markdown(f"[Record an action for this cell]({actions_links.from_cell(review.week, metric_id, narrowed)})")
-    st.plotly_chart(charts.cell_trend(cell.trend, cell.events, view.metric, cell.trend_title, cell.window), theme=None)
+    ui.chart(charts.cell_trend, cell.trend, cell.events, view.metric, cell.trend_title, cell.window)
     if cell.complaints_missing:
         st.info(cell.complaints_missing)
     elif cell.no_complaints:
@@ -99,7 +99,7 @@ def key_drivers(view: journey.JourneyView) -> None:
         for warning in drivers.warnings:
             st.warning(warning)
         if drivers.shown:
-            st.plotly_chart(charts.driver_importance(list(drivers.shown)), theme=None)
+            ui.chart(charts.driver_importance, list(drivers.shown))
             for sentence in drivers.sentences:
                 st.markdown(sentence)
             if drivers.cross_check is not None:
@@ -120,7 +120,7 @@ def key_drivers(view: journey.JourneyView) -> None:
             if priority.fix_first:
                 link = actions_links.from_driver(review.week, priority.fix_first, review.filters)
                 st.markdown(f"[Record an action]({link})")
-            st.plotly_chart(charts.priority_matrix(priority.matrix, priority.label), theme=None)
+            ui.chart(charts.priority_matrix, priority.matrix, priority.label)
             st.caption(
                 "Quadrants cut at the median importance and the median performance of the attributes, so one dominant "
                 "driver cannot push every other below the cut."

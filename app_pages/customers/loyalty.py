@@ -39,19 +39,19 @@ if view.customers == 0:
 ui.tile_row(view.tiles, loyalty_view.TILES_PER_ROW)
 
 st.subheader("Retention over time")
-st.plotly_chart(charts_loyalty.retention_trend(view.trends, None if split == "none" else split), theme=None)
+ui.chart(charts_loyalty.retention_trend, view.trends, None if split == "none" else split)
 st.caption(view.trend_caption)
 
 st.subheader("Cohorts by signup quarter")
 if view.cohorts.empty:
     st.info("No customers signed up in the last 12 quarters under these filters.")
 else:
-    st.plotly_chart(charts_loyalty.cohort_heatmap(view.cohorts), theme=None)
+    ui.chart(charts_loyalty.cohort_heatmap, view.cohorts)
     st.caption("Share of each signup quarter's customers still active at the end of each later quarter.")
 
 st.subheader("Loyalty by experience")
 st.markdown(f"**{view.at_risk_sentence}**")
-st.plotly_chart(charts_loyalty.experience_churn(view.experience), theme=None)
+ui.chart(charts_loyalty.experience_churn, view.experience)
 ui.table(view.experience_table, loyalty_view.EXPERIENCE_COLUMNS)
 st.caption(view.experience_caption)
 
@@ -60,7 +60,7 @@ if view.value is None:
     st.info("Load `customer_revenue` to see customers by gross margin and the cost of unprofitable customers.")
 else:
     st.markdown(f"**{view.unprofitable_sentence}**")
-    st.plotly_chart(charts_loyalty.value_deciles(view.value.deciles), theme=None)
+    ui.chart(charts_loyalty.value_deciles, view.value.deciles)
 
 st.subheader("At-risk customers")
 st.caption(risk.weights_text())

@@ -41,11 +41,11 @@ if view.has_complaints:
     ui.tile_row(view.complaint_tiles)
     ui.notes(filters=view.filter_note)
     st.subheader(view.trend_title)
-    st.plotly_chart(charts.complaints_trend(view.trend, split), theme=None)
+    ui.chart(charts.complaints_trend, view.trend, split)
     ui.table(view.processes)
     st.subheader("Churn after a recovered or a lost complaint")
     st.markdown(f"**{view.churn_sentence}**")
-    st.plotly_chart(charts.churn_by_outcome(view.churn), theme=None)
+    ui.chart(charts.churn_by_outcome, view.churn)
     st.caption(
         "Customers active on the first day of the trailing 12 months, grouped by the outcome of their latest complaint "
         "in the year before; churn counted to the end of the 12 months. Bars: 95% Wilson intervals."
@@ -58,9 +58,9 @@ if view.has_follow_ups:
     ui.tile_row(view.loop_tiles)
     ui.tile_row(view.follow_up_tiles)
     st.subheader("Detractors followed up within 2 business days")
-    st.plotly_chart(charts.follow_up_trend(view.follow_up_trend), theme=None)
+    ui.chart(charts.follow_up_trend, view.follow_up_trend)
     st.subheader(f"Open backlog by owner and age {view.as_of_text}")
-    st.plotly_chart(charts.backlog_by_owner(view.backlog), theme=None)
+    ui.chart(charts.backlog_by_owner, view.backlog)
     st.subheader("Open detractor follow-ups")
     if view.open_list.empty:
         st.success(view.open_list_caption)

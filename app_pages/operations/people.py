@@ -42,11 +42,11 @@ ui.notes(filters=view.filter_note)
 
 st.subheader(view.titles.link)
 st.markdown(f"**{view.sentence}**")
-st.plotly_chart(charts.engagement_scatter(view.frame, measure, view.titles.measure, view.titles.r_text), theme=None)
+ui.chart(charts.engagement_scatter, view.frame, measure, view.titles.measure, view.titles.r_text)
 st.caption(view.titles.scatter_caption)
 
 st.subheader("Over time")
-st.plotly_chart(charts.engagement_trend(view.frame, measure, view.titles.measure), theme=None)
+ui.chart(charts.engagement_trend, view.frame, measure, view.titles.measure)
 
 st.subheader(view.titles.table)
 ui.table(view.table, people_view.TABLE_COLUMNS)

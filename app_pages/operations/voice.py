@@ -36,17 +36,17 @@ if view.no_comments_note:
 if themes := view.themes:
     ui.tile_row(themes.tiles)
     st.subheader("Themes and sentiment")
-    ui.table(charts.theme_style(themes.rows), themes.columns, height=figures.table_height(themes.rows))
+    ui.table(themes.rows, themes.columns, style=charts.theme_style, height=figures.table_height(themes.rows))
     st.caption(themes.caption)
     st.caption(themes.sentiment_note)
     left, right = st.columns(2)
     with left:
         st.markdown("**NPS when a theme is mentioned, against the rest**")
-        st.plotly_chart(charts.theme_impact(themes.table), theme=None)
+        ui.chart(charts.theme_impact, themes.table)
         st.caption("Red: significantly lower NPS; green: significantly higher; grey: not significant.")
     with right:
         st.markdown("**What detractors talk about**")
-        st.plotly_chart(charts.pareto(themes.pareto), theme=None)
+        ui.chart(charts.pareto, themes.pareto)
         st.caption(themes.pareto_caption)
     st.subheader("Growing fastest since the prior window")
     for line in themes.growth:
@@ -54,7 +54,7 @@ if themes := view.themes:
 
 st.subheader("Listening posts side by side")
 ui.table(view.posts)
-st.plotly_chart(charts.listening_posts(view.trend, view.trend_start), theme=None)
+ui.chart(charts.listening_posts, view.trend, view.trend_start)
 st.caption(view.posts_caption)
 
 

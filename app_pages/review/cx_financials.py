@@ -23,7 +23,7 @@ def side_by_side() -> None:
     if monthly.series.empty:
         st.warning("No complete month of responses matches these filters.")
     else:
-        st.plotly_chart(charts.side_by_side(monthly.series, monthly.events, monthly.by), theme=None)
+        ui.chart(charts.side_by_side, monthly.series, monthly.events, monthly.by)
         st.caption(financials.MONTHLY_NOTE)
 
 
@@ -44,7 +44,7 @@ def revenue_at_risk(view: financials.FinancialsView) -> None:
         )
         ui.tile_row(risk.tiles)
         st.caption(risk.caption)
-        st.plotly_chart(charts.revenue_at_risk(risk.by_split), theme=None)
+        ui.chart(charts.revenue_at_risk, risk.by_split)
         st.markdown(cohort.accounts_title)
         ui.table(
             cohort.accounts_shown,
@@ -74,7 +74,7 @@ def roi_model(view: financials.FinancialsView) -> None:
             st.info(worth.withheld)
         if worth.tiles:
             ui.tile_row(worth.tiles)
-            st.plotly_chart(charts.roi_range(worth.ranges), theme=None)
+            ui.chart(charts.roi_range, worth.ranges)
         st.caption(financials.ROI_NOTE)
         crude = financials.roi_crude(view, region, scenario)
         if crude:
@@ -98,9 +98,9 @@ else:
     st.markdown(f"**{cohort.premium_sentence}**")
     if cohort.crude_sentence:
         st.caption(cohort.crude_sentence)
-    st.plotly_chart(charts.premium_by_segment(cohort.premium), theme=None)
+    ui.chart(charts.premium_by_segment, cohort.premium)
     ui.table(cohort.strata_table, index=True, footnotes=(financials.STRATA_NOTE,))
-    st.plotly_chart(charts.group_values(cohort.values), theme=None)
+    ui.chart(charts.group_values, cohort.values)
     ui.table(cohort.values_table, financials.GROUP_COLUMNS, index=True, footnotes=(financials.VALUE_NOTE,))
 
 revenue_at_risk(view)
@@ -116,7 +116,7 @@ if lead_lag := ui.below_the_fold("Does NPS lead revenue and churn?", "open_lead_
                 st.markdown(f"- {finding}")
             if view.lead_lag.too_short:
                 st.warning(view.lead_lag.too_short)
-            st.plotly_chart(charts.lead_lag(view.lead_lag.lags.table, leadlag.OUTCOMES), theme=None)
+            ui.chart(charts.lead_lag, view.lead_lag.lags.table, leadlag.OUTCOMES)
             st.caption(view.lead_lag.note)
 
 if roi_section := ui.below_the_fold("CX ROI model", "open_roi"):
@@ -126,7 +126,7 @@ if roi_section := ui.below_the_fold("CX ROI model", "open_roi"):
 if segments := ui.below_the_fold("Where CX and growth move together", "open_segments"):
     with segments:
         if cohort is not None:
-            st.plotly_chart(charts.segment_bubbles(cohort.segments), theme=None)
+            ui.chart(charts.segment_bubbles, cohort.segments)
             st.caption(cohort.segments_caption)
         else:
             st.info("The segment view needs `customer_revenue`.")

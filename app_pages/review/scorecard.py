@@ -38,14 +38,15 @@ for change in card.changes:
 
 st.subheader("Statement")
 ui.table(
-    charts.statement_style(card.statement),
+    card.statement,
     scorecard.STATEMENT_COLUMNS,
+    style=charts.statement_style,
     height=figures.table_height(card.statement),
     footnotes=(card.basis_note, card.filter_note),
     download=("Download the statement (CSV)", scorecard.statement_csv(card), card.csv_name),
 )
 
 st.subheader("NPS and revenue")
-st.plotly_chart(charts.nps_revenue_trend(card.nps_weekly, card.revenue_monthly, card.events, card.period), theme=None)
+ui.chart(charts.nps_revenue_trend, card.nps_weekly, card.revenue_monthly, card.events, card.period)
 if card.chart_note:
     st.caption(card.chart_note)
