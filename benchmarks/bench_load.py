@@ -7,12 +7,14 @@ sign-in cookies land in its cookie jar exactly as in a browser), opens the webso
 proxy and sends the `rerun_script` messages a browser sends, with the page's name and the widget state of a changed
 filter; a script run is timed from the request to its `script_finished` message. Nothing is rendered.
 
-    python benchmarks/bench_load.py [--sessions 50] [--seconds 300] [--settle 150] [--think 0] [--db PATH]
+    python benchmarks/bench_load.py [--sessions 50] [--seconds 300] [--settle 150] [--think 0] [--cold] [--db PATH]
 
 starts `scripts/hosted_demo.sh` (two replicas behind nginx) over the database (default: the sample world) and
 prints: errors, p50/p95 script-run time per page, server CPU seconds per page view, and the replicas' resident
-memory before (after one warm-up session), at peak, and `--settle` seconds after every session closed. A session
-that has not finished by `--seconds` is counted as an error; every request goes to this machine's loopback. With
+memory before (after the warm-up: each kind of visit once on each replica, pinned by the proxy's sticky cookie; with
+`--cold` there is none, as for the first visitors after a start or a new load), at peak, and `--settle` seconds
+after every session closed. A session that has not finished by `--seconds` is counted as an error; every request
+goes to this machine's loopback. With
 `--think N` each session pauses before each action (uniformly 0 to 2N seconds, seeded), as a person reading does;
 by default all sessions act at once.
 """
@@ -45,6 +47,8 @@ IDENTITIES = ("exec", "emea", "cx", "admin")
 OTHER_PAGES = (("journey", "loyalty"), ("cx-financials", "voice"), ("complaints", "people"))
 FILTER_LABEL, FILTER_VALUE = "Region", "EMEA"
 READY = re.compile(r"ready at (http://\S+)")
+# The proxy's sticky cookie and its values (deploy/nginx.conf.template).
+REPLICA_COOKIE, REPLICAS = "cx_replica", ("replica_1", "replica_2")
 
 
 @dataclass
@@ -59,10 +63,14 @@ class Results:
         self.runs.setdefault(page, []).append(seconds)
 
 
-async def sign_in(url: str, sub: str) -> httpx.Cookies:
+async def sign_in(url: str, sub: str, replica: str | None = None) -> httpx.Cookies:
     """The cookies of a browser that signed in as `sub`: it opens the sign-in page, presses "Sign in" (the script
-    answers with the provider's address), chooses `sub` at the test provider and comes back through the callback."""
-    async with httpx.AsyncClient(base_url=url, follow_redirects=True, timeout=60) as http:
+    answers with the provider's address), chooses `sub` at the test provider and comes back through the callback.
+    With `replica` (replica_1 or replica_2) the browser comes with the proxy's sticky cookie for that replica."""
+    pinned = httpx.Cookies()
+    if replica:  # stored as the proxy stores it (host-only, path /), so the proxy's own Set-Cookie replaces it
+        pinned.set(REPLICA_COOKIE, replica, domain=httpx.URL(url).host, path="/")
+    async with httpx.AsyncClient(base_url=url, follow_redirects=True, timeout=60, cookies=pinned) as http:
         await http.get("/")
         await http.get("/_stcore/health")  # as the page does first: it sets the XSRF cookie
         async with _stream(url, http.cookies) as ws:
@@ -140,11 +148,11 @@ async def _script_run(ws, request: bytes) -> tuple[float, dict[tuple[str, str], 
             return time.perf_counter() - start, widgets, exceptions, "\n".join(said)
 
 
-async def session(url: str, number: int, results: Results, think: float = 0.0) -> None:
+async def session(url: str, number: int, results: Results, think: float = 0.0, replica: str | None = None) -> None:
     """One signed-in visit: the Scorecard, two other pages, then a filter changed on the last one; with `think`,
     a pause before each action drawn uniformly from 0 to twice that many seconds (a person reading the page)."""
     pause = random.Random(number)
-    cookies = await sign_in(url, IDENTITIES[number % len(IDENTITIES)])
+    cookies = await sign_in(url, IDENTITIES[number % len(IDENTITIES)], replica)
     pages = ("", *OTHER_PAGES[number % len(OTHER_PAGES)])
     async with _stream(url, cookies) as ws:
         widgets: dict[tuple[str, str], str] = {}
@@ -175,6 +183,20 @@ async def fleet(url: str, sessions: int, seconds: float, think: float = 0.0) -> 
             results.errors.append(f"session {number}: {type(error).__name__}: {error}")
 
     await asyncio.gather(*(bounded(n) for n in range(sessions)))
+    return results
+
+
+async def warm_up(url: str, seconds: float) -> Results:
+    """Every kind of visit the fleet makes (each identity with each set of pages, filter included), once on each
+    replica: what a server that has served its leaders for a while holds in its caches."""
+    results = Results()
+    kinds = len(IDENTITIES) * len(OTHER_PAGES)
+    for replica in REPLICAS:
+        for number in range(kinds):
+            try:
+                await asyncio.wait_for(session(url, number, results, replica=replica), seconds)
+            except Exception as error:  # noqa: BLE001 (every failure of the warm-up is reported)
+                results.errors.append(f"warm-up {replica} {number}: {type(error).__name__}: {error}")
     return results
 
 
@@ -279,15 +301,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=150, help="seconds to wait after the sessions closed")
     parser.add_argument("--db", help="the database (default: the sample world)")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds a person reads before each action")
+    parser.add_argument("--cold", action="store_true", help="no warm-up: the first visitors after a start or a load")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cx-load-") as tmp:
         process, url = start_demo(args.db, Path(tmp))
         try:
             pids = _replica_pids(Path(tmp))
-            warm = asyncio.run(fleet(url, len(OTHER_PAGES), args.seconds))  # each page and filter seen once
-            if warm.errors:
-                print("\n".join(warm.errors), file=sys.stderr)
-                return 1
+            if not args.cold:
+                warm = asyncio.run(warm_up(url, args.seconds))
+                if warm.errors:
+                    print("\n".join(warm.errors), file=sys.stderr)
+                    return 1
             before, cpu_before, start = _rss_mb(pids), _cpu_seconds(pids), time.perf_counter()
             with PeakMemory(pids) as peak:
                 results = asyncio.run(fleet(url, args.sessions, args.seconds, args.think))
