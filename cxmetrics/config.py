@@ -36,8 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "CX_CACHE_TTL_SECONDS",
-        300,
-        "How long query results stay cached in the dashboard; a newly loaded database is seen at once.",
+        3600,
+        "How long query results and drawn charts stay cached in the dashboard; a newly loaded database is seen at once "
+        "regardless (the caches are keyed by the database file), and `server.maxCacheDataSize` bounds their memory.",
         int,
     ),
     Setting(

@@ -717,6 +717,18 @@ def chart(make: Callable[..., Any], *args: Any) -> None:
     _draw_once(_name(make), args, lambda: st.plotly_chart(make(*args), theme=None))
 
 
+@st.cache_resource(show_spinner=False, max_entries=int(config.get("CX_CACHE_MAX_ENTRIES")))
+def _made(kind: str, inputs: str, _make: Callable[[], Any]) -> Any:
+    return _make()
+
+
+def figure(make: Callable[..., T], *args: Any) -> T:
+    """The figure `make(*args)`, made once per distinct input and shared by every run after: for a chart that is also
+    a widget (a selection), which `chart` cannot replay. The figure is shared, so it is never changed after."""
+    digest = fingerprint(*args)
+    return make(*args) if digest is None else _made(_name(make), digest, lambda: make(*args))
+
+
 def table(
     frame: Any,
     shown: Sequence[str] | None = None,
@@ -725,18 +737,20 @@ def table(
     index: bool = False,
     height: int | str | None = "auto",
     footnotes: Sequence[str | None] = (),
-    download: tuple[str, bytes | str, str] | None = None,
+    download: tuple[str, bytes | str | Callable[[], bytes | str], str] | None = None,
 ) -> None:
     """A table of the DataFrame `frame` (styled by `style(frame)`, a Styler, when given) showing `shown` columns in
     order (all by default), each configured once in `cxmetrics.display.columns`, with the frame's index as its first
     column when `index`; `footnotes` are captions under it (empty ones skipped), and `download` = (label, CSV, file
-    name) adds a download button below them. Drawn once per distinct input and replayed after."""
+    name) adds a download button below them (a CSV given as a function is made when the button is clicked). Drawn
+    once per distinct input and replayed after."""
     settings = (list(shown) if shown is not None else None, index, height, tuple(footnotes))
     kind = f"table:{_name(style)}" if style else "table"
     _draw_once(kind, (frame, settings), lambda: _draw_table(style(frame) if style else frame, *settings))
     if download:
         label, payload, file_name = download
-        st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:")
+        later = {"on_click": "ignore"} if callable(payload) else {}
+        st.download_button(label, payload, file_name=file_name, mime="text/csv", icon=":material/download:", **later)
 
 
 def _draw_table(

@@ -108,3 +108,19 @@ def test_a_full_collection_runs_at_most_once_per_interval(monkeypatch):
     clock[0] += 0.2
     ui.settle_heap("scorecard")
     assert collected == [1000.0, clock[0]]
+
+
+def test_a_figure_for_a_selectable_chart_is_made_once_per_input_and_shared():
+    made = []
+
+    def bars(frame: pd.DataFrame) -> dict:
+        made.append(len(frame))
+        return {"data": [{"type": "bar", "y": list(frame["nps"])}]}
+
+    ui._made.clear()
+    frame = pd.DataFrame({"nps": [1.0, 2.0]})
+    first = ui.figure(bars, frame)
+    assert ui.figure(bars, frame.copy()) is first
+    other = ui.figure(bars, frame.assign(nps=[1.0, 3.0]))
+    assert other is not first and other["data"][0]["y"] == [1.0, 3.0]
+    assert made == [2, 2]

@@ -131,7 +131,7 @@ if view.empty_warning:
     st.warning(view.empty_warning)
 if view.cell_picks:
     st.plotly_chart(
-        charts.journey_map(view.cells, view.metric, view.period.compared_label),
+        ui.figure(charts.journey_map, view.cells, view.metric, view.period.compared_label),
         theme=None,
         key="journey_map",
         on_select=_open_clicked_cell,

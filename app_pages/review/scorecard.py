@@ -43,7 +43,7 @@ ui.table(
     style=charts.statement_style,
     height=figures.table_height(card.statement),
     footnotes=(card.basis_note, card.filter_note),
-    download=("Download the statement (CSV)", scorecard.statement_csv(card), card.csv_name),
+    download=("Download the statement (CSV)", lambda: scorecard.statement_csv(card), card.csv_name),
 )
 
 st.subheader("NPS and revenue")

@@ -73,4 +73,5 @@ def register() -> None:
     """Make the dashboard template plotly's default (built once per process: every script run calls this)."""
     if TEMPLATE_NAME not in pio.templates:
         pio.templates[TEMPLATE_NAME] = _template()
-    pio.templates.default = TEMPLATE_NAME
+    if pio.templates.default != TEMPLATE_NAME:  # setting it validates the whole template again
+        pio.templates.default = TEMPLATE_NAME
