@@ -17,6 +17,8 @@ RUN useradd --create-home --uid 10001 cx && mkdir -p /data && chown cx /data
 USER cx
 ENV CX_DB=/data/cx.duckdb
 EXPOSE 8501
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+# Ready once the database is readable and the first warm-up of the caches is done (a minute or more on a large
+# database: the start period covers it).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=300s --retries=3 \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_cx/ready', timeout=4)"
 CMD ["python", "-m", "streamlit", "run", "serve.py", "--server.port", "8501", "--server.address", "0.0.0.0"]

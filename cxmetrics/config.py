@@ -48,6 +48,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
     ),
     Setting(
+        "CX_WARM_UP",
+        1,
+        "1: a hosted replica (`serve.py`) opens every report page once for each access scope after it starts and after "
+        "each new load, before it reports ready, so the first visitors find the pages cached; 0: no warm-up.",
+        int,
+    ),
+    Setting(
         "CX_MIN_N",
         30,
         "Default minimum number of responses below which a score is suppressed (count still shown).",

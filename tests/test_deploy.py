@@ -8,7 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from cxmetrics import db, ui
+from cxmetrics import db, ui, warmup
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,3 +55,16 @@ def test_readiness_fails_without_naming_the_path(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("CX_DB", str(missing))
     status, body = _ready()
     assert status == 503 and body == {"ready": False, "reason": "no database"}
+
+
+def test_a_replica_is_not_ready_until_its_first_warm_up_is_done(monkeypatch, small_world_db) -> None:
+    import serve
+
+    monkeypatch.setattr(db, "POOL", db.ReadOnlyPool())
+    monkeypatch.setenv("CX_DB", str(small_world_db))
+    monkeypatch.setattr(warmup, "PROGRESS", warmup.Progress())
+    response = serve.ready(None)
+    assert response.status_code == 503 and json.loads(response.body) == {"ready": False, "reason": "warming the caches"}
+    warmup.PROGRESS.warmed.set()
+    response = serve.ready(None)
+    assert response.status_code == 200 and json.loads(response.body)["ready"]

@@ -149,10 +149,23 @@ def _replaced_files_open(stack: Stack, port: int) -> list[str]:
     return [link for link in links if link.startswith(str(stack.database)) and link.endswith("(deleted)")]
 
 
-def test_a_load_publishes_a_new_database_that_both_replicas_move_to_without_a_restart(
+def _warm_ups(stack: Stack, port: int) -> list[str]:
+    """The warm-ups the replica on `port` has logged."""
+    lines = (stack.folder / f"replica-{port}.log").read_text().splitlines()
+    return [line for line in lines if "Warmed the caches" in line]
+
+
+def test_each_replica_warms_its_caches_before_it_reports_ready(stack) -> None:
+    for port in stack.replica_ports:
+        (done,) = _warm_ups(stack, port)  # ready (the demo waited for it) only once the first warm-up is done
+        assert "not warmed" not in done
+
+
+def test_a_load_publishes_a_new_database_that_both_replicas_move_to_and_warm_without_a_restart(
     stack, small_world_dir: Path, tmp_path
 ) -> None:
     before = {port: _ready(port)["last_load"] for port in stack.replica_ports}
+    warmed = {port: len(_warm_ups(stack, port)) for port in stack.replica_ports}
     folder = tmp_path / "week"
     shutil.copytree(small_world_dir, folder)
     (folder / "events.parquet").unlink(missing_ok=True)  # this week's file adds one event to those loaded
@@ -161,9 +174,13 @@ def test_a_load_publishes_a_new_database_that_both_replicas_move_to_without_a_re
     )
     time.sleep(1)  # a load time that differs from the last one at the second
     assert load_folder(folder, stack.database).committed
-    for port in stack.replica_ports:
-        assert _replaced_files_open(stack, port)  # the old version is still open: no run has moved yet
-        after = _ready(port)  # a request moves the replica to the new version, like a script run
+    deadline = time.monotonic() + 180
+    for port in stack.replica_ports:  # each replica sees the new file on its own and warms its caches for it
+        while len(_warm_ups(stack, port)) == warmed[port] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert len(_warm_ups(stack, port)) == warmed[port] + 1
+        assert "not warmed" not in _warm_ups(stack, port)[-1]
+        after = _ready(port)
         assert after["ready"] and after["last_load"] != before[port]
         assert _replaced_files_open(stack, port) == []  # and the replaced file is closed: its space is freed
 

@@ -1,0 +1,44 @@
+"""The warm-up's visitors: one per distinct access scope, each signed in with claims the access list resolves to
+that very entry; the pages it opens are the report pages."""
+
+from __future__ import annotations
+
+from cxmetrics import access, navigation, warmup
+from cxmetrics.access import Identity
+
+ACCESS = {
+    "user": [
+        {"email": "exec@example.com", "role": "executive"},
+        {"email": "emea.lead@example.com", "role": "leader", "regions": ["EMEA"]},
+        {"email": "cx@example.com", "role": "cx_team"},
+        {"email": "second.emea@example.com", "role": "leader", "regions": ["EMEA"]},
+        {"sub": "abc-123", "role": "leader", "regions": ["APAC"], "segments": ["SMB"]},
+    ],
+    "group": [
+        {"group": "latam-leads", "role": "leader", "regions": ["LATAM"]},
+        {"group": "more-emea", "role": "leader", "regions": ["EMEA"]},
+    ],
+}
+
+
+def test_one_visitor_per_scope_each_resolving_to_its_own_entry():
+    access_list = access.parse(ACCESS)
+    chosen = warmup.visitors(access_list)
+    named = [(g.email or g.sub or g.group, "all" if g.scope.unrestricted else g.scope.describe()) for g in chosen]
+    assert named == [
+        ("exec@example.com", "all"),
+        ("emea.lead@example.com", access_list.users[1].scope.describe()),
+        ("abc-123", access_list.users[4].scope.describe()),
+        ("latam-leads", access_list.groups[0].scope.describe()),
+    ]
+    for grant in chosen:
+        identity = Identity.from_claims(warmup.claims(grant, access_list.group_claim), access_list.group_claim)
+        assert access_list.grant(identity) == grant
+
+
+def test_no_access_list_no_visitors_and_the_pages_are_the_report_pages():
+    assert warmup.visitors(None) == []
+    pages = warmup.report_pages()
+    assert pages[0] == "" and "journey" in pages and "loyalty" in pages
+    data_pages = {p.url_path for p in navigation.PAGES if p.manages_data}
+    assert data_pages and not data_pages & set(pages)
