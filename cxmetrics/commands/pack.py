@@ -57,6 +57,18 @@ def _email(args: argparse.Namespace, conn) -> int:
     return report(delivery.send_all(server, mails))
 
 
+# What stops a pack command: access refused (exit 3), or a build or delivery that failed (exit 2).
+REFUSED = (PermissionError, access.AccessListError)
+STOPPED = (*REFUSED, ValueError, OSError, RenderError, mailing.WrongScopeError)
+
+
+def failure(error: Exception, suffix: str = "") -> int:
+    """Print why a pack command stopped, as one line (a failed build's line ends with `suffix`); its exit code."""
+    refused = isinstance(error, REFUSED)
+    print(f"error: {error}{'' if refused else suffix}", file=sys.stderr)
+    return 3 if refused else 2
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the pack; write it to --out and/or email it (every email is built before the first is sent)."""
     if not args.out and not args.email_to:
@@ -70,12 +82,8 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             _write(args, conn)
         return _email(args, conn) if args.email_to else 0
-    except (PermissionError, access.AccessListError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 3
-    except (ValueError, OSError, RenderError, mailing.WrongScopeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except STOPPED as error:
+        return failure(error)
 
 
 def register(subparsers) -> None:

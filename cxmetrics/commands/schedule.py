@@ -7,12 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cxmetrics import access, db
-from cxmetrics.commands.pack import access_list_of, add_delivery_options, report
+from cxmetrics import db
+from cxmetrics.commands.pack import STOPPED, access_list_of, add_delivery_options, failure, report
 from cxmetrics.filters import Filters
 from cxmetrics.review import delivery, mailing
 from cxmetrics.review import pack as review_pack
-from cxmetrics.review.render import RenderError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,12 +27,8 @@ def run(args: argparse.Namespace) -> int:
         emails = [grant.email for grant in listed.pack_recipients()]
         mails = mailing.pack_messages(conn, listed, emails, Filters(), week.label, args.format, args.paper)
         mails += mailing.alert_messages(conn, listed, week)
-    except (PermissionError, access.AccessListError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 3
-    except (ValueError, OSError, RenderError, mailing.WrongScopeError) as error:
-        print(f"error: {error}; nothing was sent", file=sys.stderr)
-        return 2
+    except STOPPED as error:
+        return failure(error, "; nothing was sent")
     print(f"{week.label}: {len(emails)} pack(s) and {len(mails) - len(emails)} alert email(s) built")
     return report(delivery.send_all(server, mails))
 
