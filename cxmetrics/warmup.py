@@ -147,13 +147,23 @@ async def keep_warm(hosted: bool) -> None:
     while True:
         version = _version()
         if version != last:
-            start = time.perf_counter()
-            PROGRESS.failed = await warm(runtime, _read_access_list() if hosted else None, hosted)
-            PROGRESS.runs += 1
             last = version
-            PROGRESS.warmed.set()
-            _log.info("Warmed the caches in %.1f s%s", time.perf_counter() - start, _failures(PROGRESS.failed))
+            await _warm_once(runtime, hosted)
         await asyncio.sleep(POLL_SECONDS)
+
+
+async def _warm_once(runtime: Runtime, hosted: bool) -> None:
+    """One warm-up; whatever happens in it, the replica is ready afterwards (a failed warm-up only costs speed)."""
+    start = time.perf_counter()
+    try:
+        PROGRESS.failed = await warm(runtime, _read_access_list() if hosted else None, hosted)
+    except Exception as error:  # noqa: BLE001 (a warm-up must never keep a replica from serving)
+        _log.exception("The warm-up failed; the replica serves with cold caches")
+        PROGRESS.failed = [f"{type(error).__name__}: {error}"]
+    finally:
+        PROGRESS.runs += 1
+        PROGRESS.warmed.set()
+    _log.info("Warmed the caches in %.1f s%s", time.perf_counter() - start, _failures(PROGRESS.failed))
 
 
 def _failures(failed: list[str]) -> str:

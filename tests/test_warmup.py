@@ -3,6 +3,8 @@ that very entry; the pages it opens are the report pages."""
 
 from __future__ import annotations
 
+import asyncio
+
 from cxmetrics import access, navigation, warmup
 from cxmetrics.access import Identity
 
@@ -42,3 +44,14 @@ def test_no_access_list_no_visitors_and_the_pages_are_the_report_pages():
     assert pages[0] == "" and "journey" in pages and "loyalty" in pages
     data_pages = {p.url_path for p in navigation.PAGES if p.manages_data}
     assert data_pages and not data_pages & set(pages)
+
+
+def test_a_failed_warm_up_still_leaves_the_replica_ready(monkeypatch):
+    async def broken(runtime, access_list, hosted):
+        raise RuntimeError("the runtime is stopping")
+
+    monkeypatch.setattr(warmup, "PROGRESS", warmup.Progress())
+    monkeypatch.setattr(warmup, "warm", broken)
+    asyncio.run(warmup._warm_once(None, hosted=False))
+    assert warmup.PROGRESS.warmed.is_set() and warmup.PROGRESS.runs == 1
+    assert warmup.PROGRESS.failed == ["RuntimeError: the runtime is stopping"]
