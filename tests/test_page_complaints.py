@@ -85,3 +85,19 @@ def test_the_committed_world_shows_the_planted_churn_gap_and_the_follow_up_rate(
     assert "churned 22.6% (70 of 310) over Nov 2025 to Oct 2026, against 12.2% (97 of 796)" in sentence
     assert "a significant difference" in sentence
     assert app.get("download_button")[0].label == "Download the open detractor follow-ups (CSV)"
+
+
+def test_a_long_open_list_shows_its_highest_revenue_rows_and_says_the_csv_holds_all(monkeypatch, small_world_db: Path):
+    from cxmetrics import ui
+    from cxmetrics.reports.complaints import view as complaints_view
+
+    monkeypatch.setattr(complaints_view, "OPEN_ROWS_SHOWN", 3)
+    ui._cached_call.clear()
+    app = run_page(monkeypatch, small_world_db, PAGE)
+    assert_no_exception(app)
+    (caption,) = [c.value for c in app.caption if "waiting for a follow-up" in c.value]
+    assert int(caption.split(" ")[0].replace(",", "")) > 3
+    assert caption.endswith("The 3 with the highest revenue are shown; the CSV holds all.")
+    (shown,) = [d.value for d in app.dataframe if "revenue_12m_usd" in d.value.columns]
+    assert len(shown) == 3 and list(shown["revenue_12m_usd"]) == sorted(shown["revenue_12m_usd"], reverse=True)
+    ui._cached_call.clear()

@@ -67,7 +67,7 @@ if view.has_follow_ups:
     else:
         st.caption(view.open_list_caption)
         ui.table(
-            view.open_list,
+            complaints_view.open_rows_shown(view),
             complaints_view.SHOWN_LIST_COLUMNS,
             download=("Download the open detractor follow-ups (CSV)", view.open_list_csv, view.csv_name),
         )

@@ -30,6 +30,7 @@ NEEDED_TABLES: dict[str, str] = {
     "follow_ups": "the closed loop: follow-up timeliness, backlog and open detractor follow-ups",
     "customer_revenue": "the revenue of the customers waiting for a follow-up",
 }
+OPEN_ROWS_SHOWN = 200  # open follow-ups listed on the page (all are in the CSV)
 # The open detractor list as shown: the customer and what they are worth first; ids stay in the CSV.
 SHOWN_LIST_COLUMNS: tuple[str, ...] = (
     "customer", "revenue_12m_usd", "region", "segment", "owner", "opened", "age_days", "nps", "touchpoint", "comment",
@@ -239,7 +240,16 @@ def backlog_tile(backlog: pd.DataFrame, as_of: date) -> Tile:
 def _open_list_caption(open_list: pd.DataFrame, as_of: date) -> str:
     if open_list.empty:
         return f"No detractor follow-up is open {as_of_text(as_of)}."
+    shown = f" The {OPEN_ROWS_SHOWN:,} with the highest revenue are shown; the CSV holds all." * (
+        len(open_list) > OPEN_ROWS_SHOWN
+    )
     return (
         f"{len(open_list):,} detractor responses waiting for a follow-up {as_of_text(as_of)}, highest revenue first "
-        "(revenue over the 12 closed months to then)."
+        f"(revenue over the 12 closed months to then).{shown}"
     )
+
+
+def open_rows_shown(view: ComplaintsView) -> pd.DataFrame:
+    """The open follow-ups the page lists: the first `OPEN_ROWS_SHOWN` by revenue (a large company's whole backlog
+    would make the page slow to send and draw, and is in the CSV)."""
+    return view.open_list.head(OPEN_ROWS_SHOWN)
