@@ -92,10 +92,50 @@ DRIVER_RATINGS = Fact(
     "responded_at, response_id, attribute",
     "responded_at",
 )
+YEAR_MONTHS = 12  # a trailing year: the window's last month and the 11 before it
+RECENT_MONTHS = 3  # the at-risk list's falling revenue: the last 3 months against the same 3 a year before
+_LOOKBACK = YEAR_MONTHS + RECENT_MONTHS  # months back from a window's last month that any column reads
+# Every month a trailing window can end with while a revenue row lies in its reach: each revenue month and the
+# months after it within the lookback.
+ALL_YEAR_ENDS = (
+    f"(SELECT DISTINCT CAST(m.month + to_months(CAST(o.back AS INTEGER)) AS DATE) AS month "  # noqa: S608
+    f"FROM (SELECT DISTINCT month FROM customer_revenue) m, range({_LOOKBACK}) o(back))"
+)
+
+
+def customer_years_sql(ends: str = ALL_YEAR_ENDS) -> str:
+    """SQL: each customer's revenue over the trailing 12 months that end with each month of `ends` (a relation of
+    first days of months, column `month`), one row per customer with a revenue row in the window or the 3 months
+    before it: revenue rows, revenue, gross margin (and the months that have one) and cost to serve in the 12
+    months; revenue in their last 3 months and in the same 3 months a year before; and the repeat-purchase pairs of
+    the 12 months before the last (months with revenue, and those of them followed by a month with revenue)."""
+    year = f"s.back < {YEAR_MONTHS}"
+    paired = f"s.back BETWEEN 1 AND {YEAR_MONTHS} AND cr.revenue_usd > 0"
+    return f"""
+        SELECT cr.customer_id, s.month, count(*) FILTER (WHERE {year}) AS revenue_months,
+            sum(cr.revenue_usd) FILTER (WHERE {year}) AS revenue_usd,
+            sum(cr.gross_margin_usd) FILTER (WHERE {year}) AS margin_usd,
+            count(cr.gross_margin_usd) FILTER (WHERE {year}) AS margin_months,
+            sum(cr.cost_to_serve_usd) FILTER (WHERE {year}) AS cost_to_serve_usd,
+            sum(cr.revenue_usd) FILTER (WHERE s.back < {RECENT_MONTHS}) AS recent_usd,
+            sum(cr.revenue_usd) FILTER (WHERE s.back >= {YEAR_MONTHS}) AS before_usd,
+            count(*) FILTER (WHERE {paired}) AS bought, count(*) FILTER (WHERE {paired} AND cr.followed) AS repeated
+        FROM (SELECT e.month, o.back, CAST(e.month - to_months(CAST(o.back AS INTEGER)) AS DATE) AS source_month
+            FROM {ends} e, range({_LOOKBACK}) o(back)) s
+        JOIN (SELECT c.*, coalesce(n.revenue_usd > 0, false) AS followed FROM customer_revenue c
+            LEFT JOIN customer_revenue n ON n.customer_id = c.customer_id
+                AND n.month = CAST(c.month + INTERVAL 1 MONTH AS DATE)) cr ON cr.month = s.source_month
+        GROUP BY cr.customer_id, s.month
+    """  # noqa: S608 (constants only)
+
+
+# Each customer's revenue over the trailing 12 months ending with each month (`customer_years_sql`).
+CUSTOMER_YEARS = Fact(PREFIX + "customer_years", customer_years_sql(), "month, customer_id", "month", "month")
 FACTS: tuple[Fact, ...] = (
     RELATIONSHIP_ANSWERS,
     CUSTOMER_MONTH_SCORES,
     FOLLOW_UP_CUSTOMERS,
     SUPPORT_ATTRIBUTION,
     DRIVER_RATINGS,
+    CUSTOMER_YEARS,
 )
