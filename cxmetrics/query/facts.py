@@ -9,6 +9,7 @@ response, the join and the as-of search at each view. `rollups.build` builds the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -127,6 +128,13 @@ def customer_years_sql(ends: str = ALL_YEAR_ENDS) -> str:
                 AND n.month = CAST(c.month + INTERVAL 1 MONTH AS DATE)) cr ON cr.month = s.source_month
         GROUP BY cr.customer_id, s.month
     """  # noqa: S608 (constants only)
+
+
+def customer_years_relation(months: Sequence[str]) -> str:
+    """SQL relation: `customer_years_sql` for the window end months given as SQL date expressions (bound parameters)
+    only, from raw rows."""
+    ends = " UNION ALL ".join(f"SELECT CAST({month} AS DATE) AS month" for month in months)
+    return f"({customer_years_sql(f'({ends})')})"
 
 
 # Each customer's revenue over the trailing 12 months ending with each month (`customer_years_sql`).

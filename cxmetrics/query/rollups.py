@@ -495,6 +495,13 @@ def relation(conn: Connection, fact: facts.Fact) -> str:
     return fact.table if fact.table in Catalog.of(conn).columns else f"({fact.sql})"
 
 
+def customer_years(conn: Connection, months: Sequence[str]) -> str:
+    """The relation of each customer's revenue over trailing years (`facts.CUSTOMER_YEARS`) for windows ending with
+    `months` (SQL date expressions): its stored table, or those windows alone over raw rows."""
+    stored = relation(conn, facts.CUSTOMER_YEARS)
+    return stored if stored == facts.CUSTOMER_YEARS.table else facts.customer_years_relation(months)
+
+
 @dataclass(frozen=True)
 class Catalog:
     """The rollups one database holds, and which queries they can answer."""

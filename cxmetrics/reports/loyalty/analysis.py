@@ -176,16 +176,13 @@ _FOCUS = (
 )
 
 
-# Each customer's revenue over the trailing 12 months ending with the month $year_month, from raw rows: the rows of
-# the loader's fact table `facts.CUSTOMER_YEARS` for that month.
-ONE_YEAR = facts.customer_years_sql("(SELECT CAST($year_month AS DATE) AS month)").join("()")
+# Each customer's revenue over the trailing 12 months ending with the month $year_month, from raw rows.
+ONE_YEAR = facts.customer_years_relation(["$year_month"])
 
 
 def customer_years(conn: Connection) -> str:
-    """Where each customer's revenue over a trailing 12 months ending with $year_month is read: the loader's fact
-    table, or that window over raw rows (`ONE_YEAR`)."""
-    found = rollups.relation(conn, facts.CUSTOMER_YEARS)
-    return found if found == facts.CUSTOMER_YEARS.table else ONE_YEAR
+    """Where each customer's revenue over the trailing 12 months ending with $year_month is read."""
+    return rollups.customer_years(conn, ["$year_month"])
 
 
 def experience_sql(
