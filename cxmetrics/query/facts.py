@@ -54,6 +54,22 @@ RELATIONSHIP_ANSWERS = Fact(
     "customer_id, responded_at",
     "responded_at",
 )
+# Each known customer's latest relationship answer with an NPS as of the first day of each month: one row per month
+# the customer answered in, holding from the next month (`from_month`) until the month after their next answer
+# (`to_month`, NULL while none came), with the answer's NPS, CSAT, time and id (the latest by time, then id).
+LATEST_ANSWERS = Fact(
+    PREFIX + "latest_answers",
+    "SELECT customer_id, from_month, lead(from_month) OVER (PARTITION BY customer_id ORDER BY from_month) AS to_month, "
+    "answer.nps AS nps, answer.csat AS csat, answer.responded_at AS responded_at, answer.response_id AS response_id "
+    "FROM (SELECT customer_id, CAST(date_trunc('month', responded_at) + INTERVAL 1 MONTH AS DATE) AS from_month, "
+    "arg_max({'nps': nps, 'csat': csat, 'responded_at': responded_at, 'response_id': response_id}, "
+    "(responded_at, response_id)) AS answer FROM responses "
+    "WHERE survey = 'relationship' AND customer_id IS NOT NULL AND nps IS NOT NULL GROUP BY ALL)",
+    "from_month, customer_id",
+    # A span changes when an answer comes before its end: rows ending from the reach's month on (or open) rebuild.
+    "coalesce(to_month, DATE '9999-12-01')",
+    "month",
+)
 # Each known customer's NPS answers per calendar month (any survey): answers, promoters and detractors.
 CUSTOMER_MONTH_SCORES = Fact(
     PREFIX + "customer_month_scores",
@@ -141,6 +157,7 @@ def customer_years_relation(months: Sequence[str]) -> str:
 CUSTOMER_YEARS = Fact(PREFIX + "customer_years", customer_years_sql(), "month, customer_id", "month", "month")
 FACTS: tuple[Fact, ...] = (
     RELATIONSHIP_ANSWERS,
+    LATEST_ANSWERS,
     CUSTOMER_MONTH_SCORES,
     FOLLOW_UP_CUSTOMERS,
     SUPPORT_ATTRIBUTION,

@@ -128,15 +128,20 @@ def _money(years: str) -> str:
     )
 
 
-def value_sources(years: str | None = None, answers: str | None = None) -> tuple[Source, Source]:
-    """COHORT_VALUE and CURRENT_VALUE reading each customer's revenue from `years` (the relation of
-    `facts.CUSTOMER_YEARS`; raw rows by default) and relationship answers from `answers` (None: every response)."""
-    money = _money(years or facts.customer_years_relation(_YEAR_ENDS))
-    from_sql = f"customers c LEFT JOIN {money} v ON v.customer_id = c.customer_id"
-    latest = (
-        (COHORT_VALUE, measures.latest_relationship_answer("$year_start", answers=answers)),
-        (CURRENT_VALUE, measures.latest_relationship_answer("$stop", since="$year_start", answers=answers)),
-    )
+_LATEST = {"cohort": ("$year_start", None), "current": ("$stop", "$year_start")}  # (before, since) of each answer
+
+
+def value_sources(conn: Connection | None = None) -> tuple[Source, Source]:
+    """COHORT_VALUE and CURRENT_VALUE reading each customer's revenue (`facts.CUSTOMER_YEARS`) and latest
+    relationship answer from the loader's fact tables where `conn` has them, else from raw rows."""
+    if conn is None:
+        years = facts.customer_years_relation(_YEAR_ENDS)
+        cohort, current = (measures.latest_relationship_answer(b, since=s) for b, s in _LATEST.values())
+    else:
+        years = rollups.customer_years(conn, _YEAR_ENDS)
+        cohort, current = (rollups.latest_answers(conn, b, since=s) for b, s in _LATEST.values())
+    from_sql = f"customers c LEFT JOIN {_money(years)} v ON v.customer_id = c.customer_id"
+    latest = ((COHORT_VALUE, cohort), (CURRENT_VALUE, current))
     cohort, current = (
         replace(source, from_sql=from_sql, joins={"g": f"LEFT JOIN ({sql}) g ON g.customer_id = c.customer_id"})
         for source, sql in latest
@@ -185,9 +190,7 @@ def cohort_view(conn: Connection, filters: Filters, month: Period, limit: int = 
     """In one query: the cohort's sums and the current customers' sums per region, segment and NPS group ('no
     response' without a relationship answer), and the current detractors with the most revenue in the 12 months (at
     most `limit`, largest first)."""
-    years = rollups.customer_years(conn, _YEAR_ENDS)
-    sources = value_sources(years, rollups.relation(conn, facts.RELATIONSHIP_ANSWERS))
-    cte, params = _value_sql(filters, month, sources)
+    cte, params = _value_sql(filters, month, value_sources(conn))
     sums = ", ".join(f"{e} AS {n}" for n, e in _SUMS)
     current = ", ".join(f"{e} AS {n}" for n, e in _CURRENT_SUMS)
     sql = (

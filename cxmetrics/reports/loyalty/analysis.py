@@ -176,6 +176,7 @@ _FOCUS = (
 )
 
 
+LATEST_COLUMNS = ("nps", "csat")  # of the latest relationship answer that groups a customer by experience
 # Each customer's revenue over the trailing 12 months ending with the month $year_month, from raw rows.
 ONE_YEAR = facts.customer_years_relation(["$year_month"])
 
@@ -186,20 +187,21 @@ def customer_years(conn: Connection) -> str:
 
 
 def experience_sql(
-    filters: Filters, window: TrailingYear, answers: str | None = None, years: str = ONE_YEAR
+    filters: Filters, window: TrailingYear, latest: str | None = None, years: str = ONE_YEAR
 ) -> tuple[str, dict]:
     """The cohort active on the window's first day, grouped three ways by the customer's latest relationship
     response before it (NPS group, CSAT band of that response, satisfied-but-at-risk vs promoters): customers,
     churned by the window's end, repeat-purchase pairs, revenue and margin in the window (`answers`: the relation of
-    relationship answers, see `measures.latest_relationship_answer`; `years`: of each customer's revenue over
-    trailing years, see `customer_years`)."""
+    each customer's latest relationship answer before $start, see `rollups.latest_answers`; `years`: of each
+    customer's revenue over trailing years, see `customer_years`)."""
     params: dict = {"start": window.start, "end": window.end, "year_month": window.end.replace(day=1)}
     joins, where = _customer_scope(filters, params)
+    latest = latest or measures.latest_relationship_answer("$start", LATEST_COLUMNS)
     sql = f"""
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
             WHERE {measures.active_at("$start")} AND {where}
-        ), latest AS ({measures.latest_relationship_answer("$start", ("nps", "csat"), answers=answers)}), money AS (
+        ), latest AS ({latest}), money AS (
             SELECT customer_id, revenue_usd, margin_usd, margin_months, bought, repeated FROM {years} y
             WHERE y.month = $year_month
         ), x AS (
@@ -223,8 +225,8 @@ _ORDER = {"nps_group": NPS_GROUPS, "csat_band": CSAT_BANDS, "focus": (AT_RISK, P
 
 def loyalty_by_experience(conn: Connection, filters: Filters, window: TrailingYear) -> pd.DataFrame:
     """Churn (with interval), repeat purchase, revenue per customer and lifetime value per experience group."""
-    answers = rollups.relation(conn, facts.RELATIONSHIP_ANSWERS)
-    sql, params = experience_sql(filters, window, answers, customer_years(conn))
+    latest = rollups.latest_answers(conn, "$start", LATEST_COLUMNS)
+    sql, params = experience_sql(filters, window, latest, customer_years(conn))
     return experience_frame(conn.execute(sql, params).df())
 
 

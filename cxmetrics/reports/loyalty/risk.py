@@ -85,7 +85,7 @@ def features_sql(
         "year_month": months.end.replace(day=1),
     }
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
-    latest = measures.latest_relationship_answer("$stop", since="$year_start", answers=relations.answers)
+    latest = relations.latest or measures.latest_relationship_answer("$stop", since="$year_start")
     sql = f"""
         WITH active AS (
             SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
@@ -116,18 +116,19 @@ def features_sql(
 
 @dataclass(frozen=True)
 class Relations:
-    """Where the list reads relationship answers, follow-ups with their customer and each customer's revenue over
-    trailing years: raw rows (None: the answers among all responses) or the loader's fact tables."""
+    """Where the list reads each customer's latest relationship answer in the window, follow-ups with their customer
+    and each customer's revenue over trailing years: raw rows (None: the latest among all responses) or the
+    loader's fact tables."""
 
-    answers: str | None = None
+    latest: str | None = None
     follow_ups: str = facts.FOLLOW_UP_CUSTOMERS.sql.join("()")
     years: str = loyalty.ONE_YEAR
 
     @classmethod
     def of(cls, conn: Connection) -> Relations:
         """The fact tables of `conn` where it has them."""
-        answers = rollups.relation(conn, facts.RELATIONSHIP_ANSWERS)
-        return cls(answers, rollups.relation(conn, facts.FOLLOW_UP_CUSTOMERS), loyalty.customer_years(conn))
+        latest = rollups.latest_answers(conn, "$stop", since="$year_start")
+        return cls(latest, rollups.relation(conn, facts.FOLLOW_UP_CUSTOMERS), loyalty.customer_years(conn))
 
 
 def features(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
