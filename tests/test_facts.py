@@ -72,7 +72,7 @@ def test_a_database_without_fact_tables_reads_raw_rows(small_world_db, tmp_path)
         writable.execute("CREATE TABLE rollup_coverage AS FROM src.rollup_coverage")
     old = db.connect_read_only(copy)
     try:
-        assert rollups.relation(old, facts.DRIVER_RATINGS) == f"({facts.DRIVER_RATINGS.sql})"
+        assert rollups.relation(old, facts.DRIVER_RESPONSES) == f"({facts.DRIVER_RESPONSES.sql})"
     finally:
         old.close()
 

@@ -100,13 +100,15 @@ SUPPORT_ATTRIBUTION = Fact(
     "responded_at, response_id",
     "responded_at",
 )
-# Attribute ratings with the NPS, time and dimensions of their response (rated responses with an NPS only).
-DRIVER_RATINGS = Fact(
-    PREFIX + "driver_ratings",
-    "SELECT a.response_id, a.attribute, a.rating, r.responded_at, r.customer_id, r.survey, r.touchpoint, "
-    "r.channel, r.nps FROM response_attributes a JOIN responses r ON r.response_id = a.response_id "
-    "WHERE r.nps IS NOT NULL AND a.rating IS NOT NULL",
-    "responded_at, response_id, attribute",
+# Rated responses with an NPS, one row each: the response's time, customer and dimensions, its NPS and its attribute
+# ratings as a map from attribute to rating (the ratings pivoted once, at load, instead of at each view).
+DRIVER_RESPONSES = Fact(
+    PREFIX + "driver_responses",
+    "SELECT a.response_id, r.responded_at, r.customer_id, r.survey, r.touchpoint, r.channel, r.nps, "
+    "map_from_entries(list((a.attribute, a.rating) ORDER BY a.attribute)) AS ratings "
+    "FROM response_attributes a JOIN responses r ON r.response_id = a.response_id "
+    "WHERE r.nps IS NOT NULL AND a.rating IS NOT NULL GROUP BY ALL",
+    "responded_at, response_id",
     "responded_at",
 )
 YEAR_MONTHS = 12  # a trailing year: the window's last month and the 11 before it
@@ -161,6 +163,6 @@ FACTS: tuple[Fact, ...] = (
     CUSTOMER_MONTH_SCORES,
     FOLLOW_UP_CUSTOMERS,
     SUPPORT_ATTRIBUTION,
-    DRIVER_RATINGS,
+    DRIVER_RESPONSES,
     CUSTOMER_YEARS,
 )
