@@ -127,9 +127,12 @@ def customer_years_sql(ends: str = ALL_YEAR_ENDS) -> str:
     first days of months, column `month`), one row per customer with a revenue row in the window or the 3 months
     before it: revenue rows, revenue, gross margin (and the months that have one) and cost to serve in the 12
     months; revenue in their last 3 months and in the same 3 months a year before; and the repeat-purchase pairs of
-    the 12 months before the last (months with revenue, and those of them followed by a month with revenue)."""
+    the 12 months before the last (months with revenue, and those of them followed by a month with revenue), counted
+    from a bit mask of the months with revenue instead of joining each month to the next."""
     year = f"s.back < {YEAR_MONTHS}"
-    paired = f"s.back BETWEEN 1 AND {YEAR_MONTHS} AND cr.revenue_usd > 0"
+    # Bit k of `bought`: revenue in the month k months back; a paired month k (1 to 12) is followed by month k - 1.
+    bought = "coalesce(bit_or(CAST(1 AS INTEGER) << CAST(s.back AS INTEGER)) FILTER (WHERE cr.revenue_usd > 0), 0)"
+    paired = sum(1 << k for k in range(1, YEAR_MONTHS + 1))
     return f"""
         SELECT cr.customer_id, s.month, count(*) FILTER (WHERE {year}) AS revenue_months,
             sum(cr.revenue_usd) FILTER (WHERE {year}) AS revenue_usd,
@@ -138,12 +141,11 @@ def customer_years_sql(ends: str = ALL_YEAR_ENDS) -> str:
             sum(cr.cost_to_serve_usd) FILTER (WHERE {year}) AS cost_to_serve_usd,
             sum(cr.revenue_usd) FILTER (WHERE s.back < {RECENT_MONTHS}) AS recent_usd,
             sum(cr.revenue_usd) FILTER (WHERE s.back >= {YEAR_MONTHS}) AS before_usd,
-            count(*) FILTER (WHERE {paired}) AS bought, count(*) FILTER (WHERE {paired} AND cr.followed) AS repeated
+            CAST(bit_count({bought} & {paired}) AS BIGINT) AS bought,
+            CAST(bit_count({bought} & ({bought} << 1) & {paired}) AS BIGINT) AS repeated
         FROM (SELECT e.month, o.back, CAST(e.month - to_months(CAST(o.back AS INTEGER)) AS DATE) AS source_month
             FROM {ends} e, range({_LOOKBACK}) o(back)) s
-        JOIN (SELECT c.*, coalesce(n.revenue_usd > 0, false) AS followed FROM customer_revenue c
-            LEFT JOIN customer_revenue n ON n.customer_id = c.customer_id
-                AND n.month = CAST(c.month + INTERVAL 1 MONTH AS DATE)) cr ON cr.month = s.source_month
+        JOIN customer_revenue cr ON cr.month = s.source_month
         GROUP BY cr.customer_id, s.month
     """  # noqa: S608 (constants only)
 
