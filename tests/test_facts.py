@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxmetrics import db
+from cxmetrics import db, periods
 from cxmetrics.filters import AccessScope, Filters
 from cxmetrics.query import facts, rollups
+from cxmetrics.reports.cx_financials import value
 from cxmetrics.reports.journey import drivers, service
 from cxmetrics.reports.loyalty import analysis as loyalty
 from cxmetrics.reports.loyalty import risk
@@ -71,7 +72,7 @@ def test_a_database_without_fact_tables_reads_raw_rows(small_world_db, tmp_path)
         writable.execute("CREATE TABLE rollup_coverage AS FROM src.rollup_coverage")
     old = db.connect_read_only(copy)
     try:
-        assert rollups.relation(old, facts.DRIVER_RATINGS) == f"({facts.DRIVER_RATINGS.sql})"
+        assert rollups.relation(old, facts.DRIVER_RESPONSES) == f"({facts.DRIVER_RESPONSES.sql})"
     finally:
         old.close()
 
@@ -100,6 +101,49 @@ def test_the_whole_loyalty_view_is_identical_from_fact_tables(conn, review_day) 
     assert_same(stored.at_risk, raw.at_risk)
     assert_same(stored.experience, raw.experience)
     assert stored.at_risk_sentence == raw.at_risk_sentence
+
+
+# Each customer's revenue in one trailing year, summed plainly over the months (an independent definition).
+PLAIN_YEAR = """
+    SELECT customer_id, count(*) FILTER (WHERE month >= $start) AS revenue_months,
+        sum(revenue_usd) FILTER (WHERE month >= $start) AS revenue_usd,
+        sum(gross_margin_usd) FILTER (WHERE month >= $start) AS margin_usd,
+        count(gross_margin_usd) FILTER (WHERE month >= $start) AS margin_months,
+        sum(cost_to_serve_usd) FILTER (WHERE month >= $start) AS cost_to_serve_usd,
+        sum(revenue_usd) FILTER (WHERE month >= $last - INTERVAL 2 MONTH) AS recent_usd,
+        sum(revenue_usd) FILTER (WHERE month < $start) AS before_usd,
+        (SELECT count(*) FROM customer_revenue a WHERE a.customer_id = r.customer_id AND a.revenue_usd > 0
+            AND a.month >= $start - INTERVAL 1 MONTH AND a.month < $last) AS bought,
+        (SELECT count(*) FROM customer_revenue a JOIN customer_revenue b ON b.customer_id = a.customer_id
+            AND b.month = a.month + INTERVAL 1 MONTH AND b.revenue_usd > 0
+            WHERE a.customer_id = r.customer_id AND a.revenue_usd > 0
+            AND a.month >= $start - INTERVAL 1 MONTH AND a.month < $last) AS repeated
+    FROM customer_revenue r WHERE month >= $start - INTERVAL 3 MONTH AND month <= $last GROUP BY customer_id
+"""
+
+
+def test_customer_years_hold_each_customers_trailing_year_as_plain_sums(conn, review_day) -> None:
+    window = loyalty.window_for(review_day)
+    last = window.end.replace(day=1)
+    params = {"start": window.start, "last": last}
+    order = "ORDER BY customer_id"
+    columns = "customer_id, revenue_months, revenue_usd, margin_usd, margin_months, cost_to_serve_usd, recent_usd, "
+    columns += "before_usd, bought, repeated"
+    table = facts.CUSTOMER_YEARS.table
+    stored = conn.execute(f"SELECT {columns} FROM {table} WHERE month = $last {order}", {"last": last}).df()  # noqa: S608
+    plain = conn.execute(f"SELECT {columns} FROM ({PLAIN_YEAR}) {order}", params).df()  # noqa: S608
+    assert len(stored) > 0 and stored["repeated"].sum() > 0 and stored["before_usd"].notna().any()
+    counts = {"bought": "int64", "repeated": "int64"}
+    assert_same(stored.astype(counts), plain.astype(counts))
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_the_value_of_customers_is_identical_from_fact_tables(conn, review_day, name) -> None:
+    month = periods.last_complete("month", review_day)
+    stored, raw = both(lambda: value.cohort_view(conn, FILTERS[name], month))
+    assert stored.cohort["customers"].sum() > 0 and stored.cohort["based"].sum() > 0
+    for part in ("cohort", "current", "accounts"):
+        assert_same(getattr(stored, part), getattr(raw, part))
 
 
 @pytest.mark.parametrize("name", FILTERS)

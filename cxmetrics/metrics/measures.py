@@ -96,6 +96,18 @@ def latest_relationship_answer(
     )
 
 
+def latest_answer_of_month(
+    month: str, spans: str, columns: tuple[str, ...] = ("nps",), since: str | None = None
+) -> str:
+    """SQL relation: as `latest_relationship_answer` before `month` (a first day of a month), read from `spans`: the
+    relation of each customer's latest answer from one month until another (`query.facts.LATEST_ANSWERS`)."""
+    recent = f" AND responded_at >= {since}" if since else ""
+    return (
+        f"SELECT customer_id, {', '.join(columns)}, responded_at FROM {spans} "  # noqa: S608 (constants)
+        f"WHERE from_month <= {month} AND (to_month IS NULL OR to_month > {month}){recent}"
+    )
+
+
 RELATIONSHIP_ANSWERS = (
     "SELECT customer_id, responded_at, nps FROM responses WHERE survey = 'relationship' AND nps IS NOT NULL"
 )

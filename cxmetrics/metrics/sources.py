@@ -391,23 +391,14 @@ REVENUE_COHORT = Source(
         "gross_usd": "sum(least(coalesce(r1.revenue_usd, 0), coalesce(r0.revenue_usd, 0)))",
     },
 )
-# Per customer: revenue, gross margin and cost to serve in one 12-month window and revenue in the 12 months before it,
-# for the value of a promoter, revenue at risk and the CX ROI model. Ad-hoc queries only (not the registry): the
-# window is bound as $prior_start, $year_start and $year_end (dates), so the scans are pruned by date.
-_CUSTOMER_YEAR = (
-    "(SELECT cr.customer_id, "
-    "sum(cr.revenue_usd) FILTER (WHERE cr.month >= $year_start) AS year_usd, "
-    "sum(cr.gross_margin_usd) FILTER (WHERE cr.month >= $year_start) AS margin_usd, "
-    "sum(cr.cost_to_serve_usd) FILTER (WHERE cr.month >= $year_start) AS cost_usd, "
-    "sum(cr.revenue_usd) FILTER (WHERE cr.month < $year_start) AS prior_usd "
-    "FROM customer_revenue cr WHERE cr.month >= $prior_start AND cr.month <= $year_end GROUP BY ALL)"
-)
-# One row per customer active at the window start (the churn_rate cohort) with their spend; nps_group is that of
-# their latest relationship answer before the window start, found by aggregation (one hash pass over responses).
+# One row per customer active at the window start (the churn_rate cohort); nps_group is that of their latest
+# relationship answer before the window start, found by aggregation (one hash pass over responses). Ad-hoc queries
+# only (not the registry): the page joins each customer's spend in and before the window (alias v) from the
+# customer-years fact table (`reports.cx_financials.value.value_sources`).
 COHORT_VALUE = Source(
     "cohort_value",
     ("customers", "customer_revenue", "responses"),
-    f"customers c LEFT JOIN {_CUSTOMER_YEAR} v ON v.customer_id = c.customer_id",
+    "customers c",
     _customer_dims(()) | {"nps_group": _NPS_GROUP},
     where=measures.active_at("$year_start"),
     joins={"g": f"LEFT JOIN ({measures.latest_relationship_answer('$year_start')}) g ON g.customer_id = c.customer_id"},

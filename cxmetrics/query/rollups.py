@@ -34,6 +34,7 @@ from datetime import date, datetime, timedelta
 from cxmetrics import periods
 from cxmetrics.db import Connection
 from cxmetrics.filters import Filters
+from cxmetrics.metrics import measures
 from cxmetrics.metrics.registry import METRICS
 from cxmetrics.metrics.sources import (
     ACTIVE_CUSTOMERS,
@@ -493,6 +494,24 @@ def relation(conn: Connection, fact: facts.Fact) -> str:
     """The relation to read a fact's rows from: its stored table, or its SQL over raw rows when the database has no
     such table or rollups are disabled."""
     return fact.table if fact.table in Catalog.of(conn).columns else f"({fact.sql})"
+
+
+def customer_years(conn: Connection, months: Sequence[str]) -> str:
+    """The relation of each customer's revenue over trailing years (`facts.CUSTOMER_YEARS`) for windows ending with
+    `months` (SQL date expressions): its stored table, or those windows alone over raw rows."""
+    stored = relation(conn, facts.CUSTOMER_YEARS)
+    return stored if stored == facts.CUSTOMER_YEARS.table else facts.customer_years_relation(months)
+
+
+def latest_answers(conn: Connection, month: str, columns: tuple[str, ...] = ("nps",), since: str | None = None) -> str:
+    """SQL relation: each customer's latest relationship answer before `month` (a first day of a month; with
+    `since`, only one on or after it), from the stored spans of `facts.LATEST_ANSWERS`, else found among the
+    relationship answers (`measures.latest_relationship_answer`)."""
+    spans = relation(conn, facts.LATEST_ANSWERS)
+    if spans == facts.LATEST_ANSWERS.table:
+        return measures.latest_answer_of_month(month, spans, columns, since)
+    answers = relation(conn, facts.RELATIONSHIP_ANSWERS)
+    return measures.latest_relationship_answer(month, columns, since, answers)
 
 
 @dataclass(frozen=True)

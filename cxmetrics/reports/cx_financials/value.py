@@ -29,7 +29,7 @@ from cxmetrics.metrics.measures import NPS_GROUPS
 from cxmetrics.metrics.registry import HEADLINE_NPS, get_metric, minimum_n
 from cxmetrics.metrics.sources import ACTIVE_CUSTOMERS, COHORT_VALUE, CURRENT_VALUE, TRAILING_MONTHS, Source
 from cxmetrics.periods import Period
-from cxmetrics.query import aggregate, catalog
+from cxmetrics.query import aggregate, catalog, facts, rollups
 from cxmetrics.query import frames as query
 from cxmetrics.stats import intervals as stats
 
@@ -115,18 +115,55 @@ def _customers_cte(name: str, source: Source, columns: str, filters: Filters, pa
     return f"{name} AS MATERIALIZED (SELECT {columns} FROM {source.from_sql} {join_sql} WHERE {where})"  # noqa: S608
 
 
-def _value_sql(filters: Filters, month: Period) -> tuple[str, dict]:
+_YEAR_ENDS = ("$year_month", "$prior_month")  # the window's last month and the same month a year before
+
+
+def _money(years: str) -> str:
+    """Per customer: revenue, gross margin and cost to serve in the 12 months ending with $year_month, and revenue in
+    the 12 months before them, from `years` (each customer's revenue over trailing years, `facts.CUSTOMER_YEARS`)."""
+    return (
+        "(SELECT customer_id, y.revenue_usd AS year_usd, y.margin_usd, y.cost_to_serve_usd AS cost_usd, "  # noqa: S608
+        f"p.revenue_usd AS prior_usd FROM (SELECT * FROM {years} WHERE month = $year_month) y "
+        f"FULL JOIN (SELECT customer_id, revenue_usd FROM {years} WHERE month = $prior_month) p USING (customer_id))"
+    )
+
+
+_LATEST = {"cohort": ("$year_start", None), "current": ("$stop", "$year_start")}  # (before, since) of each answer
+
+
+def value_sources(conn: Connection | None = None) -> tuple[Source, Source]:
+    """COHORT_VALUE and CURRENT_VALUE reading each customer's revenue (`facts.CUSTOMER_YEARS`) and latest
+    relationship answer from the loader's fact tables where `conn` has them, else from raw rows."""
+    if conn is None:
+        years = facts.customer_years_relation(_YEAR_ENDS)
+        cohort, current = (measures.latest_relationship_answer(b, since=s) for b, s in _LATEST.values())
+    else:
+        years = rollups.customer_years(conn, _YEAR_ENDS)
+        cohort, current = (rollups.latest_answers(conn, b, since=s) for b, s in _LATEST.values())
+    from_sql = f"customers c LEFT JOIN {_money(years)} v ON v.customer_id = c.customer_id"
+    latest = ((COHORT_VALUE, cohort), (CURRENT_VALUE, current))
+    cohort, current = (
+        replace(source, from_sql=from_sql, joins={"g": f"LEFT JOIN ({sql}) g ON g.customer_id = c.customer_id"})
+        for source, sql in latest
+    )
+    return cohort, current
+
+
+def _value_sql(filters: Filters, month: Period, sources: tuple[Source, Source] | None = None) -> tuple[str, dict]:
     """The CTEs `cohort` (customers active at the start of `month`'s trailing 12 months) and `standing` (customers
-    active at their end), so that the group sums and the account list share one pass."""
+    active at their end), so that the group sums and the account list share one pass (`sources`: see
+    `value_sources`)."""
     start = year_start(month)
     params = {
         "year_start": start,
-        "prior_start": start.replace(year=start.year - 1),
         "year_end": month.end,
         "stop": month.end + timedelta(days=1),
+        "year_month": month.start,
+        "prior_month": month.start.replace(year=month.start.year - 1),
     }
-    cohort = _customers_cte("cohort", COHORT_VALUE, _COHORT_COLUMNS, filters, params)
-    standing = _customers_cte("standing", CURRENT_VALUE, _CURRENT_COLUMNS, filters, params)
+    cohort_source, current_source = sources or value_sources()
+    cohort = _customers_cte("cohort", cohort_source, _COHORT_COLUMNS, filters, params)
+    standing = _customers_cte("standing", current_source, _CURRENT_COLUMNS, filters, params)
     return f"WITH {cohort}, {standing} ", params
 
 
@@ -153,7 +190,7 @@ def cohort_view(conn: Connection, filters: Filters, month: Period, limit: int = 
     """In one query: the cohort's sums and the current customers' sums per region, segment and NPS group ('no
     response' without a relationship answer), and the current detractors with the most revenue in the 12 months (at
     most `limit`, largest first)."""
-    cte, params = _value_sql(filters, month)
+    cte, params = _value_sql(filters, month, value_sources(conn))
     sums = ", ".join(f"{e} AS {n}" for n, e in _SUMS)
     current = ", ".join(f"{e} AS {n}" for n, e in _CURRENT_SUMS)
     sql = (

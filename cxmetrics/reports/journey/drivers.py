@@ -66,9 +66,9 @@ def attributes(conn: Connection) -> tuple[str, ...]:
     return memo.remembered(conn, "driver_attributes", lambda: tuple(r[0] for r in conn.execute(sql).fetchall()))
 
 
-def ratings_source(ratings: str = facts.DRIVER_RATINGS.sql.join("()")) -> Source:
-    """The attribute ratings with their response's NPS, time and dimensions, read from `ratings` (the relation of
-    `facts.DRIVER_RATINGS`: its table, or its SQL over raw rows) as alias r."""
+def ratings_source(ratings: str = facts.DRIVER_RESPONSES.sql.join("()")) -> Source:
+    """The rated responses with their NPS, time, dimensions and map of ratings, read from `ratings` (the relation of
+    `facts.DRIVER_RESPONSES`: its table, or its SQL over raw rows) as alias r."""
     return replace(ATTRIBUTE_RATINGS, from_sql=f"{ratings} r", where="")
 
 
@@ -88,16 +88,16 @@ def moments_sql(
         join_sql = " ".join([join_sql, *missing])
     p = len(names)
     params |= {f"a{i}": name for i, name in enumerate(names)}
-    pivot = ", ".join(f"CAST(max(r.rating) FILTER (WHERE r.attribute = $a{i}) AS DOUBLE) AS x{i}" for i in range(p))
+    pivot = ", ".join(f"CAST(r.ratings[$a{i}] AS DOUBLE) AS x{i}" for i in range(p))
     sums = [f"sum(x{i}) AS sx{i}" for i in range(p)]
     sums += [f"sum(x{i} * x{j}) AS sxx{i}_{j}" for i in range(p) for j in range(i, p)]
     sums += [f"sum(x{i} * y) AS sxy{i}" for i in range(p)]
     sums += [f"count(*) FILTER (WHERE x{i} >= {TOP_BOX}) AS top{i}" for i in range(p)]
     complete = " AND ".join(f"x{i} IS NOT NULL" for i in range(p))
     sql = (
-        f"WITH wide AS (SELECT r.response_id, any_value({part}) AS part, "  # noqa: S608
-        f"CAST(any_value(r.nps) AS DOUBLE) AS y, {pivot} FROM {source.from_sql} {join_sql} "
-        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where} GROUP BY r.response_id) "
+        f"WITH wide AS (SELECT r.response_id, {part} AS part, "  # noqa: S608
+        f"CAST(r.nps AS DOUBLE) AS y, {pivot} FROM {source.from_sql} {join_sql} "
+        f"WHERE r.responded_at >= $t0 AND r.responded_at < $t1 AND {where}) "
         f"SELECT part, hash(response_id) % $groups AS g, count(*) AS n, sum(y) AS sy, sum(y * y) AS syy, "
         f"{', '.join(sums)} FROM wide WHERE {complete} GROUP BY part, g ORDER BY part, g"
     )
@@ -135,7 +135,9 @@ def group_rows(
     conn: Connection, names: tuple[str, ...], filters: Filters, period: Period, by: str | None = None
 ) -> GroupRows:
     """Run the pivot-and-sum query."""
-    sql, params = moments_sql(names, filters, period, by, ratings_source(rollups.relation(conn, facts.DRIVER_RATINGS)))
+    sql, params = moments_sql(
+        names, filters, period, by, ratings_source(rollups.relation(conn, facts.DRIVER_RESPONSES))
+    )
     fetched = conn.execute(sql, params).fetchnumpy()
     columns = {k: np.asarray(v, dtype=float) for k, v in fetched.items() if k not in ("part", "g")}
     return GroupRows(np.asarray(fetched["part"], dtype=object), np.asarray(fetched["g"], dtype=np.int64), columns)

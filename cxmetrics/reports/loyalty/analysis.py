@@ -176,36 +176,37 @@ _FOCUS = (
 )
 
 
-# A month as a running number (an integer join key: much faster to match than a date plus an interval).
-_MONTH_NUMBER = "(12 * year({month}) + month({month}))"
+LATEST_COLUMNS = ("nps", "csat")  # of the latest relationship answer that groups a customer by experience
+# Each customer's revenue over the trailing 12 months ending with the month $year_month, from raw rows.
+ONE_YEAR = facts.customer_years_relation(["$year_month"])
 
 
-def experience_sql(filters: Filters, window: TrailingYear, answers: str | None = None) -> tuple[str, dict]:
+def customer_years(conn: Connection) -> str:
+    """Where each customer's revenue over the trailing 12 months ending with $year_month is read."""
+    return rollups.customer_years(conn, ["$year_month"])
+
+
+def experience_sql(
+    filters: Filters, window: TrailingYear, latest: str | None = None, years: str = ONE_YEAR
+) -> tuple[str, dict]:
     """The cohort active on the window's first day, grouped three ways by the customer's latest relationship
     response before it (NPS group, CSAT band of that response, satisfied-but-at-risk vs promoters): customers,
     churned by the window's end, repeat-purchase pairs, revenue and margin in the window (`answers`: the relation of
-    relationship answers, see `measures.latest_relationship_answer`)."""
-    params: dict = {"start": window.start, "end": window.end, "last_month": window.end.replace(day=1)}
+    each customer's latest relationship answer before $start, see `rollups.latest_answers`; `years`: of each
+    customer's revenue over trailing years, see `customer_years`)."""
+    params: dict = {"start": window.start, "end": window.end, "year_month": window.end.replace(day=1)}
     joins, where = _customer_scope(filters, params)
+    latest = latest or measures.latest_relationship_answer("$start", LATEST_COLUMNS)
     sql = f"""
         WITH cohort AS (
             SELECT c.customer_id, c.churn_date FROM customers c {joins}
             WHERE {measures.active_at("$start")} AND {where}
-        ), latest AS ({measures.latest_relationship_answer("$start", ("nps", "csat"), answers=answers)}), money AS (
-            SELECT customer_id, sum(revenue_usd) AS revenue_usd, sum(gross_margin_usd) AS margin_usd,
-                count(gross_margin_usd) AS margin_months
-            FROM customer_revenue WHERE month >= $start AND month <= $end GROUP BY 1
-        ), bought AS (
-            SELECT customer_id, {_MONTH_NUMBER.format(month="month")} AS m FROM customer_revenue
-            WHERE revenue_usd > 0 AND month >= $start - INTERVAL 1 MONTH AND month <= $last_month
-        ), pairs AS (
-            SELECT cr0.customer_id, count(*) AS bought, count(cr1.m) AS repeated
-            FROM bought cr0 LEFT JOIN bought cr1 ON cr1.customer_id = cr0.customer_id AND cr1.m = cr0.m + 1
-            WHERE cr0.m < {_MONTH_NUMBER.format(month="$last_month")} GROUP BY 1
+        ), latest AS ({latest}), money AS (
+            SELECT customer_id, revenue_usd, margin_usd, margin_months, bought, repeated FROM {years} y
+            WHERE y.month = $year_month
         ), x AS (
-            SELECT k.churn_date, l.nps, l.csat, m.revenue_usd, m.margin_usd, m.margin_months, p.bought, p.repeated
+            SELECT k.churn_date, l.nps, l.csat, m.revenue_usd, m.margin_usd, m.margin_months, m.bought, m.repeated
             FROM cohort k LEFT JOIN latest l USING (customer_id) LEFT JOIN money m USING (customer_id)
-                LEFT JOIN pairs p USING (customer_id)
         )
         SELECT {_NPS_GROUP} AS nps_group, {_CSAT_BAND} AS csat_band, {_FOCUS} AS focus,
             grouping(nps_group, csat_band, focus) AS grouping_id,
@@ -224,7 +225,8 @@ _ORDER = {"nps_group": NPS_GROUPS, "csat_band": CSAT_BANDS, "focus": (AT_RISK, P
 
 def loyalty_by_experience(conn: Connection, filters: Filters, window: TrailingYear) -> pd.DataFrame:
     """Churn (with interval), repeat purchase, revenue per customer and lifetime value per experience group."""
-    sql, params = experience_sql(filters, window, rollups.relation(conn, facts.RELATIONSHIP_ANSWERS))
+    latest = rollups.latest_answers(conn, "$start", LATEST_COLUMNS)
+    sql, params = experience_sql(filters, window, latest, customer_years(conn))
     return experience_frame(conn.execute(sql, params).df())
 
 
@@ -325,18 +327,27 @@ def at_risk_sentence(comparison: Comparison | None, window: TrailingYear) -> str
 # --- customer value --------------------------------------------------------------------------------------------------
 
 
-def value_sql(filters: Filters, window: TrailingYear, scores: str = facts.CUSTOMER_MONTH_SCORES.sql.join("()")):
+def value_sql(
+    filters: Filters,
+    window: TrailingYear,
+    scores: str = facts.CUSTOMER_MONTH_SCORES.sql.join("()"),
+    years: str = ONE_YEAR,
+):
     """Customers with revenue rows in the window, by gross-margin decile (1 = lowest margin) and by profitable or
     not: customers, revenue, margin, cost to serve, and the NPS answers they gave in the window (`scores`: the
-    relation of each customer's answers per month, `facts.CUSTOMER_MONTH_SCORES`); (sql, params)."""
-    params: dict = {"start": window.start, "end": window.end, "stop": window.end + timedelta(days=1)}
+    relation of each customer's answers per month, `facts.CUSTOMER_MONTH_SCORES`; `years`: of each customer's
+    revenue over trailing years, see `customer_years`); (sql, params)."""
+    params: dict = {
+        "start": window.start,
+        "stop": window.end + timedelta(days=1),
+        "year_month": window.end.replace(day=1),
+    }
     joins, where = _customer_scope(filters, params)
     sql = f"""
         WITH money AS (
-            SELECT cr.customer_id, sum(cr.revenue_usd) AS revenue_usd, sum(cr.gross_margin_usd) AS margin_usd,
-                sum(cr.cost_to_serve_usd) AS cost_to_serve_usd
-            FROM customer_revenue cr JOIN customers c ON c.customer_id = cr.customer_id {joins}
-            WHERE cr.month >= $start AND cr.month <= $end AND {where} GROUP BY 1
+            SELECT y.customer_id, y.revenue_usd, y.margin_usd, y.cost_to_serve_usd
+            FROM {years} y JOIN customers c ON c.customer_id = y.customer_id {joins}
+            WHERE y.month = $year_month AND y.revenue_months > 0 AND {where}
         ), scores AS (
             SELECT customer_id, sum(nps_n) AS nps_n, sum(promoters) AS promoters, sum(detractors) AS detractors
             FROM {scores} s WHERE s.month >= $start AND s.month < $stop GROUP BY 1
@@ -373,7 +384,8 @@ class CustomerValue:
 
 def customer_value(conn: Connection, filters: Filters, window: TrailingYear) -> CustomerValue:
     """Customers by gross-margin decile with their NPS, and the unprofitable customers against the rest."""
-    sql, params = value_sql(filters, window, rollups.relation(conn, facts.CUSTOMER_MONTH_SCORES))
+    scores = rollups.relation(conn, facts.CUSTOMER_MONTH_SCORES)
+    sql, params = value_sql(filters, window, scores, customer_years(conn))
     return value_frames(conn.execute(sql, params).df())
 
 

@@ -32,6 +32,7 @@ from cxmetrics.metrics.sources import CUSTOMER_ROWS
 from cxmetrics.periods import Period
 from cxmetrics.query import facts, memo, rollups
 from cxmetrics.query.aggregate import scoped
+from cxmetrics.reports.loyalty import analysis as loyalty
 
 NPS_POINTS: dict[str, float] = {"detractor": 35.0, "passive": 15.0, "no response": 10.0, "promoter": 0.0}
 POINTS_PER_COMPLAINT = 5.0
@@ -39,7 +40,7 @@ MAX_COMPLAINT_COUNT_POINTS = 15.0
 LOST_COMPLAINT_POINTS = 10.0
 REVENUE_DROP_POINTS = 25.0
 OPEN_FOLLOW_UP_POINTS = 15.0
-RECENT_MONTHS = 3
+RECENT_MONTHS = facts.RECENT_MONTHS
 UNASSIGNED = "unassigned"
 MAX_SCORE = max(NPS_POINTS.values()) + MAX_COMPLAINT_COUNT_POINTS + LOST_COMPLAINT_POINTS
 MAX_SCORE += REVENUE_DROP_POINTS + OPEN_FOLLOW_UP_POINTS
@@ -78,18 +79,13 @@ def features_sql(
     where relationship answers and follow-ups are read, raw rows by default)."""
     relations = relations or Relations()
     months = window(as_of)
-    recent = periods.trailing_months(months.end, RECENT_MONTHS)
-    before = periods.trailing_months(months.start - timedelta(days=1), RECENT_MONTHS)
     params: dict = {
         "stop": months.end + timedelta(days=1),
         "year_start": months.start,
-        "recent_start": recent.start,
-        "before_start": before.start,
-        "before_end": before.end,
-        "last_month": months.end,
+        "year_month": months.end.replace(day=1),
     }
     joins, where, _ = scoped(CUSTOMER_ROWS, filters, params)
-    latest = measures.latest_relationship_answer("$stop", since="$year_start", answers=relations.answers)
+    latest = relations.latest or measures.latest_relationship_answer("$stop", since="$year_start")
     sql = f"""
         WITH active AS (
             SELECT c.customer_id, c.name, c.region, c.segment, {owner_column} AS account_owner FROM customers c {joins}
@@ -98,11 +94,8 @@ def features_sql(
             SELECT customer_id, count(*) AS complaints_12m, count(*) FILTER (WHERE outcome = 'lost') AS lost_12m
             FROM complaints WHERE opened_at >= $year_start AND opened_at < $stop GROUP BY 1
         ), money AS (
-            SELECT customer_id,
-                sum(revenue_usd) FILTER (WHERE month >= $year_start AND month <= $last_month) AS revenue_12m_usd,
-                sum(revenue_usd) FILTER (WHERE month >= $recent_start AND month <= $last_month) AS recent_usd,
-                sum(revenue_usd) FILTER (WHERE month >= $before_start AND month <= $before_end) AS before_usd
-            FROM customer_revenue WHERE month >= $before_start AND month <= $last_month GROUP BY 1
+            SELECT customer_id, revenue_usd AS revenue_12m_usd, recent_usd, before_usd FROM {relations.years} y
+            WHERE y.month = $year_month
         ), follow AS (
             SELECT f.customer_id, arg_max(f.owner, (f.opened_at, f.response_id)) AS owner,
                 count(*) FILTER (WHERE f.closed_at IS NULL OR f.closed_at >= $stop) AS open_follow_ups
@@ -123,17 +116,19 @@ def features_sql(
 
 @dataclass(frozen=True)
 class Relations:
-    """Where the list reads relationship answers and follow-ups with their customer: raw rows (None: the answers
-    among all responses) or the loader's fact tables."""
+    """Where the list reads each customer's latest relationship answer in the window, follow-ups with their customer
+    and each customer's revenue over trailing years: raw rows (None: the latest among all responses) or the
+    loader's fact tables."""
 
-    answers: str | None = None
+    latest: str | None = None
     follow_ups: str = facts.FOLLOW_UP_CUSTOMERS.sql.join("()")
+    years: str = loyalty.ONE_YEAR
 
     @classmethod
     def of(cls, conn: Connection) -> Relations:
         """The fact tables of `conn` where it has them."""
-        answers = rollups.relation(conn, facts.RELATIONSHIP_ANSWERS)
-        return cls(answers, rollups.relation(conn, facts.FOLLOW_UP_CUSTOMERS))
+        latest = rollups.latest_answers(conn, "$stop", since="$year_start")
+        return cls(latest, rollups.relation(conn, facts.FOLLOW_UP_CUSTOMERS), loyalty.customer_years(conn))
 
 
 def features(conn: Connection, filters: Filters, as_of: date) -> pd.DataFrame:
