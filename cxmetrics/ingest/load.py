@@ -273,19 +273,30 @@ def _reject_repeats_across_parts(conn: Connection, table: Table, source: DataFil
 
 
 def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
-    """Reject rows whose reference (e.g. customer_id) is not in the parent table."""
+    """Reject rows whose reference (e.g. customer_id) is not in the parent table.
+
+    The batch's values found in the parent come from a join, which DuckDB hashes on its smaller side (the batch's
+    values) and can spill; an anti-join straight against the parent would hash every stored key (10M response ids).
+    """
     parent, parent_column = reference.split(".")
     noun = parent.rstrip("s").replace("_", " ")
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE known AS
+        SELECT DISTINCT i.v FROM (SELECT DISTINCT {column} AS v FROM typed WHERE {column} IS NOT NULL) i
+        JOIN {parent} p ON p.{parent_column} = i.v
+        """  # noqa: S608
+    )
     conn.execute(
         f"""
         INSERT INTO rejects
         SELECT _line, '{column}', {column},
                'unknown {noun}: {column} ''' || {column} || ''' is not in {parent}'
         FROM typed t
-        WHERE {column} IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = t.{column})
+        WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE k.v = t.{column})
         """  # noqa: S608
     )
+    conn.execute("DROP TABLE known")
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
@@ -317,11 +328,13 @@ def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str]
     if report.tracks_reach:
         report.reach = changes.combined(report.reach, changes.earliest(conn, table))
     conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
+    # The rows not stored (any more): every one but the identical matches. Against `matched`, not the table, so that
+    # DuckDB hashes the batch's keys rather than every stored one.
     conn.execute(
         f"""
         INSERT INTO {name} ({", ".join(cols)})
         SELECT {", ".join(cols)} FROM typed t
-        WHERE NOT EXISTS (SELECT 1 FROM {name} d WHERE {_key_match(table, "t", "d")})
+        WHERE NOT EXISTS (SELECT 1 FROM matched m WHERE NOT m.changed AND {_key_match(table, "t", "m")})
         """  # noqa: S608
     )
     total = _row(conn, "SELECT count(*) FROM typed")[0]
