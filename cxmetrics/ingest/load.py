@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
 
 Progress = Callable[[int, int, str], None]
+DEFAULT_LOAD_MEMORY_MB = 2048  # DuckDB's memory limit for a load unless CX_LOAD_MEMORY says otherwise
 REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
 # Naive timestamps are kept as written, in whatever zone the source used; the furthest zone runs 14 hours ahead of
 # UTC, so a row stamped up to then is not yet in the future.
@@ -464,14 +466,23 @@ class Also:
     write: Callable[[Connection], None]
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit for a load: `CX_LOAD_MEMORY`, else a quarter of the machine's memory, at most
+    DEFAULT_LOAD_MEMORY_MB (what is left over spills to a folder beside the database)."""
+    configured = config.get("CX_LOAD_MEMORY")
+    if configured:
+        return configured
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return f"{min(machine_mb // 4, DEFAULT_LOAD_MEMORY_MB)}MiB"
+
+
 @contextmanager
 def transaction(conn: Connection, report: LoadReport | None = None) -> Iterator[None]:
     """One all-or-nothing write: the schema and the load's clock, the caller's rows, then the derived tables (from the
     `report`'s reach on where it tracks one, else all of them); any exception (a reject under --strict, a refusal, a
     dry run's end) rolls everything back."""
     conn.execute("SET TimeZone = 'UTC'")
-    if config.get("CX_LOAD_MEMORY"):
-        conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
+    conn.execute("SET memory_limit = ?", [memory_limit()])
     conn.execute("SET preserve_insertion_order = false")  # a table's row order means nothing; memory does
     conn.execute("BEGIN TRANSACTION")
     try:
