@@ -117,7 +117,7 @@ def test_a_csv_file_loaded_in_batches_gives_what_it_gives_at_once(tmp_path: Path
 
 def test_csv_batches_number_their_lines_from_the_start_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    path.write_text("response_id,comment\nP0,a\nP1,\"b\nc\"\n\nP2,d\nP3,e\nP4,f\n")
+    path.write_text('response_id,comment\nP0,a\nP1,"b\nc"\n\nP2,d\nP3,e\nP4,f\n')
     batches = list(staging.csv_batches(path, rows=2))
     assert [b.rows["_line"].to_pylist() for b in batches] == [[2, 3], [6, 7], [8]]
     assert [b.rows["response_id"].to_pylist() for b in batches] == [["P0", "P1"], ["P2", "P3"], ["P4"]]
