@@ -81,6 +81,7 @@ class LoadReport:
     loaded_by: str = ""
     dry_run: bool = False
     reach: date | None = None  # the earliest day derived rows may change (`changes.earliest`)
+    stepwise: bool = False  # commit as the load goes (in a working copy, which the swap makes all or nothing)
     tracks_reach: bool = False  # whether the reach is worked out (only when derived rows can be refreshed)
 
     @property
@@ -392,6 +393,7 @@ def _load_batch(
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
     inserted, updated, unchanged = _merge(conn, report, table, present)
+    step(conn, report)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
     return result, present
 
@@ -476,11 +478,19 @@ def memory_limit() -> str:
     return f"{min(machine_mb // 4, DEFAULT_LOAD_MEMORY_MB)}MiB"
 
 
+def step(conn: Connection, report: LoadReport | None) -> None:
+    """Commit what the load wrote so far when it runs `stepwise` in a working copy: DuckDB then writes the rows to
+    the file instead of holding them in memory until the end; a later failure still discards the whole copy."""
+    if report is not None and report.stepwise:
+        conn.execute("COMMIT")
+        conn.execute("BEGIN TRANSACTION")
+
+
 @contextmanager
 def transaction(conn: Connection, report: LoadReport | None = None) -> Iterator[None]:
     """One all-or-nothing write: the schema and the load's clock, the caller's rows, then the derived tables (from the
     `report`'s reach on where it tracks one, else all of them); any exception (a reject under --strict, a refusal, a
-    dry run's end) rolls everything back."""
+    dry run's end) rolls everything back (a `stepwise` report's load: the working copy holding it is discarded)."""
     conn.execute("SET TimeZone = 'UTC'")
     conn.execute("SET memory_limit = ?", [memory_limit()])
     conn.execute("SET preserve_insertion_order = false")  # a table's row order means nothing; memory does
@@ -492,6 +502,7 @@ def transaction(conn: Connection, report: LoadReport | None = None) -> Iterator[
             report.tracks_reach = rollups.is_current(conn)
         yield
         if report is not None:
+            step(conn, report)
             _derive(conn, report)
             voice_index.build(conn, since=_reach_of_texts(report))
         else:
@@ -521,6 +532,8 @@ def _load_into(
             if progress:
                 progress(step, len(sources), source.name)
             report.tables.append(load_table(conn, report, source))
+            if step + 1 == len(sources) or sources[step + 1].table != source.table:
+                conn.execute(f"DROP TABLE IF EXISTS part_keys_{source.table}")  # its last file or part is in
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
         if also:
@@ -537,9 +550,9 @@ def _derive(conn: Connection, report: LoadReport) -> None:
     """Bring the rollups and fact tables up to date: their rows from the load's reach on when this code built them
     before, else all of them."""
     if not report.tracks_reach or report.reach == changes.FULL:
-        rollups.build(conn)
+        rollups.build(conn, lambda: step(conn, report))
     elif report.reach is not None:
-        rollups.refresh(conn, report.reach)
+        rollups.refresh(conn, report.reach, lambda: step(conn, report))
 
 
 def _reach_of_texts(report: LoadReport) -> date | None:
@@ -573,6 +586,7 @@ def load_folder(
     report = LoadReport(load_id=uuid.uuid4().hex[:12], loaded_by=loaded_by, dry_run=dry_run)
     missing = db.is_file_target(target) and not Path(target).exists()
     where = ":memory:" if dry_run and missing else target
+    report.stepwise = db.is_file_target(where)  # a file is loaded in a working copy (`db.writable`)
     try:
         with db.writable(where, fresh=fresh) as conn:
             _load_into(conn, Path(folder), report, strict, progress, meta or {}, also)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -461,26 +461,35 @@ def version() -> str:
     return hashlib.sha256(repr((ROLLUPS, facts.FACTS)).encode()).hexdigest()[:16]
 
 
-def build(conn: Connection) -> None:
-    """Rebuild every rollup and fact table from the current tables; the loader calls it inside each load's
-    transaction."""
+def _nothing() -> None:
+    """No step between tables."""
+
+
+def build(conn: Connection, between: Callable[[], None] = _nothing) -> None:
+    """Rebuild every rollup and fact table from the current tables, calling `between` after each; the loader calls
+    it inside each load's transaction (and commits its working copy in between)."""
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.build(conn)
+            between()
     for fact in facts.FACTS:
         fact.build(conn)
+        between()
     conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_VERSION_KEY, version()])
 
 
-def refresh(conn: Connection, since: date) -> None:
+def refresh(conn: Connection, since: date, between: Callable[[], None] = _nothing) -> None:
     """Rebuild the rows of every rollup and fact table from `since` on (a day, or a bucket or period end holding
-    it, on), after a load whose new and changed rows reach no further back; the same rows as `build`."""
+    it, on), after a load whose new and changed rows reach no further back, calling `between` after each; the same
+    rows as `build`."""
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.refresh(conn, since)
+            between()
     for fact in facts.FACTS:
         fact.refresh(conn, since)
+        between()
 
 
 def is_current(conn: Connection) -> bool:
