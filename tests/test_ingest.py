@@ -12,6 +12,7 @@ import pytest
 from cxmetrics import db
 from cxmetrics.ingest.load import StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
+from cxmetrics.text import index as voice_index
 from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, counts, write_folder
 
 
@@ -202,6 +203,23 @@ def test_strict_load_with_a_reject_changes_nothing(loaded: Path, tmp_path: Path)
     assert [r.line for r in aborted.value.report.rejects] == [6]
     assert db.file_identity(loaded) == before
     assert counts(loaded) == {"customers": 2, "responses": 3}
+
+
+def test_a_load_failing_after_it_committed_rows_in_its_working_copy_changes_nothing(
+    loaded: Path, tmp_path: Path, monkeypatch
+) -> None:
+    before = db.file_identity(loaded)
+
+    def index_fails(conn, since=None) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(voice_index, "build", index_fails)  # the last step, after the rows and rollups committed
+    responses = GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,8,,,\n"
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), loaded)
+    assert db.file_identity(loaded) == before
+    assert counts(loaded) == {"customers": 2, "responses": 3}
+    assert [p.name for p in loaded.parent.iterdir() if p.name.startswith(f".{loaded.name}")] == []
 
 
 def test_parquet_sources_report_row_numbers(tmp_path: Path) -> None:
