@@ -314,17 +314,19 @@ def _keep_absent_columns(conn: Connection, table: Table, present: set[str]) -> N
     )
 
 
-def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str]) -> tuple[int, int, int]:
+def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str], fresh: bool) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, skip identical ones (widening the report's reach into derived rows);
-    returns (inserted, updated, unchanged)."""
+    returns (inserted, updated, unchanged). `fresh`: the table held no rows before this file, so the stored rows
+    are its earlier batches', whose keys were rejected as repeats: none can match, and none is read."""
     name, cols = table.name, table.column_names
-    _keep_absent_columns(conn, table, present)
+    if not fresh:
+        _keep_absent_columns(conn, table, present)
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE matched AS
         SELECT {", ".join(f"t.{k}" for k in table.key)}, ({differs}) AS changed
-        FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}
+        FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}{" WHERE false" if fresh else ""}
         """  # noqa: S608
     )
     matched, changed = _row(conn, "SELECT count(*), count(*) FILTER (changed) FROM matched")
@@ -368,10 +370,11 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: S
     batches = iter([staged] if staged is not None else read_batches(source))
     batch, ignored, total = next(batches), None, None
     tracked = bool(source.part_of)
+    fresh = not conn.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchall()  # noqa: S608
     while batch is not None:
         following = next(batches, None)
         tracked = tracked or following is not None
-        counts, present = _load_batch(conn, report, table, source, batch, tracked)
+        counts, present = _load_batch(conn, report, table, source, batch, (tracked, fresh))
         if ignored is None:
             ignored = sorted(present - set(table.column_names))
             report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
@@ -382,17 +385,19 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: S
 
 
 def _load_batch(
-    conn: Connection, report: LoadReport, table: Table, source: DataFile, staged: Staged, tracked: bool
+    conn: Connection, report: LoadReport, table: Table, source: DataFile, staged: Staged, how: tuple[bool, bool]
 ) -> tuple[TableResult, set[str]]:
-    """Stage, validate and merge one batch of a file (`tracked`: its keys are checked against, and kept for, the
-    file's other batches and the table's other parts); its counts and the file's columns."""
+    """Stage, validate and merge one batch of a file (`how`: whether its keys are checked against, and kept for,
+    the file's other batches and the table's other parts, and whether the table was empty before the file); its
+    counts and the file's columns."""
+    tracked, fresh = how
     present = _stage(conn, table, source, staged.rows)
     _validate(conn, table)
     if tracked:
         _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
-    inserted, updated, unchanged = _merge(conn, report, table, present)
+    inserted, updated, unchanged = _merge(conn, report, table, present, fresh)
     step(conn, report)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
     return result, present
