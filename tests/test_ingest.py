@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxmetrics import db
+from cxmetrics.ingest import load
 from cxmetrics.ingest.load import StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
 from cxmetrics.text import index as voice_index
@@ -376,3 +378,18 @@ def test_the_embedded_database_is_rebuilt_when_its_data_or_the_loader_version_ch
     assert build_fingerprint(folder) != db.stored_fingerprint(target)
     assert ensure_built(target, folder) is True
     assert counts(target)["responses"] == 4
+
+
+def test_a_load_runs_under_the_configured_memory_limit_else_a_quarter_of_the_machine_at_most_2gb(
+    monkeypatch,
+) -> None:
+    monkeypatch.delenv("CX_LOAD_MEMORY", raising=False)
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert load.memory_limit() == f"{min(machine_mb // 4, 2048)}MiB"
+    monkeypatch.setenv("CX_LOAD_MEMORY", "700MB")
+    expected = duckdb.connect()
+    expected.execute("SET memory_limit = '700MB'")
+    conn = duckdb.connect()
+    with load.transaction(conn):
+        seen = conn.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert seen == expected.execute("SELECT current_setting('memory_limit')").fetchone() != ("0 bytes",)
