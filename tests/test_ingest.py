@@ -216,6 +216,7 @@ def test_a_load_failing_after_it_committed_rows_in_its_working_copy_changes_noth
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(voice_index, "build", index_fails)  # the last step, after the rows and rollups committed
+    monkeypatch.setattr(load, "STEPWISE_BYTES", 0)
     responses = GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,8,,,\n"
     with pytest.raises(RuntimeError, match="disk full"):
         load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), loaded)

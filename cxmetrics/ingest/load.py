@@ -31,6 +31,9 @@ from cxmetrics.text import sentiment, themes
 
 Progress = Callable[[int, int, str], None]
 DEFAULT_LOAD_MEMORY_MB = 2048  # DuckDB's memory limit for a load unless CX_LOAD_MEMORY says otherwise
+# Files at least this large (in all) are loaded stepwise, committing in the working copy as the load goes; a smaller
+# load is quicker in one transaction (each commit has a fixed cost) and fits in memory.
+STEPWISE_BYTES = 64 * 2**20
 REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
 # Naive timestamps are kept as written, in whatever zone the source used; the furthest zone runs 14 hours ahead of
 # UTC, so a row stamped up to then is not yet in the future.
@@ -81,7 +84,7 @@ class LoadReport:
     loaded_by: str = ""
     dry_run: bool = False
     reach: date | None = None  # the earliest day derived rows may change (`changes.earliest`)
-    stepwise: bool = False  # commit as the load goes (in a working copy, which the swap makes all or nothing)
+    stepwise: bool = False  # commit as the load goes (a large load in a working copy, which the swap makes atomic)
     tracks_reach: bool = False  # whether the reach is worked out (only when derived rows can be refreshed)
 
     @property
@@ -530,6 +533,7 @@ def _load_into(
 ) -> None:
     """Run the whole load in `conn` inside one transaction: the folder's files, then `also`."""
     sources, report.ignored_files = find_sources(folder)
+    report.stepwise = report.stepwise and sum(s.path.stat().st_size for s in sources) >= STEPWISE_BYTES
     with transaction(conn, report):
         _require_tables(conn, folder, sources, also.tables if also else frozenset())
         report.tracks_reach = report.tracks_reach and also is None  # an export's rows are not in this report's reach
@@ -591,7 +595,7 @@ def load_folder(
     report = LoadReport(load_id=uuid.uuid4().hex[:12], loaded_by=loaded_by, dry_run=dry_run)
     missing = db.is_file_target(target) and not Path(target).exists()
     where = ":memory:" if dry_run and missing else target
-    report.stepwise = db.is_file_target(where)  # a file is loaded in a working copy (`db.writable`)
+    report.stepwise = db.is_file_target(where)  # a file is loaded in a working copy (`db.writable`); if large
     try:
         with db.writable(where, fresh=fresh) as conn:
             _load_into(conn, Path(folder), report, strict, progress, meta or {}, also)
