@@ -262,17 +262,27 @@ def _csv_reader(path: Path, header: list[str], skipped: list, block: int) -> pac
     )
 
 
-def _count_records(path: Path, header: list[str], skipped: list) -> tuple[int, int]:
-    """Read the file through once, keeping nothing: (records, a block size the longest record fits in)."""
+def _count_records(path: Path, header: list[str], skipped: list, keep: int) -> tuple[int, int, pa.Table | None]:
+    """Read the file through once: (records, a block size the longest record fits in, and the records themselves
+    when there are at most `keep` of them, else None)."""
     block = BLOCK_BYTES
     while True:
         skipped.clear()
+        records, kept = 0, [_empty(header)]
         try:
-            return sum(batch.num_rows for batch in _csv_reader(path, header, skipped, block)), block
+            for batch in _csv_reader(path, header, skipped, block):
+                records += batch.num_rows
+                kept = kept and records <= keep and [*kept, pa.Table.from_batches([batch])]
+            return records, block, pa.concat_tables(kept) if kept else None
         except pa.ArrowInvalid as exc:
             if "straddl" not in str(exc) or block >= LARGEST_BLOCK_BYTES:
                 raise
             block *= 8
+
+
+def _empty(header: list[str]) -> pa.Table:
+    """No records, as text columns."""
+    return pa.table({name: pa.array([], pa.string()) for name in header})
 
 
 @contextmanager
@@ -317,16 +327,18 @@ def csv_batches(path: Path, rows: int | None = None) -> Iterator[Staged]:
     """A CSV file in batches of at most `rows` (BATCH_ROWS) records as text columns (empty cells as empty strings),
     with the `_line` of each record and the malformed lines among them (at least one batch).
 
-    The file is read twice, block by block, so memory stays bounded: once to count its records and check it can be
-    read (and numbered) at all, once to hand the batches out.
+    The file is read block by block, so memory stays bounded: once to count its records and check it can be read
+    (and numbered) at all, keeping them if they make one batch, else again to hand the batches out.
     """
     header, size, skipped = _csv_header_checked(path), rows or BATCH_ROWS, []
     with _csv_errors(path):
-        records, block = _count_records(path, header, skipped)
+        records, block, whole = _count_records(path, header, skipped, size)
     lines, malformed = _line_numbers(path, records, header, len(skipped))
     left = sorted(malformed)
-    pending = pa.table({name: pa.array([], pa.string()) for name in header})
-    first = 0
+    if whole is not None:
+        yield _with_malformed(_numbered(whole, lines, 0), left, last=True)
+        return
+    pending, first = _empty(header), 0
     with _csv_errors(path):
         for batch in _csv_reader(path, header, [], block):
             pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
