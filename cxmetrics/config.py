@@ -175,8 +175,8 @@ SETTINGS: tuple[Setting, ...] = (
         "CX_LOAD_MEMORY",
         "",
         "DuckDB's memory limit while a load runs (a DuckDB size, e.g. `4GB`): a larger load spills to a temporary "
-        "folder beside the database where it can. Empty: DuckDB's own default (80% of the machine's memory). At "
-        "10M responses 1GB is too little for the check that every attribute rating's response exists.",
+        "folder beside the database. Empty: a quarter of the machine's memory, at most 2GB (a 10M-response load "
+        "then peaks at about 2.8 GB in all).",
     ),
     Setting(
         "CX_THEMES",

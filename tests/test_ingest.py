@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -10,8 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from cxmetrics import db
+from cxmetrics.ingest import load
 from cxmetrics.ingest.load import StrictLoadAborted, load_folder
 from cxmetrics.ingest.staging import LoadError
+from cxmetrics.text import index as voice_index
 from tests.metric_fixtures import CUSTOMERS, GOOD_RESPONSES, RESPONSES_HEADER, counts, write_folder
 
 
@@ -204,6 +207,24 @@ def test_strict_load_with_a_reject_changes_nothing(loaded: Path, tmp_path: Path)
     assert counts(loaded) == {"customers": 2, "responses": 3}
 
 
+def test_a_load_failing_after_it_committed_rows_in_its_working_copy_changes_nothing(
+    loaded: Path, tmp_path: Path, monkeypatch
+) -> None:
+    before = db.file_identity(loaded)
+
+    def index_fails(conn, since=None) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(voice_index, "build", index_fails)  # the last step, after the rows and rollups committed
+    monkeypatch.setattr(load, "STEPWISE_BYTES", 0)
+    responses = GOOD_RESPONSES + "R4,C1,2026-01-08,relationship,,email,8,,,\n"
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_folder(write_folder(tmp_path / "in", customers=CUSTOMERS, responses=responses), loaded)
+    assert db.file_identity(loaded) == before
+    assert counts(loaded) == {"customers": 2, "responses": 3}
+    assert [p.name for p in loaded.parent.iterdir() if p.name.startswith(f".{loaded.name}")] == []
+
+
 def test_parquet_sources_report_row_numbers(tmp_path: Path) -> None:
     folder = write_folder(tmp_path / "in", customers=CUSTOMERS)
     rows = {
@@ -358,3 +379,18 @@ def test_the_embedded_database_is_rebuilt_when_its_data_or_the_loader_version_ch
     assert build_fingerprint(folder) != db.stored_fingerprint(target)
     assert ensure_built(target, folder) is True
     assert counts(target)["responses"] == 4
+
+
+def test_a_load_runs_under_the_configured_memory_limit_else_a_quarter_of_the_machine_at_most_2gb(
+    monkeypatch,
+) -> None:
+    monkeypatch.delenv("CX_LOAD_MEMORY", raising=False)
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    assert load.memory_limit() == f"{min(machine_mb // 4, 2048)}MiB"
+    monkeypatch.setenv("CX_LOAD_MEMORY", "700MB")
+    expected = duckdb.connect()
+    expected.execute("SET memory_limit = '700MB'")
+    conn = duckdb.connect()
+    with load.transaction(conn):
+        seen = conn.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert seen == expected.execute("SELECT current_setting('memory_limit')").fetchone() != ("0 bytes",)

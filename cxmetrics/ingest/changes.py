@@ -32,12 +32,32 @@ DEADLINE_REACH = timedelta(days=7)  # at least the longest follow-up deadline af
 
 
 def _times(table: str, alias: str) -> str:
-    """The earliest of a row's times as a date (NULL times ignored)."""
+    """The earliest of a row's times as a date (NULL times ignored); a row of a response also counts its response's
+    time, `{alias}_p.responded_at` (`_response_join`)."""
     columns = [f"{alias}.{c}" for c in TIMES[table]]
     if table in OF_A_RESPONSE:
-        parent = f"(SELECT p.responded_at FROM responses p WHERE p.response_id = {alias}.response_id)"  # noqa: S608
-        columns.append(parent)
+        columns.append(f"{alias}_p.responded_at")
     return f"CAST(least({', '.join(columns)}) AS DATE)"
+
+
+def _response_join(table: str, alias: str) -> str:
+    """The join giving a row of a response (`alias`) its response's time, from `response_times`."""
+    if table not in OF_A_RESPONSE:
+        return ""
+    return f" LEFT JOIN response_times {alias}_p ON {alias}_p.response_id = {alias}.response_id"
+
+
+def _keep_response_times(conn: Connection, table: Table, matched: str) -> None:
+    """`response_times`: the time of each response the file's rows, and the stored rows they match, belong to (a
+    join with the batch's few ids, which DuckDB hashes, rather than a lookup hashing every stored response)."""
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE response_times AS
+        SELECT p.response_id, p.responded_at FROM responses p WHERE p.response_id IN (
+            SELECT response_id FROM typed
+            UNION SELECT d.response_id FROM {table.name} d JOIN {matched} m ON {_key_match(table, "d", "m")})
+        """  # noqa: S608
+    )
 
 
 def _moved_times(table: str) -> str:
@@ -68,13 +88,16 @@ def earliest(conn: Connection, table: Table, matched: str = "matched") -> date |
         return None
     if table.name == "customers" and _describes_anew(conn, table, matched):
         return FULL
+    if table.name in OF_A_RESPONSE:
+        _keep_response_times(conn, table, matched)
+    joins = (_response_join(table.name, "t"), _response_join(table.name, "d"))
     new = (
-        f"SELECT min({_times(table.name, 't')}) FROM typed t WHERE NOT EXISTS "  # noqa: S608
+        f"SELECT min({_times(table.name, 't')}) FROM typed t{joins[0]} WHERE NOT EXISTS "  # noqa: S608
         f"(SELECT 1 FROM {matched} m WHERE {_key_match(table, 't', 'm')})"
     )
     moved = (
         f"SELECT min({_moved_times(table.name)}) FROM typed t JOIN {matched} m ON {_key_match(table, 't', 'm')} "  # noqa: S608
-        f"JOIN {table.name} d ON {_key_match(table, 'd', 'm')} WHERE m.changed"
+        f"JOIN {table.name} d ON {_key_match(table, 'd', 'm')}{joins[0]}{joins[1]} WHERE m.changed"
     )
     found = [day for (day,) in conn.execute(f"{new} UNION ALL {moved}").fetchall() if day is not None]
     if table.name == "responses" and found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,10 @@ from cxmetrics.text import index as voice_index
 from cxmetrics.text import sentiment, themes
 
 Progress = Callable[[int, int, str], None]
+DEFAULT_LOAD_MEMORY_MB = 2048  # DuckDB's memory limit for a load unless CX_LOAD_MEMORY says otherwise
+# Files at least this large (in all) are loaded stepwise, committing in the working copy as the load goes; a smaller
+# load is quicker in one transaction (each commit has a fixed cost) and fits in memory.
+STEPWISE_BYTES = 64 * 2**20
 REJECTS_KEPT = 1000  # rejects kept in memory for the report; every one is stored in load_rejects
 # Naive timestamps are kept as written, in whatever zone the source used; the furthest zone runs 14 hours ahead of
 # UTC, so a row stamped up to then is not yet in the future.
@@ -79,6 +84,7 @@ class LoadReport:
     loaded_by: str = ""
     dry_run: bool = False
     reach: date | None = None  # the earliest day derived rows may change (`changes.earliest`)
+    stepwise: bool = False  # commit as the load goes (a large load in a working copy, which the swap makes atomic)
     tracks_reach: bool = False  # whether the reach is worked out (only when derived rows can be refreshed)
 
     @property
@@ -273,19 +279,30 @@ def _reject_repeats_across_parts(conn: Connection, table: Table, source: DataFil
 
 
 def _reject_unknown(conn: Connection, column: str, reference: str) -> None:
-    """Reject rows whose reference (e.g. customer_id) is not in the parent table."""
+    """Reject rows whose reference (e.g. customer_id) is not in the parent table.
+
+    The batch's values found in the parent come from a join, which DuckDB hashes on its smaller side (the batch's
+    values) and can spill; an anti-join straight against the parent would hash every stored key (10M response ids).
+    """
     parent, parent_column = reference.split(".")
     noun = parent.rstrip("s").replace("_", " ")
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE known AS
+        SELECT DISTINCT i.v FROM (SELECT DISTINCT {column} AS v FROM typed WHERE {column} IS NOT NULL) i
+        JOIN {parent} p ON p.{parent_column} = i.v
+        """  # noqa: S608
+    )
     conn.execute(
         f"""
         INSERT INTO rejects
         SELECT _line, '{column}', {column},
                'unknown {noun}: {column} ''' || {column} || ''' is not in {parent}'
         FROM typed t
-        WHERE {column} IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = t.{column})
+        WHERE {column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE k.v = t.{column})
         """  # noqa: S608
     )
+    conn.execute("DROP TABLE known")
     conn.execute("DELETE FROM typed WHERE _line IN (SELECT _line FROM rejects)")
 
 
@@ -300,28 +317,32 @@ def _keep_absent_columns(conn: Connection, table: Table, present: set[str]) -> N
     )
 
 
-def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str]) -> tuple[int, int, int]:
+def _merge(conn: Connection, report: LoadReport, table: Table, present: set[str], fresh: bool) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, skip identical ones (widening the report's reach into derived rows);
-    returns (inserted, updated, unchanged)."""
+    returns (inserted, updated, unchanged). `fresh`: the table held no rows before this file, so the stored rows
+    are its earlier batches', whose keys were rejected as repeats: none can match, and none is read."""
     name, cols = table.name, table.column_names
-    _keep_absent_columns(conn, table, present)
+    if not fresh:
+        _keep_absent_columns(conn, table, present)
     differs = " OR ".join(f"t.{c} IS DISTINCT FROM d.{c}" for c in cols if c not in table.key) or "false"
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE matched AS
         SELECT {", ".join(f"t.{k}" for k in table.key)}, ({differs}) AS changed
-        FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}
+        FROM typed t JOIN {name} d ON {_key_match(table, "t", "d")}{" WHERE false" if fresh else ""}
         """  # noqa: S608
     )
     matched, changed = _row(conn, "SELECT count(*), count(*) FILTER (changed) FROM matched")
     if report.tracks_reach:
         report.reach = changes.combined(report.reach, changes.earliest(conn, table))
     conn.execute(f"DELETE FROM {name} d USING matched m WHERE m.changed AND {_key_match(table, 'd', 'm')}")  # noqa: S608
+    # The rows not stored (any more): every one but the identical matches. Against `matched`, not the table, so that
+    # DuckDB hashes the batch's keys rather than every stored one.
     conn.execute(
         f"""
         INSERT INTO {name} ({", ".join(cols)})
         SELECT {", ".join(cols)} FROM typed t
-        WHERE NOT EXISTS (SELECT 1 FROM {name} d WHERE {_key_match(table, "t", "d")})
+        WHERE NOT EXISTS (SELECT 1 FROM matched m WHERE NOT m.changed AND {_key_match(table, "t", "m")})
         """  # noqa: S608
     )
     total = _row(conn, "SELECT count(*) FROM typed")[0]
@@ -352,10 +373,11 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: S
     batches = iter([staged] if staged is not None else read_batches(source))
     batch, ignored, total = next(batches), None, None
     tracked = bool(source.part_of)
+    fresh = not conn.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchall()  # noqa: S608
     while batch is not None:
         following = next(batches, None)
         tracked = tracked or following is not None
-        counts, present = _load_batch(conn, report, table, source, batch, tracked)
+        counts, present = _load_batch(conn, report, table, source, batch, (tracked, fresh))
         if ignored is None:
             ignored = sorted(present - set(table.column_names))
             report.ignored_columns += [f"{source.name}: {name}" for name in ignored]
@@ -366,17 +388,20 @@ def load_table(conn: Connection, report: LoadReport, source: DataFile, staged: S
 
 
 def _load_batch(
-    conn: Connection, report: LoadReport, table: Table, source: DataFile, staged: Staged, tracked: bool
+    conn: Connection, report: LoadReport, table: Table, source: DataFile, staged: Staged, how: tuple[bool, bool]
 ) -> tuple[TableResult, set[str]]:
-    """Stage, validate and merge one batch of a file (`tracked`: its keys are checked against, and kept for, the
-    file's other batches and the table's other parts); its counts and the file's columns."""
+    """Stage, validate and merge one batch of a file (`how`: whether its keys are checked against, and kept for,
+    the file's other batches and the table's other parts, and whether the table was empty before the file); its
+    counts and the file's columns."""
+    tracked, fresh = how
     present = _stage(conn, table, source, staged.rows)
     _validate(conn, table)
     if tracked:
         _reject_repeats_across_parts(conn, table, source)
     _reject_malformed(conn, staged.malformed)
     counted = _record(conn, report, table, source)
-    inserted, updated, unchanged = _merge(conn, report, table, present)
+    inserted, updated, unchanged = _merge(conn, report, table, present, fresh)
+    step(conn, report)
     result = TableResult(table.name, counted.source, counted.rows_read, inserted, updated, unchanged, counted.rejected)
     return result, present
 
@@ -451,14 +476,31 @@ class Also:
     write: Callable[[Connection], None]
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit for a load: `CX_LOAD_MEMORY`, else a quarter of the machine's memory, at most
+    DEFAULT_LOAD_MEMORY_MB (what is left over spills to a folder beside the database)."""
+    configured = config.get("CX_LOAD_MEMORY")
+    if configured:
+        return configured
+    machine_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return f"{min(machine_mb // 4, DEFAULT_LOAD_MEMORY_MB)}MiB"
+
+
+def step(conn: Connection, report: LoadReport | None) -> None:
+    """Commit what the load wrote so far when it runs `stepwise` in a working copy: DuckDB then writes the rows to
+    the file instead of holding them in memory until the end; a later failure still discards the whole copy."""
+    if report is not None and report.stepwise:
+        conn.execute("COMMIT")
+        conn.execute("BEGIN TRANSACTION")
+
+
 @contextmanager
 def transaction(conn: Connection, report: LoadReport | None = None) -> Iterator[None]:
     """One all-or-nothing write: the schema and the load's clock, the caller's rows, then the derived tables (from the
     `report`'s reach on where it tracks one, else all of them); any exception (a reject under --strict, a refusal, a
-    dry run's end) rolls everything back."""
+    dry run's end) rolls everything back (a `stepwise` report's load: the working copy holding it is discarded)."""
     conn.execute("SET TimeZone = 'UTC'")
-    if config.get("CX_LOAD_MEMORY"):
-        conn.execute("SET memory_limit = ?", [config.get("CX_LOAD_MEMORY")])
+    conn.execute("SET memory_limit = ?", [memory_limit()])
     conn.execute("SET preserve_insertion_order = false")  # a table's row order means nothing; memory does
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -468,6 +510,7 @@ def transaction(conn: Connection, report: LoadReport | None = None) -> Iterator[
             report.tracks_reach = rollups.is_current(conn)
         yield
         if report is not None:
+            step(conn, report)
             _derive(conn, report)
             voice_index.build(conn, since=_reach_of_texts(report))
         else:
@@ -490,6 +533,7 @@ def _load_into(
 ) -> None:
     """Run the whole load in `conn` inside one transaction: the folder's files, then `also`."""
     sources, report.ignored_files = find_sources(folder)
+    report.stepwise = report.stepwise and sum(s.path.stat().st_size for s in sources) >= STEPWISE_BYTES
     with transaction(conn, report):
         _require_tables(conn, folder, sources, also.tables if also else frozenset())
         report.tracks_reach = report.tracks_reach and also is None  # an export's rows are not in this report's reach
@@ -497,6 +541,8 @@ def _load_into(
             if progress:
                 progress(step, len(sources), source.name)
             report.tables.append(load_table(conn, report, source))
+            if step + 1 == len(sources) or sources[step + 1].table != source.table:
+                conn.execute(f"DROP TABLE IF EXISTS part_keys_{source.table}")  # its last file or part is in
         if strict and (report.rejects or report.ignored_columns):
             raise StrictLoadAborted(report)
         if also:
@@ -513,9 +559,9 @@ def _derive(conn: Connection, report: LoadReport) -> None:
     """Bring the rollups and fact tables up to date: their rows from the load's reach on when this code built them
     before, else all of them."""
     if not report.tracks_reach or report.reach == changes.FULL:
-        rollups.build(conn)
+        rollups.build(conn, lambda: step(conn, report))
     elif report.reach is not None:
-        rollups.refresh(conn, report.reach)
+        rollups.refresh(conn, report.reach, lambda: step(conn, report))
 
 
 def _reach_of_texts(report: LoadReport) -> date | None:
@@ -549,6 +595,7 @@ def load_folder(
     report = LoadReport(load_id=uuid.uuid4().hex[:12], loaded_by=loaded_by, dry_run=dry_run)
     missing = db.is_file_target(target) and not Path(target).exists()
     where = ":memory:" if dry_run and missing else target
+    report.stepwise = db.is_file_target(where)  # a file is loaded in a working copy (`db.writable`); if large
     try:
         with db.writable(where, fresh=fresh) as conn:
             _load_into(conn, Path(folder), report, strict, progress, meta or {}, also)

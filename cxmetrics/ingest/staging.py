@@ -6,6 +6,7 @@ import csv
 import difflib
 import gzip
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,8 +227,9 @@ def _leading_blank_lines(row: list[str], lines_used: int) -> int:
     return max(lines_used - spanned, 0)
 
 
-def _line_numbers(path: Path, records: int, header: list[str], skipped: int) -> tuple[pa.Array, tuple]:
-    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows).
+def _line_numbers(path: Path, records: int, header: list[str], skipped: int) -> tuple[pa.Array | None, tuple]:
+    """Line numbers of the parsed records (exact with blank lines, embedded line breaks and skipped rows): None when
+    record i is on line i + 2, as in a file with one record per line.
 
     Records whose values span lines are read again record by record, so that a quote left open is found.
     """
@@ -235,7 +237,7 @@ def _line_numbers(path: Path, records: int, header: list[str], skipped: int) -> 
     if quotes % 2:
         _refuse_quote_open_at_end(path, header)
     if not skipped and newlines == records + ends_with_newline:
-        return pa.array(range(2, records + 2), pa.int64()), ()
+        return None, ()
     starts, malformed = _scan_lines(path, header)
     if len(starts) != records:
         raise LoadError(f"{path.name}: could not number its lines (CSV quoting differs between readers)")
@@ -246,45 +248,104 @@ BLOCK_BYTES = 1 << 20  # pyarrow's default block: one record (a long comment) ma
 LARGEST_BLOCK_BYTES = 1 << 30
 
 
-def _parse_csv(path: Path, header: list[str], skipped: list) -> pa.Table:
-    """Parse the records as text, growing the block until the longest record fits in one."""
+def _csv_reader(path: Path, header: list[str], skipped: list, block: int) -> pacsv.CSVStreamingReader:
+    """The file's records as text, block by block (rows with a wrong field count go to `skipped`)."""
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _count_records(path: Path, header: list[str], skipped: list, keep: int) -> tuple[int, int, pa.Table | None]:
+    """Read the file through once: (records, a block size the longest record fits in, and the records themselves
+    when there are at most `keep` of them, else None)."""
     block = BLOCK_BYTES
     while True:
         skipped.clear()
+        records, kept = 0, [_empty(header)]
         try:
-            return pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: skipped.append(row) or "skip"),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.string() for name in header},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
+            for batch in _csv_reader(path, header, skipped, block):
+                records += batch.num_rows
+                kept = kept and records <= keep and [*kept, pa.Table.from_batches([batch])]
+            return records, block, pa.concat_tables(kept) if kept else None
         except pa.ArrowInvalid as exc:
             if "straddl" not in str(exc) or block >= LARGEST_BLOCK_BYTES:
                 raise
             block *= 8
 
 
-def read_csv(path: Path) -> Staged:
-    """A CSV file as text columns (empty cells as empty strings), `_line` of each record, and malformed lines."""
-    header = _csv_header(path)
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise LoadError(f"{path.name}: line 1: column {duplicates[0]!r} appears more than once in the header")
-    skipped: list = []
+def _empty(header: list[str]) -> pa.Table:
+    """No records, as text columns."""
+    return pa.table({name: pa.array([], pa.string()) for name in header})
+
+
+@contextmanager
+def _csv_errors(path: Path) -> Iterator[None]:
+    """What the CSV reader raises, as a LoadError naming the file (and the line of text that is not UTF-8)."""
     try:
-        table = _parse_csv(path, header, skipped)
+        yield
     except UnicodeDecodeError as exc:
         raise _not_utf8(path) from exc
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf-8" in str(exc).lower():
             raise _not_utf8(path) from exc
         raise LoadError(f"{path.name}: cannot be read as CSV: {exc}") from exc
-    lines, malformed = _line_numbers(path, table.num_rows, header, len(skipped))
-    return Staged(table.append_column("_line", lines), malformed)
+
+
+def _csv_header_checked(path: Path) -> list[str]:
+    """The header names; a name given twice stops the load."""
+    header = _csv_header(path)
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise LoadError(f"{path.name}: line 1: column {duplicates[0]!r} appears more than once in the header")
+    return header
+
+
+def _numbered(rows: pa.Table, lines: pa.Array | None, first: int) -> pa.Table:
+    """Records `first`, `first + 1`, ... (0-based) of the file with their `_line`."""
+    if lines is None:
+        return rows.append_column("_line", pa.array(range(first + 2, first + 2 + rows.num_rows), pa.int64()))
+    return rows.append_column("_line", lines.slice(first, rows.num_rows))
+
+
+def _with_malformed(rows: pa.Table, malformed: list[tuple[int, int, int]], last: bool) -> Staged:
+    """A batch with the malformed lines that come before its last record (`last`: all that are left), taken from
+    `malformed`, so that rejects come out in line order batch after batch."""
+    end = rows["_line"][-1].as_py() if rows.num_rows and not last else None
+    taken = [m for m in malformed if end is None or m[0] < end]
+    del malformed[: len(taken)]
+    return Staged(rows, tuple(taken))
+
+
+def csv_batches(path: Path, rows: int | None = None) -> Iterator[Staged]:
+    """A CSV file in batches of at most `rows` (BATCH_ROWS) records as text columns (empty cells as empty strings),
+    with the `_line` of each record and the malformed lines among them (at least one batch).
+
+    The file is read block by block, so memory stays bounded: once to count its records and check it can be read
+    (and numbered) at all, keeping them if they make one batch, else again to hand the batches out.
+    """
+    header, size, skipped = _csv_header_checked(path), rows or BATCH_ROWS, []
+    with _csv_errors(path):
+        records, block, whole = _count_records(path, header, skipped, size)
+    lines, malformed = _line_numbers(path, records, header, len(skipped))
+    left = sorted(malformed)
+    if whole is not None:
+        yield _with_malformed(_numbered(whole, lines, 0), left, last=True)
+        return
+    pending, first = _empty(header), 0
+    with _csv_errors(path):
+        for batch in _csv_reader(path, header, [], block):
+            pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
+            while pending.num_rows >= size and first + size < records:
+                yield _with_malformed(_numbered(pending.slice(0, size), lines, first), left, last=False)
+                pending, first = pending.slice(size), first + size
+    yield _with_malformed(_numbered(pending, lines, first), left, last=True)
 
 
 def _first_not_utf8(values: pa.ChunkedArray) -> int:
@@ -368,9 +429,8 @@ def parquet_batches(
 
 
 def read_batches(source: DataFile) -> Iterator[Staged]:
-    """The file's records with their line (CSV) or row (Parquet) numbers: a Parquet file in batches of at most
-    BATCH_ROWS rows, a CSV file at once."""
+    """The file's records with their line (CSV) or row (Parquet) numbers, in batches of at most BATCH_ROWS rows."""
     if source.is_parquet:
         yield from parquet_batches(source.path, source.name, TABLES_BY_NAME[source.table].column_names)
     else:
-        yield read_csv(source.path)
+        yield from csv_batches(source.path)

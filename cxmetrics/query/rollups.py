@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -66,6 +66,7 @@ _ENABLED: ContextVar[bool] = ContextVar("rollups_enabled", default=True)
 _CUSTOMER_DIMS = ("region", "segment", "industry")
 _RESPONSE_DIMS = (*_CUSTOMER_DIMS, "touchpoint", "channel", "survey")
 BUCKET_GRAINS = ("week", "month", "quarter")
+RUN_ROWS = 1_000_000  # rows of a customer rollup's table of days summed into buckets at a time
 LEVEL = "rollup_level"  # the dimension naming the level of a customer rollup's row
 # The month ends a window rollup covers: from the first month with responses or revenue to the last month with any
 # data. Periods ending outside them (before the data starts) are read from raw rows.
@@ -303,11 +304,11 @@ class CustomerRollup(Rollup):
         """Whether the filters leave each varying dimension unfiltered or filtered to one value."""
         return all(len(values) == 1 for dim, values in filters.selections().items() if dim in self.varying)
 
-    def _stage(self, grain: str, since: bool = False) -> str:
+    def _stage(self, grain: str, until: bool) -> str:
         """Each customer's totals per bucket of `grain`, with their constant dimensions, overall and per value of
-        each varying dimension (`varied`: which one, '' for none), from the table of days (`since`: its days from
-        $since on)."""
-        src = replace(self.day_source(), where="u.day >= $since" if since else "")
+        each varying dimension (`varied`: which one, '' for none), from the table of days: its days from $since on
+        (`until`: and before $until)."""
+        src = replace(self.day_source(), where="u.day >= $since" + (" AND u.day < $until" if until else ""))
         constant = [d for d in self.dims if d not in self.varying]
         columns = [f"CAST(date_trunc('{grain}', {src.time}) AS DATE) AS start"]
         columns += [f"{src.dims[d].expr} AS {d}" for d in self.dims]
@@ -409,11 +410,33 @@ class CustomerRollup(Rollup):
             self._write_buckets(conn, grain, f"INSERT INTO {self.table} BY NAME", start)
 
     def _write_buckets(self, conn: Connection, grain: str, into: str, since: date | None) -> None:
-        """Every level's rows of the buckets of `grain` (from the one starting on `since` on, or all)."""
-        params = {} if since is None else {"since": since}
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage(grain, since is not None)}", params)
-        conn.execute(f"{into} {' UNION ALL '.join(self._level_sql(grain, level) for level in self.levels)}")
-        conn.execute("DROP TABLE rollup_stage")
+        """Every level's rows of the buckets of `grain` (from the one starting on `since` on, or all), a run of
+        buckets at a time so that each step's sums fit in memory rather than spill (a bucket's rows are all in
+        one run, so its sums are the same)."""
+        levels = " UNION ALL ".join(self._level_sql(grain, level) for level in self.levels)
+        for number, (first, until) in enumerate(self._runs(conn, grain, since or date.min)):
+            params = {"since": first} | ({} if until is None else {"until": until})
+            conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE rollup_stage AS {self._stage(grain, until is not None)}", params
+            )
+            conn.execute(f"{into if number == 0 else f'INSERT INTO {self.table} BY NAME'} {levels}")
+            conn.execute("DROP TABLE rollup_stage")
+
+    def _runs(self, conn: Connection, grain: str, since: date) -> list[tuple[date, date | None]]:
+        """Runs of consecutive buckets of `grain` from `since` on, as (first day, first day after; None for the
+        last run), each holding at most about RUN_ROWS rows of the table of days (one run at least)."""
+        counts = conn.execute(
+            f"SELECT CAST(date_trunc('{grain}', day) AS DATE) AS start, count(*) FROM {self.day_table} "  # noqa: S608
+            "WHERE day >= ? GROUP BY ALL ORDER BY start",
+            [since],
+        ).fetchall()
+        starts, size = [since], 0
+        for start, rows in counts:
+            if size and size + rows > RUN_ROWS:
+                starts.append(start)
+                size = 0
+            size += rows
+        return list(zip(starts, [*starts[1:], None], strict=True))
 
     def bucket_source(self, levels: Sequence[tuple[str, ...]], grain: str) -> Source:
         """The rollup at `levels` for buckets of `grain` seen as a source: the time is the bucket's first day; with
@@ -462,26 +485,35 @@ def version() -> str:
     return hashlib.sha256(repr((ROLLUPS, facts.FACTS)).encode()).hexdigest()[:16]
 
 
-def build(conn: Connection) -> None:
-    """Rebuild every rollup and fact table from the current tables; the loader calls it inside each load's
-    transaction."""
+def _nothing() -> None:
+    """No step between tables."""
+
+
+def build(conn: Connection, between: Callable[[], None] = _nothing) -> None:
+    """Rebuild every rollup and fact table from the current tables, calling `between` after each; the loader calls
+    it inside each load's transaction (and commits its working copy in between)."""
     conn.execute("CREATE OR REPLACE TABLE rollup_coverage (table_name VARCHAR, first_end DATE, last_end DATE)")
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.build(conn)
+            between()
     for fact in facts.FACTS:
         fact.build(conn)
+        between()
     conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [_VERSION_KEY, version()])
 
 
-def refresh(conn: Connection, since: date) -> None:
+def refresh(conn: Connection, since: date, between: Callable[[], None] = _nothing) -> None:
     """Rebuild the rows of every rollup and fact table from `since` on (a day, or a bucket or period end holding
-    it, on), after a load whose new and changed rows reach no further back; the same rows as `build`."""
+    it, on), after a load whose new and changed rows reach no further back, calling `between` after each; the same
+    rows as `build`."""
     for rollup in ROLLUPS:
         if rollup.measures:
             rollup.refresh(conn, since)
+            between()
     for fact in facts.FACTS:
         fact.refresh(conn, since)
+        between()
 
 
 def is_current(conn: Connection) -> bool:
