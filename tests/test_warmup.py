@@ -4,6 +4,7 @@ that very entry; the pages it opens are the report pages."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from cxmetrics import access, navigation, warmup
 from cxmetrics.access import Identity
@@ -52,6 +53,7 @@ def test_a_failed_warm_up_still_leaves_the_replica_ready(monkeypatch):
 
     monkeypatch.setattr(warmup, "PROGRESS", warmup.Progress())
     monkeypatch.setattr(warmup, "warm", broken)
-    asyncio.run(warmup._warm_once(None, hosted=False))
+    with ThreadPoolExecutor(1) as apart:  # a loop of its own: a browser test may have left one running in this thread
+        apart.submit(asyncio.run, warmup._warm_once(None, hosted=False)).result()
     assert warmup.PROGRESS.warmed.is_set() and warmup.PROGRESS.runs == 1
     assert warmup.PROGRESS.failed == ["RuntimeError: the runtime is stopping"]
