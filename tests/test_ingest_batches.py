@@ -3,7 +3,9 @@ as at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,20 +30,35 @@ EXPECTED_REJECTS = [
 ]
 
 
-def _load(tmp_path: Path, name: str) -> tuple[list[str], tuple, list]:
-    folder = write_folder(tmp_path / f"in-{name}", customers=CUSTOMERS)
+def _write_parquet(folder: Path) -> None:
     pq.write_table(pa.table(RESPONSES), folder / "responses.parquet")
+
+
+def _write_csv(folder: Path) -> None:
+    (folder / "responses.csv").write_text(RESPONSES_CSV)
+
+
+def _loaded(tmp_path: Path, name: str, write: Callable[[Path], object]) -> tuple[Any, Any, list, Path]:
+    """Load a folder of the customers and the responses `write` puts in it: the report, its responses table, the
+    stored responses (id, customer, NPS, comment) and the database."""
+    folder = write_folder(tmp_path / f"in-{name}", customers=CUSTOMERS)
+    write(folder)
     target = tmp_path / f"{name}.duckdb"
     report = load_folder(folder, target)
     table = next(t for t in report.tables if t.table == "responses")
     conn = db.connect_read_only(target)
     try:
-        stored = conn.execute("SELECT response_id, customer_id, nps FROM responses ORDER BY 1").fetchall()
+        stored = conn.execute("SELECT response_id, customer_id, nps, comment FROM responses ORDER BY 1").fetchall()
     finally:
         conn.close()
+    return report, table, stored, target
+
+
+def _load(tmp_path: Path, name: str) -> tuple[list[str], tuple, list]:
+    report, table, stored, target = _loaded(tmp_path, name, _write_parquet)
     counted = (table.rows_read, table.inserted, table.updated, table.unchanged, table.rejected)
     assert counts(target)["responses"] == 4
-    return [str(r) for r in report.rejects], counted, stored
+    return [str(r) for r in report.rejects], counted, [row[:3] for row in stored]
 
 
 @pytest.mark.parametrize("batch_rows", [2, 3])
@@ -91,16 +108,7 @@ EXPECTED_CSV_REJECTS = [
 
 
 def _load_csv(tmp_path: Path, name: str) -> tuple[list[str], tuple, list]:
-    folder = write_folder(tmp_path / f"in-{name}", customers=CUSTOMERS)
-    (folder / "responses.csv").write_text(RESPONSES_CSV)
-    target = tmp_path / f"{name}.duckdb"
-    report = load_folder(folder, target)
-    table = next(t for t in report.tables if t.table == "responses")
-    conn = db.connect_read_only(target)
-    try:
-        stored = conn.execute("SELECT response_id, customer_id, nps, comment FROM responses ORDER BY 1").fetchall()
-    finally:
-        conn.close()
+    report, table, stored, _ = _loaded(tmp_path, name, _write_csv)
     return [str(r) for r in report.rejects], (table.rows_read, table.inserted, table.rejected), stored
 
 
