@@ -68,7 +68,8 @@ def visitors(access_list: AccessList | None) -> list[Grant]:
     pages with the same numbers as one of these (query results are cached by scope, drawings by what they show)."""
     chosen: dict[Any, Grant] = {}
     for grant in access_list.entries if access_list else ():
-        if access_list.grant(access.Identity.from_claims(claims(grant, access_list.group_claim))) == grant:
+        group_claim = access_list.group_claim
+        if access_list.grant(access.Identity.from_claims(claims(grant, group_claim), group_claim)) == grant:
             chosen.setdefault(grant.scope, grant)
     return list(chosen.values())
 

@@ -57,3 +57,14 @@ def test_a_failed_warm_up_still_leaves_the_replica_ready(monkeypatch):
         apart.submit(asyncio.run, warmup._warm_once(None, hosted=False)).result()
     assert warmup.PROGRESS.warmed.is_set() and warmup.PROGRESS.runs == 1
     assert warmup.PROGRESS.failed == ["RuntimeError: the runtime is stopping"]
+
+
+def test_a_group_named_by_another_claim_is_a_visitor_too():
+    access_list = access.parse(
+        {"group_claim": "roles", "group": [{"group": "latam-leads", "role": "leader", "regions": ["LATAM"]}]}
+    )
+    (chosen,) = warmup.visitors(access_list)
+    assert chosen.group == "latam-leads" and warmup.claims(chosen, "roles") == {
+        "roles": ["latam-leads"],
+        "name": "warm-up for group latam-leads",
+    }
