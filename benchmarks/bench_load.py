@@ -175,15 +175,19 @@ async def session(url: str, number: int, results: Results, think: float = 0.0, r
 async def fleet(url: str, sessions: int, seconds: float, think: float = 0.0) -> Results:
     """`sessions` sessions at once, each bounded by the time limit."""
     results = Results()
-
-    async def bounded(number: int) -> None:
-        try:
-            await asyncio.wait_for(session(url, number, results, think), seconds)
-        except Exception as error:  # noqa: BLE001 (every failure of a session is a reported error)
-            results.errors.append(f"session {number}: {type(error).__name__}: {error}")
-
-    await asyncio.gather(*(bounded(n) for n in range(sessions)))
+    await asyncio.gather(*(bounded(url, n, results, seconds, think) for n in range(sessions)))
     return results
+
+
+async def bounded(
+    url: str, number: int, results: Results, seconds: float, think: float = 0.0, replica: str | None = None
+) -> None:
+    """One session within the time limit; its failure, whatever it is, becomes a reported error."""
+    try:
+        await asyncio.wait_for(session(url, number, results, think, replica), seconds)
+    except Exception as error:  # noqa: BLE001 (every failure of a session is a reported error)
+        pinned = f" on {replica}" if replica else ""
+        results.errors.append(f"session {number}{pinned}: {type(error).__name__}: {error}")
 
 
 async def warm_up(url: str, seconds: float) -> Results:
@@ -193,10 +197,7 @@ async def warm_up(url: str, seconds: float) -> Results:
     kinds = len(IDENTITIES) * len(OTHER_PAGES)
     for replica in REPLICAS:
         for number in range(kinds):
-            try:
-                await asyncio.wait_for(session(url, number, results, replica=replica), seconds)
-            except Exception as error:  # noqa: BLE001 (every failure of the warm-up is reported)
-                results.errors.append(f"warm-up {replica} {number}: {type(error).__name__}: {error}")
+            await bounded(url, number, results, seconds, replica=replica)
     return results
 
 

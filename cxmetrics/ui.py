@@ -399,9 +399,15 @@ def _last_load(conn: Connection) -> str:
     )
 
 
-@st.cache_data(
-    show_spinner=False, ttl=int(config.get("CX_CACHE_TTL_SECONDS")), max_entries=int(config.get("CX_CACHE_MAX_ENTRIES"))
-)
+# How long and how many results the dashboard's caches keep (query results and drawn elements alike).
+_CACHED = {
+    "show_spinner": False,
+    "ttl": int(config.get("CX_CACHE_TTL_SECONDS")),
+    "max_entries": int(config.get("CX_CACHE_MAX_ENTRIES")),
+}
+
+
+@st.cache_data(**_CACHED)
 def _cached_call(
     name: str, version: tuple, scope: AccessScope, args: tuple, kwargs: tuple, _fn: Callable, _conn: Connection
 ) -> Any:
@@ -688,9 +694,7 @@ def _configured(names: Sequence[str]) -> dict[str, Any]:
     return {name: cell for name in names if (cell := _cell(name)) is not None}
 
 
-@st.cache_data(
-    show_spinner=False, ttl=int(config.get("CX_CACHE_TTL_SECONDS")), max_entries=int(config.get("CX_CACHE_MAX_ENTRIES"))
-)
+@st.cache_data(**_CACHED)
 def _drawn(kind: str, inputs: str, _draw: Callable[[], None]) -> None:
     """Draw once per kind and inputs; later runs replay the elements drawn here (Streamlit's cached element replay),
     so a page view does not build the same figure or styled table again."""
